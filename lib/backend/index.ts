@@ -1,0 +1,81 @@
+/**
+ * Backend selection. `backend()` names the active backend, `setBackend(name)` switches it, and
+ * `NEURITE_BACKEND=js|native` forces one at start-up. Everything above calls `B()`, never a
+ * backend module directly, so a switch takes effect for the next op.
+ */
+import type { Backend } from './types.js';
+import { jsBackend } from './js.js';
+import { loadNative, type NativeLoad } from './native.js';
+
+export type BackendName = 'js' | 'native';
+
+let nativeLoad: NativeLoad | null = null;
+let warned = false;
+
+function native(): NativeLoad {
+  if (nativeLoad === null) nativeLoad = loadNative();
+  return nativeLoad;
+}
+
+function pickDefault(): Backend {
+  const forced = process.env.NEURITE_BACKEND;
+  if (forced === 'js') return jsBackend;
+  if (forced === 'native') {
+    const n = native();
+    if (n.backend === null) throw new Error(`NEURITE_BACKEND=native, but the native addon cannot load: ${n.error}`);
+    return n.backend;
+  }
+  if (forced !== undefined && forced !== '') {
+    throw new RangeError(`NEURITE_BACKEND must be 'js' or 'native', got '${forced}'`);
+  }
+  const n = native();
+  if (n.backend !== null) return n.backend;
+  if (!warned && n.error !== null && !/not built yet/.test(n.error)) {
+    warned = true;
+    process.stderr.write(`neurite: native backend unavailable (${n.error}); using the js backend\n`);
+  }
+  return jsBackend;
+}
+
+let current: Backend | null = null;
+
+/** The active backend's kernels. */
+export function B(): Backend {
+  if (current === null) current = pickDefault();
+  return current;
+}
+
+/** The active backend's name: 'native' when the addon loaded, else 'js'. */
+export function backend(): BackendName {
+  return B().name;
+}
+
+/** Switch backend; 'native' throws (with the reason) when the addon cannot load. */
+export function setBackend(name: BackendName): void {
+  if (name === 'js') { current = jsBackend; return; }
+  if (name === 'native') {
+    const n = native();
+    if (n.backend === null) throw new Error(`setBackend('native'): the native addon cannot load: ${n.error}`);
+    current = n.backend;
+    return;
+  }
+  throw new RangeError(`setBackend: unknown backend '${String(name)}' (expected 'js' or 'native')`);
+}
+
+/** The backends that load on this machine, for tests and benchmarks. */
+export function availableBackends(): BackendName[] {
+  return native().backend !== null ? ['js', 'native'] : ['js'];
+}
+
+/** Why the native backend did not load, or null when it did. */
+export function nativeError(): string | null {
+  return native().error;
+}
+
+/** The backend object by name (for benchmarks that compare them). */
+export function getBackend(name: BackendName): Backend {
+  if (name === 'js') return jsBackend;
+  const n = native();
+  if (n.backend === null) throw new Error(`the native addon cannot load: ${n.error}`);
+  return n.backend;
+}

@@ -1,0 +1,255 @@
+/**
+ * The js backend: every kernel of the Backend interface in plain TypeScript. Intermediate
+ * arithmetic is in double and rounded once on store, so results are within 1 ulp of the
+ * exact function; the native backend is checked against these.
+ */
+import { Act, Binary, Unary, type ActId, type Backend, type BinaryId, type F32, type UnaryId } from './types.js';
+import { actDerivative, actForward } from './js-math.js';
+import { gemm } from './js-gemm.js';
+
+function actForwardInto(act: ActId, param: number, x: F32, y: F32, n: number): void {
+  if (act === Act.identity) { if (y !== x) y.set(x.subarray(0, n)); return; }
+  if (act === Act.relu) { for (let i = 0; i < n; i++) { const v = x[i]; y[i] = v > 0 || v !== v ? v : 0; } return; }
+  const f = actForward[act];
+  for (let i = 0; i < n; i++) y[i] = f(x[i], param);
+}
+
+function actBackwardInto(act: ActId, param: number, z: F32 | null, y: F32, gy: F32, gx: F32, n: number): void {
+  if (act === Act.identity) { if (gx !== gy) gx.set(gy.subarray(0, n)); return; }
+  if (act === Act.relu) { for (let i = 0; i < n; i++) gx[i] = y[i] > 0 ? gy[i] : 0; return; }
+  const d = actDerivative[act];
+  const zz = z ?? y; // leaky relu with slope >= 0 reads the sign, which y shares with z
+  for (let i = 0; i < n; i++) gx[i] = gy[i] * d(zz[i], y[i], param);
+}
+
+function unaryFn(op: UnaryId, p: number, q: number): (x: number) => number {
+  switch (op) {
+    case Unary.neg: return (x) => -x;
+    case Unary.exp: return Math.exp;
+    case Unary.log: return Math.log;
+    case Unary.sqrt: return Math.sqrt;
+    case Unary.abs: return Math.abs;
+    case Unary.pow: return (x) => Math.pow(x, p);
+    case Unary.clamp: return (x) => (x < p ? p : x > q ? q : x);
+    case Unary.scale: return (x) => x * p + q;
+    case Unary.recip: return (x) => 1 / x;
+    case Unary.sign: return (x) => (x > 0 ? 1 : x < 0 ? -1 : x);
+    default: throw new RangeError(`unary: unknown op ${op as number}`);
+  }
+}
+
+function binaryFn(op: BinaryId): (a: number, b: number) => number {
+  switch (op) {
+    case Binary.add: return (a, b) => a + b;
+    case Binary.sub: return (a, b) => a - b;
+    case Binary.mul: return (a, b) => a * b;
+    case Binary.div: return (a, b) => a / b;
+    default: throw new RangeError(`binary: unknown op ${op as number}`);
+  }
+}
+
+function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+function binary(op: BinaryId, a: F32, aShape: readonly number[], b: F32, bShape: readonly number[],
+  out: F32, outShape: readonly number[]): void {
+  const n = sizeOf(outShape);
+  const na = sizeOf(aShape), nb = sizeOf(bShape);
+  const f = binaryFn(op);
+  if (na === n && nb === n) { for (let i = 0; i < n; i++) out[i] = f(a[i], b[i]); return; }
+  if (nb === 1 && na === n) { const s = b[0]; for (let i = 0; i < n; i++) out[i] = f(a[i], s); return; }
+  if (na === 1 && nb === n) { const s = a[0]; for (let i = 0; i < n; i++) out[i] = f(s, b[i]); return; }
+  // general case: odometer over the output with per-input strides (0 on broadcast dims)
+  const r = outShape.length;
+  const sa = new Array<number>(r), sb = new Array<number>(r);
+  let accA = 1, accB = 1;
+  for (let d = r - 1; d >= 0; d--) {
+    sa[d] = aShape[d] === 1 ? 0 : accA; accA *= aShape[d];
+    sb[d] = bShape[d] === 1 ? 0 : accB; accB *= bShape[d];
+  }
+  const last = outShape[r - 1], la = sa[r - 1], lb = sb[r - 1];
+  const idx = new Array<number>(r).fill(0);
+  let ia = 0, ib = 0;
+  for (let o = 0; o < n; o += last) {
+    for (let j = 0, pa = ia, pb = ib; j < last; j++, pa += la, pb += lb) out[o + j] = f(a[pa], b[pb]);
+    for (let d = r - 2; d >= 0; d--) {
+      idx[d]++; ia += sa[d]; ib += sb[d];
+      if (idx[d] < outShape[d]) break;
+      ia -= sa[d] * idx[d]; ib -= sb[d] * idx[d]; idx[d] = 0;
+    }
+  }
+}
+
+function sumAxis(x: F32, outer: number, d: number, inner: number, out: F32): void {
+  if (inner === 1) {
+    for (let o = 0; o < outer; o++) {
+      let s = 0;
+      const base = o * d;
+      for (let j = 0; j < d; j++) s += x[base + j];
+      out[o] = s;
+    }
+    return;
+  }
+  const acc = new Float64Array(inner);
+  for (let o = 0; o < outer; o++) {
+    acc.fill(0);
+    for (let j = 0; j < d; j++) {
+      const base = (o * d + j) * inner;
+      for (let i = 0; i < inner; i++) acc[i] += x[base + i];
+    }
+    for (let i = 0; i < inner; i++) out[o * inner + i] = acc[i];
+  }
+}
+
+function maxAxis(x: F32, outer: number, d: number, inner: number, outVal: F32, outIdx: Int32Array): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      let best = -Infinity, bi = 0;
+      for (let j = 0; j < d; j++) {
+        const v = x[(o * d + j) * inner + i];
+        if (v > best || v !== v) { best = v; bi = j; if (v !== v) break; } // NaN wins, as in PyTorch
+      }
+      outVal[o * inner + i] = d > 0 ? x[(o * d + bi) * inner + i] : NaN;
+      outIdx[o * inner + i] = bi;
+    }
+  }
+}
+
+function softmax(x: F32, outer: number, d: number, inner: number, y: F32, log: boolean): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const at = (j: number) => (o * d + j) * inner + i;
+      let m = -Infinity;
+      for (let j = 0; j < d; j++) { const v = x[at(j)]; if (v > m) m = v; }
+      if (m === -Infinity) m = 0; // a row of -inf gives NaN below, as PyTorch
+      let s = 0;
+      for (let j = 0; j < d; j++) s += Math.exp(x[at(j)] - m);
+      if (log) {
+        const ls = Math.log(s);
+        for (let j = 0; j < d; j++) y[at(j)] = x[at(j)] - m - ls;
+      } else {
+        for (let j = 0; j < d; j++) y[at(j)] = Math.exp(x[at(j)] - m) / s;
+      }
+    }
+  }
+}
+
+function softmaxBackward(y: F32, gy: F32, outer: number, d: number, inner: number, gx: F32, log: boolean): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const at = (j: number) => (o * d + j) * inner + i;
+      let s = 0;
+      if (log) {
+        for (let j = 0; j < d; j++) s += gy[at(j)];
+        for (let j = 0; j < d; j++) gx[at(j)] = gy[at(j)] - Math.exp(y[at(j)]) * s;
+      } else {
+        for (let j = 0; j < d; j++) s += gy[at(j)] * y[at(j)];
+        for (let j = 0; j < d; j++) gx[at(j)] = y[at(j)] * (gy[at(j)] - s);
+      }
+    }
+  }
+}
+
+function crossEntropy(logits: F32, N: number, C: number, target: Int32Array, grad: F32 | null): number {
+  let total = 0;
+  for (let r = 0; r < N; r++) {
+    const base = r * C;
+    let m = -Infinity;
+    for (let c = 0; c < C; c++) if (logits[base + c] > m) m = logits[base + c];
+    let s = 0;
+    for (let c = 0; c < C; c++) s += Math.exp(logits[base + c] - m);
+    const lse = m + Math.log(s);
+    const t = target[r];
+    total += lse - logits[base + t];
+    if (grad) {
+      for (let c = 0; c < C; c++) grad[base + c] = (Math.exp(logits[base + c] - lse) - (c === t ? 1 : 0)) / N;
+    }
+  }
+  return Math.fround(total / N);
+}
+
+function linearForward(X: F32, W: F32, b: F32 | null, M: number, N: number, K: number,
+  act: ActId, param: number, Y: F32, pre: F32 | null): void {
+  gemm(false, true, M, N, K, 1, X, W, 0, Y);
+  if (b) for (let i = 0; i < M; i++) { const o = i * N; for (let j = 0; j < N; j++) Y[o + j] += b[j]; }
+  if (pre) pre.set(Y.subarray(0, M * N));
+  actForwardInto(act, param, Y, Y, M * N);
+}
+
+function linearBackward(X: F32, W: F32, M: number, N: number, K: number, act: ActId, param: number,
+  Z: F32 | null, Y: F32, gY: F32, gX: F32 | null, gW: F32 | null, gB: F32 | null, accumulate: boolean): void {
+  let dZ = gY;
+  if (act !== Act.identity) {
+    dZ = new Float32Array(M * N);
+    actBackwardInto(act, param, Z, Y, gY, dZ, M * N);
+  }
+  if (gB) {
+    const acc = new Float64Array(N);
+    for (let i = 0; i < M; i++) { const o = i * N; for (let j = 0; j < N; j++) acc[j] += dZ[o + j]; }
+    for (let j = 0; j < N; j++) gB[j] = (accumulate ? gB[j] : 0) + acc[j];
+  }
+  const beta = accumulate ? 1 : 0;
+  if (gW) gemm(true, false, N, K, M, 1, dZ, X, beta, gW);
+  if (gX) gemm(false, false, M, K, N, 1, dZ, W, beta, gX);
+}
+
+function sgdStep(p: F32, g: F32, buf: F32 | null, n: number, lr: number, momentum: number,
+  dampening: number, weightDecay: number, nesterov: boolean, first: boolean): void {
+  for (let i = 0; i < n; i++) {
+    let d = weightDecay !== 0 ? Math.fround(g[i] + weightDecay * p[i]) : g[i];
+    if (momentum !== 0 && buf) {
+      buf[i] = first ? d : momentum * buf[i] + (1 - dampening) * d;
+      d = nesterov ? Math.fround(d + momentum * buf[i]) : buf[i];
+    }
+    p[i] = p[i] - lr * d;
+  }
+}
+
+function adamStep(p: F32, g: F32, m: F32, v: F32, n: number, lr: number, beta1: number, beta2: number,
+  eps: number, weightDecay: number, step: number, decoupled: boolean): void {
+  const bc1 = 1 - Math.pow(beta1, step);
+  const bc2 = 1 - Math.pow(beta2, step);
+  const stepSize = lr / bc1;
+  const bc2Sqrt = Math.sqrt(bc2);
+  const f = Math.fround;
+  // float32 rounding after each PyTorch tensor op keeps the update bit-compatible with torch
+  for (let i = 0; i < n; i++) {
+    let gi = g[i];
+    if (weightDecay !== 0) {
+      if (decoupled) p[i] = f(p[i] * f(1 - lr * weightDecay));
+      else gi = f(gi + f(weightDecay * p[i]));
+    }
+    m[i] = f(f(m[i] * beta1) + f(gi * f(1 - beta1)));
+    v[i] = f(f(v[i] * beta2) + f(f(gi * gi) * f(1 - beta2)));
+    const denom = f(f(f(Math.sqrt(v[i])) / f(bc2Sqrt)) + eps);
+    p[i] = f(p[i] - f(f(stepSize) * f(m[i] / denom)));
+  }
+}
+
+export const jsBackend: Backend = {
+  name: 'js',
+  gemm,
+  linearForward,
+  linearBackward,
+  actForward: actForwardInto,
+  actBackward: actBackwardInto,
+  unary(op, x, y, n, p, q) {
+    const f = unaryFn(op, p, q);
+    for (let i = 0; i < n; i++) y[i] = f(x[i]);
+  },
+  binary,
+  axpy(n, alpha, x, out) {
+    if (alpha === 1) for (let i = 0; i < n; i++) out[i] += x[i];
+    else for (let i = 0; i < n; i++) out[i] += alpha * x[i];
+  },
+  sumAxis,
+  maxAxis,
+  softmax,
+  softmaxBackward,
+  crossEntropy,
+  sgdStep,
+  adamStep,
+};

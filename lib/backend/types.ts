@@ -1,0 +1,128 @@
+/**
+ * The backend interface: the small kernel set that everything above `lib/backend/` calls.
+ * Implemented twice, in TypeScript (`js.ts`) and in C++ behind Node-API (`native.ts`).
+ *
+ * Conventions shared by every kernel:
+ * - all buffers are float32, row-major, contiguous; lengths are element counts;
+ * - outputs are written, never resized; an output never aliases an input unless the kernel
+ *   says so (in-place optimizer updates, `accumulate` flags);
+ * - shapes are checked by the caller (lib/ops) and again by the native addon (trust boundary).
+ */
+export type F32 = Float32Array;
+
+/** Activation ids: the same numbers in `native/kernels/activations.h`. */
+export const Act = {
+  identity: 0,
+  relu: 1,
+  leakyRelu: 2, // param: negative slope
+  geluErf: 3,
+  geluTanh: 4,
+  sigmoid: 5,
+  tanh: 6,
+  elu: 7, // param: alpha
+} as const;
+export type ActId = (typeof Act)[keyof typeof Act];
+
+/** Unary elementwise ops (ids shared with native). `p`, `q` are op parameters. */
+export const Unary = {
+  neg: 0,
+  exp: 1,
+  log: 2,
+  sqrt: 3,
+  abs: 4,
+  pow: 5, // y = x^p
+  clamp: 6, // y = min(max(x, p), q)
+  scale: 7, // y = x * p + q
+  recip: 8, // y = 1 / x
+  sign: 9,
+} as const;
+export type UnaryId = (typeof Unary)[keyof typeof Unary];
+
+/** Binary elementwise ops with NumPy broadcasting (ids shared with native). */
+export const Binary = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+export type BinaryId = (typeof Binary)[keyof typeof Binary];
+
+export interface Backend {
+  readonly name: 'js' | 'native';
+
+  /**
+   * C = alpha * op(A) * op(B) + beta * C, op(A): M×K, op(B): K×N, C: M×N.
+   * A is stored M×K (K×M when transA), B is stored K×N (N×K when transB), all contiguous.
+   * beta = 0 ignores C's old contents (NaN in C does not leak); beta = 1 accumulates.
+   */
+  gemm(transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
+    A: F32, B: F32, beta: number, C: F32): void;
+
+  /**
+   * Linear forward with the fused epilogue: Y = act(X·Wᵀ + b), X: M×K, W: N×K (PyTorch layout),
+   * b: N or null. When `pre` is given it receives X·Wᵀ + b (needed by backward for GELU).
+   */
+  linearForward(X: F32, W: F32, b: F32 | null, M: number, N: number, K: number,
+    act: ActId, param: number, Y: F32, pre: F32 | null): void;
+
+  /**
+   * Linear backward with the fused activation derivative and bias sum. dZ = gY * act'(Z):
+   * gB = Σ_rows dZ, gW = dZᵀ·X (N×K), gX = dZ·W (M×K). Each output may be null (not wanted).
+   * `Z` is the pre-activation (required when `actNeedsPre(act, param)`), `Y` the activation output.
+   * With accumulate = true the results are added to gX/gW/gB, otherwise they overwrite them.
+   */
+  linearBackward(X: F32, W: F32, M: number, N: number, K: number, act: ActId, param: number,
+    Z: F32 | null, Y: F32, gY: F32, gX: F32 | null, gW: F32 | null, gB: F32 | null,
+    accumulate: boolean): void;
+
+  /** y = act(x) over n elements. */
+  actForward(act: ActId, param: number, x: F32, y: F32, n: number): void;
+  /** gx = gy * act'(z); z is the input (may be null unless actNeedsPre), y the output. */
+  actBackward(act: ActId, param: number, z: F32 | null, y: F32, gy: F32, gx: F32, n: number): void;
+
+  /** y = op(x) over n elements; y may be x (in place). */
+  unary(op: UnaryId, x: F32, y: F32, n: number, p: number, q: number): void;
+  /** out = a op b with broadcasting; shapes already right-aligned to outShape's rank. */
+  binary(op: BinaryId, a: F32, aShape: readonly number[], b: F32, bShape: readonly number[],
+    out: F32, outShape: readonly number[]): void;
+  /** out[i] += alpha * x[i] over n elements (gradient accumulation, scaled adds). */
+  axpy(n: number, alpha: number, x: F32, out: F32): void;
+
+  /** View x as [outer, d, inner]; out[o, i] = Σ_j x[o, j, i]. */
+  sumAxis(x: F32, outer: number, d: number, inner: number, out: F32): void;
+  /** View x as [outer, d, inner]; the max over j and its first index. */
+  maxAxis(x: F32, outer: number, d: number, inner: number, outVal: F32, outIdx: Int32Array): void;
+
+  /** Softmax (or log-softmax) along the middle axis of [outer, d, inner], max-subtracted. */
+  softmax(x: F32, outer: number, d: number, inner: number, y: F32, log: boolean): void;
+  /** gx from the forward output y and upstream gy, for softmax or log-softmax. */
+  softmaxBackward(y: F32, gy: F32, outer: number, d: number, inner: number, gx: F32, log: boolean): void;
+
+  /**
+   * Mean softmax cross-entropy of logits [N, C] against class indices (checked in range by the
+   * caller). When grad is given it receives d(mean loss)/d(logits) = (softmax - onehot) / N.
+   */
+  crossEntropy(logits: F32, N: number, C: number, target: Int32Array, grad: F32 | null): number;
+
+  /**
+   * SGD, PyTorch 1.13: g = grad + wd*p; buf = first ? g : momentum*buf + (1-dampening)*g;
+   * g = nesterov ? g + momentum*buf : buf (when momentum != 0); p -= lr*g. buf may be null
+   * when momentum == 0. Updates p and buf in place.
+   */
+  sgdStep(p: F32, g: F32, buf: F32 | null, n: number, lr: number, momentum: number,
+    dampening: number, weightDecay: number, nesterov: boolean, first: boolean): void;
+
+  /**
+   * Adam / AdamW, PyTorch 1.13 (step = t after increment): decoupled ? p *= 1 - lr*wd :
+   * g += wd*p; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g²; p -= (lr/bc1) * m / (sqrt(v)/sqrt(bc2) + eps).
+   * bc1 = 1 - b1^t and bc2 = 1 - b2^t in double. Updates p, m, v in place.
+   */
+  adamStep(p: F32, g: F32, m: F32, v: F32, n: number, lr: number, beta1: number, beta2: number,
+    eps: number, weightDecay: number, step: number, decoupled: boolean): void;
+}
+
+/**
+ * Whether an activation's backward needs the pre-activation (the output is not enough).
+ * GELU and ELU (PyTorch differentiates ELU from its input: y + alpha would lose precision far
+ * in the negative tail); Leaky ReLU only with a negative slope, where the output's sign no
+ * longer tells the input's.
+ */
+export function actNeedsPre(act: ActId, param = 0): boolean {
+  return act === Act.geluErf || act === Act.geluTanh || act === Act.elu ||
+    (act === Act.leakyRelu && param < 0);
+}

@@ -1,0 +1,5 @@
+/** nn: modules, layers and initialisation, as torch.nn. */
+export { Module, Parameter, type ForwardHook, type HookHandle, type StateDict } from './module.js';
+export { Linear, Sequential, ActivationModule, ReLU, LeakyReLU, GELU, Sigmoid, Tanh, ELU, Identity, Flatten, Dropout } from './layers.js';
+export { BatchNorm1d, LayerNorm } from './norm.js';
+export * as init from './init.js';

@@ -1,0 +1,204 @@
+/**
+ * Module: the base of every layer and model. Submodules, parameters and buffers are found
+ * from the instance's own properties in declaration order, so names follow PyTorch
+ * (`fc1.weight`, `0.bias` for Sequential children) and state dicts interoperate.
+ */
+import { Tensor, fmtShape } from '../tensor.js';
+
+/** A tensor that a Module trains: requiresGrad on, and listed by parameters(). */
+export class Parameter extends Tensor {
+  constructor(t: Tensor) {
+    super(t.data, t.shape, true, null);
+  }
+}
+
+export type ForwardHook = (module: Module, input: Tensor[], output: Tensor) => void;
+export interface HookHandle { remove(): void }
+export type StateDict = Record<string, Tensor>;
+
+const BUFFERS = Symbol('buffers');
+const HOOKS = Symbol('hooks');
+
+export abstract class Module {
+  training = true;
+  private [BUFFERS]?: Set<string>;
+  private [HOOKS]?: Set<ForwardHook>;
+
+  abstract forward(...inputs: Tensor[]): Tensor;
+
+  /** Register a tensor that is state but not trained (BatchNorm's running statistics). */
+  protected registerBuffer(name: string, t: Tensor): void {
+    (this[BUFFERS] ??= new Set()).add(name);
+    (this as unknown as Record<string, Tensor>)[name] = t;
+  }
+
+  /** Direct submodules with their property names, in declaration order. */
+  namedChildren(): [string, Module][] {
+    const out: [string, Module][] = [];
+    for (const k of Object.keys(this)) {
+      const v = (this as unknown as Record<string, unknown>)[k];
+      if (v instanceof Module) out.push([k, v]);
+    }
+    return out;
+  }
+
+  children(): Module[] {
+    return this.namedChildren().map(([, m]) => m);
+  }
+
+  /** This module and every submodule, depth first, with dotted paths ('' for this one). */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [k, m] of this.namedChildren()) out.push(...m.namedModules(prefix ? `${prefix}.${k}` : k));
+    return out;
+  }
+
+  modules(): Module[] {
+    return this.namedModules().map(([, m]) => m);
+  }
+
+  /** This module's own parameters (not its children's). */
+  protected ownParameters(): [string, Parameter][] {
+    const out: [string, Parameter][] = [];
+    for (const k of Object.keys(this)) {
+      const v = (this as unknown as Record<string, unknown>)[k];
+      if (v instanceof Parameter) out.push([k, v]);
+    }
+    return out;
+  }
+
+  namedParameters(prefix = ''): [string, Parameter][] {
+    const out: [string, Parameter][] = [];
+    const seen = new Set<Parameter>();
+    for (const [path, m] of this.namedModules(prefix)) {
+      for (const [k, p] of m.ownParameters()) {
+        if (seen.has(p)) continue; // shared parameters are listed once, as PyTorch
+        seen.add(p);
+        out.push([path ? `${path}.${k}` : k, p]);
+      }
+    }
+    return out;
+  }
+
+  parameters(): Parameter[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** Total number of parameter elements. */
+  numParameters(): number {
+    return this.parameters().reduce((n, p) => n + p.size, 0);
+  }
+
+  namedBuffers(prefix = ''): [string, Tensor][] {
+    const out: [string, Tensor][] = [];
+    for (const [path, m] of this.namedModules(prefix)) {
+      for (const k of m[BUFFERS] ?? []) {
+        out.push([path ? `${path}.${k}` : k, (m as unknown as Record<string, Tensor>)[k]]);
+      }
+    }
+    return out;
+  }
+
+  /** Training mode (dropout active, batch statistics) for this module and all below. */
+  train(on = true): this {
+    for (const m of this.modules()) m.training = on;
+    return this;
+  }
+
+  /** Evaluation mode: dropout off, BatchNorm uses running statistics. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Drop every parameter's gradient. */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  /** Parameters and buffers by PyTorch name (each module's own first, then its children's). */
+  stateDict(): StateDict {
+    const sd: StateDict = {};
+    const visit = (m: Module, prefix: string): void => {
+      for (const [k, p] of m.ownParameters()) sd[prefix + k] = p.detach();
+      for (const k of m[BUFFERS] ?? []) sd[prefix + k] = (m as unknown as Record<string, Tensor>)[k].detach();
+      for (const [k, c] of m.namedChildren()) visit(c, `${prefix}${k}.`);
+    };
+    visit(this, '');
+    return sd;
+  }
+
+  /**
+   * Copy values from a state dict. Everything is checked first (key sets when strict, shapes
+   * always), so a failed load changes nothing.
+   */
+  loadStateDict(sd: StateDict | Map<string, Tensor>, opts: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
+    const strict = opts.strict ?? true;
+    const src = sd instanceof Map ? sd : new Map(Object.entries(sd));
+    const own = this.stateDict();
+    const missing = Object.keys(own).filter((k) => !src.has(k));
+    const unexpected = [...src.keys()].filter((k) => !(k in own));
+    if (strict && (missing.length > 0 || unexpected.length > 0)) {
+      const parts = [];
+      if (missing.length) parts.push(`missing keys: ${missing.join(', ')}`);
+      if (unexpected.length) parts.push(`unexpected keys: ${unexpected.join(', ')}`);
+      throw new RangeError(`loadStateDict: ${parts.join('; ')}`);
+    }
+    for (const [k, t] of Object.entries(own)) {
+      const v = src.get(k);
+      if (v === undefined) continue;
+      if (!(v instanceof Tensor)) throw new TypeError(`loadStateDict: '${k}' is not a Tensor`);
+      const numel = v.size;
+      const sameShape = v.shape.length === t.shape.length && v.shape.every((d, i) => d === t.shape[i]);
+      if (!sameShape && !(t.size === 1 && numel === 1)) {
+        throw new RangeError(`loadStateDict: size mismatch for '${k}': checkpoint has ${fmtShape(v.shape)}, model has ${fmtShape(t.shape)}`);
+      }
+    }
+    for (const [k, t] of Object.entries(own)) {
+      const v = src.get(k);
+      if (v !== undefined) t.data.set(v.data);
+    }
+    return { missingKeys: missing, unexpectedKeys: unexpected };
+  }
+
+  /** Call fn(module, inputs, output) after every forward of this module; remove() detaches it. */
+  registerForwardHook(fn: ForwardHook): HookHandle {
+    const hooks = (this[HOOKS] ??= new Set());
+    hooks.add(fn);
+    if (hooks.size === 1) {
+      // hooks exist: route this instance's forward through a wrapper (none otherwise: no cost)
+      const proto = Object.getPrototypeOf(this) as { forward: (...a: Tensor[]) => Tensor };
+      Object.defineProperty(this, 'forward', {
+        value: (...inputs: Tensor[]): Tensor => {
+          const out = proto.forward.apply(this, inputs);
+          for (const h of [...hooks]) h(this, inputs, out);
+          return out;
+        },
+        configurable: true, writable: true, enumerable: false,
+      });
+    }
+    return {
+      remove: () => {
+        hooks.delete(fn);
+        if (hooks.size === 0) delete (this as { forward?: unknown }).forward;
+      },
+    };
+  }
+
+  /** Whether any forward hook is attached (fused paths stay off so hooks see every module). */
+  hasForwardHooks(): boolean {
+    return (this[HOOKS]?.size ?? 0) > 0;
+  }
+
+  /** Module name for printing, e.g. `Linear(in_features=10, out_features=64, bias=true)`. */
+  extraRepr(): string {
+    return '';
+  }
+
+  toString(): string {
+    const kids = this.namedChildren();
+    const head = `${this.constructor.name}(${this.extraRepr()}`;
+    if (kids.length === 0) return `${head})`;
+    const body = kids.map(([k, m]) => `  (${k}): ${m.toString().replace(/\n/g, '\n  ')}`).join('\n');
+    return `${head}\n${body}\n)`;
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * BatchNorm1d and LayerNorm, composed from differentiable ops (autograd derives their
+ * backward); running statistics are updated outside the graph.
+ */
+import { Tensor, fmtShape } from '../tensor.js';
+import { noGrad } from '../autograd.js';
+import { ones, zeros } from '../ops/create.js';
+import { add, div, mul, sqrt, sub } from '../ops/elementwise.js';
+import { mean } from '../ops/reduce.js';
+import { reshape } from '../ops/shape.js';
+import { Module, Parameter } from './module.js';
+
+function normalize(x: Tensor, dim: number, eps: number): { y: Tensor; mu: Tensor; varB: Tensor } {
+  const mu = mean(x, dim, true);
+  const c = sub(x, mu);
+  const varB = mean(mul(c, c), dim, true);
+  return { y: div(c, sqrt(add(varB, eps))), mu, varB };
+}
+
+/** Normalises over the last dim(s) with biased variance, then an elementwise affine map. */
+export class LayerNorm extends Module {
+  weight: Parameter | null;
+  bias: Parameter | null;
+  readonly normalizedShape: number[];
+  readonly eps: number;
+
+  constructor(normalizedShape: number | number[], opts: { eps?: number; elementwiseAffine?: boolean } = {}) {
+    super();
+    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape.slice();
+    this.eps = opts.eps ?? 1e-5;
+    const affine = opts.elementwiseAffine ?? true;
+    this.weight = affine ? new Parameter(ones(this.normalizedShape)) : null;
+    this.bias = affine ? new Parameter(zeros(this.normalizedShape)) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    const k = this.normalizedShape.length;
+    const tail = x.shape.slice(-k);
+    if (x.ndim < k || tail.some((d, i) => d !== this.normalizedShape[i])) {
+      throw new RangeError(`LayerNorm: expected input with trailing shape ${fmtShape(this.normalizedShape)}, got ${fmtShape(x.shape)}`);
+    }
+    const n = this.normalizedShape.reduce((a, b) => a * b, 1);
+    const flat = reshape(x, [-1, n]);
+    let y = normalize(flat, 1, this.eps).y;
+    if (this.weight && this.bias) y = add(mul(y, reshape(this.weight, [n])), reshape(this.bias, [n]));
+    return reshape(y, x.shape);
+  }
+
+  extraRepr(): string {
+    return `${fmtShape(this.normalizedShape)}, eps=${this.eps}`;
+  }
+}
+
+/**
+ * Batch normalisation over [N, C]: batch mean and biased variance in training (running
+ * statistics updated with the unbiased variance, as PyTorch), running statistics in eval.
+ */
+export class BatchNorm1d extends Module {
+  weight: Parameter;
+  bias: Parameter;
+  declare running_mean: Tensor;
+  declare running_var: Tensor;
+  declare num_batches_tracked: Tensor;
+  readonly numFeatures: number;
+  readonly eps: number;
+  readonly momentum: number;
+
+  constructor(numFeatures: number, opts: { eps?: number; momentum?: number } = {}) {
+    super();
+    if (!Number.isInteger(numFeatures) || numFeatures <= 0) {
+      throw new RangeError(`BatchNorm1d: numFeatures must be a positive integer, got ${numFeatures}`);
+    }
+    this.numFeatures = numFeatures;
+    this.eps = opts.eps ?? 1e-5;
+    this.momentum = opts.momentum ?? 0.1;
+    this.weight = new Parameter(ones([numFeatures]));
+    this.bias = new Parameter(zeros([numFeatures]));
+    this.registerBuffer('running_mean', zeros([numFeatures]));
+    this.registerBuffer('running_var', ones([numFeatures]));
+    this.registerBuffer('num_batches_tracked', zeros([]));
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.ndim !== 2 || x.shape[1] !== this.numFeatures) {
+      throw new RangeError(`BatchNorm1d: expected input [N, ${this.numFeatures}], got ${fmtShape(x.shape)}`);
+    }
+    const N = x.shape[0];
+    let y: Tensor;
+    if (this.training) {
+      if (N <= 1) throw new RangeError(`BatchNorm1d: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
+      const r = normalize(x, 0, this.eps);
+      y = r.y;
+      noGrad(() => {
+        const m = this.momentum;
+        const rm = this.running_mean.data, rv = this.running_var.data;
+        for (let c = 0; c < this.numFeatures; c++) {
+          rm[c] = (1 - m) * rm[c] + m * r.mu.data[c];
+          rv[c] = (1 - m) * rv[c] + m * r.varB.data[c] * (N / (N - 1));
+        }
+        this.num_batches_tracked.data[0] += 1;
+      });
+    } else {
+      y = div(sub(x, this.running_mean), sqrt(add(this.running_var, this.eps)));
+    }
+    return add(mul(y, this.weight), this.bias);
+  }
+
+  extraRepr(): string {
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}`;
+  }
+}

@@ -1,0 +1,22 @@
+/** Dropout: zero each element with probability p, scale survivors by 1/(1-p); identity in eval. */
+import { result } from '../autograd.js';
+import { uniform } from '../random.js';
+import { Tensor } from '../tensor.js';
+
+export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
+  if (!(typeof p === 'number') || !(p >= 0 && p <= 1)) {
+    throw new RangeError(`dropout: probability has to be between 0 and 1, but got ${p}`);
+  }
+  if (!training || p === 0) return x;
+  const n = x.size;
+  const scale = p === 1 ? 0 : Math.fround(1 / (1 - p));
+  const mask = new Float32Array(n);
+  for (let i = 0; i < n; i++) mask[i] = uniform() >= p ? scale : 0;
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) y[i] = x.data[i] * mask[i];
+  return result(y, x.shape, 'dropout', [x], (g) => {
+    const gx = new Float32Array(n);
+    for (let i = 0; i < n; i++) gx[i] = g[i] * mask[i];
+    return [gx];
+  });
+}

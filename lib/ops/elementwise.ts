@@ -1,0 +1,174 @@
+/**
+ * Elementwise ops: forward through the backend, backward side by side with it. Binary ops
+ * broadcast as NumPy does; their gradients are summed back to each input's shape.
+ */
+import { B } from '../backend/index.js';
+import { Binary, Unary, type BinaryId, type UnaryId } from '../backend/types.js';
+import { result } from '../autograd.js';
+import { Tensor } from '../tensor.js';
+import { asTensor, broadcastShapes, padShape, sumToShape, type TensorLike } from './util.js';
+
+function binaryOp(name: string, op: BinaryId, xa: TensorLike, xb: TensorLike,
+  grads: (g: Float32Array, a: Tensor, b: Tensor, n: number) => [Float32Array | null, Float32Array | null]): Tensor {
+  const a = asTensor(xa, name), b = asTensor(xb, name);
+  const shape = broadcastShapes(name, a.shape, b.shape);
+  const n = shape.reduce((x, y) => x * y, 1);
+  const out = new Float32Array(n);
+  B().binary(op, a.data, padShape(a.shape, shape.length), b.data, padShape(b.shape, shape.length), out, shape);
+  return result(out, shape, name, [a, b], (g) => {
+    const [ga, gb] = grads(g, a, b, n);
+    return [
+      ga && a.requiresGrad ? sumToShape(ga, shape, a.shape) : null,
+      gb && b.requiresGrad ? sumToShape(gb, shape, b.shape) : null,
+    ];
+  });
+}
+
+/** b broadcast to the output shape, as a buffer (for gradients that need the other operand). */
+function expand(t: Tensor, shape: number[], n: number): Float32Array {
+  if (t.size === n) return t.data;
+  const out = new Float32Array(n);
+  const zero = new Float32Array(1);
+  B().binary(Binary.add, t.data, padShape(t.shape, shape.length), zero, shape.map(() => 1), out, shape);
+  return out;
+}
+
+function mulBuf(x: Float32Array, y: Float32Array, shape: number[]): Float32Array {
+  const out = new Float32Array(x.length);
+  B().binary(Binary.mul, x, shape, y, shape, out, shape);
+  return out;
+}
+
+export function add(a: TensorLike, b: TensorLike): Tensor {
+  return binaryOp('add', Binary.add, a, b, (g) => [g, g]);
+}
+
+export function sub(a: TensorLike, b: TensorLike): Tensor {
+  return binaryOp('sub', Binary.sub, a, b, (g, _a, bt) => [g, bt.requiresGrad ? scaled(g, -1) : null]);
+}
+
+export function mul(a: TensorLike, b: TensorLike): Tensor {
+  return binaryOp('mul', Binary.mul, a, b, (g, at, bt, n) => {
+    const shape = broadcastShapes('mul', at.shape, bt.shape);
+    return [
+      at.requiresGrad ? mulBuf(g, expand(bt, shape, n), shape) : null,
+      bt.requiresGrad ? mulBuf(g, expand(at, shape, n), shape) : null,
+    ];
+  });
+}
+
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  return binaryOp('div', Binary.div, a, b, (g, at, bt, n) => {
+    const shape = broadcastShapes('div', at.shape, bt.shape);
+    const bb = expand(bt, shape, n);
+    const ga = new Float32Array(n);
+    B().binary(Binary.div, g, shape, bb, shape, ga, shape); // g / b
+    let gb: Float32Array | null = null;
+    if (bt.requiresGrad) { // -g * a / b^2 = -(g/b) * (a/b)
+      const ab = new Float32Array(n);
+      B().binary(Binary.div, expand(at, shape, n), shape, bb, shape, ab, shape);
+      gb = mulBuf(ga, ab, shape);
+      B().unary(Unary.neg, gb, gb, n, 0, 0);
+    }
+    return [at.requiresGrad ? ga : null, gb];
+  });
+}
+
+function scaled(g: Float32Array, s: number): Float32Array {
+  const out = new Float32Array(g.length);
+  B().unary(Unary.scale, g, out, g.length, s, 0);
+  return out;
+}
+
+function unaryOp(name: string, op: UnaryId, x: Tensor, p: number, q: number,
+  grad: (g: Float32Array, x: Float32Array, y: Float32Array) => Float32Array): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${name}: expected a Tensor`);
+  const y = new Float32Array(x.size);
+  B().unary(op, x.data, y, x.size, p, q);
+  return result(y, x.shape, name, [x], (g) => [grad(g, x.data, y)]);
+}
+
+function mulInto(a: Float32Array, b: Float32Array): Float32Array {
+  const s = [a.length];
+  return mulBuf(a, b, s);
+}
+
+export function neg(x: Tensor): Tensor {
+  return unaryOp('neg', Unary.neg, x, 0, 0, (g) => scaled(g, -1));
+}
+export function exp(x: Tensor): Tensor {
+  return unaryOp('exp', Unary.exp, x, 0, 0, (g, _x, y) => mulInto(g, y));
+}
+export function log(x: Tensor): Tensor {
+  return unaryOp('log', Unary.log, x, 0, 0, (g, xd) => {
+    const out = new Float32Array(g.length);
+    B().binary(Binary.div, g, [g.length], xd, [g.length], out, [g.length]);
+    return out;
+  });
+}
+export function sqrt(x: Tensor): Tensor {
+  return unaryOp('sqrt', Unary.sqrt, x, 0, 0, (g, _x, y) => {
+    const out = new Float32Array(g.length);
+    B().binary(Binary.div, g, [g.length], y, [g.length], out, [g.length]);
+    B().unary(Unary.scale, out, out, g.length, 0.5, 0);
+    return out;
+  });
+}
+export function abs(x: Tensor): Tensor {
+  return unaryOp('abs', Unary.abs, x, 0, 0, (g, xd) => {
+    const s = new Float32Array(g.length);
+    B().unary(Unary.sign, xd, s, g.length, 0, 0);
+    return mulInto(g, s);
+  });
+}
+/** x ** p for a number p. */
+export function pow(x: Tensor, p: number): Tensor {
+  if (typeof p !== 'number') throw new TypeError('pow: the exponent must be a number');
+  return unaryOp('pow', Unary.pow, x, p, 0, (g, xd) => {
+    const d = new Float32Array(g.length); // p * x^(p-1)
+    B().unary(Unary.pow, xd, d, g.length, p - 1, 0);
+    B().unary(Unary.scale, d, d, g.length, p, 0);
+    return mulInto(g, d);
+  });
+}
+/** Clamp into [min, max]; either bound may be omitted. The gradient passes where min <= x <= max. */
+export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
+  const lo = min ?? -Infinity, hi = max ?? Infinity;
+  if (lo > hi) throw new RangeError(`clamp: min ${lo} is greater than max ${hi}`);
+  return unaryOp('clamp', Unary.clamp, x, lo, hi, (g, xd) => {
+    const out = new Float32Array(g.length);
+    for (let i = 0; i < g.length; i++) out[i] = xd[i] >= lo && xd[i] <= hi ? g[i] : 0;
+    return out;
+  });
+}
+
+/** Elementwise comparisons: 1 where true, 0 where false (no gradient), as float masks. */
+function compare(name: string, a: Tensor, b: TensorLike, f: (x: number, y: number) => boolean): Tensor {
+  const bt = asTensor(b, name);
+  const shape = broadcastShapes(name, a.shape, bt.shape);
+  const n = shape.reduce((x, y) => x * y, 1);
+  const ea = expand(a, shape, n), eb = expand(bt, shape, n);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = f(ea[i], eb[i]) ? 1 : 0;
+  return new Tensor(out, shape);
+}
+export const eq = (a: Tensor, b: TensorLike): Tensor => compare('eq', a, b, (x, y) => x === y);
+export const ne = (a: Tensor, b: TensorLike): Tensor => compare('ne', a, b, (x, y) => x !== y);
+export const gt = (a: Tensor, b: TensorLike): Tensor => compare('gt', a, b, (x, y) => x > y);
+export const ge = (a: Tensor, b: TensorLike): Tensor => compare('ge', a, b, (x, y) => x >= y);
+export const lt = (a: Tensor, b: TensorLike): Tensor => compare('lt', a, b, (x, y) => x < y);
+export const le = (a: Tensor, b: TensorLike): Tensor => compare('le', a, b, (x, y) => x <= y);
+
+/** |a - b| <= atol + rtol * |b| everywhere, as torch.allclose. */
+export function allclose(a: Tensor, b: Tensor, rtol = 1e-5, atol = 1e-8): boolean {
+  const shape = broadcastShapes('allclose', a.shape, b.shape);
+  const n = shape.reduce((x, y) => x * y, 1);
+  const ea = expand(a, shape, n), eb = expand(b, shape, n);
+  for (let i = 0; i < n; i++) {
+    if (!(Math.abs(ea[i] - eb[i]) <= atol + rtol * Math.abs(eb[i]))) {
+      if (!(ea[i] === eb[i])) return false;
+    }
+  }
+  return true;
+}
+

@@ -1,0 +1,94 @@
+/**
+ * The differentiable ops, and their installation as Tensor methods (`t.add(u)`, `t.relu()`),
+ * typed by the declaration below so that tensor.ts needs no import from here.
+ */
+import { Tensor } from '../tensor.js';
+import { backward } from '../autograd.js';
+import * as ew from './elementwise.js';
+import * as red from './reduce.js';
+import * as shp from './shape.js';
+import * as lin from './linalg.js';
+import * as act from './activations.js';
+import * as loss from './loss.js';
+import type { TensorLike } from './util.js';
+
+export * from './create.js';
+export * from './elementwise.js';
+export * from './reduce.js';
+export * from './shape.js';
+export { matmul, linear } from './linalg.js';
+export * from './activations.js';
+export * from './loss.js';
+export { dropout } from './dropout.js';
+
+declare module '../tensor.js' {
+  interface Tensor {
+    add(o: TensorLike): Tensor; sub(o: TensorLike): Tensor; mul(o: TensorLike): Tensor; div(o: TensorLike): Tensor;
+    neg(): Tensor; exp(): Tensor; log(): Tensor; sqrt(): Tensor; abs(): Tensor; pow(p: number): Tensor;
+    clamp(min?: number | null, max?: number | null): Tensor;
+    eq(o: TensorLike): Tensor; ne(o: TensorLike): Tensor; gt(o: TensorLike): Tensor; ge(o: TensorLike): Tensor;
+    lt(o: TensorLike): Tensor; le(o: TensorLike): Tensor;
+    sum(dim?: number, keepDim?: boolean): Tensor; mean(dim?: number, keepDim?: boolean): Tensor;
+    max(): Tensor; max(dim: number, keepDim?: boolean): { values: Tensor; indices: Tensor };
+    min(): Tensor; min(dim: number, keepDim?: boolean): { values: Tensor; indices: Tensor };
+    argmax(dim?: number, keepDim?: boolean): Tensor;
+    all(dim?: number, keepDim?: boolean): Tensor; any(dim?: number, keepDim?: boolean): Tensor;
+    reshape(shape: readonly number[]): Tensor; view(...shape: number[]): Tensor;
+    flatten(startDim?: number, endDim?: number): Tensor; transpose(dim0?: number, dim1?: number): Tensor;
+    readonly T: Tensor;
+    matmul(o: Tensor): Tensor;
+    relu(): Tensor; sigmoid(): Tensor; tanh(): Tensor; gelu(opts?: act.GeluOptions): Tensor;
+    leakyRelu(slope?: number): Tensor; elu(alpha?: number): Tensor;
+    softmax(dim?: number): Tensor; logSoftmax(dim?: number): Tensor;
+    /** Backpropagate from this tensor (a scalar, or pass a gradient of its shape). */
+    backward(grad?: Tensor | Float32Array): void;
+  }
+}
+
+type AnyFn = (this: Tensor, ...args: never[]) => unknown;
+const methods: Record<string, AnyFn> = {
+  add(o: TensorLike) { return ew.add(this, o); },
+  sub(o: TensorLike) { return ew.sub(this, o); },
+  mul(o: TensorLike) { return ew.mul(this, o); },
+  div(o: TensorLike) { return ew.div(this, o); },
+  neg() { return ew.neg(this); },
+  exp() { return ew.exp(this); },
+  log() { return ew.log(this); },
+  sqrt() { return ew.sqrt(this); },
+  abs() { return ew.abs(this); },
+  pow(p: number) { return ew.pow(this, p); },
+  clamp(lo?: number | null, hi?: number | null) { return ew.clamp(this, lo, hi); },
+  eq(o: TensorLike) { return ew.eq(this, o); },
+  ne(o: TensorLike) { return ew.ne(this, o); },
+  gt(o: TensorLike) { return ew.gt(this, o); },
+  ge(o: TensorLike) { return ew.ge(this, o); },
+  lt(o: TensorLike) { return ew.lt(this, o); },
+  le(o: TensorLike) { return ew.le(this, o); },
+  sum(dim?: number, keep?: boolean) { return red.sum(this, dim, keep); },
+  mean(dim?: number, keep?: boolean) { return red.mean(this, dim, keep); },
+  max(dim?: number, keep?: boolean) { return dim === undefined ? red.max(this) : red.max(this, dim, keep); },
+  min(dim?: number, keep?: boolean) { return dim === undefined ? red.min(this) : red.min(this, dim, keep); },
+  argmax(dim?: number, keep?: boolean) { return red.argmax(this, dim, keep); },
+  all(dim?: number, keep?: boolean) { return red.all(this, dim, keep); },
+  any(dim?: number, keep?: boolean) { return red.any(this, dim, keep); },
+  reshape(shape: readonly number[]) { return shp.reshape(this, shape); },
+  view(...shape: number[]) { return shp.reshape(this, shape); },
+  flatten(a?: number, b?: number) { return shp.flatten(this, a, b); },
+  transpose(a?: number, b?: number) { return shp.transpose(this, a, b); },
+  matmul(o: Tensor) { return lin.matmul(this, o); },
+  relu() { return act.relu(this); },
+  sigmoid() { return act.sigmoid(this); },
+  tanh() { return act.tanh(this); },
+  gelu(o?: act.GeluOptions) { return act.gelu(this, o); },
+  leakyRelu(s?: number) { return act.leakyRelu(this, s); },
+  elu(a?: number) { return act.elu(this, a); },
+  softmax(dim?: number) { return loss.softmax(this, dim); },
+  logSoftmax(dim?: number) { return loss.logSoftmax(this, dim); },
+  backward(g?: Tensor | Float32Array) { backward(this, g); },
+};
+for (const [k, f] of Object.entries(methods)) {
+  Object.defineProperty(Tensor.prototype, k, { value: f, writable: true, configurable: true });
+}
+Object.defineProperty(Tensor.prototype, 'T', {
+  get(this: Tensor) { return shp.transpose(this, 0, 1); }, configurable: true,
+});

@@ -1,0 +1,65 @@
+/**
+ * Matrix products. Transposes are GEMM flags, never copies. `linear` is the fused
+ * x·Wᵀ + b (+ activation) that nn.Linear and the fused Linear→activation path use.
+ */
+import { B } from '../backend/index.js';
+import { Act, actNeedsPre, type ActId } from '../backend/types.js';
+import { result } from '../autograd.js';
+import { Tensor, fmtShape } from '../tensor.js';
+import { activationById, activationListenerCount, notifyActivation } from './activations.js';
+
+/** a·b for a 2-D or N-D `a` (product over its last dim) and a 2-D `b`. */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError('matmul: expected two Tensors');
+  if (a.ndim < 1 || b.ndim !== 2) {
+    throw new RangeError(`matmul: expected an N-D tensor times a 2-D tensor, got ${fmtShape(a.shape)} x ${fmtShape(b.shape)}`);
+  }
+  const K = a.shape[a.ndim - 1];
+  if (K !== b.shape[0]) {
+    throw new RangeError(`matmul: inner dimensions differ: ${fmtShape(a.shape)} x ${fmtShape(b.shape)}`);
+  }
+  const N = b.shape[1];
+  const M = a.size / Math.max(K, 1) | 0;
+  const rows = K === 0 ? a.shape.slice(0, -1).reduce((p, q) => p * q, 1) : M;
+  const out = new Float32Array(rows * N);
+  B().gemm(false, false, rows, N, K, 1, a.data, b.data, 0, out);
+  const shape = [...a.shape.slice(0, -1), N];
+  return result(out, shape, 'matmul', [a, b], (g) => {
+    let ga: Float32Array | null = null, gb: Float32Array | null = null;
+    if (a.requiresGrad) { ga = new Float32Array(a.size); B().gemm(false, true, rows, K, N, 1, g, b.data, 0, ga); }
+    if (b.requiresGrad) { gb = new Float32Array(b.size); B().gemm(true, false, K, N, rows, 1, a.data, g, 0, gb); }
+    return [ga, gb];
+  });
+}
+
+/**
+ * y = act(x·wᵀ + b) over the last dim of x (any rank), w: [out, in], b: [out] or null.
+ * One backend call forward (GEMM with the bias + activation epilogue) and one backward.
+ */
+export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, act: ActId = Act.identity, param = 0): Tensor {
+  if (!(x instanceof Tensor) || !(w instanceof Tensor)) throw new TypeError('linear: expected Tensors for input and weight');
+  if (w.ndim !== 2) throw new RangeError(`linear: weight must be 2-D [out, in], got ${fmtShape(w.shape)}`);
+  const [N, K] = w.shape;
+  if (x.ndim < 1 || x.shape[x.ndim - 1] !== K) {
+    throw new RangeError(`linear: input's last dim must equal in_features: input ${fmtShape(x.shape)}, weight ${fmtShape(w.shape)}`);
+  }
+  if (b !== null && (b.ndim !== 1 || b.shape[0] !== N)) {
+    throw new RangeError(`linear: bias must have shape [${N}], got ${fmtShape(b.shape)}`);
+  }
+  const M = x.ndim === 1 ? 1 : x.shape.slice(0, -1).reduce((p, q) => p * q, 1);
+  const y = new Float32Array(M * N);
+  const keepPre = act !== Act.identity && (actNeedsPre(act, param) || activationListenerCount() > 0);
+  const pre = keepPre ? new Float32Array(M * N) : null;
+  B().linearForward(x.data, w.data, b ? b.data : null, M, N, K, act, param, y, pre);
+  const shape = [...x.shape.slice(0, -1), N];
+  const inputs = b ? [x, w, b] : [x, w];
+  const out = result(y, shape, act === Act.identity ? 'linear' : `linear+${activationById(act).name}`, inputs, (g) => {
+    const gx = x.requiresGrad ? new Float32Array(x.size) : null;
+    const gw = w.requiresGrad ? new Float32Array(w.size) : null;
+    const gb = b && b.requiresGrad ? new Float32Array(N) : null;
+    B().linearBackward(x.data, w.data, M, N, K, act, param, pre, y, g, gx, gw, gb, false);
+    return b ? [gx, gw, gb] : [gx, gw];
+  });
+  if (act !== Act.identity && pre) notifyActivation(act, param, new Tensor(pre, shape), out);
+  return out;
+}

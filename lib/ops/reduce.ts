@@ -1,0 +1,124 @@
+/** Reductions: sum, mean, max / min / argmax along a dim or over everything, all / any. */
+import { B } from '../backend/index.js';
+import { Binary, Unary } from '../backend/types.js';
+import { result } from '../autograd.js';
+import { Tensor } from '../tensor.js';
+import { normDim, splitAt } from './util.js';
+
+function reducedShape(shape: readonly number[], dim: number, keepDim: boolean): number[] {
+  const s = shape.slice();
+  if (keepDim) s[dim] = 1; else s.splice(dim, 1);
+  return s;
+}
+
+/** Broadcast a reduced gradient [outer, inner] back along dim d: out[o, j, i] = g[o, i] * scale. */
+function spread(g: Float32Array, outer: number, d: number, inner: number, scale: number): Float32Array {
+  const out = new Float32Array(outer * d * inner);
+  B().binary(Binary.add, g, [outer, 1, inner], new Float32Array(1), [1, 1, 1], out, [outer, d, inner]);
+  if (scale !== 1) B().unary(Unary.scale, out, out, out.length, scale, 0);
+  return out;
+}
+
+/** Sum of all elements, or along `dim` (keepDim keeps it as size 1). */
+export function sum(x: Tensor, dim?: number, keepDim = false): Tensor {
+  return sumScaled('sum', x, dim, keepDim, false);
+}
+
+/** Mean of all elements, or along `dim`. */
+export function mean(x: Tensor, dim?: number, keepDim = false): Tensor {
+  return sumScaled('mean', x, dim, keepDim, true);
+}
+
+function sumScaled(op: string, x: Tensor, dim: number | undefined, keepDim: boolean, average: boolean): Tensor {
+  let outer: number, d: number, inner: number, shape: number[];
+  if (dim === undefined) {
+    [outer, d, inner] = [1, x.size, 1];
+    shape = keepDim ? x.shape.map(() => 1) : [];
+  } else {
+    const k = normDim(op, dim, x.ndim);
+    [outer, d, inner] = splitAt(x.shape, k);
+    shape = x.ndim === 0 ? [] : reducedShape(x.shape, k, keepDim);
+  }
+  const out = new Float32Array(outer * inner);
+  B().sumAxis(x.data, outer, d, inner, out);
+  const scale = average ? 1 / d : 1;
+  if (average) B().unary(Unary.scale, out, out, out.length, scale, 0);
+  return result(out, shape, op, [x], (g) => [spread(g, outer, d, inner, scale)]);
+}
+
+
+function extreme(op: string, x: Tensor, dim: number, keepDim: boolean, sign: 1 | -1): { values: Tensor; indices: Tensor } {
+  const k = normDim(op, dim, x.ndim);
+  const [outer, d, inner] = splitAt(x.shape, k);
+  if (d === 0) throw new RangeError(`${op}: cannot reduce over an empty dim`);
+  const src = sign === 1 ? x.data : negated(x.data);
+  const vals = new Float32Array(outer * inner);
+  const idx = new Int32Array(outer * inner);
+  B().maxAxis(src, outer, d, inner, vals, idx);
+  if (sign === -1) B().unary(Unary.neg, vals, vals, vals.length, 0, 0);
+  const shape = x.ndim === 0 ? [] : reducedShape(x.shape, k, keepDim);
+  const values = result(vals, shape, op, [x], (g) => {
+    const gx = new Float32Array(x.size);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) gx[(o * d + idx[o * inner + i]) * inner + i] = g[o * inner + i];
+    }
+    return [gx];
+  });
+  return { values, indices: new Tensor(Float32Array.from(idx), shape) };
+}
+
+function negated(a: Float32Array): Float32Array {
+  const out = new Float32Array(a.length);
+  B().unary(Unary.neg, a, out, a.length, 0, 0);
+  return out;
+}
+
+/**
+ * max(x): the largest element (0-d tensor); max(x, dim): {values, indices} along dim, as
+ * torch.max. The gradient goes to the (first) position of the maximum.
+ */
+export function max(x: Tensor): Tensor;
+export function max(x: Tensor, dim: number, keepDim?: boolean): { values: Tensor; indices: Tensor };
+export function max(x: Tensor, dim?: number, keepDim = false): Tensor | { values: Tensor; indices: Tensor } {
+  if (dim === undefined) return extreme('max', flat(x), 0, false, 1).values;
+  return extreme('max', x, dim, keepDim, 1);
+}
+
+/** min, as max. */
+export function min(x: Tensor): Tensor;
+export function min(x: Tensor, dim: number, keepDim?: boolean): { values: Tensor; indices: Tensor };
+export function min(x: Tensor, dim?: number, keepDim = false): Tensor | { values: Tensor; indices: Tensor } {
+  if (dim === undefined) return extreme('min', flat(x), 0, false, -1).values;
+  return extreme('min', x, dim, keepDim, -1);
+}
+
+/** Index of the maximum along dim (or of the flattened tensor), as a float tensor of indices. */
+export function argmax(x: Tensor, dim?: number, keepDim = false): Tensor {
+  if (dim === undefined) return extreme('argmax', flat(x), 0, false, 1).indices;
+  return extreme('argmax', x, dim, keepDim, 1).indices;
+}
+
+/** x viewed as 1-D, sharing storage and graph (for whole-tensor reductions). */
+function flat(x: Tensor): Tensor {
+  if (x.size === 0) throw new RangeError('max/min: cannot reduce an empty tensor');
+  return result(x.data, [x.size], 'flatten', [x], (g) => [g]);
+}
+
+/** 1 where every element along dim (or anywhere) is non-zero. */
+export function all(x: Tensor, dim?: number, keepDim = false): Tensor {
+  return logical('all', x, dim, keepDim, (s, d) => (s === d ? 1 : 0));
+}
+/** 1 where any element along dim (or anywhere) is non-zero. */
+export function any(x: Tensor, dim?: number, keepDim = false): Tensor {
+  return logical('any', x, dim, keepDim, (s) => (s > 0 ? 1 : 0));
+}
+
+function logical(op: string, x: Tensor, dim: number | undefined, keepDim: boolean,
+  f: (count: number, d: number) => number): Tensor {
+  const nz = new Float32Array(x.size);
+  for (let i = 0; i < x.size; i++) nz[i] = x.data[i] !== 0 ? 1 : 0;
+  const counts = sum(new Tensor(nz, x.shape), dim, keepDim);
+  const d = dim === undefined ? x.size : x.shape[normDim(op, dim, x.ndim)];
+  for (let i = 0; i < counts.size; i++) counts.data[i] = f(counts.data[i], d);
+  return counts;
+}
