@@ -1,0 +1,233 @@
+// SGEMM driver: dispatch, small-product path, BLIS-style blocking, thread partitioning.
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <cstring>
+
+#include "cpu.h"
+#include "gemm.h"
+#include "gemm_internal.h"
+#include "threadpool.h"
+
+namespace neurite {
+namespace gemm {
+
+namespace {
+
+struct Scratch {
+  float* p[3] = {nullptr, nullptr, nullptr};
+  size_t cap[3] = {0, 0, 0};
+  ~Scratch() {
+    for (float* q : p) std::free(q);
+  }
+};
+thread_local Scratch tls_scratch;
+
+const Kernel* choose_default() {
+  const CpuFeatures& f = cpu_features();
+  if (f.avx512 && avx512_kernel()) return avx512_kernel();
+  if (f.avx2_fma && avx2_kernel()) return avx2_kernel();
+  return portable_kernel();
+}
+
+std::atomic<const Kernel*> g_kernel{nullptr};
+
+const Kernel& kernel() {
+  const Kernel* k = g_kernel.load(std::memory_order_relaxed);
+  if (!k) {  // every thread that races here computes the same value
+    k = choose_default();
+    g_kernel.store(k, std::memory_order_relaxed);
+  }
+  return *k;
+}
+
+// Products up to this many multiply-adds skip packing entirely: packing A and the block loops
+// cost more than they save while everything fits in L1/L2.
+constexpr int64_t kSmallMacs = 64 * 64 * 64;
+// Below this many multiply-adds the pool hand-off (~1-3 us) is not worth it.
+constexpr int64_t kThreadMacs = 96 * 96 * 96;
+
+void scale_c(int64_t M, int64_t N, float beta, float* C, int64_t ldc) {
+  for (int64_t i = 0; i < M; ++i) {
+    float* c = C + i * ldc;
+    if (beta == 0.0f) {
+      std::memset(c, 0, sizeof(float) * N);
+    } else if (beta != 1.0f) {
+      for (int64_t j = 0; j < N; ++j) c[j] *= beta;
+    }
+  }
+}
+
+void pack_a(const Kernel& kr, bool trans_a, const float* A, int64_t lda, int64_t i0,
+            int64_t mc, int64_t k0, int64_t kc, float* ap) {
+  const int MR = kr.mr;
+  const int64_t KC = kr.kc;
+  for (int64_t ip = 0; ip < mc; ip += MR) {
+    float* panel = ap + (ip / MR) * MR * KC;
+    const int64_t rows = std::min<int64_t>(MR, mc - ip);
+    if (!trans_a) {
+      for (int64_t r = 0; r < rows; ++r)
+        std::memcpy(panel + r * KC, A + (i0 + ip + r) * lda + k0, sizeof(float) * kc);
+      for (int64_t r = rows; r < MR; ++r) std::memset(panel + r * KC, 0, sizeof(float) * kc);
+    } else {
+      for (int64_t k = 0; k < kc; ++k) {
+        float* dst = panel + k * MR;
+        std::memcpy(dst, A + (k0 + k) * lda + i0 + ip, sizeof(float) * rows);
+        for (int64_t r = rows; r < MR; ++r) dst[r] = 0.0f;
+      }
+    }
+  }
+}
+
+struct Problem {
+  const Kernel* kr;
+  bool ta, tb;
+  int64_t M, N, K;
+  float alpha, beta;
+  const float* A;
+  int64_t lda;
+  const float* B;
+  int64_t ldb;
+  float* C;
+  int64_t ldc;
+  const Epilogue* ep;
+  int tm, tn;  // thread grid
+};
+
+// C[m0:m1, n0:n1] on the calling thread, with its own packing buffers.
+void gemm_block(const Problem& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  const Kernel& kr = *p.kr;
+  const int MR = kr.mr, NR = kr.nr;
+  const int64_t KC = kr.kc, MC = kr.mc, NC = kr.nc;
+  const int64_t M = m1 - m0, N = n1 - n0, K = p.K;
+  if (M <= 0 || N <= 0) return;
+  const int64_t mc_max = std::min(M, MC), nc_max = std::min(N, NC);
+  float* ap = scratch(0, size_t((mc_max + MR - 1) / MR) * MR * KC);
+  float* bp = scratch(1, size_t((nc_max + NR - 1) / NR) * NR * KC);
+  const MicroKernel ukr = p.ta ? kr.ukr_kmajor : kr.ukr_rows;
+  for (int64_t ic = 0; ic < M; ic += MC) {
+    const int64_t mc = std::min(MC, M - ic);
+    for (int64_t pc = 0; pc < K; pc += KC) {
+      const int64_t kc = std::min(KC, K - pc);
+      const float beta = pc == 0 ? p.beta : 1.0f;
+      const bool last = pc + kc == K;
+      pack_a(kr, p.ta, p.A, p.lda, m0 + ic, mc, pc, kc, ap);
+      for (int64_t jc = 0; jc < N; jc += NC) {
+        const int64_t nc = std::min(NC, N - jc);
+        kr.pack_b(p.tb, p.B, p.ldb, pc, kc, n0 + jc, nc, bp);
+        for (int64_t ir = 0; ir < mc; ir += MR) {
+          const int mr = int(std::min<int64_t>(MR, mc - ir));
+          const float* a = ap + (ir / MR) * MR * KC;
+          const int64_t row = m0 + ic + ir;
+          for (int64_t jr = 0; jr < nc; jr += NR) {
+            const int nr = int(std::min<int64_t>(NR, nc - jr));
+            const int64_t col = n0 + jc + jr;
+            float* c = p.C + row * p.ldc + col;
+            ukr(kc, a, bp + (jr / NR) * NR * kc, c, p.ldc, mr, nr, p.alpha, beta);
+            if (last && p.ep) p.ep->apply(p.ep, c, p.ldc, row, col, mr, nr);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Splits [0, total) into `parts` pieces aligned to `unit`; piece `i` is [lo, hi).
+void split(int64_t total, int parts, int i, int64_t unit, int64_t* lo, int64_t* hi) {
+  const int64_t units = (total + unit - 1) / unit;
+  const int64_t base = units / parts, extra = units % parts;
+  const int64_t u0 = i * base + std::min<int64_t>(i, extra);
+  const int64_t u1 = u0 + base + (i < extra ? 1 : 0);
+  *lo = std::min(total, u0 * unit);
+  *hi = std::min(total, u1 * unit);
+}
+
+void run_part(void* ctx, int t) {
+  const Problem& p = *static_cast<const Problem*>(ctx);
+  int64_t m0, m1, n0, n1;
+  split(p.M, p.tm, t / p.tn, p.kr->mr, &m0, &m1);
+  split(p.N, p.tn, t % p.tn, p.kr->nr, &n0, &n1);
+  gemm_block(p, m0, m1, n0, n1);
+}
+
+// The tm x tn grid (tm * tn == threads) whose largest part has the least work; ties go to
+// splitting M, so each thread packs only its own rows of A.
+void choose_grid(const Kernel& kr, int64_t M, int64_t N, int threads, int* tm, int* tn) {
+  int64_t best = -1;
+  for (int a = 1; a <= threads; ++a) {
+    if (threads % a) continue;
+    const int b = threads / a;
+    const int64_t mu = (M + kr.mr - 1) / kr.mr, nu = (N + kr.nr - 1) / kr.nr;
+    const int64_t cost = ((mu + a - 1) / a) * kr.mr * ((nu + b - 1) / b) * kr.nr;
+    if (best < 0 || cost <= best) {
+      best = cost;
+      *tm = a;
+      *tn = b;
+    }
+  }
+}
+
+}  // namespace
+
+float* scratch(int slot, size_t floats) {
+  Scratch& s = tls_scratch;
+  if (s.cap[slot] < floats) {
+    std::free(s.p[slot]);
+    size_t cap = std::max(floats, s.cap[slot] * 2);
+    cap = (cap + 15) & ~size_t(15);  // aligned_alloc wants a multiple of the alignment
+    s.p[slot] = static_cast<float*>(std::aligned_alloc(64, cap * sizeof(float)));
+    if (!s.p[slot]) std::abort();
+    s.cap[slot] = cap;
+  }
+  return s.p[slot];
+}
+
+}  // namespace gemm
+
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+           int64_t ldc, const Epilogue* ep, int threads) {
+  using namespace gemm;
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0 || alpha == 0.0f) {
+    scale_c(M, N, beta, C, ldc);
+    if (ep) ep->apply(ep, C, ldc, 0, 0, M, N);
+    return;
+  }
+  const Kernel& kr = kernel();
+  const int64_t macs = M * N * K;
+  if (macs <= kSmallMacs) {
+    kr.small(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    if (ep) ep->apply(ep, C, ldc, 0, 0, M, N);
+    return;
+  }
+  Problem p{&kr, trans_a, trans_b, M, N, K, alpha, beta, A, lda, B, ldb, C, ldc, ep, 1, 1};
+  int nt = threads > 0 ? threads : ThreadPool::default_threads();
+  nt = std::min<int64_t>(nt, std::max<int64_t>(1, macs / kThreadMacs));
+  if (nt > 1) {
+    ThreadPool& pool = ThreadPool::instance();
+    nt = std::min(nt, pool.size());
+    choose_grid(kr, M, N, nt, &p.tm, &p.tn);
+    if (nt > 1 && pool.try_run(nt, run_part, &p)) return;
+    p.tm = p.tn = 1;  // pool busy (concurrent caller): do it all here
+  }
+  gemm_block(p, 0, M, 0, N);
+}
+
+const char* sgemm_isa() { return gemm::kernel().name; }
+
+int sgemm_threads() { return ThreadPool::default_threads(); }
+
+bool sgemm_force_isa(const char* isa) {
+  using namespace gemm;
+  const CpuFeatures& f = cpu_features();
+  const Kernel* k = nullptr;
+  if (!std::strcmp(isa, "avx512")) k = f.avx512 ? avx512_kernel() : nullptr;
+  else if (!std::strcmp(isa, "avx2")) k = f.avx2_fma ? avx2_kernel() : nullptr;
+  else if (!std::strcmp(isa, "portable")) k = portable_kernel();
+  if (!k) return false;
+  g_kernel.store(k, std::memory_order_relaxed);
+  return true;
+}
+
+}  // namespace neurite

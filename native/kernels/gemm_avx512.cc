@@ -1,0 +1,291 @@
+// AVX-512 kernels. Only functions marked NT_AVX512 use AVX-512, so this file compiles without
+// -mavx512f and the binary still runs on CPUs without it (the driver dispatches at run time).
+#include "gemm_internal.h"
+
+#if defined(__x86_64__)
+// GCC 12 warns about the _mm512_undefined_ps() pass-through inside its own shuffle intrinsics.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+#include <algorithm>
+
+#define NT_AVX512 __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma")))
+
+namespace neurite {
+namespace gemm {
+namespace {
+
+// 12 x 32 tile: 24 zmm accumulators + 2 for B + 1 broadcast. Per k: 2 loads of B, 12
+// broadcasts (folded into the FMAs), 24 FMAs = 12 cycles on 2 FMA ports.
+constexpr int MR = 12, NR = 32;
+// KC: an A micro-panel (12 x 384 x 4 B = 18 KB) stays in the 48 KB L1 while B streams through.
+// NC: a packed B block (384 x 1024 x 4 B = 1.5 MB) stays in the 2 MB L2 while A panels sweep it.
+// MC: packed A (MC x KC) is reused over all of N; it sits in L3.
+constexpr int64_t KC = 384, MC = 1536, NC = 1024;
+
+NT_AVX512 inline __mmask16 tail_mask(int64_t n) {
+  return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1);
+}
+
+template <int R, bool KMAJOR>
+NT_AVX512 void ukr_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                        __mmask16 m0, __mmask16 m1, float alpha, float beta) {
+  __m512 c0[R], c1[R];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r) c0[r] = c1[r] = _mm512_setzero_ps();
+#pragma GCC unroll 2
+  for (int64_t k = 0; k < kc; ++k) {
+    const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) {
+      const __m512 av = _mm512_set1_ps(KMAJOR ? a[r] : a[r * KC]);
+      c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
+      c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+    }
+    a += KMAJOR ? MR : 1;
+    b += NR;
+  }
+  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r) {
+    float* cr = c + r * ldc;
+    __m512 x0 = _mm512_mul_ps(c0[r], va), x1 = _mm512_mul_ps(c1[r], va);
+    if (beta != 0.0f) {
+      x0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m0, cr), vb, x0);
+      x1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m1, cr + 16), vb, x1);
+    }
+    _mm512_mask_storeu_ps(cr, m0, x0);
+    _mm512_mask_storeu_ps(cr + 16, m1, x1);
+  }
+}
+
+template <bool KMAJOR>
+NT_AVX512 void ukr(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr,
+                   int nr, float alpha, float beta) {
+  const __mmask16 m0 = tail_mask(nr), m1 = tail_mask(nr - 16);
+  switch (mr) {
+#define NT_CASE(R) \
+  case R: return ukr_tile<R, KMAJOR>(kc, a, b, c, ldc, m0, m1, alpha, beta);
+    NT_CASE(12) NT_CASE(11) NT_CASE(10) NT_CASE(9) NT_CASE(8) NT_CASE(7)
+    NT_CASE(6) NT_CASE(5) NT_CASE(4) NT_CASE(3) NT_CASE(2) NT_CASE(1)
+#undef NT_CASE
+  }
+}
+
+// In-register 16 x 16 transpose: out[j][i] = in[i][j].
+NT_AVX512 inline void transpose16(__m512 r[16]) {
+  __m512 t[16], s[16];
+#pragma GCC unroll 8
+  for (int p = 0; p < 8; ++p) {
+    t[2 * p] = _mm512_unpacklo_ps(r[2 * p], r[2 * p + 1]);
+    t[2 * p + 1] = _mm512_unpackhi_ps(r[2 * p], r[2 * p + 1]);
+  }
+  // s[4q + c], 128-bit lane L: column 4L + c of rows 4q .. 4q+3.
+#pragma GCC unroll 4
+  for (int q = 0; q < 4; ++q) {
+    s[4 * q + 0] = _mm512_shuffle_ps(t[4 * q], t[4 * q + 2], 0x44);
+    s[4 * q + 1] = _mm512_shuffle_ps(t[4 * q], t[4 * q + 2], 0xEE);
+    s[4 * q + 2] = _mm512_shuffle_ps(t[4 * q + 1], t[4 * q + 3], 0x44);
+    s[4 * q + 3] = _mm512_shuffle_ps(t[4 * q + 1], t[4 * q + 3], 0xEE);
+  }
+  // A 4 x 4 transpose of 128-bit lanes for each c.
+#pragma GCC unroll 4
+  for (int c = 0; c < 4; ++c) {
+    const __m512 u0 = _mm512_shuffle_f32x4(s[c], s[4 + c], 0x44);
+    const __m512 u1 = _mm512_shuffle_f32x4(s[c], s[4 + c], 0xEE);
+    const __m512 u2 = _mm512_shuffle_f32x4(s[8 + c], s[12 + c], 0x44);
+    const __m512 u3 = _mm512_shuffle_f32x4(s[8 + c], s[12 + c], 0xEE);
+    r[c] = _mm512_shuffle_f32x4(u0, u2, 0x88);
+    r[4 + c] = _mm512_shuffle_f32x4(u0, u2, 0xDD);
+    r[8 + c] = _mm512_shuffle_f32x4(u1, u3, 0x88);
+    r[12 + c] = _mm512_shuffle_f32x4(u1, u3, 0xDD);
+  }
+}
+
+// dst[k * ldd + j] = src[j * lds + k] for j < rows (16 or fewer, rest zero), k < kw (<= 16).
+// Writes 16 floats per k.
+NT_AVX512 inline void transpose_block(const float* src, int64_t lds, int64_t rows, int64_t kw,
+                                      float* dst, int64_t ldd) {
+  const __mmask16 km = tail_mask(kw);
+  __m512 r[16];
+#pragma GCC unroll 16
+  for (int j = 0; j < 16; ++j)
+    r[j] = j < rows ? _mm512_maskz_loadu_ps(km, src + j * lds) : _mm512_setzero_ps();
+  transpose16(r);
+#pragma GCC unroll 16
+  for (int k = 0; k < 16; ++k)
+    if (k < kw) _mm512_storeu_ps(dst + k * ldd, r[k]);
+}
+
+NT_AVX512 void pack_b(bool trans_b, const float* B, int64_t ldb, int64_t k0, int64_t kc,
+                      int64_t j0, int64_t nc, float* bp) {
+  for (int64_t jp = 0; jp < nc; jp += NR) {
+    float* panel = bp + (jp / NR) * NR * kc;
+    const int64_t w = std::min<int64_t>(NR, nc - jp);
+    if (!trans_b) {
+      const __mmask16 m0 = tail_mask(w), m1 = tail_mask(w - 16);
+      const float* src = B + k0 * ldb + j0 + jp;
+      for (int64_t k = 0; k < kc; ++k, src += ldb) {
+        _mm512_store_ps(panel + k * NR, _mm512_maskz_loadu_ps(m0, src));
+        _mm512_store_ps(panel + k * NR + 16, _mm512_maskz_loadu_ps(m1, src + 16));
+      }
+      continue;
+    }
+    for (int h = 0; h < 2; ++h) {
+      const int64_t rows = std::min<int64_t>(16, w - 16 * h);
+      if (rows <= 0) {
+        for (int64_t k = 0; k < kc; ++k) _mm512_store_ps(panel + k * NR + 16, _mm512_setzero_ps());
+        continue;
+      }
+      const float* src = B + (j0 + jp + 16 * h) * ldb + k0;
+      for (int64_t kb = 0; kb < kc; kb += 16)
+        transpose_block(src + kb, ldb, rows, std::min<int64_t>(16, kc - kb),
+                        panel + kb * NR + 16 * h, NR);
+    }
+  }
+}
+
+// ---- small products: A and (untransposed) B read in place ---------------------------------
+
+constexpr int SR = 6;   // rows per small tile
+constexpr int SNV = 4;  // vectors (of 16 columns) per small tile: 24 accumulators
+
+template <int R, int NV, bool TA>
+NT_AVX512 void small_tile(int64_t K, const float* a, int64_t lda, const float* b, int64_t ldb,
+                          float* c, int64_t ldc, __mmask16 ml, float alpha, float beta) {
+  __m512 acc[R][NV];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+  for (int64_t k = 0; k < K; ++k) {
+    __m512 bv[NV];
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v)
+      bv[v] = v == NV - 1 ? _mm512_maskz_loadu_ps(ml, b + 16 * v) : _mm512_loadu_ps(b + 16 * v);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m512 av = _mm512_set1_ps(TA ? a[r] : a[r * lda + k]);
+#pragma GCC unroll 4
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);
+    }
+    b += ldb;
+    if (TA) a += lda;
+  }
+  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+    for (int v = 0; v < NV; ++v) {
+      const __mmask16 m = v == NV - 1 ? ml : __mmask16(0xFFFF);
+      float* cp = c + r * ldc + 16 * v;
+      __m512 x = _mm512_mul_ps(acc[r][v], va);
+      if (beta != 0.0f) x = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, cp), vb, x);
+      _mm512_mask_storeu_ps(cp, m, x);
+    }
+  }
+}
+
+using SmallTile = void (*)(int64_t, const float*, int64_t, const float*, int64_t, float*,
+                           int64_t, __mmask16, float, float);
+#define NT_ROW(NV, TA)                                                               \
+  {small_tile<1, NV, TA>, small_tile<2, NV, TA>, small_tile<3, NV, TA>,               \
+   small_tile<4, NV, TA>, small_tile<5, NV, TA>, small_tile<6, NV, TA>}
+const SmallTile kSmallTiles[2][SNV][SR] = {
+    {NT_ROW(1, false), NT_ROW(2, false), NT_ROW(3, false), NT_ROW(4, false)},
+    {NT_ROW(1, true), NT_ROW(2, true), NT_ROW(3, true), NT_ROW(4, true)}};
+#undef NT_ROW
+
+// C[i] = alpha * dot(A row i, x) + beta * C[i]: the N == 1 product, vectorised along K.
+NT_AVX512 void small_gemv(int64_t M, int64_t K, float alpha, const float* A, int64_t lda,
+                          const float* x, float beta, float* C, int64_t ldc) {
+  int64_t i = 0;
+  for (; i + 4 <= M; i += 4) {
+    __m512 acc[4];
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; ++r) acc[r] = _mm512_setzero_ps();
+    for (int64_t k = 0; k < K; k += 16) {
+      const __mmask16 m = tail_mask(K - k);
+      const __m512 xv = _mm512_maskz_loadu_ps(m, x + k);
+#pragma GCC unroll 4
+      for (int r = 0; r < 4; ++r)
+        acc[r] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, A + (i + r) * lda + k), xv, acc[r]);
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; ++r) {
+      const float s = alpha * _mm512_reduce_add_ps(acc[r]);
+      float* cp = C + (i + r) * ldc;
+      *cp = beta == 0.0f ? s : s + beta * *cp;
+    }
+  }
+  for (; i < M; ++i) {
+    __m512 acc = _mm512_setzero_ps();
+    for (int64_t k = 0; k < K; k += 16) {
+      const __mmask16 m = tail_mask(K - k);
+      acc = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, A + i * lda + k),
+                            _mm512_maskz_loadu_ps(m, x + k), acc);
+    }
+    const float s = alpha * _mm512_reduce_add_ps(acc);
+    float* cp = C + i * ldc;
+    *cp = beta == 0.0f ? s : s + beta * *cp;
+  }
+}
+
+NT_AVX512 void small(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
+                     const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
+                     float* C, int64_t ldc) {
+  if (tb && N == 1) {  // the single row of B is op(B)'s column, already contiguous
+    tb = false;
+    ldb = 1;
+  }
+  if (N == 1 && !ta) {
+    const float* x = B;
+    if (ldb != 1) {
+      float* buf = scratch(2, size_t(K));
+      for (int64_t k = 0; k < K; ++k) buf[k] = B[k * ldb];
+      x = buf;
+    }
+    return small_gemv(M, K, alpha, A, lda, x, beta, C, ldc);
+  }
+  if (tb) {  // op(B) = B^T: transpose it once into K x ldt, so rows of op(B) are contiguous
+    const int64_t ldt = (N + 15) & ~int64_t(15);
+    float* buf = scratch(2, size_t(K * ldt));
+    for (int64_t jb = 0; jb < N; jb += 16)
+      for (int64_t kb = 0; kb < K; kb += 16)
+        transpose_block(B + jb * ldb + kb, ldb, std::min<int64_t>(16, N - jb),
+                        std::min<int64_t>(16, K - kb), buf + kb * ldt + jb, ldt);
+    B = buf;
+    ldb = ldt;
+  }
+  constexpr int64_t W = 16 * SNV;
+  for (int64_t j0 = 0; j0 < N; j0 += W) {
+    const int64_t w = std::min(W, N - j0);
+    const int nv = int((w + 15) / 16);
+    const __mmask16 ml = tail_mask(w - 16 * (nv - 1));
+    for (int64_t i0 = 0; i0 < M; i0 += SR) {
+      const int r = int(std::min<int64_t>(SR, M - i0));
+      const float* a = ta ? A + i0 : A + i0 * lda;
+      kSmallTiles[ta][nv - 1][r - 1](K, a, lda, B + j0, ldb, C + i0 * ldc + j0, ldc, ml, alpha,
+                                     beta);
+    }
+  }
+}
+
+const Kernel kAvx512 = {"avx512", MR, NR, KC, MC, NC, ukr<false>, ukr<true>, pack_b, small};
+
+}  // namespace
+
+const Kernel* avx512_kernel() { return &kAvx512; }
+
+}  // namespace gemm
+}  // namespace neurite
+
+#else
+
+namespace neurite {
+namespace gemm {
+const Kernel* avx512_kernel() { return nullptr; }
+}  // namespace gemm
+}  // namespace neurite
+
+#endif

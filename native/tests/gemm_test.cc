@@ -1,0 +1,253 @@
+// SGEMM tests: every ISA this CPU runs against a double-accumulated reference, on random and
+// edge shapes, all transpose flags, alpha/beta, padded leading dimensions, the epilogue
+// contract, threads, and concurrent callers. Last line: "N passed, N failed".
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../kernels/gemm.h"
+
+using neurite::sgemm;
+
+namespace {
+
+int g_passed = 0, g_failed = 0;
+
+void check(bool ok, const std::string& what) {
+  if (ok) {
+    ++g_passed;
+  } else {
+    ++g_failed;
+    std::printf("FAIL %s\n", what.c_str());
+  }
+}
+
+std::mt19937_64 rng(12345);
+
+int64_t rand_int(int64_t lo, int64_t hi) {
+  return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+}
+
+void fill(std::vector<float>& v) {
+  std::normal_distribution<float> d(0.0f, 1.0f);
+  for (float& x : v) x = d(rng);
+}
+
+struct Case {
+  bool ta, tb;
+  int64_t M, N, K;
+  float alpha, beta;
+  int64_t pad_a, pad_b, pad_c;
+  int threads;
+};
+
+std::string describe(const Case& c, const char* isa) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%s ta=%d tb=%d M=%lld N=%lld K=%lld alpha=%g beta=%g pads=%lld,%lld,%lld threads=%d",
+                isa, c.ta, c.tb, (long long)c.M, (long long)c.N, (long long)c.K, c.alpha, c.beta,
+                (long long)c.pad_a, (long long)c.pad_b, (long long)c.pad_c, c.threads);
+  return buf;
+}
+
+// Epilogue used by the tests: adds bias[col], applies relu, and counts visits per element.
+struct EpCtx {
+  const float* bias;
+  std::atomic<int>* visits;
+  int64_t N;
+};
+
+void ep_apply(const neurite::Epilogue* self, float* c, int64_t ldc, int64_t row0, int64_t col0,
+              int64_t rows, int64_t cols) {
+  const EpCtx* e = static_cast<const EpCtx*>(self->ctx);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j) {
+      float& x = c[i * ldc + j];
+      x += e->bias[col0 + j];
+      x = x > 0.0f ? x : 0.0f;
+      e->visits[(row0 + i) * e->N + col0 + j].fetch_add(1, std::memory_order_relaxed);
+    }
+}
+
+// Runs one case; with_ep also checks the epilogue (bias + relu, each element exactly once).
+bool run_case(const Case& c, const char* isa, bool with_ep) {
+  const int64_t ar = c.ta ? c.K : c.M, ac = c.ta ? c.M : c.K;
+  const int64_t br = c.tb ? c.N : c.K, bc = c.tb ? c.K : c.N;
+  const int64_t lda = ac + c.pad_a, ldb = bc + c.pad_b, ldc = c.N + c.pad_c;
+  std::vector<float> A(std::max<int64_t>(1, ar * lda)), B(std::max<int64_t>(1, br * ldb));
+  std::vector<float> C(std::max<int64_t>(1, c.M * ldc)), bias(std::max<int64_t>(1, c.N));
+  fill(A);
+  fill(B);
+  fill(C);
+  fill(bias);
+  const float kSentinel = 12345.0f;
+  for (int64_t i = 0; i < c.M; ++i)
+    for (int64_t j = c.N; j < ldc; ++j) C[i * ldc + j] = kSentinel;
+  if (c.beta == 0.0f)  // beta == 0 must not read C: NaN garbage must not leak
+    for (int64_t i = 0; i < c.M; ++i)
+      for (int64_t j = 0; j < c.N; ++j) C[i * ldc + j] = std::numeric_limits<float>::quiet_NaN();
+  const std::vector<float> C0 = C;
+
+  std::vector<std::atomic<int>> visits(std::max<int64_t>(1, c.M * c.N));
+  for (auto& v : visits) v.store(0);
+  EpCtx ectx{bias.data(), visits.data(), c.N};
+  neurite::Epilogue ep{ep_apply, &ectx};
+  sgemm(c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data(), lda, B.data(), ldb, c.beta, C.data(), ldc,
+        with_ep ? &ep : nullptr, c.threads);
+
+  const double eps = std::numeric_limits<float>::epsilon();
+  int64_t bad = 0;
+  double worst = 0;
+  for (int64_t i = 0; i < c.M; ++i) {
+    for (int64_t j = 0; j < c.N; ++j) {
+      double s = 0, mag = 0;
+      for (int64_t k = 0; k < c.K; ++k) {
+        const double a = c.ta ? A[k * lda + i] : A[i * lda + k];
+        const double b = c.tb ? B[j * ldb + k] : B[k * ldb + j];
+        s += a * b;
+        mag += std::fabs(a * b);
+      }
+      double ref = c.alpha * s, scale = std::fabs(c.alpha) * mag;
+      if (c.beta != 0.0f) {
+        ref += double(c.beta) * C0[i * ldc + j];
+        scale += std::fabs(double(c.beta) * C0[i * ldc + j]);
+      }
+      if (with_ep) {
+        ref += bias[j];
+        scale += std::fabs(bias[j]);
+        ref = ref > 0 ? ref : 0;
+      }
+      const double tol = 4 * eps * double(c.K + 4) * scale + 1e-30;
+      const double err = std::fabs(double(C[i * ldc + j]) - ref);
+      if (!(err <= tol)) {
+        if (bad < 3)
+          std::printf("  C[%lld][%lld] = %.9g, want %.9g (tol %.3g)\n", (long long)i,
+                      (long long)j, C[i * ldc + j], ref, tol);
+        ++bad;
+      }
+      if (err > worst) worst = err;
+      if (with_ep && visits[i * c.N + j].load() != 1) {
+        if (bad < 3)
+          std::printf("  epilogue visited C[%lld][%lld] %d times\n", (long long)i, (long long)j,
+                      visits[i * c.N + j].load());
+        ++bad;
+      }
+    }
+    for (int64_t j = c.N; j < ldc; ++j)
+      if (C[i * ldc + j] != kSentinel) {
+        if (bad < 3) std::printf("  wrote past N at C[%lld][%lld]\n", (long long)i, (long long)j);
+        ++bad;
+      }
+  }
+  check(bad == 0, describe(c, isa) + (with_ep ? " +epilogue" : ""));
+  return bad == 0;
+}
+
+float pick(std::initializer_list<float> v) {
+  return *(v.begin() + rand_int(0, int64_t(v.size()) - 1));
+}
+
+int64_t rand_dim() {
+  switch (rand_int(0, 5)) {
+    case 0: return rand_int(0, 3);
+    case 1: return rand_int(1, 17);
+    case 2: return rand_int(1, 70);
+    case 3: return rand_int(30, 140);
+    default: return rand_int(60, 260);
+  }
+}
+
+void test_isa(const char* isa) {
+  if (!neurite::sgemm_force_isa(isa)) {
+    std::printf("skip %s (CPU cannot run it)\n", isa);
+    return;
+  }
+  check(std::string(neurite::sgemm_isa()) == isa, std::string("sgemm_isa() == ") + isa);
+
+  // Shapes the library uses: MLP layers (forward transB, backward none / transA).
+  const int64_t mlp[][3] = {{32, 64, 10}, {32, 64, 64}, {32, 1, 64}, {64, 10, 32},
+                            {32, 10, 64}, {1, 64, 32},  {64, 64, 32}, {32, 64, 1},
+                            {128, 512, 784}, {512, 784, 128}, {128, 784, 512}};
+  for (auto& s : mlp)
+    for (int t = 0; t < 4; ++t)
+      run_case({bool(t & 1), bool(t & 2), s[0], s[1], s[2], 1.0f, 0.0f, 0, 0, 0, 0}, isa,
+               t == 2);
+
+  // Block boundaries: K past KC (several K blocks), N past NC, M past MC, and their edges.
+  const int64_t blocks[][3] = {{13, 37, 385}, {25, 33, 769}, {7, 1100, 19}, {1600, 9, 11},
+                               {97, 65, 1000}, {12, 32, 384}, {24, 64, 768}};
+  for (auto& s : blocks)
+    for (int t = 0; t < 4; ++t)
+      run_case({bool(t & 1), bool(t & 2), s[0], s[1], s[2], 0.75f, 0.5f, 3, 1, 2, 0}, isa,
+               t == 1);
+
+  // Degenerate sizes, alpha == 0, K == 0.
+  for (int64_t M : {0, 1, 2})
+    for (int64_t N : {0, 1, 3})
+      for (int64_t K : {0, 1, 5})
+        for (int t = 0; t < 4; ++t)
+          run_case({bool(t & 1), bool(t & 2), M, N, K, 1.5f, t == 3 ? 0.0f : 2.0f, 1, 0, 1, 0},
+                   isa, (M * N * K) % 2 == 1);
+  run_case({false, false, 40, 50, 60, 0.0f, 0.5f, 0, 0, 0, 0}, isa, true);
+  run_case({false, true, 40, 50, 60, 0.0f, 0.0f, 0, 0, 0, 0}, isa, false);
+
+  // Random shapes.
+  for (int it = 0; it < 220; ++it) {
+    Case c{rand_int(0, 1) == 1, rand_int(0, 1) == 1, rand_dim(), rand_dim(), rand_dim(),
+           pick({1.0f, -0.5f, 2.25f}), pick({0.0f, 1.0f, 0.7f}), rand_int(0, 1) * rand_int(1, 9),
+           rand_int(0, 1) * rand_int(1, 9), rand_int(0, 1) * rand_int(1, 9),
+           int(rand_int(0, 3))};
+    run_case(c, isa, rand_int(0, 3) == 0);
+  }
+}
+
+// Several threads (like Node worker_threads) calling sgemm at once, large and small.
+void test_concurrent() {
+  neurite::sgemm_force_isa(neurite::sgemm_isa());
+  std::atomic<int> bad{0};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < 4; ++t)
+    ts.emplace_back([t, &bad] {
+      std::mt19937 r(t);
+      std::normal_distribution<float> d;
+      const int64_t n = 96 + 32 * t;
+      std::vector<float> A(n * n), B(n * n), C(n * n);
+      for (float& x : A) x = d(r);
+      for (float& x : B) x = d(r);
+      for (int it = 0; it < 6; ++it) {
+        const bool tb = it & 1;
+        sgemm(false, tb, n, n, n, 1.0f, A.data(), n, B.data(), n, 0.0f, C.data(), n);
+        for (int64_t i = 0; i < n; i += 7)
+          for (int64_t j = 0; j < n; j += 5) {
+            double s = 0, mag = 0;
+            for (int64_t k = 0; k < n; ++k) {
+              const double p = double(A[i * n + k]) * (tb ? B[j * n + k] : B[k * n + j]);
+              s += p;
+              mag += std::fabs(p);
+            }
+            if (std::fabs(C[i * n + j] - s) > 4e-7 * (n + 4) * mag + 1e-30) bad.fetch_add(1);
+          }
+      }
+    });
+  for (auto& th : ts) th.join();
+  check(bad.load() == 0, "concurrent callers");
+}
+
+}  // namespace
+
+int main() {
+  const char* detected = neurite::sgemm_isa();
+  std::printf("detected isa: %s, threads: %d\n", detected, neurite::sgemm_threads());
+  const std::string keep = detected;
+  for (const char* isa : {"portable", "avx2", "avx512"}) test_isa(isa);
+  neurite::sgemm_force_isa(keep.c_str());
+  test_concurrent();
+  check(!neurite::sgemm_force_isa("sse9"), "unknown isa rejected");
+  std::printf("%d passed, %d failed\n", g_passed, g_failed);
+  return g_failed == 0 ? 0 : 1;
+}
