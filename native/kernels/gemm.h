@@ -1,0 +1,34 @@
+// SGEMM: the contract between the GEMM driver (gemm*.cc, microkernels, thread pool) and its
+// callers (fused linear kernels, the addon). Plain C++17, no Node headers.
+#pragma once
+#include <cstdint>
+
+namespace neurite {
+
+// Called once for every finished tile of C (after the last K block has been accumulated), so
+// bias + activation are applied while the tile is still in cache. `c` points at C[row0][col0],
+// the tile is rows x cols with leading dimension ldc. Must be thread-safe (tiles are disjoint).
+struct Epilogue {
+  void (*apply)(const Epilogue* self, float* c, int64_t ldc, int64_t row0, int64_t col0,
+                int64_t rows, int64_t cols);
+  const void* ctx;  // whatever apply needs (bias, activation id, pre-activation output ...)
+};
+
+// C = alpha * op(A) * op(B) + beta * C, row-major. op(A) is M x K, op(B) is K x N.
+// A is stored M x K (K x M when trans_a) with leading dimension lda; B is K x N (N x K when
+// trans_b) with ldb; C is M x N with ldc. beta == 0 never reads C. ep may be null.
+// threads <= 0 means the pool's default (NEURITE_NUM_THREADS, else the cores); small products
+// run on the calling thread without packing.
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+           int64_t ldc, const Epilogue* ep = nullptr, int threads = 0);
+
+// The kernel chosen at run time from CPU features: "avx512", "avx2", or "portable".
+const char* sgemm_isa();
+// The number of threads large products use.
+int sgemm_threads();
+// Force an ISA (for tests and benchmarks): "avx512", "avx2", "portable"; returns false if the
+// CPU cannot run it. Not thread-safe: call before any sgemm.
+bool sgemm_force_isa(const char* isa);
+
+}  // namespace neurite
