@@ -9,3 +9,4 @@ export { backend, setBackend, availableBackends, type BackendName } from './back
 export * as F from './functional.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
+export * as io from './io/index.js';

@@ -1,0 +1,193 @@
+/**
+ * Training checkpoints: one safetensors file holding the model (`model.<name>`), the optimizer
+ * state (`optimizer.<param index>.<name>`), the data order (`data.order`, I32) and, in the
+ * metadata, the step, epoch, RNG state, optimizer scalars and hyper-parameters. Written
+ * atomically, so a crash mid-save keeps the previous checkpoint; restoring weights, optimizer
+ * and RNG makes a resumed run continue bit for bit.
+ */
+import type { Module } from '../nn/module.js';
+import type { Optimizer, OptimizerStateDict } from '../optim/optimizer.js';
+import { Tensor } from '../tensor.js';
+import { getRngState, setRngState } from '../random.js';
+import { decodeToFloat32, encodeFromFloat32 } from './dtypes.js';
+import { encodeRaw, parseSafetensors, type RawEntry } from './safetensors.js';
+import { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
+import { readFile, readFileSync } from './fsutil.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyOptimizer = Optimizer<any>;
+
+/** Where the data stream stands: the sample order of the current epoch and the next position in it. */
+export interface DataState { order?: ArrayLike<number>; position?: number }
+
+export interface CheckpointInput {
+  model: Module;
+  optimizer?: AnyOptimizer;
+  /** Optimizer steps taken so far. */
+  step: number;
+  epoch?: number;
+  /** The random generator's state; default: its state now (getRngState()). */
+  rng?: readonly number[];
+  data?: DataState;
+  /** Anything JSON can hold (a schedule's state, the run's configuration...). */
+  extra?: unknown;
+}
+
+export interface LoadedCheckpoint {
+  step: number;
+  epoch?: number;
+  rng: number[];
+  data?: { order?: Int32Array; position?: number };
+  extra?: unknown;
+}
+
+export interface LoadOptions {
+  model: Module;
+  optimizer?: AnyOptimizer;
+  /** Set the global random generator to the saved state (default true). */
+  restoreRng?: boolean;
+}
+
+const FORMAT = 'neurite-checkpoint/1';
+
+interface StateJson {
+  step: number;
+  epoch?: number;
+  rng: (number | null)[];
+  position?: number;
+  extra?: unknown;
+  optimizer?: { type: string; paramGroups: unknown[]; scalars: Record<string, Record<string, number>> };
+}
+
+function count(op: string, name: string, v: unknown, optional: boolean): void {
+  if (v === undefined && optional) return;
+  if (!Number.isSafeInteger(v) || (v as number) < 0) throw new RangeError(`${op}: ${name} must be a non-negative integer, got ${String(v)}`);
+}
+
+/** Encode a checkpoint (taken now: training may go on while it is written). */
+export function checkpointToBuffer(input: CheckpointInput): Buffer {
+  const op = 'saveCheckpoint';
+  if (!input || typeof input !== 'object' || typeof input.model?.stateDict !== 'function') throw new TypeError(`${op}: expected {model, optimizer?, step, ...}`);
+  count(op, 'step', input.step, false);
+  count(op, 'epoch', input.epoch, true);
+  count(op, 'data.position', input.data?.position, true);
+  const rng = input.rng ?? getRngState();
+  if (rng.length !== 5) throw new RangeError(`${op}: rng must be 5 numbers (getRngState()), got ${rng.length}`);
+  const raw: RawEntry[] = [];
+  for (const [k, t] of Object.entries(input.model.stateDict())) {
+    const dtype = /(^|\.)num_batches_tracked$/.test(k) ? 'I64' : 'F32';
+    raw.push({ key: `model.${k}`, dtype, shape: t.shape, bytes: encodeFromFloat32(dtype, t.data, k) });
+  }
+  const state: StateJson = { step: input.step, epoch: input.epoch, rng: rng.map((x) => (Number.isNaN(x) ? null : x)),
+    position: input.data?.position, extra: input.extra };
+  if (input.optimizer) {
+    const opt = input.optimizer;
+    const sd = opt.stateDict();
+    const scalars: Record<string, Record<string, number>> = {};
+    for (const [i, s] of Object.entries(sd.state)) {
+      for (const [name, v] of Object.entries(s)) {
+        if (typeof v === 'number') (scalars[i] ??= {})[name] = v;
+        else {
+          const shape = opt.params[Number(i)].shape;
+          raw.push({ key: `optimizer.${i}.${name}`, dtype: 'F32', shape, bytes: encodeFromFloat32('F32', Float32Array.from(v), name) });
+        }
+      }
+    }
+    state.optimizer = { type: opt.constructor.name, paramGroups: sd.paramGroups, scalars };
+  }
+  if (input.data?.order !== undefined) {
+    const order = Int32Array.from(input.data.order);
+    raw.push({ key: 'data.order', dtype: 'I32', shape: [order.length], bytes: new Uint8Array(order.buffer) });
+  }
+  let json: string;
+  try {
+    json = JSON.stringify(state);
+  } catch (e) {
+    throw new TypeError(`${op}: extra must be JSON-serialisable (${(e as Error).message})`);
+  }
+  return encodeRaw(raw, { format: 'pt', 'neurite.format': FORMAT, 'neurite.state': json });
+}
+
+/** Save a checkpoint atomically: the previous file at `path` survives a crash mid-save. */
+export async function saveCheckpoint(path: string, input: CheckpointInput): Promise<void> {
+  await writeFileAtomic(path, checkpointToBuffer(input));
+}
+
+export function saveCheckpointSync(path: string, input: CheckpointInput): void {
+  writeFileAtomicSync(path, checkpointToBuffer(input));
+}
+
+/**
+ * Restore a checkpoint into `model` (and `optimizer`, and the RNG). Everything is checked
+ * before anything changes: a checkpoint of another architecture or optimizer changes nothing.
+ */
+export function checkpointFromBuffer(buf: Uint8Array, opts: LoadOptions, source = 'buffer'): LoadedCheckpoint {
+  const op = `loadCheckpoint: ${source}`;
+  if (!opts || typeof opts.model?.loadStateDict !== 'function') throw new TypeError('loadCheckpoint: expected {model, optimizer?}');
+  const { entries, metadata, data } = parseSafetensors(buf, source);
+  if (metadata['neurite.format'] !== FORMAT) {
+    throw new TypeError(`${op}: not a neurite checkpoint (metadata neurite.format is ${JSON.stringify(metadata['neurite.format'])}, expected '${FORMAT}'); a plain state dict loads with loadSafetensors`);
+  }
+  let state: StateJson;
+  try {
+    state = JSON.parse(metadata['neurite.state']);
+  } catch {
+    throw new TypeError(`${op}: the checkpoint state in the metadata is not valid JSON`);
+  }
+  count(op, 'step', state?.step, false);
+  if (!Array.isArray(state.rng) || state.rng.length !== 5) throw new TypeError(`${op}: the saved RNG state is malformed`);
+  const model = new Map<string, Tensor>();
+  const optArrays = new Map<string, Record<string, Float32Array>>();
+  let order: Int32Array | undefined;
+  for (const [key, e] of entries) {
+    const bytes = data.subarray(e.begin, e.end);
+    const n = e.shape.reduce((a, b) => a * b, 1);
+    if (key.startsWith('model.')) model.set(key.slice(6), new Tensor(decodeToFloat32(e.dtype, bytes, n), e.shape));
+    else if (key.startsWith('optimizer.')) {
+      const m = /^optimizer\.(\d+)\.(.+)$/.exec(key);
+      if (!m) throw new TypeError(`${op}: unexpected tensor name '${key}'`);
+      (optArrays.get(m[1]) ?? optArrays.set(m[1], {}).get(m[1])!)[m[2]] = decodeToFloat32(e.dtype, bytes, n);
+    } else if (key === 'data.order' && e.dtype === 'I32') {
+      order = new Int32Array(n);
+      new Uint8Array(order.buffer).set(bytes);
+    } else throw new TypeError(`${op}: unexpected tensor name '${key}'`);
+  }
+  const opt = opts.optimizer;
+  let optSd: OptimizerStateDict | null = null;
+  if (opt) {
+    const saved = state.optimizer;
+    if (!saved) throw new RangeError(`${op}: the checkpoint holds no optimizer state, but an optimizer was given`);
+    if (saved.type !== opt.constructor.name) throw new TypeError(`${op}: the checkpoint holds ${saved.type} state, the optimizer is ${opt.constructor.name}`);
+    const st: OptimizerStateDict['state'] = {};
+    for (const i of new Set([...Object.keys(saved.scalars ?? {}), ...optArrays.keys()])) {
+      const p = opt.params[Number(i)];
+      if (!p) throw new RangeError(`${op}: optimizer state for parameter ${i}, but the optimizer has ${opt.params.length} parameters`);
+      const arrays = optArrays.get(i) ?? {};
+      for (const [name, a] of Object.entries(arrays)) {
+        if (a.length !== p.size) throw new RangeError(`${op}: optimizer '${name}' of parameter ${i} has ${a.length} values, the parameter has ${p.size}`);
+      }
+      // Float32Array where the state dict type says number[]: loadStateDict copies with Float32Array.from either way
+      st[Number(i)] = { ...(saved.scalars?.[i] ?? {}), ...(arrays as unknown as Record<string, number[]>) };
+    }
+    if (!Array.isArray(saved.paramGroups) || saved.paramGroups.length !== 1) throw new TypeError(`${op}: malformed optimizer param groups`);
+    optSd = { state: st, paramGroups: saved.paramGroups as OptimizerStateDict['paramGroups'] };
+  }
+  // the model checks names and shapes before it copies anything; the optimizer is checked above
+  opts.model.loadStateDict(model);
+  if (opt && optSd) opt.loadStateDict(optSd);
+  const rng = state.rng.map((x) => (x === null ? NaN : x));
+  if (opts.restoreRng ?? true) setRngState(rng);
+  const out: LoadedCheckpoint = { step: state.step, rng };
+  if (state.epoch !== undefined) out.epoch = state.epoch;
+  if (order !== undefined || state.position !== undefined) out.data = { order, position: state.position };
+  if (state.extra !== undefined) out.extra = state.extra;
+  return out;
+}
+
+export async function loadCheckpoint(path: string, opts: LoadOptions): Promise<LoadedCheckpoint> {
+  return checkpointFromBuffer(await readFile(path, 'loadCheckpoint'), opts, path);
+}
+
+export function loadCheckpointSync(path: string, opts: LoadOptions): LoadedCheckpoint {
+  return checkpointFromBuffer(readFileSync(path, 'loadCheckpoint'), opts, path);
+}
