@@ -1,6 +1,7 @@
 /** Linear, Sequential, the activation modules, Identity, Flatten, Dropout. */
 import { Act, type ActId } from '../backend/types.js';
 import { Tensor } from '../tensor.js';
+import { isGradEnabled } from '../autograd.js';
 import { zeros } from '../ops/create.js';
 import { linear } from '../ops/linalg.js';
 import { ACTIVATIONS, activation, type ActivationInfo } from '../ops/activations.js';
@@ -42,8 +43,8 @@ export class Linear extends Module {
   }
 
   /** The forward with an activation fused into the GEMM write-back (Sequential uses it). */
-  forwardFused(x: Tensor, act: ActId, param: number): Tensor {
-    return linear(x, this.weight, this.bias, act, param);
+  forwardFused(x: Tensor, act: ActId, param: number, out?: Float32Array): Tensor {
+    return linear(x, this.weight, this.bias, act, param, out);
   }
 
   extraRepr(): string {
@@ -119,38 +120,63 @@ export class Dropout extends Module {
 
 /**
  * Modules applied in order; children are named '0', '1', ... A Linear followed by an activation
- * runs as one fused kernel unless a hook watches either of them.
+ * runs as one fused kernel unless a hook watches either of them. In inference (no graph
+ * recorded) hidden Linear outputs go to scratch buffers that nobody else can see, so a forward
+ * allocates only its result.
  */
 export class Sequential extends Module {
+  private declare readonly kids: Module[];
+  private declare scratch: Float32Array[];
+
   constructor(...modules: Module[]) {
     super();
     modules.forEach((m, i) => {
       if (!(m instanceof Module)) throw new TypeError(`Sequential: argument ${i} is not a Module`);
       (this as unknown as Record<string, Module>)[String(i)] = m;
     });
+    Object.defineProperty(this, 'kids', { value: modules.slice(), enumerable: false });
+    Object.defineProperty(this, 'scratch', { value: [], enumerable: false, writable: true });
   }
 
   get length(): number {
-    return this.children().length;
+    return this.kids.length;
   }
 
   at(i: number): Module {
-    const kids = this.children();
-    const m = kids[i < 0 ? kids.length + i : i];
-    if (!m) throw new RangeError(`Sequential: index ${i} is out of range for ${kids.length} modules`);
+    const m = this.kids[i < 0 ? this.kids.length + i : i];
+    if (!m) throw new RangeError(`Sequential: index ${i} is out of range for ${this.kids.length} modules`);
     return m;
   }
 
+  /** Add a module at the end (named by its position). */
+  append(m: Module): this {
+    if (!(m instanceof Module)) throw new TypeError('Sequential.append: expected a Module');
+    (this as unknown as Record<string, Module>)[String(this.kids.length)] = m;
+    this.kids.push(m);
+    return this;
+  }
+
   forward(x: Tensor): Tensor {
-    const kids = this.children();
+    const kids = this.kids;
+    // take the scratch buffers for this call (a re-entrant call finds none and allocates)
+    const scratch = isGradEnabled() ? null : this.scratch;
+    if (scratch) this.scratch = [];
+    let used = 0;
     for (let i = 0; i < kids.length; i++) {
       const m = kids[i], next = kids[i + 1];
       if (m instanceof Linear && next instanceof ActivationModule && !m.hasForwardHooks() && !next.hasForwardHooks()) {
-        x = m.forwardFused(x, next.activation.id, next.param);
+        const hidden = scratch !== null && i + 2 < kids.length;
+        x = m.forwardFused(x, next.activation.id, next.param, hidden ? scratch[used] : undefined);
+        if (hidden) scratch[used++] = x.data; // linear() allocated it if the old one did not fit
         i++;
       } else {
         x = m.forward(x);
       }
+    }
+    if (scratch) {
+      this.scratch = scratch;
+      // a trailing module that passes its input through must not hand out scratch space
+      if (scratch.includes(x.data)) x = new Tensor(x.data.slice(), x.shape);
     }
     return x;
   }

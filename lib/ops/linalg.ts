@@ -32,11 +32,21 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   });
 }
 
+const opNames = new Map<ActId, string>();
+function opName(act: ActId): string {
+  let s = opNames.get(act);
+  if (s === undefined) opNames.set(act, s = act === Act.identity ? 'linear' : `linear+${activationById(act).name}`);
+  return s;
+}
+
 /**
  * y = act(x·wᵀ + b) over the last dim of x (any rank), w: [out, in], b: [out] or null.
  * One backend call forward (GEMM with the bias + activation epilogue) and one backward.
+ * `out`, when given, receives y (Sequential passes scratch space for hidden layers in
+ * inference, where nobody else can see them).
  */
-export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, act: ActId = Act.identity, param = 0): Tensor {
+export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, act: ActId = Act.identity, param = 0,
+  out?: Float32Array): Tensor {
   if (!(x instanceof Tensor) || !(w instanceof Tensor)) throw new TypeError('linear: expected Tensors for input and weight');
   if (w.ndim !== 2) throw new RangeError(`linear: weight must be 2-D [out, in], got ${fmtShape(w.shape)}`);
   const [N, K] = w.shape;
@@ -46,20 +56,22 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, act: ActId
   if (b !== null && (b.ndim !== 1 || b.shape[0] !== N)) {
     throw new RangeError(`linear: bias must have shape [${N}], got ${fmtShape(b.shape)}`);
   }
-  const M = x.ndim === 1 ? 1 : x.shape.slice(0, -1).reduce((p, q) => p * q, 1);
-  const y = new Float32Array(M * N);
+  const M = x.size / K | 0;
+  const rows = K === 0 ? x.shape.slice(0, -1).reduce((p, q) => p * q, 1) : M;
+  const y = out && out.length === rows * N ? out : new Float32Array(rows * N);
   const keepPre = act !== Act.identity && (actNeedsPre(act, param) || activationListenerCount() > 0);
-  const pre = keepPre ? new Float32Array(M * N) : null;
-  B().linearForward(x.data, w.data, b ? b.data : null, M, N, K, act, param, y, pre);
-  const shape = [...x.shape.slice(0, -1), N];
+  const pre = keepPre ? new Float32Array(rows * N) : null;
+  B().linearForward(x.data, w.data, b ? b.data : null, rows, N, K, act, param, y, pre);
+  const shape = x.shape.slice();
+  shape[shape.length - 1] = N;
   const inputs = b ? [x, w, b] : [x, w];
-  const out = result(y, shape, act === Act.identity ? 'linear' : `linear+${activationById(act).name}`, inputs, (g) => {
+  const res = result(y, shape, opName(act), inputs, (g) => {
     const gx = x.requiresGrad ? new Float32Array(x.size) : null;
     const gw = w.requiresGrad ? new Float32Array(w.size) : null;
     const gb = b && b.requiresGrad ? new Float32Array(N) : null;
-    B().linearBackward(x.data, w.data, M, N, K, act, param, pre, y, g, gx, gw, gb, false);
+    B().linearBackward(x.data, w.data, rows, N, K, act, param, pre, y, g, gx, gw, gb, false);
     return b ? [gx, gw, gb] : [gx, gw];
   });
-  if (act !== Act.identity && pre) notifyActivation(act, param, new Tensor(pre, shape), out);
-  return out;
+  if (act !== Act.identity && pre) notifyActivation(act, param, new Tensor(pre, shape), res);
+  return res;
 }
