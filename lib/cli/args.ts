@@ -1,0 +1,139 @@
+/** `neurite train` flags: parsing (node:util parseArgs) and the checks that make a bad value one clear error. */
+import { parseArgs } from 'node:util';
+import { UsageError } from './errors.js';
+
+export type ActivationFlag = 'relu' | 'leaky-relu' | 'gelu' | 'gelu-tanh' | 'sigmoid' | 'tanh' | 'elu';
+export const ACTIVATION_FLAGS: readonly ActivationFlag[] = ['relu', 'leaky-relu', 'gelu', 'gelu-tanh', 'sigmoid', 'tanh', 'elu'];
+export type OptimizerFlag = 'sgd' | 'adam' | 'adamw';
+const OPTIMIZERS: readonly OptimizerFlag[] = ['sgd', 'adam', 'adamw'];
+
+export interface TrainConfig {
+  data: string | null;
+  hidden: number[];
+  activation: ActivationFlag;
+  optimizer: OptimizerFlag;
+  lr: number;
+  momentum: number;
+  weightDecay: number | null;
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  testSplit: number;
+  out: string;
+  backend: 'js' | 'native' | null;
+  progress: boolean;
+}
+
+export const TRAIN_HELP = `usage: neurite train [options]
+
+Trains an MLP classifier on a CSV file (features, then the class index 0..K-1 in the last
+column; a header line is skipped; .gz works) or, by default, on the bundled handwritten digits.
+
+  --data PATH          CSV file (default: the bundled digits, 1,797 8x8 images)
+  --hidden LIST        hidden layer sizes, comma separated (default 128,64)
+  --activation NAME    ${ACTIVATION_FLAGS.join('|')} (default relu)
+  --optimizer NAME     sgd|adam|adamw (default adam)
+  --lr NUMBER          learning rate (default 0.001 for adam/adamw, 0.05 for sgd)
+  --momentum NUMBER    sgd momentum (default 0.9)
+  --weight-decay NUM   weight decay (default 0; 0.01 for adamw)
+  --epochs N           passes over the training set (default 20)
+  --batch-size N       samples per step (default 32)
+  --seed N             seed for the split, the initial weights and the data order (default 0)
+  --test-split FRAC    fraction held out for the test accuracy, 0 < FRAC < 1 (default 0.2)
+  --out DIR            where model.safetensors, checkpoint.safetensors and report.html go (default ./neurite-out)
+  --backend NAME       js|native (default: native when the addon loads)
+  --no-progress        no progress bar
+  -h, --help           this text
+`;
+
+const NUM = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+function num(flag: string, s: string | undefined, check: (v: number) => boolean, want: string): number | undefined {
+  if (s === undefined) return undefined;
+  const v = NUM.test(s.trim()) ? Number(s) : NaN;
+  if (!Number.isFinite(v) || !check(v)) throw new UsageError(`--${flag} must be ${want}, got '${s}'`);
+  return v;
+}
+
+const posInt = (v: number): boolean => Number.isInteger(v) && v >= 1;
+
+/** Parse `neurite train` arguments; throws UsageError with the reason for anything wrong. */
+export function parseTrainArgs(argv: string[]): TrainConfig | 'help' {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: joinNegativeValues(argv),
+      strict: true,
+      allowPositionals: false,
+      options: {
+        data: { type: 'string' }, hidden: { type: 'string' }, activation: { type: 'string' }, optimizer: { type: 'string' },
+        lr: { type: 'string' }, momentum: { type: 'string' }, 'weight-decay': { type: 'string' }, epochs: { type: 'string' },
+        'batch-size': { type: 'string' }, seed: { type: 'string' }, 'test-split': { type: 'string' }, out: { type: 'string' },
+        backend: { type: 'string' }, 'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError(`${parseArgsMessage(e)} (see 'neurite train --help')`);
+  }
+  if (values.help) return 'help';
+  const str = (k: string): string | undefined => values[k] as string | undefined;
+
+  const optimizer = (str('optimizer') ?? 'adam').toLowerCase() as OptimizerFlag;
+  if (!OPTIMIZERS.includes(optimizer)) throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(', ')}, got '${str('optimizer')}'`);
+  const act = (str('activation') ?? 'relu').toLowerCase().replace(/_/g, '-') as ActivationFlag;
+  if (!ACTIVATION_FLAGS.includes(act)) throw new UsageError(`--activation must be one of ${ACTIVATION_FLAGS.join(', ')}, got '${str('activation')}'`);
+  let hidden = [128, 64];
+  const h = str('hidden');
+  if (h !== undefined) {
+    const parts = h.split(',').map((p) => p.trim());
+    hidden = parts.map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));
+    if (h.trim() === '' || !hidden.every(posInt)) throw new UsageError(`--hidden must be positive layer sizes separated by commas (e.g. 128,64), got '${h}'`);
+  }
+  const backend = str('backend');
+  if (backend !== undefined && backend !== 'js' && backend !== 'native') throw new UsageError(`--backend must be js or native, got '${backend}'`);
+  const data = str('data');
+  if (data !== undefined && data.trim() === '') throw new UsageError('--data needs a file path');
+  const out = str('out') ?? 'neurite-out';
+  if (out.trim() === '') throw new UsageError('--out needs a directory');
+  return {
+    data: data ?? null,
+    hidden,
+    activation: act,
+    optimizer,
+    lr: num('lr', str('lr'), (v) => v > 0, 'a positive number') ?? (optimizer === 'sgd' ? 0.05 : 1e-3),
+    momentum: num('momentum', str('momentum'), (v) => v >= 0 && v < 1, 'a number in [0, 1)') ?? 0.9,
+    weightDecay: num('weight-decay', str('weight-decay'), (v) => v >= 0, 'a non-negative number') ?? null,
+    epochs: num('epochs', str('epochs'), posInt, 'a positive integer') ?? 20,
+    batchSize: num('batch-size', str('batch-size'), posInt, 'a positive integer') ?? 32,
+    seed: num('seed', str('seed'), (v) => Number.isSafeInteger(v), 'an integer') ?? 0,
+    testSplit: num('test-split', str('test-split'), (v) => v > 0 && v < 1, 'a fraction between 0 and 1 (exclusive)') ?? 0.2,
+    out,
+    backend: (backend as 'js' | 'native' | undefined) ?? null,
+    progress: !values['no-progress'],
+  };
+}
+
+/** `--lr -0.1` means the value -0.1 (parseArgs would call it ambiguous): pass it as `--lr=-0.1`. */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (/^--[a-z-]+$/.test(argv[i]) && i + 1 < argv.length && /^-(\d|\.\d)/.test(argv[i + 1])) out.push(`${argv[i]}=${argv[++i]}`);
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
+/** parseArgs' own messages, reworded to one short line. */
+export function parseArgsMessage(e: unknown): string {
+  const err = e as { code?: string; message?: string };
+  const msg = String(err?.message ?? e);
+  const opt = /'(-[^']*)'/.exec(msg)?.[1];
+  switch (err?.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': return `unknown option '${opt ?? msg}'`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      if (opt && /argument missing/.test(msg)) return `option '${opt.split(' ')[0]}' needs a value`;
+      return msg.split('\n')[0].replace(/^Option/, 'option');
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL': return `unexpected argument ${/'([^']*)'/.exec(msg)?.[0] ?? msg}`;
+    default: return msg.split('\n')[0];
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The `neurite` command: dispatch, and the one place errors turn into exit codes. Input
+ * mistakes (UsageError, and the io/ops errors they cause) print one line and exit 2; bugs exit
+ * 1, with the stack only under NEURITE_DEBUG=1.
+ */
+import { UsageError } from './errors.js';
+import { parseTrainArgs, TRAIN_HELP } from './args.js';
+import { runTrain } from './train.js';
+import { packageVersion, runBench, runInfo } from './commands.js';
+import type { ProgressStream } from './progress.js';
+
+export interface CliEnv { root: string; stdout?: ProgressStream; stderr?: ProgressStream; cwd?: string }
+
+const HELP = `usage: neurite <command> [options]
+
+commands:
+  train    train an MLP on a CSV file or the bundled digits (neurite train --help)
+  info     version, backend, CPU features in use, threads
+  bench    run the benchmark suite (npm run bench)
+  help     this text
+`;
+
+export async function main(argv: string[], env: CliEnv): Promise<number> {
+  const stdout = env.stdout ?? process.stdout;
+  const stderr = env.stderr ?? process.stderr;
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'train': {
+        const c = parseTrainArgs(rest);
+        if (c === 'help') { stdout.write(TRAIN_HELP); return 0; }
+        await runTrain(c, { stdout, stderr, root: env.root, cwd: env.cwd });
+        return 0;
+      }
+      case 'info':
+        if (rest.length) throw new UsageError(`info takes no arguments, got '${rest[0]}'`);
+        runInfo(env.root, stdout);
+        return 0;
+      case 'bench':
+        return await runBench(env.root, rest);
+      case undefined: case 'help': case '--help': case '-h':
+        stdout.write(HELP);
+        return cmd === undefined ? 2 : 0;
+      case '--version': case '-v': case 'version':
+        stdout.write(`${packageVersion(env.root)}\n`);
+        return 0;
+      default:
+        throw new UsageError(`unknown command '${cmd}' (commands: train, info, bench, help)`);
+    }
+  } catch (e) {
+    if (process.env.NEURITE_DEBUG) stderr.write(`${(e as Error)?.stack ?? e}\n`);
+    if (e instanceof UsageError) {
+      stderr.write(`neurite: error: ${e.message}\n`);
+      return e.exitCode;
+    }
+    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    stderr.write(`neurite: internal error: ${msg} (NEURITE_DEBUG=1 shows the stack)\n`);
+    return 1;
+  }
+}
