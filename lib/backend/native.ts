@@ -1,8 +1,17 @@
 /**
- * Loader for the native backend (the Node-API addon). Placeholder until the native issue:
- * it reports that no addon is built, so selection falls back to the js backend.
+ * Loader for the native backend (the Node-API addon in native/addon). The addon's raw functions
+ * take the Backend methods' arguments as they are and check them again (the trust boundary),
+ * so most methods are the raw functions themselves: no JS wrapper frame on the hot path.
+ *
+ * Where the addon comes from: NEURITE_ADDON_PATH (a .node file, e.g. the sanitizer build),
+ * else node-gyp-build from the package root (prebuilds/, build/Release), else the cmake-js
+ * build in build-cmake/Release.
  */
-import type { Backend } from './types.js';
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Backend, BinaryId, F32 } from './types.js';
 
 export interface NativeLoad {
   backend: Backend | null;
@@ -10,6 +19,132 @@ export interface NativeLoad {
   error: string | null;
 }
 
+/** What the addon reports about itself. */
+export interface NativeInfo {
+  version: string;
+  napiVersion: number;
+  /** ISA of the activation / elementwise kernels: 'avx512' | 'avx2' | 'portable'. */
+  isa: string;
+  /** ISA of the GEMM microkernels. */
+  gemmIsa: string;
+  threads: number;
+  sanitized: boolean;
+}
+
+type Raw = Omit<Backend, 'name' | 'binary'> & {
+  binary(op: BinaryId, a: F32, b: F32, out: F32, dims: Float64Array, rank: number): void;
+  info(): NativeInfo;
+};
+
+/**
+ * This module's own file. `import.meta` cannot appear in the CommonJS build, so the path comes
+ * from the call site V8 records (a file: URL under ESM, a path under CommonJS and vitest).
+ */
+function thisFile(): string | null {
+  const prev = Error.prepareStackTrace;
+  try {
+    Error.prepareStackTrace = (_e, sites) => sites;
+    const sites = new Error().stack as unknown as NodeJS.CallSite[];
+    const f = sites?.[0]?.getFileName?.() ?? null;
+    if (f === null) return null;
+    return f.startsWith('file:') ? fileURLToPath(f) : f;
+  } catch {
+    return null;
+  } finally {
+    Error.prepareStackTrace = prev;
+  }
+}
+
+/** The package root: the nearest directory above this file whose package.json names neurite. */
+function packageRoot(): string | null {
+  const start = thisFile() ?? (typeof __filename === 'string' ? __filename : null);
+  let dir = start !== null ? dirname(start) : process.cwd();
+  for (;;) {
+    const pj = join(dir, 'package.json');
+    if (existsSync(pj)) {
+      try {
+        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: string }).name === 'neurite') return dir;
+      } catch { /* keep walking */ }
+    }
+    const up = dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+}
+
+function loadRaw(): Raw {
+  const root = packageRoot();
+  const req = createRequire(root !== null ? join(root, 'package.json') : join(process.cwd(), 'noop.js'));
+  const override = process.env.NEURITE_ADDON_PATH;
+  if (override !== undefined && override !== '') return req(resolve(override)) as Raw;
+  if (root === null) throw new Error('cannot find the neurite package root');
+  try {
+    const gypBuild = req('node-gyp-build') as (dir: string) => unknown;
+    return gypBuild(root) as Raw;
+  } catch (e) {
+    const cmake = join(root, 'build-cmake', 'Release', 'neurite.node');
+    if (existsSync(cmake)) return req(cmake) as Raw;
+    throw e;
+  }
+}
+
+const MAX_PACKED_RANK = 8;
+
+function wrap(raw: Raw): Backend {
+  // Shapes travel as one Float64Array (a ++ b ++ out), reused across calls: no allocation.
+  const packed = new Float64Array(3 * MAX_PACKED_RANK);
+  return {
+    name: 'native',
+    gemm: raw.gemm,
+    linearForward: raw.linearForward,
+    linearBackward: raw.linearBackward,
+    actForward: raw.actForward,
+    actBackward: raw.actBackward,
+    unary: raw.unary,
+    binary(op, a, aShape, b, bShape, out, outShape) {
+      const rank = Math.max(outShape.length, aShape.length, bShape.length, 1);
+      const dims = rank <= MAX_PACKED_RANK ? packed : new Float64Array(3 * rank);
+      // right-align: missing leading dims are 1
+      for (let i = 0; i < rank; i++) {
+        dims[i] = aShape[i - rank + aShape.length] ?? 1;
+        dims[rank + i] = bShape[i - rank + bShape.length] ?? 1;
+        dims[2 * rank + i] = outShape[i - rank + outShape.length] ?? 1;
+      }
+      raw.binary(op, a, b, out, dims, rank);
+    },
+    axpy: raw.axpy,
+    sumAxis: raw.sumAxis,
+    maxAxis: raw.maxAxis,
+    softmax: raw.softmax,
+    softmaxBackward: raw.softmaxBackward,
+    crossEntropy: raw.crossEntropy,
+    sgdStep: raw.sgdStep,
+    adamStep: raw.adamStep,
+  };
+}
+
+let rawCache: Raw | null = null;
+
+/** The addon's raw functions (for tests of the trust boundary and for benchmarks). */
+export function nativeRaw(): Raw {
+  if (rawCache === null) rawCache = loadRaw();
+  return rawCache;
+}
+
+/** ISA, threads and version of the loaded addon, or null when it does not load. */
+export function nativeInfo(): NativeInfo | null {
+  try {
+    return nativeRaw().info();
+  } catch {
+    return null;
+  }
+}
+
 export function loadNative(): NativeLoad {
-  return { backend: null, error: 'the native addon is not built yet' };
+  try {
+    return { backend: wrap(nativeRaw()), error: null };
+  } catch (e) {
+    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    return { backend: null, error: msg };
+  }
 }

@@ -1,0 +1,405 @@
+// The Node-API surface of neurite: one raw function per Backend method (lib/backend/types.ts)
+// plus info(). Every function checks its arguments (args.h) before calling a kernel. The
+// functions are plain napi_callbacks (not Napi::Function) so a call with 14 arguments costs
+// no heap allocation; node-addon-api builds the module object and the error values.
+#include <napi.h>
+
+#include <exception>
+
+#include "../kernels/activations.h"
+#include "../kernels/elementwise.h"
+#include "../kernels/gemm.h"
+#include "../kernels/linear.h"
+#include "../kernels/optim.h"
+#include "../kernels/reduce.h"
+#include "../kernels/simd_isa.h"
+#include "args.h"
+
+namespace neurite_addon {
+namespace {
+
+namespace nk = neurite;
+
+// gemm(transA, transB, M, N, K, alpha, A, B, beta, C)
+void Gemm(Args& a) {
+  bool ta = a.boolean(0, "transA"), tb = a.boolean(1, "transB");
+  int64_t M = a.integer(2, "M", 0), N = a.integer(3, "N", 0), K = a.integer(4, "K", 0);
+  double alpha = a.finite(5, "alpha");
+  F32 A = a.f32(6, "A"), B = a.f32(7, "B");
+  double beta = a.finite(8, "beta");
+  F32 C = a.f32(9, "C");
+  int64_t nA = a.mul(M, K, "M*K"), nB = a.mul(K, N, "K*N"), nC = a.mul(M, N, "M*N");
+  a.need(A, nA, "A", "M*K");
+  a.need(B, nB, "B", "K*N");
+  a.need(C, nC, "C", "M*N");
+  a.no_overlap(C, nC, "C", A, nA, "A");
+  a.no_overlap(C, nC, "C", B, nB, "B");
+  nk::gemm(ta, tb, M, N, K, static_cast<float>(alpha), A.data, B.data, static_cast<float>(beta), C.data);
+}
+
+// linearForward(X, W, b, M, N, K, act, param, Y, pre)
+void LinearForward(Args& a) {
+  F32 X = a.f32(0, "X"), W = a.f32(1, "W"), b = a.f32_or_null(2, "b");
+  int64_t M = a.integer(3, "M", 0), N = a.integer(4, "N", 0), K = a.integer(5, "K", 0);
+  int act = a.id(6, "activation", nk::kActCount);
+  float param = static_cast<float>(a.number(7, "param"));
+  F32 Y = a.f32(8, "Y"), pre = a.f32_or_null(9, "pre");
+  int64_t nX = a.mul(M, K, "M*K"), nW = a.mul(N, K, "N*K"), nY = a.mul(M, N, "M*N");
+  a.need(X, nX, "X", "M*K");
+  a.need(W, nW, "W", "N*K");
+  a.need(b, N, "b", "N");
+  a.need(Y, nY, "Y", "M*N");
+  a.need(pre, nY, "pre", "M*N");
+  for (const auto& o : {std::make_pair(&Y, "Y"), std::make_pair(&pre, "pre")}) {
+    a.no_overlap(*o.first, nY, o.second, X, nX, "X");
+    a.no_overlap(*o.first, nY, o.second, W, nW, "W");
+    a.no_overlap(*o.first, nY, o.second, b, N, "b");
+  }
+  a.no_overlap(pre, nY, "pre", Y, nY, "Y");
+  nk::linear_forward(X.data, W.data, b.data, M, N, K, act, param, Y.data, pre.data);
+}
+
+// linearBackward(X, W, M, N, K, act, param, Z, Y, gY, gX, gW, gB, accumulate)
+void LinearBackward(Args& a) {
+  F32 X = a.f32(0, "X"), W = a.f32(1, "W");
+  int64_t M = a.integer(2, "M", 0), N = a.integer(3, "N", 0), K = a.integer(4, "K", 0);
+  int act = a.id(5, "activation", nk::kActCount);
+  float param = static_cast<float>(a.number(6, "param"));
+  F32 Z = a.f32_or_null(7, "Z"), Y = a.f32(8, "Y"), gY = a.f32(9, "gY");
+  F32 gX = a.f32_or_null(10, "gX"), gW = a.f32_or_null(11, "gW"), gB = a.f32_or_null(12, "gB");
+  bool accumulate = a.boolean(13, "accumulate");
+  int64_t nX = a.mul(M, K, "M*K"), nW = a.mul(N, K, "N*K"), nY = a.mul(M, N, "M*N");
+  if (Z.null && nk::act_needs_pre(act, param)) a.type_error("Z (the pre-activation) is required for this activation");
+  a.need(X, nX, "X", "M*K");
+  a.need(W, nW, "W", "N*K");
+  a.need(Z, nY, "Z", "M*N");
+  a.need(Y, nY, "Y", "M*N");
+  a.need(gY, nY, "gY", "M*N");
+  a.need(gX, nX, "gX", "M*K");
+  a.need(gW, nW, "gW", "N*K");
+  a.need(gB, N, "gB", "N");
+  struct Out { F32* v; int64_t n; const char* name; } outs[] = {{&gX, nX, "gX"}, {&gW, nW, "gW"}, {&gB, N, "gB"}};
+  for (const Out& o : outs) {
+    a.no_overlap(*o.v, o.n, o.name, X, nX, "X");
+    a.no_overlap(*o.v, o.n, o.name, W, nW, "W");
+    a.no_overlap(*o.v, o.n, o.name, Z, nY, "Z");
+    a.no_overlap(*o.v, o.n, o.name, Y, nY, "Y");
+    a.no_overlap(*o.v, o.n, o.name, gY, nY, "gY");
+  }
+  a.no_overlap(gX, nX, "gX", gW, nW, "gW");
+  a.no_overlap(gX, nX, "gX", gB, N, "gB");
+  a.no_overlap(gW, nW, "gW", gB, N, "gB");
+  nk::linear_backward(X.data, W.data, M, N, K, act, param, Z.data, Y.data, gY.data, gX.data,
+                      gW.data, gB.data, accumulate);
+}
+
+// actForward(act, param, x, y, n)
+void ActForward(Args& a) {
+  int act = a.id(0, "activation", nk::kActCount);
+  float param = static_cast<float>(a.number(1, "param"));
+  F32 x = a.f32(2, "x"), y = a.f32(3, "y");
+  int64_t n = a.integer(4, "n", 0);
+  a.need(x, n, "x", "n");
+  a.need(y, n, "y", "n");
+  a.no_overlap(y, n, "y", x, n, "x", true);
+  nk::act_forward(act, param, x.data, nullptr, nullptr, y.data, n);
+}
+
+// actBackward(act, param, z, y, gy, gx, n)
+void ActBackward(Args& a) {
+  int act = a.id(0, "activation", nk::kActCount);
+  float param = static_cast<float>(a.number(1, "param"));
+  F32 z = a.f32_or_null(2, "z"), y = a.f32(3, "y"), gy = a.f32(4, "gy"), gx = a.f32(5, "gx");
+  int64_t n = a.integer(6, "n", 0);
+  if (z.null && nk::act_needs_pre(act, param)) a.type_error("z (the pre-activation) is required for this activation");
+  a.need(z, n, "z", "n");
+  a.need(y, n, "y", "n");
+  a.need(gy, n, "gy", "n");
+  a.need(gx, n, "gx", "n");
+  a.no_overlap(gx, n, "gx", z, n, "z");
+  a.no_overlap(gx, n, "gx", y, n, "y");
+  a.no_overlap(gx, n, "gx", gy, n, "gy", true);
+  nk::act_backward(act, param, z.data, y.data, gy.data, gx.data, n);
+}
+
+// unary(op, x, y, n, p, q)
+void Unary(Args& a) {
+  int op = a.id(0, "unary op", nk::kUnaryCount);
+  F32 x = a.f32(1, "x"), y = a.f32(2, "y");
+  int64_t n = a.integer(3, "n", 0);
+  double p = a.number(4, "p"), q = a.number(5, "q");
+  a.need(x, n, "x", "n");
+  a.need(y, n, "y", "n");
+  a.no_overlap(y, n, "y", x, n, "x", true);
+  nk::unary(op, x.data, y.data, n, p, q);
+}
+
+constexpr int kMaxRank = 32;
+
+// binary(op, a, b, out, dims, rank): dims (Float64Array) = aShape ++ bShape ++ outShape.
+void Binary(Args& a) {
+  int op = a.id(0, "binary op", nk::kBinaryCount);
+  F32 A = a.f32(1, "a"), B = a.f32(2, "b"), O = a.f32(3, "out");
+  View<double> dims = a.f64(4, "dims");
+  int64_t rank = a.integer(5, "rank", 1);
+  if (rank > kMaxRank) a.range_error("rank " + std::to_string(rank) + " is above " + std::to_string(kMaxRank));
+  a.need(dims, 3 * rank, "dims", "3*rank");
+  int64_t sh[3][kMaxRank];
+  int64_t n[3] = {1, 1, 1};
+  static const char* names[3] = {"a", "b", "out"};
+  for (int s = 0; s < 3; ++s)
+    for (int64_t d = 0; d < rank; ++d) {
+      double v = dims.data[s * rank + d];
+      if (!(v >= 0 && v <= kMaxSafeInt && v == std::floor(v)))
+        a.range_error(std::string(names[s]) + " shape has an invalid dimension");
+      sh[s][d] = static_cast<int64_t>(v);
+      n[s] = a.mul(n[s], sh[s][d], "shape size");
+    }
+  for (int64_t d = 0; d < rank; ++d)
+    for (int s = 0; s < 2; ++s)
+      if (sh[s][d] != sh[2][d] && sh[s][d] != 1)
+        a.range_error(std::string("shapes do not broadcast: dim ") + std::to_string(d) + " of " + names[s] + " is " +
+                      std::to_string(sh[s][d]) + ", out has " + std::to_string(sh[2][d]));
+  a.need(A, n[0], "a", "its shape's size");
+  a.need(B, n[1], "b", "its shape's size");
+  a.need(O, n[2], "out", "its shape's size");
+  a.no_overlap(O, n[2], "out", A, n[0], "a", n[0] == n[2]);
+  a.no_overlap(O, n[2], "out", B, n[1], "b", n[1] == n[2]);
+  nk::binary(op, A.data, sh[0], B.data, sh[1], O.data, sh[2], static_cast<int>(rank));
+}
+
+// axpy(n, alpha, x, out)
+void Axpy(Args& a) {
+  int64_t n = a.integer(0, "n", 0);
+  double alpha = a.number(1, "alpha");
+  F32 x = a.f32(2, "x"), out = a.f32(3, "out");
+  a.need(x, n, "x", "n");
+  a.need(out, n, "out", "n");
+  a.no_overlap(out, n, "out", x, n, "x", true);
+  nk::axpy(n, alpha, x.data, out.data);
+}
+
+struct Axis { int64_t outer, d, inner, n, m; };  // n = outer*d*inner, m = outer*inner
+
+Axis axis(Args& a, size_t i, int64_t min_d) {
+  Axis x;
+  x.outer = a.integer(i, "outer", 0);
+  x.d = a.integer(i + 1, "d", min_d);
+  x.inner = a.integer(i + 2, "inner", 0);
+  x.m = a.mul(x.outer, x.inner, "outer*inner");
+  x.n = a.mul(x.m, x.d, "outer*d*inner");
+  return x;
+}
+
+// sumAxis(x, outer, d, inner, out)
+void SumAxis(Args& a) {
+  F32 x = a.f32(0, "x");
+  Axis s = axis(a, 1, 0);
+  F32 out = a.f32(4, "out");
+  a.need(x, s.n, "x", "outer*d*inner");
+  a.need(out, s.m, "out", "outer*inner");
+  a.no_overlap(out, s.m, "out", x, s.n, "x");
+  nk::sum_axis(x.data, s.outer, s.d, s.inner, out.data);
+}
+
+// maxAxis(x, outer, d, inner, outVal, outIdx)
+void MaxAxis(Args& a) {
+  F32 x = a.f32(0, "x");
+  Axis s = axis(a, 1, 0);
+  F32 val = a.f32(4, "outVal");
+  I32 idx = a.i32(5, "outIdx");
+  a.need(x, s.n, "x", "outer*d*inner");
+  a.need(val, s.m, "outVal", "outer*inner");
+  a.need(idx, s.m, "outIdx", "outer*inner");
+  a.no_overlap(val, s.m, "outVal", x, s.n, "x");
+  a.no_overlap(idx, s.m, "outIdx", x, s.n, "x");
+  a.no_overlap(idx, s.m, "outIdx", val, s.m, "outVal");
+  nk::max_axis(x.data, s.outer, s.d, s.inner, val.data, idx.data);
+}
+
+// softmax(x, outer, d, inner, y, log)
+void Softmax(Args& a) {
+  F32 x = a.f32(0, "x");
+  Axis s = axis(a, 1, 0);
+  F32 y = a.f32(4, "y");
+  bool log = a.boolean(5, "log");
+  a.need(x, s.n, "x", "outer*d*inner");
+  a.need(y, s.n, "y", "outer*d*inner");
+  a.no_overlap(y, s.n, "y", x, s.n, "x");
+  nk::softmax(x.data, s.outer, s.d, s.inner, y.data, log);
+}
+
+// softmaxBackward(y, gy, outer, d, inner, gx, log)
+void SoftmaxBackward(Args& a) {
+  F32 y = a.f32(0, "y"), gy = a.f32(1, "gy");
+  Axis s = axis(a, 2, 0);
+  F32 gx = a.f32(5, "gx");
+  bool log = a.boolean(6, "log");
+  a.need(y, s.n, "y", "outer*d*inner");
+  a.need(gy, s.n, "gy", "outer*d*inner");
+  a.need(gx, s.n, "gx", "outer*d*inner");
+  a.no_overlap(gx, s.n, "gx", y, s.n, "y");
+  a.no_overlap(gx, s.n, "gx", gy, s.n, "gy");
+  nk::softmax_backward(y.data, gy.data, s.outer, s.d, s.inner, gx.data, log);
+}
+
+// crossEntropy(logits, N, C, target, grad) -> number
+double CrossEntropy(Args& a) {
+  F32 logits = a.f32(0, "logits");
+  int64_t N = a.integer(1, "N", 1), C = a.integer(2, "C", 1);
+  I32 target = a.i32(3, "target");
+  F32 grad = a.f32_or_null(4, "grad");
+  int64_t n = a.mul(N, C, "N*C");
+  a.need(logits, n, "logits", "N*C");
+  a.need(target, N, "target", "N");
+  a.need(grad, n, "grad", "N*C");
+  a.no_overlap(grad, n, "grad", logits, n, "logits");
+  a.no_overlap(grad, n, "grad", target, N, "target");
+  for (int64_t r = 0; r < N; ++r) {
+    int32_t t = target.data[r];
+    if (t < 0 || t >= C)
+      a.range_error("target[" + std::to_string(r) + "] = " + std::to_string(t) + " is not a class in [0, " + std::to_string(C) + ")");
+  }
+  return nk::cross_entropy(logits.data, N, C, target.data, grad.data);
+}
+
+// sgdStep(p, g, buf, n, lr, momentum, dampening, weightDecay, nesterov, first)
+void SgdStep(Args& a) {
+  F32 p = a.f32(0, "p"), g = a.f32(1, "g"), buf = a.f32_or_null(2, "buf");
+  int64_t n = a.integer(3, "n", 0);
+  double lr = a.number(4, "lr"), momentum = a.number(5, "momentum");
+  double dampening = a.number(6, "dampening"), wd = a.number(7, "weightDecay");
+  bool nesterov = a.boolean(8, "nesterov"), first = a.boolean(9, "first");
+  a.need(p, n, "p", "n");
+  a.need(g, n, "g", "n");
+  if (momentum != 0 && buf.null) a.type_error("buf is required when momentum != 0");
+  a.need(buf, n, "buf", "n");
+  a.no_overlap(p, n, "p", g, n, "g");
+  a.no_overlap(p, n, "p", buf, n, "buf");
+  a.no_overlap(buf, n, "buf", g, n, "g");
+  nk::sgd_step(p.data, g.data, buf.data, n, lr, momentum, dampening, wd, nesterov, first);
+}
+
+// adamStep(p, g, m, v, n, lr, beta1, beta2, eps, weightDecay, step, decoupled)
+void AdamStep(Args& a) {
+  F32 p = a.f32(0, "p"), g = a.f32(1, "g"), m = a.f32(2, "m"), v = a.f32(3, "v");
+  int64_t n = a.integer(4, "n", 0);
+  double lr = a.number(5, "lr"), b1 = a.number(6, "beta1"), b2 = a.number(7, "beta2");
+  double eps = a.number(8, "eps"), wd = a.number(9, "weightDecay");
+  double step = static_cast<double>(a.integer(10, "step", 1));
+  bool decoupled = a.boolean(11, "decoupled");
+  a.need(p, n, "p", "n");
+  a.need(g, n, "g", "n");
+  a.need(m, n, "m", "n");
+  a.need(v, n, "v", "n");
+  a.no_overlap(p, n, "p", g, n, "g");
+  a.no_overlap(p, n, "p", m, n, "m");
+  a.no_overlap(p, n, "p", v, n, "v");
+  a.no_overlap(m, n, "m", g, n, "g");
+  a.no_overlap(m, n, "m", v, n, "v");
+  a.no_overlap(v, n, "v", g, n, "g");
+  nk::adam_step(p.data, g.data, m.data, v.data, n, lr, b1, b2, eps, wd, step, decoupled);
+}
+
+void throw_js(napi_env env, bool range, const char* msg) {
+  if (range) Napi::RangeError::New(env, msg).ThrowAsJavaScriptException();
+  else Napi::TypeError::New(env, msg).ThrowAsJavaScriptException();
+}
+
+// C++ exceptions end here: argument errors become TypeError/RangeError, anything else
+// (e.g. std::bad_alloc) an Error naming the function. Nothing escapes into Node.
+template <class F>
+napi_value guarded(napi_env env, const char* fn, F&& f) {
+  try {
+    return f();
+  } catch (const ArgError& e) {
+    throw_js(env, e.range, e.msg.c_str());
+  } catch (const Napi::Error& e) {
+    e.ThrowAsJavaScriptException();
+  } catch (const std::exception& e) {
+    Napi::Error::New(env, std::string(fn) + ": " + e.what()).ThrowAsJavaScriptException();
+  } catch (...) {
+    Napi::Error::New(env, std::string(fn) + ": unknown native error").ThrowAsJavaScriptException();
+  }
+  return nullptr;
+}
+
+template <void (*F)(Args&), size_t kArgc>
+napi_value Entry(napi_env env, napi_callback_info info, const char* fn) {
+  return guarded(env, fn, [&]() -> napi_value {
+    Args a(env, info, fn, kArgc);
+    F(a);
+    return nullptr;  // undefined
+  });
+}
+
+napi_value CrossEntropyEntry(napi_env env, napi_callback_info info) {
+  return guarded(env, "crossEntropy", [&]() -> napi_value {
+    Args a(env, info, "crossEntropy", 5);
+    napi_value r;
+    napi_create_double(env, CrossEntropy(a), &r);
+    return r;
+  });
+}
+
+#define NEURITE_ENTRY(NAME, FN, ARGC) \
+  {NAME, [](napi_env e, napi_callback_info i) { return Entry<FN, ARGC>(e, i, NAME); }}
+
+struct Raw { const char* name; napi_callback cb; };
+const Raw kRaw[] = {
+    NEURITE_ENTRY("gemm", Gemm, 10),
+    NEURITE_ENTRY("linearForward", LinearForward, 10),
+    NEURITE_ENTRY("linearBackward", LinearBackward, 14),
+    NEURITE_ENTRY("actForward", ActForward, 5),
+    NEURITE_ENTRY("actBackward", ActBackward, 7),
+    NEURITE_ENTRY("unary", Unary, 6),
+    NEURITE_ENTRY("binary", Binary, 6),
+    NEURITE_ENTRY("axpy", Axpy, 4),
+    NEURITE_ENTRY("sumAxis", SumAxis, 5),
+    NEURITE_ENTRY("maxAxis", MaxAxis, 6),
+    NEURITE_ENTRY("softmax", Softmax, 6),
+    NEURITE_ENTRY("softmaxBackward", SoftmaxBackward, 7),
+    {"crossEntropy", CrossEntropyEntry},
+    NEURITE_ENTRY("sgdStep", SgdStep, 10),
+    NEURITE_ENTRY("adamStep", AdamStep, 12),
+};
+
+#ifndef NEURITE_VERSION
+#define NEURITE_VERSION "0.1.0"
+#endif
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("version", NEURITE_VERSION);
+  o.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
+  o.Set("isa", nk::simd_isa_name());     // elementwise / activation kernels
+  o.Set("gemmIsa", nk::sgemm_isa());     // GEMM microkernels
+  o.Set("threads", Napi::Number::New(env, nk::sgemm_threads()));
+#if defined(__SANITIZE_ADDRESS__)
+  o.Set("sanitized", true);
+#else
+  o.Set("sanitized", false);
+#endif
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  for (const Raw& r : kRaw) {
+    napi_value fn;
+    NAPI_THROW_IF_FAILED(env, napi_create_function(env, r.name, NAPI_AUTO_LENGTH, r.cb, nullptr, &fn), exports);
+    exports.Set(r.name, Napi::Value(env, fn));
+  }
+  exports.Set("info", Napi::Function::New(env, Info, "info"));
+  return exports;
+}
+
+}  // namespace
+}  // namespace neurite_addon
+
+// Node-API modules are context-aware: each Node environment (main thread, every worker
+// thread) runs Init and gets its own exports; no state is shared except the kernels' pools.
+static Napi::Object InitNeurite(Napi::Env env, Napi::Object exports) {
+  return neurite_addon::Init(env, exports);
+}
+NODE_API_MODULE(neurite, InitNeurite)

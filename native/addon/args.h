@@ -1,0 +1,146 @@
+// Argument checks at the trust boundary: every raw entry point reads its arguments through
+// these helpers, which throw ArgError (turned into a JS TypeError / RangeError naming the
+// function) before any memory is touched. The success path uses raw Node-API calls only: no
+// allocation, no strings, no handle-scope objects beyond what Node-API itself creates.
+#pragma once
+#include <node_api.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+namespace neurite_addon {
+
+struct ArgError {
+  bool range;  // RangeError, else TypeError
+  std::string msg;
+};
+
+constexpr size_t kMaxArgs = 16;
+constexpr double kMaxSafeInt = 9007199254740991.0;
+
+template <class T>
+struct View {
+  T* data = nullptr;
+  int64_t len = 0;     // elements
+  bool null = false;   // the argument was null (optional arrays only)
+};
+using F32 = View<float>;
+using I32 = View<int32_t>;
+
+class Args {
+ public:
+  Args(napi_env env, napi_callback_info info, const char* fn, size_t want) : env_(env), fn_(fn) {
+    argc_ = kMaxArgs;
+    if (napi_get_cb_info(env, info, &argc_, argv_, nullptr, nullptr) != napi_ok)
+      type_error("cannot read the arguments");
+    if (argc_ != want) {
+      char b[96];
+      std::snprintf(b, sizeof b, "expected %zu arguments, got %zu", want, argc_);
+      type_error(b);
+    }
+  }
+
+  napi_env env() const { return env_; }
+  const char* fn() const { return fn_; }
+
+  [[noreturn]] void type_error(const std::string& m) const { throw ArgError{false, prefix() + m}; }
+  [[noreturn]] void range_error(const std::string& m) const { throw ArgError{true, prefix() + m}; }
+
+  F32 f32(size_t i, const char* name) const { return arr<float>(i, name, napi_float32_array, "Float32Array", false); }
+  F32 f32_or_null(size_t i, const char* name) const { return arr<float>(i, name, napi_float32_array, "Float32Array", true); }
+  I32 i32(size_t i, const char* name) const { return arr<int32_t>(i, name, napi_int32_array, "Int32Array", false); }
+  View<double> f64(size_t i, const char* name) const { return arr<double>(i, name, napi_float64_array, "Float64Array", false); }
+
+  double number(size_t i, const char* name) const {
+    double v;
+    if (napi_get_value_double(env_, argv_[i], &v) != napi_ok) type_error(std::string(name) + " must be a number");
+    return v;
+  }
+  double finite(size_t i, const char* name) const {
+    double v = number(i, name);
+    if (!std::isfinite(v)) range_error(std::string(name) + " must be finite, got " + fmt(v));
+    return v;
+  }
+  // A size or index: an integer in [lo, 2^53).
+  int64_t integer(size_t i, const char* name, int64_t lo) const {
+    double v = number(i, name);
+    if (!(v >= static_cast<double>(lo) && v <= kMaxSafeInt && v == std::floor(v)))
+      range_error(std::string(name) + " must be an integer >= " + std::to_string(lo) + ", got " + fmt(v));
+    return static_cast<int64_t>(v);
+  }
+  int id(size_t i, const char* name, int count) const {
+    double v = number(i, name);
+    if (!(v >= 0 && v < count && v == std::floor(v)))
+      range_error("unknown " + std::string(name) + " " + fmt(v) + " (expected 0.." + std::to_string(count - 1) + ")");
+    return static_cast<int>(v);
+  }
+  bool boolean(size_t i, const char* name) const {
+    bool b;
+    if (napi_get_value_bool(env_, argv_[i], &b) != napi_ok) type_error(std::string(name) + " must be a boolean");
+    return b;
+  }
+
+  // a * b with a 64-bit overflow check (sizes are < 2^53 each, the product may not be).
+  int64_t mul(int64_t a, int64_t b, const char* what) const {
+    int64_t r;
+    if (__builtin_mul_overflow(a, b, &r) || r > static_cast<int64_t>(kMaxSafeInt))
+      range_error(std::string(what) + " is too large");
+    return r;
+  }
+
+  template <class T>
+  void need(const View<T>& v, int64_t n, const char* name, const char* what) const {
+    if (v.null) return;
+    if (v.len < n)
+      range_error(std::string(name) + " has " + std::to_string(v.len) + " elements, needs " + what +
+                  " = " + std::to_string(n));
+  }
+
+  // Output `o` (its first no elements) must not overlap input `in` (first ni elements); with
+  // same_ok, exactly the same start is allowed (elementwise kernels run in place).
+  template <class A, class B>
+  void no_overlap(const View<A>& o, int64_t no, const char* oname, const View<B>& in, int64_t ni,
+                  const char* iname, bool same_ok = false) const {
+    if (o.null || in.null || no <= 0 || ni <= 0) return;
+    auto o0 = reinterpret_cast<uintptr_t>(o.data), i0 = reinterpret_cast<uintptr_t>(in.data);
+    auto o1 = o0 + static_cast<uintptr_t>(no) * sizeof(A), i1 = i0 + static_cast<uintptr_t>(ni) * sizeof(B);
+    if (o0 < i1 && i0 < o1) {
+      if (same_ok && o0 == i0 && no == ni) return;
+      range_error(std::string(oname) + " overlaps " + iname + (same_ok ? " (only exactly in place is allowed)" : " (outputs must not alias inputs)"));
+    }
+  }
+
+ private:
+  template <class T>
+  View<T> arr(size_t i, const char* name, napi_typedarray_type want, const char* tname, bool nullable) const {
+    View<T> v;
+    napi_typedarray_type type;
+    size_t len;
+    void* data;
+    if (napi_get_typedarray_info(env_, argv_[i], &type, &len, &data, nullptr, nullptr) != napi_ok) {
+      napi_valuetype t;
+      if (nullable && napi_typeof(env_, argv_[i], &t) == napi_ok && t == napi_null) { v.null = true; return v; }
+      type_error(std::string(name) + " must be a " + tname + (nullable ? " or null" : ""));
+    }
+    if (type != want) type_error(std::string(name) + " must be a " + tname + (nullable ? " or null" : ""));
+    v.data = static_cast<T*>(data);
+    v.len = static_cast<int64_t>(len);
+    if (v.data == nullptr && v.len > 0) type_error(std::string(name) + " is detached");
+    return v;
+  }
+  static std::string fmt(double v) {
+    char b[48];
+    std::snprintf(b, sizeof b, "%.17g", v);
+    return b;
+  }
+  std::string prefix() const { return std::string(fn_) + ": "; }
+
+  napi_env env_;
+  const char* fn_;
+  size_t argc_;
+  napi_value argv_[kMaxArgs];
+};
+
+}  // namespace neurite_addon

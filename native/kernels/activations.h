@@ -1,0 +1,41 @@
+// The activation table (the one copy in C++): ids shared with lib/backend/types.ts `Act`.
+// Plain C++17, no Node headers. Kernels are vectorised for AVX-512 / AVX2+FMA / portable,
+// chosen at run time (simd_isa.h).
+#pragma once
+#include <cstdint>
+
+namespace neurite {
+
+enum ActId : int {
+  kActIdentity = 0,
+  kActRelu = 1,
+  kActLeakyRelu = 2,  // param: negative slope
+  kActGeluErf = 3,
+  kActGeluTanh = 4,
+  kActSigmoid = 5,
+  kActTanh = 6,
+  kActElu = 7,  // param: alpha
+};
+constexpr int kActCount = 8;
+
+inline bool act_valid(int act) { return act >= 0 && act < kActCount; }
+// Whether the derivative needs the pre-activation (mirror of actNeedsPre in types.ts).
+inline bool act_needs_pre(int act, float param) {
+  return act == kActGeluErf || act == kActGeluTanh ||
+         ((act == kActLeakyRelu || act == kActElu) && param < 0);
+}
+
+// y = act(x + bias) over n elements; bias (n values) and pre (receives x + bias) may be null.
+// x may equal y (in place).
+void act_forward(int act, float param, const float* x, const float* bias, float* pre, float* y,
+                 int64_t n);
+// gx = gy * act'(z). z may be null unless act_needs_pre; y is the forward output (may be null
+// when z is given). gx may equal gy.
+void act_backward(int act, float param, const float* z, const float* y, const float* gy,
+                  float* gx, int64_t n);
+
+// The vector math behind the table, exposed for the accuracy tests: fn 0 = exp, 1 = tanh,
+// 2 = erf as PyTorch computes it.
+void act_math(int fn, const float* x, float* y, int64_t n);
+
+}  // namespace neurite
