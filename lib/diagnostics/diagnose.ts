@@ -1,0 +1,135 @@
+/**
+ * diagnose(model, input, {target, loss}): one forward (and with a target, one backward) pass
+ * under instrumentation. The model is left as it was found: gradients, BatchNorm running
+ * statistics and the random generator are restored afterwards.
+ */
+import { Tensor, fmtShape } from '../tensor.js';
+import { backward, setGradEnabled } from '../autograd.js';
+import { crossEntropy, mseLoss, binaryCrossEntropyWithLogits, type Target } from '../ops/loss.js';
+import { getRngState, setRngState } from '../random.js';
+import { Module } from '../nn/module.js';
+import { capture, type ActivationRow, type CaptureResult } from './capture.js';
+import { paramRows, type ParamRow } from './gradients.js';
+import { countNonFinite } from './stats.js';
+import { Report, type LayerRow } from './report.js';
+import {
+  DEFAULT_THRESHOLDS, activationWarnings, collapseWarning, gradientWarnings, lossAtInitWarning, trainingModeWarning,
+  type Thresholds, type Warning,
+} from './warnings.js';
+
+export type LossName = 'crossEntropy' | 'mse' | 'bceWithLogits';
+export type LossFn = (output: Tensor, target: never) => Tensor;
+
+export interface DiagnoseOptions {
+  /** Targets: class indices for cross-entropy, or a tensor shaped like the output. */
+  target?: Target;
+  /** A loss name or function (output, target) => scalar; default: cross-entropy for class indices, else MSE. */
+  loss?: LossName | LossFn;
+  /** Check the cross-entropy against ln(classes) (true: diagnose is usually called before training). */
+  atInit?: boolean;
+  thresholds?: Partial<Thresholds>;
+  /** Histogram bins per activation (30). */
+  bins?: number;
+}
+
+function lossOf(out: Tensor, target: Target, loss: DiagnoseOptions['loss']): { value: Tensor; kind: string; ce: boolean } {
+  const sameShape = target instanceof Tensor && target.shape.length === out.shape.length && target.shape.every((d, i) => d === out.shape[i]);
+  const name = loss ?? (sameShape ? 'mse' : 'crossEntropy');
+  if (typeof name === 'function') {
+    return { value: (name as (o: Tensor, t: Target) => Tensor)(out, target), kind: name.name || 'custom', ce: name === crossEntropy };
+  }
+  switch (name) {
+    case 'crossEntropy': return { value: crossEntropy(out, target), kind: 'crossEntropy', ce: true };
+    case 'mse': return { value: mseLoss(out, target as Tensor), kind: 'mse', ce: false };
+    case 'bceWithLogits': return { value: binaryCrossEntropyWithLogits(out, target as Tensor), kind: 'bceWithLogits', ce: false };
+    default: throw new RangeError(`diagnose: unknown loss '${String(name)}' (expected 'crossEntropy', 'mse', 'bceWithLogits' or a function)`);
+  }
+}
+
+/** The first op in the graph that made NaN/Infinity from finite inputs, or the leaf that holds them. */
+export function firstNonFiniteOp(root: Tensor): string | null {
+  const seen = new Set<Tensor>([root]);
+  const stack = [root];
+  let leaf: string | null = null, op: string | null = null;
+  while (stack.length) {
+    const t = stack.pop() as Tensor;
+    if (countNonFinite(t.data) === 0) continue; // finite tensors cannot be downstream of the source
+    const node = t.gradFn;
+    if (!node) { leaf = leaf ?? 'a leaf tensor (input or parameter)'; continue; }
+    if (node.inputs.every((i) => countNonFinite(i.data) === 0)) op = node.op;
+    for (const i of node.inputs) if (!seen.has(i)) { seen.add(i); stack.push(i); }
+  }
+  return op ?? leaf;
+}
+
+export function diagnose(model: Module, input: Tensor, opts: DiagnoseOptions = {}): Report {
+  if (!(model instanceof Module)) throw new TypeError('diagnose: expected an nn.Module as the first argument');
+  if (!(input instanceof Tensor)) throw new TypeError('diagnose: expected a Tensor input');
+  const t: Thresholds = { ...DEFAULT_THRESHOLDS, ...opts.thresholds };
+  const params = model.parameters();
+  const savedGrads = params.map((p) => p.grad);
+  const savedBuffers = model.namedBuffers().map(([, b]) => [b, b.data.slice()] as const);
+  const rng = getRngState();
+  const grad = setGradEnabled(true); // the graph names the op that first made a NaN, and carries the backward
+  const cap = capture(model, { bins: opts.bins });
+  let c!: CaptureResult;
+  let out!: Tensor;
+  let grads: ParamRow[] = [];
+  let lossValue: number | null = null, lossKind: string | null = null, ce = false, nanOp: string | null = null;
+  try {
+    for (const p of params) p.grad = null;
+    try {
+      const o = model.forward(input);
+      if (!(o instanceof Tensor)) throw new TypeError('diagnose: the model\'s forward did not return a Tensor');
+      out = o;
+    } finally {
+      c = cap.finish();
+    }
+    if (countNonFinite(out.data) > 0) nanOp = firstNonFiniteOp(out);
+    if (opts.target !== undefined) {
+      const l = lossOf(out, opts.target, opts.loss);
+      if (l.value.size !== 1) throw new RangeError(`diagnose: the loss must be a scalar, got shape ${fmtShape(l.value.shape)}`);
+      lossValue = l.value.data[0]; lossKind = l.kind; ce = l.ce;
+      if (l.value.requiresGrad) backward(l.value);
+    }
+    grads = paramRows(model, c.layerOrder);
+  } finally {
+    setGradEnabled(grad);
+    setRngState(rng);
+    for (let i = 0; i < params.length; i++) params[i].grad = savedGrads[i];
+    for (const [b, d] of savedBuffers) b.data.set(d);
+  }
+
+  const warnings: Warning[] = [];
+  const tm = trainingModeWarning(model);
+  if (tm) warnings.push(tm);
+  if (countNonFinite(input.data) > 0) {
+    warnings.push({ code: 'non-finite', layer: null, message: `the input holds ${countNonFinite(input.data)} NaN/Infinity values` });
+  } else if (nanOp !== null || c.firstNonFiniteModule !== null) {
+    const layer = c.firstNonFiniteActivation ?? c.firstNonFiniteModule;
+    warnings.push({ code: 'non-finite', layer,
+      message: `NaN/Infinity first produced by op '${nanOp ?? 'unknown'}'` +
+        (layer !== null ? ` in ${layer === '' ? "the model's own forward" : `layer '${layer}'`}` : '') +
+        '; everything downstream of it is poisoned (check for log/div of 0, overflowing exp, a too-large learning rate)' });
+  }
+  warnings.push(...activationWarnings(c.activations, t));
+  warnings.push(...gradientWarnings(grads, t));
+  for (const chain of c.linearChains) warnings.push(collapseWarning(model, chain, 'in this forward pass'));
+  if (ce && opts.atInit !== false && lossValue !== null) {
+    const w = lossAtInitWarning(lossValue, out.shape[out.shape.length - 1], t);
+    if (w) warnings.push(w);
+  }
+
+  const byPath = new Map(grads.map((g) => [g.name, g]));
+  const layers: LayerRow[] = [];
+  for (const [kind, key] of c.sequence) {
+    if (kind === 'activation') layers.push(c.activations[key] as ActivationRow);
+    else {
+      const g = byPath.get(key);
+      if (g) { layers.push(g); byPath.delete(key); }
+    }
+  }
+  layers.push(...([...byPath.values()] as ParamRow[])); // parameters the forward never touched
+  return new Report({ layers, warnings, loss: lossValue, lossKind, inputShape: input.shape.slice(), outputShape: out.shape.slice(),
+    training: model.training });
+}

@@ -1,0 +1,184 @@
+/**
+ * watch(model, {every, optimizer}): statistics during training, every N steps. Between samples
+ * the model runs untouched but for one wrapper on its forward (and on optimizer.step); on a
+ * sampled step the full instrumentation of diagnose() is installed for that one forward, a
+ * gradient hook reads that step's gradients (and the loss, the root of the backward), and the
+ * optimizer wrapper measures the update-to-weight ratio. stop() removes all of it.
+ */
+import { addGradHook } from '../autograd.js';
+import type { Module } from '../nn/module.js';
+import type { Tensor } from '../tensor.js';
+import { capture, wrapMethod, type ActivationRow, type CaptureResult } from './capture.js';
+import { paramGroups, paramRows, type ParamRow } from './gradients.js';
+import { renderHtml, type HtmlOptions } from './html.js';
+import { DEFAULT_THRESHOLDS, activationWarnings, gradientWarnings, type Thresholds, type Warning } from './warnings.js';
+
+/** What watch needs of an optimizer: its parameters and its step. */
+export interface Steppable { step(): void; readonly params?: readonly Tensor[] }
+
+export interface WatchOptions {
+  /** Sample every N steps (100). Steps are optimizer.step() calls, else training-mode forwards. */
+  every?: number;
+  /** With it: steps are counted by optimizer.step(), and update-to-weight ratios are measured. */
+  optimizer?: Steppable;
+  /** Histogram bins kept per activation and record (16). */
+  bins?: number;
+  thresholds?: Partial<Thresholds>;
+}
+
+export interface WatchRecord {
+  step: number;
+  /** The loss of that step (the scalar the backward started from), when one ran. */
+  loss: number | null;
+  activations: ActivationRow[];
+  params: ParamRow[];
+  warnings: Warning[];
+}
+
+interface Pending { step: number; cap: CaptureResult; loss: number | null; grads: Map<Tensor, Float32Array>; sawBackward: boolean }
+
+export class Watch {
+  private readonly records: WatchRecord[] = [];
+  private readonly undo: (() => void)[] = [];
+  private pending: Pending | null = null;
+  private unhookGrad: (() => void) | null = null;
+  private stepCount = 0;
+  private lastSampled = -1;
+  private inSample = false;
+  private stopped = false;
+  readonly every: number;
+  private readonly thresholds: Thresholds;
+
+  constructor(private readonly model: Module, private readonly opts: WatchOptions = {}) {
+    const every = opts.every ?? 100;
+    if (!Number.isInteger(every) || every < 1) throw new RangeError(`watch: every must be a positive integer, got ${every}`);
+    this.every = every;
+    this.thresholds = { ...DEFAULT_THRESHOLDS, ...opts.thresholds };
+    const self = this;
+    this.undo.push(wrapMethod(model, 'forward', (orig) => function (this: Module, ...args: unknown[]) {
+      return self.onForward(this, orig, args);
+    }));
+    const opt = opts.optimizer;
+    if (opt) {
+      if (typeof opt.step !== 'function') throw new TypeError('watch: optimizer must have a step() method');
+      this.undo.push(wrapMethod(opt, 'step', (orig) => function (this: unknown, ...args: unknown[]) {
+        return self.onStep(this, orig, args);
+      }));
+    }
+  }
+
+  /** Steps seen so far. */
+  get steps(): number { return this.stepCount; }
+
+  /** One record per sampled step, oldest first. */
+  get history(): readonly WatchRecord[] {
+    if (this.pending && this.pending.sawBackward && !this.opts.optimizer) this.finalize(null);
+    return this.records;
+  }
+
+  /** The newest record, if any. */
+  get latest(): WatchRecord | undefined {
+    const h = this.history;
+    return h[h.length - 1];
+  }
+
+  /** Remove every wrapper and hook; history stays readable. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.pending && this.pending.sawBackward) this.finalize(null);
+    this.pending = null;
+    this.dropGradHook();
+    for (const u of this.undo.reverse()) u();
+    this.undo.length = 0;
+  }
+
+  toHTML(opts: HtmlOptions = {}): string {
+    return renderHtml({ history: this.history, title: 'neurite watch', ...opts });
+  }
+
+  toJSON(): { every: number; steps: number; history: readonly WatchRecord[] } {
+    return { every: this.every, steps: this.stepCount, history: this.history };
+  }
+
+  private onForward(target: Module, orig: (...a: unknown[]) => unknown, args: unknown[]): unknown {
+    if (this.inSample) return orig.apply(target, args);
+    const counting = !this.opts.optimizer && this.model.training;
+    if (this.pending && !this.opts.optimizer) this.finalize(null);
+    const s = this.stepCount;
+    let out: unknown;
+    if (this.model.training && s % this.every === 0 && this.lastSampled !== s) {
+      this.lastSampled = s;
+      const cap = capture(this.model, { bins: this.opts.bins ?? 16 });
+      this.inSample = true;
+      let res: CaptureResult;
+      try {
+        out = (this.model as unknown as { forward: (...a: unknown[]) => unknown }).forward(...args);
+      } finally {
+        this.inSample = false;
+        res = cap.finish();
+      }
+      this.pending = { step: s, cap: res, loss: null, grads: new Map(), sawBackward: false };
+      this.hookGrads();
+    } else {
+      out = orig.apply(target, args);
+    }
+    if (counting) this.stepCount++;
+    return out;
+  }
+
+  private onStep(target: unknown, orig: (...a: unknown[]) => unknown, args: unknown[]): unknown {
+    const p = this.pending;
+    let out: unknown;
+    if (p && p.step === this.stepCount) {
+      const rows = paramRows(this.model, p.cap.layerOrder);
+      const groups = paramGroups(this.model, p.cap.layerOrder);
+      const before = groups.map(([, ps]) => ps.map(([, t]) => t.data.slice()));
+      out = orig.apply(target, args);
+      groups.forEach(([path, ps], i) => {
+        let dss = 0, wss = 0;
+        ps.forEach(([, t], k) => {
+          const b = before[i][k];
+          for (let j = 0; j < b.length; j++) { const d = t.data[j] - b[j]; dss += d * d; wss += b[j] * b[j]; }
+        });
+        const row = rows.find((r) => r.name === path);
+        if (row) row.updateToWeight = wss > 0 ? Math.sqrt(dss / wss) : null;
+      });
+      this.finalize(rows);
+    } else {
+      out = orig.apply(target, args);
+    }
+    this.stepCount++;
+    return out;
+  }
+
+  private hookGrads(): void {
+    this.dropGradHook();
+    const params = new Set<Tensor>(this.model.parameters());
+    let first = true;
+    this.unhookGrad = addGradHook((t, g) => {
+      const p = this.pending;
+      if (!p) return;
+      if (first) { first = false; p.sawBackward = true; if (t.size === 1 && !params.has(t)) p.loss = t.data[0]; }
+      if (params.has(t)) p.grads.set(t, g.slice());
+    });
+  }
+
+  private dropGradHook(): void {
+    if (this.unhookGrad) { this.unhookGrad(); this.unhookGrad = null; }
+  }
+
+  private finalize(rows: ParamRow[] | null): void {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = null;
+    this.dropGradHook();
+    const params = rows ?? paramRows(this.model, p.cap.layerOrder, p.grads);
+    this.records.push({ step: p.step, loss: p.loss, activations: p.cap.activations, params,
+      warnings: [...activationWarnings(p.cap.activations, this.thresholds), ...gradientWarnings(params, this.thresholds)] });
+  }
+}
+
+export function watch(model: Module, opts: WatchOptions = {}): Watch {
+  return new Watch(model, opts);
+}
