@@ -3,3 +3,4 @@ export { Module, Parameter, type ForwardHook, type HookHandle, type StateDict } 
 export { Linear, Sequential, ActivationModule, ReLU, LeakyReLU, GELU, Sigmoid, Tanh, ELU, Identity, Flatten, Dropout } from './layers.js';
 export { BatchNorm1d, LayerNorm } from './norm.js';
 export * as init from './init.js';
+export { collapseLinear } from './collapse.js';
