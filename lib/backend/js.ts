@@ -1,25 +1,25 @@
 /**
- * The js backend: every kernel of the Backend interface in plain TypeScript. Intermediate
- * arithmetic is in double and rounded once on store, so results are within 1 ulp of the
- * exact function; the native backend is checked against these.
+ * The js backend: every kernel of the Backend interface in plain TypeScript. Activations and
+ * optimizer updates round to float32 after each step as PyTorch's kernels do (js-math.ts);
+ * sums and products accumulate in double and round once on store.
  */
 import { Act, Binary, Unary, type ActId, type Backend, type BinaryId, type F32, type UnaryId } from './types.js';
-import { actDerivative, actForward } from './js-math.js';
+import { actBackward, actForward } from './js-math.js';
 import { gemm } from './js-gemm.js';
 
 function actForwardInto(act: ActId, param: number, x: F32, y: F32, n: number): void {
   if (act === Act.identity) { if (y !== x) y.set(x.subarray(0, n)); return; }
-  if (act === Act.relu) { for (let i = 0; i < n; i++) { const v = x[i]; y[i] = v > 0 || v !== v ? v : 0; } return; }
+  if (act === Act.relu) { for (let i = 0; i < n; i++) { const v = x[i]; y[i] = v < 0 ? 0 : v; } return; }
   const f = actForward[act];
   for (let i = 0; i < n; i++) y[i] = f(x[i], param);
 }
 
 function actBackwardInto(act: ActId, param: number, z: F32 | null, y: F32, gy: F32, gx: F32, n: number): void {
   if (act === Act.identity) { if (gx !== gy) gx.set(gy.subarray(0, n)); return; }
-  if (act === Act.relu) { for (let i = 0; i < n; i++) gx[i] = y[i] > 0 ? gy[i] : 0; return; }
-  const d = actDerivative[act];
+  if (act === Act.relu) { for (let i = 0; i < n; i++) gx[i] = y[i] <= 0 ? 0 : gy[i]; return; }
+  const d = actBackward[act];
   const zz = z ?? y; // leaky relu with slope >= 0 reads the sign, which y shares with z
-  for (let i = 0; i < n; i++) gx[i] = gy[i] * d(zz[i], y[i], param);
+  for (let i = 0; i < n; i++) gx[i] = d(zz[i], y[i], gy[i], param);
 }
 
 function unaryFn(op: UnaryId, p: number, q: number): (x: number) => number {
