@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <immintrin.h>
 
 #include "simd_isa.h"
