@@ -67,11 +67,10 @@ const gradUlps = (act: string): number => (act === 'gelu_erf' ? 4 : 2);
 
 /**
  * Deviations a backend is known to have, as failing expectations (it.fails): when the kernel is
- * fixed the test fails and the entry must go. native: GELU (erf) backward uses ATen's vectorised
- * formula (cdf + x·pdf), PyTorch runs oneDNN's (0.5 + r·e^(-r²)/√π + 0.5·erf(r)): 0 vs -7.7e-22
- * at x = -10, 28000 ulp at x = -5 (see lib/backend/js-math.ts actBackward[geluErf]).
+ * fixed the test fails and the entry must go. (None at present: native's GELU (erf) now runs
+ * oneDNN's formulas, as lib/backend/js-math.ts does.)
  */
-const KNOWN: Record<string, string[]> = { native: ['gelu_erf grad'] };
+const KNOWN: Record<string, string[]> = {};
 const known = (backendName: string, what: string): boolean => (KNOWN[backendName] ?? []).includes(what);
 
 const ACTS: Record<string, (x: Tensor) => Tensor> = {
