@@ -7,7 +7,7 @@
  */
 import type { Module } from '../nn/module.js';
 import type { Optimizer, OptimizerStateDict } from '../optim/optimizer.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, fmtShape } from '../tensor.js';
 import { getRngState, setRngState } from '../random.js';
 import { decodeToFloat32, encodeFromFloat32 } from './dtypes.js';
 import { encodeRaw, parseSafetensors, type RawEntry } from './safetensors.js';
@@ -152,6 +152,7 @@ export function checkpointFromBuffer(buf: Uint8Array, opts: LoadOptions, source 
       new Uint8Array(order.buffer).set(bytes);
     } else throw new TypeError(`${op}: unexpected tensor name '${key}'`);
   }
+  checkModelFits(opts.model, model, op);
   const opt = opts.optimizer;
   let optSd: OptimizerStateDict | null = null;
   if (opt) {
@@ -172,7 +173,7 @@ export function checkpointFromBuffer(buf: Uint8Array, opts: LoadOptions, source 
     if (!Array.isArray(saved.paramGroups) || saved.paramGroups.length !== 1) throw new TypeError(`${op}: malformed optimizer param groups`);
     optSd = { state: st, paramGroups: saved.paramGroups as OptimizerStateDict['paramGroups'] };
   }
-  // the model checks names and shapes before it copies anything; the optimizer is checked above
+  // both checked above, so neither of these throws half way
   opts.model.loadStateDict(model);
   if (opt && optSd) opt.loadStateDict(optSd);
   const rng = state.rng.map((x) => (x === null ? NaN : x));
@@ -182,6 +183,25 @@ export function checkpointFromBuffer(buf: Uint8Array, opts: LoadOptions, source 
   if (order !== undefined || state.position !== undefined) out.data = { order, position: state.position };
   if (state.extra !== undefined) out.extra = state.extra;
   return out;
+}
+
+/** Module.loadStateDict's checks without the copy, so the optimizer can be checked before either changes. */
+function checkModelFits(model: Module, saved: Map<string, Tensor>, op: string): void {
+  const own = model.stateDict();
+  const missing = Object.keys(own).filter((k) => !saved.has(k));
+  const unexpected = [...saved.keys()].filter((k) => !(k in own));
+  if (missing.length || unexpected.length) {
+    const parts = [];
+    if (missing.length) parts.push(`missing keys: ${missing.join(', ')}`);
+    if (unexpected.length) parts.push(`unexpected keys: ${unexpected.join(', ')}`);
+    throw new RangeError(`${op}: the checkpoint does not fit the model: ${parts.join('; ')}`);
+  }
+  for (const [k, t] of Object.entries(own)) {
+    const v = saved.get(k)!;
+    if (v.size !== t.size || (v.shape.length !== t.shape.length && t.size !== 1) || (t.size !== 1 && v.shape.some((d, i) => d !== t.shape[i]))) {
+      throw new RangeError(`${op}: size mismatch for '${k}': checkpoint has ${fmtShape(v.shape)}, model has ${fmtShape(t.shape)}`);
+    }
+  }
 }
 
 export async function loadCheckpoint(path: string, opts: LoadOptions): Promise<LoadedCheckpoint> {
