@@ -14,6 +14,8 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { loadCsvSync } from '../io/csv.js';
 import { saveSafetensorsSync } from '../io/safetensors.js';
 import { saveCheckpointSync } from '../io/checkpoint.js';
+import { writeFileAtomicSync } from '../io/atomic.js';
+import { diagnose, summary, html } from '../diagnostics/index.js';
 import { fit } from './fit-shim.js';
 import { UsageError } from './errors.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
@@ -109,6 +111,12 @@ export async function runTrain(c: TrainConfig, io: TrainIo): Promise<TrainResult
   const acc = correct / split.yTest.length;
   io.stdout.write(`test accuracy: ${(100 * acc).toFixed(1)}%  (${correct}/${split.yTest.length} held-out rows; trained in ${seconds.toFixed(1)} s)\n`);
 
+  // diagnostics of the trained model on (up to) 512 training rows: dead units, saturation, gradient flow
+  const rows = Math.min(512, split.yTrain.length);
+  const report = diagnose(model, new Tensor(xTrain.data.slice(0, rows * d), [rows, d]),
+    { target: split.yTrain.subarray(0, rows), loss: 'crossEntropy', atInit: false });
+  io.stdout.write(`diagnostics (${rows} training rows):\n${summary(report).replace(/^/gm, '  ')}\n`);
+
   const outDir = resolve(io.cwd ?? process.cwd(), c.out);
   try { mkdirSync(outDir, { recursive: true }); } catch (e) { throw new UsageError(`--out ${c.out}: cannot create the directory (${(e as Error).message})`); }
   const files: string[] = [];
@@ -123,6 +131,9 @@ export async function runTrain(c: TrainConfig, io: TrainIo): Promise<TrainResult
   const ckpt = join(outDir, 'checkpoint.safetensors');
   saveCheckpointSync(ckpt, { model, optimizer, step: history.steps, epoch: c.epochs, extra: { config: c, architecture: arch } });
   files.push(ckpt);
+  const page = join(outDir, 'report.html');
+  writeFileAtomicSync(page, Buffer.from(html({ report, title: `neurite train: ${shown}, test accuracy ${(100 * acc).toFixed(1)}%` })));
+  files.push(page);
   io.stdout.write(`wrote ${files.join(', ')}\n`);
   return { testAccuracy: acc, files };
 }
