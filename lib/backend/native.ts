@@ -72,20 +72,26 @@ function packageRoot(): string | null {
   }
 }
 
-function loadRaw(): Raw {
-  const root = packageRoot();
-  const req = createRequire(root !== null ? join(root, 'package.json') : join(process.cwd(), 'noop.js'));
+/** The .node file the loader uses (throws when there is none). */
+export function nativeAddonPath(): string {
   const override = process.env.NEURITE_ADDON_PATH;
-  if (override !== undefined && override !== '') return req(resolve(override)) as Raw;
+  if (override !== undefined && override !== '') return resolve(override);
+  const root = packageRoot();
   if (root === null) throw new Error('cannot find the neurite package root');
+  const req = createRequire(join(root, 'package.json'));
   try {
-    const gypBuild = req('node-gyp-build') as (dir: string) => unknown;
-    return gypBuild(root) as Raw;
+    const gypBuild = req('node-gyp-build') as { path(dir: string): string };
+    return gypBuild.path(root);
   } catch (e) {
     const cmake = join(root, 'build-cmake', 'Release', 'neurite.node');
-    if (existsSync(cmake)) return req(cmake) as Raw;
+    if (existsSync(cmake)) return cmake;
     throw e;
   }
+}
+
+function loadRaw(): Raw {
+  const file = nativeAddonPath();
+  return createRequire(file)(file) as Raw;
 }
 
 const MAX_PACKED_RANK = 8;

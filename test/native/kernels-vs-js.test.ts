@@ -1,0 +1,210 @@
+/**
+ * The native kernels against the js backend on random shapes, odd sizes included (vector
+ * tails, tiny and empty products). Elementwise, reductions and optimizers mirror the js
+ * arithmetic and must agree bit for bit; activations within a few ulp (vectorised exp/tanh vs
+ * libm); GEMM-based kernels to a relative tolerance (summation order differs).
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { jsBackend } from '../../lib/backend/js.js';
+import { loadNative } from '../../lib/backend/native.js';
+import { Act, actNeedsPre, type ActId, type Backend } from '../../lib/backend/types.js';
+
+const nat = loadNative().backend;
+const d = nat ? describe : describe.skip;
+const N = nat as Backend;
+const J = jsBackend;
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0 || 1;
+  return () => { s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0; return s / 4294967296; };
+}
+function rand(n: number, seed: number, scale = 3): Float32Array {
+  const r = rng(seed);
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = (r() * 2 - 1) * scale;
+  return a;
+}
+const bits = new Float32Array(1), ibits = new Int32Array(bits.buffer);
+function ord(x: number): number { bits[0] = x; const i = ibits[0]; return i < 0 ? -2147483648 - i : i; }
+function maxUlp(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isNaN(a[i]) && Number.isNaN(b[i])) continue;
+    m = Math.max(m, Math.abs(ord(a[i]) - ord(b[i])));
+  }
+  return m;
+}
+/**
+ * Within 2 ulp, or within 1e-6 absolute where the formula cancels (GELU near its minimum, a
+ * derivative crossing zero): the vectorised exp/tanh are within 1 ulp, libm's are ~0.5.
+ */
+function expectUlpOrAbs(a: Float32Array, b: Float32Array): void {
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isNaN(a[i]) && Number.isNaN(b[i])) continue;
+    if (Math.abs(ord(a[i]) - ord(b[i])) > 2 && !(Math.abs(a[i] - b[i]) <= 1e-6)) expect.fail(`[${i}] native ${a[i]} vs js ${b[i]}`);
+  }
+}
+function expectClose(a: Float32Array, b: Float32Array, rel = 2e-5, abs = 1e-5): void {
+  expect(a.length).toBe(b.length);
+  for (let i = 0; i < a.length; i++) {
+    const tol = abs + rel * Math.abs(b[i]);
+    if (!(Math.abs(a[i] - b[i]) <= tol)) expect.fail(`[${i}] native ${a[i]} vs js ${b[i]}`);
+  }
+}
+const ACTS: [ActId, number][] = [[Act.identity, 0], [Act.relu, 0], [Act.leakyRelu, 0.01], [Act.leakyRelu, -0.2],
+  [Act.geluErf, 0], [Act.geluTanh, 0], [Act.sigmoid, 0], [Act.tanh, 0], [Act.elu, 1], [Act.elu, 0.5]];
+const size = fc.integer({ min: 0, max: 70 });
+const opts = { numRuns: 60 };
+
+d('native kernels vs the js backend', () => {
+  it('actForward / actBackward: within 2 ulp (or 1e-6 where formulas cancel), every activation, odd lengths', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 300 }), fc.integer(), fc.constantFrom(...ACTS), (n, seed, [act, p]) => {
+      const x = rand(n, seed, 8);
+      const yj = new Float32Array(n), yn = new Float32Array(n);
+      J.actForward(act, p, x, yj, n);
+      N.actForward(act, p, x, yn, n);
+      expectUlpOrAbs(yn, yj); // 1 ulp of tanh is several ulp of 0.5x(1 + tanh) where it cancels
+      const gy = rand(n, seed + 1);
+      const gj = new Float32Array(n), gn = new Float32Array(n);
+      J.actBackward(act, p, x, yj, gy, gj, n);
+      N.actBackward(act, p, x, yj, gy, gn, n);
+      expectUlpOrAbs(gn, gj);
+      if (!actNeedsPre(act, p) && act !== Act.elu) { // y-only path (js's elu reads z from y)
+        N.actBackward(act, p, null, yj, gy, gn, n);
+        expectUlpOrAbs(gn, gj);
+      }
+    }), opts);
+  });
+
+  it('actForward in place', () => {
+    const x = rand(37, 5), y = new Float32Array(37);
+    J.actForward(Act.geluTanh, 0, x, y, 37);
+    N.actForward(Act.geluTanh, 0, x, x, 37);
+    expect(maxUlp(x, y)).toBeLessThanOrEqual(2);
+  });
+
+  it('gemm: all transposes, odd and empty sizes, beta 0 ignores NaN in C, beta 1 accumulates', () => {
+    fc.assert(fc.property(size, size, size, fc.boolean(), fc.boolean(), fc.constantFrom(0, 1, 0.5), fc.integer(), (M, Nn, K, ta, tb, beta, seed) => {
+      const A = rand(M * K, seed), B = rand(K * Nn, seed + 1);
+      const C0 = beta === 0 ? new Float32Array(M * Nn).fill(NaN) : rand(M * Nn, seed + 2);
+      const cj = C0.slice(), cn = C0.slice();
+      J.gemm(ta, tb, M, Nn, K, 1.5, A, B, beta, cj);
+      N.gemm(ta, tb, M, Nn, K, 1.5, A, B, beta, cn);
+      expectClose(cn, cj, 1e-5, 1e-4);
+    }), opts);
+  });
+
+  it('linearForward: bias / no bias, pre, every activation', () => {
+    fc.assert(fc.property(size, size, size, fc.boolean(), fc.boolean(), fc.constantFrom(...ACTS), fc.integer(), (M, Nn, K, hasB, hasPre, [act, p], seed) => {
+      const X = rand(M * K, seed), W = rand(Nn * K, seed + 1, 0.5), b = hasB ? rand(Nn, seed + 2) : null;
+      const yj = new Float32Array(M * Nn), yn = new Float32Array(M * Nn);
+      const pj = hasPre ? new Float32Array(M * Nn) : null, pn = hasPre ? new Float32Array(M * Nn) : null;
+      J.linearForward(X, W, b, M, Nn, K, act, p, yj, pj);
+      N.linearForward(X, W, b, M, Nn, K, act, p, yn, pn);
+      expectClose(yn, yj, 1e-4, 1e-4);
+      if (pn && pj) expectClose(pn, pj, 1e-4, 1e-4);
+    }), opts);
+  });
+
+  it('linearBackward: each output optional, accumulate or overwrite', () => {
+    fc.assert(fc.property(size, size, size, fc.constantFrom(...ACTS), fc.boolean(), fc.integer({ min: 0, max: 7 }), fc.integer(), (M, Nn, K, [act, p], acc, mask, seed) => {
+      const X = rand(M * K, seed), W = rand(Nn * K, seed + 1, 0.5);
+      const Z = rand(M * Nn, seed + 2), Y = new Float32Array(M * Nn), gY = rand(M * Nn, seed + 3);
+      J.actForward(act, p, Z, Y, M * Nn);
+      const mk = (n: number, bit: number, s: number) => (mask & bit ? rand(n, s) : null);
+      const gxj = mk(M * K, 1, seed + 4), gwj = mk(Nn * K, 2, seed + 5), gbj = mk(Nn, 4, seed + 6);
+      const gxn = gxj?.slice() ?? null, gwn = gwj?.slice() ?? null, gbn = gbj?.slice() ?? null;
+      J.linearBackward(X, W, M, Nn, K, act, p, Z, Y, gY, gxj, gwj, gbj, acc);
+      N.linearBackward(X, W, M, Nn, K, act, p, Z, Y, gY, gxn, gwn, gbn, acc);
+      if (gxn && gxj) expectClose(gxn, gxj, 1e-4, 1e-4);
+      if (gwn && gwj) expectClose(gwn, gwj, 1e-4, 1e-4);
+      if (gbn && gbj) expectClose(gbn, gbj, 1e-5, 1e-5);
+    }), opts);
+  });
+
+  it('unary: bit for bit, in place too', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 100 }), fc.integer(), (op, n, seed) => {
+      const x = rand(n, seed, 4);
+      const p = op === 6 ? -1 : 0.75, q = op === 6 ? 1.5 : -0.25;
+      const yj = new Float32Array(n), yn = new Float32Array(n);
+      J.unary(op as never, x, yj, n, p, q);
+      N.unary(op as never, x, yn, n, p, q);
+      expect(maxUlp(yn, yj)).toBeLessThanOrEqual(op === 1 || op === 2 || op === 5 ? 1 : 0);
+      N.unary(op as never, x, x, n, p, q);
+      expect(maxUlp(x, yn)).toBe(0);
+    }), opts);
+  });
+
+  it('binary with broadcasting: bit for bit', () => {
+    const dim = fc.integer({ min: 1, max: 5 });
+    fc.assert(fc.property(fc.array(dim, { minLength: 1, maxLength: 4 }), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 4, maxLength: 4 }), fc.integer({ min: 0, max: 3 }), fc.integer(), (out, masks, op, seed) => {
+      const aS = out.map((v, i) => (masks[i] & 1 ? 1 : v)), bS = out.map((v, i) => (masks[i] & 2 ? 1 : v));
+      const sz = (s: number[]) => s.reduce((x, y) => x * y, 1);
+      const a = rand(sz(aS), seed), b = rand(sz(bS), seed + 1);
+      const oj = new Float32Array(sz(out)), on = new Float32Array(sz(out));
+      J.binary(op as never, a, aS, b, bS, oj, out);
+      N.binary(op as never, a, aS, b, bS, on, out);
+      expect(maxUlp(on, oj)).toBe(0);
+    }), opts);
+  });
+
+  it('axpy, sumAxis, maxAxis, softmax (+log, backward): bit for bit', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 6 }), fc.boolean(), fc.integer(), (outer, dd, inner, log, seed) => {
+      const n = outer * dd * inner, m = outer * inner;
+      const x = rand(n, seed, 5);
+      const oj = rand(n, seed + 9), on = oj.slice();
+      J.axpy(n, 0.3, x, oj); N.axpy(n, 0.3, x, on);
+      expect(maxUlp(on, oj)).toBe(0);
+      const sj = new Float32Array(m), sn = new Float32Array(m);
+      J.sumAxis(x, outer, dd, inner, sj); N.sumAxis(x, outer, dd, inner, sn);
+      expect(maxUlp(sn, sj)).toBe(0);
+      const vj = new Float32Array(m), vn = new Float32Array(m), ij = new Int32Array(m), inn = new Int32Array(m);
+      J.maxAxis(x, outer, dd, inner, vj, ij); N.maxAxis(x, outer, dd, inner, vn, inn);
+      expect(maxUlp(vn, vj)).toBe(0);
+      expect(Array.from(inn)).toEqual(Array.from(ij));
+      const yj = new Float32Array(n), yn = new Float32Array(n);
+      J.softmax(x, outer, dd, inner, yj, log); N.softmax(x, outer, dd, inner, yn, log);
+      expect(maxUlp(yn, yj)).toBeLessThanOrEqual(1);
+      const gy = rand(n, seed + 3), gj = new Float32Array(n), gn = new Float32Array(n);
+      J.softmaxBackward(yj, gy, outer, dd, inner, gj, log); N.softmaxBackward(yj, gy, outer, dd, inner, gn, log);
+      expect(maxUlp(gn, gj)).toBeLessThanOrEqual(1);
+    }), opts);
+  });
+
+  it('crossEntropy: loss and gradient', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 20 }), fc.integer({ min: 1, max: 15 }), fc.integer(), (Nn, C, seed) => {
+      const logits = rand(Nn * C, seed, 6);
+      const r = rng(seed + 7);
+      const t = Int32Array.from({ length: Nn }, () => Math.floor(r() * C));
+      const gj = new Float32Array(Nn * C), gn = new Float32Array(Nn * C);
+      const lj = J.crossEntropy(logits, Nn, C, t, gj), ln = N.crossEntropy(logits, Nn, C, t, gn);
+      expect(Math.abs(ord(ln) - ord(lj))).toBeLessThanOrEqual(1);
+      expect(maxUlp(gn, gj)).toBeLessThanOrEqual(1);
+      expect(N.crossEntropy(logits, Nn, C, t, null)).toBe(ln);
+    }), opts);
+  });
+
+  it('sgdStep and adamStep: bit for bit over several steps', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 100 }), fc.constantFrom(0, 0.9), fc.constantFrom(0, 0.1), fc.constantFrom(0, 0.01), fc.boolean(), fc.boolean(), fc.integer(), (n, mom, damp, wd, nest, dec, seed) => {
+      const pj = rand(n, seed), pn = pj.slice(), bj = new Float32Array(n), bn = new Float32Array(n);
+      for (let s = 0; s < 3; s++) {
+        const g = rand(n, seed + s + 1);
+        J.sgdStep(pj, g, bj, n, 0.05, mom, damp, wd, nest && mom > 0 && damp === 0, s === 0);
+        N.sgdStep(pn, g, bn, n, 0.05, mom, damp, wd, nest && mom > 0 && damp === 0, s === 0);
+      }
+      expect(maxUlp(pn, pj)).toBe(0);
+      expect(maxUlp(bn, bj)).toBe(0);
+      const qj = rand(n, seed + 5), qn = qj.slice();
+      const mj = new Float32Array(n), mn = new Float32Array(n), vj = new Float32Array(n), vn = new Float32Array(n);
+      for (let s = 1; s <= 3; s++) {
+        const g = rand(n, seed + 10 + s);
+        J.adamStep(qj, g, mj, vj, n, 1e-3, 0.9, 0.999, 1e-8, wd, s, dec);
+        N.adamStep(qn, g, mn, vn, n, 1e-3, 0.9, 0.999, 1e-8, wd, s, dec);
+      }
+      expect(maxUlp(qn, qj)).toBe(0);
+      expect(maxUlp(mn, mj)).toBe(0);
+      expect(maxUlp(vn, vj)).toBe(0);
+    }), opts);
+  });
+});
