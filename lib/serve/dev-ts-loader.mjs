@@ -1,0 +1,26 @@
+// Module hooks for worker threads started from the TypeScript sources (vitest runs lib/*.ts
+// directly; the shipped build never uses this file): './x.js' imports resolve to './x.ts'
+// when only the .ts exists, and .ts files are stripped of types with esbuild (vitest's own
+// dependency). Registered by lib/serve/spawn.ts inside the worker.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { transformSync } from 'esbuild';
+
+export async function resolve(spec, ctx, next) {
+  if (ctx.parentURL?.endsWith('.ts') && /^\.{1,2}\//.test(spec) && spec.endsWith('.js')) {
+    const js = new URL(spec, ctx.parentURL);
+    if (!existsSync(fileURLToPath(js))) {
+      return { url: new URL(spec.slice(0, -3) + '.ts', ctx.parentURL).href, format: 'module', shortCircuit: true };
+    }
+  }
+  return next(spec, ctx);
+}
+
+export async function load(url, ctx, next) {
+  if (url.startsWith('file:') && url.endsWith('.ts')) {
+    const file = fileURLToPath(url);
+    const { code } = transformSync(readFileSync(file, 'utf8'), { loader: 'ts', format: 'esm', sourcefile: file, target: 'es2022' });
+    return { format: 'module', source: code, shortCircuit: true };
+  }
+  return next(url, ctx);
+}
