@@ -11,3 +11,5 @@ export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as io from './io/index.js';
 export * as diagnostics from './diagnostics/index.js';
+export { fit, type FitData, type FitOptions, type FitProgress, type FitHistory, type EpochStats } from './train/index.js';
+export { forwardAsync, InferencePool, LoadedModel, defaultPool, setDefaultPool } from './serve/index.js';

@@ -1,0 +1,56 @@
+/**
+ * forwardAsync(model, x): a forward pass that does not hold the event loop. Built-in models
+ * run in the shared InferencePool (weights snapshotted at call time); any other model runs on
+ * this thread, one call per event-loop turn, with x copied at call time and the weights as
+ * they are when its turn comes. Also installed as `Module.prototype.forwardAsync`.
+ */
+import { setImmediate as tick } from 'node:timers/promises';
+import { Tensor } from '../tensor.js';
+import { noGrad } from '../autograd.js';
+import { Module } from '../nn/module.js';
+import { InferencePool } from './pool.js';
+import { describeModel } from './spec.js';
+
+declare module '../nn/module.js' {
+  interface Module {
+    /** The forward pass off the event loop, under noGrad: see forwardAsync. */
+    forwardAsync(x: Tensor): Promise<Tensor>;
+  }
+}
+
+let shared: InferencePool | null = null;
+
+/** The pool forwardAsync uses (created on first use). */
+export function defaultPool(): InferencePool {
+  return (shared ??= new InferencePool());
+}
+
+/** Replace the pool forwardAsync uses (e.g. a larger one); the previous one is closed. */
+export async function setDefaultPool(pool: InferencePool | null): Promise<void> {
+  const prev = shared;
+  shared = pool;
+  if (prev && prev !== pool) await prev.close();
+}
+
+let mainQueue: Promise<unknown> = Promise.resolve();
+
+export function forwardAsync(model: Module, x: Tensor, opts: { worker?: boolean | 'auto' } = {}): Promise<Tensor> {
+  if (!(model instanceof Module)) return Promise.reject(new TypeError('forwardAsync: model must be an nn.Module'));
+  if (!(x instanceof Tensor)) return Promise.reject(new TypeError('forwardAsync: x must be a Tensor'));
+  const mode = opts.worker ?? 'auto';
+  const d = describeModel(model);
+  if (mode === true && d.reason !== null) return Promise.reject(new TypeError(`forwardAsync: cannot run in a worker thread: ${d.reason}`));
+  if (mode !== false && d.reason === null) return defaultPool().forward(model, x);
+  const input = new Tensor(x.data.slice(), x.shape);
+  // chained, so queued calls take one event-loop turn each instead of all running in one
+  const run = mainQueue.then(async () => {
+    await tick();
+    return noGrad(() => model.forward(input));
+  });
+  mainQueue = run.catch(() => undefined);
+  return run;
+}
+
+Module.prototype.forwardAsync = function forwardAsyncMethod(this: Module, x: Tensor): Promise<Tensor> {
+  return forwardAsync(this, x);
+};
