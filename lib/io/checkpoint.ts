@@ -82,18 +82,15 @@ export function checkpointToBuffer(input: CheckpointInput): Buffer {
     position: input.data?.position, extra: input.extra };
   if (input.optimizer) {
     const opt = input.optimizer;
-    const sd = opt.stateDict();
     const scalars: Record<string, Record<string, number>> = {};
-    for (const [i, s] of Object.entries(sd.state)) {
-      for (const [name, v] of Object.entries(s)) {
+    // what Optimizer.stateDict() holds, read from the live Float32Arrays (stateDict's number[] copies are slow for big models)
+    opt.params.forEach((p, i) => {
+      for (const [name, v] of Object.entries(opt.state.get(p) ?? {})) {
         if (typeof v === 'number') (scalars[i] ??= {})[name] = v;
-        else {
-          const shape = opt.params[Number(i)].shape;
-          raw.push({ key: `optimizer.${i}.${name}`, dtype: 'F32', shape, bytes: encodeFromFloat32('F32', Float32Array.from(v), name) });
-        }
+        else raw.push({ key: `optimizer.${i}.${name}`, dtype: 'F32', shape: p.shape, bytes: encodeFromFloat32('F32', v, name) });
       }
-    }
-    state.optimizer = { type: opt.constructor.name, paramGroups: sd.paramGroups, scalars };
+    });
+    state.optimizer = { type: opt.constructor.name, paramGroups: [{ ...opt.options }], scalars };
   }
   if (input.data?.order !== undefined) {
     const order = Int32Array.from(input.data.order);
@@ -142,11 +139,11 @@ export function checkpointFromBuffer(buf: Uint8Array, opts: LoadOptions, source 
   for (const [key, e] of entries) {
     const bytes = data.subarray(e.begin, e.end);
     const n = e.shape.reduce((a, b) => a * b, 1);
-    if (key.startsWith('model.')) model.set(key.slice(6), new Tensor(decodeToFloat32(e.dtype, bytes, n), e.shape));
+    if (key.startsWith('model.')) model.set(key.slice(6), new Tensor(decodeToFloat32(e.dtype, bytes, n, true), e.shape)); // views: copied into the model below
     else if (key.startsWith('optimizer.')) {
       const m = /^optimizer\.(\d+)\.(.+)$/.exec(key);
       if (!m) throw new TypeError(`${op}: unexpected tensor name '${key}'`);
-      (optArrays.get(m[1]) ?? optArrays.set(m[1], {}).get(m[1])!)[m[2]] = decodeToFloat32(e.dtype, bytes, n);
+      (optArrays.get(m[1]) ?? optArrays.set(m[1], {}).get(m[1])!)[m[2]] = decodeToFloat32(e.dtype, bytes, n, true);
     } else if (key === 'data.order' && e.dtype === 'I32') {
       order = new Int32Array(n);
       new Uint8Array(order.buffer).set(bytes);

@@ -78,8 +78,12 @@ export function floatToBf16(x: number): number {
 
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Decode `n` elements of `dtype` from `bytes` (little-endian) into a new Float32Array. */
-export function decodeToFloat32(dtype: Dtype, bytes: Uint8Array, n: number): Float32Array {
+/**
+ * Decode `n` elements of `dtype` from `bytes` (little-endian) into a new Float32Array; with
+ * `share`, aligned F32 data comes back as a view of `bytes` (for buffers nobody else holds).
+ */
+export function decodeToFloat32(dtype: Dtype, bytes: Uint8Array, n: number, share = false): Float32Array {
+  if (share && dtype === 'F32' && LITTLE && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, n);
   const out = new Float32Array(n);
   if (dtype === 'F32' && LITTLE) {
     new Uint8Array(out.buffer).set(bytes.subarray(0, n * 4));
@@ -104,14 +108,15 @@ export function decodeToFloat32(dtype: Dtype, bytes: Uint8Array, n: number): Flo
   return out;
 }
 
-/** Encode float32 values as `dtype` bytes (little-endian); integer dtypes need integer values. */
+/**
+ * Encode float32 values as `dtype` bytes (little-endian); integer dtypes need integer values.
+ * F32 on a little-endian machine is a view of `src`, not a copy: callers copy it once, into
+ * the file's buffer.
+ */
 export function encodeFromFloat32(dtype: WriteDtype, src: Float32Array, key: string): Uint8Array {
+  if (dtype === 'F32' && LITTLE) return new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
   const size = DTYPE_SIZE[dtype];
   const out = new Uint8Array(src.length * size);
-  if (dtype === 'F32' && LITTLE) {
-    out.set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
-    return out;
-  }
   const dv = new DataView(out.buffer);
   const n = src.length;
   const int = (v: number): number => {

@@ -115,13 +115,18 @@ function checkEntry(source: string, key: string, v: unknown, dataLen: number): H
   return { dtype, shape: shape as number[], begin, end };
 }
 
-/** Decode a buffer in safetensors format into float32 tensors. */
+/** Decode a buffer in safetensors format into float32 tensors (copies: the buffer stays the caller's). */
 export function safetensorsFromBuffer(buf: Uint8Array, source = 'buffer'): SafetensorsFile {
+  return decodeFile(buf, source, false);
+}
+
+/** `share`: F32 tensors may be views of `buf` (the loaders' own file buffers: no second copy). */
+function decodeFile(buf: Uint8Array, source: string, share: boolean): SafetensorsFile {
   const { entries, metadata, data } = parseSafetensors(buf, source);
   const tensors: Record<string, Tensor> = {};
   for (const [key, e] of entries) {
     const n = shapeSize(e.shape, `safetensors: ${source}: '${key}'`);
-    tensors[key] = new Tensor(decodeToFloat32(e.dtype, data.subarray(e.begin, e.end), n), e.shape);
+    tensors[key] = new Tensor(decodeToFloat32(e.dtype, data.subarray(e.begin, e.end), n, share), e.shape);
   }
   return { tensors, metadata };
 }
@@ -187,9 +192,9 @@ export function saveSafetensorsSync(path: string, tensors: TensorMap, metadata?:
 
 /** Read a safetensors file: every tensor as float32 under its PyTorch name, and the metadata. */
 export async function loadSafetensors(path: string): Promise<SafetensorsFile> {
-  return safetensorsFromBuffer(await readFile(path, 'loadSafetensors'), path);
+  return decodeFile(await readFile(path, 'loadSafetensors'), path, true);
 }
 
 export function loadSafetensorsSync(path: string): SafetensorsFile {
-  return safetensorsFromBuffer(readFileSync(path, 'loadSafetensors'), path);
+  return decodeFile(readFileSync(path, 'loadSafetensors'), path, true);
 }
