@@ -10,6 +10,10 @@
 
 #include "simd_isa.h"
 
+// Every fused multiply-add in the formulas is written out (fma/fnma); the compiler must not
+// contract the other mul + add pairs, or results drift from PyTorch's and the js backend's.
+#pragma GCC optimize("fp-contract=off")
+
 namespace neurite {
 
 #pragma GCC push_options
