@@ -11,6 +11,7 @@ import type { Tensor } from '../tensor.js';
 import { capture, wrapMethod, type ActivationRow, type CaptureResult } from './capture.js';
 import { paramGroups, paramRows, type ParamRow } from './gradients.js';
 import { renderHtml, type HtmlOptions } from './html.js';
+import { diffSquares } from './stats.js';
 import { DEFAULT_THRESHOLDS, activationWarnings, gradientWarnings, type Thresholds, type Warning } from './warnings.js';
 
 /** What watch needs of an optimizer: its parameters and its step. */
@@ -21,7 +22,7 @@ export interface WatchOptions {
   every?: number;
   /** With it: steps are counted by optimizer.step(), and update-to-weight ratios are measured. */
   optimizer?: Steppable;
-  /** Histogram bins kept per activation and record (16). */
+  /** Histogram bins kept per activation and record (0: none; the watch charts do not use them). */
   bins?: number;
   thresholds?: Partial<Thresholds>;
 }
@@ -109,7 +110,7 @@ export class Watch {
     let out: unknown;
     if (this.model.training && s % this.every === 0 && this.lastSampled !== s) {
       this.lastSampled = s;
-      const cap = capture(this.model, { bins: this.opts.bins ?? 16 });
+      const cap = capture(this.model, { bins: this.opts.bins ?? 0 });
       this.inSample = true;
       let res: CaptureResult;
       try {
@@ -135,15 +136,16 @@ export class Watch {
       const groups = paramGroups(this.model, p.cap.layerOrder);
       const before = groups.map(([, ps]) => ps.map(([, t]) => t.data.slice()));
       out = orig.apply(target, args);
-      groups.forEach(([path, ps], i) => {
+      for (let i = 0; i < groups.length; i++) {
+        const [path, ps] = groups[i];
         let dss = 0, wss = 0;
-        ps.forEach(([, t], k) => {
-          const b = before[i][k];
-          for (let j = 0; j < b.length; j++) { const d = t.data[j] - b[j]; dss += d * d; wss += b[j] * b[j]; }
-        });
+        for (let k = 0; k < ps.length; k++) {
+          const d = diffSquares(before[i][k], ps[k][1].data);
+          dss += d.dss; wss += d.wss;
+        }
         const row = rows.find((r) => r.name === path);
         if (row) row.updateToWeight = wss > 0 ? Math.sqrt(dss / wss) : null;
-      });
+      }
       this.finalize(rows);
     } else {
       out = orig.apply(target, args);
@@ -160,7 +162,7 @@ export class Watch {
       const p = this.pending;
       if (!p) return;
       if (first) { first = false; p.sawBackward = true; if (t.size === 1 && !params.has(t)) p.loss = t.data[0]; }
-      if (params.has(t)) p.grads.set(t, g.slice());
+      if (!this.opts.optimizer && params.has(t)) p.grads.set(t, g.slice());
     });
   }
 
