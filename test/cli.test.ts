@@ -176,6 +176,18 @@ describe('neurite train (in process)', () => {
     expect(plain.text).toBe(''); // no mid-epoch lines in logs
   });
 
+  it('bench runs the package\'s bench script and passes its exit code on', async () => {
+    const fake = join(dir, 'fake-pkg');
+    mkdirSync(join(fake, 'bench'), { recursive: true });
+    writeFileSync(join(fake, 'package.json'), JSON.stringify({ name: 'fake', version: '0.0.0', scripts: { bench: 'node -e "process.exit(3)"' } }));
+    const stdout = new Sink(), stderr = new Sink();
+    expect(await main(['bench'], { root: fake, stdout, stderr })).toBe(3);
+    const none = join(dir, 'no-bench');
+    mkdirSync(none, { recursive: true });
+    expect(await main(['bench'], { root: none, stdout, stderr })).toBe(2);
+    expect(stderr.text).toMatch(/^neurite: error: no benchmark suite at .*no-bench\/bench/);
+  });
+
   it('--help and no command', async () => {
     const h = await run(['train', '--help']);
     expect(h.code).toBe(0);

@@ -54,6 +54,21 @@ describe('safetensors round trips', () => {
     expect(header['fc1.weight'].dtype).toBe('F32');
   });
 
+  it('tensors never alias the caller\'s buffer or the model they came from', async () => {
+    const t = tensor([1, 2, 3]);
+    const buf = io.safetensorsToBuffer({ t });
+    t.data[0] = 9; // encoded when called
+    const back = io.safetensorsFromBuffer(buf);
+    buf.fill(0, buf.length - 12);
+    expect(Array.from(back.tensors.t.data)).toEqual([1, 2, 3]);
+    const p = join(dir, 'alias.safetensors');
+    await io.saveSafetensors(p, { a: tensor([1, 2]), b: tensor([3, 4]) });
+    const one = io.loadSafetensorsSync(p), two = io.loadSafetensorsSync(p);
+    one.tensors.a.data[0] = 7;
+    expect(Array.from(one.tensors.b.data)).toEqual([3, 4]);
+    expect(Array.from(two.tensors.a.data)).toEqual([1, 2]);
+  });
+
   it('writes and reads every float dtype, and the integer ones', () => {
     for (const dtype of ['F32', 'F64', 'F16', 'BF16', 'I64', 'I32'] as const) {
       const vals = dtype.startsWith('I') ? [0, 1, -2, 5, 1024, -7, 3] : [0, 1, -2, 0.5, 1024, -0.125, 3];
