@@ -52,10 +52,14 @@ function copyData(data: FitData, indicesLoss: boolean): TrainArrays {
   return { x: x.data.slice(), xShape: x.shape.slice(), y: idx, yShape: null };
 }
 
-function abortError(signal: AbortSignal | undefined, history: EpochStats[]): Error {
-  const e = new DOMException('fit: aborted', 'AbortError') as DOMException & { history?: EpochStats[] };
+/** What fit rejects with when aborted: the epochs completed and the steps the model holds. */
+export type FitAbortError = DOMException & { history: EpochStats[]; steps: number };
+
+function abortError(signal: AbortSignal | undefined, history: EpochStats[], steps: number): FitAbortError {
+  const e = new DOMException('fit: aborted', 'AbortError') as FitAbortError;
   Object.defineProperty(e, 'cause', { value: signal?.reason, configurable: true, writable: true });
   e.history = history;
+  e.steps = steps;
   return e;
 }
 
@@ -82,7 +86,7 @@ export async function fit(model: Module, data: FitData, opts: FitOptions): Promi
   const lossFn = (name ? LOSSES[name] : opts.loss) as unknown as LossCall;
   const mode = opts.worker ?? 'auto';
   const signal = opts.signal;
-  if (signal?.aborted) throw abortError(signal, []);
+  if (signal?.aborted) throw abortError(signal, [], 0);
   const arrays = copyData(data, name === 'crossEntropy' || name === 'nllLoss');
   const seed = opts.seed ?? Math.floor(uniform() * 2 ** 32);
   if (!Number.isFinite(seed)) throw new RangeError(`fit: seed must be a finite number, got ${seed}`);
@@ -141,7 +145,7 @@ function inWorker(model: Module, opts: FitOptions, start: StartMessage): Promise
         case 'aborted':
           applyState(model, m.state);
           importState(opts.optimizer, m.optState);
-          if (m.type === 'aborted') { finish(userError ?? abortError(signal, epochs)); break; }
+          if (m.type === 'aborted') { finish(userError ?? abortError(signal, epochs, m.p.globalStep)); break; }
           epochs.push(m.stats);
           report(m.p);
           break;
@@ -172,7 +176,7 @@ async function onThisThread(model: Module, opts: FitOptions, step: () => void, l
   let lastReport = performance.now();
   while (!t.done) {
     await tick();
-    if (signal?.aborted) throw abortError(signal, t.history.slice());
+    if (signal?.aborted) throw abortError(signal, t.history.slice(), t.globalStep);
     const sliceStart = performance.now();
     const flags = trainingFlags(model);
     model.train();
