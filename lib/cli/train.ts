@@ -16,7 +16,7 @@ import { saveSafetensorsSync } from '../io/safetensors.js';
 import { saveCheckpointSync } from '../io/checkpoint.js';
 import { writeFileAtomicSync } from '../io/atomic.js';
 import { diagnose, summary, html } from '../diagnostics/index.js';
-import { fit } from './fit-shim.js';
+import { fit } from '../train/fit.js';
 import { UsageError } from './errors.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
 import type { ActivationFlag, TrainConfig } from './args.js';
@@ -94,8 +94,10 @@ export async function runTrain(c: TrainConfig, io: TrainIo): Promise<TrainResult
 
   const bar = new ProgressBar(io.stderr, c.progress);
   const t0 = performance.now();
+  // worker: false: a CLI has no event loop to keep free, so the steps run here, in fit's time slices
   const history = await fit(model, { x: xTrain, y: split.yTrain }, {
-    epochs: c.epochs, batchSize: c.batchSize, optimizer, onProgress: (p) => bar.update(p),
+    epochs: c.epochs, batchSize: c.batchSize, optimizer, loss: 'crossEntropy', seed: c.seed, worker: false,
+    progressIntervalMs: 100, onProgress: (p) => bar.update(p),
   });
   bar.done();
   const seconds = (performance.now() - t0) / 1000;
