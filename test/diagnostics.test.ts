@@ -229,6 +229,13 @@ describe.each(availableBackends())('diagnose on the %s backend', (name) => {
     expect(codes(diagnose(m, x, { target: y, atInit: false }))).not.toContain('loss-at-init');
   });
 
+  it('flags a final activation before a logits loss', () => {
+    const m = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 1), new nn.Sigmoid());
+    const x = randn([6, 4]), y = zeros([6, 1]);
+    expect(diagnose(m, x, { target: y, loss: 'bceWithLogits' }).warnings.find((w) => w.code === 'final-activation')?.layer).toBe('3');
+    expect(codes(diagnose(m, x, { target: y, loss: 'mse' }))).not.toContain('final-activation');
+  });
+
   it('prints a table, plain JSON and a summary', () => {
     const m = new nn.Sequential(deadAlive(4, 3, 5), new nn.ReLU(), new nn.Linear(8, 3));
     const r = diagnose(m, randn([10, 4]), { target: [0, 1, 2, 0, 1, 2, 0, 1, 2, 0] });

@@ -12,6 +12,7 @@ import { capture, type ActivationRow, type CaptureResult } from './capture.js';
 import { paramRows, type ParamRow } from './gradients.js';
 import { countNonFinite } from './stats.js';
 import { Report, type LayerRow } from './report.js';
+import { lint } from './lint.js';
 import {
   DEFAULT_THRESHOLDS, activationWarnings, collapseWarning, gradientWarnings, lossAtInitWarning, trainingModeWarning,
   type Thresholds, type Warning,
@@ -115,6 +116,9 @@ export function diagnose(model: Module, input: Tensor, opts: DiagnoseOptions = {
   warnings.push(...activationWarnings(c.activations, t));
   warnings.push(...gradientWarnings(grads, t));
   for (const chain of c.linearChains) warnings.push(collapseWarning(model, chain, 'in this forward pass'));
+  if (lossKind === 'crossEntropy' || lossKind === 'bceWithLogits' || ce) {
+    warnings.push(...lint(model).filter((w) => w.code === 'final-activation'));
+  }
   if (ce && opts.atInit !== false && lossValue !== null) {
     const w = lossAtInitWarning(lossValue, out.shape[out.shape.length - 1], t);
     if (w) warnings.push(w);

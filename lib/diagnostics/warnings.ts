@@ -63,7 +63,8 @@ export function gradientWarnings(rows: readonly ParamRow[], t: Thresholds): Warn
       out.push({ code: 'vanishing-gradient', layer: first.name,
         message: `vanishing gradient: ${starved.map((r) => r.name).join(', ')} get gradient norms ${sci(first.gradNorm as number)}..` +
           ` against ${sci(ref)} at the last layer ${last.name} (ratio ${sci((first.gradNorm as number) / ref)}): early layers barely learn. ` +
-          `Use ReLU/GELU with He init (kaimingNormal_), normalisation layers or residual connections instead of deep sigmoid/tanh stacks` });
+          `Usual causes: saturating sigmoid/tanh hidden layers, dead ReLUs upstream, too-small init; fixes: ReLU/GELU with He init ` +
+          `(kaimingNormal_), normalisation layers, residual connections` });
     }
     const big = withGrad.filter((r) => (r.gradNorm as number) > t.exploding);
     const firstBig = ref > 0 && (first.gradNorm as number) > ref * t.exploding;
