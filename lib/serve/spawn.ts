@@ -1,18 +1,46 @@
 /**
  * Start a worker thread running one of the library's worker entry files. From the compiled
  * build the entry is a plain .js file; from the TypeScript sources (tests) the worker first
- * registers dev-ts-loader.mjs so it can import .ts files.
+ * registers dev-ts-loader.mjs so it can import .ts files, handing it the library already
+ * transpiled once per process (a compiler per worker would cost about a second each).
  */
 import { Worker } from 'node:worker_threads';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { libFileUrl, libRoot } from './locate.js';
 
 export type WorkerEntry = 'train/train-worker' | 'serve/infer-worker';
+
+let devSources: Record<string, string> | null = null;
+
+function transpiledLibrary(): Record<string, string> {
+  if (devSources) return devSources;
+  const { dir } = libRoot();
+  const esbuild = createRequire(join(dir, 'index.ts'))('esbuild') as {
+    transformSync(src: string, o: object): { code: string };
+  };
+  const out: Record<string, string> = {};
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts') && !e.name.endsWith('.d.ts')) {
+        out[pathToFileURL(p).href] = esbuild.transformSync(readFileSync(p, 'utf8'), { loader: 'ts', format: 'esm', sourcefile: p, target: 'es2022' }).code;
+      }
+    }
+  };
+  walk(dir);
+  return (devSources = out);
+}
 
 export function spawnLibWorker(entry: WorkerEntry): Worker {
   const url = libFileUrl(entry);
   if (libRoot().ext === '.js') return new Worker(url);
   const loader = libFileUrl('serve/dev-ts-loader').href.replace(/\.ts$/, '.mjs');
-  const code = `require('node:module').register(${JSON.stringify(loader)});\n` +
+  const code = `const { workerData } = require('node:worker_threads');\n` +
+    `require('node:module').register(${JSON.stringify(loader)}, { data: { sources: workerData.devSources } });\n` +
     `import(${JSON.stringify(url.href)}).catch((e) => { process.nextTick(() => { throw e; }); });`;
-  return new Worker(code, { eval: true });
+  return new Worker(code, { eval: true, workerData: { devSources: transpiledLibrary() } });
 }
