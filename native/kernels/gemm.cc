@@ -105,28 +105,51 @@ void gemm_block(const Problem& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1
   float* ap = scratch(0, size_t((mc_max + MR - 1) / MR) * MR * KC);
   float* bp = scratch(1, size_t((nc_max + NR - 1) / NR) * NR * KC);
   const MicroKernel ukr = p.ta ? kr.ukr_kmajor : kr.ukr_rows;
-  for (int64_t ic = 0; ic < M; ic += MC) {
-    const int64_t mc = std::min(MC, M - ic);
+  auto tile = [&](const float* a, const float* b, int64_t ir, int64_t jr, int64_t mr, int64_t nr,
+                  int64_t kc, float beta, bool last) {
+    const int64_t row = m0 + ir, col = n0 + jr;
+    float* c = p.C + row * p.ldc + col;
+    ukr(kc, a, b, c, p.ldc, int(mr), int(nr), p.alpha, beta);
+    if (last && p.ep) p.ep->apply(p.ep, c, p.ldc, row, col, mr, nr);
+  };
+  if (!kr.b_in_l1) {
+    // A micro-panel in L1, packed B block in L2, packed A in L3.
+    for (int64_t ic = 0; ic < M; ic += MC) {
+      const int64_t mc = std::min(MC, M - ic);
+      for (int64_t pc = 0; pc < K; pc += KC) {
+        const int64_t kc = std::min(KC, K - pc);
+        const float beta = pc == 0 ? p.beta : 1.0f;
+        const bool last = pc + kc == K;
+        pack_a(kr, p.ta, p.A, p.lda, m0 + ic, mc, pc, kc, ap);
+        for (int64_t jc = 0; jc < N; jc += NC) {
+          const int64_t nc = std::min(NC, N - jc);
+          kr.pack_b(p.tb, p.B, p.ldb, pc, kc, n0 + jc, nc, bp);
+          for (int64_t ir = 0; ir < mc; ir += MR)
+            for (int64_t jr = 0; jr < nc; jr += NR)
+              tile(ap + (ir / MR) * MR * KC, bp + (jr / NR) * NR * kc, ic + ir, jc + jr,
+                   std::min<int64_t>(MR, mc - ir), std::min<int64_t>(NR, nc - jr), kc, beta,
+                   last);
+        }
+      }
+    }
+    return;
+  }
+  // B micro-panel in L1, packed A block in L2, packed B in L3 (the classic BLIS order).
+  for (int64_t jc = 0; jc < N; jc += NC) {
+    const int64_t nc = std::min(NC, N - jc);
     for (int64_t pc = 0; pc < K; pc += KC) {
       const int64_t kc = std::min(KC, K - pc);
       const float beta = pc == 0 ? p.beta : 1.0f;
       const bool last = pc + kc == K;
-      pack_a(kr, p.ta, p.A, p.lda, m0 + ic, mc, pc, kc, ap);
-      for (int64_t jc = 0; jc < N; jc += NC) {
-        const int64_t nc = std::min(NC, N - jc);
-        kr.pack_b(p.tb, p.B, p.ldb, pc, kc, n0 + jc, nc, bp);
-        for (int64_t ir = 0; ir < mc; ir += MR) {
-          const int mr = int(std::min<int64_t>(MR, mc - ir));
-          const float* a = ap + (ir / MR) * MR * KC;
-          const int64_t row = m0 + ic + ir;
-          for (int64_t jr = 0; jr < nc; jr += NR) {
-            const int nr = int(std::min<int64_t>(NR, nc - jr));
-            const int64_t col = n0 + jc + jr;
-            float* c = p.C + row * p.ldc + col;
-            ukr(kc, a, bp + (jr / NR) * NR * kc, c, p.ldc, mr, nr, p.alpha, beta);
-            if (last && p.ep) p.ep->apply(p.ep, c, p.ldc, row, col, mr, nr);
-          }
-        }
+      kr.pack_b(p.tb, p.B, p.ldb, pc, kc, n0 + jc, nc, bp);
+      for (int64_t ic = 0; ic < M; ic += MC) {
+        const int64_t mc = std::min(MC, M - ic);
+        pack_a(kr, p.ta, p.A, p.lda, m0 + ic, mc, pc, kc, ap);
+        for (int64_t jr = 0; jr < nc; jr += NR)
+          for (int64_t ir = 0; ir < mc; ir += MR)
+            tile(ap + (ir / MR) * MR * KC, bp + (jr / NR) * NR * kc, ic + ir, jc + jr,
+                 std::min<int64_t>(MR, mc - ir), std::min<int64_t>(NR, nc - jr), kc, beta,
+                 last);
       }
     }
   }

@@ -34,6 +34,9 @@ struct Kernel {
   int64_t kc;  // K block, and the row stride of rows-layout A panels
   int64_t mc;  // M block: packed A (mc x kc) lives in L2/L3 and is reused over all of N
   int64_t nc;  // N block: packed B (kc x nc) stays in L2 while A micro-panels sweep it
+  // Loop order: false = an A micro-panel stays in L1 while packed B (kc x nc, L2) streams by;
+  // true = a B micro-panel stays in L1 while packed A (mc x kc, L2) streams by.
+  bool b_in_l1;
   MicroKernel ukr_rows;    // A packed in rows layout
   MicroKernel ukr_kmajor;  // A packed k-major
   PackB pack_b;
