@@ -115,20 +115,48 @@ export function sqrt(x: Tensor): Tensor {
   });
 }
 export function abs(x: Tensor): Tensor {
+  // d|x| = g·sgn(x) with PyTorch's sgn: 0 at ±0 and at NaN (a NaN input gets a zero gradient)
   return unaryOp('abs', Unary.abs, x, 0, 0, (g, xd) => {
-    const s = new Float32Array(g.length);
-    B().unary(Unary.sign, xd, s, g.length, 0, 0);
-    return mulInto(g, s);
+    const out = new Float32Array(g.length);
+    for (let i = 0; i < g.length; i++) out[i] = xd[i] > 0 ? g[i] : xd[i] < 0 ? -g[i] : g[i] * 0;
+    return out;
   });
 }
-/** x ** p for a number p. */
+
+/**
+ * x^p into `out` as PyTorch 1.13 computes it: 0.5, -0.5, -1, 2, 3 and -2 are sqrt, 1/sqrt,
+ * 1/x, x·x, x·x·x and 1/(x·x) in float32 (so pow(-inf, 0.5) is NaN and pow(-0, -0.5) is -inf,
+ * unlike IEEE pow), any other exponent is pow.
+ */
+function powInto(x: Float32Array, p: number, out: Float32Array): void {
+  const n = x.length, sh = [n];
+  if (p === 0.5 || p === -0.5) {
+    B().unary(Unary.sqrt, x, out, n, 0, 0);
+    if (p < 0) B().unary(Unary.recip, out, out, n, 0, 0);
+  } else if (p === -1) {
+    B().unary(Unary.recip, x, out, n, 0, 0);
+  } else if (p === 2 || p === 3 || p === -2) {
+    const sq = p === 3 ? new Float32Array(n) : out; // binary kernels never write over an input
+    B().binary(Binary.mul, x, sh, x, sh, sq, sh);
+    if (p === 3) B().binary(Binary.mul, sq, sh, x, sh, out, sh);
+    if (p === -2) B().unary(Unary.recip, out, out, n, 0, 0);
+  } else {
+    B().unary(Unary.pow, x, out, n, p, 0);
+  }
+}
+
+/** x ** p for a number p; the gradient is p·x^(p-1)·g, and exactly 0 when p = 0 (as PyTorch). */
 export function pow(x: Tensor, p: number): Tensor {
   if (typeof p !== 'number') throw new TypeError('pow: the exponent must be a number');
-  return unaryOp('pow', Unary.pow, x, p, 0, (g, xd) => {
-    const d = new Float32Array(g.length); // p * x^(p-1)
-    B().unary(Unary.pow, xd, d, g.length, p - 1, 0);
+  if (!(x instanceof Tensor)) throw new TypeError('pow: expected a Tensor');
+  const y = new Float32Array(x.size);
+  powInto(x.data, p, y);
+  return result(y, x.shape, 'pow', [x], (g) => {
+    const d = new Float32Array(g.length);
+    if (p === 0) return [d];
+    powInto(x.data, p - 1, d);
     B().unary(Unary.scale, d, d, g.length, p, 0);
-    return mulInto(g, d);
+    return [mulInto(g, d)];
   });
 }
 /** Clamp into [min, max]; either bound may be omitted. The gradient passes where min <= x <= max. */
