@@ -75,20 +75,37 @@ function negated(a: Float32Array): Float32Array {
 
 /**
  * max(x): the largest element (0-d tensor); max(x, dim): {values, indices} along dim, as
- * torch.max. The gradient goes to the (first) position of the maximum.
+ * torch.max. Along a dim the gradient goes to the (first) position of the maximum.
  */
 export function max(x: Tensor): Tensor;
 export function max(x: Tensor, dim: number, keepDim?: boolean): { values: Tensor; indices: Tensor };
 export function max(x: Tensor, dim?: number, keepDim = false): Tensor | { values: Tensor; indices: Tensor } {
-  if (dim === undefined) return extreme('max', flat(x), 0, false, 1).values;
+  if (dim === undefined) return extremeAll('max', x, 1);
   return extreme('max', x, dim, keepDim, 1);
+}
+
+/**
+ * The largest (smallest) element as a 0-d tensor. Unlike max along a dim, PyTorch's gradient
+ * here is shared evenly by every element equal to the result (every NaN when it is NaN).
+ */
+function extremeAll(op: string, x: Tensor, sign: 1 | -1): Tensor {
+  const v = extreme(op, flat(x), 0, false, sign).values.data;
+  const isNaN = v[0] !== v[0];
+  return result(v, [], op, [x], (g) => {
+    const gx = new Float32Array(x.size);
+    let count = 0;
+    for (let i = 0; i < x.size; i++) if (isNaN ? x.data[i] !== x.data[i] : x.data[i] === v[0]) count++;
+    const share = Math.fround(g[0] / count);
+    for (let i = 0; i < x.size; i++) if (isNaN ? x.data[i] !== x.data[i] : x.data[i] === v[0]) gx[i] = share;
+    return [gx];
+  });
 }
 
 /** min, as max. */
 export function min(x: Tensor): Tensor;
 export function min(x: Tensor, dim: number, keepDim?: boolean): { values: Tensor; indices: Tensor };
 export function min(x: Tensor, dim?: number, keepDim = false): Tensor | { values: Tensor; indices: Tensor } {
-  if (dim === undefined) return extreme('min', flat(x), 0, false, -1).values;
+  if (dim === undefined) return extremeAll('min', x, -1);
   return extreme('min', x, dim, keepDim, -1);
 }
 
