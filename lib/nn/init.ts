@@ -2,13 +2,15 @@
 import { Tensor, fmtShape } from '../tensor.js';
 import { normal, uniform } from '../random.js';
 
-export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d'
+  | 'conv_transpose3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
 export type FanMode = 'fan_in' | 'fan_out';
 
 /** The recommended gain for a nonlinearity (PyTorch's values). */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   switch (nonlinearity) {
-    case 'linear': case 'conv1d': case 'conv2d': case 'conv3d': case 'sigmoid': return 1;
+    case 'linear': case 'conv1d': case 'conv2d': case 'conv3d': case 'conv_transpose1d': case 'conv_transpose2d':
+    case 'conv_transpose3d': case 'sigmoid': return 1;
     case 'tanh': return 5 / 3;
     case 'relu': return Math.SQRT2;
     case 'leaky_relu': {
