@@ -53,6 +53,7 @@ export function erfPt(x: number): number {
 }
 
 const K_ALPHA = f(Math.SQRT1_2);
+const TANH_ONE = f(8.664339742);
 const K_INV_SQRT_PI = f(1 / Math.sqrt(Math.PI));
 const K_BETA = f(Math.sqrt(2 / Math.PI));
 const K_KAPPA = f(0.044715);
@@ -78,7 +79,9 @@ export const actForward: Record<ActId, (x: number, p: number) => number> = {
     return f(f(0.5 * x) * f(1 + f(Math.tanh(inner))));
   },
   [Act.sigmoid]: (x) => f(1 / f(1 + expf(-x))),
-  [Act.tanh]: (x) => f(Math.tanh(x)),
+  // PyTorch runs tanh through Sleef on every element, which returns ±1 beyond |x| > 8.664339742
+  // (tanh(9) is 1, not 1 - 2^-24), so tanh' is exactly 0 there
+  [Act.tanh]: (x) => (Math.abs(x) > TANH_ONE ? (x > 0 ? 1 : -1) : f(Math.tanh(x))),
   [Act.elu]: (x, p) => (x > 0 ? x : f(f(expf(x) - 1) * f(p))),
 };
 
