@@ -59,6 +59,7 @@ const BAD: [string, () => string[], RegExp][] = [
   ['labels that are not classes', () => ['train', '--data', csv('reg.csv', '1,2,0.5\n3,4,1.5\n')], /reg\.csv: the last column must hold class indices 0\.\.K-1 \(found 0\.5\)/],
   ['a single class', () => ['train', '--data', csv('one.csv', '1,2,0\n3,4,0\n')], /one\.csv: the labels hold 1 class\(es\)/],
   ['a split leaving no test rows', () => ['train', '--data', csv('two.csv', '1,2,0\n3,4,1\n'), '--test-split', '0.1'], /leaves 2 training and 0 test rows/],
+  ['an --out that is a file', () => ['train', '--out', csv('afile.txt', 'x')], /--out afile\.txt: not a writable directory \(EEXIST\)/],
   ['info with arguments', () => ['info', '--verbose'], /info takes no arguments/],
 ];
 

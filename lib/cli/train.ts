@@ -1,5 +1,5 @@
 /** `neurite train`: data, split, standardise, MLP, fit, test accuracy, diagnostics, files. */
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import '../ops/index.js'; // installs the Tensor methods (t.add, t.backward...) the library relies on
 import { Tensor } from '../tensor.js';
@@ -82,6 +82,15 @@ export async function runTrain(c: TrainConfig, io: TrainIo): Promise<TrainResult
   const nTest = Math.round(n * c.testSplit);
   if (nTest < 1 || n - nTest < 1) throw new UsageError(`--test-split ${c.testSplit} leaves ${n - nTest} training and ${nTest} test rows of ${n}; both need at least one`);
 
+  // before training, so a bad --out does not cost the run
+  const outDir = resolve(io.cwd ?? process.cwd(), c.out);
+  try {
+    mkdirSync(outDir, { recursive: true });
+    accessSync(outDir, constants.W_OK);
+  } catch (e) {
+    throw new UsageError(`--out ${c.out}: not a writable directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+
   manualSeed(c.seed);
   const split = trainTestSplit(csv.x, y, c.testSplit);
   const stdz = fitStandardizer(split.xTrain);
@@ -119,23 +128,27 @@ export async function runTrain(c: TrainConfig, io: TrainIo): Promise<TrainResult
     { target: split.yTrain.subarray(0, rows), loss: 'crossEntropy', atInit: false });
   io.stdout.write(`diagnostics (${rows} training rows):\n${summary(report).replace(/^/gm, '  ')}\n`);
 
-  const outDir = resolve(io.cwd ?? process.cwd(), c.out);
-  try { mkdirSync(outDir, { recursive: true }); } catch (e) { throw new UsageError(`--out ${c.out}: cannot create the directory (${(e as Error).message})`); }
   const files: string[] = [];
-  const arch = { inputs: d, hidden: c.hidden, classes, activation: c.activation };
-  const weights = join(outDir, 'model.safetensors');
-  saveSafetensorsSync(weights, model.stateDict(), {
-    format: 'pt',
-    'neurite.architecture': JSON.stringify(arch),
-    'neurite.standardize': JSON.stringify({ mean: Array.from(stdz.mean), std: Array.from(stdz.std) }),
-  });
-  files.push(weights);
-  const ckpt = join(outDir, 'checkpoint.safetensors');
-  saveCheckpointSync(ckpt, { model, optimizer, step: history.steps, epoch: c.epochs, extra: { config: c, architecture: arch } });
-  files.push(ckpt);
-  const page = join(outDir, 'report.html');
-  writeFileAtomicSync(page, Buffer.from(html({ report, title: `neurite train: ${shown}, test accuracy ${(100 * acc).toFixed(1)}%` })));
-  files.push(page);
+  try {
+    const arch = { inputs: d, hidden: c.hidden, classes, activation: c.activation };
+    const weights = join(outDir, 'model.safetensors');
+    saveSafetensorsSync(weights, model.stateDict(), {
+      format: 'pt',
+      'neurite.architecture': JSON.stringify(arch),
+      'neurite.standardize': JSON.stringify({ mean: Array.from(stdz.mean), std: Array.from(stdz.std) }),
+    });
+    files.push(weights);
+    const ckpt = join(outDir, 'checkpoint.safetensors');
+    saveCheckpointSync(ckpt, { model, optimizer, step: history.steps, epoch: c.epochs, extra: { config: c, architecture: arch } });
+    files.push(ckpt);
+    const page = join(outDir, 'report.html');
+    writeFileAtomicSync(page, Buffer.from(html({ report, title: `neurite train: ${shown}, test accuracy ${(100 * acc).toFixed(1)}%` })));
+    files.push(page);
+  } catch (e) {
+    // a full disk or a vanished directory is the environment's problem, not a bug: one line, exit 2
+    if ((e as NodeJS.ErrnoException).code) throw new UsageError((e as Error).message);
+    throw e;
+  }
   io.stdout.write(`wrote ${files.join(', ')}\n`);
   return { testAccuracy: acc, files };
 }
