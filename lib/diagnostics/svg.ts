@@ -35,6 +35,7 @@ export function lineChart(series: readonly Series[], o: LineChartOptions): strin
   if (xs.length === 0) return `<svg width="${W}" height="${H}" xmlns="http://www.w3.org/2000/svg"><text x="10" y="20" font-size="12">${esc(o.title)}: no data</text></svg>`;
   let [x0, x1] = [Math.min(...xs), Math.max(...xs)];
   let [y0, y1] = o.yRange ? [ty(o.yRange[0]), ty(o.yRange[1])] : [Math.min(...ys), Math.max(...ys)];
+  if (o.logY) { y0 = Math.floor(y0); y1 = Math.ceil(y1); } // whole decades
   if (x1 === x0) { x0 -= 1; x1 += 1; }
   if (y1 === y0) { y0 -= o.logY ? 1 : Math.abs(y0) * 0.1 + 0.5; y1 += o.logY ? 1 : Math.abs(y1) * 0.1 + 0.5; }
   const ph = H - T - Bm;
@@ -43,10 +44,14 @@ export function lineChart(series: readonly Series[], o: LineChartOptions): strin
   const parts: string[] = [`<svg width="${W}" height="${H + legendH}" viewBox="0 0 ${W} ${H + legendH}" xmlns="http://www.w3.org/2000/svg" font-family="sans-serif">`,
     `<text x="${W / 2}" y="15" font-size="13" text-anchor="middle">${esc(o.title)}</text>`,
     `<rect x="${L}" y="${T}" width="${W - L - R}" height="${ph}" fill="none" stroke="#bbb"/>`];
-  for (let k = 0; k <= 4; k++) {
-    const y = y0 + (k / 4) * (y1 - y0), py = sy(y);
-    const label = o.logY ? `1e${y.toFixed(1).replace(/\.0$/, '')}` : fmt(y);
+  const decades = o.logY ? y1 - y0 : 4;
+  const stepY = o.logY ? Math.max(1, Math.ceil(decades / 6)) : (y1 - y0) / 4;
+  for (let y = y0; y <= y1 + 1e-9; y += stepY) {
+    const py = sy(y);
+    const label = o.logY ? `1e${Math.round(y)}` : fmt(y);
     parts.push(`<line x1="${L}" x2="${W - R}" y1="${py}" y2="${py}" stroke="#eee"/><text x="${L - 4}" y="${py + 4}" font-size="10" text-anchor="end">${label}</text>`);
+  }
+  for (let k = 0; k <= 4; k++) {
     const x = x0 + (k / 4) * (x1 - x0);
     parts.push(`<text x="${sx(x)}" y="${T + ph + 14}" font-size="10" text-anchor="middle">${fmt(x)}</text>`);
   }
@@ -86,7 +91,7 @@ export interface Bar { label: string; values: number[] }
 /** Horizontal grouped bars (one colour per value index); log scale when asked. */
 export function barChart(bars: readonly Bar[], legend: readonly string[], o: { title: string; logX?: boolean; max?: number }): string {
   const W = 520, rowH = 8 + 10 * legend.length, T = 24, L = 120, R = 60;
-  const H = T + bars.length * rowH + 20;
+  const H = T + bars.length * rowH + 34;
   const all = bars.flatMap((b) => b.values).filter((v) => Number.isFinite(v) && (!o.logX || v > 0));
   const tx = (v: number): number => (o.logX ? Math.log10(v) : v);
   let lo = o.logX ? Math.floor(Math.min(...all.map(tx), 0)) : 0;
@@ -106,9 +111,9 @@ export function barChart(bars: readonly Bar[], legend: readonly string[], o: { t
         `<text x="${L + Math.max(0, w) + 3}" y="${y + 11 + 10 * k}" font-size="9">${ok || !Number.isFinite(v) ? fmt(v) : '0'}</text>`);
     });
   });
-  parts.push(`<line x1="${L}" x2="${L}" y1="${T}" y2="${H - 20}" stroke="#999"/>`);
-  parts.push(`<text x="${L}" y="${H - 6}" font-size="10">${o.logX ? `1e${lo}` : '0'}</text><text x="${W - R}" y="${H - 6}" font-size="10" text-anchor="end">${o.logX ? `1e${hi}` : fmt(hi)}</text>`);
-  legend.forEach((n, k) => parts.push(`<rect x="${W - R - 150 + 75 * k}" y="${H - 14}" width="10" height="8" fill="${color(k)}"/><text x="${W - R - 136 + 75 * k}" y="${H - 7}" font-size="10">${esc(n)}</text>`));
+  parts.push(`<line x1="${L}" x2="${L}" y1="${T}" y2="${H - 34}" stroke="#999"/>`);
+  parts.push(`<text x="${L}" y="${H - 22}" font-size="10">${o.logX ? `1e${lo}` : '0'}</text><text x="${W - R}" y="${H - 22}" font-size="10" text-anchor="end">${o.logX ? `1e${hi}` : fmt(hi)}</text>`);
+  legend.forEach((n, k) => parts.push(`<rect x="${L + 90 * k}" y="${H - 12}" width="10" height="8" fill="${color(k)}"/><text x="${L + 14 + 90 * k}" y="${H - 5}" font-size="10">${esc(n)}</text>`));
   parts.push('</svg>');
   return parts.join('');
 }
