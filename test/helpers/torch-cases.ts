@@ -1,0 +1,662 @@
+/**
+ * Seeded random cases for the differential suite against PyTorch (test/torch-diff.test.ts):
+ * each case carries what the Python driver needs (`torch`) and how to run neurite on the same
+ * inputs and compare (`check`, run once per backend). Shapes, weights, hyper-parameters and
+ * values come from `lcg(seed)`, so a failure names a case that replays exactly.
+ */
+import { expect } from 'vitest';
+import { F, Tensor, abs, argmax, clamp, exp, log, matmul, max, mean, min, neg, nn, optim, pow, softmax, logSoftmax,
+  sqrt, sum, tensor, zeros, add, sub, mul, div } from '../../lib/index.js';
+import { Module, Parameter } from '../../lib/nn/module.js';
+import { lcg } from './gradcheck.js';
+import { ACT_TOL, COMPOSITE, EXACT, dec, enc, expectLikeTorch, type Tol, type TorchResult } from './torch.js';
+
+export interface DiffCase {
+  group: string;
+  name: string;
+  torch: Record<string, unknown>;
+  check(r: TorchResult): void;
+}
+
+type Rng = () => number;
+const f32 = Math.fround;
+
+/** Inputs where kernels branch, round, overflow or saturate. */
+export const SPECIALS = [0, -0, 1e-45, -1e-45, 1e-38, -1e-38, 1e-7, -1e-7, 0.5, -0.5, 1, -1, 3, -3, 5.5, -5.5,
+  9, -9, 10, -10, 15, -15, 20, -20, 50, -50, 87, -87, 88.5, -88.5, 89, -89, 100, -100, 104, -104, 1e4, -1e4,
+  1e30, -1e30, 3.4e38, -3.4e38, Infinity, -Infinity, NaN];
+
+function gauss(r: Rng): number {
+  const u = Math.max(r(), 1e-12), v = r();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+function randArr(r: Rng, n: number, scale = 1, specials = 0): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    a[i] = specials > 0 && r() < specials ? SPECIALS[Math.floor(r() * SPECIALS.length)] : f32(gauss(r) * scale);
+  }
+  return a;
+}
+const size = (s: number[]): number => s.reduce((a, b) => a * b, 1);
+const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)];
+const int = (r: Rng, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
+const leaf = (d: Float32Array, shape: number[]): Tensor => tensor(d.slice(), shape, { requiresGrad: true });
+const gradOf = (t: Tensor): Float32Array => t.grad ? t.grad.data : new Float32Array(t.size);
+const fmt = (xs: unknown): string => JSON.stringify(xs);
+
+function noError(name: string, r: TorchResult): void {
+  expect(r.error, `${name}: PyTorch raised`).toBeUndefined();
+}
+
+// ---------------------------------------------------------------- activations
+
+const ACTS: [string, number[]][] = [
+  ['relu', [0]], ['leakyRelu', [0.01, 0.2, -0.3, 0, 1.5]], ['gelu', [0]], ['geluTanh', [0]],
+  ['sigmoid', [0]], ['tanh', [0]], ['elu', [1, 0.5, 2]],
+];
+export function applyAct(name: string, x: Tensor, p: number): Tensor {
+  switch (name) {
+    case 'relu': return F.relu(x);
+    case 'leakyRelu': return F.leakyRelu(x, p);
+    case 'gelu': return F.gelu(x);
+    case 'geluTanh': return F.gelu(x, { approximate: 'tanh' });
+    case 'sigmoid': return F.sigmoid(x);
+    case 'tanh': return F.tanh(x);
+    case 'elu': return F.elu(x, p);
+    default: throw new Error(name);
+  }
+}
+
+function activationCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  for (const [name, params] of ACTS) {
+    for (const p of params) {
+      for (const kind of ['extreme', 'random'] as const) {
+        const x = kind === 'extreme' ? Float32Array.from(SPECIALS) : randArr(r, 133, pick(r, [1, 4, 30]), 0.05);
+        const gy = randArr(r, x.length);
+        const cn = `${name}(${p}) on ${kind} inputs`;
+        out.push({
+          group: 'activations', name: cn,
+          torch: { op: 'act', name, param: p, x: enc(x), xShape: [x.length], gy: enc(gy) },
+          check(res) {
+            noError(cn, res);
+            const xt = leaf(x, [x.length]);
+            const y = applyAct(name, xt, p);
+            y.backward(tensor(gy.slice()));
+            // GELU-erf's gradient: oneDNN's erf/exp differ from neurite's emulation by an ulp of
+            // the O(1) sum 0.5 + 0.5·erf + r·e^(-r²)/√π, which cancels near x = -0.75
+            const gxTol: Tol = name === 'gelu' ? { ulps: 4, absEach: gy.map((g) => Math.abs(g) * 2 ** -23) } : ACT_TOL;
+            expectLikeTorch(cn, { y: y.data, gx: gradOf(xt) },
+              { y: [dec(res.y), dec(res.yScalar)], gx: [dec(res.gx), dec(res.gxScalar)] },
+              { y: { ...ACT_TOL, signedZero: true }, gx: gxTol });
+          },
+        });
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- elementwise
+
+function broadcastPair(r: Rng): [number[], number[]] {
+  const rank = int(r, 0, 4);
+  const outS = Array.from({ length: rank }, () => int(r, 1, 4));
+  const derive = (): number[] => {
+    const drop = int(r, 0, rank);
+    return outS.slice(drop).map((d) => (r() < 0.35 ? 1 : d));
+  };
+  return [derive(), derive()];
+}
+
+const BINARY = { add, sub, mul, div } as const;
+function binaryCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  for (let k = 0; k < 24; k++) {
+    const name = (['add', 'sub', 'mul', 'div'] as const)[k % 4];
+    const [as, bs] = broadcastPair(r);
+    const a = randArr(r, size(as), 2, 0.1), b = randArr(r, size(bs), 2, 0.1);
+    const oshape = broadcastShape(as, bs);
+    const gy = randArr(r, size(oshape));
+    const cn = `${name} ${fmt(as)} with ${fmt(bs)} #${k}`;
+    out.push({
+      group: 'broadcasting binary ops', name: cn,
+      torch: { op: 'binary', name, a: enc(a), aShape: as, b: enc(b), bShape: bs, gy: enc(gy) },
+      check(res) {
+        noError(cn, res);
+        const at = leaf(a, as), bt = leaf(b, bs);
+        const y = BINARY[name](at, bt);
+        expect(y.shape, `${cn}: shape`).toEqual(res.shape);
+        y.backward(tensor(gy.slice(), y.shape));
+        expectLikeTorch(cn, { y: y.data, ga: gradOf(at), gb: gradOf(bt) },
+          { y: dec(res.y), ga: dec(res.ga), gb: dec(res.gb) }, { y: { ...EXACT, signedZero: true }, default: COMPOSITE });
+      },
+    });
+  }
+  return out;
+}
+function broadcastShape(a: number[], b: number[]): number[] {
+  const n = Math.max(a.length, b.length);
+  return Array.from({ length: n }, (_, i) => Math.max(a[a.length - n + i] ?? 1, b[b.length - n + i] ?? 1));
+}
+
+type UnarySpec = { name: string; p?: number | (number | null)[]; run: (x: Tensor) => Tensor; x: (r: Rng) => Float32Array; tol: Tol; gtol: Tol };
+function unaryCases(r: Rng): DiffCase[] {
+  const mixed = (rr: Rng): Float32Array => Float32Array.from([...SPECIALS, ...randArr(rr, 40, 3)]);
+  const specs: UnarySpec[] = [
+    { name: 'neg', run: neg, x: mixed, tol: EXACT, gtol: EXACT },
+    { name: 'exp', run: exp, x: mixed, tol: ACT_TOL, gtol: ACT_TOL },
+    { name: 'log', run: log, x: mixed, tol: ACT_TOL, gtol: ACT_TOL },
+    { name: 'sqrt', run: sqrt, x: mixed, tol: ACT_TOL, gtol: ACT_TOL },
+    { name: 'abs', run: abs, x: mixed, tol: EXACT, gtol: EXACT },
+  ];
+  for (const p of [2, 3, 0.5, -0.5, -1, -2, 1.5, -1.5, 0, 1, 2.5, 0.3, 4]) {
+    specs.push({ name: 'pow', p, run: (x) => pow(x, p), x: mixed, tol: ACT_TOL, gtol: { ulps: 4 } });
+  }
+  for (const [lo, hi] of [[-1, 1], [0, null], [null, 0.5], [-2.5, -2.5], [0, 6]] as (number | null)[][]) {
+    const onEdges = (rr: Rng): Float32Array => Float32Array.from([...SPECIALS, ...[lo, hi].filter((v): v is number => v !== null),
+      ...randArr(rr, 30, 3)]);
+    specs.push({ name: 'clamp', p: [lo, hi], run: (x) => clamp(x, lo, hi), x: onEdges, tol: EXACT, gtol: EXACT });
+  }
+  return specs.map((s, k) => {
+    const x = s.x(r);
+    const gy = randArr(r, x.length);
+    const cn = `${s.name}${s.p === undefined ? '' : `(${fmt(s.p)})`} #${k}`;
+    return {
+      group: 'unary ops', name: cn,
+      torch: { op: 'unary', name: s.name, p: s.p, x: enc(x), xShape: [x.length], gy: enc(gy) },
+      check(res) {
+        noError(cn, res);
+        const xt = leaf(x, [x.length]);
+        const y = s.run(xt);
+        y.backward(tensor(gy.slice()));
+        expectLikeTorch(cn, { y: y.data, gx: gradOf(xt) },
+          { y: [dec(res.y), dec(res.yScalar)], gx: [dec(res.gx), dec(res.gxScalar)] }, { y: s.tol, gx: s.gtol });
+      },
+    };
+  });
+}
+
+// ---------------------------------------------------------------- reductions, softmax
+
+function reductionCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  const names = ['sum', 'mean', 'max', 'min', 'argmax'] as const;
+  for (let k = 0; k < 40; k++) {
+    const name = names[k % names.length];
+    const shape = Array.from({ length: int(r, 1, 4) }, () => int(r, 1, 5));
+    const whole = r() < 0.25;
+    const dim = whole ? undefined : int(r, -shape.length, shape.length - 1);
+    const keepDim = !whole && r() < 0.5;
+    const n = size(shape);
+    // few distinct values, so ties are common; sometimes NaN
+    const x = name === 'sum' || name === 'mean' ? randArr(r, n, 3, 0.02)
+      : Float32Array.from({ length: n }, () => (r() < 0.04 ? NaN : Math.round(gauss(r) * 2) / 2));
+    const outShape = dim === undefined ? [] : shape.map((d, i) => (i === (dim + shape.length) % shape.length ? (keepDim ? 1 : -1) : d)).filter((d) => d >= 0);
+    const gy = randArr(r, size(outShape));
+    const cn = `${name}(${dim ?? 'all'}${keepDim ? ', keepDim' : ''}) of ${fmt(shape)} #${k}`;
+    out.push({
+      group: 'reductions', name: cn,
+      torch: { op: 'reduce', name, dim: dim ?? null, keepDim, x: enc(x), xShape: shape, gy: enc(gy) },
+      check(res) {
+        noError(cn, res);
+        const xt = leaf(x, shape);
+        let y: Tensor, idx: Tensor | null = null;
+        if (name === 'argmax') {
+          idx = argmax(xt, dim, keepDim);
+          expect(idx.shape, `${cn}: shape`).toEqual(res.shape);
+          expectLikeTorch(cn, { indices: idx.data }, { indices: dec(res.indices) }, EXACT);
+          return;
+        }
+        if (name === 'sum' || name === 'mean') y = (name === 'sum' ? sum : mean)(xt, dim, keepDim);
+        else if (dim === undefined) y = (name === 'max' ? max : min)(xt);
+        else ({ values: y, indices: idx } = (name === 'max' ? max : min)(xt, dim, keepDim));
+        expect(y.shape, `${cn}: shape`).toEqual(res.shape);
+        y.backward(tensor(gy.slice(), y.shape));
+        const got: Record<string, ArrayLike<number>> = { y: y.data, gx: gradOf(xt) };
+        const want: Record<string, ArrayLike<number>> = { y: dec(res.y), gx: dec(res.gx) };
+        if (idx) { got.indices = idx.data; want.indices = dec(res.indices); }
+        expectLikeTorch(cn, got, want, { indices: EXACT, default: COMPOSITE });
+      },
+    });
+  }
+  return out;
+}
+
+function softmaxCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  for (const log of [false, true]) {
+    for (const dim of [0, 1, 2, -1]) {
+      for (const scale of [1, 30, 1e4]) {
+        const shape = [int(r, 1, 5), int(r, 1, 5), int(r, 1, 6)];
+        const x = randArr(r, size(shape), scale);
+        const gy = randArr(r, x.length);
+        const cn = `${log ? 'logSoftmax' : 'softmax'}(dim ${dim}) of ${fmt(shape)} at scale ${scale}`;
+        out.push({
+          group: 'softmax', name: cn,
+          torch: { op: 'softmax', log, dim, x: enc(x), xShape: shape, gy: enc(gy) },
+          check(res) {
+            noError(cn, res);
+            const xt = leaf(x, shape);
+            const y = (log ? logSoftmax : softmax)(xt, dim);
+            y.backward(tensor(gy.slice(), shape));
+            expectLikeTorch(cn, { y: y.data, gx: gradOf(xt) }, { y: dec(res.y), gx: dec(res.gx) }, COMPOSITE);
+          },
+        });
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- losses
+
+function lossCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  const reductions = ['mean', 'sum', 'none'] as const;
+  for (let k = 0; k < 30; k++) {
+    const name = (['crossEntropy', 'nllLoss', 'mseLoss', 'bceWithLogits'] as const)[k % 4];
+    const reduction = reductions[Math.floor(k / 4) % 3];
+    let shape: number[], x: Float32Array, t: Float32Array | null = null, target: number[] | null = null;
+    if (name === 'crossEntropy' || name === 'nllLoss') {
+      const N = int(r, 1, 9), C = int(r, 2, 11);
+      shape = [N, C];
+      x = randArr(r, N * C, name === 'crossEntropy' ? pick(r, [1, 20, 1e4]) : 2);
+      target = Array.from({ length: N }, () => int(r, 0, C - 1));
+    } else {
+      shape = Array.from({ length: int(r, 1, 3) }, () => int(r, 1, 6));
+      x = randArr(r, size(shape), name === 'bceWithLogits' ? pick(r, [1, 10]) : 2);
+      if (name === 'bceWithLogits') for (let i = 0; i < x.length; i += 3) x[i] = pick(r, [100, -100, 30, -30, 1e4, -1e4, 0]);
+      t = name === 'bceWithLogits' ? Float32Array.from({ length: x.length }, () => (r() < 0.5 ? Math.round(r()) : f32(r())))
+        : randArr(r, x.length, 2);
+    }
+    const outShape = reduction === 'none' ? (target ? [shape[0]] : shape) : [];
+    const gy = reduction === 'none' ? randArr(r, size(outShape)) : Float32Array.of(f32(0.5 + r()));
+    const cn = `${name}(${reduction}) of ${fmt(shape)} #${k}`;
+    out.push({
+      group: 'losses', name: cn,
+      torch: { op: 'loss', name, reduction, x: enc(x), xShape: shape, gy: enc(gy),
+        ...(target ? { target } : { t: enc(t!) }) },
+      check(res) {
+        noError(cn, res);
+        const xt = leaf(x, shape);
+        const tt = t ? leaf(t, shape) : null;
+        const opts = { reduction };
+        const y = name === 'crossEntropy' ? F.crossEntropy(xt, target!, opts)
+          : name === 'nllLoss' ? F.nllLoss(xt, target!, opts)
+            : name === 'mseLoss' ? F.mseLoss(xt, tt!, opts) : F.binaryCrossEntropyWithLogits(xt, tt!, opts);
+        expect(y.shape, `${cn}: shape`).toEqual(res.shape);
+        y.backward(tensor(gy.slice(), y.shape));
+        const got: Record<string, ArrayLike<number>> = { y: y.data, gx: gradOf(xt) };
+        const want: Record<string, ArrayLike<number>> = { y: dec(res.y), gx: dec(res.gx) };
+        if (tt) { got.gt = gradOf(tt); want.gt = dec(res.gt); }
+        expectLikeTorch(cn, got, want, COMPOSITE);
+      },
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- matmul, linear
+
+function linalgCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  for (let k = 0; k < 12; k++) {
+    const K = int(r, 1, 40), N = int(r, 1, 20);
+    const lead = pick(r, [[int(r, 1, 17)], [int(r, 1, 4), int(r, 1, 9)], [], [2, 3, int(r, 1, 4)]]);
+    const as = [...lead, K], bs = [K, N];
+    const a = randArr(r, size(as)), b = randArr(r, size(bs));
+    const gy = randArr(r, size([...lead, N]));
+    const cn = `matmul ${fmt(as)} x ${fmt(bs)}`;
+    out.push({
+      group: 'matmul / linear', name: cn,
+      torch: { op: 'matmul', a: enc(a), aShape: as, b: enc(b), bShape: bs, gy: enc(gy) },
+      check(res) {
+        noError(cn, res);
+        const at = leaf(a, as), bt = leaf(b, bs);
+        const y = matmul(at, bt);
+        y.backward(tensor(gy.slice(), y.shape));
+        expectLikeTorch(cn, { y: y.data, ga: gradOf(at), gb: gradOf(bt) }, { y: dec(res.y), ga: dec(res.ga), gb: dec(res.gb) }, COMPOSITE);
+      },
+    });
+  }
+  for (let k = 0; k < 10; k++) {
+    const I = int(r, 1, 33), O = int(r, 1, 17), bias = k % 2 === 0;
+    const lead = pick(r, [[int(r, 1, 9)], [int(r, 1, 4), int(r, 1, 6)], []]);
+    const xs = [...lead, I];
+    const x = randArr(r, size(xs)), w = randArr(r, O * I, 0.5), b = randArr(r, O);
+    const gy = randArr(r, size([...lead, O]));
+    const cn = `linear ${fmt(xs)} -> ${O}${bias ? '' : ' (no bias)'}`;
+    out.push({
+      group: 'matmul / linear', name: cn,
+      torch: { op: 'linear', x: enc(x), xShape: xs, w: enc(w), wShape: [O, I], ...(bias ? { b: enc(b), bShape: [O] } : {}), gy: enc(gy) },
+      check(res) {
+        noError(cn, res);
+        const xt = leaf(x, xs), wt = leaf(w, [O, I]), bt = bias ? leaf(b, [O]) : null;
+        const y = F.linear(xt, wt, bt);
+        y.backward(tensor(gy.slice(), y.shape));
+        const got: Record<string, ArrayLike<number>> = { y: y.data, gx: gradOf(xt), gw: gradOf(wt) };
+        const want: Record<string, ArrayLike<number>> = { y: dec(res.y), gx: dec(res.gx), gw: dec(res.gw) };
+        if (bt) { got.gb = gradOf(bt); want.gb = dec(res.gb); }
+        expectLikeTorch(cn, got, want, COMPOSITE);
+      },
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- modules
+
+export type Spec =
+  | { t: 'linear'; i: number; o: number; bias: boolean }
+  | { t: 'bn'; n: number; eps?: number; momentum?: number }
+  | { t: 'ln'; shape: number[]; eps?: number; affine?: boolean }
+  | { t: 'act'; name: string; p?: number }
+  | { t: 'dropout'; p: number }
+  | { t: 'seq'; items: Spec[] }
+  | { t: 'custom'; attrs: [string, Spec | { t: 'param'; shape: number[] }][] };
+
+class Custom extends Module {
+  declare private order: Module[];
+  declare private own: Parameter[];
+  constructor(attrs: [string, Spec | { t: 'param'; shape: number[] }][]) {
+    super();
+    Object.defineProperty(this, 'order', { value: [], enumerable: false });
+    Object.defineProperty(this, 'own', { value: [], enumerable: false });
+    for (const [name, s] of attrs) {
+      const v = s.t === 'param' ? new Parameter(tensor(new Float32Array(size(s.shape)).fill(1), s.shape)) : build(s);
+      (this as unknown as Record<string, unknown>)[name] = v;
+      if (v instanceof Parameter) this.own.push(v); else this.order.push(v);
+    }
+  }
+  forward(x: Tensor): Tensor {
+    for (const m of this.order) x = m.forward(x);
+    for (const p of this.own) x = mul(x, p);
+    return x;
+  }
+}
+
+export function build(s: Spec): Module {
+  switch (s.t) {
+    case 'linear': return new nn.Linear(s.i, s.o, { bias: s.bias });
+    case 'bn': return new nn.BatchNorm1d(s.n, { eps: s.eps, momentum: s.momentum });
+    case 'ln': return new nn.LayerNorm(s.shape, { eps: s.eps, elementwiseAffine: s.affine });
+    case 'dropout': return new nn.Dropout(s.p);
+    case 'seq': return new nn.Sequential(...s.items.map(build));
+    case 'custom': return new Custom(s.attrs);
+    case 'act': {
+      switch (s.name) {
+        case 'relu': return new nn.ReLU();
+        case 'leakyRelu': return new nn.LeakyReLU(s.p);
+        case 'gelu': return new nn.GELU();
+        case 'geluTanh': return new nn.GELU({ approximate: 'tanh' });
+        case 'sigmoid': return new nn.Sigmoid();
+        case 'tanh': return new nn.Tanh();
+        case 'elu': return new nn.ELU(s.p);
+        default: return new nn.Identity();
+      }
+    }
+  }
+}
+
+interface Step { train: boolean; xShape: number[]; x: Float32Array; gy: Float32Array }
+
+/**
+ * A model built from `spec` in both libraries, neurite's random weights loaded into PyTorch,
+ * then the same steps (forward in train or eval mode, backward): outputs, input and parameter
+ * gradients, and the whole state dict (running statistics) after every step.
+ */
+function modelCase(r: Rng, name: string, spec: Spec, steps: { train: boolean; xShape: number[]; scale?: number }[],
+  outShape: (x: number[]) => number[]): DiffCase {
+  const m = build(spec);
+  for (const [, p] of m.namedParameters()) p.data.set(randArr(r, p.size, 0.7));
+  const sd0: Record<string, [string, number[]]> = {};
+  for (const [k, v] of Object.entries(m.stateDict())) sd0[k] = [enc(v.data), v.shape];
+  const st: Step[] = steps.map((s) => ({ ...s, x: randArr(r, size(s.xShape), s.scale ?? 1.5), gy: randArr(r, size(outShape(s.xShape))) }));
+  return {
+    group: 'modules', name,
+    torch: { op: 'model', spec, stateDict: sd0, steps: st.map((s) => ({ train: s.train, x: enc(s.x), xShape: s.xShape, gy: enc(s.gy) })) },
+    check(res) {
+      noError(name, res);
+      const mm = build(spec);
+      mm.loadStateDict(Object.fromEntries(Object.entries(sd0).map(([k, [v, s]]) => [k, tensor(dec(v), s)])));
+      st.forEach((s, i) => {
+        const want = res.steps[i];
+        mm.train(s.train);
+        mm.zeroGrad();
+        const x = leaf(s.x, s.xShape);
+        const y = mm.forward(x);
+        y.backward(tensor(s.gy.slice(), y.shape));
+        const got: Record<string, ArrayLike<number>> = { y: y.data, gx: gradOf(x) };
+        const exp: Record<string, ArrayLike<number>> = { y: dec(want.y), gx: dec(want.gx) };
+        for (const [k, p] of mm.namedParameters()) { got[`grad ${k}`] = gradOf(p); exp[`grad ${k}`] = dec(want.grads[k]); }
+        expect(Object.keys(mm.stateDict()), `${name} step ${i}: state-dict keys`).toEqual(Object.keys(want.state));
+        for (const [k, v] of Object.entries(mm.stateDict())) { got[`state ${k}`] = v.data; exp[`state ${k}`] = dec(want.state[k]); }
+        expectLikeTorch(`${name} step ${i} (${s.train ? 'train' : 'eval'})`, got, exp, { rel: 2e-5, abs: 2e-6 });
+      });
+    },
+  };
+}
+
+function moduleCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  const same = (x: number[]): number[] => x;
+  // Linear on (B, T, F), and every activation fused into Linear by Sequential
+  for (const [act, ps] of ACTS) {
+    for (const p of ps) {
+      const F_ = int(r, 2, 9), H = int(r, 2, 12), B = int(r, 1, 3), T = int(r, 1, 5);
+      const spec: Spec = { t: 'seq', items: [{ t: 'linear', i: F_, o: H, bias: p !== 0 || act !== 'leakyRelu' }, { t: 'act', name: act, p }, { t: 'linear', i: H, o: 3, bias: true }] };
+      out.push(modelCase(r, `Sequential(Linear(${F_},${H}), ${act}(${p}), Linear) on (B, T, F) = ${fmt([B, T, F_])}`, spec,
+        [{ train: true, xShape: [B, T, F_], scale: 3 }, { train: false, xShape: [T, F_], scale: 3 }], (x) => [...x.slice(0, -1), 3]));
+    }
+  }
+  // LayerNorm over 2 dims and 1 dim, several eps, with and without affine
+  for (const [shape, norm, eps, affine] of [[[3, 4, 5], [4, 5], 1e-5, true], [[2, 3, 2, 6], [2, 6], 1e-3, true],
+    [[5, 7], [7], 0.1, true], [[4, 3, 3], [3, 3], 1e-5, false]] as [number[], number[], number, boolean][]) {
+    out.push(modelCase(r, `LayerNorm(${fmt(norm)}, eps ${eps}${affine ? '' : ', no affine'}) on ${fmt(shape)}`,
+      { t: 'ln', shape: norm, eps, affine }, [{ train: true, xShape: shape, scale: 4 }], same));
+  }
+  // BatchNorm1d: train over several batches, then eval, then train and eval again (N >= 3:
+  // with N = 2 the normalised output is ±1 whatever the input, and d/dx is rounding noise)
+  for (const [C, eps, momentum] of [[4, 1e-5, 0.3], [7, 1e-3, 0.3], [3, 1e-5, 0.1], [5, 0.5, 0.9]] as number[][]) {
+    const steps = [true, true, true, false, false, true, false].map((train) => ({ train, xShape: [int(r, 3, 9), C], scale: 3 }));
+    out.push(modelCase(r, `BatchNorm1d(${C}, eps ${eps}, momentum ${momentum}) train x3 -> eval x2 -> train -> eval`,
+      { t: 'bn', n: C, eps, momentum }, steps, same));
+  }
+  // a Module holding a Sequential holding BatchNorm1d, with an own parameter
+  const nested: Spec = { t: 'custom', attrs: [
+    ['body', { t: 'seq', items: [{ t: 'linear', i: 6, o: 8, bias: true }, { t: 'bn', n: 8, momentum: 0.3 }, { t: 'act', name: 'leakyRelu', p: 0.2 },
+      { t: 'seq', items: [{ t: 'linear', i: 8, o: 5, bias: false }, { t: 'act', name: 'elu', p: 0.5 }] }] }],
+    ['scale', { t: 'param', shape: [5] }],
+    ['norm', { t: 'ln', shape: [5] }],
+  ] };
+  out.push(modelCase(r, 'Custom{body: Sequential(Linear, BatchNorm1d, LeakyReLU, Sequential(Linear, ELU)), scale, norm: LayerNorm}',
+    nested, [true, true, false, true, false].map((train) => ({ train, xShape: [int(r, 3, 7), 6] })), (x) => [x[0], 5]));
+  return out;
+}
+
+/** State-dict and parameter key order of nested modules, against torch's. */
+function keyCases(): DiffCase[] {
+  const specs: [string, Spec][] = [
+    ['Module{fc, seq(Linear, BN, ReLU, Dropout), scale}', { t: 'custom', attrs: [
+      ['fc', { t: 'linear', i: 3, o: 4, bias: true }],
+      ['seq', { t: 'seq', items: [{ t: 'linear', i: 4, o: 4, bias: false }, { t: 'bn', n: 4 }, { t: 'act', name: 'relu' }, { t: 'dropout', p: 0.1 }] }],
+      ['scale', { t: 'param', shape: [4] }]] }],
+    ['Module{pre: param, enc: Module{bn, ln, seq(seq(BN))}, head}', { t: 'custom', attrs: [
+      ['pre', { t: 'param', shape: [2, 2] }],
+      ['enc', { t: 'custom', attrs: [['bn', { t: 'bn', n: 3 }], ['gain', { t: 'param', shape: [3] }], ['ln', { t: 'ln', shape: [3] }],
+        ['deep', { t: 'seq', items: [{ t: 'seq', items: [{ t: 'bn', n: 3 }, { t: 'act', name: 'tanh' }] }, { t: 'linear', i: 3, o: 2, bias: true }] }]] }],
+      ['head', { t: 'linear', i: 2, o: 1, bias: false }],
+      ['post', { t: 'param', shape: [1] }]] }],
+    ['Sequential(Sequential(Linear, BN), LayerNorm(no affine), Linear)', { t: 'seq', items: [
+      { t: 'seq', items: [{ t: 'linear', i: 2, o: 3, bias: true }, { t: 'bn', n: 3 }] }, { t: 'ln', shape: [3], affine: false }, { t: 'linear', i: 3, o: 3, bias: true }] }],
+  ];
+  return specs.map(([name, spec]) => ({
+    group: 'state-dict keys', name,
+    torch: { op: 'keys', spec },
+    check(res) {
+      noError(name, res);
+      const m = build(spec);
+      expect(Object.entries(m.stateDict()).map(([k, v]) => [k, v.shape]), `${name}: state dict`).toEqual(res.stateDict);
+      expect(m.namedParameters().map(([k]) => k), `${name}: named parameters`).toEqual(res.params);
+    },
+  }));
+}
+
+// ---------------------------------------------------------------- optimizers
+
+function optimCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  for (let k = 0; k < 18; k++) {
+    const kind = (['SGD', 'Adam', 'AdamW'] as const)[k % 3];
+    const shapes = [[int(r, 1, 4), int(r, 1, 5)], [int(r, 1, 6)]];
+    const params = shapes.map((s) => randArr(r, size(s)));
+    // parameter 1 has no gradient at step 2: PyTorch skips it (its Adam step count lags)
+    const grads = Array.from({ length: 5 }, (_, t) => shapes.map((s, i) => (i === 1 && t === 2 && k % 2 === 0 ? null : randArr(r, size(s), pick(r, [0.1, 1, 10])))));
+    let hyper: Record<string, unknown>;
+    if (kind === 'SGD') {
+      const momentum = pick(r, [0, 0.5, 0.9]);
+      const nesterov = momentum > 0 && r() < 0.5;
+      hyper = { lr: pick(r, [0.01, 0.1, 0.5]), momentum, dampening: nesterov ? 0 : pick(r, [0, 0.3]), weightDecay: pick(r, [0, 0.01, 0.1]), nesterov };
+    } else {
+      hyper = { lr: pick(r, [1e-3, 0.01, 0.1]), betas: [pick(r, [0.8, 0.9, 0.95]), pick(r, [0.99, 0.999, 0.9999])],
+        eps: pick(r, [1e-8, 1e-6, 0.1]), weightDecay: pick(r, [0, 0.01, 0.1]) };
+    }
+    const cn = `${kind} ${fmt(hyper)} over 5 steps`;
+    out.push({
+      group: 'optimizers', name: cn,
+      torch: { op: 'optim', name: kind, shapes, params: params.map((p) => enc(p)), hyper, grads: grads.map((gs) => gs.map((g) => (g ? enc(g) : null))) },
+      check(res) {
+        noError(cn, res);
+        const ps = params.map((p, i) => tensor(p.slice(), shapes[i], { requiresGrad: true }));
+        const o = kind === 'SGD' ? new optim.SGD(ps, hyper as never)
+          : new (kind === 'Adam' ? optim.Adam : optim.AdamW)(ps, hyper as never);
+        grads.forEach((gs, t) => {
+          ps.forEach((p, i) => { p.grad = gs[i] ? tensor(gs[i]!.slice(), shapes[i]) : null; });
+          o.step();
+          const got: Record<string, ArrayLike<number>> = {}, want: Record<string, ArrayLike<number>> = {};
+          ps.forEach((p, i) => { got[`param ${i}`] = p.data; want[`param ${i}`] = dec(res.traj[t][i]); });
+          expectLikeTorch(`${cn}: after step ${t + 1}`, got, want, { rel: 1e-5, abs: 1e-6 });
+        });
+        const sd = o.stateDict().state;
+        (res.state as Record<string, string | number>[]).forEach((s, i) => {
+          for (const [k, v] of Object.entries(s)) {
+            const mine = sd[i]?.[k];
+            if (typeof v === 'number') expect(mine, `${cn}: state ${i}.${k}`).toBe(v);
+            else expectLikeTorch(`${cn}: state ${i}.${k}`, { v: mine as number[] }, { v: dec(v) }, { rel: 1e-5, abs: 1e-6 });
+          }
+        });
+      },
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- init, dropout
+
+function stats(d: Float32Array): { mean: number; std: number; maxAbs: number } {
+  let s = 0, mx = 0;
+  for (const v of d) { s += v; mx = Math.max(mx, Math.abs(v)); }
+  const m = s / d.length;
+  let q = 0;
+  for (const v of d) q += (v - m) ** 2;
+  return { mean: m, std: Math.sqrt(q / (d.length - 1)), maxAbs: mx };
+}
+
+function initCases(): DiffCase[] {
+  const out: DiffCase[] = [];
+  const shapes = [[400, 300], [40, 1500], [1500, 40], [32, 16, 5, 5]];
+  const kaiming: Record<string, unknown>[] = [
+    {}, { mode: 'fan_out' }, { nonlinearity: 'relu' }, { nonlinearity: 'relu', mode: 'fan_out' }, { a: 0.2 },
+    { a: Math.sqrt(5) }, { nonlinearity: 'tanh' }, { nonlinearity: 'sigmoid', mode: 'fan_out' }, { nonlinearity: 'linear' },
+    { nonlinearity: 'selu' }, { nonlinearity: 'leaky_relu', a: -0.5, mode: 'fan_out' },
+  ];
+  let k = 0;
+  for (const name of ['kaimingUniform', 'kaimingNormal', 'xavierUniform', 'xavierNormal'] as const) {
+    const optsList = name.startsWith('kaiming') ? kaiming : [{ gain: 1 }, { gain: 5 / 3 }, { gain: Math.SQRT2 }, { gain: 0.3 }];
+    for (const opts of optsList) {
+      const shape = shapes[k++ % shapes.length];
+      const cn = `${name}_ ${fmt(opts)} on ${fmt(shape)}`;
+      out.push({
+        group: 'nn.init', name: cn,
+        torch: { op: 'init', name, shape, opts },
+        check(res) {
+          noError(cn, res);
+          const t = zeros(shape);
+          const ini = nn.init;
+          if (name === 'kaimingUniform') ini.kaimingUniform_(t, opts as never);
+          else if (name === 'kaimingNormal') ini.kaimingNormal_(t, opts as never);
+          else if (name === 'xavierUniform') ini.xavierUniform_(t, (opts as { gain: number }).gain);
+          else ini.xavierNormal_(t, (opts as { gain: number }).gain);
+          const s = stats(t.data);
+          const n = t.size;
+          // PyTorch's own formula gives the target; its samples show the same spread
+          expect(Math.abs(s.std / res.std - 1), `${cn}: std ${s.std} vs ${res.std} (torch's formula)`).toBeLessThan(0.03);
+          expect(Math.abs(res.std / s.std - 1), `${cn}: std vs torch's samples`).toBeLessThan(0.04);
+          expect(Math.abs(s.mean), `${cn}: mean`).toBeLessThan(6 * res.std / Math.sqrt(n));
+          if (res.bound !== undefined) {
+            expect(s.maxAbs, `${cn}: max |w| within torch's bound ${res.bound}`).toBeLessThanOrEqual(f32(res.bound) * (1 + 1e-6));
+            expect(s.maxAbs, `${cn}: max |w| reaches the bound`).toBeGreaterThan(res.bound * 0.99);
+          }
+        },
+      });
+    }
+  }
+  const gains: [string, number | undefined][] = [['linear', undefined], ['conv1d', undefined], ['conv2d', undefined],
+    ['conv3d', undefined], ['conv_transpose1d', undefined], ['conv_transpose2d', undefined], ['conv_transpose3d', undefined],
+    ['sigmoid', undefined], ['tanh', undefined], ['relu', undefined], ['leaky_relu', undefined], ['leaky_relu', 0.2],
+    ['leaky_relu', 0], ['leaky_relu', -0.5], ['leaky_relu', 3], ['selu', undefined], ['relu', 0.7]];
+  for (const [nl, p] of gains) {
+    const cn = `calculateGain('${nl}'${p === undefined ? '' : `, ${p}`})`;
+    out.push({
+      group: 'nn.init', name: cn,
+      torch: { op: 'gain', nonlinearity: nl, ...(p === undefined ? {} : { param: p }) },
+      check(res) {
+        noError(cn, res);
+        expect(nn.init.calculateGain(nl as never, p)).toBeCloseTo(res.gain, 14);
+      },
+    });
+  }
+  return out;
+}
+
+function dropoutCases(r: Rng): DiffCase[] {
+  return [0.1, 0.2, 0.5, 0.77, 0.9, 1 / 3, 0, 1].map((p, k) => {
+    const n = 20000;
+    const cn = `dropout(p ${p}) of ${n}`;
+    const x = Float32Array.from({ length: n }, () => f32(0.5 + r() * 3));
+    return {
+      group: 'dropout', name: cn,
+      torch: { op: 'dropout', p, n, seed: 7 + k },
+      check(res) {
+        noError(cn, res);
+        const xt = leaf(x, [n]);
+        const y = F.dropout(xt, p, true);
+        y.backward(tensor(new Float32Array(n).fill(1)));
+        const scale = res.scale === null ? 0 : dec(res.scale)[0];
+        let kept = 0;
+        const bad: string[] = [];
+        for (let i = 0; i < n; i++) {
+          const keep = y.data[i] !== 0;
+          if (keep) kept++;
+          // survivors carry PyTorch's float32 scale; the gradient is the same mask
+          const want = keep ? f32(x[i] * scale) : 0;
+          if (y.data[i] !== want || xt.grad!.data[i] !== (keep ? scale : 0)) bad.push(`[${i}] y ${y.data[i]} grad ${xt.grad!.data[i]} want ${want}/${scale}`);
+          if (bad.length > 5) break;
+        }
+        expect(bad, `${cn}: values and gradient`).toEqual([]);
+        const sd = Math.sqrt(n * p * (1 - p));
+        expect(Math.abs(kept - n * (1 - p)), `${cn}: kept ${kept}`).toBeLessThanOrEqual(6 * sd);
+        expect(Math.abs(res.kept - n * (1 - p)), `${cn}: torch kept ${res.kept}`).toBeLessThanOrEqual(6 * sd);
+        expect(F.dropout(xt, p, false).data, `${cn}: eval is the identity`).toEqual(x);
+      },
+    };
+  });
+}
+
+/** Every case, from one seed. */
+export function allCases(seed: number): DiffCase[] {
+  const r = lcg(seed);
+  return [...activationCases(r), ...binaryCases(r), ...unaryCases(r), ...reductionCases(r), ...softmaxCases(r),
+    ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...initCases(), ...dropoutCases(r)];
+}

@@ -1,0 +1,303 @@
+"""PyTorch side of test/torch-diff.test.ts.
+
+Reads {"cases": [...]} as JSON on stdin, runs every case through PyTorch (CPU, float32, one
+thread) and writes {"results": [...]} to stdout, one result per case, in order. Float arrays
+travel both ways as base64 of little-endian float32 bytes, so -0, NaN, +-Inf and every bit
+survive the trip. A case that raises yields {"error": "..."} instead of failing the batch.
+"""
+import base64
+import json
+import math
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.set_num_threads(1)
+
+
+def dec(s, shape):
+    a = np.frombuffer(base64.b64decode(s), dtype='<f4').copy()
+    return torch.from_numpy(a).reshape(shape)
+
+
+def enc(t):
+    a = t.detach().to(torch.float32).contiguous().reshape(-1).numpy().astype('<f4')
+    return base64.b64encode(a.tobytes()).decode('ascii')
+
+
+def leaf(c, key, shape_key=None):
+    return dec(c[key], c[shape_key or key + 'Shape']).requires_grad_(True)
+
+
+def grad_of(t):
+    return t.grad if t.grad is not None else torch.zeros_like(t)
+
+
+ACTS = {
+    'relu': lambda x, p: F.relu(x),
+    'leakyRelu': lambda x, p: F.leaky_relu(x, p),
+    'gelu': lambda x, p: F.gelu(x),
+    'geluTanh': lambda x, p: F.gelu(x, approximate='tanh'),
+    'sigmoid': lambda x, p: torch.sigmoid(x),
+    'tanh': lambda x, p: torch.tanh(x),
+    'elu': lambda x, p: F.elu(x, p),
+    'identity': lambda x, p: x,
+}
+
+
+def both_paths(f, c):
+    """An elementwise op on both of PyTorch's paths: the whole tensor (SIMD with Sleef's
+    exp/tanh/pow for full blocks of 16) and one element at a time (the scalar loop with
+    std::exp/std::tanh/std::pow that tails and small tensors take). Their roundings differ by an
+    ulp, which cancellation (elu's exp(x) - 1, 1 - tanh^2) can magnify."""
+    x = leaf(c, 'x')
+    gy = dec(c['gy'], x.shape)
+    y = f(x)
+    y.backward(gy)
+    ys, gxs = torch.empty_like(y), torch.empty_like(y)
+    for i in range(x.numel()):
+        xi = x.detach()[i:i + 1].clone().requires_grad_(True)
+        yi = f(xi)
+        yi.backward(gy[i:i + 1])
+        ys[i], gxs[i] = yi.detach()[0], grad_of(xi)[0]
+    return {'y': enc(y), 'gx': enc(grad_of(x)), 'yScalar': enc(ys), 'gxScalar': enc(gxs)}
+
+
+def op_act(c):
+    f, p = ACTS[c['name']], c.get('param', 0.0)
+    return both_paths(lambda x: f(x, p), c)
+
+
+def op_unary(c):
+    n, p = c['name'], c.get('p')
+    if n == 'pow':
+        return both_paths(lambda x: torch.pow(x, p), c)
+    if n == 'clamp':
+        return both_paths(lambda x: torch.clamp(x, p[0], p[1]), c)
+    return both_paths(getattr(torch, n), c)
+
+
+def op_binary(c):
+    a, b = leaf(c, 'a'), leaf(c, 'b')
+    y = {'add': torch.add, 'sub': torch.sub, 'mul': torch.mul, 'div': torch.div}[c['name']](a, b)
+    y.backward(dec(c['gy'], y.shape))
+    return {'y': enc(y), 'ga': enc(grad_of(a)), 'gb': enc(grad_of(b)), 'shape': list(y.shape)}
+
+
+def op_reduce(c):
+    x = leaf(c, 'x')
+    n, dim, keep = c['name'], c.get('dim'), c.get('keepDim', False)
+    out = {}
+    if n in ('sum', 'mean'):
+        y = getattr(torch, n)(x) if dim is None else getattr(torch, n)(x, dim, keepdim=keep)
+    elif n in ('max', 'min'):
+        if dim is None:
+            y = getattr(torch, n)(x)
+        else:
+            y, idx = getattr(torch, n)(x, dim, keepdim=keep)
+            out['indices'] = enc(idx.float())
+    elif n == 'argmax':
+        idx = torch.argmax(x) if dim is None else torch.argmax(x, dim, keepdim=keep)
+        return {'indices': enc(idx.float()), 'shape': list(idx.shape)}
+    y.backward(dec(c['gy'], y.shape))
+    out.update({'y': enc(y), 'gx': enc(grad_of(x)), 'shape': list(y.shape)})
+    return out
+
+
+def op_softmax(c):
+    x = leaf(c, 'x')
+    y = (F.log_softmax if c['log'] else F.softmax)(x, c['dim'])
+    y.backward(dec(c['gy'], y.shape))
+    return {'y': enc(y), 'gx': enc(grad_of(x))}
+
+
+def op_loss(c):
+    x = leaf(c, 'x')
+    red = c.get('reduction', 'mean')
+    n = c['name']
+    gt = None
+    if n in ('crossEntropy', 'nllLoss'):
+        t = torch.tensor(c['target'], dtype=torch.long)
+        y = (F.cross_entropy if n == 'crossEntropy' else F.nll_loss)(x, t, reduction=red)
+    else:
+        gt = leaf(c, 't', 'xShape')
+        y = (F.mse_loss if n == 'mseLoss' else F.binary_cross_entropy_with_logits)(x, gt, reduction=red)
+    y.backward(dec(c['gy'], y.shape))
+    out = {'y': enc(y), 'gx': enc(grad_of(x)), 'shape': list(y.shape)}
+    if gt is not None:
+        out['gt'] = enc(grad_of(gt))
+    return out
+
+
+def op_matmul(c):
+    a, b = leaf(c, 'a'), leaf(c, 'b')
+    y = torch.matmul(a, b)
+    y.backward(dec(c['gy'], y.shape))
+    return {'y': enc(y), 'ga': enc(grad_of(a)), 'gb': enc(grad_of(b))}
+
+
+def op_linear(c):
+    x, w = leaf(c, 'x'), leaf(c, 'w')
+    b = leaf(c, 'b') if 'b' in c else None
+    y = F.linear(x, w, b)
+    y.backward(dec(c['gy'], y.shape))
+    out = {'y': enc(y), 'gx': enc(grad_of(x)), 'gw': enc(grad_of(w))}
+    if b is not None:
+        out['gb'] = enc(grad_of(b))
+    return out
+
+
+def build(spec):
+    t = spec['t']
+    if t == 'linear':
+        return nn.Linear(spec['i'], spec['o'], bias=spec['bias'])
+    if t == 'bn':
+        return nn.BatchNorm1d(spec['n'], eps=spec.get('eps', 1e-5), momentum=spec.get('momentum', 0.1))
+    if t == 'ln':
+        return nn.LayerNorm(spec['shape'], eps=spec.get('eps', 1e-5), elementwise_affine=spec.get('affine', True))
+    if t == 'act':
+        n, p = spec['name'], spec.get('p')
+        return {'relu': lambda: nn.ReLU(), 'leakyRelu': lambda: nn.LeakyReLU(p), 'gelu': lambda: nn.GELU(),
+                'geluTanh': lambda: nn.GELU(approximate='tanh'), 'sigmoid': lambda: nn.Sigmoid(),
+                'tanh': lambda: nn.Tanh(), 'elu': lambda: nn.ELU(p), 'identity': lambda: nn.Identity()}[n]()
+    if t == 'dropout':
+        return nn.Dropout(spec['p'])
+    if t == 'seq':
+        return nn.Sequential(*[build(s) for s in spec['items']])
+    if t == 'custom':
+        return Custom(spec['attrs'])
+    raise ValueError('unknown module spec ' + t)
+
+
+class Custom(nn.Module):
+    """Children applied in declaration order, then every own parameter multiplied in."""
+
+    def __init__(self, attrs):
+        super().__init__()
+        self.order = []
+        for name, spec in attrs:
+            if spec['t'] == 'param':
+                setattr(self, name, nn.Parameter(torch.ones(spec['shape'])))
+            else:
+                setattr(self, name, build(spec))
+                self.order.append(name)
+
+    def forward(self, x):
+        for n in self.order:
+            x = getattr(self, n)(x)
+        for p in self._parameters.values():
+            x = x * p
+        return x
+
+
+def op_keys(c):
+    m = build(c['spec'])
+    return {'stateDict': [[k, list(v.shape)] for k, v in m.state_dict().items()],
+            'params': [k for k, _ in m.named_parameters()]}
+
+
+def op_model(c):
+    """Load neurite's state dict, then per step: forward (train or eval), backward, report."""
+    m = build(c['spec'])
+    sd = {k: dec(v, s) for k, (v, s) in c['stateDict'].items()}
+    for k, v in m.state_dict().items():
+        if k.endswith('num_batches_tracked'):
+            sd[k] = v.new_tensor(int(sd[k].reshape(-1)[0].item()))
+    m.load_state_dict(sd)
+    steps = []
+    for st in c['steps']:
+        m.train(st['train'])
+        m.zero_grad(set_to_none=True)
+        x = dec(st['x'], st['xShape']).requires_grad_(True)
+        y = m(x)
+        y.backward(dec(st['gy'], y.shape))
+        rec = {'y': enc(y), 'gx': enc(grad_of(x)),
+               'grads': {k: enc(grad_of(p)) for k, p in m.named_parameters()},
+               'state': {k: enc(v.float()) for k, v in m.state_dict().items()}}
+        steps.append(rec)
+    return {'steps': steps}
+
+
+def op_optim(c):
+    params = [dec(p, s).requires_grad_(True) for p, s in zip(c['params'], c['shapes'])]
+    h = c['hyper']
+    kind = c['name']
+    if kind == 'SGD':
+        opt = torch.optim.SGD(params, lr=h['lr'], momentum=h['momentum'], dampening=h['dampening'],
+                              weight_decay=h['weightDecay'], nesterov=h['nesterov'])
+    else:
+        cls = torch.optim.Adam if kind == 'Adam' else torch.optim.AdamW
+        opt = cls(params, lr=h['lr'], betas=tuple(h['betas']), eps=h['eps'], weight_decay=h['weightDecay'])
+    traj = []
+    for grads in c['grads']:
+        for p, g, s in zip(params, grads, c['shapes']):
+            p.grad = None if g is None else dec(g, s)
+        opt.step()
+        traj.append([enc(p) for p in params])
+    state = []
+    for p in params:
+        st = opt.state.get(p, {})
+        state.append({k: (float(v) if (not torch.is_tensor(v) or v.dim() == 0) else enc(v))
+                      for k, v in st.items() if v is not None})
+    return {'traj': traj, 'state': state}
+
+
+def op_init(c):
+    t = torch.empty(c['shape'])
+    n, o = c['name'], c.get('opts', {})
+    fan_in, fan_out = nn.init._calculate_fan_in_and_fan_out(t)
+    expect = {}
+    if n in ('kaimingUniform', 'kaimingNormal'):
+        mode, nl, a = o.get('mode', 'fan_in'), o.get('nonlinearity', 'leaky_relu'), o.get('a', 0)
+        std = nn.init.calculate_gain(nl, a) / math.sqrt(nn.init._calculate_correct_fan(t, mode))
+        if n == 'kaimingUniform':
+            nn.init.kaiming_uniform_(t, a=a, mode=mode, nonlinearity=nl)
+            expect['bound'] = math.sqrt(3.0) * std
+        else:
+            nn.init.kaiming_normal_(t, a=a, mode=mode, nonlinearity=nl)
+        expect['std'] = std
+    elif n in ('xavierUniform', 'xavierNormal'):
+        g = o.get('gain', 1.0)
+        std = g * math.sqrt(2.0 / float(fan_in + fan_out))
+        if n == 'xavierUniform':
+            nn.init.xavier_uniform_(t, gain=g)
+            expect['bound'] = math.sqrt(3.0) * std
+        else:
+            nn.init.xavier_normal_(t, gain=g)
+        expect['std'] = std
+    return {'std': float(t.std()), 'mean': float(t.mean()), 'maxAbs': float(t.abs().max()), **expect}
+
+
+def op_gain(c):
+    return {'gain': nn.init.calculate_gain(c['nonlinearity'], c.get('param'))}
+
+
+def op_dropout(c):
+    torch.manual_seed(c['seed'])
+    x = torch.ones(c['n'], requires_grad=True)
+    y = F.dropout(x, c['p'], training=True)
+    y.backward(torch.ones_like(y))
+    kept = y[y != 0]
+    return {'scale': enc(kept[:1]) if kept.numel() else None, 'kept': int(kept.numel()),
+            'gradMatches': bool(torch.equal(x.grad, y.detach()))}
+
+
+OPS = {k[3:]: v for k, v in globals().items() if k.startswith('op_')}
+
+
+def main():
+    cases = json.load(sys.stdin)['cases']
+    results = []
+    for c in cases:
+        try:
+            results.append(OPS[c['op']](c))
+        except Exception as e:  # reported per case; the JS side fails that case with this text
+            results.append({'error': '%s: %s' % (type(e).__name__, e)})
+    json.dump({'torch': torch.__version__, 'results': results}, sys.stdout)
+
+
+if __name__ == '__main__':
+    main()
