@@ -246,6 +246,28 @@ function softmaxCases(r: Rng): DiffCase[] {
       }
     }
   }
+  // masked logits: -inf entries, and along dim 1 of the first slice a row that is all -inf (NaN)
+  for (const log of [false, true]) {
+    const shape = [2, 4, 5];
+    const x = randArr(r, size(shape), 3);
+    for (let i = 0; i < x.length; i++) if (r() < 0.25) x[i] = -Infinity;
+    for (let j = 0; j < 4; j++) x[j * 5] = -Infinity;
+    const gy = randArr(r, x.length);
+    for (const dim of [1, 2]) {
+      const cn = `${log ? 'logSoftmax' : 'softmax'}(dim ${dim}) of ${fmt(shape)} with -inf masks`;
+      out.push({
+        group: 'softmax', name: cn,
+        torch: { op: 'softmax', log, dim, x: enc(x), xShape: shape, gy: enc(gy) },
+        check(res) {
+          noError(cn, res);
+          const xt = leaf(x, shape);
+          const y = (log ? logSoftmax : softmax)(xt, dim);
+          y.backward(tensor(gy.slice(), shape));
+          expectLikeTorch(cn, { y: y.data, gx: gradOf(xt) }, { y: dec(res.y), gx: dec(res.gx) }, COMPOSITE);
+        },
+      });
+    }
+  }
   return out;
 }
 
@@ -263,6 +285,8 @@ function lossCases(r: Rng): DiffCase[] {
       shape = [N, C];
       x = randArr(r, N * C, name === 'crossEntropy' ? pick(r, [1, 20, 1e4]) : 2);
       target = Array.from({ length: N }, () => int(r, 0, C - 1));
+      // masked classes: -inf logits away from the target
+      if (name === 'crossEntropy' && k % 3 === 0) for (let i = 0; i < N; i++) x[i * C + ((target[i] + 1) % C)] = -Infinity;
     } else {
       shape = Array.from({ length: int(r, 1, 3) }, () => int(r, 1, 6));
       x = randArr(r, size(shape), name === 'bceWithLogits' ? pick(r, [1, 10]) : 2);
@@ -456,6 +480,10 @@ function moduleCases(r: Rng): DiffCase[] {
     out.push(modelCase(r, `LayerNorm(${fmt(norm)}, eps ${eps}${affine ? '' : ', no affine'}) on ${fmt(shape)}`,
       { t: 'ln', shape: norm, eps, affine }, [{ train: true, xShape: shape, scale: 4 }], same));
   }
+  out.push(modelCase(r, 'LayerNorm([3]) on constant rows (variance 0)', { t: 'ln', shape: [3] },
+    [{ train: true, xShape: [4, 3], scale: 0 }], same));
+  out.push(modelCase(r, 'BatchNorm1d(3) in eval before any training, then train on a constant feature', { t: 'bn', n: 3, momentum: 0.3 },
+    [{ train: false, xShape: [4, 3] }, { train: true, xShape: [5, 3], scale: 0 }, { train: false, xShape: [2, 3] }], same));
   // BatchNorm1d: train over several batches, then eval, then train and eval again (N >= 3:
   // with N = 2 the normalised output is ±1 whatever the input, and d/dx is rounding noise)
   for (const [C, eps, momentum] of [[4, 1e-5, 0.3], [7, 1e-3, 0.3], [3, 1e-5, 0.1], [5, 0.5, 0.9]] as number[][]) {
