@@ -87,7 +87,9 @@ export function nllLoss(logProbs: Tensor, target: Target, opts: LossOptions = {}
   let out: Float32Array;
   if (reduction === 'none') out = per;
   else { let s = 0; for (let i = 0; i < N; i++) s += per[i]; out = new Float32Array([s * scale]); }
-  return result(out, reduction === 'none' ? [N] : [], 'nllLoss', [logProbs], (g) => {
+  // one sample [C] gives a 0-d loss even unreduced, as torch
+  const shape = reduction === 'none' && logProbs.ndim === 2 ? [N] : [];
+  return result(out, shape, 'nllLoss', [logProbs], (g) => {
     const gx = new Float32Array(logProbs.size);
     for (let i = 0; i < N; i++) gx[i * C + t[i]] = -(reduction === 'none' ? g[i] : g[0] * scale);
     return [gx];
