@@ -318,6 +318,27 @@ function lossCases(r: Rng): DiffCase[] {
       },
     });
   }
+  // one sample: input [C] and a 0-d class index, as torch accepts
+  for (const name of ['crossEntropy', 'nllLoss'] as const) {
+    for (const reduction of reductions) {
+      const C = int(r, 2, 6), target = int(r, 0, C - 1);
+      const x = randArr(r, C, 2);
+      const gy = Float32Array.of(f32(0.5 + r()));
+      const cn = `${name}(${reduction}) of one sample [${C}] with a 0-d target`;
+      out.push({
+        group: 'losses', name: cn,
+        torch: { op: 'loss', name, reduction, x: enc(x), xShape: [C], gy: enc(gy), target },
+        check(res) {
+          noError(cn, res);
+          const xt = leaf(x, [C]);
+          const y = (name === 'crossEntropy' ? F.crossEntropy : F.nllLoss)(xt, tensor(target), { reduction });
+          expect(y.shape, `${cn}: shape`).toEqual(res.shape);
+          y.backward(tensor(gy.slice(), y.shape));
+          expectLikeTorch(cn, { y: y.data, gx: gradOf(xt) }, { y: dec(res.y), gx: dec(res.gx) }, COMPOSITE);
+        },
+      });
+    }
+  }
   return out;
 }
 
