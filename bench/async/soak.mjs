@@ -23,11 +23,12 @@ for (const worker of modes) {
     epochs: Math.ceil(steps / perEpoch), batchSize, optimizer, loss: F.mseLoss, seed: 1, worker,
     onProgress: (p) => {
       if (!p.epochEnd) return;
+      if (globalThis.gc && p.globalStep % 1000 === 0) globalThis.gc(); // with --expose-gc: collect before some samples
       const rss = process.memoryUsage().rss;
       samples.push(rss);
       if (p.globalStep === warm) atWarm = rss;
       if (p.globalStep >= warm) peak = Math.max(peak, rss);
-      if (trace && p.globalStep % (steps / 10) === 0) console.error(`step ${p.globalStep}: rss ${f(rss / MB)} MB, heap ${f(process.memoryUsage().heapUsed / MB)} MB`);
+      if (trace && p.globalStep % (steps / 10) === 0) { const m = process.memoryUsage(); console.error(`step ${p.globalStep}: rss ${f(rss / MB)} MB, heap ${f(m.heapUsed / MB)} MB, external ${f(m.external / MB)} MB, arrayBuffers ${f(m.arrayBuffers / MB)} MB`); }
     },
   });
   const ms = performance.now() - t0;
