@@ -91,7 +91,8 @@ struct Problem {
   float* C;
   int64_t ldc;
   const Epilogue* ep;
-  int tm, tn;  // thread grid
+  int tm, tn;                // grid of parts of C
+  std::atomic<int> next{0};  // next part to take: threads take parts until none is left
 };
 
 // C[m0:m1, n0:n1] on the calling thread, with its own packing buffers.
@@ -165,28 +166,33 @@ void split(int64_t total, int parts, int i, int64_t unit, int64_t* lo, int64_t* 
   *hi = std::min(total, u1 * unit);
 }
 
-void run_part(void* ctx, int t) {
-  const Problem& p = *static_cast<const Problem*>(ctx);
-  int64_t m0, m1, n0, n1;
-  split(p.M, p.tm, t / p.tn, p.kr->mr, &m0, &m1);
-  split(p.N, p.tn, t % p.tn, p.kr->nr, &n0, &n1);
-  gemm_block(p, m0, m1, n0, n1);
+// Parts are taken dynamically, so a thread that the OS delays (Node's own threads share the
+// cores) does not hold up the product: the others take its remaining parts.
+void run_parts(void* ctx, int) {
+  Problem& p = *static_cast<Problem*>(ctx);
+  const int parts = p.tm * p.tn;
+  for (int i; (i = p.next.fetch_add(1, std::memory_order_relaxed)) < parts;) {
+    int64_t m0, m1, n0, n1;
+    split(p.M, p.tm, i / p.tn, p.kr->mr, &m0, &m1);
+    split(p.N, p.tn, i % p.tn, p.kr->nr, &n0, &n1);
+    gemm_block(p, m0, m1, n0, n1);
+  }
 }
 
-// The tm x tn grid (tm * tn == threads) whose largest part has the least work; ties go to
-// splitting M, so each thread packs only its own rows of A.
-void choose_grid(const Kernel& kr, int64_t M, int64_t N, int threads, int* tm, int* tn) {
-  int64_t best = -1;
-  for (int a = 1; a <= threads; ++a) {
-    if (threads % a) continue;
-    const int b = threads / a;
-    const int64_t mu = (M + kr.mr - 1) / kr.mr, nu = (N + kr.nr - 1) / kr.nr;
-    const int64_t cost = ((mu + a - 1) / a) * kr.mr * ((nu + b - 1) / b) * kr.nr;
-    if (best < 0 || cost <= best) {
-      best = cost;
-      *tm = a;
-      *tn = b;
-    }
+// Parts smaller than this (in rows of C, or columns) repack the shared operand too often.
+constexpr int64_t kMinPartRows = 192, kMinPartCols = 256;
+
+// A grid of about 3 parts per thread (for dynamic balance), cutting M first: a part packs its
+// own rows of A and all of B, and B is usually the shared weight.
+void choose_grid(int64_t M, int64_t N, int threads, int* tm, int* tn) {
+  const int64_t target = 3 * int64_t(threads);
+  const int64_t pm = std::clamp<int64_t>(M / kMinPartRows, 1, target);
+  const int64_t pn = std::clamp<int64_t>(N / kMinPartCols, 1, (target + pm - 1) / pm);
+  *tm = int(pm);
+  *tn = int(pn);
+  if (pm * pn < threads) {  // too small to give every thread a part of the minimum size
+    *tm = int(std::min<int64_t>(threads, std::max<int64_t>(1, M / 32)));
+    *tn = int(std::min<int64_t>((threads + *tm - 1) / *tm, std::max<int64_t>(1, N / 32)));
   }
 }
 
@@ -226,15 +232,15 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
   }
   Problem p{&kr, trans_a, trans_b, M, N, K, alpha, beta, A, lda, B, ldb, C, ldc, ep, 1, 1};
   int nt = threads > 0 ? threads : ThreadPool::default_threads();
-  nt = std::min<int64_t>(nt, std::max<int64_t>(1, macs / kThreadMacs));
+  nt = int(std::min<int64_t>(nt, std::max<int64_t>(1, macs / kThreadMacs)));
   if (nt > 1) {
     ThreadPool& pool = ThreadPool::instance();
     nt = std::min(nt, pool.size());
-    choose_grid(kr, M, N, nt, &p.tm, &p.tn);
-    if (nt > 1 && pool.try_run(nt, run_part, &p)) return;
-    p.tm = p.tn = 1;  // pool busy (concurrent caller): do it all here
+    choose_grid(M, N, nt, &p.tm, &p.tn);
+    nt = std::min(nt, p.tm * p.tn);
+    if (nt > 1 && pool.try_run(nt, run_parts, &p)) return;
   }
-  gemm_block(p, 0, M, 0, N);
+  gemm_block(p, 0, M, 0, N);  // one thread, or the pool is busy with a concurrent caller
 }
 
 const char* sgemm_isa() { return gemm::kernel().name; }

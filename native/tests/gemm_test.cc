@@ -180,11 +180,12 @@ void test_isa(const char* isa) {
 
   // Block boundaries: K past KC (several K blocks), N past NC, M past MC, and their edges.
   const int64_t blocks[][3] = {{13, 37, 385}, {25, 33, 769}, {7, 1100, 19}, {1600, 9, 11},
-                               {97, 65, 1000}, {12, 32, 384}, {24, 64, 768}};
+                               {97, 65, 1000}, {12, 32, 384}, {24, 64, 768}, {12, 32, 257},
+                               {400, 520, 100}, {40, 1100, 90}};
   for (auto& s : blocks)
     for (int t = 0; t < 4; ++t)
-      run_case({bool(t & 1), bool(t & 2), s[0], s[1], s[2], 0.75f, 0.5f, 3, 1, 2, 0}, isa,
-               t == 1);
+      run_case({bool(t & 1), bool(t & 2), s[0], s[1], s[2], 0.75f, 0.5f, 3, 1, 2, t == 3 ? 1 : 2},
+               isa, t == 1 || t == 2);
 
   // Degenerate sizes, alpha == 0, K == 0.
   for (int64_t M : {0, 1, 2})
