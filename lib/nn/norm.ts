@@ -52,8 +52,10 @@ export class LayerNorm extends Module {
 }
 
 /**
- * Batch normalisation over [N, C]: batch mean and biased variance in training (running
- * statistics updated with the unbiased variance, as PyTorch), running statistics in eval.
+ * Batch normalisation over [N, C] or [N, C, L] (statistics per channel C over N and L): batch
+ * mean and biased variance in training (running statistics updated with the unbiased variance,
+ * as PyTorch), running statistics in eval. `momentum: null` makes the running statistics a
+ * cumulative average (factor 1/num_batches_tracked), as torch's momentum=None.
  */
 export class BatchNorm1d extends Module {
   weight: Parameter;
@@ -63,16 +65,16 @@ export class BatchNorm1d extends Module {
   declare num_batches_tracked: Tensor;
   readonly numFeatures: number;
   readonly eps: number;
-  readonly momentum: number;
+  readonly momentum: number | null;
 
-  constructor(numFeatures: number, opts: { eps?: number; momentum?: number } = {}) {
+  constructor(numFeatures: number, opts: { eps?: number; momentum?: number | null } = {}) {
     super();
     if (!Number.isInteger(numFeatures) || numFeatures <= 0) {
       throw new RangeError(`BatchNorm1d: numFeatures must be a positive integer, got ${numFeatures}`);
     }
     this.numFeatures = numFeatures;
     this.eps = opts.eps ?? 1e-5;
-    this.momentum = opts.momentum ?? 0.1;
+    this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
     this.weight = new Parameter(ones([numFeatures]));
     this.bias = new Parameter(zeros([numFeatures]));
     this.registerBuffer('running_mean', zeros([numFeatures]));
@@ -81,28 +83,38 @@ export class BatchNorm1d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    if (x.ndim !== 2 || x.shape[1] !== this.numFeatures) {
-      throw new RangeError(`BatchNorm1d: expected input [N, ${this.numFeatures}], got ${fmtShape(x.shape)}`);
+    const C = this.numFeatures;
+    if ((x.ndim !== 2 && x.ndim !== 3) || x.shape[1] !== C) {
+      throw new RangeError(`BatchNorm1d: expected input [N, ${C}] or [N, ${C}, L], got ${fmtShape(x.shape)}`);
     }
-    const N = x.shape[0];
+    // per-channel tensors broadcast as [C] over [N, C] and as [C, 1] over [N, C, L]
+    const chan = (t: Tensor): Tensor => (x.ndim === 3 ? reshape(t, [C, 1]) : t);
     let y: Tensor;
     if (this.training) {
-      if (N <= 1) throw new RangeError(`BatchNorm1d: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
-      const r = normalize(x, 0, this.eps);
+      const n = x.size / C;
+      if (n <= 1) throw new RangeError(`BatchNorm1d: expected more than 1 value per channel when training, got input ${fmtShape(x.shape)}`);
+      let r: { y: Tensor; mu: Tensor; varB: Tensor };
+      if (x.ndim === 2) r = normalize(x, 0, this.eps);
+      else {
+        const mu = mean(mean(x, 2, true), 0, true);
+        const c = sub(x, mu);
+        const varB = mean(mean(mul(c, c), 2, true), 0, true);
+        r = { y: div(c, sqrt(add(varB, this.eps))), mu, varB };
+      }
       y = r.y;
       noGrad(() => {
-        const m = this.momentum;
-        const rm = this.running_mean.data, rv = this.running_var.data;
-        for (let c = 0; c < this.numFeatures; c++) {
-          rm[c] = (1 - m) * rm[c] + m * r.mu.data[c];
-          rv[c] = (1 - m) * rv[c] + m * r.varB.data[c] * (N / (N - 1));
-        }
         this.num_batches_tracked.data[0] += 1;
+        const m = this.momentum ?? 1 / this.num_batches_tracked.data[0];
+        const rm = this.running_mean.data, rv = this.running_var.data;
+        for (let c = 0; c < C; c++) {
+          rm[c] = (1 - m) * rm[c] + m * r.mu.data[c];
+          rv[c] = (1 - m) * rv[c] + m * r.varB.data[c] * (n / (n - 1));
+        }
       });
     } else {
-      y = div(sub(x, this.running_mean), sqrt(add(this.running_var, this.eps)));
+      y = div(sub(x, chan(this.running_mean)), sqrt(add(chan(this.running_var), this.eps)));
     }
-    return add(mul(y, this.weight), this.bias);
+    return add(mul(y, chan(this.weight)), chan(this.bias));
   }
 
   extraRepr(): string {

@@ -18,7 +18,7 @@ export type ModuleSpec =
   | { type: 'GELU'; training: boolean; approximate: 'none' | 'tanh' }
   | { type: 'Flatten'; training: boolean; startDim: number; endDim: number }
   | { type: 'Dropout'; training: boolean; p: number }
-  | { type: 'BatchNorm1d'; training: boolean; numFeatures: number; eps: number; momentum: number }
+  | { type: 'BatchNorm1d'; training: boolean; numFeatures: number; eps: number; momentum: number | null }
   | { type: 'LayerNorm'; training: boolean; normalizedShape: number[]; eps: number; affine: boolean };
 
 export type Described = { spec: ModuleSpec; reason: null } | { spec: null; reason: string };
