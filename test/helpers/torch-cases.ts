@@ -394,7 +394,7 @@ function linalgCases(r: Rng): DiffCase[] {
 
 export type Spec =
   | { t: 'linear'; i: number; o: number; bias: boolean }
-  | { t: 'bn'; n: number; eps?: number; momentum?: number }
+  | { t: 'bn'; n: number; eps?: number; momentum?: number | null }
   | { t: 'ln'; shape: number[]; eps?: number; affine?: boolean }
   | { t: 'act'; name: string; p?: number }
   | { t: 'dropout'; p: number }
@@ -501,6 +501,10 @@ function moduleCases(r: Rng): DiffCase[] {
     out.push(modelCase(r, `LayerNorm(${fmt(norm)}, eps ${eps}${affine ? '' : ', no affine'}) on ${fmt(shape)}`,
       { t: 'ln', shape: norm, eps, affine }, [{ train: true, xShape: shape, scale: 4 }], same));
   }
+  out.push(modelCase(r, 'BatchNorm1d(4, momentum 0.3) on (N, C, L) inputs, train x2 -> eval -> train', { t: 'bn', n: 4, momentum: 0.3 },
+    [true, true, false, true].map((train) => ({ train, xShape: [int(r, 2, 5), 4, int(r, 2, 6)], scale: 2 })), same));
+  out.push(modelCase(r, 'BatchNorm1d(3, momentum null): cumulative running averages over 4 batches', { t: 'bn', n: 3, momentum: null },
+    [true, true, true, true, false].map((train) => ({ train, xShape: [int(r, 3, 8), 3], scale: 2 })), same));
   out.push(modelCase(r, 'LayerNorm([3]) on constant rows (variance 0)', { t: 'ln', shape: [3] },
     [{ train: true, xShape: [4, 3], scale: 0 }], same));
   out.push(modelCase(r, 'BatchNorm1d(3) in eval before any training, then train on a constant feature', { t: 'bn', n: 3, momentum: 0.3 },
