@@ -45,10 +45,9 @@ for (let i = 0; i < 5; i++) step();
 warm.stop();
 
 const base = [], watched = [], baseMed = [], unsampledMed = [], extra = [];
+const baseline = () => { const b = block(); base.push(sum(b)); baseMed.push(median(b)); };
 for (let r = 0; r < rounds; r++) {
-  const b = block();
-  base.push(sum(b));
-  baseMed.push(median(b));
+  if (r % 2 === 0) baseline(); // alternate which block goes first, so order effects cancel
   const w = diagnostics.watch(model, { every: EVERY, optimizer: opt });
   const t = block();
   w.stop();
@@ -57,6 +56,7 @@ for (let r = 0; r < rounds; r++) {
   const rest = median(t.slice(1));
   unsampledMed.push(rest);
   extra.push(t[0] - rest); // the sampled step against the steps around it
+  if (r % 2 === 1) baseline();
 }
 const step1 = median(baseMed);
 const sampleExtra = median(extra);
