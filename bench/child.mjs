@@ -17,14 +17,19 @@ const out = args.out || 'bench/results';
 
 // benchmark.js options per mode; heavy cases (seconds per call in js) get few samples.
 const OPTS = {
-  full: { light: { minSamples: 10, maxTime: 2 }, heavy: { minSamples: 5, maxTime: 1 } },
-  quick: { light: { minSamples: 5, maxTime: 0.25 }, heavy: { minSamples: 3, maxTime: 0.1 } },
+  full: { light: { minSamples: 10, maxTime: 2 }, heavy: { minSamples: 3, maxTime: 1 } },
+  quick: { light: { minSamples: 5, maxTime: 0.2 }, heavy: { minSamples: 2, maxTime: 0.1 } },
   smoke: { light: { minSamples: 1, maxTime: 0.001, minTime: 0.001 }, heavy: null },
 }[mode];
 
+// --quick keeps two activations of W5 (the cheapest and the costliest), to stay under 2 minutes
+const QUICK_W5 = ['W5_relu_', 'W5_gelu_f'];
+
 function skipReason(c) {
   if (args.only && !args.only.split(',').some((p) => c.id.startsWith(p))) return 'filtered';
+  if (mode === 'quick' && c.act && !QUICK_W5.some((p) => c.id.startsWith(p))) return 'filtered';
   if (!c.heavy || be !== 'js') return null;
+  if (c.gflop > 10) return 'js: over 5 s per call';
   if (mode === 'smoke') return 'heavy on js (smoke)';
   if (mode === 'quick') return 'heavy on js (--quick)';
   return null;

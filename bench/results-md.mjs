@@ -18,7 +18,7 @@ const lines = ['<!-- bench:begin (written by node bench/results-md.mjs; edit out
 if (bench) {
   lines.push(`- \`npm run bench${Object.values(bench.runs)[0]?.mode === 'quick' ? ' -- --quick' : ''}\` (${bench.machine.date}): ${loadText(bench.load)}.`);
   const p = bench.peak;
-  lines.push(`- W7 FMA peak (bench/native/peak.cc): ${p.missing ? `missing (${p.missing})` : Object.entries(p).filter(([k]) => k !== 'text')
+  lines.push(`- W7 FMA peak (bench/native/peak.cc): ${p.missing ? `missing (${p.missing})` : Object.entries(p).filter(([k]) => k !== 'text' && k !== 'wall')
     .map(([isa, v]) => `${isa} ${Object.entries(v).map(([t, g]) => `${sig(g)} GFLOP/s with ${t} thread${t === '1' ? '' : 's'}`).join(', ')}`).join('; ')}.`);
 }
 if (cmp) {

@@ -64,7 +64,7 @@ for (const c of CASES) {
 const header = ['case', 'unit', ...keys.map((k) => `${k}: median (min–max)`), `% of FMA peak (${keys.join(' / ')})`];
 const table = mdTable(header, rows);
 const peakText = peak.missing ? `W7 FMA peak: missing (${peak.missing})`
-  : `W7 FMA peak: ${Object.entries(peak).filter(([k]) => k !== 'text').map(([isa, v]) =>
+  : `W7 FMA peak: ${Object.entries(peak).filter(([k]) => k !== 'text' && k !== 'wall').map(([isa, v]) =>
     `${isa} ${Object.entries(v).map(([t, g]) => `${sig(g)} GFLOP/s (${t} thr)`).join(', ')}`).join('; ')}`;
 const skipped = keys.flatMap((k) => runs[k].skipped.map((s) => `${k}:${s.id} (${s.why})`));
 const header2 = [
