@@ -159,11 +159,13 @@ export function pow(x: Tensor, p: number): Tensor {
     return [mulInto(g, d)];
   });
 }
-/** Clamp into [min, max]; either bound may be omitted. The gradient passes where min <= x <= max. */
+/**
+ * Clamp into [min, max]; either bound may be omitted. The gradient passes where min <= x <= max.
+ * With min > max every element becomes max (NaN stays NaN) and no gradient passes, as torch.
+ */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   const lo = min ?? -Infinity, hi = max ?? Infinity;
-  if (lo > hi) throw new RangeError(`clamp: min ${lo} is greater than max ${hi}`);
-  return unaryOp('clamp', Unary.clamp, x, lo, hi, (g, xd) => {
+  return unaryOp('clamp', Unary.clamp, x, lo > hi ? hi : lo, hi, (g, xd) => {
     const out = new Float32Array(g.length);
     for (let i = 0; i < g.length; i++) out[i] = xd[i] >= lo && xd[i] <= hi ? g[i] : 0;
     return out;
