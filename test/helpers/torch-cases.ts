@@ -153,7 +153,7 @@ function unaryCases(r: Rng): DiffCase[] {
   for (const p of [2, 3, 0.5, -0.5, -1, -2, 1.5, -1.5, 0, 1, 2.5, 0.3, 4]) {
     specs.push({ name: 'pow', p, run: (x) => pow(x, p), x: mixed, tol: ACT_TOL, gtol: { ulps: 4 } });
   }
-  for (const [lo, hi] of [[-1, 1], [0, null], [null, 0.5], [-2.5, -2.5], [0, 6]] as (number | null)[][]) {
+  for (const [lo, hi] of [[-1, 1], [0, null], [null, 0.5], [-2.5, -2.5], [0, 6], [2, 1]] as (number | null)[][]) {
     const onEdges = (rr: Rng): Float32Array => Float32Array.from([...SPECIALS, ...[lo, hi].filter((v): v is number => v !== null),
       ...randArr(rr, 30, 3)]);
     specs.push({ name: 'clamp', p: [lo, hi], run: (x) => clamp(x, lo, hi), x: onEdges, tol: EXACT, gtol: EXACT });
