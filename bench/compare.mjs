@@ -48,7 +48,7 @@ for (const id of cases) {
   if (!written.has(dataKey(id))) {
     writeData(dir, id);
     written.add(dataKey(id));
-    if ((id === 'W1' || id === 'W2') && onnxPy) spawnSync(onnxPy, ['bench/peers/make_onnx.py', dir], { stdio: 'inherit' });
+    if ((id === 'W1' || id === 'W2') && onnxPy) spawnSync(onnxPy, ['bench/peers/make_onnx.py', dir, id], { stdio: 'inherit' });
   }
   const names = Object.keys(makeData(id));
   process.stderr.write(`compare: ${id} `);

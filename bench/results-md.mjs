@@ -1,7 +1,8 @@
-// Writes the benchmark part of bench/RESULTS.md from bench/results/{bench,compare}.json: a top
+// node bench/results-md.mjs: writes the benchmark part of bench/RESULTS.md from
+// bench/results/{bench,compare}.json (and copies the chart to bench/compare.svg): a top
 // section (machine, versions, load, commands) and one table per workload. Only the text between
 // the bench markers is replaced; other engineers' `## ` sections are kept as they are.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { CASES, caseById, workloadOf } from './lib/cases.mjs';
 import { cell, mdTable, sig } from './lib/format.mjs';
 import { loadText } from './lib/machine.mjs';
@@ -75,4 +76,6 @@ const b = old.indexOf('<!-- bench:begin'), e = old.indexOf('<!-- bench:end -->')
 const next = b >= 0 && e > b ? old.slice(0, b) + mine + old.slice(e + '<!-- bench:end -->'.length)
   : `${mine}\n\n${old}`;
 writeFileSync(file, next.endsWith('\n') ? next : `${next}\n`);
-console.log(`wrote ${file}`);
+// the chart docs/benchmarks.md embeds
+if (existsSync(`${dir}/compare.svg`)) copyFileSync(`${dir}/compare.svg`, 'bench/compare.svg');
+console.log(`wrote ${file}${existsSync(`${dir}/compare.svg`) ? ' and bench/compare.svg' : ''}`);
