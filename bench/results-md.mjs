@@ -34,6 +34,30 @@ lines.push('', 'Figures are median (min–max) over repeats: benny samples for `
   '`bench:compare`. Ratio = neurite speed ÷ the side\'s at the same thread count (> 1: neurite faster);',
   'the machine is shared, so the load above matters: ratios of interleaved runs are the figures to trust.', '');
 
+// the targets of issues 2 and 3, read off the side-by-side run
+if (cmp) {
+  const get = (id, side) => cmp.results[id]?.[side];
+  const ratio = (id, a, b) => {
+    const x = get(id, a), y = get(id, b);
+    return x?.median && y?.median ? `${sig(y.median / x.median)}× (${sig(caseById(id).figure(x.median))} vs ${sig(caseById(id).figure(y.median))} ${caseById(id).unit})` : 'not measured';
+  };
+  const heads = [
+    ['js backend, W6 1024³ vs tfjs-cpu (issue 2 target ≥ 5×)', 'W6_1024', 'neurite-js t1', 'tfjs-cpu t1'],
+    ['js backend, W3 SGD vs tfjs-wasm (issue 2 target ≥ 1×)', 'W3_sgd', 'neurite-js t1', 'tfjs-wasm t1'],
+    ['js backend, W3 Adam vs tfjs-wasm', 'W3_adam', 'neurite-js t1', 'tfjs-wasm t1'],
+    ['native 1 thread, W3 SGD vs PyTorch at its fastest (issue 3 target ≥ 1.2×)', 'W3_sgd', 'neurite-native t1', 'pytorch-skx t1'],
+    ['native 1 thread, W3 SGD vs PyTorch as Debian ships it (target ≥ 2×)', 'W3_sgd', 'neurite-native t1', 'pytorch t1'],
+    ['native 1 thread, W3 Adam vs PyTorch at its fastest (target ≥ 1.2×)', 'W3_adam', 'neurite-native t1', 'pytorch-skx t1'],
+    ['native 1 thread, W4 vs PyTorch (target ≥ 3×)', 'W4', 'neurite-native t1', 'pytorch-skx t1'],
+    ['native 1 thread, W2 vs PyTorch at its fastest', 'W2', 'neurite-native t1', 'pytorch-skx t1'],
+    ['native 1 thread, W1 vs onnxruntime-node', 'W1', 'neurite-native t1', 'onnxruntime t1'],
+    ['native 1 thread, W6 1024³ vs PyTorch at its fastest (OpenBLAS SkylakeX)', 'W6_1024', 'neurite-native t1', 'pytorch-skx t1'],
+  ];
+  lines.push('### Headline ratios (neurite ÷ peer, speed; from `bench:compare`)', '');
+  for (const [t, id, a, b] of heads) if (cmp.results[id]) lines.push(`- ${t}: ${ratio(id, a, b)}`);
+  lines.push('');
+}
+
 const W = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6'];
 for (const w of W) {
   const ids = CASES.filter((c) => workloadOf(c.id) === w).map((c) => c.id);
