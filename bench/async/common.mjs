@@ -28,6 +28,7 @@ export function w4(seed = 0, n = 32 * 100) {
 export async function measureLag(fn) {
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
+  await new Promise((r) => setTimeout(r, 20)); // the timer must be running before fn starts, or a blocking fn goes unseen
   const t0 = performance.now();
   const out = await fn();
   const ms = performance.now() - t0;

@@ -4,7 +4,7 @@
 // loop's delay. Phases: no training; a W3-sized training through fit() (worker thread); the
 // same training time-sliced on the main thread (fit with worker: false, what a custom model
 // gets). Every loop is bounded: the training jobs are aborted when a phase's requests are done.
-// Usage: node examples/service/load.mjs [--requests N] [--concurrency C]
+// Usage: node examples/service/load.mjs [--requests N] [--seconds S] [--concurrency C]
 import { Agent, request } from 'node:http';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import { startServer } from './server.mjs';
 const opt = (k, d) => { const i = process.argv.indexOf(k); return i > 0 ? Number(process.argv[i + 1]) : d; };
 const REQUESTS = opt('--requests', 2000);
 const CONCURRENCY = opt('--concurrency', 4);
+const SECONDS = opt('--seconds', 20); // a phase also ends after this long (a slow backend while training)
 
 const modelPath = join(tmpdir(), 'neurite-service-digits.safetensors');
 if (!existsSync(modelPath)) await makeModel(modelPath);
@@ -61,7 +62,7 @@ async function phase(label, worker) {
   let next = 0;
   const t0 = performance.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < REQUESTS) {
+    while (next < REQUESTS && performance.now() - t0 < SECONDS * 1000) {
       const body = bodies[next++ % bodies.length];
       const s = performance.now();
       await post(body);
@@ -75,7 +76,7 @@ async function phase(label, worker) {
   if (job) await job.done;
   lat.sort((a, b) => a - b);
   const ms = (v) => v.toFixed(1);
-  return `| ${label} | ${(REQUESTS / secs).toFixed(0)} | ${ms(lat[Math.floor(lat.length / 2)])} | ${ms(lat[Math.floor(lat.length * 0.99)])} | ${ms(h.percentile(50) / 1e6)} | ${ms(h.percentile(99) / 1e6)} | ${ms(h.max / 1e6)} | ${job ? `${trained} (${(trained / secs).toFixed(1)}/s)` : '-'} |`;
+  return `| ${label} | ${lat.length} | ${(lat.length / secs).toFixed(0)} | ${ms(lat[Math.floor(lat.length / 2)])} | ${ms(lat[Math.floor(lat.length * 0.99)])} | ${ms(h.percentile(50) / 1e6)} | ${ms(h.percentile(99) / 1e6)} | ${ms(h.max / 1e6)} | ${job ? `${trained} (${(trained / secs).toFixed(1)}/s)` : '-'} |`;
 }
 
 const rows = [];
@@ -84,7 +85,7 @@ for (const [label, worker] of [['no training', null], ['W3 training via fit() (w
 }
 await svc.close();
 agent.destroy();
-console.log(`${REQUESTS} POST /predict per phase, ${CONCURRENCY} in flight, ${backend()} backend; ms; event-loop delay from monitorEventLoopDelay (1 ms resolution, idle ~1.0)\n`);
-console.log('| phase | requests/s | latency p50 | latency p99 | loop delay p50 | loop delay p99 | loop delay max | training steps (rate) |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log(`POST /predict, up to ${REQUESTS} requests or ${SECONDS} s per phase, ${CONCURRENCY} in flight, ${backend()} backend; ms; event-loop delay from monitorEventLoopDelay (1 ms resolution, idle ~1.0)\n`);
+console.log('| phase | requests | requests/s | latency p50 | latency p99 | loop delay p50 | loop delay p99 | loop delay max | training steps (rate) |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
