@@ -17,11 +17,9 @@ const groups = [...new Set(cases.map((c) => c.group))];
 /**
  * Native kernels known to differ from PyTorch on the default seed, reported to the native
  * owner (see docs/testing.md): expected to fail there, so the day one passes this list must
- * shrink. tanh: no ±1 cutoff at |x| > 8.664 and tanh(-0) = +0; elu: its e^x is more than an
- * ulp off, which e^x - 1 magnifies near 0.
+ * shrink. (Empty since the native exp/tanh round like the exact function.)
  */
-const KNOWN_NATIVE = new Set(['tanh(0) on extreme inputs', 'tanh(0) on random inputs', 'elu(1) on random inputs',
-  'elu(0.5) on random inputs']);
+const KNOWN_NATIVE = new Set<string>([]);
 const DEFAULT_SEED = process.env.NEURITE_TORCH_SEED === undefined;
 
 describe.skipIf(!HAVE_TORCH)(`neurite against PyTorch (seed ${SEED})`, () => {

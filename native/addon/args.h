@@ -66,13 +66,15 @@ class Args {
   // A size or index: an integer in [lo, 2^53).
   int64_t integer(size_t i, const char* name, int64_t lo) const {
     double v = number(i, name);
-    if (!(v >= static_cast<double>(lo) && v <= kMaxSafeInt && v == std::floor(v)))
+    // in range first, so the cast is defined; the cast back tests integrality without libm
+    if (!(v >= static_cast<double>(lo) && v <= kMaxSafeInt &&
+          static_cast<double>(static_cast<int64_t>(v)) == v))
       range_error(std::string(name) + " must be an integer >= " + std::to_string(lo) + ", got " + fmt(v));
     return static_cast<int64_t>(v);
   }
   int id(size_t i, const char* name, int count) const {
     double v = number(i, name);
-    if (!(v >= 0 && v < count && v == std::floor(v)))
+    if (!(v >= 0 && v < count && static_cast<double>(static_cast<int>(v)) == v))
       range_error("unknown " + std::string(name) + " " + fmt(v) + " (expected 0.." + std::to_string(count - 1) + ")");
     return static_cast<int>(v);
   }

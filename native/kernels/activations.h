@@ -26,13 +26,19 @@ inline bool act_needs_pre(int act, float param) {
 }
 
 // y = act(x + bias) over n elements; bias (n values) and pre (receives x + bias) may be null.
-// x may equal y (in place).
+// x may equal y (in place). Large n is split over the thread pool (threadpool.h).
 void act_forward(int act, float param, const float* x, const float* bias, float* pre, float* y,
                  int64_t n);
 // gx = gy * act'(z). z may be null unless act_needs_pre; y is the forward output (may be null
 // when z is given). gx may equal gy.
 void act_backward(int act, float param, const float* z, const float* y, const float* gy,
                   float* gx, int64_t n);
+
+// y = act(c + bias) in place over a rows x cols tile of c (leading dimension ldc), bias per
+// column (cols values, or null), pre (leading dimension ldpre, or null) receives c + bias. The
+// GEMM epilogue's form: one dispatch per tile, never threaded.
+void act_forward_rows(int act, float param, float* c, int64_t ldc, const float* bias, float* pre,
+                      int64_t ldpre, int64_t rows, int64_t cols);
 
 // The vector math behind the table, exposed for the accuracy tests: fn 0 = exp, 1 = tanh,
 // 2 = erf as PyTorch computes it.

@@ -20,12 +20,8 @@ struct FwdCtx {
 void fwd_epilogue(const Epilogue* self, float* c, int64_t ldc, int64_t row0, int64_t col0,
                   int64_t rows, int64_t cols) {
   const FwdCtx& x = *static_cast<const FwdCtx*>(self->ctx);
-  const float* bias = x.bias ? x.bias + col0 : nullptr;
-  for (int64_t r = 0; r < rows; ++r) {
-    float* row = c + r * ldc;
-    float* pre = x.pre ? x.pre + (row0 + r) * x.ldpre + col0 : nullptr;
-    act_forward(x.act, x.param, row, bias, pre, row, cols);
-  }
+  act_forward_rows(x.act, x.param, c, ldc, x.bias ? x.bias + col0 : nullptr,
+                   x.pre ? x.pre + row0 * x.ldpre + col0 : nullptr, x.ldpre, rows, cols);
 }
 
 // Scratch reused across calls of one thread: no allocation on the hot path once warm.
