@@ -61,14 +61,14 @@ void scale_c(int64_t M, int64_t N, float beta, float* C, int64_t ldc) {
 void pack_a(const Kernel& kr, bool trans_a, const float* A, int64_t lda, int64_t i0,
             int64_t mc, int64_t k0, int64_t kc, float* ap) {
   const int MR = kr.mr;
-  const int64_t KC = kr.kc;
+  const int64_t LD = kr.a_ld;
   for (int64_t ip = 0; ip < mc; ip += MR) {
-    float* panel = ap + (ip / MR) * MR * KC;
+    float* panel = ap + (ip / MR) * MR * LD;
     const int64_t rows = std::min<int64_t>(MR, mc - ip);
     if (!trans_a) {
       for (int64_t r = 0; r < rows; ++r)
-        std::memcpy(panel + r * KC, A + (i0 + ip + r) * lda + k0, sizeof(float) * kc);
-      for (int64_t r = rows; r < MR; ++r) std::memset(panel + r * KC, 0, sizeof(float) * kc);
+        std::memcpy(panel + r * LD, A + (i0 + ip + r) * lda + k0, sizeof(float) * kc);
+      for (int64_t r = rows; r < MR; ++r) std::memset(panel + r * LD, 0, sizeof(float) * kc);
     } else {
       for (int64_t k = 0; k < kc; ++k) {
         float* dst = panel + k * MR;
@@ -77,6 +77,14 @@ void pack_a(const Kernel& kr, bool trans_a, const float* A, int64_t lda, int64_t
       }
     }
   }
+}
+
+// The block size <= limit that cuts n into equal blocks, a multiple of unit where possible.
+int64_t balanced(int64_t n, int64_t limit, int64_t unit) {
+  const int64_t blocks = (n + limit - 1) / limit;
+  const int64_t b = (n + blocks - 1) / blocks;
+  const int64_t r = (b + unit - 1) / unit * unit;
+  return r <= limit ? r : b;
 }
 
 struct Problem {
@@ -99,11 +107,14 @@ struct Problem {
 void gemm_block(const Problem& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   const Kernel& kr = *p.kr;
   const int MR = kr.mr, NR = kr.nr;
-  const int64_t KC = kr.kc, MC = kr.mc, NC = kr.nc;
   const int64_t M = m1 - m0, N = n1 - n0, K = p.K;
   if (M <= 0 || N <= 0) return;
+  // Equal blocks no larger than the tuned ones: K = 784 runs as 4 x 196, not 3 x 256 + 16 (a
+  // 16-deep block would pay a whole C read-modify-write for very little work).
+  const int64_t KC = balanced(K, kr.kc, 1), MC = balanced(M, kr.mc, MR),
+                NC = balanced(N, kr.nc, NR);
   const int64_t mc_max = std::min(M, MC), nc_max = std::min(N, NC);
-  float* ap = scratch(0, size_t((mc_max + MR - 1) / MR) * MR * KC);
+  float* ap = scratch(0, size_t((mc_max + MR - 1) / MR) * MR * kr.a_ld);
   float* bp = scratch(1, size_t((nc_max + NR - 1) / NR) * NR * KC);
   const MicroKernel ukr = p.ta ? kr.ukr_kmajor : kr.ukr_rows;
   auto tile = [&](const float* a, const float* b, int64_t ir, int64_t jr, int64_t mr, int64_t nr,
@@ -127,7 +138,7 @@ void gemm_block(const Problem& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1
           kr.pack_b(p.tb, p.B, p.ldb, pc, kc, n0 + jc, nc, bp);
           for (int64_t ir = 0; ir < mc; ir += MR)
             for (int64_t jr = 0; jr < nc; jr += NR)
-              tile(ap + (ir / MR) * MR * KC, bp + (jr / NR) * NR * kc, ic + ir, jc + jr,
+              tile(ap + (ir / MR) * MR * kr.a_ld, bp + (jr / NR) * NR * kc, ic + ir, jc + jr,
                    std::min<int64_t>(MR, mc - ir), std::min<int64_t>(NR, nc - jr), kc, beta,
                    last);
         }
@@ -148,7 +159,7 @@ void gemm_block(const Problem& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1
         pack_a(kr, p.ta, p.A, p.lda, m0 + ic, mc, pc, kc, ap);
         for (int64_t jr = 0; jr < nc; jr += NR)
           for (int64_t ir = 0; ir < mc; ir += MR)
-            tile(ap + (ir / MR) * MR * KC, bp + (jr / NR) * NR * kc, ic + ir, jc + jr,
+            tile(ap + (ir / MR) * MR * kr.a_ld, bp + (jr / NR) * NR * kc, ic + ir, jc + jr,
                  std::min<int64_t>(MR, mc - ir), std::min<int64_t>(NR, nc - jr), kc, beta,
                  last);
       }

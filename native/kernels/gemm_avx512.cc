@@ -35,6 +35,10 @@ constexpr int MR = 12, NR = 32;
 #define NEURITE_AVX512_PFB 8  // B prefetch distance in k steps (0 = off): B comes from L2
 #endif
 constexpr int64_t KC = NEURITE_AVX512_KC, MC = NEURITE_AVX512_MC, NC = NEURITE_AVX512_NC;
+#ifndef NEURITE_AVX512_APAD
+#define NEURITE_AVX512_APAD 0
+#endif
+constexpr int64_t KCS = KC + NEURITE_AVX512_APAD;  // row stride of rows-layout A panels
 
 NT_AVX512 inline __mmask16 tail_mask(int64_t n) {
   return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1);
@@ -52,7 +56,16 @@ NT_AVX512 void ukr_tile(int64_t kc, const float* a, const float* b, float* c, in
     _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 31), _MM_HINT_T0);
   }
+#ifndef NEURITE_AVX512_KU
+#define NEURITE_AVX512_KU 2
+#endif
+#if NEURITE_AVX512_KU == 4
+#pragma GCC unroll 4
+#elif NEURITE_AVX512_KU == 1
+#pragma GCC unroll 1
+#else
 #pragma GCC unroll 2
+#endif
   for (int64_t k = 0; k < kc; ++k) {
     const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
     if (NEURITE_AVX512_PFB) {
@@ -61,7 +74,7 @@ NT_AVX512 void ukr_tile(int64_t kc, const float* a, const float* b, float* c, in
     }
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) {
-      const __m512 av = _mm512_set1_ps(KMAJOR ? a[r] : a[r * KC]);
+      const __m512 av = _mm512_set1_ps(KMAJOR ? a[r] : a[r * KCS]);
       c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
       c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
     }
@@ -294,7 +307,7 @@ NT_AVX512 void small(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float al
   }
 }
 
-const Kernel kAvx512 = {"avx512", MR, NR, KC, MC, NC, NEURITE_AVX512_ORDER, ukr<false>, ukr<true>, pack_b, small};
+const Kernel kAvx512 = {"avx512", MR, NR, KC, KCS, MC, NC, NEURITE_AVX512_ORDER, ukr<false>, ukr<true>, pack_b, small};
 
 }  // namespace
 

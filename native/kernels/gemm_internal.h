@@ -6,8 +6,8 @@
 namespace neurite {
 namespace gemm {
 
-// Packed A: micro-panels of MR rows, each MR * KC floats apart.
-//  - rows layout (op(A) = A, not transposed): row r of a panel at a + r*KC, k contiguous;
+// Packed A: micro-panels of MR rows, each MR * a_ld floats apart.
+//  - rows layout (op(A) = A, not transposed): row r of a panel at a + r*a_ld, k contiguous;
 //    packing is a row copy and the kernel broadcasts from MR streams.
 //  - k-major layout (trans_a): element (r, k) at a + k*MR + r; packing is a copy of MR
 //    contiguous floats per k.
@@ -31,7 +31,8 @@ using SmallGemm = void (*)(bool trans_a, bool trans_b, int64_t M, int64_t N, int
 struct Kernel {
   const char* name;
   int mr, nr;
-  int64_t kc;  // K block, and the row stride of rows-layout A panels
+  int64_t kc;    // K block
+  int64_t a_ld;  // row stride of rows-layout A panels (>= kc; panels are MR * a_ld apart)
   int64_t mc;  // M block: packed A (mc x kc) lives in L2/L3 and is reused over all of N
   int64_t nc;  // N block: packed B (kc x nc) stays in L2 while A micro-panels sweep it
   // Loop order: false = an A micro-panel stays in L1 while packed B (kc x nc, L2) streams by;
