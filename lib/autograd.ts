@@ -71,8 +71,9 @@ export function backward(root: Tensor, grad?: Tensor | Float32Array): void {
     if (g.length !== root.size) {
       throw new RangeError(`backward: gradient has ${g.length} elements, output ${fmtShape(root.shape)} has ${root.size}`);
     }
-    g = g.slice();
   }
+  // the caller's gradient is read in place, never adopted: whoever would keep it copies it
+  const borrowed = g;
 
   // reverse topological order by iterative DFS
   const order: Tensor[] = [];
@@ -96,10 +97,10 @@ export function backward(root: Tensor, grad?: Tensor | Float32Array): void {
   const accumulate = (t: Tensor, dg: Float32Array): void => {
     const have = grads.get(t);
     if (have) B().axpy(dg.length, 1, dg, have);
-    else if (owned.has(dg)) grads.set(t, dg.slice());
+    else if (owned.has(dg) || dg === borrowed) grads.set(t, dg.slice());
     else { owned.add(dg); grads.set(t, dg); }
   };
-  accumulate(root, g);
+  grads.set(root, g);
   for (let i = order.length - 1; i >= 0; i--) {
     const t = order[i];
     const tg = grads.get(t);
@@ -110,7 +111,7 @@ export function backward(root: Tensor, grad?: Tensor | Float32Array): void {
     const node = t.gradFn;
     if (!node) {
       if (t.grad) B().axpy(tg.length, 1, tg, t.grad.data);
-      else { owned.add(tg); t.grad = new Tensor(tg, t.shape); }
+      else { owned.add(tg); t.grad = new Tensor(tg === borrowed ? tg.slice() : tg, t.shape); }
       continue;
     }
     const ins = node.backward(tg);
