@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { availableBackends, useBackend } from './helpers/backends.js';
 import { F, Tensor, manualSeed, nn, optim, randn, tensor, fit, type FitProgress } from '../lib/index.js';
+import { onActivation } from '../lib/ops/activations.js';
 
 function mlp(seed: number, extra = false): nn.Module {
   manualSeed(seed);
@@ -96,6 +97,15 @@ describe.each(availableBackends())('fit on the %s backend', (name) => {
     const s = mlp(1);
     const h2 = await fit(s, data, { epochs: 1, batchSize: 30, optimizer: new optim.SGD(s.parameters(), { lr: 0.1 }), loss: (o: Tensor, t: Int32Array) => F.crossEntropy(o, t) });
     expect(h2.mode).toBe('main');
+    const off = onActivation(() => undefined); // diagnostics listening on this thread keep the run here
+    try {
+      const s2 = mlp(1);
+      expect((await fit(s2, data, { epochs: 1, batchSize: 30, optimizer: new optim.SGD(s2.parameters(), { lr: 0.1 }), loss: F.crossEntropy })).mode).toBe('main');
+    } finally { off(); }
+    const tied = new nn.Sequential(new nn.Linear(6, 6), new nn.Tanh(), new nn.Linear(6, 6), new nn.Linear(6, 3));
+    (tied.at(2) as nn.Linear).weight = (tied.at(0) as nn.Linear).weight;
+    await expect(fit(tied, data, { epochs: 1, batchSize: 30, optimizer: new optim.SGD(tied.parameters(), { lr: 0.1 }), loss: F.crossEntropy, worker: true }))
+      .rejects.toThrow(/shares a parameter/);
     const hooked = mlp(1);
     hooked.at(0).registerForwardHook(() => undefined);
     await expect(fit(hooked, data, { epochs: 1, batchSize: 30, optimizer: new optim.SGD(hooked.parameters(), { lr: 0.1 }), loss: F.crossEntropy, worker: true }))

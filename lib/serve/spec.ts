@@ -9,6 +9,7 @@ import { Module } from '../nn/module.js';
 import { BatchNorm1d, LayerNorm } from '../nn/norm.js';
 import { Dropout, ELU, Flatten, GELU, Identity, LeakyReLU, Linear, ReLU, Sequential, Sigmoid, Tanh } from '../nn/layers.js';
 import { Act } from '../backend/types.js';
+import { activationListenerCount } from '../ops/activations.js';
 
 export type ModuleSpec =
   | { type: 'Sequential'; training: boolean; children: ModuleSpec[] }
@@ -63,6 +64,10 @@ function describe(m: Module, path: string): ModuleSpec | string {
 
 /** The model as data, or why it cannot be (then work runs on the calling thread). */
 export function describeModel(model: Module): Described {
+  // listeners (diagnostics) watch this thread's activations: a worker's would go unseen
+  if (activationListenerCount() > 0) return { spec: null, reason: 'activation listeners (diagnostics) are watching this thread' };
+  const paramEntries = Object.keys(model.stateDict()).length - model.namedBuffers().length;
+  if (paramEntries !== model.parameters().length) return { spec: null, reason: 'the model shares a parameter between modules' };
   const s = describe(model, '');
   return typeof s === 'string' ? { spec: null, reason: s } : { spec: s, reason: null };
 }
