@@ -3,7 +3,7 @@
 // 1 and 2 threads. Build and run with bench/native/build.sh.
 //
 // Usage: sgemm_bench [--threads 1,2] [--reps 7] [--filter substring] [--ms 40] [--cpu-time]
-//                    [--neurite-only] [--no-mlp]
+//                    [--neurite-only] [--no-mlp] [--isa avx512|avx2|portable]
 #include <cblas.h>
 #include <dlfcn.h>
 
@@ -169,6 +169,11 @@ int main(int argc, char** argv) {
       filter = argv[++i];
     } else if (a == "--neurite-only") {  // for tuning runs
       only_neurite = true;
+    } else if (a == "--isa" && i + 1 < argc) {  // avx512 | avx2 | portable
+      if (!neurite::sgemm_force_isa(argv[++i])) {
+        std::fprintf(stderr, "this CPU cannot run %s\n", argv[i]);
+        return 2;
+      }
     } else if (a == "--cpu-time") {
       g_cpu_time = true;
     } else if (a == "--no-mlp") {
@@ -267,17 +272,17 @@ int main(int argc, char** argv) {
     std::vector<double> tn, to;
     for (int r = 0; r < 2000; ++r) fwd(), fwd_ob();
     for (int r = 0; r < 31; ++r) {
-      auto t0 = Clock::now();
+      const double t0 = now(1);
       for (int i = 0; i < 2000; ++i) fwd();
-      auto t1 = Clock::now();
+      const double t1 = now(1);
       for (int i = 0; i < 2000; ++i) fwd_ob();
-      auto t2 = Clock::now();
-      tn.push_back(std::chrono::duration<double>(t1 - t0).count() / 2000);
-      to.push_back(std::chrono::duration<double>(t2 - t1).count() / 2000);
+      const double t2 = now(1);
+      tn.push_back((t1 - t0) / 2000);
+      to.push_back((t2 - t1) / 2000);
     }
     std::printf("W1 seed MLP forward, GEMMs only (32x10->64->64->1, X*W^T): neurite %.3f us, "
-                "openblas %.3f us (median of 31 x 2000 calls; 0.307 MFLOP)\n",
-                median(tn) * 1e6, median(to) * 1e6);
+                "openblas %.3f us (median of 31 x 2000 calls; 0.307 MFLOP)%s\n",
+                median(tn) * 1e6, median(to) * 1e6, g_cpu_time ? ", thread CPU time" : "");
   }
   return 0;
 }

@@ -236,7 +236,14 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
   }
   const Kernel& kr = kernel();
   const int64_t macs = M * N * K;
-  if (macs <= kSmallMacs) {
+  if (kr.narrow && !trans_a && trans_b && N < 16) {
+    kr.narrow(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+    if (ep) ep->apply(ep, C, ldc, 0, 0, M, N);
+    return;
+  }
+  // Few rows (B would be packed for little reuse) or a short K (every tile is a C round trip)
+  // also go unpacked, up to a size where threads would pay off.
+  if (macs <= kSmallMacs || ((M <= 16 || K <= 16) && macs <= 8 * kSmallMacs)) {
     kr.small(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
     if (ep) ep->apply(ep, C, ldc, 0, 0, M, N);
     return;

@@ -285,7 +285,7 @@ NT_AVX2 void small(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alph
   }
 }
 
-const Kernel kAvx2 = {"avx2", MR, NR, KC, KC, MC, NC, false, ukr<false>, ukr<true>, pack_b, small};
+const Kernel kAvx2 = {"avx2", MR, NR, KC, KC, MC, NC, false, ukr<false>, ukr<true>, pack_b, small, nullptr};
 
 }  // namespace
 

@@ -267,6 +267,59 @@ NT_AVX512 void small_gemv(int64_t M, int64_t K, float alpha, const float* A, int
   }
 }
 
+// ---- narrow X * W^T (N < 16): dot products along K, both operands read in place ----------
+
+template <int R, int CN>
+NT_AVX512 void dot_tile(int64_t K, const float* a, int64_t lda, const float* b, int64_t ldb,
+                        float* c, int64_t ldc, float alpha, float beta) {
+  __m512 acc[R][CN];
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int j = 0; j < CN; ++j) acc[r][j] = _mm512_setzero_ps();
+  for (int64_t k = 0; k < K; k += 16) {
+    const __mmask16 m = tail_mask(K - k);
+    __m512 av[R], bv[CN];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) av[r] = _mm512_maskz_loadu_ps(m, a + r * lda + k);
+#pragma GCC unroll 4
+    for (int j = 0; j < CN; ++j) bv[j] = _mm512_maskz_loadu_ps(m, b + j * ldb + k);
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+      for (int j = 0; j < CN; ++j) acc[r][j] = _mm512_fmadd_ps(av[r], bv[j], acc[r][j]);
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r)
+#pragma GCC unroll 4
+    for (int j = 0; j < CN; ++j) {
+      const float v = alpha * _mm512_reduce_add_ps(acc[r][j]);
+      float* cp = c + r * ldc + j;
+      *cp = beta == 0.0f ? v : v + beta * *cp;
+    }
+}
+
+using DotTile = void (*)(int64_t, const float*, int64_t, const float*, int64_t, float*, int64_t,
+                         float, float);
+#define NT_ROW(R) {dot_tile<R, 1>, dot_tile<R, 2>, dot_tile<R, 3>, dot_tile<R, 4>}
+const DotTile kDotTiles[4][4] = {NT_ROW(1), NT_ROW(2), NT_ROW(3), NT_ROW(4)};
+#undef NT_ROW
+
+NT_AVX512 void narrow(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
+                      const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
+                      float* C, int64_t ldc) {
+  (void)ta;
+  (void)tb;  // only called for !ta && tb
+  for (int64_t i0 = 0; i0 < M; i0 += 4) {
+    const int64_t r = std::min<int64_t>(4, M - i0);
+    for (int64_t j0 = 0; j0 < N; j0 += 4) {
+      const int64_t cn = std::min<int64_t>(4, N - j0);
+      kDotTiles[r - 1][cn - 1](K, A + i0 * lda, lda, B + j0 * ldb, ldb, C + i0 * ldc + j0, ldc,
+                               alpha, beta);
+    }
+  }
+}
+
 NT_AVX512 void small(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
                      const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
                      float* C, int64_t ldc) {
@@ -298,16 +351,20 @@ NT_AVX512 void small(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float al
     const int64_t w = std::min(W, N - j0);
     const int nv = int((w + 15) / 16);
     const __mmask16 ml = tail_mask(w - 16 * (nv - 1));
-    for (int64_t i0 = 0; i0 < M; i0 += SR) {
-      const int r = int(std::min<int64_t>(SR, M - i0));
+    // Rows in equal tiles (32 = 6+6+5+5+5+5, not 6*5+2): a thin last tile has too few
+    // accumulators to hide the FMA latency.
+    const int64_t tiles = (M + SR - 1) / SR, base = M / tiles, extra = M % tiles;
+    for (int64_t t = 0, i0 = 0; t < tiles; ++t) {
+      const int r = int(base + (t < extra ? 1 : 0));
       const float* a = ta ? A + i0 : A + i0 * lda;
       kSmallTiles[ta][nv - 1][r - 1](K, a, lda, B + j0, ldb, C + i0 * ldc + j0, ldc, ml, alpha,
                                      beta);
+      i0 += r;
     }
   }
 }
 
-const Kernel kAvx512 = {"avx512", MR, NR, KC, KCS, MC, NC, NEURITE_AVX512_ORDER, ukr<false>, ukr<true>, pack_b, small};
+const Kernel kAvx512 = {"avx512", MR, NR, KC, KCS, MC, NC, NEURITE_AVX512_ORDER, ukr<false>, ukr<true>, pack_b, small, narrow};
 
 }  // namespace
 

@@ -42,6 +42,9 @@ struct Kernel {
   MicroKernel ukr_kmajor;  // A packed k-major
   PackB pack_b;
   SmallGemm small;
+  // Optional: !trans_a && trans_b with N < 16 (Linear with few outputs, any batch), as dot
+  // products along K, where a 16-wide N vector would be mostly empty.
+  SmallGemm narrow;
 };
 
 const Kernel* portable_kernel();

@@ -79,7 +79,7 @@ void small(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const
   }
 }
 
-const Kernel kPortable = {"portable", MR, NR, KC, KC, MC, NC, false, ukr<false>, ukr<true>, pack_b, small};
+const Kernel kPortable = {"portable", MR, NR, KC, KC, MC, NC, false, ukr<false>, ukr<true>, pack_b, small, nullptr};
 
 }  // namespace
 
