@@ -10,6 +10,7 @@ import { noGrad } from '../autograd.js';
 import { Module } from '../nn/module.js';
 import { InferencePool } from './pool.js';
 import { describeModel } from './spec.js';
+import { workerUnavailable } from './spawn.js';
 
 declare module '../nn/module.js' {
   interface Module {
@@ -39,8 +40,9 @@ export function forwardAsync(model: Module, x: Tensor, opts: { worker?: boolean 
   if (!(x instanceof Tensor)) return Promise.reject(new TypeError('forwardAsync: x must be a Tensor'));
   const mode = opts.worker ?? 'auto';
   const d = describeModel(model);
-  if (mode === true && d.reason !== null) return Promise.reject(new TypeError(`forwardAsync: cannot run in a worker thread: ${d.reason}`));
-  if (mode !== false && d.reason === null) return defaultPool().forward(model, x);
+  const noWorker = d.reason ?? (mode === false ? null : workerUnavailable('serve/infer-worker'));
+  if (mode === true && noWorker !== null) return Promise.reject(new TypeError(`forwardAsync: cannot run in a worker thread: ${noWorker}`));
+  if (mode !== false && noWorker === null) return defaultPool().forward(model, x);
   const input = new Tensor(x.data.slice(), x.shape);
   // chained, so queued calls take one event-loop turn each instead of all running in one
   const run = mainQueue.then(async () => {

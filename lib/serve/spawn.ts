@@ -5,10 +5,10 @@
  * transpiled once per process (a compiler per worker would cost about a second each).
  */
 import { Worker } from 'node:worker_threads';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { libFileUrl, libRoot } from './locate.js';
 
 export type WorkerEntry = 'train/train-worker' | 'serve/infer-worker';
@@ -33,6 +33,18 @@ function transpiledLibrary(): Record<string, string> {
   };
   walk(dir);
   return (devSources = out);
+}
+
+/** Why the entry file cannot start (the library was bundled into one file), or null. */
+const unavailable = new Map<WorkerEntry, string | null>();
+export function workerUnavailable(entry: WorkerEntry): string | null {
+  let why = unavailable.get(entry);
+  if (why === undefined) {
+    const file = fileURLToPath(libFileUrl(entry));
+    why = existsSync(file) ? null : `the worker entry ${file} does not exist (was neurite bundled into one file?)`;
+    unavailable.set(entry, why);
+  }
+  return why;
 }
 
 export function spawnLibWorker(entry: WorkerEntry): Worker {

@@ -10,7 +10,7 @@ import { uniform } from '../random.js';
 import { backend } from '../backend/index.js';
 import { Module } from '../nn/module.js';
 import { Optimizer } from '../optim/optimizer.js';
-import { spawnLibWorker } from '../serve/spawn.js';
+import { spawnLibWorker, workerUnavailable } from '../serve/spawn.js';
 import { applyState, describeModel, setTrainingFlags, snapshotState, trainingFlags } from '../serve/spec.js';
 import { claim } from './busy.js';
 import { LOSSES, accuracyKind, lossName, type LossName } from './losses.js';
@@ -99,6 +99,7 @@ export async function fit(model: Module, data: FitData, opts: FitOptions): Promi
   if (described.reason) why = described.reason;
   else if (typeof optSpec === 'string') why = optSpec;
   else if (name === null) why = 'the loss is a custom function';
+  else if (mode !== false) why = workerUnavailable('train/train-worker');
   if (mode === true && why) throw new TypeError(`fit: cannot train in a worker thread: ${why}`);
 
   const { step, release } = claim(model, opts.optimizer);
