@@ -12,6 +12,7 @@ const own = [
   'native/kernels/elementwise.cc',
   'native/kernels/linear.cc',
   'native/kernels/optim.cc',
+  'native/kernels/parallel.cc',
   'native/kernels/reduce.cc',
   'native/kernels/simd_isa.cc',
 ];

@@ -7,15 +7,7 @@ import { B } from '../backend/index.js';
 import { Act, actNeedsPre, type ActId } from '../backend/types.js';
 import { result } from '../autograd.js';
 import { Tensor } from '../tensor.js';
-
-/**
- * A Float32Array the kernel overwrites entirely: large ones skip V8's zero fill
- * (Buffer.allocUnsafeSlow is malloc, not calloc), a whole pass over memory that the W5
- * activation workloads spent a quarter of their time in.
- */
-function outputArray(n: number): Float32Array {
-  return n >= 16384 ? new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n) : new Float32Array(n);
-}
+import { outputArray } from './util.js';
 
 export type ActivationName = 'identity' | 'relu' | 'leakyRelu' | 'gelu' | 'geluTanh' | 'sigmoid' | 'tanh' | 'elu';
 

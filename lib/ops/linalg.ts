@@ -7,6 +7,7 @@ import { Act, actNeedsPre, type ActId } from '../backend/types.js';
 import { result } from '../autograd.js';
 import { Tensor, fmtShape } from '../tensor.js';
 import { activationById, activationListenerCount, notifyActivation } from './activations.js';
+import { outputArray } from './util.js';
 
 /** a·b for a 2-D or N-D `a` (product over its last dim) and a 2-D `b`. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -58,17 +59,17 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, act: ActId
   }
   const M = x.size / K | 0;
   const rows = K === 0 ? x.shape.slice(0, -1).reduce((p, q) => p * q, 1) : M;
-  const y = out && out.length === rows * N ? out : new Float32Array(rows * N);
+  const y = out && out.length === rows * N ? out : outputArray(rows * N);
   const keepPre = act !== Act.identity && (actNeedsPre(act, param) || activationListenerCount() > 0);
-  const pre = keepPre ? new Float32Array(rows * N) : null;
+  const pre = keepPre ? outputArray(rows * N) : null;
   B().linearForward(x.data, w.data, b ? b.data : null, rows, N, K, act, param, y, pre);
   const shape = x.shape.slice();
   shape[shape.length - 1] = N;
   const inputs = b ? [x, w, b] : [x, w];
   const res = result(y, shape, opName(act), inputs, (g) => {
-    const gx = x.requiresGrad ? new Float32Array(x.size) : null;
-    const gw = w.requiresGrad ? new Float32Array(w.size) : null;
-    const gb = b && b.requiresGrad ? new Float32Array(N) : null;
+    const gx = x.requiresGrad ? outputArray(x.size) : null;
+    const gw = w.requiresGrad ? outputArray(w.size) : null;
+    const gb = b && b.requiresGrad ? outputArray(N) : null;
     B().linearBackward(x.data, w.data, rows, N, K, act, param, pre, y, g, gx, gw, gb, false);
     return b ? [gx, gw, gb] : [gx, gw];
   });

@@ -9,7 +9,7 @@
 #include <immintrin.h>
 
 #include "simd_isa.h"
-#include "threadpool.h"
+#include "parallel.h"
 
 // Every fused multiply-add in the formulas is written out (fma/fnma); the compiler must not
 // contract the other mul + add pairs, or results drift from PyTorch's and the js backend's.
@@ -45,13 +45,6 @@ namespace act_portable {
 
 namespace {
 
-// Elementwise work at least this long is split over the pool: below it the hand-off (a few us
-// when the workers sleep) costs more than the second core saves.
-constexpr int64_t kParallelMin = int64_t{1} << 17;
-// Chunks start on 64-byte boundaries of the arrays (when the arrays are aligned), and no chunk
-// is shorter than this.
-constexpr int64_t kChunkAlign = 16;
-
 void fwd1(int act, float param, const float* x, const float* bias, float* pre, float* y,
           int64_t n) {
   switch (simd_isa()) {
@@ -70,37 +63,18 @@ void bwd1(int act, float param, const float* z, const float* y, const float* gy,
   }
 }
 
-struct Job {
-  bool fwd;
-  int act;
-  float param;
-  const float *a, *b, *c;  // fwd: x, bias, -; bwd: z, y, gy
-  float *pre, *out;
-  int64_t n, chunk;
-};
+const float* at(const float* p, int64_t lo) { return p ? p + lo : nullptr; }
+float* at(float* p, int64_t lo) { return p ? p + lo : nullptr; }
 
-void run_part(void* ctx, int i) {
-  const Job& j = *static_cast<const Job*>(ctx);
-  const int64_t lo = i * j.chunk;
-  if (lo >= j.n) return;
-  const int64_t len = j.n - lo < j.chunk ? j.n - lo : j.chunk;
-  auto at = [lo](const float* p) { return p ? p + lo : nullptr; };
-  if (j.fwd) fwd1(j.act, j.param, j.a + lo, at(j.b), j.pre ? j.pre + lo : nullptr, j.out + lo, len);
-  else bwd1(j.act, j.param, at(j.a), at(j.b), j.c + lo, j.out + lo, len);
+struct Fwd { int act; float param; const float *x, *bias; float *pre, *y; };
+void fwd_chunk(void* c, int64_t lo, int64_t hi) {
+  const Fwd& j = *static_cast<const Fwd*>(c);
+  fwd1(j.act, j.param, j.x + lo, at(j.bias, lo), at(j.pre, lo), j.y + lo, hi - lo);
 }
-
-// Runs the job on the pool when it is large enough and the pool is free; false otherwise.
-bool parallel(Job& j) {
-  if (j.n < kParallelMin) return false;
-  const int threads = ThreadPool::default_threads();
-  if (threads < 2) return false;
-  ThreadPool& pool = ThreadPool::instance();
-  int parts = pool.size() < threads ? pool.size() : threads;
-  if (parts < 2) return false;
-  j.chunk = (j.n + parts - 1) / parts;
-  j.chunk = (j.chunk + kChunkAlign - 1) / kChunkAlign * kChunkAlign;
-  parts = static_cast<int>((j.n + j.chunk - 1) / j.chunk);
-  return pool.try_run(parts, run_part, &j);
+struct Bwd { int act; float param; const float *z, *y, *gy; float* gx; };
+void bwd_chunk(void* c, int64_t lo, int64_t hi) {
+  const Bwd& j = *static_cast<const Bwd*>(c);
+  bwd1(j.act, j.param, at(j.z, lo), at(j.y, lo), j.gy + lo, j.gx + lo, hi - lo);
 }
 
 }  // namespace
@@ -108,15 +82,15 @@ bool parallel(Job& j) {
 void act_forward(int act, float param, const float* x, const float* bias, float* pre, float* y,
                  int64_t n) {
   if (n <= 0) return;
-  Job j{true, act, param, x, bias, nullptr, pre, y, n, 0};
-  if (!parallel(j)) fwd1(act, param, x, bias, pre, y, n);
+  Fwd j{act, param, x, bias, pre, y};
+  if (!parallel_for(n, fwd_chunk, &j)) fwd1(act, param, x, bias, pre, y, n);
 }
 
 void act_backward(int act, float param, const float* z, const float* y, const float* gy,
                   float* gx, int64_t n) {
   if (n <= 0) return;
-  Job j{false, act, param, z, y, gy, nullptr, gx, n, 0};
-  if (!parallel(j)) bwd1(act, param, z, y, gy, gx, n);
+  Bwd j{act, param, z, y, gy, gx};
+  if (!parallel_for(n, bwd_chunk, &j)) bwd1(act, param, z, y, gy, gx, n);
 }
 
 void act_forward_rows(int act, float param, float* c, int64_t ldc, const float* bias, float* pre,
