@@ -1,4 +1,4 @@
-// npm run bench:compare [-- --quick] [--only W1,W6_1024] [--threads 1,2]: the workloads on
+// npm run bench:compare [-- --quick] [--only W1,W6_1024] [--threads 1,2] [--sides a,b]: the workloads on
 // neurite and on every peer present (PyTorch, TensorFlow.js cpu / wasm, onnxruntime-node;
 // OpenBLAS / BLIS through bench/native/sgemm_bench), interleaved round by round so drift hits
 // every side alike; each peer's result checked against neurite's on the same inputs.
@@ -33,7 +33,10 @@ let cases = CASES.map((c) => c.id);
 if (quick) cases = QUICK;
 if (args.only) cases = CASES.map((c) => c.id).filter((id) => String(args.only).split(',').some((p) => id.startsWith(p)));
 
-const { sides, missing, onnxPy } = discoverSides(threadCounts);
+const found = discoverSides(threadCounts);
+const { missing, onnxPy } = found;
+// --sides neurite-native,pytorch: only those (by name), e.g. to time the native kernels against PyTorch
+const sides = args.sides ? found.sides.filter((s) => String(args.sides).split(',').includes(s.name)) : found.sides;
 const load = loadMonitor();
 const t0 = Date.now();
 const peers = sides.map((s) => startPeer({ ...s, env: { ...s.env, NEURITE_BENCH_DATA: dir } }));

@@ -2,22 +2,31 @@
 
 #include "threadpool.h"
 
+#include <atomic>
+
 namespace neurite {
 namespace {
 
 constexpr int64_t kChunkAlign = 16;
+// Chunks are claimed one at a time from a counter, so the split is right whichever pool threads
+// join (try_run may run the task on fewer threads than asked) and a late thread still helps.
+constexpr int64_t kChunksPerThread = 4;
+constexpr int64_t kMinChunk = int64_t{1} << 15;
 
 struct Split {
   void (*fn)(void*, int64_t, int64_t);
   void* ctx;
   int64_t n, chunk;
+  std::atomic<int64_t> next{0};
 };
 
-void run_chunk(void* p, int i) {
-  const Split& s = *static_cast<const Split*>(p);
-  const int64_t lo = i * s.chunk;
-  if (lo >= s.n) return;
-  s.fn(s.ctx, lo, s.n - lo < s.chunk ? s.n : lo + s.chunk);
+void run_chunks(void* p, int) {
+  Split& s = *static_cast<Split*>(p);
+  for (;;) {
+    const int64_t lo = s.next.fetch_add(1, std::memory_order_relaxed) * s.chunk;
+    if (lo >= s.n) return;
+    s.fn(s.ctx, lo, s.n - lo < s.chunk ? s.n : lo + s.chunk);
+  }
 }
 
 }  // namespace
@@ -27,12 +36,16 @@ bool parallel_for(int64_t n, void (*fn)(void* ctx, int64_t lo, int64_t hi), void
   const int threads = ThreadPool::default_threads();
   if (threads < 2) return false;
   ThreadPool& pool = ThreadPool::instance();
-  int parts = pool.size() < threads ? pool.size() : threads;
+  const int parts = pool.size() < threads ? pool.size() : threads;
   if (parts < 2) return false;
-  Split s{fn, ctx, n, 0};
-  s.chunk = ((n + parts - 1) / parts + kChunkAlign - 1) / kChunkAlign * kChunkAlign;
-  parts = static_cast<int>((n + s.chunk - 1) / s.chunk);
-  return pool.try_run(parts, run_chunk, &s);
+  Split s;
+  s.fn = fn;
+  s.ctx = ctx;
+  s.n = n;
+  int64_t chunk = n / (parts * kChunksPerThread);
+  if (chunk < kMinChunk) chunk = kMinChunk;
+  s.chunk = (chunk + kChunkAlign - 1) / kChunkAlign * kChunkAlign;
+  return pool.try_run(parts, run_chunks, &s);
 }
 
 }  // namespace neurite
