@@ -201,9 +201,9 @@ void choose_grid(int64_t M, int64_t N, int threads, int* tm, int* tn) {
   const int64_t pn = std::clamp<int64_t>(N / kMinPartCols, 1, (target + pm - 1) / pm);
   *tm = int(pm);
   *tn = int(pn);
-  if (pm * pn < threads) {  // too small to give every thread a part of the minimum size
-    *tm = int(std::min<int64_t>(threads, std::max<int64_t>(1, M / 32)));
-    *tn = int(std::min<int64_t>((threads + *tm - 1) / *tm, std::max<int64_t>(1, N / 32)));
+  if (pm * pn < threads) {  // too small for parts of the minimum size: 2 per thread, >= 32
+    *tm = int(std::min<int64_t>(2 * threads, std::max<int64_t>(1, M / 32)));
+    *tn = int(std::min<int64_t>((2 * threads + *tm - 1) / *tm, std::max<int64_t>(1, N / 32)));
   }
 }
 

@@ -27,10 +27,15 @@ struct ThreadPool::State {
   std::condition_variable cv;
   std::atomic<uint64_t> generation{0};
   std::atomic<int> sleepers{0};
-  std::atomic<int> pending{0};  // workers that have not finished the current job
+  // A job is open while its caller still works on it. A worker joins (joined + 1) and then
+  // checks `open`; the caller closes the job when its own share is done and waits only for
+  // the workers that joined. So a worker that wakes late (asleep, or descheduled on a busy
+  // machine) never delays the caller, and never touches a finished job's context.
+  std::atomic<bool> open{false};
+  std::atomic<int> joined{0};
+  std::atomic<int> n{0};        // workers with index < n may join the open job
   Task task = nullptr;
   void* ctx = nullptr;
-  int n = 0;
 };
 
 int ThreadPool::default_threads() {
@@ -69,17 +74,16 @@ void ThreadPool::worker_loop(int index) {
       spins = 0;
     }
     seen = g;
-    // Every worker acknowledges every job, even with no share of it, so no worker can still be
-    // reading this job's fields when the next caller overwrites them.
-    if (index < s.n) s.task(s.ctx, index);
-    s.pending.fetch_sub(1, std::memory_order_acq_rel);
+    s.joined.fetch_add(1, std::memory_order_seq_cst);
+    if (s.open.load(std::memory_order_seq_cst) && index < s.n.load(std::memory_order_relaxed))
+      s.task(s.ctx, index);
+    s.joined.fetch_sub(1, std::memory_order_release);
   }
 }
 
 bool ThreadPool::try_run(int n, Task task, void* ctx) {
   State& s = *s_;
-  if (n > size_) n = size_;
-  if (n <= 1) {
+  if (n <= 1 || size_ <= 1) {
     task(ctx, 0);
     return true;
   }
@@ -87,16 +91,17 @@ bool ThreadPool::try_run(int n, Task task, void* ctx) {
   if (!own.owns_lock()) return false;
   s.task = task;
   s.ctx = ctx;
-  s.n = n;
-  s.pending.store(size_ - 1, std::memory_order_relaxed);
+  s.n.store(n, std::memory_order_relaxed);
+  s.open.store(true, std::memory_order_seq_cst);
   s.generation.fetch_add(1, std::memory_order_seq_cst);
   if (s.sleepers.load(std::memory_order_seq_cst) > 0) {
     { std::lock_guard<std::mutex> lk(s.mu); }
     s.cv.notify_all();
   }
   task(ctx, 0);
+  s.open.store(false, std::memory_order_seq_cst);
   int spins = 0;
-  while (s.pending.load(std::memory_order_acquire) != 0) {
+  while (s.joined.load(std::memory_order_seq_cst) != 0) {
     if (++spins < 1000) NEURITE_PAUSE();
     else std::this_thread::yield();
   }

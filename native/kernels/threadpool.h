@@ -20,8 +20,11 @@ class ThreadPool {
 
   int size() const { return size_; }
 
-  // Runs task(ctx, i) for i in [0, n), n <= size(); index 0 runs on the calling thread.
-  // Returns false without running anything if another caller holds the pool.
+  // Runs task(ctx, 0) on the calling thread and task(ctx, i) on every worker that wakes up
+  // before the caller's own call returns (0 to n - 1 of them, index 1 <= i < n): the task
+  // must share out its work dynamically (e.g. an atomic counter) and tolerate any number of
+  // participants. n <= 1 runs only the caller. Returns false without running anything if
+  // another caller holds the pool.
   bool try_run(int n, Task task, void* ctx);
 
   ThreadPool(const ThreadPool&) = delete;
