@@ -100,6 +100,6 @@ const b = old.indexOf('<!-- bench:begin'), e = old.indexOf('<!-- bench:end -->')
 const next = b >= 0 && e > b ? old.slice(0, b) + mine + old.slice(e + '<!-- bench:end -->'.length)
   : `${mine}\n\n${old}`;
 writeFileSync(file, next.endsWith('\n') ? next : `${next}\n`);
-// the chart docs/benchmarks.md embeds
+// the chart the README embeds
 if (existsSync(`${dir}/compare.svg`)) copyFileSync(`${dir}/compare.svg`, 'bench/compare.svg');
 console.log(`wrote ${file}${existsSync(`${dir}/compare.svg`) ? ' and bench/compare.svg' : ''}`);

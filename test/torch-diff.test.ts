@@ -16,7 +16,7 @@ const groups = [...new Set(cases.map((c) => c.group))];
 
 /**
  * Native kernels known to differ from PyTorch on the default seed, reported to the native
- * owner (see docs/testing.md): expected to fail there, so the day one passes this list must
+ * owner (see the README (How it is tested)): expected to fail there, so the day one passes this list must
  * shrink. (Empty since the native exp/tanh round like the exact function.)
  */
 const KNOWN_NATIVE = new Set<string>([]);

@@ -3,7 +3,7 @@
  * throw: optimizer.step(), optimizer.loadStateDict(), model.loadStateDict(), and a second
  * fit(). The guards are own properties of the two instances, removed when fit settles, so
  * nothing else pays for them. Writes straight into tensor data cannot be caught: see
- * docs/services.md for the rule.
+ * the README (In Node services) for the rule.
  */
 import type { Module } from '../nn/module.js';
 import type { Optimizer } from '../optim/optimizer.js';

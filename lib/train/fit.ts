@@ -2,7 +2,7 @@
  * fit(): train a model on {x, y} without holding the event loop. Built-in models,
  * optimizers and losses train in a worker thread (the calling thread only receives weights at
  * epoch ends); anything else trains on the calling thread in slices of a few milliseconds,
- * one or more whole steps per event-loop turn. docs/services.md says which applies when.
+ * one or more whole steps per event-loop turn. the README (In Node services) says which applies when.
  */
 import { setImmediate as tick } from 'node:timers/promises';
 import { Tensor, fmtShape } from '../tensor.js';

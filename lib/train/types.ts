@@ -30,7 +30,7 @@ export interface FitOptions {
   progressIntervalMs?: number;
   /**
    * 'auto' (default): a worker thread when the model, optimizer and loss are built-in (see
-   * docs/services.md), else time-sliced on the calling thread. true: a worker or a TypeError
+   * the README (In Node services)), else time-sliced on the calling thread. true: a worker or a TypeError
    * saying why not. false: always on the calling thread.
    */
   worker?: boolean | 'auto';
