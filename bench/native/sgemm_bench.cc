@@ -222,6 +222,7 @@ int main(int argc, char** argv) {
       set_threads(t);
       std::vector<int> iters(libs.size());
       for (size_t l = 0; l < libs.size(); ++l) {  // warm up, then size blocks to ~block_ms
+        if (t > 1) std::this_thread::sleep_for(std::chrono::milliseconds(150));
         time_block(libs[l], s, b, t, 2);
         const double one = time_block(libs[l], s, b, t, 3);
         iters[l] = std::max(1, int(block_ms * 1e-3 / std::max(one, 1e-9)));
@@ -230,11 +231,11 @@ int main(int argc, char** argv) {
       for (int r = 0; r < reps; ++r) {
         for (size_t l = 0; l < libs.size(); ++l) {
           const size_t li = (l + r) % libs.size();  // rotate who goes first
+          // Let the previous library's spinning workers go idle first (OpenBLAS spins up to
+          // 2^28 cycles after a call, GOMP a few ms), so none runs against another's threads.
+          if (t > 1) std::this_thread::sleep_for(std::chrono::milliseconds(150));
           secs[li].push_back(time_block(libs[li], s, b, t, iters[li]));
         }
-        // Let every library's spinning workers go idle before the next round (OpenBLAS spins
-        // up to 2^28 cycles), so none pays for another's threads.
-        if (t > 1) std::this_thread::sleep_for(std::chrono::milliseconds(150));
       }
       double med[3] = {0, 0, 0}, best[3] = {0, 0, 0};
       for (size_t l = 0; l < libs.size(); ++l) {
