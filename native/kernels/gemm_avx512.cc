@@ -5,6 +5,7 @@
 #if defined(__x86_64__)
 // GCC 12 warns about the _mm512_undefined_ps() pass-through inside its own shuffle intrinsics.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 
 #include <algorithm>
