@@ -4,7 +4,7 @@
  */
 import { B } from '../backend/index.js';
 import { Act, actNeedsPre, type ActId } from '../backend/types.js';
-import { result } from '../autograd.js';
+import { isGradEnabled, result } from '../autograd.js';
 import { Tensor, fmtShape } from '../tensor.js';
 import { activationById, activationListenerCount, notifyActivation } from './activations.js';
 import { outputArray } from './util.js';
@@ -60,7 +60,9 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, act: ActId
   const M = x.size / K | 0;
   const rows = K === 0 ? x.shape.slice(0, -1).reduce((p, q) => p * q, 1) : M;
   const y = out && out.length === rows * N ? out : outputArray(rows * N);
-  const keepPre = act !== Act.identity && (actNeedsPre(act, param) || activationListenerCount() > 0);
+  // the pre-activation is kept only for a backward that will run, or for listeners
+  const recording = isGradEnabled() && (x.requiresGrad || w.requiresGrad || (b !== null && b.requiresGrad));
+  const keepPre = act !== Act.identity && ((recording && actNeedsPre(act, param)) || activationListenerCount() > 0);
   const pre = keepPre ? outputArray(rows * N) : null;
   B().linearForward(x.data, w.data, b ? b.data : null, rows, N, K, act, param, y, pre);
   const shape = x.shape.slice();
