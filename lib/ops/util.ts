@@ -2,14 +2,29 @@
 import { B } from '../backend/index.js';
 import { Tensor, fmtShape, type Shape } from '../tensor.js';
 
+const SLAB_BYTES = 16384;
+const SLAB_MAX = 256;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabOff = 0;
+
 /**
  * A Float32Array for a kernel output that the kernel writes entirely (gemm with beta = 0,
  * activations, linear forward/backward without accumulate): large ones skip V8's zero fill
  * (Buffer.allocUnsafeSlow is malloc, not calloc), a whole pass over memory (a quarter of the
- * W5 activation workloads, 5% of a W3 train step).
+ * W5 activation workloads, 5% of a W3 train step). Small ones (65-256 bytes: too large for
+ * V8's on-heap typed arrays, so each would get its own off-heap store, ~0.7 µs) are views into
+ * a shared 16 KB slab (~0.08 µs): a small output kept alive keeps at most one slab alive.
+ * Never transfer such a view's `.buffer` to another thread (copy it: it is shared).
  */
 export function outputArray(n: number): Float32Array {
-  return n >= 16384 ? new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n) : new Float32Array(n);
+  if (n >= 16384) return new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n);
+  const bytes = n * 4;
+  if (bytes <= 64 || bytes > SLAB_MAX) return new Float32Array(n);
+  // a slab transferred away reads as byteLength 0 and is replaced here
+  if (slabOff + bytes > slab.byteLength) { slab = new ArrayBuffer(SLAB_BYTES); slabOff = 0; }
+  const v = new Float32Array(slab, slabOff, n);
+  slabOff += (bytes + 63) & ~63;
+  return v;
 }
 
 /** NumPy broadcasting of two shapes, or a RangeError naming the op. */

@@ -25,7 +25,9 @@ function handle(m: InferRequest): InferReply {
   if (m.state) { applyState(entry.model, m.state); entry.version = m.version; }
   if (entry.version !== m.version) throw new Error(`forwardAsync: the worker holds weights version ${entry.version}, asked for ${m.version}`);
   const out = noGrad(() => entry!.model.forward(new Tensor(m.x, m.shape)));
-  return { id: m.id, ok: true, data: out.data, shape: out.shape };
+  // the reply transfers its buffer: a view into a shared one (ops/util outputArray) is copied
+  const data = out.data.byteOffset === 0 && out.data.byteLength === out.data.buffer.byteLength ? out.data : out.data.slice();
+  return { id: m.id, ok: true, data, shape: out.shape };
 }
 
 port.on('message', (m: InferRequest | { type: 'drop'; key: string }) => {
