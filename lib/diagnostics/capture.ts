@@ -145,23 +145,18 @@ export function capture(model: Module, opts: CaptureOptions = {}): { finish(): C
   };
 
   const undo: (() => void)[] = [];
-  for (const m of paths.keys()) {
-    undo.push(wrapMethod(m, 'forward', (orig) => function (this: Module, ...args: unknown[]) {
+  // the module stack follows every forward, and Linear's fused Linear→activation path too
+  const traced = (m: Module, method: 'forward' | 'forwardFused', fused: boolean): (() => void) =>
+    wrapMethod(m, method, (orig) => function (this: Module, ...args: unknown[]) {
       enter(m, args[0]);
       let out: unknown;
       try { out = orig.apply(this, args); } catch (e) { stack.pop(); throw e; }
-      exit(m, args[0], out, false);
+      exit(m, args[0], out, fused);
       return out;
-    }));
-    if (m instanceof Linear) {
-      undo.push(wrapMethod(m, 'forwardFused', (orig) => function (this: Module, ...args: unknown[]) {
-        enter(m, args[0]);
-        let out: unknown;
-        try { out = orig.apply(this, args); } catch (e) { stack.pop(); throw e; }
-        exit(m, args[0], out, true);
-        return out;
-      }));
-    }
+    });
+  for (const m of paths.keys()) {
+    undo.push(traced(m, 'forward', false));
+    if (m instanceof Linear) undo.push(traced(m, 'forwardFused', true));
   }
 
   undo.push(onActivation((info, _param, input, output) => {
