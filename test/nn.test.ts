@@ -1,6 +1,6 @@
 /** Modules: PyTorch names, parameters, modes, state dicts, hooks, the fused path, init, seeds. */
 import { describe, expect, it } from 'vitest';
-import { F, Tensor, manualSeed, nn, randn, tensor } from '../lib/index.js';
+import { F, Tensor, manualSeed, nn, noGrad, randn, tensor } from '../lib/index.js';
 import { Module } from '../lib/nn/module.js';
 import { availableBackends, useBackend } from './helpers/backends.js';
 import { expectClose } from './helpers/goldens.js';
@@ -85,6 +85,60 @@ describe.each(availableBackends())('nn (%s backend)', (name) => {
       fused.parameters().forEach((p, i) => expectClose(p.grad!.data, plain.parameters()[i].grad!.data, `grad ${k}.${i}`, { rel: 1e-5, abs: 1e-6 }));
       hook.remove();
     });
+  });
+
+  it('a Linear(+activation) stack in inference is one chain call, bit-identical to the layer-by-layer path', () => {
+    const acts = (): nn.Module[] => [new nn.ReLU(), new nn.LeakyReLU(0.1), new nn.GELU(), new nn.GELU({ approximate: 'tanh' }),
+      new nn.Sigmoid(), new nn.Tanh(), new nn.ELU(0.7)];
+    for (let k = 0; k < acts().length; k++) {
+      manualSeed(10 + k);
+      // 1, 2 and 4 layers (one and two scratch buffers), a trailing activation, no bias, a 3-D input
+      const layers: nn.Module[][] = [
+        [new nn.Linear(6, 5), acts()[k]],
+        [new nn.Linear(6, 9), acts()[k], new nn.Linear(9, 3, { bias: false })],
+        [new nn.Linear(6, 17), acts()[k], new nn.Linear(17, 4), new nn.Linear(4, 33), acts()[k], new nn.Linear(33, 2), acts()[k]],
+      ];
+      for (const mods of layers) {
+        const chain = new nn.Sequential(...mods);
+        const x = randn([3, 7, 6]);
+        const want = chain.forward(x); // grad enabled: module by module, graph recorded
+        const got = noGrad(() => chain.forward(x));
+        expect(got.shape).toEqual(want.shape);
+        expect(got.gradFn).toBeNull();
+        expect(Array.from(got.data)).toEqual(Array.from(want.data));
+        // a second call reuses the scratch: the first result must be untouched
+        const again = noGrad(() => chain.forward(randn([3, 7, 6])));
+        expect(Array.from(got.data)).toEqual(Array.from(want.data));
+        expect(again.shape).toEqual(want.shape);
+      }
+    }
+  });
+
+  it('the chain path steps aside for hooks, wrapped forwards, replaced weights and wrong inputs', () => {
+    manualSeed(20);
+    const s = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2));
+    const x = randn([5, 4]);
+    const want = Array.from(s.forward(x).data);
+    let seen = 0;
+    const h = s.at(1).registerForwardHook(() => { seen++; });
+    expect(Array.from(noGrad(() => s.forward(x)).data)).toEqual(want);
+    expect(seen).toBe(1);
+    h.remove();
+    const l = s.at(2) as nn.Linear;
+    l.forward = function (this: nn.Linear, t: Tensor): Tensor { seen++; return nn.Linear.prototype.forward.call(this, t); };
+    noGrad(() => s.forward(x));
+    expect(seen).toBe(2);
+    delete (l as { forward?: unknown }).forward;
+    // a weight replaced by one of another shape: the layer-by-layer path names the mismatch
+    l.weight = new nn.Parameter(randn([2, 3]));
+    expect(() => noGrad(() => s.forward(x))).toThrow(/linear: input's last dim must equal in_features/);
+    l.weight = new nn.Parameter(randn([2, 8]));
+    expect(() => noGrad(() => s.forward(randn([5, 3])))).toThrow(/linear: input's last dim/);
+    expect(noGrad(() => s.forward(randn([0, 4]))).shape).toEqual([0, 2]);
+    // appending a module that is not a Linear or an activation turns the chain off
+    s.append(new nn.Dropout(0.5));
+    s.eval();
+    expect(noGrad(() => s.forward(x)).shape).toEqual([5, 2]);
   });
 
   it('manualSeed makes initialisation and randn reproducible', () => {

@@ -179,6 +179,20 @@ function linearForward(X: F32, W: F32, b: F32 | null, M: number, N: number, K: n
   actForwardInto(act, param, Y, Y, M * N);
 }
 
+function linearChain(X: F32, M: number, spec: Float64Array, Y: F32, S: F32, wb: (F32 | null)[]): void {
+  const L = wb.length / 2;
+  let hidden = 0;
+  for (let i = 1; i < L; i++) hidden = Math.max(hidden, spec[1 + 3 * (i - 1)]);
+  let x = X, K = spec[0];
+  for (let i = 0; i < L; i++) {
+    const N = spec[1 + 3 * i];
+    const y = i + 1 === L ? Y : S.subarray((i % 2) * M * hidden, ((i % 2) + 1) * M * hidden);
+    linearForward(x, wb[2 * i] as F32, wb[2 * i + 1], M, N, K, spec[2 + 3 * i] as ActId, spec[3 + 3 * i], y, null);
+    x = y;
+    K = N;
+  }
+}
+
 function linearBackward(X: F32, W: F32, M: number, N: number, K: number, act: ActId, param: number,
   Z: F32 | null, Y: F32, gY: F32, gX: F32 | null, gW: F32 | null, gB: F32 | null, accumulate: boolean): void {
   let dZ = gY;
@@ -233,6 +247,7 @@ export const jsBackend: Backend = {
   name: 'js',
   gemm,
   linearForward,
+  linearChain,
   linearBackward,
   actForward: actForwardInto,
   actBackward: actBackwardInto,

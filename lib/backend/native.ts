@@ -31,7 +31,8 @@ export interface NativeInfo {
   sanitized: boolean;
 }
 
-type Raw = Omit<Backend, 'name' | 'binary'> & {
+type Raw = Omit<Backend, 'name' | 'binary' | 'linearChain'> & {
+  linearChain(X: F32, M: number, spec: Float64Array, Y: F32, S: F32, ...wb: (F32 | null)[]): void;
   binary(op: BinaryId, a: F32, b: F32, out: F32, dims: Float64Array, rank: number): void;
   info(): NativeInfo;
 };
@@ -104,6 +105,11 @@ function wrap(raw: Raw): Backend {
     gemm: raw.gemm,
     linearForward: raw.linearForward,
     linearBackward: raw.linearBackward,
+    linearChain(X, M, spec, Y, S, wb) {
+      // the seed's 3-layer MLP without a spread (it is W1's whole forward)
+      if (wb.length === 6) raw.linearChain(X, M, spec, Y, S, wb[0], wb[1], wb[2], wb[3], wb[4], wb[5]);
+      else raw.linearChain(X, M, spec, Y, S, ...wb);
+    },
     actForward: raw.actForward,
     actBackward: raw.actBackward,
     unary: raw.unary,

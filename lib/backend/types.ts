@@ -40,6 +40,9 @@ export type UnaryId = (typeof Unary)[keyof typeof Unary];
 
 /** Binary elementwise ops with NumPy broadcasting (ids shared with native). */
 export const Binary = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+
+/** The most layers one `linearChain` call takes (the addon's argument limit). */
+export const LINEAR_CHAIN_MAX = 16;
 export type BinaryId = (typeof Binary)[keyof typeof Binary];
 
 export interface Backend {
@@ -59,6 +62,14 @@ export interface Backend {
    */
   linearForward(X: F32, W: F32, b: F32 | null, M: number, N: number, K: number,
     act: ActId, param: number, Y: F32, pre: F32 | null): void;
+
+  /**
+   * Inference through a chain of Linear(+activation) layers in one call (Sequential in eval).
+   * `spec` = [K0, N1, act1, param1, N2, act2, param2, ...]: layer i maps K(i-1) = N(i-1) features
+   * to Ni. `wb` = [W1, b1, W2, b2, ...] (b may be null). X: M×K0, Y: M×N_L. `S` holds the hidden
+   * activations: (L > 2 ? 2 : 1) × M × max hidden width floats. At most `LINEAR_CHAIN_MAX` layers.
+   */
+  linearChain(X: F32, M: number, spec: Float64Array, Y: F32, S: F32, wb: (F32 | null)[]): void;
 
   /**
    * Linear backward with the fused activation derivative and bias sum. dZ = gY * act'(Z):

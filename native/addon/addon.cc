@@ -4,7 +4,10 @@
 // no heap allocation; node-addon-api builds the module object and the error values.
 #include <napi.h>
 
+#include <algorithm>
+#include <cmath>
 #include <exception>
+#include <string>
 
 #include "../kernels/activations.h"
 #include "../kernels/elementwise.h"
@@ -57,6 +60,70 @@ void LinearForward(Args& a) {
   }
   a.no_overlap(pre, nY, "pre", Y, nY, "Y");
   nk::linear_forward(X.data, W.data, b.data, M, N, K, act, param, Y.data, pre.data);
+}
+
+// linearChain(X, M, spec, Y, S, W1, b1, ..., WL, bL); spec = [K0, N1, act1, param1, ...]
+constexpr int kChainMaxLayers = 16;
+constexpr size_t kChainFixedArgs = 5;
+static_assert(kChainFixedArgs + 2 * kChainMaxLayers <= kMaxArgs, "Args holds every argument");
+
+void LinearChain(Args& a) {
+  const size_t argc = a.count();
+  if ((argc - kChainFixedArgs) % 2 != 0) a.type_error("expected a weight and a bias (or null) per layer");
+  const int L = static_cast<int>((argc - kChainFixedArgs) / 2);
+  F32 X = a.f32(0, "X");
+  int64_t M = a.integer(1, "M", 0);
+  View<double> spec = a.f64(2, "spec");
+  F32 Y = a.f32(3, "Y"), S = a.f32(4, "S");
+  if (spec.len != 1 + 3 * static_cast<int64_t>(L))
+    a.range_error("spec has " + std::to_string(spec.len) + " numbers, needs 1 + 3 * layers = " +
+                  std::to_string(1 + 3 * L));
+  int64_t dims[kChainMaxLayers + 1];
+  int acts[kChainMaxLayers];
+  float params[kChainMaxLayers];
+  const float* W[kChainMaxLayers];
+  const float* b[kChainMaxLayers];
+  F32 Wv[kChainMaxLayers], bv[kChainMaxLayers];
+  auto dim = [&](double v, const char* what) {
+    if (!(v >= 1 && v <= kMaxSafeInt && static_cast<double>(static_cast<int64_t>(v)) == v))
+      a.range_error(std::string("spec: ") + what + " must be an integer >= 1");
+    return static_cast<int64_t>(v);
+  };
+  dims[0] = dim(spec.data[0], "K0");
+  int64_t hidden = 0;
+  for (int i = 0; i < L; ++i) {
+    const double* q = spec.data + 1 + 3 * i;
+    dims[i + 1] = dim(q[0], "N");
+    if (!(q[1] >= 0 && q[1] < nk::kActCount && static_cast<double>(static_cast<int>(q[1])) == q[1]))
+      a.range_error("spec: unknown activation");
+    acts[i] = static_cast<int>(q[1]);
+    if (!std::isfinite(q[2])) a.range_error("spec: activation parameter must be finite");
+    params[i] = static_cast<float>(q[2]);
+    if (i + 1 < L) hidden = std::max(hidden, dims[i + 1]);
+    Wv[i] = a.f32(kChainFixedArgs + 2 * i, "W");
+    bv[i] = a.f32_or_null(kChainFixedArgs + 2 * i + 1, "b");
+    a.need(Wv[i], a.mul(dims[i + 1], dims[i], "N*K"), "W", "N*K");
+    a.need(bv[i], dims[i + 1], "b", "N");
+    W[i] = Wv[i].data;
+    b[i] = bv[i].data;
+  }
+  const int64_t nX = a.mul(M, dims[0], "M*K0"), nY = a.mul(M, dims[L], "M*N");
+  const int64_t nS = a.mul(a.mul(M, hidden, "M*hidden"), L > 2 ? 2 : 1, "scratch");
+  a.need(X, nX, "X", "M*K0");
+  a.need(Y, nY, "Y", "M*N");
+  a.need(S, nS, "S", "M*hidden*buffers");
+  a.no_overlap(Y, nY, "Y", X, nX, "X");
+  a.no_overlap(S, nS, "S", X, nX, "X");
+  a.no_overlap(Y, nY, "Y", S, nS, "S");
+  for (int i = 0; i < L; ++i) {
+    const int64_t nW = dims[i + 1] * dims[i];
+    a.no_overlap(Y, nY, "Y", Wv[i], nW, "W");
+    a.no_overlap(Y, nY, "Y", bv[i], dims[i + 1], "b");
+    a.no_overlap(S, nS, "S", Wv[i], nW, "W");
+    a.no_overlap(S, nS, "S", bv[i], dims[i + 1], "b");
+  }
+  if (M == 0) return;
+  nk::linear_chain(X.data, M, L, dims, acts, params, W, b, S.data, Y.data);
 }
 
 // linearBackward(X, W, M, N, K, act, param, Z, Y, gY, gX, gW, gB, accumulate)
@@ -324,10 +391,10 @@ napi_value guarded(napi_env env, const char* fn, F&& f) {
   return nullptr;
 }
 
-template <void (*F)(Args&), size_t kArgc>
+template <void (*F)(Args&), size_t kArgc, size_t kMost = kArgc>
 napi_value Entry(napi_env env, napi_callback_info info, const char* fn) {
   return guarded(env, fn, [&]() -> napi_value {
-    Args a(env, info, fn, kArgc);
+    Args a(env, info, fn, kArgc, kMost);
     F(a);
     return nullptr;  // undefined
   });
@@ -350,6 +417,9 @@ const Raw kRaw[] = {
     NEURITE_ENTRY("gemm", Gemm, 10),
     NEURITE_ENTRY("linearForward", LinearForward, 10),
     NEURITE_ENTRY("linearBackward", LinearBackward, 14),
+    {"linearChain", [](napi_env e, napi_callback_info i) {
+       return Entry<LinearChain, kChainFixedArgs + 2, kChainFixedArgs + 2 * kChainMaxLayers>(e, i, "linearChain");
+     }},
     NEURITE_ENTRY("actForward", ActForward, 5),
     NEURITE_ENTRY("actBackward", ActBackward, 7),
     NEURITE_ENTRY("unary", Unary, 6),

@@ -17,7 +17,7 @@ struct ArgError {
   std::string msg;
 };
 
-constexpr size_t kMaxArgs = 16;
+constexpr size_t kMaxArgs = 40;  // linearChain: 5 + 2 per layer, up to 16 layers (addon.cc)
 constexpr double kMaxSafeInt = 9007199254740991.0;
 
 template <class T>
@@ -31,16 +31,22 @@ using I32 = View<int32_t>;
 
 class Args {
  public:
-  Args(napi_env env, napi_callback_info info, const char* fn, size_t want) : env_(env), fn_(fn) {
+  // Exactly `want` arguments, or (variadic) from `want` to `most`.
+  Args(napi_env env, napi_callback_info info, const char* fn, size_t want, size_t most = 0)
+      : env_(env), fn_(fn) {
     argc_ = kMaxArgs;
+    if (most < want) most = want;
     if (napi_get_cb_info(env, info, &argc_, argv_, nullptr, nullptr) != napi_ok)
       type_error("cannot read the arguments");
-    if (argc_ != want) {
+    if (argc_ < want || argc_ > most) {  // argc_ is the real count, even beyond kMaxArgs
       char b[96];
-      std::snprintf(b, sizeof b, "expected %zu arguments, got %zu", want, argc_);
+      if (most == want) std::snprintf(b, sizeof b, "expected %zu arguments, got %zu", want, argc_);
+      else std::snprintf(b, sizeof b, "expected %zu to %zu arguments, got %zu", want, most, argc_);
       type_error(b);
     }
   }
+
+  size_t count() const { return argc_; }
 
   napi_env env() const { return env_; }
   const char* fn() const { return fn_; }

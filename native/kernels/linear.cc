@@ -56,6 +56,19 @@ void linear_forward(const float* X, const float* W, const float* b, int64_t M, i
   sgemm(false, true, M, N, K, 1.0f, X, K, W, K, 0.0f, Y, N, need_ep ? &ep : nullptr);
 }
 
+void linear_chain(const float* X, int64_t M, int L, const int64_t* dims, const int* acts,
+                  const float* params, const float* const* W, const float* const* b, float* S,
+                  float* Y) {
+  int64_t hidden = 0;
+  for (int i = 1; i < L; ++i) hidden = std::max(hidden, dims[i]);
+  const float* in = X;
+  for (int i = 0; i < L; ++i) {
+    float* out = i + 1 == L ? Y : S + (i % 2) * M * hidden;
+    linear_forward(in, W[i], b[i], M, dims[i + 1], dims[i], acts[i], params[i], out, nullptr);
+    in = out;
+  }
+}
+
 void linear_backward(const float* X, const float* W, int64_t M, int64_t N, int64_t K, int act,
                      float param, const float* Z, const float* Y, const float* gY, float* gX,
                      float* gW, float* gB, bool accumulate) {

@@ -14,6 +14,14 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
 void linear_forward(const float* X, const float* W, const float* b, int64_t M, int64_t N,
                     int64_t K, int act, float param, float* Y, float* pre);
 
+// Inference through L linear layers in one call: h_0 = X (M x dims[0]),
+// h_i = act_i(h_{i-1} W_i^T + b_i) with W_i: dims[i] x dims[i-1] and b_i: dims[i] or null;
+// Y (M x dims[L]) gets h_L. The hidden h_i live in S, which holds (L > 2 ? 2 : 1) buffers of
+// M * max(dims[1..L-1]) floats, used in turn.
+void linear_chain(const float* X, int64_t M, int L, const int64_t* dims, const int* acts,
+                  const float* params, const float* const* W, const float* const* b, float* S,
+                  float* Y);
+
 // dZ = gY * act'(Z); gB = sum_rows dZ; gW = dZ^T X; gX = dZ W. Outputs may be null; with
 // accumulate they are added to. Z may be null unless act_needs_pre.
 void linear_backward(const float* X, const float* W, int64_t M, int64_t N, int64_t K, int act,

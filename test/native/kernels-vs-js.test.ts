@@ -107,6 +107,34 @@ d('native kernels vs the js backend', () => {
     }), opts);
   });
 
+  it('linearChain: 1 to 4 layers, any activations, bias or not; equal to linearForward layer by layer', () => {
+    const dims = fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 2, maxLength: 5 });
+    fc.assert(fc.property(fc.integer({ min: 0, max: 40 }), dims, fc.array(fc.tuple(fc.constantFrom(...ACTS), fc.boolean()), { minLength: 4, maxLength: 4 }), fc.integer(), (M, d, la, seed) => {
+      const L = d.length - 1;
+      const spec = new Float64Array(1 + 3 * L);
+      spec[0] = d[0];
+      const wb: (Float32Array | null)[] = [];
+      for (let i = 0; i < L; i++) {
+        spec.set([d[i + 1], la[i][0][0], la[i][0][1]], 1 + 3 * i);
+        wb.push(rand(d[i + 1] * d[i], seed + 2 * i, 0.5), la[i][1] ? rand(d[i + 1], seed + 2 * i + 1) : null);
+      }
+      const hidden = Math.max(0, ...d.slice(1, L));
+      const X = rand(M * d[0], seed - 1);
+      const yn = new Float32Array(M * d[L]), yj = new Float32Array(M * d[L]);
+      N.linearChain(X, M, spec, yn, new Float32Array(M * hidden * (L > 2 ? 2 : 1)), wb);
+      J.linearChain(X, M, spec, yj, new Float32Array(M * hidden * (L > 2 ? 2 : 1)), wb);
+      expectClose(yn, yj, 1e-3, 1e-3);
+      // the chain is the same kernels in the same order: bit-identical to separate calls
+      let x = X;
+      for (let i = 0; i < L; i++) {
+        const y = new Float32Array(M * d[i + 1]);
+        N.linearForward(x, wb[2 * i]!, wb[2 * i + 1], M, d[i + 1], d[i], spec[2 + 3 * i] as ActId, spec[3 + 3 * i], y, null);
+        x = y;
+      }
+      expect(Array.from(yn)).toEqual(Array.from(x));
+    }), opts);
+  });
+
   it('linearBackward: each output optional, accumulate or overwrite', () => {
     fc.assert(fc.property(size, size, size, fc.constantFrom(...ACTS), fc.boolean(), fc.integer({ min: 0, max: 7 }), fc.integer(), (M, Nn, K, [act, p], acc, mask, seed) => {
       const X = rand(M * K, seed), W = rand(Nn * K, seed + 1, 0.5);
