@@ -31,6 +31,29 @@ function expDnnl(x: number): number {
   return f(f(y * 2 ** (n - 1)) * 2);
 }
 
+// e^x as Sleef's expf_u10 computes it (PyTorch 1.13's vectorised exp, behind its sigmoid):
+// x = q·ln2 + s with a two-part ln2, a degree-6 polynomial, one rounding for 2^q; 0 below -104.
+// Mirrors v_exp_sleef in native/kernels/vmath_impl.inc.
+const R_LN2F = f(1.442695040888963407359924681001892137), L2UF = 0.693145751953125, L2LF = f(1.428606765330187045e-06);
+const SP = [0.000198527617612853646278381, 0.00139304355252534151077271, 0.00833336077630519866943359,
+  0.0416664853692054748535156, 0.166666671633720397949219, 0.5].map(f);
+function roundEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+function expSleef(d: number): number {
+  if (d !== d) return NaN;
+  if (d < -104) return 0;
+  if (d > LN_MAX) return Infinity;
+  const q = roundEven(f(d * R_LN2F));
+  let s = fma(q, -L2UF, d);
+  s = fma(q, -L2LF, s);
+  let u = SP[0];
+  for (let i = 1; i < 6; i++) u = fma(u, s, SP[i]);
+  u = f(1 + fma(f(s * s), u, s));
+  return f(u * 2 ** q); // 2^q is exact in double: one rounding, subnormal results included
+}
+
 /**
  * erf as PyTorch 1.13 computes it on CPU for float32 (Abramowitz & Stegun 7.1.26, abs error
  * ~1.5e-7, in oneDNN's GELU kernels): GELU must reproduce PyTorch's values, whose error where
@@ -78,7 +101,7 @@ export const actForward: Record<ActId, (x: number, p: number) => number> = {
     const inner = f(K_BETA * fma(K_KAPPA, cube, x));
     return f(f(0.5 * x) * f(1 + f(Math.tanh(inner))));
   },
-  [Act.sigmoid]: (x) => f(1 / f(1 + expf(-x))),
+  [Act.sigmoid]: (x) => f(1 / f(1 + expSleef(0 - x))),
   // PyTorch runs tanh through Sleef on every element, which returns ±1 beyond |x| > 8.664339742
   // (tanh(9) is 1, not 1 - 2^-24), so tanh' is exactly 0 there
   [Act.tanh]: (x) => (Math.abs(x) > TANH_ONE ? (x > 0 ? 1 : -1) : f(Math.tanh(x))),

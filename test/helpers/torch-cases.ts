@@ -94,6 +94,17 @@ function activationCases(r: Rng): DiffCase[] {
       }
     }
   }
+  // sigmoid mirrors PyTorch's vectorised kernel (Sleef's expf, then 1/(1 + e)): bit for bit on a
+  // length its vector loop covers whole (a multiple of 32: no scalar tail)
+  const x = randArr(r, 4096, 12, 0.05);
+  out.push({
+    group: 'activations', name: 'sigmoid bit-exact on 4096 inputs',
+    torch: { op: 'act', name: 'sigmoid', param: 0, x: enc(x), xShape: [x.length], gy: enc(new Float32Array(x.length)) },
+    check(res) {
+      noError('sigmoid bit-exact', res);
+      expectLikeTorch('sigmoid bit-exact', { y: F.sigmoid(tensor(x.slice())).data }, { y: [dec(res.y)] }, { y: { ...EXACT, signedZero: true } });
+    },
+  });
   return out;
 }
 
