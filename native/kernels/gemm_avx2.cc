@@ -216,6 +216,11 @@ const SmallTile kSmallTiles[2][2][SNV][SR] = {
      {NT_ROW(1, true, true), NT_ROW(2, true, true)}}};
 #undef NT_ROW
 
+// A full last vector takes the unmasked tile.
+NT_AVX2 inline SmallTile small_tile_for(bool ta, int nv, int64_t last, int r) {
+  return kSmallTiles[ta][last != 8][nv - 1][r - 1];
+}
+
 NT_AVX2 inline float hsum(__m256 v) {
   __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
   x = _mm_add_ps(x, _mm_movehl_ps(x, x));
@@ -244,46 +249,11 @@ NT_AVX2 void small_gemv(int64_t M, int64_t K, float alpha, const float* A, int64
   }
 }
 
-NT_AVX2 void small(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
-                   const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
-                   float* C, int64_t ldc) {
-  if (tb && N == 1) {  // the single row of B is op(B)'s column, already contiguous
-    tb = false;
-    ldb = 1;
-  }
-  if (N == 1 && !ta) {
-    const float* x = B;
-    if (ldb != 1) {
-      float* buf = scratch(2, size_t(K));
-      for (int64_t k = 0; k < K; ++k) buf[k] = B[k * ldb];
-      x = buf;
-    }
-    return small_gemv(M, K, alpha, A, lda, x, beta, C, ldc);
-  }
-  if (tb) {  // op(B) = B^T: transpose it once into K x ldt, so rows of op(B) are contiguous
-    const int64_t ldt = (N + 7) & ~int64_t(7);
-    float* buf = scratch(2, size_t(K * ldt));
-    for (int64_t jb = 0; jb < N; jb += 8)
-      for (int64_t kb = 0; kb < K; kb += 8)
-        transpose_block(B + jb * ldb + kb, ldb, std::min<int64_t>(8, N - jb),
-                        std::min<int64_t>(8, K - kb), buf + kb * ldt + jb, ldt);
-    B = buf;
-    ldb = ldt;
-  }
-  constexpr int64_t W = 8 * SNV;
-  for (int64_t j0 = 0; j0 < N; j0 += W) {
-    const int64_t w = std::min(W, N - j0);
-    const int nv = int((w + 7) / 8);
-    const int64_t last = w - 8 * (nv - 1);
-    const __m256i ml = tail_mask(last);
-    for (int64_t i0 = 0; i0 < M; i0 += SR) {
-      const int r = int(std::min<int64_t>(SR, M - i0));
-      const float* a = ta ? A + i0 : A + i0 * lda;
-      kSmallTiles[ta][last != 8][nv - 1][r - 1](K, a, lda, B + j0, ldb, C + i0 * ldc + j0, ldc,
-                                                ml, alpha, beta);
-    }
-  }
-}
+// The small-product driver, shared with gemm_avx512.cc.
+constexpr int SW = 8;                    // floats per vector
+constexpr bool kSmallEqualRows = false;  // SR rows at a time, the last tile takes the rest
+#define NT_TARGET NT_AVX2
+#include "gemm_small_impl.inc"
 
 const Kernel kAvx2 = {"avx2", MR, NR, KC, KC, MC, NC, false, ukr<false>, ukr<true>, pack_b, small, nullptr};
 

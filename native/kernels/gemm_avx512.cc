@@ -233,6 +233,12 @@ const SmallTile kSmallTiles[2][SNV][SR] = {
     {NT_ROW(1, true), NT_ROW(2, true), NT_ROW(3, true), NT_ROW(4, true)}};
 #undef NT_ROW
 
+// Every last vector is masked (a full mask costs nothing here).
+NT_AVX512 inline SmallTile small_tile_for(bool ta, int nv, int64_t last, int r) {
+  (void)last;
+  return kSmallTiles[ta][nv - 1][r - 1];
+}
+
 // C[i] = alpha * dot(A row i, x) + beta * C[i]: the N == 1 product, vectorised along K.
 NT_AVX512 void small_gemv(int64_t M, int64_t K, float alpha, const float* A, int64_t lda,
                           const float* x, float beta, float* C, int64_t ldc) {
@@ -321,49 +327,11 @@ NT_AVX512 void narrow(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float a
   }
 }
 
-NT_AVX512 void small(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
-                     const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
-                     float* C, int64_t ldc) {
-  if (tb && N == 1) {  // the single row of B is op(B)'s column, already contiguous
-    tb = false;
-    ldb = 1;
-  }
-  if (N == 1 && !ta) {
-    const float* x = B;
-    if (ldb != 1) {
-      float* buf = scratch(2, size_t(K));
-      for (int64_t k = 0; k < K; ++k) buf[k] = B[k * ldb];
-      x = buf;
-    }
-    return small_gemv(M, K, alpha, A, lda, x, beta, C, ldc);
-  }
-  if (tb) {  // op(B) = B^T: transpose it once into K x ldt, so rows of op(B) are contiguous
-    const int64_t ldt = (N + 15) & ~int64_t(15);
-    float* buf = scratch(2, size_t(K * ldt));
-    for (int64_t jb = 0; jb < N; jb += 16)
-      for (int64_t kb = 0; kb < K; kb += 16)
-        transpose_block(B + jb * ldb + kb, ldb, std::min<int64_t>(16, N - jb),
-                        std::min<int64_t>(16, K - kb), buf + kb * ldt + jb, ldt);
-    B = buf;
-    ldb = ldt;
-  }
-  constexpr int64_t W = 16 * SNV;
-  for (int64_t j0 = 0; j0 < N; j0 += W) {
-    const int64_t w = std::min(W, N - j0);
-    const int nv = int((w + 15) / 16);
-    const __mmask16 ml = tail_mask(w - 16 * (nv - 1));
-    // Rows in equal tiles (32 = 6+6+5+5+5+5, not 6*5+2): a thin last tile has too few
-    // accumulators to hide the FMA latency.
-    const int64_t tiles = (M + SR - 1) / SR, base = M / tiles, extra = M % tiles;
-    for (int64_t t = 0, i0 = 0; t < tiles; ++t) {
-      const int r = int(base + (t < extra ? 1 : 0));
-      const float* a = ta ? A + i0 : A + i0 * lda;
-      kSmallTiles[ta][nv - 1][r - 1](K, a, lda, B + j0, ldb, C + i0 * ldc + j0, ldc, ml, alpha,
-                                     beta);
-      i0 += r;
-    }
-  }
-}
+// The small-product driver, shared with gemm_avx2.cc.
+constexpr int SW = 16;                  // floats per vector
+constexpr bool kSmallEqualRows = true;  // rows in equal tiles
+#define NT_TARGET NT_AVX512
+#include "gemm_small_impl.inc"
 
 const Kernel kAvx512 = {"avx512", MR, NR, KC, KCS, MC, NC, NEURITE_AVX512_ORDER, ukr<false>, ukr<true>, pack_b, small, narrow};
 
