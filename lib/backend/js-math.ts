@@ -138,5 +138,5 @@ export const actBackward: Record<ActId, (z: number, y: number, gy: number, p: nu
   },
   [Act.sigmoid]: (_z, y, gy) => f(f(gy * f(1 - y)) * y),
   [Act.tanh]: (_z, y, gy) => f(gy * fma(-y, y, 1)),
-  [Act.elu]: (z, _y, gy, p) => (z <= 0 ? f(f(gy * f(p)) * expf(z)) : gy),
+  [Act.elu]: (z, _y, gy, p) => (z <= 0 ? f(f(gy * f(p)) * expSleef(z)) : gy),
 };
