@@ -17,7 +17,36 @@ namespace {
 constexpr int MR = 6, NR = 16;
 // KC: an A micro-panel (6 x 256 x 4 B = 6 KB) plus the B micro-panel streaming by fit in L1.
 // NC: packed B (256 x 1024 x 4 B = 1 MB) stays in L2; MC: packed A lives in L3.
-constexpr int64_t KC = 256, MC = 1536, NC = 1024;
+// B is software-prefetched PFB k steps ahead (16 x 64 B = 1 KB, the same lead in bytes and
+// cycles as the AVX-512 kernel's 8 x 128 B) and the C tile at kernel start: without them the
+// k loop stalls on B loads (perf: samples pile up on the B loads) and on the C read at the end.
+// The macros below are overridable only to tune (bench/native/RESULTS-sgemm.md, AVX2 path).
+#ifndef NEURITE_AVX2_KC
+#define NEURITE_AVX2_KC 256
+#endif
+#ifndef NEURITE_AVX2_MC
+#define NEURITE_AVX2_MC 1536
+#endif
+#ifndef NEURITE_AVX2_NC
+#define NEURITE_AVX2_NC 1024
+#endif
+#ifndef NEURITE_AVX2_ORDER
+#define NEURITE_AVX2_ORDER false
+#endif
+#ifndef NEURITE_AVX2_PFB
+#define NEURITE_AVX2_PFB 16  // B prefetch distance in k steps (0 = off): 1 KB, ~100 cycles ahead
+#endif
+#ifndef NEURITE_AVX2_PFC
+#define NEURITE_AVX2_PFC 1  // prefetch the C tile at kernel start (used only after the k loop)
+#endif
+#ifndef NEURITE_AVX2_KU
+#define NEURITE_AVX2_KU 2
+#endif
+#ifndef NEURITE_AVX2_APAD
+#define NEURITE_AVX2_APAD 0
+#endif
+constexpr int64_t KC = NEURITE_AVX2_KC, MC = NEURITE_AVX2_MC, NC = NEURITE_AVX2_NC;
+constexpr int64_t KCS = KC + NEURITE_AVX2_APAD;  // row stride of rows-layout A panels
 
 NT_AVX2 inline __m256i tail_mask(int64_t n) {
   const int v = n >= 8 ? 8 : n <= 0 ? 0 : int(n);
@@ -40,12 +69,29 @@ NT_AVX2 void ukr_tile(int64_t kc, const float* a, const float* b, float* c, int6
   __m256 c0[R], c1[R];
 #pragma GCC unroll 8
   for (int r = 0; r < R; ++r) c0[r] = c1[r] = _mm256_setzero_ps();
-#pragma GCC unroll 2
-  for (int64_t k = 0; k < kc; ++k) {
-    const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+  if (NEURITE_AVX2_PFC) {
 #pragma GCC unroll 8
     for (int r = 0; r < R; ++r) {
-      const __m256 av = _mm256_broadcast_ss(KMAJOR ? a + r : a + r * KC);
+      _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 15), _MM_HINT_T0);
+    }
+  }
+#if NEURITE_AVX2_KU == 8
+#pragma GCC unroll 8
+#elif NEURITE_AVX2_KU == 4
+#pragma GCC unroll 4
+#elif NEURITE_AVX2_KU == 1
+#pragma GCC unroll 1
+#else
+#pragma GCC unroll 2
+#endif
+  for (int64_t k = 0; k < kc; ++k) {
+    const __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+    if (NEURITE_AVX2_PFB)
+      _mm_prefetch(reinterpret_cast<const char*>(b + NEURITE_AVX2_PFB * NR), _MM_HINT_T0);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const __m256 av = _mm256_broadcast_ss(KMAJOR ? a + r : a + r * KCS);
       c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
       c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
     }
@@ -255,7 +301,7 @@ constexpr bool kSmallEqualRows = false;  // SR rows at a time, the last tile tak
 #define NT_TARGET NT_AVX2
 #include "gemm_small_impl.inc"
 
-const Kernel kAvx2 = {"avx2", MR, NR, KC, KC, MC, NC, false, ukr<false>, ukr<true>, pack_b, small, nullptr};
+const Kernel kAvx2 = {"avx2", MR, NR, KC, KCS, MC, NC, NEURITE_AVX2_ORDER, ukr<false>, ukr<true>, pack_b, small, nullptr};
 
 }  // namespace
 
