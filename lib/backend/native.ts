@@ -106,9 +106,7 @@ function wrap(raw: Raw): Backend {
     linearForward: raw.linearForward,
     linearBackward: raw.linearBackward,
     linearChain(X, M, spec, Y, S, wb) {
-      // the seed's 3-layer MLP without a spread (it is W1's whole forward)
-      if (wb.length === 6) raw.linearChain(X, M, spec, Y, S, wb[0], wb[1], wb[2], wb[3], wb[4], wb[5]);
-      else raw.linearChain(X, M, spec, Y, S, ...wb);
+      raw.linearChain(X, M, spec, Y, S, ...wb);
     },
     actForward: raw.actForward,
     actBackward: raw.actBackward,

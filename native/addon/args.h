@@ -34,8 +34,10 @@ class Args {
   // Exactly `want` arguments, or (variadic) from `want` to `most`.
   Args(napi_env env, napi_callback_info info, const char* fn, size_t want, size_t most = 0)
       : env_(env), fn_(fn) {
-    argc_ = kMaxArgs;
     if (most < want) most = want;
+    // Node-API fills every slot it is given (undefined past the real arguments): give it only
+    // this function's arity, so a fixed-arity call does not pay for linearChain's 37.
+    argc_ = most < kMaxArgs ? most : kMaxArgs;
     if (napi_get_cb_info(env, info, &argc_, argv_, nullptr, nullptr) != napi_ok)
       type_error("cannot read the arguments");
     if (argc_ < want || argc_ > most) {  // argc_ is the real count, even beyond kMaxArgs

@@ -234,6 +234,22 @@ function reductionCases(r: Rng): DiffCase[] {
   return out;
 }
 
+/** One softmax / logSoftmax case along `dim`, forward and backward against PyTorch's. */
+function softmaxCase(log: boolean, dim: number, shape: number[], x: Float32Array, gy: Float32Array, what: string): DiffCase {
+  const cn = `${log ? 'logSoftmax' : 'softmax'}(dim ${dim}) of ${fmt(shape)} ${what}`;
+  return {
+    group: 'softmax', name: cn,
+    torch: { op: 'softmax', log, dim, x: enc(x), xShape: shape, gy: enc(gy) },
+    check(res) {
+      noError(cn, res);
+      const xt = leaf(x, shape);
+      const y = (log ? logSoftmax : softmax)(xt, dim);
+      y.backward(tensor(gy.slice(), shape));
+      expectLikeTorch(cn, { y: y.data, gx: gradOf(xt) }, { y: dec(res.y), gx: dec(res.gx) }, COMPOSITE);
+    },
+  };
+}
+
 function softmaxCases(r: Rng): DiffCase[] {
   const out: DiffCase[] = [];
   for (const log of [false, true]) {
@@ -241,19 +257,7 @@ function softmaxCases(r: Rng): DiffCase[] {
       for (const scale of [1, 30, 1e4]) {
         const shape = [int(r, 1, 5), int(r, 1, 5), int(r, 1, 6)];
         const x = randArr(r, size(shape), scale);
-        const gy = randArr(r, x.length);
-        const cn = `${log ? 'logSoftmax' : 'softmax'}(dim ${dim}) of ${fmt(shape)} at scale ${scale}`;
-        out.push({
-          group: 'softmax', name: cn,
-          torch: { op: 'softmax', log, dim, x: enc(x), xShape: shape, gy: enc(gy) },
-          check(res) {
-            noError(cn, res);
-            const xt = leaf(x, shape);
-            const y = (log ? logSoftmax : softmax)(xt, dim);
-            y.backward(tensor(gy.slice(), shape));
-            expectLikeTorch(cn, { y: y.data, gx: gradOf(xt) }, { y: dec(res.y), gx: dec(res.gx) }, COMPOSITE);
-          },
-        });
+        out.push(softmaxCase(log, dim, shape, x, randArr(r, x.length), `at scale ${scale}`));
       }
     }
   }
@@ -264,20 +268,7 @@ function softmaxCases(r: Rng): DiffCase[] {
     for (let i = 0; i < x.length; i++) if (r() < 0.25) x[i] = -Infinity;
     for (let j = 0; j < 4; j++) x[j * 5] = -Infinity;
     const gy = randArr(r, x.length);
-    for (const dim of [1, 2]) {
-      const cn = `${log ? 'logSoftmax' : 'softmax'}(dim ${dim}) of ${fmt(shape)} with -inf masks`;
-      out.push({
-        group: 'softmax', name: cn,
-        torch: { op: 'softmax', log, dim, x: enc(x), xShape: shape, gy: enc(gy) },
-        check(res) {
-          noError(cn, res);
-          const xt = leaf(x, shape);
-          const y = (log ? logSoftmax : softmax)(xt, dim);
-          y.backward(tensor(gy.slice(), shape));
-          expectLikeTorch(cn, { y: y.data, gx: gradOf(xt) }, { y: dec(res.y), gx: dec(res.gx) }, COMPOSITE);
-        },
-      });
-    }
+    for (const dim of [1, 2]) out.push(softmaxCase(log, dim, shape, x, gy, 'with -inf masks'));
   }
   return out;
 }
