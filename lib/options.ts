@@ -1,0 +1,69 @@
+/**
+ * Strict option objects: the one place that checks an options argument against the keys a
+ * function accepts. An unknown key is a TypeError naming the key, the function and the
+ * accepted keys, with a did-you-mean (PyTorch's snake_case spellings map to their camelCase
+ * names: `weight_decay` -> `weightDecay`). Nothing passed in an options object is ignored.
+ */
+
+/** `weight_decay` -> `weightDecay`, `batch_size` -> `batchSize`. */
+export function camelCase(key: string): string {
+  return key.replace(/_+([a-zA-Z0-9])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** Levenshtein distance, small strings only (option names). */
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_v, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const up = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = up;
+    }
+  }
+  return prev[b.length];
+}
+
+/** The accepted key a mistyped one most likely meant, or undefined. */
+export function didYouMean(key: string, accepted: readonly string[]): string | undefined {
+  const camel = camelCase(key);
+  if (camel !== key && accepted.includes(camel)) return camel;
+  const lower = key.toLowerCase().replace(/_/g, '');
+  const exact = accepted.find((a) => a.toLowerCase() === lower);
+  if (exact) return exact;
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const a of accepted) {
+    const d = editDistance(lower, a.toLowerCase());
+    if (d < bestD) { bestD = d; best = a; }
+  }
+  return best !== undefined && bestD <= Math.max(1, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+/** True for `{}`-style objects (not arrays, tensors, typed arrays, class instances). */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object') return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Check an options argument: `undefined` gives `{}`; anything but a plain object, or a plain
+ * object with a key outside `accepted`, throws a TypeError that names `fn`. Returns the object
+ * (typed as T) so a caller can write `const o = options('Adam', opts, ADAM_KEYS)`.
+ */
+export function options<T extends object = Record<string, unknown>>(fn: string, opts: unknown, accepted: readonly string[]): T {
+  if (opts === undefined) return {} as T;
+  if (!isPlainObject(opts)) {
+    const what = opts === null ? 'null' : Array.isArray(opts) ? 'an array' : typeof opts === 'object' ? (opts.constructor?.name ?? 'an object') : typeof opts;
+    throw new TypeError(`${fn}: options must be an object { ${accepted.join(', ')} }, got ${what}`);
+  }
+  for (const key of Object.keys(opts)) {
+    if (accepted.includes(key)) continue;
+    const hint = didYouMean(key, accepted);
+    const list = accepted.length ? accepted.join(', ') : '(none)';
+    throw new TypeError(`${fn}: unknown option '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; accepted options: ${list}`);
+  }
+  return opts as T;
+}
