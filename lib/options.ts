@@ -32,6 +32,9 @@ export function didYouMean(key: string, accepted: readonly string[]): string | u
   const lower = key.toLowerCase().replace(/_/g, '');
   const exact = accepted.find((a) => a.toLowerCase() === lower);
   if (exact) return exact;
+  // an abbreviation: `approx` for `approximate`
+  const prefixed = lower.length >= 3 ? accepted.filter((a) => a.toLowerCase().startsWith(lower)) : [];
+  if (prefixed.length === 1) return prefixed[0];
   let best: string | undefined;
   let bestD = Infinity;
   for (const a of accepted) {
@@ -52,8 +55,11 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
  * Check an options argument: `undefined` gives `{}`; anything but a plain object, or a plain
  * object with a key outside `accepted`, throws a TypeError that names `fn`. Returns the object
  * (typed as T) so a caller can write `const o = options('Adam', opts, ADAM_KEYS)`.
+ * `notYet` lists PyTorch options the function does not implement yet (`amsgrad`): passing one
+ * (or its snake_case spelling) is a TypeError that says so, rather than an unknown key.
  */
-export function options<T extends object = Record<string, unknown>>(fn: string, opts: unknown, accepted: readonly string[]): T {
+export function options<T extends object = Record<string, unknown>>(fn: string, opts: unknown, accepted: readonly string[],
+  notYet: readonly string[] = []): T {
   if (opts === undefined) return {} as T;
   if (!isPlainObject(opts)) {
     const what = opts === null ? 'null' : Array.isArray(opts) ? 'an array' : typeof opts === 'object' ? (opts.constructor?.name ?? 'an object') : typeof opts;
@@ -61,6 +67,10 @@ export function options<T extends object = Record<string, unknown>>(fn: string, 
   }
   for (const key of Object.keys(opts)) {
     if (accepted.includes(key)) continue;
+    const camel = camelCase(key);
+    if (notYet.includes(camel)) {
+      throw new TypeError(`${fn}: option '${key}'${camel !== key ? ` (${camel})` : ''} is not supported yet; accepted options: ${accepted.length ? accepted.join(', ') : '(none)'}`);
+    }
     const hint = didYouMean(key, accepted);
     const list = accepted.length ? accepted.join(', ') : '(none)';
     throw new TypeError(`${fn}: unknown option '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; accepted options: ${list}`);

@@ -1,0 +1,86 @@
+// Issue 10 §3: the public API refuses what it does not understand (unknown option keys, options
+// not implemented yet, bad hyper-parameters) and takes PyTorch's call forms where JS allows.
+import { describe, expect, it } from 'vitest';
+import { F, tensor, zeros, ones, full, randn, rand, arange, linspace, sum, mean, manualSeed } from '../lib/index.js';
+
+describe('creation: PyTorch size forms', () => {
+  it('zeros/ones/randn/rand take varargs or one array, with options last', () => {
+    for (const f of [zeros, ones, randn, rand]) {
+      expect(f(2, 3).shape).toEqual([2, 3]);
+      expect(f([2, 3]).shape).toEqual([2, 3]);
+      expect(f(4).shape).toEqual([4]);
+      expect(f(2, 3, { requiresGrad: true }).requiresGrad).toBe(true);
+      expect(f([2, 3], { requiresGrad: true }).requiresGrad).toBe(true);
+      expect(f([]).shape).toEqual([]);
+    }
+    expect(Array.from(ones(2, 2).data)).toEqual([1, 1, 1, 1]);
+    manualSeed(3); const a = randn(2, 3); manualSeed(3); const b = randn([2, 3]);
+    expect(Array.from(a.data)).toEqual(Array.from(b.data));
+  });
+  it('bad sizes name the function and the call form', () => {
+    expect(() => zeros('2' as never)).toThrow(TypeError);
+    expect(() => zeros('2' as never)).toThrow(/zeros: size must be integers, as zeros\(2, 3\) or zeros\(\[2, 3\]\)/);
+    expect(() => ones([2, [3]] as never)).toThrow(/ones: size/);
+    expect(() => zeros(2, -1)).toThrow(RangeError);
+    expect(() => zeros(2.5)).toThrow(/zeros: dims must be non-negative integers/);
+  });
+  it('full takes one size array then the value', () => {
+    expect(Array.from(full([2], 7).data)).toEqual([7, 7]);
+    expect(() => full(2 as never, 3)).toThrow(/full: size must be an array/);
+    expect(() => full([2], '3' as never)).toThrow(/full: fill value must be a number/);
+  });
+  it('tensor(data, options) as torch.tensor(data, requires_grad=True)', () => {
+    const t = tensor([1, 2], { requiresGrad: true });
+    expect(t.requiresGrad).toBe(true);
+    expect(t.shape).toEqual([2]);
+    expect(() => tensor([1, 2], { requires_grad: true } as never)).toThrow(/tensor: unknown option 'requires_grad' \(did you mean 'requiresGrad'\?\)/);
+    expect(() => tensor([1, 2], [2], { grad: true } as never)).toThrow(TypeError);
+    expect(() => zeros(2, { requiresgrad: true } as never)).toThrow(/zeros: unknown option 'requiresgrad'/);
+    expect(() => arange(3, 5, 1, { dtype: 'float64' } as never)).toThrow(/arange: unknown option 'dtype'/);
+    expect(() => linspace(0, 1, 3, { requiresGrad: 1 } as never)).toThrow(/linspace: requiresGrad must be a boolean/);
+  });
+});
+
+describe('sum/mean over several dims', () => {
+  const x = tensor([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]);
+  it('sums over a list of dims as torch (x.sum([0, 1]), negative dims, keepDim, [] is every dim)', () => {
+    expect(Array.from(x.sum([0, 1]).data)).toEqual([16, 20]);
+    expect(x.sum([0, 1]).shape).toEqual([2]);
+    expect(x.sum([0, -1], true).shape).toEqual([1, 2, 1]);
+    expect(Array.from(x.sum([0, -1], true).data)).toEqual([14, 22]);
+    expect(Array.from(sum(x, [2, 0]).data)).toEqual([14, 22]);
+    expect(Array.from(x.mean([1, 2]).data)).toEqual([2.5, 6.5]);
+    expect(Array.from(mean(x, [0]).data)).toEqual(Array.from(mean(x, 0).data));
+    expect(x.sum([]).item()).toBe(36);
+  });
+  it('backward spreads the gradient over every reduced dim', () => {
+    const y = tensor([[1, 2, 3], [4, 5, 6]], { requiresGrad: true });
+    y.mean([0, 1]).backward();
+    expect(Array.from(y.grad!.data)).toEqual(new Array(6).fill(1 / 6).map(Math.fround));
+  });
+  it('repeated or bad dims are errors naming sum', () => {
+    expect(() => x.sum([0, 0])).toThrow(/sum: dim 0 appears multiple times/);
+    expect(() => x.sum([0, 3])).toThrow(/sum: /);
+    expect(() => x.sum(['0'] as never)).toThrow(TypeError);
+    expect(() => x.mean({ dim: 0 } as never)).toThrow(/mean: dim must be a number or an array/);
+  });
+});
+
+describe('losses and activations: options checked', () => {
+  const logits = tensor([[1, 2, 3], [1, 0, 0]]);
+  it('options not implemented yet are errors, not silent no-ops', () => {
+    expect(() => F.crossEntropy(logits, [0, 1], { labelSmoothing: 0.5 } as never)).toThrow(/crossEntropy: option 'labelSmoothing' is not supported yet/);
+    expect(() => F.crossEntropy(logits, [0, 1], { label_smoothing: 0.5 } as never)).toThrow(/crossEntropy: option 'label_smoothing' \(labelSmoothing\) is not supported yet/);
+    expect(() => F.crossEntropy(logits, [0, 1], { weight: tensor([1, 1, 1]) } as never)).toThrow(TypeError);
+    expect(() => F.nllLoss(logits, [0, 1], { ignore_index: 1 } as never)).toThrow(/nllLoss: option 'ignore_index'/);
+    expect(() => F.binaryCrossEntropyWithLogits(logits, logits, { pos_weight: 2 } as never)).toThrow(/binaryCrossEntropyWithLogits: option/);
+    expect(() => F.mseLoss(logits, logits, { reductoin: 'sum' } as never)).toThrow(/mseLoss: unknown option 'reductoin' \(did you mean 'reduction'\?\)/);
+    expect(() => F.mseLoss(logits, logits, { reduction: 'avg' } as never)).toThrow(RangeError);
+    expect(F.mseLoss(logits, logits, { reduction: 'sum' }).item()).toBe(0);
+  });
+  it('gelu/leakyRelu/elu', () => {
+    expect(() => F.gelu(logits, { approx: 'tanh' } as never)).toThrow(/gelu: unknown option 'approx' \(did you mean 'approximate'\?\)/);
+    expect(() => F.leakyRelu(logits, { negativeSlope: 0.2 } as never)).toThrow(/leakyRelu: negativeSlope must be a number/);
+    expect(() => F.elu(logits, '1' as never)).toThrow(/elu: alpha must be a number/);
+  });
+});
