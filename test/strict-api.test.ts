@@ -1,7 +1,9 @@
 // Issue 10 §3: the public API refuses what it does not understand (unknown option keys, options
 // not implemented yet, bad hyper-parameters) and takes PyTorch's call forms where JS allows.
 import { describe, expect, it } from 'vitest';
-import { F, tensor, zeros, ones, full, randn, rand, arange, linspace, sum, mean, manualSeed } from '../lib/index.js';
+import { F, nn, optim, tensor, zeros, ones, full, randn, rand, arange, linspace, sum, mean, manualSeed } from '../lib/index.js';
+
+const model = () => new nn.Sequential(new nn.Linear(2, 2));
 
 describe('creation: PyTorch size forms', () => {
   it('zeros/ones/randn/rand take varargs or one array, with options last', () => {
@@ -82,5 +84,49 @@ describe('losses and activations: options checked', () => {
     expect(() => F.gelu(logits, { approx: 'tanh' } as never)).toThrow(/gelu: unknown option 'approx' \(did you mean 'approximate'\?\)/);
     expect(() => F.leakyRelu(logits, { negativeSlope: 0.2 } as never)).toThrow(/leakyRelu: negativeSlope must be a number/);
     expect(() => F.elu(logits, '1' as never)).toThrow(/elu: alpha must be a number/);
+  });
+});
+
+describe('optimizers: options and hyper-parameters checked at construction', () => {
+  const params = () => [tensor([1, 2], { requiresGrad: true })];
+  it('unknown and not-yet-supported options', () => {
+    expect(() => new optim.Adam(params(), { amsgrad: true } as never)).toThrow(/Adam: option 'amsgrad' is not supported yet; accepted options: lr, betas, eps, weightDecay/);
+    expect(() => new optim.Adam(params(), { weight_decay: 0.1 } as never)).toThrow(/Adam: unknown option 'weight_decay' \(did you mean 'weightDecay'\?\)/);
+    expect(() => new optim.AdamW(params(), { lr: 1, maximize: true } as never)).toThrow(/AdamW: option 'maximize' is not supported yet/);
+    expect(() => new optim.SGD(params(), { lr: 0.1, momentun: 0.9 } as never)).toThrow(/SGD: unknown option 'momentun' \(did you mean 'momentum'\?\)/);
+    expect(() => new optim.SGD(params(), { lr: 0.1, foreach: true } as never)).toThrow(/SGD: option 'foreach' is not supported yet/);
+    expect(() => new optim.WarmupCosine(new optim.SGD(params(), { lr: 1 }), { warmupSteps: 1, totalSteps: 3, warmup: 1 } as never))
+      .toThrow(/WarmupCosine: unknown option 'warmup'/);
+  });
+  it('SGD: lr required and >= 0, momentum/weight decay >= 0, Nesterov rules (PyTorch 1.13)', () => {
+    expect(() => new optim.SGD(params(), undefined as never)).toThrow(/SGD: lr is required/);
+    expect(() => new optim.SGD(params(), {} as never)).toThrow(TypeError);
+    expect(() => new optim.SGD(params(), { lr: -1 })).toThrow(RangeError);
+    expect(() => new optim.SGD(params(), { lr: -1 })).toThrow(/SGD: invalid learning rate: -1/);
+    expect(() => new optim.SGD(params(), { lr: '0.1' } as never)).toThrow(/SGD: lr must be a number/);
+    expect(() => new optim.SGD(params(), { lr: 0.1, momentum: -0.5 })).toThrow(/SGD: invalid momentum value: -0.5/);
+    expect(() => new optim.SGD(params(), { lr: 0.1, weightDecay: -1 })).toThrow(/SGD: invalid weight_decay value: -1/);
+    expect(() => new optim.SGD(params(), { lr: 0.1, nesterov: true })).toThrow(/SGD: Nesterov momentum requires a momentum and zero dampening/);
+    expect(() => new optim.SGD(params(), { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true })).toThrow(/Nesterov/);
+    expect(() => new optim.SGD(params(), { lr: 0.1, nesterov: 1 } as never)).toThrow(/SGD: nesterov must be a boolean/);
+    expect(new optim.SGD(params(), { lr: 0.1, momentum: 0.9, nesterov: true }).lr).toBe(0.1);
+    expect(() => new optim.SGD(model() as never, { lr: 0.1 })).toThrow(/SGD: params must be an iterable of Tensors, such as model.parameters\(\)/);
+  });
+  it('Adam/AdamW: lr, eps >= 0, betas two numbers in [0, 1), weight decay >= 0', () => {
+    for (const Opt of [optim.Adam, optim.AdamW]) {
+      const n = Opt.name;
+      expect(() => new Opt(params(), { betas: [0.9] as never })).toThrow(new RegExp(`${n}: betas must be two numbers`));
+      expect(() => new Opt(params(), { betas: [0.9, 1] })).toThrow(new RegExp(`${n}: invalid beta parameter at index 1: 1`));
+      expect(() => new Opt(params(), { betas: [-0.1, 0.9] })).toThrow(/invalid beta parameter at index 0/);
+      expect(() => new Opt(params(), { eps: -1e-8 })).toThrow(new RegExp(`${n}: invalid epsilon value`));
+      expect(() => new Opt(params(), { lr: -1 })).toThrow(new RegExp(`${n}: invalid learning rate`));
+      expect(() => new Opt(params(), { lr: NaN })).toThrow(RangeError);
+      expect(() => new Opt(params(), { weightDecay: -0.1 })).toThrow(new RegExp(`${n}: invalid weight_decay value`));
+      expect(new Opt(params(), { eps: 0 }).lr).toBe(1e-3); // PyTorch accepts eps = 0
+    }
+  });
+  it('a schedule or user setting a negative lr is refused, naming the optimizer', () => {
+    const o = new optim.Adam(params());
+    expect(() => { o.lr = -1; }).toThrow(/Adam: invalid learning rate: -1/);
   });
 });
