@@ -130,3 +130,44 @@ describe('optimizers: options and hyper-parameters checked at construction', () 
     expect(() => { o.lr = -1; }).toThrow(/Adam: invalid learning rate: -1/);
   });
 });
+
+describe('nn: options and call forms', () => {
+  it('Linear: positional bias (PyTorch) and { bias }', () => {
+    expect(new nn.Linear(3, 2, false).bias).toBeNull();
+    expect(new nn.Linear(3, 2, true).bias).not.toBeNull();
+    expect(new nn.Linear(3, 2, { bias: false }).bias).toBeNull();
+    expect(new nn.Linear(3, 2).parameters().length).toBe(2);
+    expect(new nn.Linear(3, 2, false).parameters().length).toBe(1);
+    expect(() => new nn.Linear(3, 2, { bais: false } as never)).toThrow(/Linear: unknown option 'bais' \(did you mean 'bias'\?\)/);
+    expect(() => new nn.Linear(3, 2, { bias: 0 } as never)).toThrow(/Linear: bias must be a boolean/);
+    expect(() => new nn.Linear(3, 2, { dtype: 'float64' } as never)).toThrow(/Linear: option 'dtype' is not supported yet/);
+    expect(() => new nn.Linear('3' as never, 2)).toThrow(/Linear: inFeatures must be a number/);
+  });
+  it('Dropout/LeakyReLU/ELU: positional or options; p in [0, 1]', () => {
+    expect(new nn.Dropout({ p: 0.2 }).p).toBe(0.2);
+    expect(new nn.Dropout(0.3).p).toBe(0.3);
+    for (const p of [-0.1, 1.5, NaN]) expect(() => new nn.Dropout(p)).toThrow(/Dropout: probability has to be between 0 and 1/);
+    expect(() => new nn.Dropout({ prob: 0.2 } as never)).toThrow(/Dropout: unknown option 'prob'/);
+    expect(() => new nn.Dropout({ inplace: true } as never)).toThrow(/Dropout: option 'inplace' is not supported yet/);
+    expect(() => new nn.Dropout('0.2' as never)).toThrow(/Dropout: p must be a number/);
+    expect(() => F.dropout(tensor([1]), 2)).toThrow(/dropout: probability has to be between 0 and 1/);
+    expect(new nn.LeakyReLU({ negativeSlope: 0.2 }).param).toBe(0.2);
+    expect(() => new nn.LeakyReLU({ negative_slope: 0.2 } as never)).toThrow(/LeakyReLU: unknown option 'negative_slope' \(did you mean 'negativeSlope'\?\)/);
+    expect(new nn.ELU({ alpha: 0.5 }).param).toBe(0.5);
+  });
+  it('GELU, LayerNorm, BatchNorm1d, init, loadStateDict, train', () => {
+    expect(() => new nn.GELU({ approximation: 'tanh' } as never)).toThrow(/GELU: unknown option 'approximation'/);
+    expect(() => new nn.LayerNorm(4, { elementwise_affine: false } as never)).toThrow(/LayerNorm: unknown option 'elementwise_affine' \(did you mean 'elementwiseAffine'\?\)/);
+    expect(() => new nn.LayerNorm(4, { eps: -1 })).toThrow(/LayerNorm: eps must be >= 0/);
+    expect(() => new nn.LayerNorm('4' as never)).toThrow(/LayerNorm: normalizedShape must be a number/);
+    expect(() => new nn.BatchNorm1d(4, { track_running_stats: false } as never)).toThrow(/BatchNorm1d: option 'track_running_stats' \(trackRunningStats\) is not supported yet/);
+    expect(() => new nn.BatchNorm1d(4, { momentum: '0.1' } as never)).toThrow(/BatchNorm1d: momentum must be a number or null/);
+    expect(new nn.BatchNorm1d(4, { momentum: null }).momentum).toBeNull();
+    const w = zeros(3, 4);
+    expect(() => nn.init.kaimingUniform_(w, { mode: 'fan_out', nonlinear: 'relu' } as never)).toThrow(/kaimingUniform_: unknown option 'nonlinear' \(did you mean 'nonlinearity'\?\)/);
+    expect(() => nn.init.kaimingNormal_(w, { gain: 2 } as never)).toThrow(/kaimingNormal_: unknown option 'gain'/);
+    const m = model();
+    expect(() => m.loadStateDict(m.stateDict(), { strcit: false } as never)).toThrow(/loadStateDict: unknown option 'strcit' \(did you mean 'strict'\?\)/);
+    expect(() => m.train('eval' as never)).toThrow(/train: training mode is expected to be a boolean/);
+  });
+});

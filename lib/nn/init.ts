@@ -1,6 +1,7 @@
 /** Weight initialisation, as torch.nn.init (in place, from the seeded generator). */
 import { Tensor, fmtShape } from '../tensor.js';
 import { normal, uniform } from '../random.js';
+import { options } from '../options.js';
 
 export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d'
   | 'conv_transpose3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
@@ -52,7 +53,8 @@ export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
 
 export interface KaimingOptions { a?: number; mode?: FanMode; nonlinearity?: Nonlinearity }
 
-function kaimingStd(t: Tensor, opts: KaimingOptions): number {
+function kaimingStd(name: string, t: Tensor, o: unknown): number {
+  const opts = options<KaimingOptions>(name, o, ['a', 'mode', 'nonlinearity']);
   const mode = opts.mode ?? 'fan_in';
   if (mode !== 'fan_in' && mode !== 'fan_out') throw new RangeError(`kaiming: mode must be 'fan_in' or 'fan_out', got '${String(mode)}'`);
   const { fanIn, fanOut } = calculateFans(t);
@@ -61,13 +63,13 @@ function kaimingStd(t: Tensor, opts: KaimingOptions): number {
 }
 
 /** U(-b, b) with b = gain·√(3/fan) (He et al.). */
-export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
-  const bound = Math.sqrt(3) * kaimingStd(t, opts);
+export function kaimingUniform_(t: Tensor, opts?: KaimingOptions): Tensor {
+  const bound = Math.sqrt(3) * kaimingStd('kaimingUniform_', t, opts);
   return uniform_(t, -bound, bound);
 }
 /** N(0, std²) with std = gain/√fan (He et al.). */
-export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
-  return normal_(t, 0, kaimingStd(t, opts));
+export function kaimingNormal_(t: Tensor, opts?: KaimingOptions): Tensor {
+  return normal_(t, 0, kaimingStd('kaimingNormal_', t, opts));
 }
 /** U(-b, b) with b = gain·√(6/(fan_in + fan_out)) (Glorot & Bengio). */
 export function xavierUniform_(t: Tensor, gain = 1): Tensor {

@@ -11,6 +11,18 @@ import { flatten } from '../ops/shape.js';
 import { dropout } from '../ops/dropout.js';
 import { kaimingUniform_, uniform_ } from './init.js';
 import { Module, Parameter } from './module.js';
+import { isPlainObject, options } from '../options.js';
+
+/**
+ * A module's one number hyper-parameter given positionally (`new LeakyReLU(0.2)`, as PyTorch's
+ * positional form) or in an options object (`{ negativeSlope: 0.2 }`, its keyword form).
+ */
+function numberArg(name: string, key: string, arg: unknown, dflt: number, notYet: readonly string[] = []): number {
+  const v = isPlainObject(arg) ? options<Record<string, unknown>>(name, arg, [key], notYet)[key] : arg;
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number') throw new TypeError(`${name}: ${key} must be a number, got ${typeof v}`);
+  return v;
+}
 
 /** y = x·Wᵀ + b over the last dim of any input, W: [out, in], PyTorch's default init. */
 export class Linear extends Module {
@@ -19,15 +31,19 @@ export class Linear extends Module {
   readonly inFeatures: number;
   readonly outFeatures: number;
 
-  constructor(inFeatures: number, outFeatures: number, opts: { bias?: boolean } = {}) {
+  /** `new Linear(3, 2)`, `new Linear(3, 2, false)` (PyTorch's positional bias) or `new Linear(3, 2, { bias: false })`. */
+  constructor(inFeatures: number, outFeatures: number, opts?: boolean | { bias?: boolean }) {
     super();
     for (const [k, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
+      if (typeof v !== 'number') throw new TypeError(`Linear: ${k} must be a number, got ${typeof v}`);
       if (!Number.isInteger(v) || v < 0) throw new RangeError(`Linear: ${k} must be a non-negative integer, got ${v}`);
     }
+    const bias = typeof opts === 'boolean' ? opts : options<{ bias?: boolean }>('Linear', opts, ['bias'], ['device', 'dtype']).bias ?? true;
+    if (typeof bias !== 'boolean') throw new TypeError(`Linear: bias must be a boolean, got ${typeof bias}`);
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     this.weight = new Parameter(zeros([outFeatures, inFeatures]));
-    this.bias = opts.bias === false ? null : new Parameter(zeros([outFeatures]));
+    this.bias = bias ? new Parameter(zeros([outFeatures])) : null;
     this.resetParameters();
   }
 
@@ -78,21 +94,29 @@ export class Tanh extends ActivationModule {
 export class LeakyReLU extends ActivationModule {
   readonly activation = ACTIVATIONS.leakyRelu;
   readonly param: number;
-  constructor(negativeSlope = 0.01) { super(); this.param = negativeSlope; }
+  /** `new LeakyReLU(0.2)` or `new LeakyReLU({ negativeSlope: 0.2 })`. */
+  constructor(negativeSlope: number | { negativeSlope?: number } = 0.01) {
+    super();
+    this.param = numberArg('LeakyReLU', 'negativeSlope', negativeSlope, 0.01, ['inplace']);
+  }
   extraRepr(): string { return `negative_slope=${this.param}`; }
 }
 export class ELU extends ActivationModule {
   readonly activation = ACTIVATIONS.elu;
   readonly param: number;
-  constructor(alpha = 1) { super(); this.param = alpha; }
+  /** `new ELU(0.5)` or `new ELU({ alpha: 0.5 })`. */
+  constructor(alpha: number | { alpha?: number } = 1) {
+    super();
+    this.param = numberArg('ELU', 'alpha', alpha, 1, ['inplace']);
+  }
   extraRepr(): string { return `alpha=${this.param}`; }
 }
 export class GELU extends ActivationModule {
   readonly activation: ActivationInfo;
   readonly param = 0;
-  constructor(opts: { approximate?: 'none' | 'tanh' } = {}) {
+  constructor(opts?: { approximate?: 'none' | 'tanh' }) {
     super();
-    const a = opts.approximate ?? 'none';
+    const a = options<{ approximate?: string }>('GELU', opts, ['approximate']).approximate ?? 'none';
     if (a !== 'none' && a !== 'tanh') throw new RangeError(`GELU: approximate must be 'none' or 'tanh', got '${String(a)}'`);
     this.activation = a === 'tanh' ? ACTIVATIONS.geluTanh : ACTIVATIONS.gelu;
   }
@@ -104,17 +128,24 @@ export class Identity extends Module {
 }
 
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) { super(); }
+  constructor(readonly startDim = 1, readonly endDim = -1) {
+    super();
+    for (const [k, v] of [['startDim', startDim], ['endDim', endDim]] as const) {
+      if (!Number.isInteger(v)) throw new TypeError(`Flatten: ${k} must be an integer, got ${typeof v === 'number' ? v : typeof v}`);
+    }
+  }
   forward(x: Tensor): Tensor { return flatten(x, this.startDim, this.endDim); }
 }
 
 /** Zeroes elements with probability p in training (survivors scaled by 1/(1-p)); identity in eval. */
 export class Dropout extends Module {
   readonly p: number;
-  constructor(p = 0.5) {
+  /** `new Dropout(0.2)` or `new Dropout({ p: 0.2 })`; p in [0, 1] as PyTorch. */
+  constructor(p: number | { p?: number } = 0.5) {
     super();
-    if (!(p >= 0 && p <= 1)) throw new RangeError(`Dropout: probability has to be between 0 and 1, but got ${p}`);
-    this.p = p;
+    const v = numberArg('Dropout', 'p', p, 0.5, ['inplace']);
+    if (!(v >= 0 && v <= 1)) throw new RangeError(`Dropout: probability has to be between 0 and 1, but got ${v}`);
+    this.p = v;
   }
   forward(x: Tensor): Tensor { return dropout(x, this.p, this.training); }
   extraRepr(): string { return `p=${this.p}`; }
