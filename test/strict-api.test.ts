@@ -1,7 +1,10 @@
 // Issue 10 §3: the public API refuses what it does not understand (unknown option keys, options
 // not implemented yet, bad hyper-parameters) and takes PyTorch's call forms where JS allows.
 import { describe, expect, it } from 'vitest';
-import { F, nn, optim, tensor, zeros, ones, full, randn, rand, arange, linspace, sum, mean, manualSeed } from '../lib/index.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { F, nn, optim, io, diagnostics, fit, forwardAsync, InferencePool, tensor, zeros, ones, full, randn, rand, arange, linspace, sum, mean, manualSeed } from '../lib/index.js';
 
 const model = () => new nn.Sequential(new nn.Linear(2, 2));
 
@@ -169,5 +172,61 @@ describe('nn: options and call forms', () => {
     const m = model();
     expect(() => m.loadStateDict(m.stateDict(), { strcit: false } as never)).toThrow(/loadStateDict: unknown option 'strcit' \(did you mean 'strict'\?\)/);
     expect(() => m.train('eval' as never)).toThrow(/train: training mode is expected to be a boolean/);
+  });
+});
+
+describe('io, fit, serve, diagnostics: options checked', () => {
+  const sd = () => ({ w: tensor([0.1, 0.2, 0.3]) });
+  it("saveSafetensors(path, sd, { dtype: 'BF16' }) writes BF16, never metadata", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'neurite-strict-'));
+    const p = join(dir, 'a.safetensors');
+    await io.saveSafetensors(p, sd(), { dtype: 'BF16' });
+    const header = JSON.parse(readFileSync(p).subarray(8, 8 + Number(readFileSync(p).readBigUInt64LE(0))).toString());
+    expect(header.w.dtype).toBe('BF16');
+    expect(header.__metadata__).toBeUndefined();
+    io.saveSafetensorsSync(p, sd(), { metadata: { dtype: 'kept as metadata' }, dtype: 'F16' });
+    const back = io.loadSafetensorsSync(p);
+    expect(back.metadata).toEqual({ dtype: 'kept as metadata' });
+    // the two-argument form still means (metadata, options)
+    const buf = io.safetensorsToBuffer(sd(), { format: 'pt' }, { dtype: 'F16' });
+    expect(io.safetensorsFromBuffer(buf).metadata).toEqual({ format: 'pt' });
+    expect(() => io.safetensorsToBuffer(sd(), { dtype: 'BF16', format: 'pt' } as never)).toThrow(/safetensorsToBuffer: unknown option 'format'.*accepted options: metadata, dtype, dtypes/);
+    expect(() => io.safetensorsToBuffer(sd(), undefined, { dtype: 'bf16' } as never)).toThrow(/safetensorsToBuffer: dtype must be one of F32, F16, BF16/);
+    expect(() => io.safetensorsToBuffer(sd(), undefined, { dtypes: { v: 'F16' } })).toThrow(/dtypes names 'v', which is not one of the tensors/);
+    expect(() => io.saveSafetensorsSync(p, sd(), undefined, { dtpye: 'F16' } as never)).toThrow(/saveSafetensorsSync: unknown option 'dtpye' \(did you mean 'dtype'\?\)/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  it('loadCsv, checkpoints', () => {
+    expect(() => io.parseCsv('1,2\n3,4\n', { label_column: 'first' } as never)).toThrow(/loadCsv: unknown option 'label_column' \(did you mean 'labelColumn'\?\)/);
+    expect(() => io.parseCsv('1,2\n3,4\n', { delimiter: '' })).toThrow(/loadCsv: delimiter must be a non-empty string/);
+    expect(() => io.parseCsv('1,2\n3,4\n', { header: 'yes' } as never)).toThrow(/loadCsv: header must be true, false or 'auto'/);
+    expect(io.parseCsv('1;2\n3;4\n', { delimiter: ';' }).x.shape).toEqual([2, 1]);
+    const m = model();
+    expect(() => io.checkpointToBuffer({ model: m, step: 0, epochs: 1 } as never)).toThrow(/saveCheckpoint: unknown option 'epochs' \(did you mean 'epoch'\?\)/);
+    const buf = io.checkpointToBuffer({ model: m, step: 0 });
+    expect(() => io.checkpointFromBuffer(buf, { model: m, restore_rng: false } as never)).toThrow(/loadCheckpoint: unknown option 'restore_rng' \(did you mean 'restoreRng'\?\)/);
+  });
+  it('fit: unknown and not-yet options are refused before any step', async () => {
+    const m = model();
+    const opt = new optim.SGD(m.parameters(), { lr: 0.1 });
+    const data = { x: randn(4, 2), y: [0, 1, 0, 1] };
+    const base = { epochs: 1, batchSize: 2, optimizer: opt, loss: F.crossEntropy, worker: false } as const;
+    const before = Array.from(m.parameters()[0].data);
+    await expect(fit(m, data, { ...base, validationData: data } as never)).rejects.toThrow(/fit: option 'validationData' is not supported yet/);
+    await expect(fit(m, data, { ...base, batch_size: 2 } as never)).rejects.toThrow(/fit: unknown option 'batch_size' \(did you mean 'batchSize'\?\)/);
+    await expect(fit(m, data, { ...base, shuffle: 'yes' } as never)).rejects.toThrow(/fit: shuffle must be a boolean/);
+    await expect(fit(m, { ...data, w: 1 } as never, base)).rejects.toThrow(/fit: data: unknown option 'w'/);
+    expect(Array.from(m.parameters()[0].data)).toEqual(before);
+  });
+  it('forwardAsync, InferencePool, diagnose, lint, watch, html', async () => {
+    const m = model();
+    await expect(forwardAsync(m, randn(1, 2), { workers: true } as never)).rejects.toThrow(/forwardAsync: unknown option 'workers' \(did you mean 'worker'\?\)/);
+    expect(() => new InferencePool({ threads: 2 } as never)).toThrow(/InferencePool: unknown option 'threads'/);
+    expect(() => diagnostics.diagnose(m, randn(2, 2), { targets: [0, 1] } as never)).toThrow(/diagnose: unknown option 'targets' \(did you mean 'target'\?\)/);
+    expect(() => diagnostics.diagnose(m, randn(2, 2), { thresholds: { dead_units: 0.2 } } as never)).toThrow(/diagnose: thresholds: unknown option 'dead_units' \(did you mean 'deadUnits'\?\)/);
+    expect(() => diagnostics.lint(m, { deep: 0 })).toThrow(/lint: deep must be a positive integer/);
+    expect(() => diagnostics.lint(m, { los: 'mse' } as never)).toThrow(/lint: unknown option 'los'/);
+    expect(() => diagnostics.watch(m, { evry: 10 } as never)).toThrow(/watch: unknown option 'evry' \(did you mean 'every'\?\)/);
+    expect(() => diagnostics.html({ titel: 'x' } as never)).toThrow(/html: unknown option 'titel' \(did you mean 'title'\?\)/);
   });
 });

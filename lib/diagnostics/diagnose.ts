@@ -13,8 +13,9 @@ import { paramRows, type ParamRow } from './gradients.js';
 import { countNonFinite } from './stats.js';
 import { Report, type LayerRow } from './report.js';
 import { lint } from './lint.js';
+import { options } from '../options.js';
 import {
-  DEFAULT_THRESHOLDS, activationWarnings, collapseWarning, gradientWarnings, lossAtInitWarning, trainingModeWarning,
+  thresholdsFrom, activationWarnings, collapseWarning, gradientWarnings, lossAtInitWarning, trainingModeWarning,
   type Thresholds, type Warning,
 } from './warnings.js';
 
@@ -63,10 +64,11 @@ export function firstNonFiniteOp(root: Tensor): string | null {
   return op ?? leaf;
 }
 
-export function diagnose(model: Module, input: Tensor, opts: DiagnoseOptions = {}): Report {
+export function diagnose(model: Module, input: Tensor, o?: DiagnoseOptions): Report {
   if (!(model instanceof Module)) throw new TypeError('diagnose: expected an nn.Module as the first argument');
   if (!(input instanceof Tensor)) throw new TypeError('diagnose: expected a Tensor input');
-  const t: Thresholds = { ...DEFAULT_THRESHOLDS, ...opts.thresholds };
+  const opts = options<DiagnoseOptions>('diagnose', o, ['target', 'loss', 'atInit', 'thresholds', 'bins']);
+  const t: Thresholds = thresholdsFrom('diagnose', opts.thresholds);
   const params = model.parameters();
   const savedGrads = params.map((p) => p.grad);
   const savedBuffers = model.namedBuffers().map(([, b]) => [b, b.data.slice()] as const);

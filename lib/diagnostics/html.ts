@@ -14,6 +14,7 @@ import type { ParamRow } from './gradients.js';
 import type { EpochRow, ReportData, RunInfo, WatchRecord } from './types.js';
 import { barChart, esc, fmt, histogramChart, lineChart, type Series } from './svg.js';
 import { runInfo } from './run-info.js';
+import { options } from '../options.js';
 
 export interface HtmlOptions {
   title?: string;
@@ -196,6 +197,7 @@ tr.warn td{background:#fff1f0}.tag{font-size:9px;background:#eee;border-radius:3
 ul.warnings li{margin:4px 0;font-size:13px}code{background:#fde2e1;padding:1px 4px;border-radius:3px}.ok{color:#2a7}.note{font-size:12px;color:#555}.run{font-size:12px;color:#444;background:#f4f6f8;padding:6px 10px;border-radius:4px}`;
 
 export function renderHtml(input: HtmlInput): string {
+  options('html', input, ['title', 'activationChart', 'report', 'history', 'epochs', 'run']);
   const title = input.title ?? 'neurite diagnostics';
   const body: string[] = [`<h1>${esc(title)}</h1>`];
   const run = input.run ?? (input.epochs || input.history ? runInfo() : undefined);
