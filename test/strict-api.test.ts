@@ -230,3 +230,13 @@ describe('io, fit, serve, diagnostics: options checked', () => {
     expect(() => diagnostics.html({ titel: 'x' } as never)).toThrow(/html: unknown option 'titel' \(did you mean 'title'\?\)/);
   });
 });
+
+describe('x[0] on a Tensor', () => {
+  it('throws a TypeError saying what to use, instead of a silent undefined', () => {
+    const x = tensor([[1, 2], [3, 4]]);
+    expect(() => (x as unknown as number[])[0]).toThrow(TypeError);
+    expect(() => (x as unknown as number[])[3]).toThrow(/Tensor: x\[3\] is not supported .*x\.data\[3\].*x\.toArray\(\).*x\.item\(\)/);
+    expect(x.data[0]).toBe(1);
+    expect(Object.keys(x)).not.toContain('0'); // nothing enumerable added to tensors
+  });
+});

@@ -92,3 +92,19 @@ for (const [k, f] of Object.entries(methods)) {
 Object.defineProperty(Tensor.prototype, 'T', {
   get(this: Tensor) { return shp.transpose(this, 0, 1); }, configurable: true,
 });
+
+/**
+ * `x[0]` on a Tensor would be `undefined` (a Tensor is not an array): the first indices throw a
+ * TypeError that says what to use instead. Getters on the prototype cost nothing on the ops'
+ * paths (a Proxy on every tensor would); an index past the guarded range stays undefined.
+ */
+export const GUARDED_INDICES = 64;
+for (let i = 0; i < GUARDED_INDICES; i++) {
+  Object.defineProperty(Tensor.prototype, String(i), {
+    get(this: Tensor) {
+      throw new TypeError(`Tensor: x[${i}] is not supported (a Tensor is not an array); use x.data[${i}] for the flat `
+        + 'row-major values, x.toArray() for nested arrays, or x.item() for a one-element tensor');
+    },
+    configurable: true,
+  });
+}
