@@ -9,8 +9,8 @@ import { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd.js';
 import { Module } from '../nn/module.js';
 import { InferencePool } from './pool.js';
-import { describeModel } from './spec.js';
-import { workerUnavailable } from './spawn.js';
+import { describeModel } from '../worker/spec.js';
+import { workerUnavailable } from '../worker/spawn.js';
 import { options } from '../options.js';
 
 declare module '../nn/module.js' {

@@ -10,8 +10,8 @@ import type { Worker } from 'node:worker_threads';
 import { Tensor } from '../tensor.js';
 import { backend } from '../backend/index.js';
 import type { Module } from '../nn/module.js';
-import { spawnLibWorker } from './spawn.js';
-import { describeModel, snapshotState, type ModuleSpec } from './spec.js';
+import { spawnLibWorker } from '../worker/spawn.js';
+import { describeModel, snapshotState, type ModuleSpec } from '../worker/spec.js';
 import { MAX_MODELS, type InferReply, type InferRequest } from './infer-protocol.js';
 import { options } from '../options.js';
 
