@@ -234,6 +234,38 @@ function reductionCases(r: Rng): DiffCase[] {
   return out;
 }
 
+/** sum / mean over several dims (`x.sum([0, 2])`, negative dims, keepDim), forward and backward. */
+function multiDimReductionCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  for (let k = 0; k < 16; k++) {
+    const name = k % 2 === 0 ? 'sum' : 'mean';
+    const shape = Array.from({ length: int(r, 2, 4) }, () => int(r, 1, 5));
+    const nd = shape.length;
+    const picked = Array.from({ length: nd }, (_, i) => i).filter(() => r() < 0.6);
+    const dims = (picked.length >= 2 ? picked : [0, nd - 1]).map((d) => (r() < 0.4 ? d - nd : d));
+    if (r() < 0.5) dims.reverse();
+    const keepDim = r() < 0.5;
+    const norm = new Set(dims.map((d) => (d + nd) % nd));
+    const outShape = shape.map((d, i) => (norm.has(i) ? (keepDim ? 1 : -1) : d)).filter((d) => d >= 0);
+    const x = randArr(r, size(shape), 3, 0.02);
+    const gy = randArr(r, size(outShape));
+    const cn = `${name}([${dims.join(', ')}]${keepDim ? ', keepDim' : ''}) of ${fmt(shape)} #${k}`;
+    out.push({
+      group: 'reductions', name: cn,
+      torch: { op: 'reduce', name, dim: dims, keepDim, x: enc(x), xShape: shape, gy: enc(gy) },
+      check(res) {
+        noError(cn, res);
+        const xt = leaf(x, shape);
+        const y = (name === 'sum' ? sum : mean)(xt, dims, keepDim);
+        expect(y.shape, `${cn}: shape`).toEqual(res.shape);
+        y.backward(tensor(gy.slice(), y.shape));
+        expectLikeTorch(cn, { y: y.data, gx: gradOf(xt) }, { y: dec(res.y), gx: dec(res.gx) }, { default: COMPOSITE });
+      },
+    });
+  }
+  return out;
+}
+
 /** One softmax / logSoftmax case along `dim`, forward and backward against PyTorch's. */
 function softmaxCase(log: boolean, dim: number, shape: number[], x: Float32Array, gy: Float32Array, what: string): DiffCase {
   const cn = `${log ? 'logSoftmax' : 'softmax'}(dim ${dim}) of ${fmt(shape)} ${what}`;
@@ -712,6 +744,6 @@ function dropoutCases(r: Rng): DiffCase[] {
 /** Every case, from one seed. */
 export function allCases(seed: number): DiffCase[] {
   const r = lcg(seed);
-  return [...activationCases(r), ...binaryCases(r), ...unaryCases(r), ...reductionCases(r), ...softmaxCases(r),
+  return [...activationCases(r), ...binaryCases(r), ...unaryCases(r), ...reductionCases(r), ...multiDimReductionCases(r), ...softmaxCases(r),
     ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...initCases(), ...dropoutCases(r)];
 }
