@@ -3,7 +3,7 @@ import { B } from '../backend/index.js';
 import { Binary, Unary } from '../backend/types.js';
 import { result } from '../autograd.js';
 import { Tensor } from '../tensor.js';
-import { normDim, splitAt } from './util.js';
+import { checkIndexable, normDim, reduceDims, reductionPlan, splitAt, type Dims } from './util.js';
 
 function reducedShape(shape: readonly number[], dim: number, keepDim: boolean): number[] {
   const s = shape.slice();
@@ -19,17 +19,25 @@ function spread(g: Float32Array, outer: number, d: number, inner: number, scale:
   return out;
 }
 
-/** Sum of all elements, or along `dim` (keepDim keeps it as size 1). */
-export function sum(x: Tensor, dim?: number, keepDim = false): Tensor {
+/** Sum of all elements, or along `dim`: one dim or several (keepDim keeps them as size 1). */
+export function sum(x: Tensor, dim?: Dims, keepDim = false): Tensor {
   return sumScaled('sum', x, dim, keepDim, false);
 }
 
-/** Mean of all elements, or along `dim`. */
-export function mean(x: Tensor, dim?: number, keepDim = false): Tensor {
+/** Mean of all elements, or along `dim` (one or several). */
+export function mean(x: Tensor, dim?: Dims, keepDim = false): Tensor {
   return sumScaled('mean', x, dim, keepDim, true);
 }
 
-function sumScaled(op: string, x: Tensor, dim: number | undefined, keepDim: boolean, average: boolean): Tensor {
+function sumScaled(op: string, x: Tensor, dimArg: Dims, keepDim: boolean, average: boolean): Tensor {
+  let dim: number | undefined;
+  if (Array.isArray(dimArg)) {
+    const dims = reduceDims(op, dimArg, x.ndim);
+    if (dims.length > 1 && dims.length < x.ndim) return sumDims(op, x, dims, keepDim, average);
+    dim = dims.length === 1 ? dims[0] : undefined;
+  } else if (dimArg !== null) {
+    dim = dimArg as number | undefined;
+  }
   let outer: number, d: number, inner: number, shape: number[];
   if (dim === undefined) {
     [outer, d, inner] = [1, x.size, 1];
@@ -46,11 +54,28 @@ function sumScaled(op: string, x: Tensor, dim: number | undefined, keepDim: bool
   return result(out, shape, op, [x], (g) => [spread(g, outer, d, inner, scale)]);
 }
 
+/** Sum (or mean) over several dims at once, accumulated in float64. */
+function sumDims(op: string, x: Tensor, dims: number[], keepDim: boolean, average: boolean): Tensor {
+  const { shape, size, N, map } = reductionPlan(x.shape, dims, keepDim);
+  const acc = new Float64Array(size);
+  const xd = x.data;
+  for (let i = 0; i < xd.length; i++) acc[map[i]] += xd[i];
+  const scale = average ? 1 / N : 1;
+  const out = new Float32Array(size);
+  for (let j = 0; j < size; j++) out[j] = acc[j] * scale;
+  return result(out, shape, op, [x], (g) => {
+    const gx = new Float32Array(xd.length);
+    for (let i = 0; i < gx.length; i++) gx[i] = g[map[i]] * scale;
+    return [gx];
+  });
+}
+
 
 function extreme(op: string, x: Tensor, dim: number, keepDim: boolean, sign: 1 | -1): { values: Tensor; indices: Tensor } {
   const k = normDim(op, dim, x.ndim);
   const [outer, d, inner] = splitAt(x.shape, k);
   if (d === 0) throw new RangeError(`${op}: cannot reduce over an empty dim`);
+  checkIndexable(op, d);
   const src = sign === 1 ? x.data : negated(x.data);
   const vals = new Float32Array(outer * inner);
   const idx = new Int32Array(outer * inner);
