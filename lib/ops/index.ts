@@ -139,3 +139,19 @@ const moreMethods: Record<string, AnyFn> = {
 for (const [k, f] of Object.entries(moreMethods)) {
   Object.defineProperty(Tensor.prototype, k, { value: f, writable: true, configurable: true });
 }
+
+/**
+ * `x[0]` on a Tensor would be `undefined` (a Tensor is not an array): the first indices throw a
+ * TypeError that says what to use instead. Getters on the prototype cost nothing on the ops'
+ * paths (a Proxy on every tensor would); an index past the guarded range stays undefined.
+ */
+export const GUARDED_INDICES = 64;
+for (let i = 0; i < GUARDED_INDICES; i++) {
+  Object.defineProperty(Tensor.prototype, String(i), {
+    get(this: Tensor) {
+      throw new TypeError(`Tensor: x[${i}] is not supported (a Tensor is not an array); use x.data[${i}] for the flat `
+        + 'row-major values, x.toArray() for nested arrays, or x.item() for a one-element tensor');
+    },
+    configurable: true,
+  });
+}

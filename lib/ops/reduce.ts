@@ -3,7 +3,7 @@ import { B } from '../backend/index.js';
 import { Binary, Unary } from '../backend/types.js';
 import { result } from '../autograd.js';
 import { Tensor } from '../tensor.js';
-import { checkIndexable, normDim, reduceDims, reductionPlan, splitAt, type Dims } from './util.js';
+import { checkIndexable, normDim, normDims, splitAt, type Dims } from './util.js';
 
 function reducedShape(shape: readonly number[], dim: number, keepDim: boolean): number[] {
   const s = shape.slice();
@@ -19,25 +19,37 @@ function spread(g: Float32Array, outer: number, d: number, inner: number, scale:
   return out;
 }
 
-/** Sum of all elements, or along `dim`: one dim or several (keepDim keeps them as size 1). */
+/** Sum of all elements, or along `dim` or several dims `[0, 1]` (keepDim keeps them as size 1). */
 export function sum(x: Tensor, dim?: Dims, keepDim = false): Tensor {
-  return sumScaled('sum', x, dim, keepDim, false);
+  return reduceDims('sum', x, dim, keepDim, false);
 }
 
-/** Mean of all elements, or along `dim` (one or several). */
+/** Mean of all elements, or along `dim` or several dims `[0, 1]`. */
 export function mean(x: Tensor, dim?: Dims, keepDim = false): Tensor {
-  return sumScaled('mean', x, dim, keepDim, true);
+  return reduceDims('mean', x, dim, keepDim, true);
 }
 
-function sumScaled(op: string, x: Tensor, dimArg: Dims, keepDim: boolean, average: boolean): Tensor {
-  let dim: number | undefined;
-  if (Array.isArray(dimArg)) {
-    const dims = reduceDims(op, dimArg, x.ndim);
-    if (dims.length > 1 && dims.length < x.ndim) return sumDims(op, x, dims, keepDim, average);
-    dim = dims.length === 1 ? dims[0] : undefined;
-  } else if (dimArg !== null) {
-    dim = dimArg as number | undefined;
-  }
+/**
+ * One dim goes straight to the kernel; several dims (as torch: `[]` is every dim) are reduced
+ * one at a time from the last, kept as size 1, then dropped by a reshape unless keepDim.
+ */
+function reduceDims(op: string, x: Tensor, dim: Dims, keepDim: boolean,
+  average: boolean): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor`);
+  if (typeof keepDim !== 'boolean') throw new TypeError(`${op}: keepDim must be a boolean, got ${typeof keepDim}`);
+  if (dim === undefined || dim === null) return sumScaled(op, x, undefined, keepDim, average);
+  if (typeof dim === 'number') return sumScaled(op, x, dim, keepDim, average);
+  if (Array.isArray(dim) && dim.length === 0) return sumScaled(op, x, undefined, keepDim, average);
+  const dims = normDims(op, dim, x.ndim);
+  if (dims.length === 1) return sumScaled(op, x, dims[0], keepDim, average);
+  let y = x;
+  for (const d of [...dims].sort((a, b) => b - a)) y = sumScaled(op, y, d, true, average);
+  if (keepDim) return y;
+  const shape = x.shape.filter((_s, i) => !dims.includes(i));
+  return result(y.data, shape, op, [y], (g) => [g]);
+}
+
+function sumScaled(op: string, x: Tensor, dim: number | undefined, keepDim: boolean, average: boolean): Tensor {
   let outer: number, d: number, inner: number, shape: number[];
   if (dim === undefined) {
     [outer, d, inner] = [1, x.size, 1];
@@ -52,22 +64,6 @@ function sumScaled(op: string, x: Tensor, dimArg: Dims, keepDim: boolean, averag
   const scale = average ? 1 / d : 1;
   if (average) B().unary(Unary.scale, out, out, out.length, scale, 0);
   return result(out, shape, op, [x], (g) => [spread(g, outer, d, inner, scale)]);
-}
-
-/** Sum (or mean) over several dims at once, accumulated in float64. */
-function sumDims(op: string, x: Tensor, dims: number[], keepDim: boolean, average: boolean): Tensor {
-  const { shape, size, N, map } = reductionPlan(x.shape, dims, keepDim);
-  const acc = new Float64Array(size);
-  const xd = x.data;
-  for (let i = 0; i < xd.length; i++) acc[map[i]] += xd[i];
-  const scale = average ? 1 / N : 1;
-  const out = new Float32Array(size);
-  for (let j = 0; j < size; j++) out[j] = acc[j] * scale;
-  return result(out, shape, op, [x], (g) => {
-    const gx = new Float32Array(xd.length);
-    for (let i = 0; i < gx.length; i++) gx[i] = g[map[i]] * scale;
-    return [gx];
-  });
 }
 
 

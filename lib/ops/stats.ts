@@ -6,7 +6,7 @@
 import { result } from '../autograd.js';
 import { Tensor } from '../tensor.js';
 import { isPlainObject, options } from '../options.js';
-import { normDim, reduceDims, reductionPlan, splitAt, type Dims } from './util.js';
+import { normDim, normDims, reductionPlan, splitAt, type Dims } from './util.js';
 
 export interface VarOptions {
   /** Subtracted from the count of elements in the divisor: 1 (default) is Bessel's, 0 the population's. */
@@ -38,7 +38,7 @@ function varStd(op: string, x: Tensor, dimArg: Dims | VarOptions, opts: VarOptio
   if (o.keepDim !== undefined && typeof o.keepDim !== 'boolean') throw new TypeError(`${op}: keepDim must be a boolean`);
   const correction = o.correction ?? (o.unbiased === false ? 0 : 1);
   const whole = dim === undefined || dim === null || x.ndim === 0;
-  const dims = reduceDims(op, dim, x.ndim);
+  const dims = normDims(op, dim, x.ndim);
   const { shape, size, N, map } = reductionPlan(x.shape, dims, o.keepDim ?? false);
   const xd = x.data, n = xd.length;
   const mean = new Float64Array(size), ss = new Float64Array(size);

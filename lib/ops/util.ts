@@ -181,14 +181,17 @@ export type Dims = number | readonly number[] | null | undefined;
  * The dims a reduction runs over, normalised, sorted and checked (an empty list or none means
  * every dim, as PyTorch 1.13's `dim=[]`); a repeated dim is a RangeError, as in PyTorch.
  */
-export function reduceDims(op: string, dim: Dims, rank: number): number[] {
+export function normDims(op: string, dim: Dims, rank: number): number[] {
   if (dim === undefined || dim === null) return Array.from({ length: rank }, (_, i) => i);
-  if (typeof dim === 'number') return [normDim(op, dim, rank)];
-  if (!Array.isArray(dim)) throw new TypeError(`${op}: dim must be a number or an array of numbers`);
+  if (typeof dim === 'number') return [normDim(op, dim, rank)].filter((d) => d < rank);
+  if (!Array.isArray(dim)) throw new TypeError(`${op}: dim must be a number or an array of numbers, got ${typeof dim}`);
   if (dim.length === 0) return Array.from({ length: rank }, (_, i) => i);
-  const ds = dim.map((d) => normDim(op, d, rank));
+  const ds = dim.map((d) => {
+    if (typeof d !== 'number') throw new TypeError(`${op}: dim must be a number or an array of numbers, got [${dim.join(', ')}]`);
+    return normDim(op, d, rank);
+  });
   ds.forEach((d, i) => {
-    if (ds.indexOf(d) !== i) throw new RangeError(`${op}: dim ${d} appears multiple times in the list of dims [${dim.join(',')}]`);
+    if (ds.indexOf(d) !== i) throw new RangeError(`${op}: dim ${d} appears multiple times in the list of dims [${dim.join(', ')}]`);
   });
   return ds.filter((d) => d < rank).sort((a, b) => a - b);
 }
