@@ -189,6 +189,29 @@ describe.each(availableBackends())('tensor ops (%s backend)', (name) => {
       }), { numRuns: 100 });
     });
 
+    it('sort, argsort and topk of long lanes (radix sort, selection) match a stable comparison sort', () => {
+      fc.assert(fc.property(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 0, max: 40 }), fc.boolean(), fc.nat(), (n, k0, desc, seed) => {
+        const r = lcg(seed);
+        const specials = [NaN, 0, -0, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38];
+        const v = Float32Array.from({ length: n }, () => (r() < 0.05 ? specials[Math.floor(r() * specials.length)] : Math.round((r() - 0.5) * 40) / 4));
+        const key = (a: number): number => (Number.isNaN(a) ? Infinity : a);
+        const ref = Array.from({ length: n }, (_, i) => i).sort((a, b) => {
+          const va = v[a], vb = v[b];
+          const na = Number.isNaN(va), nb = Number.isNaN(vb);
+          if (na !== nb) return (na ? 1 : -1) * (desc ? -1 : 1);
+          const c = na ? 0 : (key(va) - key(vb)) * (desc ? -1 : 1);
+          return c !== 0 ? c : a - b;
+        });
+        const x = tensor(v, [n]);
+        expect(Array.from(argsort(x, 0, desc).data)).toEqual(ref);
+        const s = sort(x, 0, desc);
+        expect(Array.from(s.indices.data)).toEqual(ref);
+        const k = Math.min(n, k0);
+        const t = topk(x, k, 0, desc);
+        expect(Array.from(t.indices.data)).toEqual(ref.slice(0, k));
+      }), { numRuns: 60 });
+    });
+
     it('var over random dims matches float64; sum over dims matches one dim at a time; cumsum ends at the sum', () => {
       fc.assert(fc.property(shapeDim, fc.boolean(), fc.integer({ min: 0, max: 2 }), ([shape, dim, seed], keepDim, correction) => {
         const x = tensor(fill(size(shape), seed), shape);

@@ -39,7 +39,8 @@ export function indexSelect(x: Tensor, dim: number, index: IndexLike): Tensor {
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < m; j++) {
       const s = (o * d + idx[j]) * inner, t = (o * m + j) * inner;
-      for (let i = 0; i < inner; i++) out[t + i] = src[s + i];
+      if (inner >= 64) out.set(src.subarray(s, s + inner), t); // rows: one memcpy each
+      else for (let i = 0; i < inner; i++) out[t + i] = src[s + i];
     }
   }
   return result(out, shape, op, [x], (g) => {

@@ -31,43 +31,117 @@ function sortArgs(op: string, dim: number | SortOptions | undefined, descending:
 }
 
 /**
- * For every lane along dim k, the source positions in sorted order: order[(o·d + t)·inner + i]
- * is the index along dim of the t-th element of lane (o, i).
+ * The float32 values of `bits` (their raw bits) as unsigned keys in sort order: -Inf first, -0
+ * equal to +0, every NaN equal and last; complemented for a descending order. Equal values get
+ * equal keys, so a stable sort of the keys is a stable sort of the values.
  */
-function sortedOrder(op: string, x: Tensor, dim: number, descending: boolean): { order: Int32Array; outer: number; d: number; inner: number } {
+function orderedKeys(bits: Uint32Array, keys: Uint32Array, n: number, descending: boolean): void {
+  for (let t = 0; t < n; t++) {
+    const b = bits[t], mag = b & 0x7fffffff;
+    let key = mag > 0x7f800000 ? 0xffffffff : mag === 0 ? 0x80000000 : b & 0x80000000 ? ~b >>> 0 : (b | 0x80000000) >>> 0;
+    if (descending) key = ~key >>> 0;
+    keys[t] = key;
+  }
+}
+
+/** Scratch for sorting one lane of d elements. */
+class LaneSorter {
+  readonly lane: Float32Array;
+  private readonly bits: Uint32Array;
+  private readonly keys: Uint32Array;
+  readonly idx: Int32Array;
+  private readonly k2: Uint32Array;
+  private readonly i2: Int32Array;
+  private readonly counts = new Int32Array(2048);
+  constructor(readonly d: number) {
+    this.lane = new Float32Array(d);
+    this.bits = new Uint32Array(this.lane.buffer);
+    this.keys = new Uint32Array(d); this.idx = new Int32Array(d);
+    this.k2 = new Uint32Array(d); this.i2 = new Int32Array(d);
+  }
+
+  /** Sort `lane` (stable); afterwards idx[0..m) holds the positions of the first m. */
+  sort(descending: boolean, m: number): void {
+    const { d, keys, idx } = this;
+    orderedKeys(this.bits, keys, d, descending);
+    if (m * 16 <= d) { this.select(m); return; }
+    for (let t = 0; t < d; t++) idx[t] = t;
+    if (d <= 32) { this.insertion(); return; }
+    // LSD radix sort, digits of 11, 11 and 10 bits: stable, linear
+    let ka = keys, ia = idx, kb = this.k2, ib = this.i2;
+    const c = this.counts;
+    for (const shift of [0, 11, 22]) {
+      c.fill(0);
+      for (let t = 0; t < d; t++) c[(ka[t] >>> shift) & 2047]++;
+      if (c[(ka[0] >>> shift) & 2047] === d) continue; // one digit everywhere: nothing moves
+      let sum = 0;
+      for (let q = 0; q < 2048; q++) { const v = c[q]; c[q] = sum; sum += v; }
+      for (let t = 0; t < d; t++) {
+        const p = c[(ka[t] >>> shift) & 2047]++;
+        kb[p] = ka[t]; ib[p] = ia[t];
+      }
+      [ka, kb] = [kb, ka]; [ia, ib] = [ib, ia];
+    }
+    if (ia !== idx) idx.set(ia);
+  }
+
+  private insertion(): void {
+    const { d, keys, idx } = this;
+    for (let t = 1; t < d; t++) {
+      const key = keys[t], j0 = idx[t];
+      let p = t;
+      while (p > 0 && keys[p - 1] > key) { keys[p] = keys[p - 1]; idx[p] = idx[p - 1]; p--; }
+      keys[p] = key; idx[p] = j0;
+    }
+  }
+
+  /** The m smallest keys (the first of equal ones), in order, into keys/idx[0..m): for small m. */
+  private select(m: number): void {
+    const { d, keys, idx } = this;
+    const bk = this.k2, bi = this.i2;
+    let count = 0;
+    for (let t = 0; t < d && m > 0; t++) {
+      const key = keys[t];
+      if (count === m && key >= bk[m - 1]) continue;
+      let p = count < m ? count++ : m - 1;
+      while (p > 0 && bk[p - 1] > key) { bk[p] = bk[p - 1]; bi[p] = bi[p - 1]; p--; }
+      bk[p] = key; bi[p] = t;
+    }
+    idx.set(bi.subarray(0, m));
+  }
+}
+
+/**
+ * For every lane along dim k, the positions along dim of its first m elements in sorted order:
+ * order[(o·m + t)·inner + i] for lane (o, i).
+ */
+function sortedOrder(op: string, x: Tensor, dim: number, descending: boolean, m: number | null):
+  { order: Int32Array; outer: number; d: number; inner: number; m: number } {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor`);
   if (typeof dim !== 'number') throw new TypeError(`${op}: dim must be a number`);
   const k = normDim(op, dim, x.ndim);
   const [outer, d, inner] = splitAt(x.shape, k);
   checkIndexable(op, d);
+  const mm = m ?? d;
+  if (!Number.isInteger(mm) || mm < 0 || mm > d) throw new RangeError(`${op}: k (${mm}) is out of range for a dim of size ${d}`);
   const xd = x.data;
-  const order = new Int32Array(x.size);
-  const lane = new Float32Array(d), idx = new Int32Array(d);
-  const sign = descending ? -1 : 1;
-  const cmp = (a: number, b: number): number => {
-    const va = lane[a], vb = lane[b];
-    if (va < vb) return -sign;
-    if (va > vb) return sign;
-    const na = va !== va, nb = vb !== vb; // NaN above everything
-    if (na !== nb) return na ? sign : -sign;
-    return a - b;
-  };
+  const order = new Int32Array(outer * mm * inner);
+  const s = new LaneSorter(d);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * d * inner + i;
-      for (let t = 0; t < d; t++) { lane[t] = xd[base + t * inner]; idx[t] = t; }
-      idx.sort(cmp);
-      for (let t = 0; t < d; t++) order[base + t * inner] = idx[t];
+      for (let t = 0; t < d; t++) s.lane[t] = xd[base + t * inner];
+      s.sort(descending, mm);
+      const ob = o * mm * inner + i;
+      for (let t = 0; t < mm; t++) order[ob + t * inner] = s.idx[t];
     }
   }
-  return { order, outer, d, inner };
+  return { order, outer, d, inner, m: mm };
 }
 
 /** The first `m` sorted elements of every lane: values (with backward) and indices. */
 function take(op: string, x: Tensor, dim: number, descending: boolean, m: number | null): { values: Tensor; indices: Tensor } {
-  const { order, outer, d, inner } = sortedOrder(op, x, dim, descending);
-  const k = m ?? d;
-  if (!Number.isInteger(k) || k < 0 || k > d) throw new RangeError(`${op}: k (${k}) is out of range for a dim of size ${d}`);
+  const { order, outer, d, inner, m: k } = sortedOrder(op, x, dim, descending, m);
   const shape = x.shape.slice();
   if (x.ndim > 0) shape[normDim(op, dim, x.ndim)] = k;
   const n = outer * k * inner, xd = x.data;
@@ -75,7 +149,7 @@ function take(op: string, x: Tensor, dim: number, descending: boolean, m: number
   for (let o = 0; o < outer; o++) {
     for (let t = 0; t < k; t++) {
       for (let i = 0; i < inner; i++) {
-        const j = order[(o * d + t) * inner + i], p = (o * k + t) * inner + i;
+        const p = (o * k + t) * inner + i, j = order[p];
         src[p] = (o * d + j) * inner + i;
         vals[p] = xd[src[p]];
         inds[p] = j;
@@ -103,7 +177,7 @@ export function sort(x: Tensor, dim?: number | SortOptions, descending?: boolean
 /** The indices that sort x along dim, as torch.argsort (float32 integers). */
 export function argsort(x: Tensor, dim?: number | SortOptions, descending?: boolean): Tensor {
   const a = sortArgs('argsort', dim, descending);
-  const { order } = sortedOrder('argsort', x, a.dim, a.descending);
+  const { order } = sortedOrder('argsort', x, a.dim, a.descending, null);
   return new Tensor(Float32Array.from(order), x.shape);
 }
 

@@ -954,6 +954,20 @@ function sortingCases(r: Rng): DiffCase[] {
       ([t]) => (name === 'argsort' ? (k % 2 ? argsort(t, dim, descending) : t.argsort({ dim, descending, stable: true }))
         : (k % 4 === 0 ? sort(t, { dim, descending, stable: true }) : t.sort(dim, descending)))));
   }
+  // long lanes (the radix sort; topk's selection when k is small), ties and specials
+  for (const [shape, dim, descending] of [[[3, 300], 1, false], [[700], 0, true], [[260, 2], 0, true], [[2, 40, 3], 1, false]] as [number[], number, boolean][]) {
+    const x = tiedArr(r, size(shape), 0.05);
+    out.push(callCase(r, G, `sort(${dim}, descending ${descending}, stable) of ${fmt(shape)} with ties`, 'sort', [F_IN(x, shape)],
+      { dim, descending, stable: true }, ([t]) => t.sort(dim, descending)));
+    out.push(callCase(r, G, `argsort(${dim}, descending ${!descending}, stable) of ${fmt(shape)} with ties`, 'argsort', [F_IN(x, shape, false)],
+      { dim, descending: !descending, stable: true }, ([t]) => t.argsort(dim, !descending)));
+  }
+  for (const [shape, kk, largest] of [[[2, 500], 5, true], [[3, 400], 1, false], [[1000], 40, true], [[2, 300], 250, false]] as [number[], number, boolean][]) {
+    const n = size(shape), p = perm(r, n);
+    const x = Float32Array.from(p, (v) => f32((v - n / 2) * 0.37));
+    out.push(callCase(r, G, `topk(${kk}, largest ${largest}) of ${fmt(shape)}`, 'topk', [F_IN(x, shape)], { k: kk, dim: -1, largest },
+      ([t]) => t.topk(kk, -1, largest)));
+  }
   for (let k = 0; k < 10; k++) {
     const shape = randShape(r, 1, 3, 7);
     const kd = int(r, 0, shape.length - 1), dim = k % 2 ? kd - shape.length : kd;
