@@ -101,16 +101,14 @@ export function cumsum(x: Tensor, dim: number): Tensor {
   });
 }
 
+/** Running sums along the middle axis of [outer, d, inner], in float64, row by row (contiguous reads). */
 function scan(src: Float32Array, out: Float32Array, outer: number, d: number, inner: number, reverse: boolean): void {
+  const acc = new Float64Array(inner);
   for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      let acc = 0;
-      const base = o * d * inner + i;
-      for (let t = 0; t < d; t++) {
-        const p = base + (reverse ? d - 1 - t : t) * inner;
-        acc += src[p];
-        out[p] = acc;
-      }
+    acc.fill(0);
+    for (let t = 0; t < d; t++) {
+      const row = (o * d + (reverse ? d - 1 - t : t)) * inner;
+      for (let i = 0; i < inner; i++) { acc[i] += src[row + i]; out[row + i] = acc[i]; }
     }
   }
 }
