@@ -38,7 +38,7 @@ declare module '../tensor.js' {
     sum(dim?: Dims, keepDim?: boolean): Tensor; mean(dim?: Dims, keepDim?: boolean): Tensor;
     max(): Tensor; max(dim: number, keepDim?: boolean): { values: Tensor; indices: Tensor };
     min(): Tensor; min(dim: number, keepDim?: boolean): { values: Tensor; indices: Tensor };
-    argmax(dim?: number, keepDim?: boolean): Tensor;
+    argmax(dim?: number, keepDim?: boolean): Tensor; argmin(dim?: number, keepDim?: boolean): Tensor;
     all(dim?: number, keepDim?: boolean): Tensor; any(dim?: number, keepDim?: boolean): Tensor;
     reshape(shape: readonly number[]): Tensor; view(...shape: number[]): Tensor;
     flatten(startDim?: number, endDim?: number): Tensor; transpose(dim0?: number, dim1?: number): Tensor;
@@ -76,6 +76,7 @@ const methods: Record<string, AnyFn> = {
   max(dim?: number, keep?: boolean) { return dim === undefined ? red.max(this) : red.max(this, dim, keep); },
   min(dim?: number, keep?: boolean) { return dim === undefined ? red.min(this) : red.min(this, dim, keep); },
   argmax(dim?: number, keep?: boolean) { return red.argmax(this, dim, keep); },
+  argmin(dim?: number, keep?: boolean) { return red.argmin(this, dim, keep); },
   all(dim?: number, keep?: boolean) { return red.all(this, dim, keep); },
   any(dim?: number, keep?: boolean) { return red.any(this, dim, keep); },
   reshape(shape: readonly number[]) { return shp.reshape(this, shape); },

@@ -1,4 +1,4 @@
-/** Reductions: sum, mean, max / min / argmax along a dim or over everything, all / any. */
+/** Reductions: sum, mean, max / min / argmax / argmin along a dim or over everything, all / any. */
 import { B } from '../backend/index.js';
 import { Binary, Unary } from '../backend/types.js';
 import { result } from '../autograd.js';
@@ -134,6 +134,12 @@ export function min(x: Tensor, dim?: number, keepDim = false): Tensor | { values
 export function argmax(x: Tensor, dim?: number, keepDim = false): Tensor {
   if (dim === undefined) return extreme('argmax', flat(x), 0, false, 1).indices;
   return extreme('argmax', x, dim, keepDim, 1).indices;
+}
+
+/** Index of the minimum along dim (or of the flattened tensor), as argmax. */
+export function argmin(x: Tensor, dim?: number, keepDim = false): Tensor {
+  if (dim === undefined) return extreme('argmin', flat(x), 0, false, -1).indices;
+  return extreme('argmin', x, dim, keepDim, -1).indices;
 }
 
 /** x viewed as 1-D, sharing storage and graph (for whole-tensor reductions). */

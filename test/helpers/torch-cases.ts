@@ -7,7 +7,7 @@
 import { expect } from 'vitest';
 import { F, Tensor, abs, argmax, clamp, exp, log, matmul, max, mean, min, neg, nn, optim, pow, softmax, logSoftmax,
   sqrt, sum, tensor, zeros, add, sub, mul, div, noGrad, eq, ne, lt, le, gt, ge, indexSelect, gather, scatter, scatterAdd,
-  maskedFill, where, cat, stack, repeat, clone, variance, std, cumsum, sort, argsort, topk } from '../../lib/index.js';
+  maskedFill, where, cat, stack, repeat, clone, variance, std, cumsum, sort, argsort, topk, argmin } from '../../lib/index.js';
 import { Module, Parameter } from '../../lib/nn/module.js';
 import { lcg } from './gradcheck.js';
 import { ACT_TOL, COMPOSITE, EXACT, dec, enc, expectLikeTorch, type Tol, type TorchResult } from './torch.js';
@@ -953,6 +953,13 @@ function sortingCases(r: Rng): DiffCase[] {
       { dim, descending, stable: true },
       ([t]) => (name === 'argsort' ? (k % 2 ? argsort(t, dim, descending) : t.argsort({ dim, descending, stable: true }))
         : (k % 4 === 0 ? sort(t, { dim, descending, stable: true }) : t.sort(dim, descending)))));
+  }
+  for (let k = 0; k < 6; k++) {
+    const shape = randShape(r, 1, 3);
+    const dim = k < 2 ? undefined : int(r, -shape.length, shape.length - 1);
+    const keepDim = dim !== undefined && k % 2 === 0;
+    out.push(callCase(r, G, `argmin(${dim ?? 'all'}, keepDim ${keepDim}) of ${fmt(shape)} with ties`, 'argmin', [F_IN(tiedArr(r, size(shape), 0.05), shape, false)],
+      dim === undefined ? {} : { dim, keepdim: keepDim }, ([t]) => (k % 2 ? t.argmin(dim, keepDim) : argmin(t, dim, keepDim))));
   }
   // long lanes (the radix sort; topk's selection when k is small), ties and specials
   for (const [shape, dim, descending] of [[[3, 300], 1, false], [[700], 0, true], [[260, 2], 0, true], [[2, 40, 3], 1, false]] as [number[], number, boolean][]) {

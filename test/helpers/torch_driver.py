@@ -312,6 +312,7 @@ CALLS = {
     'argsort': lambda t, a: torch.argsort(t[0], **a),
     'topk': lambda t, a: torch.topk(t[0], **a),
     'cumsum': lambda t, a: torch.cumsum(t[0], a['dim']),
+    'argmin': lambda t, a: torch.argmin(t[0], **a),
 }
 
 
