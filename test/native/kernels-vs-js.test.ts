@@ -4,14 +4,14 @@
  * arithmetic and must agree bit for bit; activations within a few ulp (vectorised exp/tanh vs
  * libm); GEMM-based kernels to a relative tolerance (summation order differs).
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import fc from 'fast-check';
 import { jsBackend } from '../../lib/backend/js.js';
 import { loadNative } from '../../lib/backend/native.js';
 import { Act, actNeedsPre, type ActId, type Backend } from '../../lib/backend/types.js';
+import { describeIfAvailable, nativeMissing } from '../helpers/requires.js';
 
 const nat = loadNative().backend;
-const d = nat ? describe : describe.skip;
 const N = nat as Backend;
 const J = jsBackend;
 
@@ -57,7 +57,7 @@ const ACTS: [ActId, number][] = [[Act.identity, 0], [Act.relu, 0], [Act.leakyRel
 const size = fc.integer({ min: 0, max: 70 });
 const opts = { numRuns: 60 };
 
-d('native kernels vs the js backend', () => {
+describeIfAvailable(nativeMissing(), 'native kernels vs the js backend', () => {
   it('actForward / actBackward: within 2 ulp (or 1e-6 where formulas cancel), every activation, odd lengths', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 300 }), fc.integer(), fc.constantFrom(...ACTS), (n, seed, [act, p]) => {
       const x = rand(n, seed, 8);
