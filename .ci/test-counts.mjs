@@ -29,7 +29,7 @@ for (const file of report.testResults) {
   const name = relative(root, file.name);
   const c = { passed: 0, failed: 0, skipped: 0, js: 0, native: 0 };
   for (const t of file.assertionResults) {
-    const where = t.ancestorTitles.join(' > ').match(/\b(js|native) backend\b/)?.[1];
+    const where = t.ancestorTitles.join(" > ").match(/(?:^|\(| > |\bon the )(js|native) backend\b/)?.[1];
     if (t.status === 'passed') {
       c.passed++;
       if (where) c[where]++;
