@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { F, nn, optim, io, diagnostics, fit, forwardAsync, InferencePool, tensor, zeros, ones, randn, rand, arange,
-  linspace, full, manualSeed, type Tensor } from '../lib/index.js';
+  linspace, full, manualSeed, randperm, std, argsort, type Tensor } from '../lib/index.js';
 
 type Call = (o: Record<string, unknown>) => unknown;
 interface Entry { name: string; accepted: readonly string[]; call: Call }
@@ -22,6 +22,12 @@ const ENTRIES: Entry[] = [
   { name: 'full', accepted: ['requiresGrad'], call: (o) => full([2], 1, o as never) },
   { name: 'arange', accepted: ['requiresGrad'], call: (o) => arange(0, 3, 1, o as never) },
   { name: 'linspace', accepted: ['requiresGrad'], call: (o) => linspace(0, 1, 3, o as never) },
+  { name: 'randperm', accepted: ['requiresGrad'], call: (o) => randperm(3, o as never) },
+  { name: 'var', accepted: ['correction', 'unbiased', 'keepDim'], call: (o) => logits().var(1, o as never) },
+  { name: 'std', accepted: ['correction', 'unbiased', 'keepDim'], call: (o) => std(logits(), o as never) },
+  { name: 'sort', accepted: ['dim', 'descending', 'stable'], call: (o) => logits().sort(o as never) },
+  { name: 'argsort', accepted: ['dim', 'descending', 'stable'], call: (o) => argsort(logits(), o as never) },
+  { name: 'topk', accepted: ['dim', 'largest', 'sorted'], call: (o) => logits().topk(1, o as never) },
   { name: 'crossEntropy', accepted: ['reduction'], call: (o) => F.crossEntropy(logits(), [0, 1], o as never) },
   { name: 'nllLoss', accepted: ['reduction'], call: (o) => F.nllLoss(logits(), [0, 1], o as never) },
   { name: 'mseLoss', accepted: ['reduction'], call: (o) => F.mseLoss(logits(), logits(), o as never) },

@@ -25,8 +25,20 @@ export interface NativeInfo {
   napiVersion: number;
   /** ISA of the activation / elementwise kernels: 'avx512' | 'avx2' | 'portable'. */
   isa: string;
-  /** ISA of the GEMM microkernels. */
+  /** ISA of the fp32 GEMM microkernels: 'avx512' | 'avx2' | 'portable'. */
   gemmIsa: string;
+  /** Kernel of the bf16 products (matmul precision 'medium' / 'high'): 'amx' | 'avx512bf16' | 'portable'. */
+  bf16Isa: string;
+  /** The ISA level in use: 'amx' | 'avx512bf16' | 'avx512' | 'avx2' | 'portable' (NEURITE_ISA caps it). */
+  isaLevel: string;
+  /** The best level this machine runs (what NEURITE_ISA may ask for at most). */
+  isaDetected: string;
+  /** Whether NEURITE_ISA forced that level. */
+  isaForced: boolean;
+  /** Whether the kernel granted the AMX tile permission (arch_prctl; false without AMX). */
+  amxPermission: boolean;
+  /** The CPU's brand string (cpuid), '' when absent. */
+  cpuModel: string;
   threads: number;
   sanitized: boolean;
 }
