@@ -8,6 +8,7 @@ import { Tensor } from '../tensor.js';
 import { isPlainObject, options } from '../options.js';
 import { normDim, normDims, reductionPlan, splitAt, type Dims } from './util.js';
 
+/** Options of var and std (PyTorch's keywords). */
 export interface VarOptions {
   /** Subtracted from the count of elements in the divisor: 1 (default) is Bessel's, 0 the population's. */
   correction?: number;
