@@ -7,7 +7,7 @@ export { tensor, zeros, ones, full, randn, rand, arange, linspace, add, sub, mul
   type TopkOptions } from './ops/index.js';
 export { noGrad, isGradEnabled, setGradEnabled } from './autograd.js';
 export { manualSeed } from './random.js';
-export { backend, setBackend, availableBackends, type BackendName } from './backend/index.js';
+export { backend, setBackend, availableBackends, backendInfo, type BackendName, type BackendInfo } from './backend/index.js';
 export * as F from './functional.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

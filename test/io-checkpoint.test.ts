@@ -245,14 +245,20 @@ describe('a process killed in the middle of a save', () => {
   });
 
   it('always leaves one complete checkpoint when killed at an arbitrary moment', async () => {
-    for (const delay of [5, 40, 120]) {
+    // a kill that left the writer's temporary file behind landed mid-write: at least one must
+    // (the loop saves back to back, so nearly every moment is inside a write)
+    let midWrite = 0;
+    const delays = [5, 40, 120, 17, 63, 90, 11, 150];
+    for (let i = 0; i < delays.length && (i < 3 || midWrite === 0); i++) {
       const sub = mkdtempSync(join(dir, 'loop-'));
       const path = join(sub, 'model.ckpt');
-      await runChild(path, 'loop', (l) => (l === 'saved1' ? delay : null));
+      await runChild(path, 'loop', (l) => (l === 'saved1' ? delays[i] : null));
+      if (readdirSync(sub).some((f) => f.endsWith('.tmp'))) midWrite++;
       const model = new nn.Linear(1024, 2048, { bias: false });
       const got = await io.loadCheckpoint(path, { model, restoreRng: false });
       expect(got.step).toBeGreaterThanOrEqual(1);
       expect(model.weight.data.every((v) => v === got.step)).toBe(true);
     }
+    expect(midWrite, 'no kill landed while a save was writing').toBeGreaterThan(0);
   });
 });

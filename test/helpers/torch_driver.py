@@ -268,7 +268,8 @@ def op_init(c):
         else:
             nn.init.xavier_normal_(t, gain=g)
         expect['std'] = std
-    return {'std': float(t.std()), 'mean': float(t.mean()), 'maxAbs': float(t.abs().max()), **expect}
+    # PyTorch's formula (std, bound) and, separately, statistics of PyTorch's own samples
+    return {'sampleStd': float(t.std()), 'sampleMean': float(t.mean()), 'sampleMaxAbs': float(t.abs().max()), **expect}
 
 
 def op_gain(c):
