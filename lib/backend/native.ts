@@ -12,6 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend, BinaryId, F32 } from './types.js';
+import { jsBackend } from './js.js';
 
 export interface NativeLoad {
   backend: Backend | null;
@@ -31,7 +32,7 @@ export interface NativeInfo {
   sanitized: boolean;
 }
 
-type Raw = Omit<Backend, 'name' | 'binary' | 'linearChain'> & {
+type Raw = Omit<Backend, 'name' | 'binary' | 'linearChain' | 'stridedCopy'> & {
   linearChain(X: F32, M: number, spec: Float64Array, Y: F32, S: F32, ...wb: (F32 | null)[]): void;
   binary(op: BinaryId, a: F32, b: F32, out: F32, dims: Float64Array, rank: number): void;
   info(): NativeInfo;
@@ -122,6 +123,7 @@ function wrap(raw: Raw): Backend {
       }
       raw.binary(op, a, b, out, dims, rank);
     },
+    stridedCopy: jsBackend.stridedCopy, // TODO native kernel
     axpy: raw.axpy,
     sumAxis: raw.sumAxis,
     maxAxis: raw.maxAxis,

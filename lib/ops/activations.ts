@@ -60,13 +60,14 @@ export function notifyActivation(id: ActId, param: number, input: Tensor, output
 export function activation(x: Tensor, id: ActId, param: number): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${activationById(id).name}: expected a Tensor`);
   const y = outputArray(x.size);
-  B().actForward(id, param, x.data, y, x.size);
+  const xd = x.data;
+  B().actForward(id, param, xd, y, x.size);
   const needsPre = actNeedsPre(id, param);
   const out = result(y, x.shape, activationById(id).name, [x], (g) => {
     const gx = outputArray(g.length);
-    B().actBackward(id, param, needsPre ? x.data : null, y, g, gx, g.length);
+    B().actBackward(id, param, needsPre ? xd : null, y, g, gx, g.length);
     return [gx];
-  });
+  }, needsPre ? { inputs: [0], output: true } : { inputs: [], output: true });
   if (listeners.size > 0) notifyActivation(id, param, x, out);
   return out;
 }
