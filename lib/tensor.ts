@@ -41,7 +41,11 @@ export type NestedArray = number | NestedArray[];
 export interface VersionCounter { v: number }
 
 /** Where a view lies in its source's storage (see `Tensor.view`). */
-export interface ViewLayout { readonly src: Tensor; readonly strides: Shape; readonly offset: number; readonly op: string }
+export interface ViewLayout {
+  readonly src: Tensor; readonly strides: Shape; readonly offset: number; readonly op: string;
+  /** Not a differentiable view (detach): it records no base. */
+  readonly detached?: boolean;
+}
 
 /** Row-major strides of a shape. */
 export function contiguousStrides(shape: Shape): number[] {
@@ -104,7 +108,7 @@ export class Tensor {
       this.strides = layout.strides.slice();
       this.offset = layout.offset;
       this.versionCounter = layout.src.versionCounter;
-      this.base = layout.src.base ?? layout.src;
+      this.base = layout.detached ? null : layout.src.base ?? layout.src;
       this.contig = stridesContiguous(shape, layout.strides);
       this.window = null;
     }
@@ -121,7 +125,7 @@ export class Tensor {
    */
   static view(src: Tensor, shape: Shape, strides: Shape, offset: number, requiresGrad = false,
     gradFn: GradNode | null = null, op = 'view'): Tensor {
-    return new Tensor(src.storage, shape, requiresGrad, gradFn, { src, strides, offset, op });
+    return new Tensor(src.storage, shape, requiresGrad, gradFn, { src, strides, offset, op, detached: op === 'detach' });
   }
 
   /**

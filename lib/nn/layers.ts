@@ -5,7 +5,8 @@ import { Tensor } from '../tensor.js';
 import { isGradEnabled } from '../autograd.js';
 import { zeros } from '../ops/create.js';
 import { linear } from '../ops/linalg.js';
-import { ACTIVATIONS, activation, activationListenerCount, type ActivationInfo } from '../ops/activations.js';
+import { ACTIVATIONS, activation, activation_, activationListenerCount, type ActivationInfo } from '../ops/activations.js';
+import { options } from '../options.js';
 import { outputArray } from '../ops/util.js';
 import { flatten } from '../ops/shape.js';
 import { dropout } from '../ops/dropout.js';
@@ -58,14 +59,25 @@ export class Linear extends Module {
 export abstract class ActivationModule extends Module {
   abstract readonly activation: ActivationInfo;
   abstract readonly param: number;
+  /** PyTorch's `inplace=True`: the module overwrites its input (ReLU, LeakyReLU, ELU). */
+  inplace = false;
   forward(x: Tensor): Tensor {
-    return activation(x, this.activation.id, this.param);
+    return this.inplace ? activation_(x, this.activation.id, this.param) : activation(x, this.activation.id, this.param);
   }
+}
+
+/** The `{ inplace }` option of ReLU, LeakyReLU and ELU. */
+function inplaceOpt(fn: string, opts: unknown): boolean {
+  const o = options<{ inplace?: boolean }>(fn, opts, ['inplace']);
+  if (o.inplace !== undefined && typeof o.inplace !== 'boolean') throw new TypeError(`${fn}: inplace must be a boolean`);
+  return o.inplace ?? false;
 }
 
 export class ReLU extends ActivationModule {
   readonly activation = ACTIVATIONS.relu;
   readonly param = 0;
+  constructor(opts?: { inplace?: boolean }) { super(); this.inplace = inplaceOpt('ReLU', opts); }
+  extraRepr(): string { return this.inplace ? 'inplace=True' : ''; }
 }
 export class Sigmoid extends ActivationModule {
   readonly activation = ACTIVATIONS.sigmoid;
@@ -78,14 +90,18 @@ export class Tanh extends ActivationModule {
 export class LeakyReLU extends ActivationModule {
   readonly activation = ACTIVATIONS.leakyRelu;
   readonly param: number;
-  constructor(negativeSlope = 0.01) { super(); this.param = negativeSlope; }
-  extraRepr(): string { return `negative_slope=${this.param}`; }
+  constructor(negativeSlope = 0.01, opts?: { inplace?: boolean }) {
+    super(); this.param = negativeSlope; this.inplace = inplaceOpt('LeakyReLU', opts);
+  }
+  extraRepr(): string { return `negative_slope=${this.param}${this.inplace ? ', inplace=True' : ''}`; }
 }
 export class ELU extends ActivationModule {
   readonly activation = ACTIVATIONS.elu;
   readonly param: number;
-  constructor(alpha = 1) { super(); this.param = alpha; }
-  extraRepr(): string { return `alpha=${this.param}`; }
+  constructor(alpha = 1, opts?: { inplace?: boolean }) {
+    super(); this.param = alpha; this.inplace = inplaceOpt('ELU', opts);
+  }
+  extraRepr(): string { return `alpha=${this.param}${this.inplace ? ', inplace=True' : ''}`; }
 }
 export class GELU extends ActivationModule {
   readonly activation: ActivationInfo;

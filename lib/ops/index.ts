@@ -10,12 +10,14 @@ import * as shp from './shape.js';
 import * as lin from './linalg.js';
 import * as act from './activations.js';
 import * as loss from './loss.js';
+import * as inp from './inplace.js';
 import type { TensorLike } from './util.js';
 
 export * from './create.js';
 export * from './elementwise.js';
 export * from './reduce.js';
 export * from './shape.js';
+export * from './inplace.js';
 export { matmul, linear } from './linalg.js';
 export * from './activations.js';
 export * from './loss.js';
@@ -48,6 +50,10 @@ declare module '../tensor.js' {
     unsqueeze(dim: number): Tensor; squeeze(dim?: number): Tensor;
     split(sizes: number | readonly number[], dim?: number): Tensor[]; chunk(chunks: number, dim?: number): Tensor[];
     contiguous(): Tensor;
+    // in place (lib/ops/inplace.ts): return this tensor
+    add_(o: TensorLike): Tensor; sub_(o: TensorLike): Tensor; mul_(o: TensorLike): Tensor; div_(o: TensorLike): Tensor;
+    fill_(v: number): Tensor; zero_(): Tensor; copy_(src: TensorLike): Tensor;
+    clamp_(min?: number | null, max?: number | null): Tensor; relu_(): Tensor;
     matmul(o: Tensor): Tensor;
     relu(): Tensor; sigmoid(): Tensor; tanh(): Tensor; gelu(opts?: act.GeluOptions): Tensor;
     leakyRelu(slope?: number): Tensor; elu(alpha?: number): Tensor;
@@ -100,6 +106,15 @@ const methods: Record<string, AnyFn> = {
   split(s: number | readonly number[], d?: number) { return shp.split(this, s, d); },
   chunk(c: number, d?: number) { return shp.chunk(this, c, d); },
   contiguous() { return shp.contiguous(this); },
+  add_(o: TensorLike) { return inp.add_(this, o); },
+  sub_(o: TensorLike) { return inp.sub_(this, o); },
+  mul_(o: TensorLike) { return inp.mul_(this, o); },
+  div_(o: TensorLike) { return inp.div_(this, o); },
+  fill_(v: number) { return inp.fill_(this, v); },
+  zero_() { return inp.zero_(this); },
+  copy_(s: TensorLike) { return inp.copy_(this, s); },
+  clamp_(lo?: number | null, hi?: number | null) { return inp.clamp_(this, lo, hi); },
+  relu_() { return act.relu_(this); },
   matmul(o: Tensor) { return lin.matmul(this, o); },
   relu() { return act.relu(this); },
   sigmoid() { return act.sigmoid(this); },
