@@ -176,14 +176,14 @@ export function div_(t: Tensor, other: TensorLike): Tensor {
 }
 
 /** Every element set to `value`, in place (no gradient reaches the old value). */
-export function fill_(t: Tensor, value: number): Tensor {
-  if (typeof value !== 'number') throw new TypeError('fill_: value must be a number');
-  return inplace('fill_', t, [], (cur) => cur.fill(value), () => [null], { inputs: [] });
+export function fill_(t: Tensor, value: number, op = 'fill_'): Tensor {
+  if (typeof value !== 'number') throw new TypeError(`${op}: value must be a number`);
+  return inplace(op, t, [], (cur) => cur.fill(value), () => [null], { inputs: [] });
 }
 
 /** Every element set to 0, in place. */
 export function zero_(t: Tensor): Tensor {
-  return fill_(t, 0);
+  return fill_(t, 0, 'zero_');
 }
 
 /** src's elements (broadcast to t's shape) copied into t, in place; the gradient goes to src. */
