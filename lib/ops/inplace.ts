@@ -11,6 +11,7 @@ import { B } from '../backend/index.js';
 import { Binary, Unary } from '../backend/types.js';
 import { bumpVersion, isGradEnabled, makeNode, shadowOf, type Saves } from '../autograd.js';
 import { Tensor, contiguousStrides, fmtShape } from '../tensor.js';
+import { multiOutputOp } from './shape.js';
 import { asTensor, broadcastShapes, padShape, sumToShape, type TensorLike } from './util.js';
 
 export type Backward = (g: Float32Array) => (Float32Array | null)[];
@@ -51,6 +52,11 @@ export function inplace(op: string, t: Tensor, others: Tensor[], compute: (cur: 
     if (t.isLeaf && t.requiresGrad) {
       throw new Error(`${op}: a leaf tensor that requires grad is being used in an in-place operation ` +
         `(do it inside noGrad, or on a clone())`);
+    }
+    const multi = multiOutputOp(t);
+    if (multi !== undefined) {
+      throw new Error(`${op}: this tensor is a view made by ${multi} (or a view of one), a function that returns ` +
+        `multiple views; such views cannot be modified in place while recording gradients (clone() it first)`);
     }
     if (t.base !== null && t.base.isLeaf && t.base.requiresGrad) {
       throw new Error(`${op}: a view of a leaf tensor that requires grad is being used in an in-place operation ` +

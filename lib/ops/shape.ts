@@ -16,12 +16,24 @@ export interface Layout { shape: number[]; strides: number[]; offset: number }
 /** How a view op maps an input layout to the view's layout (applied to the real and the contiguous one). */
 type LayoutFn = (shape: readonly number[], strides: readonly number[], offset: number) => Layout;
 
+/**
+ * Views made by ops that return several views (split, chunk), and views of those: PyTorch
+ * forbids writing them in place while recording (their gradients could not be rebased).
+ */
+const multiOutput = new WeakMap<Tensor, string>();
+/** The op that made t as one of several views (split / chunk), or undefined. */
+export function multiOutputOp(t: Tensor): string | undefined {
+  return multiOutput.get(t);
+}
+
 /** A view of x through `f`, with autograd (scatter of the gradient through f of x's contiguous layout). */
 function viewOf(x: Tensor, op: string, f: LayoutFn,
   backward?: (g: Float32Array) => Float32Array): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor`);
   const v = f(x.shape, x.strides, x.offset);
   const out = Tensor.view(x, v.shape, v.strides, v.offset, false, null, op);
+  const multi = multiOutput.get(x);
+  if (multi !== undefined) multiOutput.set(out, multi);
   if (isGradEnabled() && x.requiresGrad) {
     const bw = backward ?? scatterBackward(x, f);
     out.requiresGrad = true;
@@ -229,7 +241,7 @@ export function slice(x: Tensor, dim: number, start: number | null = 0, end: num
     const shape = sh.slice(), strides = s.slice();
     shape[d] = len;
     strides[d] = s[d] * step;
-    return { shape, strides, offset: o + (len > 0 ? a * s[d] : 0) };
+    return { shape, strides, offset: o + a * s[d] }; // as PyTorch, also when empty
   });
 }
 
@@ -329,7 +341,12 @@ export function split(x: Tensor, sizes: number | readonly number[], dim = 0): Te
   }
   const out: Tensor[] = [];
   let s = 0;
-  for (const p of parts) { out.push(narrow(x, d, s, p)); s += p; }
+  for (const p of parts) {
+    const v = narrow(x, d, s, p);
+    multiOutput.set(v, 'split'); // even a single piece, as PyTorch
+    out.push(v);
+    s += p;
+  }
   return out;
 }
 

@@ -9,6 +9,7 @@ import { F, Tensor, abs, argmax, clamp, exp, log, matmul, max, mean, min, neg, n
   sqrt, sum, tensor, zeros, add, sub, mul, div } from '../../lib/index.js';
 import { Module, Parameter } from '../../lib/nn/module.js';
 import { lcg } from './gradcheck.js';
+import { viewCases } from './torch-cases-views.js';
 import { ACT_TOL, COMPOSITE, EXACT, dec, enc, expectLikeTorch, type Tol, type TorchResult } from './torch.js';
 
 export interface DiffCase {
@@ -713,5 +714,6 @@ function dropoutCases(r: Rng): DiffCase[] {
 export function allCases(seed: number): DiffCase[] {
   const r = lcg(seed);
   return [...activationCases(r), ...binaryCases(r), ...unaryCases(r), ...reductionCases(r), ...softmaxCases(r),
-    ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...initCases(), ...dropoutCases(r)];
+    ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...initCases(), ...dropoutCases(r),
+    ...viewCases(seed + 1)];
 }
