@@ -6,10 +6,10 @@
 import { B } from '../backend/index.js';
 import { Act, actNeedsPre, type ActId } from '../backend/types.js';
 import { isGradEnabled, result } from '../autograd.js';
-import { options } from '../options.js';
 import { inplace } from './inplace.js';
 import { Tensor } from '../tensor.js';
 import { outputArray } from './util.js';
+import { options } from '../options.js';
 
 export type ActivationName = 'identity' | 'relu' | 'leakyRelu' | 'gelu' | 'geluTanh' | 'sigmoid' | 'tanh' | 'elu';
 
@@ -112,15 +112,22 @@ function applyAct(fn: string, x: Tensor, id: ActId, param: number, opts: Inplace
 
 export const relu = (x: Tensor, opts?: InplaceOptions): Tensor => applyAct('relu', x, Act.relu, 0, opts);
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01, opts?: InplaceOptions): Tensor =>
-  applyAct('leakyRelu', x, Act.leakyRelu, negativeSlope, opts);
+  applyAct('leakyRelu', x, Act.leakyRelu, scalarArg('leakyRelu', 'negativeSlope', negativeSlope), opts);
 export const sigmoid = (x: Tensor): Tensor => activation(x, Act.sigmoid, 0);
 export const tanh = (x: Tensor): Tensor => activation(x, Act.tanh, 0);
-export const elu = (x: Tensor, alpha = 1, opts?: InplaceOptions): Tensor => applyAct('elu', x, Act.elu, alpha, opts);
+export const elu = (x: Tensor, alpha = 1, opts?: InplaceOptions): Tensor =>
+  applyAct('elu', x, Act.elu, scalarArg('elu', 'alpha', alpha), opts);
 /** relu in place (PyTorch's relu_). */
 export const relu_ = (x: Tensor): Tensor => activation_(x, Act.relu, 0);
+
+/** A positional number parameter (leakyRelu's slope, elu's alpha), checked: an object or string there is a TypeError. */
+function scalarArg(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number') throw new TypeError(`${op}: ${name} must be a number (positional, as ${op}(x, ${name === 'alpha' ? '1.0' : '0.2'})), got ${typeof v}`);
+  return v;
+}
 export interface GeluOptions { approximate?: 'none' | 'tanh' }
-export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
-  const approx = opts.approximate ?? 'none';
+export function gelu(x: Tensor, opts?: GeluOptions): Tensor {
+  const approx = options<GeluOptions>('gelu', opts, ['approximate']).approximate ?? 'none';
   if (approx !== 'none' && approx !== 'tanh') {
     throw new RangeError(`gelu: approximate must be 'none' or 'tanh', got '${String(approx)}'`);
   }
