@@ -318,5 +318,5 @@ export function repeat(x: Tensor, ...sizes: (number | readonly number[])[]): Ten
 /** A copy with its own storage; the gradient passes through, as torch.clone. */
 export function clone(x: Tensor): Tensor {
   checkTensor('clone', x);
-  return result(x.data.slice(), x.shape, 'clone', [x], (g) => [g]);
+  return result(x.isContiguous() ? x.data.slice() : x.data, x.shape, 'clone', [x], (g) => [g], { inputs: [] });
 }
