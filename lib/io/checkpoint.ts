@@ -90,7 +90,7 @@ export function checkpointToBuffer(input: CheckpointInput): Buffer {
         else raw.push({ key: `optimizer.${i}.${name}`, dtype: 'F32', shape: p.shape, bytes: encodeFromFloat32('F32', v, name) });
       }
     });
-    state.optimizer = { type: opt.constructor.name, paramGroups: [{ ...opt.options }], scalars };
+    state.optimizer = { type: opt.constructor.name, paramGroups: opt.paramGroupsDict(), scalars };
   }
   if (input.data?.order !== undefined) {
     const order = Int32Array.from(input.data.order);
@@ -167,8 +167,17 @@ export function checkpointFromBuffer(buf: Uint8Array, opts: LoadOptions, source 
       // Float32Array where the state dict type says number[]: loadStateDict copies with Float32Array.from either way
       st[Number(i)] = { ...(saved.scalars?.[i] ?? {}), ...(arrays as unknown as Record<string, number[]>) };
     }
-    if (!Array.isArray(saved.paramGroups) || saved.paramGroups.length !== 1) throw new TypeError(`${op}: malformed optimizer param groups`);
-    optSd = { state: st, paramGroups: saved.paramGroups as OptimizerStateDict['paramGroups'] };
+    if (!Array.isArray(saved.paramGroups)) throw new TypeError(`${op}: malformed optimizer param groups`);
+    if (saved.paramGroups.length !== opt.paramGroups.length) {
+      throw new RangeError(`${op}: the checkpoint's optimizer has ${saved.paramGroups.length} parameter groups, this one ${opt.paramGroups.length}`);
+    }
+    saved.paramGroups.forEach((g, gi) => {
+      const ids = (g as { params?: unknown })?.params;
+      if (ids !== undefined && (!Array.isArray(ids) || ids.length !== opt.paramGroups[gi].params.length)) {
+        throw new RangeError(`${op}: the checkpoint's optimizer group ${gi} has ${Array.isArray(ids) ? ids.length : '?'} parameters, this one ${opt.paramGroups[gi].params.length}`);
+      }
+    });
+    optSd = { state: st, param_groups: saved.paramGroups as OptimizerStateDict['param_groups'] };
   }
   // both checked above, so neither of these throws half way
   opts.model.loadStateDict(model);

@@ -607,6 +607,90 @@ function optimCases(r: Rng): DiffCase[] {
   return out;
 }
 
+type OptKind = 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad';
+function drawHyper(r: Rng, kind: OptKind): Record<string, unknown> {
+  const maximize = r() < 0.3;
+  switch (kind) {
+    case 'SGD': {
+      const momentum = pick(r, [0, 0.5, 0.9]);
+      const nesterov = momentum > 0 && r() < 0.5;
+      return { lr: pick(r, [0.01, 0.1]), momentum, dampening: nesterov ? 0 : pick(r, [0, 0.3]), weightDecay: pick(r, [0, 0.01]), nesterov, maximize };
+    }
+    case 'Adam': case 'AdamW':
+      return { lr: pick(r, [1e-3, 0.01, 0.1]), betas: [pick(r, [0.8, 0.9]), pick(r, [0.99, 0.999])], eps: pick(r, [1e-8, 1e-6]),
+        weightDecay: pick(r, [0, 0.01, 0.1]), amsgrad: r() < 0.6, maximize };
+    case 'RMSprop':
+      return { lr: pick(r, [1e-3, 0.01]), alpha: pick(r, [0.9, 0.99]), eps: pick(r, [1e-8, 1e-6]), weightDecay: pick(r, [0, 0.01]),
+        momentum: pick(r, [0, 0.5, 0.9]), centered: r() < 0.5, maximize };
+    case 'Adagrad':
+      return { lr: pick(r, [0.01, 0.1]), lrDecay: pick(r, [0, 0.1]), weightDecay: pick(r, [0, 0.01]), initialAccumulatorValue: pick(r, [0, 0.1]),
+        eps: pick(r, [1e-10, 1e-6]), maximize };
+  }
+}
+const OPTIMS = (): Record<OptKind, new (p: never, o: never) => optim.Optimizer<never>> => ({
+  SGD: optim.SGD as never, Adam: optim.Adam as never, AdamW: optim.AdamW as never, RMSprop: optim.RMSprop as never, Adagrad: optim.Adagrad as never,
+});
+
+/** Parameter groups with their own options, each flag, learning rates written per step, a state dict round trip mid-way. */
+function optimGroupCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  const kinds: OptKind[] = ['SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad'];
+  for (let k = 0; k < 25; k++) {
+    const kind = kinds[k % kinds.length];
+    const shapes = [[int(r, 1, 4), int(r, 1, 5)], [int(r, 1, 6)], [int(r, 1, 3), 2]];
+    const params = shapes.map((s) => randArr(r, size(s)));
+    const steps = 8;
+    const grads = Array.from({ length: steps }, (_, t) => shapes.map((s, i) => (i === 1 && t === 2 ? null : randArr(r, size(s), pick(r, [0.01, 1, 10])))));
+    const hyper = drawHyper(r, kind);
+    const over = drawHyper(r, kind);
+    // group 0: params 0 and 2 with the defaults; group 1: param 1 with two overrides
+    const keys = Object.keys(over).filter((x) => !(kind === 'SGD' && x === 'nesterov') && !(kind === 'SGD' && x === 'dampening'));
+    const picked = Object.fromEntries([keys[int(r, 0, keys.length - 1)], 'lr'].map((x) => [x, over[x]]));
+    const groups = [{ idx: [0, 2], hyper: {} }, { idx: [1], hyper: picked }];
+    const lrs = k % 2 === 0 ? Array.from({ length: steps }, (_, t) => [f32(0.01 * (1 + t)), f32(0.02 / (1 + t))]) : undefined;
+    const cn = `${kind} groups ${fmt(hyper)} + ${fmt(picked)}${lrs ? ', lr set per step' : ''}, state dict round trip after step 4`;
+    out.push({
+      group: 'optimizers', name: cn,
+      torch: { op: 'optim', name: kind, shapes, params: params.map((p) => enc(p)), hyper, groups, grads: grads.map((gs) => gs.map((g) => (g ? enc(g) : null))), ...(lrs ? { lrs } : {}) },
+      check(res) {
+        noError(cn, res);
+        const Ctor = OPTIMS()[kind];
+        const ps = params.map((p, i) => tensor(p.slice(), shapes[i], { requiresGrad: true }));
+        const make = (): optim.Optimizer<never> => new Ctor(groups.map((g) => ({ params: g.idx.map((i) => ps[i]), ...g.hyper })) as never, hyper as never);
+        let o = make();
+        grads.forEach((gs, t) => {
+          ps.forEach((p, i) => { p.grad = gs[i] ? tensor(gs[i]!.slice(), shapes[i]) : null; });
+          if (lrs) o.paramGroups.forEach((g, i) => { (g as { lr: number }).lr = lrs[t][i]; });
+          o.step();
+          if (t === 3) { // JSON round trip into a fresh optimizer, which carries on
+            const sd = JSON.parse(JSON.stringify(o.stateDict()));
+            o = make();
+            o.loadStateDict(sd);
+          }
+          const got: Record<string, ArrayLike<number>> = {}, want: Record<string, ArrayLike<number>> = {};
+          ps.forEach((p, i) => { got[`param ${i}`] = p.data; want[`param ${i}`] = dec(res.traj[t][i]); });
+          expectLikeTorch(`${cn}: after step ${t + 1}`, got, want, { rel: 1e-5, abs: 1e-6 });
+        });
+        const sd = o.stateDict();
+        // PyTorch numbers parameters group by group: [0, 2] then [1]
+        const order = groups.flatMap((g) => g.idx);
+        (res.state as Record<string, string | number>[]).forEach((s, i) => {
+          const mine = sd.state[order.indexOf(i)];
+          expect(Object.keys(mine ?? {}).sort(), `${cn}: state keys of parameter ${i}`).toEqual(Object.keys(s).sort());
+          for (const [key, v] of Object.entries(s)) {
+            if (typeof v === 'number') expect(mine[key], `${cn}: state ${i}.${key}`).toBe(v);
+            else expectLikeTorch(`${cn}: state ${i}.${key}`, { v: mine[key] as number[] }, { v: dec(v) }, { rel: 1e-5, abs: 1e-6 });
+          }
+        });
+        const pg = (res.groups as Record<string, unknown>[]).map((g) => ({ ...g, params: (g.params as number[]).map(() => 0) }));
+        const mg = sd.param_groups.map((g) => ({ ...g, params: g.params.map(() => 0) }));
+        expect(mg, `${cn}: param_groups as PyTorch's`).toEqual(pg);
+      },
+    });
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- init, dropout
 
 function stats(d: Float32Array): { mean: number; std: number; maxAbs: number } {
@@ -713,5 +797,5 @@ function dropoutCases(r: Rng): DiffCase[] {
 export function allCases(seed: number): DiffCase[] {
   const r = lcg(seed);
   return [...activationCases(r), ...binaryCases(r), ...unaryCases(r), ...reductionCases(r), ...softmaxCases(r),
-    ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...initCases(), ...dropoutCases(r)];
+    ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...optimGroupCases(r), ...initCases(), ...dropoutCases(r)];
 }

@@ -221,20 +221,35 @@ def op_model(c):
     return {'steps': steps}
 
 
+def snake(k):
+    return ''.join('_' + ch.lower() if ch.isupper() else ch for ch in k)
+
+
+def kwargs(h):
+    return {snake(k): (tuple(v) if isinstance(v, list) else v) for k, v in h.items()}
+
+
+OPTIMS = {'SGD': torch.optim.SGD, 'Adam': torch.optim.Adam, 'AdamW': torch.optim.AdamW,
+          'RMSprop': torch.optim.RMSprop, 'Adagrad': torch.optim.Adagrad}
+
+
 def op_optim(c):
+    """Per step: set the gradients (None skips a parameter), set the group learning rates when
+    given, step. With groups: [{idx, hyper}] each group gets its parameters and overrides."""
     params = [dec(p, s).requires_grad_(True) for p, s in zip(c['params'], c['shapes'])]
-    h = c['hyper']
-    kind = c['name']
-    if kind == 'SGD':
-        opt = torch.optim.SGD(params, lr=h['lr'], momentum=h['momentum'], dampening=h['dampening'],
-                              weight_decay=h['weightDecay'], nesterov=h['nesterov'])
+    h = kwargs(c['hyper'])
+    if 'groups' in c:
+        arg = [dict(params=[params[i] for i in g['idx']], **kwargs(g['hyper'])) for g in c['groups']]
     else:
-        cls = torch.optim.Adam if kind == 'Adam' else torch.optim.AdamW
-        opt = cls(params, lr=h['lr'], betas=tuple(h['betas']), eps=h['eps'], weight_decay=h['weightDecay'])
+        arg = params
+    opt = OPTIMS[c['name']](arg, **h)
     traj = []
-    for grads in c['grads']:
+    for t, grads in enumerate(c['grads']):
         for p, g, s in zip(params, grads, c['shapes']):
             p.grad = None if g is None else dec(g, s)
+        if 'lrs' in c:
+            for grp, lr in zip(opt.param_groups, c['lrs'][t]):
+                grp['lr'] = lr
         opt.step()
         traj.append([enc(p) for p in params])
     state = []
@@ -242,7 +257,10 @@ def op_optim(c):
         st = opt.state.get(p, {})
         state.append({k: (float(v) if (not torch.is_tensor(v) or v.dim() == 0) else enc(v))
                       for k, v in st.items() if v is not None})
-    return {'traj': traj, 'state': state}
+    sd = opt.state_dict()
+    groups = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in g.items()
+               if k not in ('foreach', 'differentiable', 'capturable', 'fused')} for g in sd['param_groups']]
+    return {'traj': traj, 'state': state, 'groups': groups}
 
 
 def op_init(c):
