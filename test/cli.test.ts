@@ -4,7 +4,7 @@
  */
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
@@ -120,6 +120,10 @@ describe('the neurite bin script, as a child process', () => {
     expect(r.out).toMatch(/^diagnostics \(\d+ training rows\):\n {2}activations: /m);
     expect(r.code).toBe(0);
     for (const f of ['model.safetensors', 'checkpoint.safetensors', 'report.html']) expect(existsSync(join(dir, 'bc-out', f)), f).toBe(true);
+    const page = readFileSync(join(dir, 'bc-out', 'report.html'), 'utf8');
+    expect(page).toContain('Training curves'); // the run's curves, not only its end state
+    expect(page).toMatch(/<tr><td class="n">4<\/td><td class="n">[\d.e-]+<\/td><td class="n">\d+\.\d%<\/td>/); // epoch 4's loss and accuracy
+    expect(page).toMatch(/backend \((avx512|avx2|portable|js)/);
     const { tensors, metadata } = io.loadSafetensorsSync(join(dir, 'bc-out', 'model.safetensors'));
     expect(Object.keys(tensors)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
     expect(JSON.parse(metadata['neurite.architecture'])).toEqual({ inputs: 30, hidden: [16], classes: 2, activation: 'relu' });

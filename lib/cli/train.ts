@@ -142,7 +142,7 @@ export async function runTrain(c: TrainConfig, io: TrainIo): Promise<TrainResult
     saveCheckpointSync(ckpt, { model, optimizer, step: history.steps, epoch: c.epochs, extra: { config: c, architecture: arch } });
     files.push(ckpt);
     const page = join(outDir, 'report.html');
-    writeFileAtomicSync(page, Buffer.from(html({ report, title: `neurite train: ${shown}, test accuracy ${(100 * acc).toFixed(1)}%` })));
+    writeFileAtomicSync(page, Buffer.from(html({ report, epochs: history.epochs, title: `neurite train: ${shown}, test accuracy ${(100 * acc).toFixed(1)}%` })));
     files.push(page);
   } catch (e) {
     // a full disk or a vanished directory is the environment's problem, not a bug: one line, exit 2

@@ -11,6 +11,7 @@ import type { Tensor } from '../tensor.js';
 import { capture, wrapMethod, type ActivationRow, type CaptureResult } from './capture.js';
 import { paramGroups, paramRows, type ParamRow } from './gradients.js';
 import { renderHtml, type HtmlOptions } from './html.js';
+import type { WatchRecord } from './types.js';
 import { diffSquares } from './stats.js';
 import { DEFAULT_THRESHOLDS, activationWarnings, gradientWarnings, type Thresholds, type Warning } from './warnings.js';
 
@@ -27,14 +28,7 @@ export interface WatchOptions {
   thresholds?: Partial<Thresholds>;
 }
 
-export interface WatchRecord {
-  step: number;
-  /** The loss of that step (the scalar the backward started from), when one ran. */
-  loss: number | null;
-  activations: ActivationRow[];
-  params: ParamRow[];
-  warnings: Warning[];
-}
+export type { WatchRecord } from './types.js';
 
 interface Pending { step: number; cap: CaptureResult; loss: number | null; grads: Map<Tensor, Float32Array>; sawBackward: boolean }
 
