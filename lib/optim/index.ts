@@ -3,4 +3,4 @@ export { Optimizer, type OptimizerStateDict, type ParamGroup, type ParamGroupSpe
 export { SGD, type SGDOptions } from './sgd.js';
 export { Adam, AdamW, type AdamOptions } from './adam.js';
 export { RMSprop, Adagrad, type RMSpropOptions, type AdagradOptions } from './rmsprop.js';
-export { WarmupCosine, type WarmupCosineOptions } from './schedule.js';
+export * as lrScheduler from './lr-scheduler.js';

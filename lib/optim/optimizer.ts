@@ -22,6 +22,9 @@ export interface OptimizerStateDict {
 /** `weightDecay` -> `weight_decay` (PyTorch's spelling in state dicts). */
 export const snakeCase = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
+/** Keys the schedulers keep in a group (PyTorch's initial_lr, max_lr, ...): saved and restored with the state dict. */
+const SCHEDULER_KEYS = ['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum'];
+
 /** Hyper-parameter checks shared by the optimizers (PyTorch's messages, prefixed with the optimizer's name). */
 export function nonNegative(name: string, what: string, v: unknown): void {
   if (typeof v !== 'number' || !(v >= 0)) throw new RangeError(`${name}: invalid ${what} value: ${String(v)}`);
@@ -132,6 +135,7 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number }> {
         const v = (g as Record<string, unknown>)[k];
         out[snakeCase(k)] = Array.isArray(v) ? v.slice() : v;
       }
+      for (const k of SCHEDULER_KEYS) if ((g as Record<string, unknown>)[k] !== undefined) out[snakeCase(k)] = (g as Record<string, unknown>)[k];
       out.params = g.params.map(() => i++);
       return out as OptimizerStateDict['param_groups'][number];
     });
@@ -162,7 +166,7 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number }> {
       for (const [k, v] of Object.entries(sg)) {
         if (k === 'params') continue;
         const ck = camelCase(k);
-        if (!this.keys.includes(ck)) throw new TypeError(`${op}: param_groups[${gi}] has '${k}', not an option of ${this.name} (${this.keys.join(', ')})`);
+        if (!this.keys.includes(ck) && !SCHEDULER_KEYS.includes(ck)) throw new TypeError(`${op}: param_groups[${gi}] has '${k}', not an option of ${this.name} (${this.keys.join(', ')})`);
         h[ck] = Array.isArray(v) ? v.slice() : v;
       }
       const merged = { ...mine, ...h, params: mine.params };

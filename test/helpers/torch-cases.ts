@@ -691,6 +691,96 @@ function optimGroupCases(r: Rng): DiffCase[] {
   return out;
 }
 
+// ---------------------------------------------------------------- lr schedulers
+
+interface SchedSpec { kind: string; args?: Record<string, unknown>; lambdas?: string[]; subs?: SchedSpec[]; milestones?: number[] }
+const LAMBDAS: Record<string, (e: number) => number> = { decay: (e) => 0.95 ** e, warm: (e) => Math.min(1.0, (e + 1) / 10), saw: (e) => 1.0 / (1 + (e % 7)) };
+function buildSched(o: optim.Optimizer<never>, s: SchedSpec): optim.lrScheduler.Scheduler {
+  const L = optim.lrScheduler as unknown as Record<string, new (...a: unknown[]) => optim.lrScheduler.Scheduler>;
+  if (s.kind === 'LambdaLR') return new optim.lrScheduler.LambdaLR(o, s.lambdas!.length > 1 ? s.lambdas!.map((n) => LAMBDAS[n]) : LAMBDAS[s.lambdas![0]]);
+  if (s.kind === 'SequentialLR') return new optim.lrScheduler.SequentialLR(o, s.subs!.map((x) => buildSched(o, x) as optim.lrScheduler.LRScheduler), { milestones: s.milestones! });
+  if (s.kind === 'ChainedScheduler') return new optim.lrScheduler.ChainedScheduler(s.subs!.map((x) => buildSched(o, x) as optim.lrScheduler.LRScheduler));
+  return new L[s.kind](o, s.args);
+}
+
+function schedulerCases(r: Rng): DiffCase[] {
+  const specs: [SchedSpec, string, Record<string, unknown>?][] = [
+    [{ kind: 'StepLR', args: { stepSize: 7, gamma: 0.5 } }, 'SGD'],
+    [{ kind: 'MultiStepLR', args: { milestones: [10, 30, 30, 80], gamma: 0.3 } }, 'SGD'],
+    [{ kind: 'ExponentialLR', args: { gamma: 0.97 } }, 'Adam'],
+    [{ kind: 'CosineAnnealingLR', args: { tMax: 25, etaMin: 0.001 } }, 'SGD'],
+    [{ kind: 'CosineAnnealingLR', args: { tMax: 100 } }, 'AdamW'],
+    [{ kind: 'CosineAnnealingWarmRestarts', args: { t0: 10, tMult: 2, etaMin: 1e-4 } }, 'SGD'],
+    [{ kind: 'CosineAnnealingWarmRestarts', args: { t0: 7 } }, 'RMSprop'],
+    [{ kind: 'LinearLR', args: { startFactor: 0.1, endFactor: 1, totalIters: 20 } }, 'SGD'],
+    [{ kind: 'LinearLR', args: {} }, 'Adagrad'],
+    [{ kind: 'LinearLR', args: { startFactor: 1, endFactor: 0.05, totalIters: 90 } }, 'SGD'],
+    [{ kind: 'ConstantLR', args: { factor: 0.5, totalIters: 10 } }, 'SGD'],
+    [{ kind: 'OneCycleLR', args: { maxLr: [0.5, 0.2], totalSteps: 121 } }, 'SGD', { momentum: 0.9 }],
+    [{ kind: 'OneCycleLR', args: { maxLr: 0.01, epochs: 13, stepsPerEpoch: 10, annealStrategy: 'linear', threePhase: true, pctStart: 0.25 } }, 'Adam'],
+    [{ kind: 'OneCycleLR', args: { maxLr: 0.1, totalSteps: 150, cycleMomentum: false, divFactor: 10, finalDivFactor: 100 } }, 'Adagrad'],
+    [{ kind: 'CyclicLR', args: { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 10 } }, 'SGD', { momentum: 0.9 }],
+    [{ kind: 'CyclicLR', args: { baseLr: [0.01, 0.02], maxLr: 0.1, stepSizeUp: 8, stepSizeDown: 5, mode: 'triangular2' } }, 'SGD', { momentum: 0.5 }],
+    [{ kind: 'CyclicLR', args: { baseLr: 0.001, maxLr: 0.1, stepSizeUp: 12, mode: 'exp_range', gamma: 0.99, cycleMomentum: false } }, 'Adam'],
+    [{ kind: 'LambdaLR', lambdas: ['decay'] }, 'SGD'],
+    [{ kind: 'LambdaLR', lambdas: ['warm', 'saw'] }, 'AdamW'],
+    [{ kind: 'SequentialLR', subs: [{ kind: 'LinearLR', args: { startFactor: 0.1, totalIters: 10 } }, { kind: 'CosineAnnealingLR', args: { tMax: 110, etaMin: 1e-4 } }], milestones: [10] }, 'AdamW'],
+    [{ kind: 'SequentialLR', subs: [{ kind: 'ConstantLR', args: { factor: 0.1, totalIters: 5 } }, { kind: 'ExponentialLR', args: { gamma: 0.98 } }, { kind: 'StepLR', args: { stepSize: 9, gamma: 0.7 } }], milestones: [5, 60] }, 'SGD'],
+    [{ kind: 'ChainedScheduler', subs: [{ kind: 'ConstantLR', args: { factor: 0.1, totalIters: 2 } }, { kind: 'ExponentialLR', args: { gamma: 0.9 } }] }, 'SGD'],
+    [{ kind: 'ChainedScheduler', subs: [{ kind: 'LinearLR', args: { startFactor: 0.2, totalIters: 15 } }, { kind: 'MultiStepLR', args: { milestones: [40, 70] } }] }, 'Adam'],
+    [{ kind: 'ReduceLROnPlateau', args: { patience: 3, factor: 0.5, cooldown: 2, minLr: [0.001, 0.01] } }, 'SGD'],
+    [{ kind: 'ReduceLROnPlateau', args: { mode: 'max', thresholdMode: 'abs', threshold: 0.01, patience: 2 } }, 'Adam'],
+  ];
+  return specs.map(([spec, optName, optArgs = {}], k) => {
+    const steps = 120;
+    const resumeAt = int(r, 20, 100);
+    const lrs = [pick(r, [0.1, 0.05]), pick(r, [0.02, 0.3])];
+    const metrics = spec.kind === 'ReduceLROnPlateau' ? Array.from({ length: steps }, (_, t) => 1 / (1 + t / 10) + (((t * 7919) % 13) / 50)) : undefined;
+    const cn = `${spec.kind} ${fmt(spec.args ?? spec.subs ?? spec.lambdas)} with ${optName}, ${steps} steps, resumed from state dicts after ${resumeAt} (#${k})`;
+    return {
+      group: 'lr schedulers', name: cn,
+      torch: { op: 'sched', optim: optName, optArgs, lrs, sched: spec, steps, resumeAt, ...(metrics ? { metrics } : {}) },
+      check(res) {
+        noError(cn, res);
+        const Opt = OPTIMS()[optName as OptKind];
+        const make = (): [optim.Optimizer<never>, optim.lrScheduler.Scheduler] => {
+          const ps = [zeros([3], { requiresGrad: true }), zeros([2], { requiresGrad: true })];
+          const o = new Opt([{ params: [ps[0]], lr: lrs[0] }, { params: [ps[1]], lr: lrs[1] }] as never, optArgs as never);
+          return [o, buildSched(o, spec)];
+        };
+        let [o, s] = make();
+        const got: number[][] = [], moms: number[][] = [];
+        const rec = (): void => {
+          got.push(o.paramGroups.map((g) => g.lr));
+          moms.push(o.paramGroups.map((g) => { const x = g as Record<string, unknown>; return x.betas ? (x.betas as number[])[0] : (x.momentum as number ?? 0); }));
+        };
+        rec();
+        for (let t = 0; t < steps; t++) {
+          o.step();
+          if (metrics) (s as optim.lrScheduler.ReduceLROnPlateau).step(metrics[t]); else (s as optim.lrScheduler.LRScheduler).step();
+          rec();
+          expect(s.getLastLr(), `${cn}: getLastLr after step ${t + 1}`).toEqual(got[got.length - 1]);
+          if (t + 1 === resumeAt) {
+            const osd = JSON.parse(JSON.stringify(o.stateDict()));
+            const ssd = JSON.parse(JSON.stringify(s.stateDict()));
+            [o, s] = make();
+            o.loadStateDict(osd);
+            s.loadStateDict(ssd);
+          }
+        }
+        // PyTorch computes in double: the same operations give the same doubles (cos and pow may differ by an ulp of a double)
+        const close = (a: number[][], b: number[][], what: string): void => {
+          const bad: string[] = [];
+          a.forEach((row, t) => row.forEach((v, i) => { if (!(Math.abs(v - b[t][i]) <= 1e-12 * Math.abs(b[t][i]))) bad.push(`step ${t} group ${i}: ${v} vs ${b[t][i]}`); }));
+          expect(bad.slice(0, 5), `${cn}: ${what}`).toEqual([]);
+        };
+        close(got, res.lrs, 'learning rates');
+        close(moms, res.moms, 'momentum / beta1');
+      },
+    };
+  });
+}
+
 // ---------------------------------------------------------------- init, dropout
 
 function stats(d: Float32Array): { mean: number; std: number; maxAbs: number } {
@@ -797,5 +887,5 @@ function dropoutCases(r: Rng): DiffCase[] {
 export function allCases(seed: number): DiffCase[] {
   const r = lcg(seed);
   return [...activationCases(r), ...binaryCases(r), ...unaryCases(r), ...reductionCases(r), ...softmaxCases(r),
-    ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...optimGroupCases(r), ...initCases(), ...dropoutCases(r)];
+    ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...optimGroupCases(r), ...schedulerCases(r), ...initCases(), ...dropoutCases(r)];
 }

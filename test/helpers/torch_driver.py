@@ -263,6 +263,55 @@ def op_optim(c):
     return {'traj': traj, 'state': state, 'groups': groups}
 
 
+LS = torch.optim.lr_scheduler
+SCHED_NAMES = {'tMax': 'T_max', 't0': 'T_0', 'tMult': 'T_mult'}
+LAMBDAS = {'decay': lambda e: 0.95 ** e, 'warm': lambda e: min(1.0, (e + 1) / 10), 'saw': lambda e: 1.0 / (1 + e % 7)}
+
+
+def build_sched(opt, s):
+    k = s['kind']
+    a = {SCHED_NAMES.get(n, snake(n)): v for n, v in s.get('args', {}).items()}
+    if k == 'LambdaLR':
+        return LS.LambdaLR(opt, [LAMBDAS[n] for n in s['lambdas']] if len(s['lambdas']) > 1 else LAMBDAS[s['lambdas'][0]])
+    if k == 'SequentialLR':
+        return LS.SequentialLR(opt, [build_sched(opt, x) for x in s['subs']], milestones=s['milestones'])
+    if k == 'ChainedScheduler':
+        return LS.ChainedScheduler([build_sched(opt, x) for x in s['subs']])
+    return getattr(LS, k)(opt, **a)
+
+
+def op_sched(c):
+    """Two groups; per step: optimizer step, scheduler step, record each group's lr and
+    momentum (or beta1). At resumeAt: both state dicts into a fresh optimizer and scheduler."""
+    def make():
+        ps = [torch.zeros(3, requires_grad=True), torch.zeros(2, requires_grad=True)]
+        opt = OPTIMS[c['optim']]([{'params': [ps[0]], 'lr': c['lrs'][0]}, {'params': [ps[1]], 'lr': c['lrs'][1]}],
+                                 **kwargs(c.get('optArgs', {})))
+        return opt, build_sched(opt, c['sched'])
+    opt, sch = make()
+    lrs, moms = [], []
+
+    def rec():
+        lrs.append([g['lr'] for g in opt.param_groups])
+        moms.append([g['betas'][0] if 'betas' in g else g.get('momentum', 0) for g in opt.param_groups])
+    rec()
+    for t in range(c['steps']):
+        opt.step()
+        if 'metrics' in c:
+            sch.step(c['metrics'][t])
+        else:
+            sch.step()
+        rec()
+        # 1.13's CyclicLR.load_state_dict loses the scale function ('NoneType' is not callable):
+        # PyTorch runs on uninterrupted there, neurite still resumes
+        if t + 1 == c.get('resumeAt') and c['sched']['kind'] != 'CyclicLR':
+            osd, ssd = opt.state_dict(), sch.state_dict()
+            opt, sch = make()
+            opt.load_state_dict(osd)
+            sch.load_state_dict(ssd)
+    return {'lrs': lrs, 'moms': moms}
+
+
 def op_init(c):
     t = torch.empty(c['shape'])
     n, o = c['name'], c.get('opts', {})
