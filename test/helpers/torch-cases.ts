@@ -781,6 +781,51 @@ function schedulerCases(r: Rng): DiffCase[] {
   });
 }
 
+// ---------------------------------------------------------------- gradient clipping
+
+function clipCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  const norms: (number | 'inf')[] = [2, 1, 'inf', 3, 0.5, 0];
+  for (let k = 0; k < 16; k++) {
+    const kind = k < 13 ? 'norm' : 'value';
+    const shapes = [[int(r, 1, 5), int(r, 1, 7)], [int(r, 1, 40)], [int(r, 1, 3)]];
+    const params = shapes.map((s) => randArr(r, size(s)));
+    const nonfinite = k === 11 || k === 12;
+    const grads = shapes.map((s, i) => (i === 2 && k % 3 === 0 ? null : randArr(r, size(s), pick(r, [0.01, 1, 30]), nonfinite ? 0.05 : 0)));
+    if (nonfinite) grads[0]![0] = k === 11 ? Infinity : NaN;
+    const normType = norms[k % norms.length];
+    const max = pick(r, [0.1, 1, 5, 1e3]);
+    const cn = `clip_grad_${kind}_(${kind === 'norm' ? `maxNorm ${max}, normType ${normType}` : `clipValue ${max}`})${nonfinite ? ' with a non-finite gradient' : ''} (#${k})`;
+    out.push({
+      group: 'gradient clipping', name: cn,
+      torch: { op: 'clip', kind, shapes, params: params.map((p) => enc(p)), grads: grads.map((g) => (g ? enc(g) : null)), normType, max },
+      check(res) {
+        noError(cn, res);
+        const ps = params.map((p, i) => tensor(p.slice(), shapes[i], { requiresGrad: true }));
+        ps.forEach((p, i) => { p.grad = grads[i] ? tensor(grads[i]!.slice(), shapes[i]) : null; });
+        if (kind === 'norm') {
+          const total = nn.utils.clipGradNorm_(ps, max, normType);
+          expect(total.shape).toEqual([]);
+          expectLikeTorch(`${cn}: total norm`, { total: total.data }, { total: dec(res.total) }, { rel: 2e-6, abs: 0 });
+        } else nn.utils.clipGradValue_(ps, max);
+        const got: Record<string, ArrayLike<number>> = {}, want: Record<string, ArrayLike<number>> = {};
+        ps.forEach((p, i) => { got[`grad ${i}`] = gradOf(p); want[`grad ${i}`] = dec(res.grads[i]); });
+        expectLikeTorch(`${cn}: gradients`, got, want, { rel: 4e-6, abs: 0 });
+        if (kind === 'norm') { // errorIfNonfinite throws exactly when PyTorch's total is non-finite, before changing anything
+          ps.forEach((p, i) => { p.grad = grads[i] ? tensor(grads[i]!.slice(), shapes[i]) : null; });
+          const call = (): Tensor => nn.utils.clipGradNorm_(ps, max, normType, true);
+          if (Number.isFinite(dec(res.total)[0])) expect(call, `${cn}: errorIfNonfinite`).not.toThrow();
+          else {
+            expect(call, `${cn}: errorIfNonfinite`).toThrow(/non-finite/);
+            ps.forEach((p, i) => { if (grads[i]) expect(p.grad!.data, `${cn}: unchanged after the error`).toEqual(grads[i]); });
+          }
+        }
+      },
+    });
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- init, dropout
 
 function stats(d: Float32Array): { mean: number; std: number; maxAbs: number } {
@@ -887,5 +932,5 @@ function dropoutCases(r: Rng): DiffCase[] {
 export function allCases(seed: number): DiffCase[] {
   const r = lcg(seed);
   return [...activationCases(r), ...binaryCases(r), ...unaryCases(r), ...reductionCases(r), ...softmaxCases(r),
-    ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...optimGroupCases(r), ...schedulerCases(r), ...initCases(), ...dropoutCases(r)];
+    ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...optimGroupCases(r), ...schedulerCases(r), ...clipCases(r), ...initCases(), ...dropoutCases(r)];
 }

@@ -312,6 +312,20 @@ def op_sched(c):
     return {'lrs': lrs, 'moms': moms}
 
 
+def op_clip(c):
+    params = [dec(p, s).requires_grad_(True) for p, s in zip(c['params'], c['shapes'])]
+    for p, g, s in zip(params, c['grads'], c['shapes']):
+        p.grad = None if g is None else dec(g, s)
+    nt = c['normType']
+    nt = math.inf if nt == 'inf' else nt
+    if c['kind'] == 'value':
+        torch.nn.utils.clip_grad_value_(params, c['max'])
+        total = None
+    else:
+        total = torch.nn.utils.clip_grad_norm_(params, c['max'], nt, error_if_nonfinite=c.get('errorIfNonfinite', False))
+    return {'grads': [enc(grad_of(p)) for p in params], 'total': None if total is None else enc(total.reshape(1))}
+
+
 def op_init(c):
     t = torch.empty(c['shape'])
     n, o = c['name'], c.get('opts', {})
