@@ -14,6 +14,7 @@ import type { ParamRow } from './gradients.js';
 import type { EpochRow, ReportData, RunInfo, WatchRecord } from './types.js';
 import { barChart, esc, fmt, histogramChart, lineChart, type Series } from './svg.js';
 import { runInfo } from './run-info.js';
+import { options } from '../options.js';
 
 export interface HtmlOptions {
   title?: string;
@@ -196,6 +197,26 @@ tr.warn td{background:#fff1f0}.tag{font-size:9px;background:#eee;border-radius:3
 ul.warnings li{margin:4px 0;font-size:13px}code{background:#fde2e1;padding:1px 4px;border-radius:3px}.ok{color:#2a7}.note{font-size:12px;color:#555}.run{font-size:12px;color:#444;background:#f4f6f8;padding:6px 10px;border-radius:4px}`;
 
 export function renderHtml(input: HtmlInput): string {
+  options('html', input, ['title', 'activationChart', 'report', 'history', 'epochs', 'run']);
+  if (input === undefined) throw new TypeError('html: expected { report?, history?, epochs?, run?, title?, activationChart? }');
+  const bad = (k: string, want: string): never => { throw new TypeError(`html: ${k} must be ${want}`); };
+  if (input.title !== undefined && typeof input.title !== 'string') bad('title', 'a string');
+  if (input.activationChart !== undefined && typeof input.activationChart !== 'boolean') bad('activationChart', 'a boolean');
+  for (const k of ['history', 'epochs'] as const) if (input[k] !== undefined && !Array.isArray(input[k])) bad(k, 'an array');
+  for (const k of ['report', 'run'] as const) {
+    if (input[k] !== undefined && (input[k] === null || typeof input[k] !== 'object' || Array.isArray(input[k]))) bad(k, 'an object');
+  }
+  if (input.report !== undefined && (!Array.isArray(input.report.layers) || !Array.isArray(input.report.warnings))) {
+    bad('report', 'a diagnose() result (a Report or its toJSON())');
+  }
+  const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (input.history?.some((r) => !isObj(r) || typeof r.step !== 'number' || !Array.isArray(r.activations) || !Array.isArray(r.params) || !Array.isArray(r.warnings))) {
+    bad('history', 'watch() records (watch.history)');
+  }
+  if (input.epochs?.some((r) => !isObj(r) || typeof r.epoch !== 'number' || typeof r.loss !== 'number')) bad('epochs', 'rows { epoch, loss, ... } (fit\'s history.epochs)');
+  if (input.run !== undefined && (['backend', 'cpu', 'isa', 'precision', 'node'] as const).some((k) => typeof input.run![k] !== 'string')) {
+    bad('run', 'a runInfo() object');
+  }
   const title = input.title ?? 'neurite diagnostics';
   const body: string[] = [`<h1>${esc(title)}</h1>`];
   const run = input.run ?? (input.epochs || input.history ? runInfo() : undefined);

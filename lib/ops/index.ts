@@ -28,7 +28,7 @@ declare module '../tensor.js' {
     clamp(min?: number | null, max?: number | null): Tensor;
     eq(o: TensorLike): Tensor; ne(o: TensorLike): Tensor; gt(o: TensorLike): Tensor; ge(o: TensorLike): Tensor;
     lt(o: TensorLike): Tensor; le(o: TensorLike): Tensor;
-    sum(dim?: number, keepDim?: boolean): Tensor; mean(dim?: number, keepDim?: boolean): Tensor;
+    sum(dim?: number | readonly number[], keepDim?: boolean): Tensor; mean(dim?: number | readonly number[], keepDim?: boolean): Tensor;
     max(): Tensor; max(dim: number, keepDim?: boolean): { values: Tensor; indices: Tensor };
     min(): Tensor; min(dim: number, keepDim?: boolean): { values: Tensor; indices: Tensor };
     argmax(dim?: number, keepDim?: boolean): Tensor;
@@ -64,8 +64,8 @@ const methods: Record<string, AnyFn> = {
   ge(o: TensorLike) { return ew.ge(this, o); },
   lt(o: TensorLike) { return ew.lt(this, o); },
   le(o: TensorLike) { return ew.le(this, o); },
-  sum(dim?: number, keep?: boolean) { return red.sum(this, dim, keep); },
-  mean(dim?: number, keep?: boolean) { return red.mean(this, dim, keep); },
+  sum(dim?: number | readonly number[], keep?: boolean) { return red.sum(this, dim, keep); },
+  mean(dim?: number | readonly number[], keep?: boolean) { return red.mean(this, dim, keep); },
   max(dim?: number, keep?: boolean) { return dim === undefined ? red.max(this) : red.max(this, dim, keep); },
   min(dim?: number, keep?: boolean) { return dim === undefined ? red.min(this) : red.min(this, dim, keep); },
   argmax(dim?: number, keep?: boolean) { return red.argmax(this, dim, keep); },
@@ -92,3 +92,19 @@ for (const [k, f] of Object.entries(methods)) {
 Object.defineProperty(Tensor.prototype, 'T', {
   get(this: Tensor) { return shp.transpose(this, 0, 1); }, configurable: true,
 });
+
+/**
+ * `x[0]` on a Tensor would be `undefined` (a Tensor is not an array): the first indices throw a
+ * TypeError that says what to use instead. Getters on the prototype cost nothing on the ops'
+ * paths (a Proxy on every tensor would); an index past the guarded range stays undefined.
+ */
+export const GUARDED_INDICES = 64;
+for (let i = 0; i < GUARDED_INDICES; i++) {
+  Object.defineProperty(Tensor.prototype, String(i), {
+    get(this: Tensor) {
+      throw new TypeError(`Tensor: x[${i}] is not supported (a Tensor is not an array); use x.data[${i}] for the flat `
+        + 'row-major values, x.toArray() for nested arrays, or x.item() for a one-element tensor');
+    },
+    configurable: true,
+  });
+}

@@ -19,14 +19,43 @@ function spread(g: Float32Array, outer: number, d: number, inner: number, scale:
   return out;
 }
 
-/** Sum of all elements, or along `dim` (keepDim keeps it as size 1). */
-export function sum(x: Tensor, dim?: number, keepDim = false): Tensor {
-  return sumScaled('sum', x, dim, keepDim, false);
+/** Sum of all elements, or along `dim` or several dims `[0, 1]` (keepDim keeps them as size 1). */
+export function sum(x: Tensor, dim?: number | readonly number[], keepDim = false): Tensor {
+  return reduceDims('sum', x, dim, keepDim, false);
 }
 
-/** Mean of all elements, or along `dim`. */
-export function mean(x: Tensor, dim?: number, keepDim = false): Tensor {
-  return sumScaled('mean', x, dim, keepDim, true);
+/** Mean of all elements, or along `dim` or several dims `[0, 1]`. */
+export function mean(x: Tensor, dim?: number | readonly number[], keepDim = false): Tensor {
+  return reduceDims('mean', x, dim, keepDim, true);
+}
+
+/**
+ * One dim goes straight to the kernel; several dims (as torch: `[]` is every dim) are reduced
+ * one at a time from the last, kept as size 1, then dropped by a reshape unless keepDim.
+ */
+function reduceDims(op: string, x: Tensor, dim: number | readonly number[] | undefined | null, keepDim: boolean,
+  average: boolean): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor`);
+  if (typeof keepDim !== 'boolean') throw new TypeError(`${op}: keepDim must be a boolean, got ${typeof keepDim}`);
+  if (dim === undefined || dim === null) return sumScaled(op, x, undefined, keepDim, average);
+  if (typeof dim === 'number') return sumScaled(op, x, dim, keepDim, average);
+  if (!Array.isArray(dim)) throw new TypeError(`${op}: dim must be a number or an array of numbers, got ${typeof dim}`);
+  if (dim.length === 0) return sumScaled(op, x, undefined, keepDim, average);
+  const dims = dim.map((d) => {
+    if (typeof d !== 'number') throw new TypeError(`${op}: dim must be a number or an array of numbers, got [${dim.join(', ')}]`);
+    return normDim(op, d, x.ndim);
+  });
+  const seen = new Set<number>();
+  for (const d of dims) {
+    if (seen.has(d)) throw new RangeError(`${op}: dim ${d} appears multiple times in the list of dims [${dim.join(', ')}]`);
+    seen.add(d);
+  }
+  if (dims.length === 1) return sumScaled(op, x, dims[0], keepDim, average);
+  let y = x;
+  for (const d of [...dims].sort((a, b) => b - a)) y = sumScaled(op, y, d, true, average);
+  if (keepDim) return y;
+  const shape = x.shape.filter((_s, i) => !seen.has(i));
+  return result(y.data, shape, op, [y], (g) => [g]);
 }
 
 function sumScaled(op: string, x: Tensor, dim: number | undefined, keepDim: boolean, average: boolean): Tensor {

@@ -2,27 +2,31 @@
 import { B } from '../backend/index.js';
 import type { Tensor } from '../tensor.js';
 import { options } from '../options.js';
-import { Optimizer, checkLr, isBool, nonNegative, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, checkLr, checkBool, checkNonNegative, type ParamGroup, type Params } from './optimizer.js';
 
 export interface AdamOptions { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; amsgrad?: boolean; maximize?: boolean }
 type Hyper = Required<AdamOptions>;
 const KEYS = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'] as const;
+/** torch.optim.Adam options not implemented here: a TypeError, not a silent no-op. */
+const NOT_YET = ['foreach', 'capturable', 'differentiable', 'fused'] as const;
 
 function checker(name: string): (g: Hyper) => void {
   return (g) => {
     checkLr(name, g.lr);
-    nonNegative(name, 'epsilon', g.eps);
-    if (!Array.isArray(g.betas) || g.betas.length !== 2) throw new TypeError(`${name}: betas must be two numbers [beta1, beta2], got ${JSON.stringify(g.betas)}`);
-    g.betas.forEach((b, i) => { if (typeof b !== 'number' || !(b >= 0 && b < 1)) throw new RangeError(`${name}: invalid beta parameter at index ${i}: ${String(b)}`); });
-    nonNegative(name, 'weight_decay', g.weightDecay);
-    isBool(name, 'amsgrad', g.amsgrad);
-    isBool(name, 'maximize', g.maximize);
+    checkNonNegative(name, 'epsilon', g.eps);
+    if (!Array.isArray(g.betas) || g.betas.length !== 2 || g.betas.some((b) => typeof b !== 'number')) {
+      throw new TypeError(`${name}: betas must be two numbers [beta1, beta2] such as [0.9, 0.999], got ${JSON.stringify(g.betas)}`);
+    }
+    g.betas.forEach((b, i) => { if (!(b >= 0 && b < 1)) throw new RangeError(`${name}: invalid beta parameter at index ${i}: ${b} (must be in [0, 1))`); });
+    checkNonNegative(name, 'weight_decay', g.weightDecay);
+    checkBool(name, 'amsgrad', g.amsgrad);
+    checkBool(name, 'maximize', g.maximize);
   };
 }
 
 class AdamBase extends Optimizer<Hyper> {
   constructor(params: Params, opts: AdamOptions | undefined, private readonly decoupled: boolean, name: string) {
-    const o = options<AdamOptions>(name, opts, KEYS);
+    const o = options<AdamOptions>(name, opts, KEYS, NOT_YET);
     super(params, { lr: o.lr ?? 1e-3, betas: o.betas ?? [0.9, 0.999], eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? (decoupled ? 1e-2 : 0),
       amsgrad: o.amsgrad ?? false, maximize: o.maximize ?? false }, name, KEYS, checker(name));
   }

@@ -25,16 +25,21 @@ export const snakeCase = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c
 /** Keys the schedulers keep in a group (PyTorch's initial_lr, max_lr, ...): saved and restored with the state dict. */
 const SCHEDULER_KEYS = ['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum'];
 
-/** Hyper-parameter checks shared by the optimizers (PyTorch's messages, prefixed with the optimizer's name). */
-export function nonNegative(name: string, what: string, v: unknown): void {
-  if (typeof v !== 'number' || !(v >= 0)) throw new RangeError(`${name}: invalid ${what} value: ${String(v)}`);
-}
-export function isBool(name: string, what: string, v: unknown): void {
-  if (typeof v !== 'boolean') throw new TypeError(`${name}: ${what} must be a boolean, got ${String(v)}`);
-}
+/** A learning rate: a number >= 0 (PyTorch's rule), else a TypeError/RangeError naming the optimizer. */
 export function checkLr(name: string, lr: unknown): void {
   if (lr === undefined) throw new TypeError(`${name}: lr is required (parameter group didn't specify a value of required optimization parameter lr)`);
-  if (typeof lr !== 'number' || !(lr >= 0)) throw new RangeError(`${name}: invalid learning rate: ${String(lr)}`);
+  if (typeof lr !== 'number') throw new TypeError(`${name}: lr must be a number, got ${typeof lr}`);
+  if (!(lr >= 0)) throw new RangeError(`${name}: invalid learning rate: ${lr} (must be >= 0)`);
+}
+
+/** A hyper-parameter that must be a number >= 0 (weight decay, momentum, eps), named as PyTorch names it. */
+export function checkNonNegative(name: string, key: string, v: unknown): void {
+  if (typeof v !== 'number') throw new TypeError(`${name}: ${key} must be a number, got ${typeof v}`);
+  if (!(v >= 0)) throw new RangeError(`${name}: invalid ${key} value: ${v} (must be >= 0)`);
+}
+
+export function checkBool(name: string, key: string, v: unknown): void {
+  if (typeof v !== 'boolean') throw new TypeError(`${name}: ${key} must be a boolean, got ${typeof v}`);
 }
 
 export abstract class Optimizer<O extends { lr: number } = { lr: number }> {

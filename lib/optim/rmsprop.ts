@@ -2,7 +2,7 @@
 import { B } from '../backend/index.js';
 import type { Tensor } from '../tensor.js';
 import { options } from '../options.js';
-import { Optimizer, checkLr, isBool, nonNegative, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, checkLr, checkBool, checkNonNegative, type ParamGroup, type Params } from './optimizer.js';
 
 export interface RMSpropOptions { lr?: number; alpha?: number; eps?: number; weightDecay?: number; momentum?: number; centered?: boolean; maximize?: boolean }
 type RHyper = Required<RMSpropOptions>;
@@ -10,17 +10,17 @@ const RKEYS = ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'max
 
 function checkRms(g: RHyper): void {
   checkLr('RMSprop', g.lr);
-  nonNegative('RMSprop', 'epsilon', g.eps);
-  nonNegative('RMSprop', 'momentum', g.momentum);
-  nonNegative('RMSprop', 'weight_decay', g.weightDecay);
-  nonNegative('RMSprop', 'alpha', g.alpha);
-  isBool('RMSprop', 'centered', g.centered);
-  isBool('RMSprop', 'maximize', g.maximize);
+  checkNonNegative('RMSprop', 'epsilon', g.eps);
+  checkNonNegative('RMSprop', 'momentum', g.momentum);
+  checkNonNegative('RMSprop', 'weight_decay', g.weightDecay);
+  checkNonNegative('RMSprop', 'alpha', g.alpha);
+  checkBool('RMSprop', 'centered', g.centered);
+  checkBool('RMSprop', 'maximize', g.maximize);
 }
 
 export class RMSprop extends Optimizer<RHyper> {
   constructor(params: Params, opts?: RMSpropOptions) {
-    const o = options<RMSpropOptions>('RMSprop', opts, RKEYS);
+    const o = options<RMSpropOptions>('RMSprop', opts, RKEYS, ['foreach', 'differentiable']);
     super(params, { lr: o.lr ?? 1e-2, alpha: o.alpha ?? 0.99, eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0, momentum: o.momentum ?? 0,
       centered: o.centered ?? false, maximize: o.maximize ?? false }, 'RMSprop', RKEYS, checkRms);
   }
@@ -41,16 +41,16 @@ const AKEYS = ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps',
 
 function checkAdagrad(g: AHyper): void {
   checkLr('Adagrad', g.lr);
-  nonNegative('Adagrad', 'lr_decay', g.lrDecay);
-  nonNegative('Adagrad', 'weight_decay', g.weightDecay);
-  nonNegative('Adagrad', 'initial_accumulator_value', g.initialAccumulatorValue);
-  nonNegative('Adagrad', 'epsilon', g.eps);
-  isBool('Adagrad', 'maximize', g.maximize);
+  checkNonNegative('Adagrad', 'lr_decay', g.lrDecay);
+  checkNonNegative('Adagrad', 'weight_decay', g.weightDecay);
+  checkNonNegative('Adagrad', 'initial_accumulator_value', g.initialAccumulatorValue);
+  checkNonNegative('Adagrad', 'epsilon', g.eps);
+  checkBool('Adagrad', 'maximize', g.maximize);
 }
 
 export class Adagrad extends Optimizer<AHyper> {
   constructor(params: Params, opts?: AdagradOptions) {
-    const o = options<AdagradOptions>('Adagrad', opts, AKEYS);
+    const o = options<AdagradOptions>('Adagrad', opts, AKEYS, ['foreach']);
     super(params, { lr: o.lr ?? 1e-2, lrDecay: o.lrDecay ?? 0, weightDecay: o.weightDecay ?? 0, initialAccumulatorValue: o.initialAccumulatorValue ?? 0,
       eps: o.eps ?? 1e-10, maximize: o.maximize ?? false }, 'Adagrad', AKEYS, checkAdagrad);
   }

@@ -2,25 +2,32 @@
 import { B } from '../backend/index.js';
 import type { Tensor } from '../tensor.js';
 import { options } from '../options.js';
-import { Optimizer, checkLr, isBool, nonNegative, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, checkLr, checkBool, checkNonNegative, type ParamGroup, type Params } from './optimizer.js';
 
 export interface SGDOptions { lr: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean; maximize?: boolean }
 type Hyper = Required<SGDOptions>;
 const KEYS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'] as const;
+/** torch.optim.SGD options not implemented here: a TypeError, not a silent no-op. */
+const NOT_YET = ['foreach', 'differentiable'] as const;
 
 function check(g: Hyper): void {
   checkLr('SGD', g.lr);
-  nonNegative('SGD', 'momentum', g.momentum);
-  if (typeof g.dampening !== 'number' || Number.isNaN(g.dampening)) throw new RangeError(`SGD: invalid dampening value: ${String(g.dampening)}`);
-  nonNegative('SGD', 'weight_decay', g.weightDecay);
-  isBool('SGD', 'nesterov', g.nesterov);
-  isBool('SGD', 'maximize', g.maximize);
-  if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) throw new RangeError('SGD: Nesterov momentum requires a momentum and zero dampening');
+  checkNonNegative('SGD', 'momentum', g.momentum);
+  if (typeof g.dampening !== 'number' || Number.isNaN(g.dampening)) throw new TypeError(`SGD: dampening must be a number, got ${g.dampening}`);
+  checkNonNegative('SGD', 'weight_decay', g.weightDecay);
+  checkBool('SGD', 'nesterov', g.nesterov);
+  checkBool('SGD', 'maximize', g.maximize);
+  if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
+    throw new RangeError(`SGD: Nesterov momentum requires a momentum and zero dampening (got momentum ${g.momentum}, dampening ${g.dampening})`);
+  }
 }
 
 export class SGD extends Optimizer<Hyper> {
   constructor(params: Params, opts: SGDOptions) {
-    const o = options<Partial<SGDOptions>>('SGD', opts, KEYS);
+    const o = options<Partial<SGDOptions>>('SGD', opts, KEYS, NOT_YET);
+    if (o.lr === undefined && !(Array.isArray(params) && params.length > 0 && params.every((g) => g && typeof g === 'object' && 'lr' in g))) {
+      throw new TypeError('SGD: lr is required (as torch.optim.SGD): new optim.SGD(model.parameters(), { lr: 0.01 })');
+    }
     super(params, { lr: o.lr, momentum: o.momentum ?? 0, dampening: o.dampening ?? 0, weightDecay: o.weightDecay ?? 0,
       nesterov: o.nesterov ?? false, maximize: o.maximize ?? false } as Partial<Hyper>, 'SGD', KEYS, check);
   }
