@@ -42,7 +42,7 @@ const ENTRIES: Entry[] = [
   { name: 'AdamW', accepted: ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'], call: (o) => stepOnce(new optim.AdamW(params(), o as never)) },
   { name: 'RMSprop', accepted: ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize'], call: (o) => stepOnce(new optim.RMSprop(params(), o as never)) },
   { name: 'Adagrad', accepted: ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps', 'maximize'], call: (o) => stepOnce(new optim.Adagrad(params(), o as never)) },
-  { name: 'SGD param group', accepted: ['params', 'lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'],
+  { name: 'SGD', accepted: ['params', 'lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'],
     call: (o) => stepOnce(new optim.SGD([{ params: params() }, { ...o, params: params() }], { lr: 0.1 })) },
   { name: 'StepLR', accepted: ['stepSize', 'gamma', 'lastEpoch'], call: (o) => new optim.lrScheduler.StepLR(new optim.SGD(params(), { lr: 0.1 }), o as never).step() },
   { name: 'CosineAnnealingLR', accepted: ['tMax', 'etaMin', 'lastEpoch'], call: (o) => new optim.lrScheduler.CosineAnnealingLR(new optim.SGD(params(), { lr: 0.1 }), o as never).step() },

@@ -57,7 +57,7 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number }> {
     this.defaults = defaults;
     this.check = check as (g: unknown) => void;
     if (params === null || typeof params !== 'object' || params instanceof Tensor || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-      throw new TypeError(`${name}: params must be an iterable of Tensors or of parameter groups { params, ...options }, got ${params instanceof Tensor ? 'a Tensor' : String(params)}`);
+      throw new TypeError(`${name}: params must be an iterable of Tensors, such as model.parameters(), or of parameter groups { params, ...options }, got ${params instanceof Tensor ? 'a Tensor' : String(params)}`);
     }
     const list = [...(params as Iterable<unknown>)];
     if (list.length === 0) throw new RangeError(`${name}: optimizer got an empty parameter list`);
