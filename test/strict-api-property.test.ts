@@ -53,11 +53,11 @@ const ENTRIES: Entry[] = [
   { name: 'safetensorsToBuffer', accepted: ['metadata', 'dtype', 'dtypes'], call: (o) => io.safetensorsToBuffer({ w: tensor([1, 2]) }, { dtype: 'F32', ...o } as never) },
   { name: 'safetensorsToBuffer', accepted: ['dtype', 'dtypes'], call: (o) => io.safetensorsToBuffer({ w: tensor([1, 2]) }, {}, o as never) },
   { name: 'loadCsv', accepted: ['header', 'labelColumn', 'delimiter'], call: (o) => io.parseCsv('a,b\n1,0\n2,1\n', o as never) },
-  { name: 'saveCheckpoint', accepted: ['model', 'optimizer', 'step', 'epoch', 'rng', 'data', 'extra'],
+  { name: 'saveCheckpoint', accepted: ['model', 'optimizer', 'scheduler', 'step', 'epoch', 'rng', 'data', 'extra'],
     call: (o) => io.checkpointToBuffer({ model: lin(), step: 0, ...o } as never) },
-  { name: 'loadCheckpoint', accepted: ['model', 'optimizer', 'restoreRng'],
+  { name: 'loadCheckpoint', accepted: ['model', 'optimizer', 'scheduler', 'restoreRng'],
     call: (o) => { const m = lin(); return io.checkpointFromBuffer(io.checkpointToBuffer({ model: m, step: 0 }), { model: m, ...o } as never); } },
-  { name: 'fit', accepted: ['epochs', 'batchSize', 'optimizer', 'loss', 'shuffle', 'seed', 'signal', 'onProgress', 'progressIntervalMs', 'worker'],
+  { name: 'fit', accepted: ['epochs', 'batchSize', 'optimizer', 'loss', 'shuffle', 'seed', 'signal', 'onProgress', 'progressIntervalMs', 'worker', 'scheduler', 'schedulerStep', 'clipGradNorm'],
     call: (o) => {
       const m = lin();
       // keep a run short and on this thread: many epochs or a worker add time, not coverage
