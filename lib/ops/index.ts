@@ -20,6 +20,7 @@ export { matmul, linear } from './linalg.js';
 export * from './activations.js';
 export * from './loss.js';
 export { dropout } from './dropout.js';
+export { embedding, type EmbeddingOptions } from './embedding.js';
 
 declare module '../tensor.js' {
   interface Tensor {

@@ -826,6 +826,35 @@ function clipCases(r: Rng): DiffCase[] {
   return out;
 }
 
+// ---------------------------------------------------------------- embedding
+
+function embeddingCases(r: Rng): DiffCase[] {
+  const optsList: Record<string, unknown>[] = [{}, { paddingIdx: 0 }, { paddingIdx: -1 }, { maxNorm: 1 }, { maxNorm: 0.5, normType: 1 },
+    { scaleGradByFreq: true }, { paddingIdx: 2, scaleGradByFreq: true, maxNorm: 2 }, { maxNorm: 1.5, normType: 3 }];
+  return optsList.map((opts, k) => {
+    const N = int(r, 3, 9), D = int(r, 1, 6);
+    const idxShape = k % 2 === 0 ? [int(r, 1, 5), int(r, 1, 6)] : [int(r, 1, 20)];
+    // few rows, many lookups: repeated indices are the rule, and the padding row appears
+    const idx = Array.from({ length: size(idxShape) }, () => int(r, 0, Math.min(N - 1, 3)));
+    const w = randArr(r, N * D, 1.5);
+    const gy = randArr(r, size(idxShape) * D);
+    const cn = `embedding ${fmt(opts)} [${N}, ${D}] at ${fmt(idxShape)} (repeated indices) (#${k})`;
+    return {
+      group: 'embedding', name: cn,
+      torch: { op: 'embedding', w: enc(w), wShape: [N, D], idx, idxShape, opts, gy: enc(gy) },
+      check(res) {
+        noError(cn, res);
+        const e = new nn.Embedding(N, D, opts as never);
+        e.weight.data.set(w);
+        const y = e.forward(tensor(Float32Array.from(idx), idxShape));
+        expect(y.shape).toEqual(res.shape);
+        y.backward(tensor(gy, y.shape));
+        expectLikeTorch(cn, { y: y.data, w: e.weight.data, gw: gradOf(e.weight) }, { y: dec(res.y), w: dec(res.w), gw: dec(res.gw) }, { rel: 1e-6, abs: 1e-6 });
+      },
+    };
+  });
+}
+
 // ---------------------------------------------------------------- init, dropout
 
 function stats(d: Float32Array): { mean: number; std: number; maxAbs: number } {
@@ -932,5 +961,5 @@ function dropoutCases(r: Rng): DiffCase[] {
 export function allCases(seed: number): DiffCase[] {
   const r = lcg(seed);
   return [...activationCases(r), ...binaryCases(r), ...unaryCases(r), ...reductionCases(r), ...softmaxCases(r),
-    ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...optimGroupCases(r), ...schedulerCases(r), ...clipCases(r), ...initCases(), ...dropoutCases(r)];
+    ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...optimGroupCases(r), ...schedulerCases(r), ...clipCases(r), ...embeddingCases(r), ...initCases(), ...dropoutCases(r)];
 }

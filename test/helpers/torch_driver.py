@@ -326,6 +326,16 @@ def op_clip(c):
     return {'grads': [enc(grad_of(p)) for p in params], 'total': None if total is None else enc(total.reshape(1))}
 
 
+def op_embedding(c):
+    w = leaf(c, 'w')
+    idx = torch.tensor(c['idx'], dtype=torch.long).reshape(c['idxShape'])
+    o = c['opts']
+    y = F.embedding(idx, w, padding_idx=o.get('paddingIdx'), max_norm=o.get('maxNorm'), norm_type=o.get('normType', 2.0),
+                    scale_grad_by_freq=o.get('scaleGradByFreq', False))
+    y.backward(dec(c['gy'], y.shape))
+    return {'y': enc(y), 'gw': enc(grad_of(w)), 'w': enc(w), 'shape': list(y.shape)}
+
+
 def op_init(c):
     t = torch.empty(c['shape'])
     n, o = c['name'], c.get('opts', {})
