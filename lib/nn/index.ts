@@ -4,6 +4,7 @@ export { Linear, Sequential, ActivationModule, ReLU, LeakyReLU, GELU, Sigmoid, T
 export { BatchNorm1d, LayerNorm } from './norm.js';
 export { ModuleList, ModuleDict, ParameterList } from './containers.js';
 export { Embedding, type EmbeddingModuleOptions } from './embedding.js';
+export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, KLDivLoss } from './loss.js';
 export * as init from './init.js';
 export { collapseLinear } from './collapse.js';
 export * as utils from './utils.js';

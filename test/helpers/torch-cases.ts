@@ -855,6 +855,88 @@ function embeddingCases(r: Rng): DiffCase[] {
   });
 }
 
+// ---------------------------------------------------------------- loss options
+
+function lossOptionCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  const reds = ['mean', 'sum', 'none'] as const;
+  const wt = (d: Float32Array, shape: number[]): { data: string; shape: number[]; t: Tensor } => ({ data: enc(d), shape, t: tensor(d.slice(), shape) });
+  const sig = (a: Float32Array): Float32Array => a.map((v) => 1 / (1 + Math.exp(-v)));
+  for (let k = 0; k < 48; k++) {
+    const name = (['crossEntropy', 'crossEntropy', 'crossEntropy', 'nllLoss', 'l1Loss', 'smoothL1Loss', 'huberLoss', 'binaryCrossEntropy',
+      'binaryCrossEntropyWithLogits', 'binaryCrossEntropyWithLogits', 'klDiv', 'mseLoss'] as const)[k % 12];
+    const reduction = k % 7 === 6 && name === 'klDiv' ? 'batchmean' : reds[Math.floor(k / 12) % 3 === 0 ? (k % 3) : Math.floor(k / 12) % 3];
+    const N = int(r, 1, 6), C = int(r, 2, 6);
+    const oneRow = name === 'crossEntropy' && k % 9 === 0;
+    const xShape = oneRow ? [C] : [N, C];
+    let x = randArr(r, size(xShape), 2);
+    const opts: Record<string, unknown> = { reduction }, tOpts: Record<string, unknown> = { reduction };
+    let targetKind: 'index' | 'float' = 'float';
+    let target: number[] | null = null;
+    let t: Float32Array | null = null;
+    let tGrad = false;
+    if (name === 'crossEntropy' || name === 'nllLoss') {
+      const probs = name === 'crossEntropy' && k % 4 === 2;
+      if (r() < 0.6) { const w = wt(Float32Array.from({ length: C }, () => f32(0.2 + r() * 2)), [C]); opts.weight = w.t; tOpts.weight = { data: w.data, shape: w.shape }; }
+      if (probs) {
+        const p = randArr(r, size(xShape)).map((v) => Math.exp(v));
+        for (let i = 0; i < size(xShape) / C; i++) { let s2 = 0; for (let c = 0; c < C; c++) s2 += p[i * C + c]; for (let c = 0; c < C; c++) p[i * C + c] = f32(p[i * C + c] / s2); }
+        t = p;
+        tGrad = r() < 0.5;
+      } else {
+        targetKind = 'index';
+        const ignore = r() < 0.5 ? pick(r, [-100, 1, C - 1]) : undefined;
+        if (ignore !== undefined) { opts.ignoreIndex = ignore; tOpts.ignoreIndex = ignore; }
+        target = Array.from({ length: oneRow ? 1 : N }, () => (ignore !== undefined && r() < 0.3 ? ignore : int(r, 0, C - 1)));
+        if (ignore !== undefined && ignore >= 0 && target.every((v) => v === ignore) && reduction === 'mean') target[0] = (ignore + 1) % C;
+      }
+      if (name === 'crossEntropy' && r() < 0.7) { const e = pick(r, [0.1, 0.25, 0.5]); opts.labelSmoothing = e; tOpts.labelSmoothing = e; }
+    } else if (name === 'binaryCrossEntropy') {
+      x = sig(x);
+      t = Float32Array.from({ length: x.length }, () => (r() < 0.5 ? pick(r, [0, 1]) : f32(r())));
+      if (r() < 0.5) { const w = wt(Float32Array.from({ length: C }, () => f32(0.5 + r())), [C]); opts.weight = w.t; tOpts.weight = { data: w.data, shape: w.shape }; }
+      tGrad = r() < 0.4;
+    } else if (name === 'binaryCrossEntropyWithLogits') {
+      t = Float32Array.from({ length: x.length }, () => (r() < 0.5 ? pick(r, [0, 1]) : f32(r())));
+      if (r() < 0.5) { const w = wt(Float32Array.from({ length: C }, () => f32(0.5 + r())), [C]); opts.weight = w.t; tOpts.weight = { data: w.data, shape: w.shape }; }
+      if (r() < 0.7) { const pw = wt(Float32Array.from({ length: C }, () => f32(0.3 + 3 * r())), [C]); opts.posWeight = pw.t; tOpts.posWeight = { data: pw.data, shape: pw.shape }; }
+      tGrad = r() < 0.4;
+    } else if (name === 'klDiv') {
+      const logT = r() < 0.5;
+      opts.logTarget = logT; tOpts.logTarget = logT;
+      const lp = (a: Float32Array): Float32Array => { const o2 = a.slice(); for (let i = 0; i < N; i++) { let m = -Infinity; for (let c = 0; c < C; c++) m = Math.max(m, o2[i * C + c]); let s2 = 0; for (let c = 0; c < C; c++) s2 += Math.exp(o2[i * C + c] - m); for (let c = 0; c < C; c++) o2[i * C + c] = f32(o2[i * C + c] - m - Math.log(s2)); } return o2; };
+      x = lp(x);
+      t = logT ? lp(randArr(r, x.length)) : lp(randArr(r, x.length)).map((v, i) => (i % 5 === 0 ? 0 : f32(Math.exp(v))));
+    } else {
+      t = randArr(r, x.length, 2);
+      if (k % 5 === 0) t[0] = x[0]; // d = 0: the kink
+      if (name === 'smoothL1Loss') { const b = pick(r, [1, 0.5, 2, 0]); opts.beta = b; tOpts.beta = b; }
+      if (name === 'huberLoss') { const d = pick(r, [1, 0.5, 2]); opts.delta = d; tOpts.delta = d; }
+      tGrad = r() < 0.4;
+    }
+    const yShape = reduction === 'none' ? (name === 'crossEntropy' || name === 'nllLoss' ? (oneRow ? [] : [N]) : xShape) : [];
+    const gy = randArr(r, Math.max(1, size(yShape)));
+    const cn = `${name} ${fmt(Object.fromEntries(Object.entries(opts).map(([kk, v]) => [kk, v instanceof Tensor ? 'Tensor' : v])))} on ${fmt(xShape)}${targetKind === 'float' && (name === 'crossEntropy') ? ' (probability targets)' : ''} (#${k})`;
+    out.push({
+      group: 'loss options', name: cn,
+      torch: { op: 'loss2', name, x: enc(x), xShape, opts: tOpts, targetKind, ...(target ? { target, tShape: oneRow ? [] : [target.length] } : { t: enc(t!) }), tGrad, gy: enc(gy) },
+      check(res) {
+        noError(cn, res);
+        const xt = leaf(x, xShape);
+        const tt = t ? tensor(t.slice(), xShape, { requiresGrad: tGrad }) : target!;
+        const fn = (F as unknown as Record<string, (a: Tensor, b: unknown, o: unknown) => Tensor>)[name];
+        const y = fn(xt, tt, opts);
+        expect(y.shape, `${cn}: shape`).toEqual(res.shape);
+        y.backward(tensor(gy.slice(0, y.size), y.shape));
+        const got: Record<string, ArrayLike<number>> = { y: y.data, gx: gradOf(xt) }, want: Record<string, ArrayLike<number>> = { y: dec(res.y), gx: dec(res.gx) };
+        if (res.gt) { got.gt = gradOf(tt as Tensor); want.gt = dec(res.gt); }
+        expectLikeTorch(cn, got, want, { rel: 2e-5, abs: 2e-6 });
+      },
+    });
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- init, dropout
 
 function stats(d: Float32Array): { mean: number; std: number; maxAbs: number } {
@@ -961,5 +1043,5 @@ function dropoutCases(r: Rng): DiffCase[] {
 export function allCases(seed: number): DiffCase[] {
   const r = lcg(seed);
   return [...activationCases(r), ...binaryCases(r), ...unaryCases(r), ...reductionCases(r), ...softmaxCases(r),
-    ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...optimGroupCases(r), ...schedulerCases(r), ...clipCases(r), ...embeddingCases(r), ...initCases(), ...dropoutCases(r)];
+    ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...optimGroupCases(r), ...schedulerCases(r), ...clipCases(r), ...embeddingCases(r), ...lossOptionCases(r), ...initCases(), ...dropoutCases(r)];
 }

@@ -336,6 +336,29 @@ def op_embedding(c):
     return {'y': enc(y), 'gw': enc(grad_of(w)), 'w': enc(w), 'shape': list(y.shape)}
 
 
+LOSS2 = {'crossEntropy': F.cross_entropy, 'nllLoss': F.nll_loss, 'mseLoss': F.mse_loss, 'l1Loss': F.l1_loss,
+         'smoothL1Loss': F.smooth_l1_loss, 'huberLoss': F.huber_loss, 'binaryCrossEntropy': F.binary_cross_entropy,
+         'binaryCrossEntropyWithLogits': F.binary_cross_entropy_with_logits, 'klDiv': F.kl_div}
+
+
+def op_loss2(c):
+    """Every loss option: weight / posWeight tensors, ignoreIndex, labelSmoothing, beta, delta, logTarget, reduction."""
+    x = leaf(c, 'x')
+    kw = {}
+    for k, v in c.get('opts', {}).items():
+        kw[snake(k)] = dec(v['data'], v['shape']) if isinstance(v, dict) else v
+    if c['targetKind'] == 'index':
+        t = torch.tensor(c['target'], dtype=torch.long).reshape(c['tShape'])
+    else:
+        t = dec(c['t'], c['xShape']).requires_grad_(c.get('tGrad', False))
+    y = LOSS2[c['name']](x, t, **kw)
+    y.backward(dec(c['gy'], y.shape))
+    out = {'y': enc(y), 'gx': enc(grad_of(x)), 'shape': list(y.shape)}
+    if c['targetKind'] != 'index' and c.get('tGrad'):
+        out['gt'] = enc(grad_of(t))
+    return out
+
+
 def op_init(c):
     t = torch.empty(c['shape'])
     n, o = c['name'], c.get('opts', {})
