@@ -73,12 +73,12 @@ describe('sum/mean over several dims', () => {
 
 describe('losses and activations: options checked', () => {
   const logits = tensor([[1, 2, 3], [1, 0, 0]]);
-  it('options not implemented yet are errors, not silent no-ops', () => {
-    expect(() => F.crossEntropy(logits, [0, 1], { labelSmoothing: 0.5 } as never)).toThrow(/crossEntropy: option 'labelSmoothing' is not supported yet/);
-    expect(() => F.crossEntropy(logits, [0, 1], { label_smoothing: 0.5 } as never)).toThrow(/crossEntropy: option 'label_smoothing' \(labelSmoothing\) is not supported yet/);
-    expect(() => F.crossEntropy(logits, [0, 1], { weight: tensor([1, 1, 1]) } as never)).toThrow(TypeError);
-    expect(() => F.nllLoss(logits, [0, 1], { ignore_index: 1 } as never)).toThrow(/nllLoss: option 'ignore_index'/);
-    expect(() => F.binaryCrossEntropyWithLogits(logits, logits, { pos_weight: 2 } as never)).toThrow(/binaryCrossEntropyWithLogits: option/);
+  it('PyTorch spellings point to the camelCase option; deprecated ones are errors, not silent no-ops', () => {
+    expect(() => F.crossEntropy(logits, [0, 1], { label_smoothing: 0.5 } as never)).toThrow(/crossEntropy: unknown option 'label_smoothing' \(did you mean 'labelSmoothing'\?\)/);
+    expect(() => F.crossEntropy(logits, [0, 1], { weight: tensor([1, 1]) })).toThrow(/weight must be a 1-D Tensor of 3 class weights/);
+    expect(() => F.nllLoss(logits, [0, 1], { ignore_index: 1 } as never)).toThrow(/nllLoss: unknown option 'ignore_index' \(did you mean 'ignoreIndex'\?\)/);
+    expect(() => F.binaryCrossEntropyWithLogits(logits, logits, { pos_weight: 2 } as never)).toThrow(/binaryCrossEntropyWithLogits: unknown option 'pos_weight'/);
+    expect(() => F.mseLoss(logits, logits, { size_average: true } as never)).toThrow(/mseLoss: option 'size_average' \(sizeAverage\) is not supported yet/);
     expect(() => F.mseLoss(logits, logits, { reductoin: 'sum' } as never)).toThrow(/mseLoss: unknown option 'reductoin' \(did you mean 'reduction'\?\)/);
     expect(() => F.mseLoss(logits, logits, { reduction: 'avg' } as never)).toThrow(RangeError);
     expect(F.mseLoss(logits, logits, { reduction: 'sum' }).item()).toBe(0);

@@ -8,12 +8,19 @@ type Fn<O> = (input: Tensor, target: never, opts?: O) => Tensor;
 
 /** A loss module over a functional loss; the options are checked now (unknown keys) and again by the function. */
 abstract class LossModule<O extends object> extends Module {
-  protected constructor(private readonly fn: Fn<O>, readonly opts: O, name: string, keys: readonly string[]) {
+  protected constructor(private readonly fn: Fn<O>, readonly opts: O, private readonly name: string, keys: readonly string[]) {
     super();
     options(name, opts, keys, ['sizeAverage', 'reduce']);
   }
   forward(input: Tensor, target: Tensor | Int32Array | readonly number[]): Tensor {
-    return this.fn(input, target as never, this.opts);
+    try {
+      return this.fn(input, target as never, this.opts);
+    } catch (e) {
+      // the functional form names itself; say which module called it
+      if (e instanceof TypeError) throw new TypeError(`${this.name}: ${e.message}`, { cause: e });
+      if (e instanceof RangeError) throw new RangeError(`${this.name}: ${e.message}`, { cause: e });
+      throw e;
+    }
   }
   extraRepr(): string {
     return Object.entries(this.opts).filter(([, v]) => v !== undefined && typeof v !== 'object').map(([k, v]) => `${k}=${String(v)}`).join(', ');
