@@ -987,6 +987,43 @@ function initCases(): DiffCase[] {
       });
     }
   }
+  // truncated normal: PyTorch's samples and ours have the same spread and the same bounds
+  for (const o of [{ mean: 0, std: 1, a: -2, b: 2 }, { mean: 0.02, std: 0.02, a: -0.04, b: 0.04 }, { mean: 0, std: 0.02, a: -2, b: 2 }, { mean: 1, std: 2, a: 0, b: 1.5 }]) {
+    const shape = [300, 200];
+    const cn = `truncNormal_ ${fmt(o)} on ${fmt(shape)}`;
+    out.push({
+      group: 'nn.init', name: cn,
+      torch: { op: 'init', name: 'truncNormal', shape, opts: o },
+      check(res) {
+        noError(cn, res);
+        const t = nn.init.truncNormal_(zeros(shape), o.mean, o.std, o.a, o.b);
+        const s = stats(t.data);
+        let mn = Infinity, mx = -Infinity;
+        for (const v of t.data) { mn = Math.min(mn, v); mx = Math.max(mx, v); }
+        expect(Math.abs(s.std / res.std - 1), `${cn}: std ${s.std} vs torch's ${res.std}`).toBeLessThan(0.02);
+        expect(Math.abs(s.mean - res.mean), `${cn}: mean ${s.mean} vs torch's ${res.mean}`).toBeLessThan(6 * res.std / Math.sqrt(t.size) + 1e-7);
+        expect(mn, `${cn}: min`).toBeGreaterThanOrEqual(o.a);
+        expect(mx, `${cn}: max`).toBeLessThanOrEqual(o.b);
+        expect(Math.abs(mn - res.min), `${cn}: min near torch's`).toBeLessThan(0.05 * (o.b - o.a));
+        expect(Math.abs(mx - res.max), `${cn}: max near torch's`).toBeLessThan(0.05 * (o.b - o.a));
+      },
+    });
+  }
+  // orthogonal: WWᵀ (or WᵀW) = gain²·I as PyTorch's
+  for (const [shape, gain] of [[[20, 50], 1], [[50, 20], 2], [[8, 3, 2, 2], Math.SQRT2], [[16, 16], 0.5]] as [number[], number][]) {
+    const cn = `orthogonal_(gain ${gain}) on ${fmt(shape)}`;
+    out.push({
+      group: 'nn.init', name: cn,
+      torch: { op: 'init', name: 'orthogonal', shape, opts: { gain } },
+      check(res) {
+        noError(cn, res);
+        const t = nn.init.orthogonal_(zeros(shape), gain);
+        const m = t.reshape([shape[0], -1]);
+        const gram = m.shape[0] <= m.shape[1] ? matmul(m, m.T) : matmul(m.T, m);
+        expectLikeTorch(cn, { gram: gram.data }, { gram: dec(res.gram) }, { rel: 0, abs: 2e-5 * gain * gain });
+      },
+    });
+  }
   const gains: [string, number | undefined][] = [['linear', undefined], ['conv1d', undefined], ['conv2d', undefined],
     ['conv3d', undefined], ['conv_transpose1d', undefined], ['conv_transpose2d', undefined], ['conv_transpose3d', undefined],
     ['sigmoid', undefined], ['tanh', undefined], ['relu', undefined], ['leaky_relu', undefined], ['leaky_relu', 0.2],

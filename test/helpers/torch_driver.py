@@ -382,7 +382,14 @@ def op_init(c):
         else:
             nn.init.xavier_normal_(t, gain=g)
         expect['std'] = std
-    return {'std': float(t.std()), 'mean': float(t.mean()), 'maxAbs': float(t.abs().max()), **expect}
+    elif n == 'truncNormal':
+        nn.init.trunc_normal_(t, mean=o['mean'], std=o['std'], a=o['a'], b=o['b'])
+    elif n == 'orthogonal':
+        nn.init.orthogonal_(t, gain=o['gain'])
+        m = t.reshape(t.shape[0], -1)
+        expect['gram'] = enc(m @ m.T if m.shape[0] <= m.shape[1] else m.T @ m)
+    return {'std': float(t.std()), 'mean': float(t.mean()), 'maxAbs': float(t.abs().max()),
+            'min': float(t.min()), 'max': float(t.max()), **expect}
 
 
 def op_gain(c):
