@@ -78,6 +78,8 @@ export function vectorToParameters(vec: Tensor, parameters: Tensor | Iterable<Te
   const ps = tensorsOf(fn, parameters);
   const n = ps.reduce((k, t) => k + t.size, 0);
   if (vec.size !== n) throw new RangeError(`${fn}: vec has ${vec.size} elements, the parameters ${n}`);
+  ps.forEach((t, i) => { if (!t.isContiguous()) throw new RangeError(`${fn}: parameters[${i}] is a non-contiguous view; write into a contiguous tensor`); });
+  const v = vec.data;
   let o = 0;
-  for (const t of ps) { t.data.set(vec.data.subarray(o, o + t.size)); o += t.size; }
+  for (const t of ps) { t.data.set(v.subarray(o, o + t.size)); o += t.size; }
 }

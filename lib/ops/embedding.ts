@@ -77,5 +77,5 @@ export function embedding(input: Tensor | Int32Array | readonly number[], weight
       else for (let j = 0; j < D; j++) gw[o2 + j] += g[og + j];
     }
     return [gw];
-  });
+  }, { inputs: [] });
 }

@@ -17,7 +17,7 @@ function softmaxOp(name: string, x: Tensor, dim: number, log: boolean): Tensor {
     const gx = new Float32Array(x.size);
     B().softmaxBackward(y, g, outer, d, inner, gx, log);
     return [gx];
-  });
+  }, { inputs: [], output: true });
 }
 
 /** exp(x - max) / Σ exp(x - max) along dim: stable for large logits. */
@@ -114,7 +114,7 @@ export function crossEntropy(logits: Tensor, target: Target, opts?: ClassLossOpt
       const gx = grad!.slice();
       if (g[0] !== 1) for (let i = 0; i < gx.length; i++) gx[i] *= g[0];
       return [gx];
-    });
+    }, { inputs: [] });
   }
   const logp = logSoftmax(logits, -1);
   const nll = nllCore(op, logp, t, w, ignore, reduction, N, C);
@@ -154,12 +154,13 @@ export function nllLoss(logProbs: Tensor, target: Target, opts?: ClassLossOption
 function nllCore(op: string, logProbs: Tensor, t: Int32Array, w: Float32Array | null, ignore: number, reduction: Reduction, N: number, C: number): Tensor {
   const per = new Float32Array(N);
   const wi = new Float32Array(N); // each row's weight, 0 when ignored
+  const lp = logProbs.data;
   let wsum = 0;
   for (let i = 0; i < N; i++) {
     if (t[i] === ignore) continue;
     wi[i] = w ? w[t[i]] : 1;
     wsum += wi[i];
-    per[i] = -wi[i] * logProbs.data[i * C + t[i]];
+    per[i] = -wi[i] * lp[i * C + t[i]];
   }
   const scale = reduction === 'mean' ? 1 / Math.fround(wsum) : 1;
   let out: Float32Array;
@@ -171,7 +172,7 @@ function nllCore(op: string, logProbs: Tensor, t: Int32Array, w: Float32Array | 
     const gx = new Float32Array(logProbs.size);
     for (let i = 0; i < N; i++) if (t[i] !== ignore) gx[i * C + t[i]] = -wi[i] * (reduction === 'none' ? g[i] : g[0] * scale);
     return [gx];
-  });
+  }, { inputs: [] });
 }
 
 function sameShape(op: string, a: Tensor, b: Tensor): void {
