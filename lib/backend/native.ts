@@ -149,6 +149,8 @@ function wrap(raw: Raw): Backend {
     crossEntropy: raw.crossEntropy,
     sgdStep: raw.sgdStep,
     adamStep: raw.adamStep,
+    rmspropStep: raw.rmspropStep,
+    adagradStep: raw.adagradStep,
   };
 }
 
