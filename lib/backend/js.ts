@@ -5,7 +5,7 @@
  */
 import { Act, Binary, Unary, type ActId, type Backend, type BinaryId, type F32, type UnaryId } from './types.js';
 import { actBackward, actForward } from './js-math.js';
-import { gemm } from './js-gemm.js';
+import { gemm, setGemmPrecision } from './js-gemm.js';
 
 function actForwardInto(act: ActId, param: number, x: F32, y: F32, n: number): void {
   if (act === Act.identity) { if (y !== x) y.set(x.subarray(0, n)); return; }
@@ -246,6 +246,7 @@ function adamStep(p: F32, g: F32, m: F32, v: F32, n: number, lr: number, beta1: 
 export const jsBackend: Backend = {
   name: 'js',
   gemm,
+  setMatmulPrecision: setGemmPrecision,
   linearForward,
   linearChain,
   linearBackward,
