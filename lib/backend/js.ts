@@ -5,7 +5,7 @@
  */
 import { Act, Binary, Unary, type ActId, type Backend, type BinaryId, type F32, type UnaryId } from './types.js';
 import { actBackward, actForward } from './js-math.js';
-import { gemm } from './js-gemm.js';
+import { gemm, setGemmPrecision } from './js-gemm.js';
 
 function actForwardInto(act: ActId, param: number, x: F32, y: F32, n: number): void {
   if (act === Act.identity) { if (y !== x) y.set(x.subarray(0, n)); return; }
@@ -347,6 +347,7 @@ function adagradStep(p: F32, g: F32, sum: F32, n: number, clr: number, weightDec
 export const jsBackend: Backend = {
   name: 'js',
   gemm,
+  setMatmulPrecision: setGemmPrecision,
   linearForward,
   linearChain,
   linearBackward,

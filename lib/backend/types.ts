@@ -38,6 +38,10 @@ export const Unary = {
 } as const;
 export type UnaryId = (typeof Unary)[keyof typeof Unary];
 
+/** Matmul precision ids (lib/precision.ts): the same numbers as `MatmulPrecision` in native/kernels/gemm.h. */
+export const MatmulPrecision = { highest: 0, high: 1, medium: 2 } as const;
+export type MatmulPrecisionId = (typeof MatmulPrecision)[keyof typeof MatmulPrecision];
+
 /** Binary elementwise ops with NumPy broadcasting (ids shared with native). */
 export const Binary = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 
@@ -80,6 +84,12 @@ export interface Backend {
   linearBackward(X: F32, W: F32, M: number, N: number, K: number, act: ActId, param: number,
     Z: F32 | null, Y: F32, gY: F32, gX: F32 | null, gW: F32 | null, gB: F32 | null,
     accumulate: boolean): void;
+
+  /**
+   * The precision of every matrix product of this backend on this thread (gemm, linear forward,
+   * backward, chain): MatmulPrecision ids. Set through lib/precision.ts, never per call.
+   */
+  setMatmulPrecision(p: MatmulPrecisionId): void;
 
   /** y = act(x) over n elements. */
   actForward(act: ActId, param: number, x: F32, y: F32, n: number): void;

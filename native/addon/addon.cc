@@ -277,6 +277,11 @@ void StridedCopy(Args& a) {
   nk::strided_copy(static_cast<int>(rank), v[0], S.data + so, v[1], D.data + dof, v[2]);
 }
 
+// setMatmulPrecision(id): MatmulPrecision of gemm.h / types.ts, for this thread's products.
+void SetMatmulPrecision(Args& a) {
+  nk::set_matmul_precision(static_cast<nk::MatmulPrecision>(a.id(0, "precision", 3)));
+}
+
 void Axpy(Args& a) {
   int64_t n = a.integer(0, "n", 0);
   double alpha = a.number(1, "alpha");
@@ -510,6 +515,7 @@ const Raw kRaw[] = {
     NEURITE_ENTRY("binary", Binary, 6),
     NEURITE_ENTRY("stridedCopy", StridedCopy, 6),
     NEURITE_ENTRY("axpy", Axpy, 4),
+    NEURITE_ENTRY("setMatmulPrecision", SetMatmulPrecision, 1),
     NEURITE_ENTRY("sumAxis", SumAxis, 5),
     NEURITE_ENTRY("maxAxis", MaxAxis, 6),
     NEURITE_ENTRY("softmax", Softmax, 6),
