@@ -10,6 +10,7 @@
 import { setMatmulPrecisionId } from './backend/index.js';
 import { MatmulPrecision } from './backend/types.js';
 
+/** `'highest'` (float32 products, the default), `'high'` or `'medium'` (bf16 products where the CPU has them), as torch.set_float32_matmul_precision. */
 export type Float32MatmulPrecision = keyof typeof MatmulPrecision;
 
 let current: Float32MatmulPrecision = 'highest';

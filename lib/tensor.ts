@@ -34,7 +34,9 @@ export interface GradNode {
   backward(grad: Float32Array): (Float32Array | null)[];
 }
 
+/** A tensor's sizes per dimension, e.g. `[32, 10]` (PyTorch: torch.Size). */
 export type Shape = readonly number[];
+/** A number or nested arrays of numbers, as `tensor()` takes them (PyTorch: a Python list). */
 export type NestedArray = number | NestedArray[];
 
 /** A storage's version counter, shared by every view of it. */
@@ -67,6 +69,13 @@ export function stridesContiguous(shape: Shape, strides: Shape): boolean {
   return true;
 }
 
+/**
+ * A float32 n-d array with autograd, PyTorch's torch.Tensor: (storage, shape, strides, offset), `grad`, `requiresGrad`.
+ * Build one with `tensor`, `zeros`, `randn`, ...; ops are methods (`x.add(y)`, `x.view(2, 3)`) and functions.
+ * @example
+ * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
+ * x.mul(x).sum().backward(); // x.grad = 2x
+ */
 export class Tensor {
   /** The storage, shared with every view of this tensor. */
   readonly storage: Float32Array;

@@ -8,6 +8,7 @@ import { jsBackend } from './js.js';
 import { loadNative, nativeInfo, type NativeLoad } from './native.js';
 import { cpus } from 'node:os';
 
+/** The compute backends: `'native'` (C++ SIMD kernels, the addon) or `'js'` (TypeScript fallback). */
 export type BackendName = 'js' | 'native';
 
 let nativeLoad: NativeLoad | null = null;

@@ -12,6 +12,7 @@ import { ActivationModule, Dropout, Flatten, Identity, Linear, Sequential } from
 import type { Module } from '../nn/module.js';
 import { countNonFinite, histogram, moments, unitStats } from './stats.js';
 
+/** A report row for one activation: units, dead units, zero and saturated fractions, pre/post statistics, histogram. */
 export interface ActivationRow {
   type: 'activation';
   /** Module path (PyTorch style) for activation modules; `<module path>.<op>` for functional calls. */

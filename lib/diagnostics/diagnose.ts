@@ -19,9 +19,11 @@ import {
   type Thresholds, type Warning,
 } from './warnings.js';
 
+/** The losses diagnose knows by name. */
 export type LossName = 'crossEntropy' | 'mse' | 'bceWithLogits';
 export type LossFn = (output: Tensor, target: never) => Tensor;
 
+/** diagnose's options: target (fills the gradient columns), loss, thresholds (DEFAULT_THRESHOLDS), atInit, and the other keys below. */
 export interface DiagnoseOptions {
   /** Targets: class indices for cross-entropy, or a tensor shaped like the output. */
   target?: Target;
@@ -70,6 +72,11 @@ export function firstNonFiniteOp(root: Tensor): string | null {
   return op ?? leaf;
 }
 
+/**
+ * One forward (and with a target, one backward) of model on input with every activation and gradient measured:
+ * dead units, saturation, gradient norms, NaN/Inf, warnings. Leaves the model as it found it.
+ * @example console.log(diagnostics.diagnose(model, x, { target: y }).toString());
+ */
 export function diagnose(model: Module, input: Tensor, o?: DiagnoseOptions): Report {
   if (!(model instanceof Module)) throw new TypeError('diagnose: expected an nn.Module as the first argument');
   if (!(input instanceof Tensor)) throw new TypeError('diagnose: expected a Tensor input');

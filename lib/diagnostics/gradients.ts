@@ -3,6 +3,7 @@ import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';
 import { sumSquares } from './stats.js';
 
+/** Statistics of one parameter tensor: norms of the weight and its gradient, non-finite counts. */
 export interface ParamStat {
   name: string;
   shape: number[];
@@ -12,6 +13,7 @@ export interface ParamStat {
   nonFiniteGrad: number;
 }
 
+/** A report row for one parameterised layer: gradient norm, gradient-to-weight ratio, NaN/Inf counts. */
 export interface ParamRow {
   type: 'params';
   /** Module path, PyTorch style ('fc1', '0'). */

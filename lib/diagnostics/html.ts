@@ -16,12 +16,14 @@ import { barChart, esc, fmt, histogramChart, lineChart, type Series } from './sv
 import { runInfo } from './run-info.js';
 import { options } from '../options.js';
 
+/** The page's title and whether it includes the activation-function chart (default true). */
 export interface HtmlOptions {
   title?: string;
   /** Include the chart of activation functions and derivatives (true). */
   activationChart?: boolean;
 }
 
+/** What renderHtml draws: a report, a watch history and/or per-epoch curves, with HtmlOptions. */
 export interface HtmlInput extends HtmlOptions {
   /** A diagnose() result (a Report or its toJSON()). */
   report?: ReportData;
@@ -204,6 +206,7 @@ export function htmlOptions(fn: string, opts: unknown): HtmlOptions {
   return o;
 }
 
+/** Render a self-contained HTML page (inline SVG, no scripts, no network) from a report and/or a watch history: curves, table, warnings, run facts. */
 export function renderHtml(input: HtmlInput): string {
   options('html', input, ['title', 'activationChart', 'report', 'history', 'epochs', 'run']);
   if (input === undefined) throw new TypeError('html: expected { report?, history?, epochs?, run?, title?, activationChart? }');

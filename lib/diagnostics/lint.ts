@@ -7,6 +7,7 @@ import type { Module } from '../nn/module.js';
 import { collapseWarning, type Warning } from './warnings.js';
 import { options } from '../options.js';
 
+/** lint's options. */
 export interface LintOptions {
   /** The loss the model trains with: 'mse' accepts a final activation; the default assumes a logits loss. */
   loss?: 'crossEntropy' | 'bceWithLogits' | 'mse' | string;
@@ -27,6 +28,7 @@ function leaves(seq: Sequential, prefix: string): [string, Module][] {
   return out;
 }
 
+/** The structural warnings of a model without running data: linear collapse, deep sigmoid/tanh stacks, a final activation before a logits loss. */
 export function lint(model: Module, o?: LintOptions): Warning[] {
   const opts = options<LintOptions>('lint', o, ['loss', 'deep']);
   const deep = opts.deep ?? 4;

@@ -22,6 +22,7 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), w.map((n) => '─'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** The result of diagnose: rows per activation and layer, warnings; `toString()`, `toJSON()`, `toHTML()`. */
 export class Report implements ReportData {
   readonly layers: LayerRow[];
   readonly warnings: Warning[];

@@ -7,6 +7,7 @@ import type { ActivationRow } from './capture.js';
 import type { ParamRow } from './gradients.js';
 import type { Warning } from './warnings.js';
 
+/** One row of a report: an activation's statistics or a parameterised layer's gradient statistics. */
 export type LayerRow = ActivationRow | ParamRow;
 
 /** One diagnose() pass: rows in forward order, warnings, loss. */

@@ -7,9 +7,11 @@ import type { ParamRow } from './gradients.js';
 import { moduleAt } from './gradients.js';
 import { options } from '../options.js';
 
+/** The kinds of warning (see docs/diagnostics.md for when each fires). */
 export type WarningCode = 'dead-units' | 'saturation' | 'vanishing-gradient' | 'exploding-gradient' | 'non-finite' |
   'linear-collapse' | 'training-mode' | 'loss-at-init' | 'final-activation';
 
+/** One diagnostics warning: its code, the layer it names, and a message with the fixes. */
 export interface Warning {
   code: WarningCode;
   /** The layer the warning is about (module path, or activation row name); null for the whole model. */
@@ -17,6 +19,7 @@ export interface Warning {
   message: string;
 }
 
+/** When the warnings fire: dead-unit and saturation fractions, vanishing/exploding gradient ratios, loss-at-init distance. */
 export interface Thresholds {
   /** Fraction of dead units above which a layer is flagged (10%). */
   deadUnits: number;
@@ -30,6 +33,7 @@ export interface Thresholds {
   lossAtInit: number;
 }
 
+/** The thresholds the warnings use unless `thresholds` overrides them. */
 export const DEFAULT_THRESHOLDS: Thresholds = { deadUnits: 0.1, saturation: 0.1, vanishing: 1e-3, exploding: 1e3, lossAtInit: 0.5 };
 
 /** Defaults overridden by a caller's partial thresholds, every key and value checked. */

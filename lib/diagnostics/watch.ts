@@ -19,6 +19,7 @@ import { thresholdsFrom, activationWarnings, gradientWarnings, type Thresholds, 
 /** What watch needs of an optimizer: its parameters and its step. */
 export interface Steppable { step(): void; readonly params?: readonly Tensor[] }
 
+/** watch's options: every (sampling period in steps), optimizer (steps counted at optimizer.step()), and the keys below. */
 export interface WatchOptions {
   /** Sample every N steps (100). Steps are optimizer.step() calls, else training-mode forwards. */
   every?: number;
@@ -33,6 +34,7 @@ export type { WatchRecord } from './types.js';
 
 interface Pending { step: number; cap: CaptureResult; loss: number | null; grads: Map<Tensor, Float32Array>; sawBackward: boolean }
 
+/** A running watch (from diagnostics.watch): `history`, `stop()`, `toHTML()`. */
 export class Watch {
   private readonly records: WatchRecord[] = [];
   private readonly undo: (() => void)[] = [];
@@ -179,6 +181,10 @@ export class Watch {
   }
 }
 
+/**
+ * Sample diagnostics every `every` steps of a training run; `stop()` removes every wrapper, `history` and `toHTML()` show the run.
+ * @example const w = diagnostics.watch(model, { every: 100, optimizer: opt });
+ */
 export function watch(model: Module, opts: WatchOptions = {}): Watch {
   return new Watch(model, opts);
 }

@@ -32,6 +32,7 @@ function syncDir(dir: string): void {
   try { fd = fs.openSync(dir, 'r'); fs.fsyncSync(fd); } catch { /* best effort */ } finally { if (fd >= 0) fs.closeSync(fd); }
 }
 
+/** writeFileAtomic, synchronously. */
 export function writeFileAtomicSync(path: string, data: Uint8Array): void {
   for (const t of staleTemps(path)) fs.rmSync(t, { force: true });
   const tmp = tempName(path);
@@ -52,6 +53,7 @@ export function writeFileAtomicSync(path: string, data: Uint8Array): void {
   syncDir(dirname(path));
 }
 
+/** Write bytes to path atomically: a temporary file, fsync, rename over the old one, fsync the directory. */
 export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
   for (const t of staleTemps(path)) await fs.promises.rm(t, { force: true });
   const tmp = tempName(path);

@@ -25,6 +25,7 @@ type AnyOptimizer = Optimizer<any>;
 /** Where the data stream stands: the sample order of the current epoch and the next position in it. */
 export interface DataState { order?: ArrayLike<number>; position?: number }
 
+/** What saveCheckpoint writes: model, step (required), optimizer, epoch, rng (default: the generator's state now), data position, scheduler, extra JSON. */
 export interface CheckpointInput {
   model: Module;
   optimizer?: AnyOptimizer;
@@ -40,6 +41,7 @@ export interface CheckpointInput {
   extra?: unknown;
 }
 
+/** What loadCheckpoint returns besides restoring: step, epoch, rng state, data `{ order, position }`, extra. */
 export interface LoadedCheckpoint {
   step: number;
   epoch?: number;
@@ -48,6 +50,7 @@ export interface LoadedCheckpoint {
   extra?: unknown;
 }
 
+/** What loadCheckpoint restores into: model (required), optimizer, scheduler, restoreRng (default true). */
 export interface LoadOptions {
   model: Module;
   optimizer?: AnyOptimizer;
@@ -135,6 +138,7 @@ export async function saveCheckpoint(path: string, input: CheckpointInput): Prom
   await writeFileAtomic(path, checkpointToBuffer(input));
 }
 
+/** saveCheckpoint, synchronously: one atomic safetensors file with the model, optimizer, scheduler, RNG and data position. */
 export function saveCheckpointSync(path: string, input: CheckpointInput): void {
   writeFileAtomicSync(path, checkpointToBuffer(input));
 }
@@ -245,10 +249,15 @@ function checkModelFits(model: Module, saved: Map<string, Tensor>, op: string): 
   }
 }
 
+/**
+ * Restore model, optimizer (and scheduler, RNG) from a saveCheckpoint file, checking everything before changing anything.
+ * @example const ck = await io.loadCheckpoint('run.ckpt', { model, optimizer }); // ck.step, ck.epoch, ck.data
+ */
 export async function loadCheckpoint(path: string, opts: LoadOptions): Promise<LoadedCheckpoint> {
   return checkpointFromBuffer(await readFile(path, 'loadCheckpoint'), opts, path);
 }
 
+/** loadCheckpoint, synchronously. */
 export function loadCheckpointSync(path: string, opts: LoadOptions): LoadedCheckpoint {
   return checkpointFromBuffer(readFileSync(path, 'loadCheckpoint'), opts, path);
 }

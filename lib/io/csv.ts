@@ -7,6 +7,7 @@ import { Tensor } from '../tensor.js';
 import { readFile, readFileSync } from './fsutil.js';
 import { options } from '../options.js';
 
+/** loadCsv's options: header ('auto'), labelColumn ('last'), delimiter (','). */
 export interface CsvOptions {
   /** Skip the first line: true, false, or 'auto' (default: skip it when any cell is not a number). */
   header?: boolean | 'auto';
@@ -16,6 +17,7 @@ export interface CsvOptions {
   delimiter?: string;
 }
 
+/** A loaded CSV: features `x` [rows, columns], labels `y`, `header` names and each row's file `lines`. */
 export interface CsvData {
   /** Features, [rows, columns]. */
   x: Tensor;
@@ -110,6 +112,7 @@ export async function loadCsv(path: string, opts?: CsvOptions): Promise<CsvData>
   return parseCsv(decode(await readFile(path, 'loadCsv'), path), opts, path);
 }
 
+/** loadCsv, synchronously: features `x`, labels `y`, `header` of a numeric CSV (gzip recognised). */
 export function loadCsvSync(path: string, opts?: CsvOptions): CsvData {
   return parseCsv(decode(readFileSync(path, 'loadCsv'), path), opts, path);
 }

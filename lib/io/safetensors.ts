@@ -13,9 +13,12 @@ import { isPlainObject, options } from '../options.js';
 /** Largest header accepted, as the reference implementation (a guard against hostile files). */
 export const MAX_HEADER_BYTES = 100_000_000;
 
+/** Tensors by name, a state dict or a Map, as the safetensors writers take them. */
 export type TensorMap = Record<string, Tensor> | Map<string, Tensor>;
+/** A safetensors file's `__metadata__`: string keys to string values. */
 export type Metadata = Record<string, string>;
 
+/** A loaded safetensors file: `tensors` (float32, in file order) and the `__metadata__` strings. */
 export interface SafetensorsFile {
   /** By the file's names (PyTorch's `fc1.weight`, `0.bias`), in the order of the data area. */
   tensors: Record<string, Tensor>;
@@ -23,6 +26,7 @@ export interface SafetensorsFile {
   metadata: Metadata;
 }
 
+/** One tensor's entry in a safetensors header: dtype, shape and its byte range in the data area. */
 export interface HeaderEntry { dtype: Dtype; shape: number[]; begin: number; end: number }
 
 /** A validated file: header entries in data order, and views of the bytes (nothing decoded). */
@@ -32,6 +36,7 @@ export interface ParsedSafetensors {
   data: Uint8Array;
 }
 
+/** How safetensors are written: dtype ('F32' default, 'F16', 'BF16', 'F64') and per-key dtypes. */
 export interface WriteOptions {
   /** dtype for float tensors (default F32; F16/BF16 round to nearest even). */
   dtype?: WriteDtype;
@@ -232,6 +237,7 @@ export async function saveSafetensors(path: string, tensors: TensorMap, metadata
   await writeFileAtomic(path, encodeTensors('saveSafetensors', tensors, metadata, opts));
 }
 
+/** saveSafetensors, synchronously: same arguments (path, tensors, metadata?, options?), for scripts. */
 export function saveSafetensorsSync(path: string, tensors: TensorMap, metadata?: Metadata | WriteForm, opts?: WriteOptions): void {
   writeFileAtomicSync(path, encodeTensors('saveSafetensorsSync', tensors, metadata, opts));
 }
@@ -241,6 +247,7 @@ export async function loadSafetensors(path: string): Promise<SafetensorsFile> {
   return decodeFile(await readFile(path, 'loadSafetensors'), path, true);
 }
 
+/** loadSafetensors, synchronously: `{ tensors, metadata }` of a checked safetensors file. */
 export function loadSafetensorsSync(path: string): SafetensorsFile {
   return decodeFile(readFileSync(path, 'loadSafetensors'), path, true);
 }

@@ -82,6 +82,10 @@ function collapse(m: Module): Module {
   return s;
 }
 
+/**
+ * An equivalent copy of model where each run of activation-free Linear layers in a Sequential is one Linear
+ * (W = W₂W₁, b = W₂b₁ + b₂, computed in float64). No PyTorch equivalent.
+ */
 export function collapseLinear<M extends Module>(model: M): Module {
   if (!(model instanceof Module)) throw new TypeError('collapseLinear: expected an nn.Module');
   return collapse(model);

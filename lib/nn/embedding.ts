@@ -6,8 +6,13 @@ import { options } from '../options.js';
 import { normal_ } from './init.js';
 import { Module, Parameter } from './module.js';
 
+/** Options of nn.Embedding, as PyTorch's: paddingIdx (padding_idx, default null), maxNorm (max_norm, null), normType (norm_type, 2), scaleGradByFreq (scale_grad_by_freq, false). */
 export interface EmbeddingModuleOptions { paddingIdx?: number | null; maxNorm?: number | null; normType?: number; scaleGradByFreq?: boolean }
 
+/**
+ * A lookup table of numEmbeddings vectors of size embeddingDim (nn.Embedding); indices: an integer Tensor, Int32Array or number[].
+ * @example new nn.Embedding(100, 8, { paddingIdx: 0 }).forward([1, 2, 0]) // [3, 8]
+ */
 export class Embedding extends Module {
   weight: Parameter;
   readonly numEmbeddings: number;

@@ -3,8 +3,10 @@ import { Tensor, fmtShape } from '../tensor.js';
 import { normal, uniform } from '../random.js';
 import { options } from '../options.js';
 
+/** The nonlinearity names calculateGain and the Kaiming inits take, PyTorch's strings. */
 export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d'
   | 'conv_transpose3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+/** Which fan the Kaiming inits scale by: 'fan_in' (default, preserves the forward variance) or 'fan_out' (the backward's). */
 export type FanMode = 'fan_in' | 'fan_out';
 
 /** The recommended gain for a nonlinearity (PyTorch's values). */
@@ -36,21 +38,27 @@ function fill(t: Tensor, f: () => number): Tensor {
   return t;
 }
 
+/** Fill t in place from U(a, b) (nn.init.uniform_; a default 0, b default 1); returns t. */
 export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
   if (!(a <= b)) throw new RangeError(`uniform_: a (${a}) must not exceed b (${b})`);
   return fill(t, () => a + (b - a) * uniform());
 }
+/** Fill t in place from N(mean, std²) (nn.init.normal_; defaults 0 and 1); returns t. */
 export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
   if (!(std >= 0)) throw new RangeError(`normal_: std must be non-negative, got ${std}`);
   return fill(t, () => mean + std * normal());
 }
+/** Fill t in place with value (nn.init.constant_); returns t. */
 export function constant_(t: Tensor, value: number): Tensor {
   t.data.fill(value);
   return t;
 }
+/** Fill t with 0 in place (nn.init.zeros_); returns t. */
 export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
+/** Fill t with 1 in place (nn.init.ones_); returns t. */
 export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
 
+/** Options of kaimingUniform_/kaimingNormal_, as PyTorch's: a (negative slope, default 0), mode ('fan_in'), nonlinearity ('leaky_relu'). */
 export interface KaimingOptions { a?: number; mode?: FanMode; nonlinearity?: Nonlinearity }
 
 function kaimingStd(name: string, t: Tensor, o: unknown): number {

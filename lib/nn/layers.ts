@@ -96,20 +96,24 @@ function paramAndInplace(name: string, key: string, arg: unknown, opts: unknown,
   return [numberArg(name, key, o[key], dflt), inplaceOpt(name, o.inplace === undefined ? undefined : { inplace: o.inplace })];
 }
 
+/** ReLU as a module (nn.ReLU); `new nn.ReLU({ inplace: true })` writes into its input (default false). */
 export class ReLU extends ActivationModule {
   readonly activation = ACTIVATIONS.relu;
   readonly param = 0;
   constructor(opts?: { inplace?: boolean }) { super(); this.inplace = inplaceOpt('ReLU', opts); }
   extraRepr(): string { return this.inplace ? 'inplace=True' : ''; }
 }
+/** Sigmoid as a module (nn.Sigmoid). */
 export class Sigmoid extends ActivationModule {
   readonly activation = ACTIVATIONS.sigmoid;
   readonly param = 0;
 }
+/** Tanh as a module (nn.Tanh). */
 export class Tanh extends ActivationModule {
   readonly activation = ACTIVATIONS.tanh;
   readonly param = 0;
 }
+/** LeakyReLU as a module (nn.LeakyReLU): negativeSlope default 0.01. */
 export class LeakyReLU extends ActivationModule {
   readonly activation = ACTIVATIONS.leakyRelu;
   readonly param: number;
@@ -120,6 +124,7 @@ export class LeakyReLU extends ActivationModule {
   }
   extraRepr(): string { return `negative_slope=${this.param}${this.inplace ? ', inplace=True' : ''}`; }
 }
+/** ELU as a module (nn.ELU): alpha default 1. */
 export class ELU extends ActivationModule {
   readonly activation = ACTIVATIONS.elu;
   readonly param: number;
@@ -130,6 +135,7 @@ export class ELU extends ActivationModule {
   }
   extraRepr(): string { return `alpha=${this.param}${this.inplace ? ', inplace=True' : ''}`; }
 }
+/** GELU as a module (nn.GELU): `{ approximate: 'none' | 'tanh' }`, default 'none' (erf). */
 export class GELU extends ActivationModule {
   readonly activation: ActivationInfo;
   readonly param = 0;
@@ -142,10 +148,12 @@ export class GELU extends ActivationModule {
   extraRepr(): string { return this.activation.id === Act.geluTanh ? "approximate='tanh'" : ''; }
 }
 
+/** Returns its input unchanged (nn.Identity). */
 export class Identity extends Module {
   forward(x: Tensor): Tensor { return x; }
 }
 
+/** Flattens dims startDim..endDim into one (nn.Flatten; defaults 1 and -1). */
 export class Flatten extends Module {
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();

@@ -27,30 +27,39 @@ abstract class LossModule<O extends object> extends Module {
   }
 }
 
+/** F.crossEntropy as a module (nn.CrossEntropyLoss): reduction ('mean'), weight, ignoreIndex (-100), labelSmoothing (0). */
 export class CrossEntropyLoss extends LossModule<L.ClassLossOptions> {
   constructor(opts: L.ClassLossOptions = {}) { super(L.crossEntropy as Fn<L.ClassLossOptions>, opts, 'CrossEntropyLoss', ['reduction', 'weight', 'ignoreIndex', 'labelSmoothing']); }
 }
+/** F.nllLoss as a module (nn.NLLLoss): reduction ('mean'), weight, ignoreIndex (-100). */
 export class NLLLoss extends LossModule<L.ClassLossOptions> {
   constructor(opts: L.ClassLossOptions = {}) { super(L.nllLoss as Fn<L.ClassLossOptions>, opts, 'NLLLoss', ['reduction', 'weight', 'ignoreIndex']); }
 }
+/** F.mseLoss as a module (nn.MSELoss): reduction ('mean'). */
 export class MSELoss extends LossModule<L.LossOptions> {
   constructor(opts: L.LossOptions = {}) { super(L.mseLoss as Fn<L.LossOptions>, opts, 'MSELoss', ['reduction']); }
 }
+/** F.l1Loss as a module (nn.L1Loss): reduction ('mean'). */
 export class L1Loss extends LossModule<L.LossOptions> {
   constructor(opts: L.LossOptions = {}) { super(L.l1Loss as Fn<L.LossOptions>, opts, 'L1Loss', ['reduction']); }
 }
+/** F.smoothL1Loss as a module (nn.SmoothL1Loss): reduction ('mean'), beta (1). */
 export class SmoothL1Loss extends LossModule<L.SmoothL1Options> {
   constructor(opts: L.SmoothL1Options = {}) { super(L.smoothL1Loss as Fn<L.SmoothL1Options>, opts, 'SmoothL1Loss', ['reduction', 'beta']); }
 }
+/** F.huberLoss as a module (nn.HuberLoss): reduction ('mean'), delta (1). */
 export class HuberLoss extends LossModule<L.HuberOptions> {
   constructor(opts: L.HuberOptions = {}) { super(L.huberLoss as Fn<L.HuberOptions>, opts, 'HuberLoss', ['reduction', 'delta']); }
 }
+/** F.binaryCrossEntropy as a module (nn.BCELoss), on probabilities: reduction ('mean'), weight. */
 export class BCELoss extends LossModule<L.BCEOptions> {
   constructor(opts: L.BCEOptions = {}) { super(L.binaryCrossEntropy as Fn<L.BCEOptions>, opts, 'BCELoss', ['reduction', 'weight']); }
 }
+/** F.binaryCrossEntropyWithLogits as a module (nn.BCEWithLogitsLoss): reduction ('mean'), weight, posWeight (pos_weight). */
 export class BCEWithLogitsLoss extends LossModule<L.BCEWithLogitsOptions> {
   constructor(opts: L.BCEWithLogitsOptions = {}) { super(L.binaryCrossEntropyWithLogits as Fn<L.BCEWithLogitsOptions>, opts, 'BCEWithLogitsLoss', ['reduction', 'weight', 'posWeight']); }
 }
+/** F.klDiv as a module (nn.KLDivLoss), input as log-probabilities: reduction ('mean'), logTarget (log_target, false). */
 export class KLDivLoss extends LossModule<L.KLDivOptions> {
   constructor(opts: L.KLDivOptions = {}) { super(L.klDiv as Fn<L.KLDivOptions>, opts, 'KLDivLoss', ['reduction', 'logTarget']); }
 }

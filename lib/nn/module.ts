@@ -13,8 +13,11 @@ export class Parameter extends Tensor {
   }
 }
 
+/** Called after a module's forward with (module, inputs, output) (PyTorch's register_forward_hook signature). */
 export type ForwardHook = (module: Module, input: Tensor[], output: Tensor) => void;
+/** Returned by hook registrations: `remove()` unregisters the hook (PyTorch's RemovableHandle). */
 export interface HookHandle { remove(): void }
+/** Parameter and buffer tensors by PyTorch-style dotted name (`fc1.weight`, `0.bias`), as model.state_dict(). */
 export type StateDict = Record<string, Tensor>;
 
 const BUFFERS = Symbol('buffers');
@@ -44,6 +47,15 @@ function unregistered(m: Module, k: string, v: object): void {
     + `(no parameters, no state dict, no train()/eval()); use ${fix}: this.${k} = new ${fix.split(' ')[0]}(...)`);
 }
 
+/**
+ * Base class of every layer and model (torch.nn.Module): parameters, buffers and children registered by assignment,
+ * `forward`, `train()`/`eval()`, `stateDict()`/`loadStateDict()`, hooks.
+ * @example
+ * class MLP extends nn.Module {
+ *   constructor() { super(); this.fc1 = new nn.Linear(10, 64); this.fc2 = new nn.Linear(64, 1); }
+ *   forward(x) { return this.fc2.forward(F.relu(this.fc1.forward(x))); }
+ * }
+ */
 export abstract class Module {
   training = true;
   private [BUFFERS]?: Set<string>;

@@ -110,11 +110,19 @@ function applyAct(fn: string, x: Tensor, id: ActId, param: number, opts: Inplace
   return o.inplace ? activation_(x, id, param) : activation(x, id, param);
 }
 
+/**
+ * max(0, x) (F.relu); `{ inplace: true }` writes into x (default false). relu'(0) = 0 as PyTorch.
+ * @example F.relu(tensor([-1, 2])) // [0, 2]
+ */
 export const relu = (x: Tensor, opts?: InplaceOptions): Tensor => applyAct('relu', x, Act.relu, 0, opts);
+/** x for x > 0, else negativeSlope·x (F.leaky_relu; negativeSlope default 0.01; `{ inplace }` default false). */
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01, opts?: InplaceOptions): Tensor =>
   applyAct('leakyRelu', x, Act.leakyRelu, scalarArg('leakyRelu', 'negativeSlope', negativeSlope), opts);
+/** 1 / (1 + e^-x) elementwise (torch.sigmoid), bit-identical to PyTorch's vector path. */
 export const sigmoid = (x: Tensor): Tensor => activation(x, Act.sigmoid, 0);
+/** Hyperbolic tangent elementwise (torch.tanh). */
 export const tanh = (x: Tensor): Tensor => activation(x, Act.tanh, 0);
+/** ELU (F.elu): x for x > 0, else alpha·(e^x - 1); alpha default 1, `{ inplace }` default false. */
 export const elu = (x: Tensor, alpha = 1, opts?: InplaceOptions): Tensor =>
   applyAct('elu', x, Act.elu, scalarArg('elu', 'alpha', alpha), opts);
 /** relu in place (PyTorch's relu_). */
@@ -126,6 +134,7 @@ function scalarArg(op: string, name: string, v: unknown): number {
   return v;
 }
 export interface GeluOptions { approximate?: 'none' | 'tanh' }
+/** GELU (F.gelu): exact erf form by default, `{ approximate: 'tanh' }` for the tanh approximation (PyTorch's `approximate='tanh'`). */
 export function gelu(x: Tensor, opts?: GeluOptions): Tensor {
   const approx = options<GeluOptions>('gelu', opts, ['approximate']).approximate ?? 'none';
   if (approx !== 'none' && approx !== 'tanh') {

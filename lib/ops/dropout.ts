@@ -3,6 +3,7 @@ import { result } from '../autograd.js';
 import { uniform } from '../random.js';
 import { Tensor } from '../tensor.js';
 
+/** Zero each element with probability p and scale the rest by 1/(1-p) when training (F.dropout; p default 0.5, training default true). */
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   if (!(typeof p === 'number') || !(p >= 0 && p <= 1)) {
     throw new RangeError(`dropout: probability has to be between 0 and 1, but got ${p}`);

@@ -40,14 +40,20 @@ function mulBuf(x: Float32Array, y: Float32Array, shape: number[]): Float32Array
   return out;
 }
 
+/**
+ * `a + b` with broadcasting (torch.add); numbers allowed. Method form: `a.add(b)`.
+ * @example add(tensor([1, 2]), 1) // [2, 3]
+ */
 export function add(a: TensorLike, b: TensorLike): Tensor {
   return binaryOp('add', Binary.add, a, b, (g) => [g, g], NONE);
 }
 
+/** `a - b` with broadcasting (torch.sub); numbers allowed. Method form: `a.sub(b)`. */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
   return binaryOp('sub', Binary.sub, a, b, (g, _a, bt) => [g, bt.requiresGrad ? scaled(g, -1) : null], NONE);
 }
 
+/** `a * b` elementwise with broadcasting (torch.mul); numbers allowed. Method form: `a.mul(b)`. */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
   return binaryOp('mul', Binary.mul, a, b, (g, at, bt, n) => {
     const shape = broadcastShapes('mul', at.shape, bt.shape);
@@ -58,6 +64,7 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
   });
 }
 
+/** `a / b` with broadcasting (torch.div); numbers allowed. Method form: `a.div(b)`. */
 export function div(a: TensorLike, b: TensorLike): Tensor {
   return binaryOp('div', Binary.div, a, b, (g, at, bt, n) => {
     const shape = broadcastShapes('div', at.shape, bt.shape);
@@ -100,12 +107,15 @@ function mulInto(a: Float32Array, b: Float32Array): Float32Array {
   return mulBuf(a, b, s);
 }
 
+/** `-x` (torch.neg). */
 export function neg(x: Tensor): Tensor {
   return unaryOp('neg', Unary.neg, x, 0, 0, (g) => scaled(g, -1), NONE);
 }
+/** `e^x` elementwise (torch.exp). */
 export function exp(x: Tensor): Tensor {
   return unaryOp('exp', Unary.exp, x, 0, 0, (g, _x, y) => mulInto(g, y), OUTPUT);
 }
+/** Natural logarithm elementwise (torch.log); log(0) = -Infinity, log(x<0) = NaN. */
 export function log(x: Tensor): Tensor {
   return unaryOp('log', Unary.log, x, 0, 0, (g, xd) => {
     const out = new Float32Array(g.length);
@@ -113,6 +123,7 @@ export function log(x: Tensor): Tensor {
     return out;
   });
 }
+/** Square root elementwise (torch.sqrt). */
 export function sqrt(x: Tensor): Tensor {
   return unaryOp('sqrt', Unary.sqrt, x, 0, 0, (g, _x, y) => {
     const out = new Float32Array(g.length);
@@ -121,6 +132,7 @@ export function sqrt(x: Tensor): Tensor {
     return out;
   }, OUTPUT);
 }
+/** Absolute value elementwise (torch.abs). */
 export function abs(x: Tensor): Tensor {
   // d|x| = g·sgn(x) with PyTorch's sgn: 0 at ±0 and at NaN (a NaN input gets a zero gradient)
   return unaryOp('abs', Unary.abs, x, 0, 0, (g, xd) => {
@@ -190,11 +202,20 @@ function compare(name: string, a: Tensor, b: TensorLike, f: (x: number, y: numbe
   for (let i = 0; i < n; i++) out[i] = f(ea[i], eb[i]) ? 1 : 0;
   return new Tensor(out, shape);
 }
+/**
+ * `a == b` with broadcasting (torch.eq): a float32 0/1 mask, not bool.
+ * @example eq(tensor([1, 2]), 2) // [0, 1]
+ */
 export const eq = (a: Tensor, b: TensorLike): Tensor => compare('eq', a, b, (x, y) => x === y);
+/** `a != b` with broadcasting (torch.ne): a float32 0/1 mask. */
 export const ne = (a: Tensor, b: TensorLike): Tensor => compare('ne', a, b, (x, y) => x !== y);
+/** `a > b` with broadcasting (torch.gt): a float32 0/1 mask. */
 export const gt = (a: Tensor, b: TensorLike): Tensor => compare('gt', a, b, (x, y) => x > y);
+/** `a >= b` with broadcasting (torch.ge): a float32 0/1 mask. */
 export const ge = (a: Tensor, b: TensorLike): Tensor => compare('ge', a, b, (x, y) => x >= y);
+/** `a < b` with broadcasting (torch.lt): a float32 0/1 mask. */
 export const lt = (a: Tensor, b: TensorLike): Tensor => compare('lt', a, b, (x, y) => x < y);
+/** `a <= b` with broadcasting (torch.le): a float32 0/1 mask. */
 export const le = (a: Tensor, b: TensorLike): Tensor => compare('le', a, b, (x, y) => x <= y);
 
 /** |a - b| <= atol + rtol * |b| everywhere, as torch.allclose. */

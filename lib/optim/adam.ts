@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor.js';
 import { options } from '../options.js';
 import { Optimizer, checkLr, checkBool, checkNonNegative, type ParamGroup, type Params } from './optimizer.js';
 
+/** Adam/AdamW options, as PyTorch's: lr (1e-3), betas ([0.9, 0.999]), eps (1e-8), weightDecay (weight_decay: 0 for Adam, 0.01 for AdamW), amsgrad (false), maximize (false). */
 export interface AdamOptions { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; amsgrad?: boolean; maximize?: boolean }
 type Hyper = Required<AdamOptions>;
 const KEYS = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'] as const;
@@ -44,10 +45,15 @@ class AdamBase extends Optimizer<Hyper> {
   }
 }
 
+/**
+ * Adam, PyTorch 1.13's update rule (torch.optim.Adam).
+ * @example const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+ */
 export class Adam extends AdamBase {
   constructor(params: Params, opts?: AdamOptions) { super(params, opts, false, 'Adam'); }
 }
 
+/** AdamW, decoupled weight decay (torch.optim.AdamW; weightDecay default 0.01). */
 export class AdamW extends AdamBase {
   constructor(params: Params, opts?: AdamOptions) { super(params, opts, true, 'AdamW'); }
 }

@@ -101,6 +101,7 @@ export abstract class LRScheduler {
   }
 }
 
+/** LambdaLR's options: lastEpoch (last_epoch, default -1). */
 export interface LambdaLROptions { lastEpoch?: number }
 /** lr = base_lr * lambda(epoch), one function or one per group. Functions are not in the state dict (as PyTorch). */
 export class LambdaLR extends LRScheduler {
@@ -119,6 +120,7 @@ export class LambdaLR extends LRScheduler {
   protected getLr(): number[] { return this.baseLrs.map((b, i) => b * this.lambdas[i](this.lastEpoch)); }
 }
 
+/** StepLR's options: stepSize (step_size, required), gamma (0.1), lastEpoch (-1). */
 export interface StepLROptions { stepSize: number; gamma?: number; lastEpoch?: number }
 /** Multiply by gamma every stepSize epochs. */
 export class StepLR extends LRScheduler {
@@ -140,6 +142,7 @@ export class StepLR extends LRScheduler {
   protected closedFormLr(): number[] { return this.baseLrs.map((b) => b * this.gamma ** Math.floor(this.lastEpoch / this.stepSize)); }
 }
 
+/** MultiStepLR's options: milestones (required), gamma (0.1), lastEpoch (-1). */
 export interface MultiStepLROptions { milestones: number[]; gamma?: number; lastEpoch?: number }
 /** Multiply by gamma at each milestone (a repeated milestone multiplies once per repeat). */
 export class MultiStepLR extends LRScheduler {
@@ -162,6 +165,7 @@ export class MultiStepLR extends LRScheduler {
   protected closedFormLr(): number[] { return this.baseLrs.map((b) => b * this.gamma ** bisectRight(this.milestones, this.lastEpoch)); }
 }
 
+/** ConstantLR's options: factor (1/3), totalIters (total_iters, 5), lastEpoch (-1). */
 export interface ConstantLROptions { factor?: number; totalIters?: number; lastEpoch?: number }
 /** lr * factor until totalIters, then lr. */
 export class ConstantLR extends LRScheduler {
@@ -187,6 +191,7 @@ export class ConstantLR extends LRScheduler {
   }
 }
 
+/** LinearLR's options: startFactor (start_factor, 1/3), endFactor (1), totalIters (5), lastEpoch (-1). */
 export interface LinearLROptions { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number }
 /** The factor moves linearly from startFactor to endFactor over totalIters steps. */
 export class LinearLR extends LRScheduler {
@@ -216,6 +221,7 @@ export class LinearLR extends LRScheduler {
   }
 }
 
+/** ExponentialLR's options: gamma (required), lastEpoch (-1). */
 export interface ExponentialLROptions { gamma: number; lastEpoch?: number }
 /** Multiply by gamma every epoch. */
 export class ExponentialLR extends LRScheduler {
@@ -235,6 +241,7 @@ export class ExponentialLR extends LRScheduler {
   protected closedFormLr(): number[] { return this.baseLrs.map((b) => b * this.gamma ** this.lastEpoch); }
 }
 
+/** CosineAnnealingLR's options: tMax (T_max, required), etaMin (eta_min, 0), lastEpoch (-1). */
 export interface CosineAnnealingLROptions { tMax: number; etaMin?: number; lastEpoch?: number }
 /** Cosine from the base rate down to etaMin over tMax epochs (and back up, as PyTorch's recursive form). */
 export class CosineAnnealingLR extends LRScheduler {
@@ -261,6 +268,7 @@ export class CosineAnnealingLR extends LRScheduler {
   }
 }
 
+/** CosineAnnealingWarmRestarts' options: t0 (T_0, required), tMult (T_mult, 1), etaMin (0), lastEpoch (-1). */
 export interface CosineAnnealingWarmRestartsOptions { t0: number; tMult?: number; etaMin?: number; lastEpoch?: number }
 /** Cosine annealing restarted every tI epochs (t0, then times tMult after each restart). */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
@@ -317,6 +325,10 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
   }
 }
 
+/**
+ * OneCycleLR's options, PyTorch's in camelCase: maxLr (required), totalSteps or epochs × stepsPerEpoch, pctStart (0.3),
+ * annealStrategy ('cos'), cycleMomentum (true), baseMomentum (0.85), maxMomentum (0.95), divFactor (25), finalDivFactor (1e4), threePhase (false), lastEpoch (-1).
+ */
 export interface OneCycleLROptions {
   maxLr: number | number[]; totalSteps?: number; epochs?: number; stepsPerEpoch?: number; pctStart?: number;
   annealStrategy?: 'cos' | 'linear'; cycleMomentum?: boolean; baseMomentum?: number | number[]; maxMomentum?: number | number[];
@@ -422,6 +434,10 @@ export class OneCycleLR extends LRScheduler {
   }
 }
 
+/**
+ * CyclicLR's options, PyTorch's in camelCase: baseLr, maxLr (required), stepSizeUp (2000), stepSizeDown (= stepSizeUp),
+ * mode ('triangular'), gamma (1), scaleFn, scaleMode ('cycle'), cycleMomentum (true), baseMomentum (0.8), maxMomentum (0.9), lastEpoch (-1).
+ */
 export interface CyclicLROptions {
   baseLr: number | number[]; maxLr: number | number[]; stepSizeUp?: number; stepSizeDown?: number;
   mode?: 'triangular' | 'triangular2' | 'exp_range'; gamma?: number; scaleFn?: (x: number) => number; scaleMode?: 'cycle' | 'iterations';
@@ -504,6 +520,7 @@ export class CyclicLR extends LRScheduler {
   }
 }
 
+/** SequentialLR's options: milestones (the steps where the next scheduler takes over, required), lastEpoch (-1). */
 export interface SequentialLROptions { milestones: number[]; lastEpoch?: number }
 /** The schedulers one after another, switching at the milestones. */
 export class SequentialLR {
@@ -580,6 +597,10 @@ export class ChainedScheduler {
   }
 }
 
+/**
+ * ReduceLROnPlateau's options, as PyTorch's: mode ('min'), factor (0.1), patience (10), threshold (1e-4),
+ * thresholdMode ('rel'), cooldown (0), minLr (min_lr, 0), eps (1e-8).
+ */
 export interface ReduceLROnPlateauOptions {
   mode?: 'min' | 'max'; factor?: number; patience?: number; threshold?: number; thresholdMode?: 'rel' | 'abs';
   cooldown?: number; minLr?: number | number[]; eps?: number;

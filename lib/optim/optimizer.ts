@@ -11,6 +11,7 @@ export type ParamState = Record<string, Float32Array | number>;
 export type ParamGroup<O = Record<string, unknown>> = O & { params: Tensor[] };
 /** What a caller passes for a group: `{ params, ...overrides of the defaults }`. */
 export interface ParamGroupSpec { params: Tensor | Iterable<Tensor>; [k: string]: unknown }
+/** What an optimizer takes: parameters, or parameter groups `{ params, lr?, ... }` with per-group options (as PyTorch). */
 export type Params = Iterable<Tensor> | Iterable<ParamGroupSpec>;
 
 /** PyTorch's layout: per-parameter state by index, groups with PyTorch's key names and their parameter indices. */
@@ -42,6 +43,7 @@ export function checkBool(name: string, key: string, v: unknown): void {
   if (typeof v !== 'boolean') throw new TypeError(`${name}: ${key} must be a boolean, got ${typeof v}`);
 }
 
+/** Base class of the optimizers (torch.optim.Optimizer): paramGroups, zeroGrad(), step(), stateDict()/loadStateDict(), addParamGroup(). */
 export abstract class Optimizer<O extends { lr: number } = { lr: number }> {
   readonly paramGroups: ParamGroup<O>[] = [];
   readonly state = new Map<Tensor, ParamState>();

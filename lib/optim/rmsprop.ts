@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor.js';
 import { options } from '../options.js';
 import { Optimizer, checkLr, checkBool, checkNonNegative, type ParamGroup, type Params } from './optimizer.js';
 
+/** RMSprop's options, as PyTorch's: lr (1e-2), alpha (0.99), eps (1e-8), weightDecay (0), momentum (0), centered (false), maximize (false). */
 export interface RMSpropOptions { lr?: number; alpha?: number; eps?: number; weightDecay?: number; momentum?: number; centered?: boolean; maximize?: boolean }
 type RHyper = Required<RMSpropOptions>;
 const RKEYS = ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize'] as const;
@@ -18,6 +19,7 @@ function checkRms(g: RHyper): void {
   checkBool('RMSprop', 'maximize', g.maximize);
 }
 
+/** RMSprop, PyTorch 1.13's update rule (torch.optim.RMSprop). */
 export class RMSprop extends Optimizer<RHyper> {
   constructor(params: Params, opts?: RMSpropOptions) {
     const o = options<RMSpropOptions>('RMSprop', opts, RKEYS, ['foreach', 'differentiable']);
@@ -35,6 +37,7 @@ export class RMSprop extends Optimizer<RHyper> {
   }
 }
 
+/** Adagrad's options, as PyTorch's: lr (1e-2), lrDecay (lr_decay, 0), weightDecay (0), initialAccumulatorValue (0), eps (1e-10), maximize (false). */
 export interface AdagradOptions { lr?: number; lrDecay?: number; weightDecay?: number; initialAccumulatorValue?: number; eps?: number; maximize?: boolean }
 type AHyper = Required<AdagradOptions>;
 const AKEYS = ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps', 'maximize'] as const;
@@ -48,6 +51,7 @@ function checkAdagrad(g: AHyper): void {
   checkBool('Adagrad', 'maximize', g.maximize);
 }
 
+/** Adagrad, PyTorch 1.13's update rule (torch.optim.Adagrad). */
 export class Adagrad extends Optimizer<AHyper> {
   constructor(params: Params, opts?: AdagradOptions) {
     const o = options<AdagradOptions>('Adagrad', opts, AKEYS, ['foreach']);

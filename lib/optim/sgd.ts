@@ -4,6 +4,7 @@ import type { Tensor } from '../tensor.js';
 import { options } from '../options.js';
 import { Optimizer, checkLr, checkBool, checkNonNegative, type ParamGroup, type Params } from './optimizer.js';
 
+/** SGD's options, as PyTorch's: lr (required), momentum (0), dampening (0), weightDecay (weight_decay, 0), nesterov (false), maximize (false). */
 export interface SGDOptions { lr: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean; maximize?: boolean }
 type Hyper = Required<SGDOptions>;
 const KEYS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'] as const;
@@ -22,6 +23,10 @@ function check(g: Hyper): void {
   }
 }
 
+/**
+ * Stochastic gradient descent with momentum, PyTorch 1.13's update rule (torch.optim.SGD).
+ * @example const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ */
 export class SGD extends Optimizer<Hyper> {
   constructor(params: Params, opts: SGDOptions) {
     const o = options<Partial<SGDOptions>>('SGD', opts, KEYS, NOT_YET);

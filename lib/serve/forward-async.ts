@@ -36,6 +36,10 @@ export async function setDefaultPool(pool: InferencePool | null): Promise<void> 
 
 let mainQueue: Promise<unknown> = Promise.resolve();
 
+/**
+ * The forward pass under noGrad off the event loop: in the shared InferencePool for built-in models, else on the calling thread.
+ * @example const logits = await forwardAsync(model, x); // or model.forwardAsync(x)
+ */
 export function forwardAsync(model: Module, x: Tensor, opts?: { worker?: boolean | 'auto' }): Promise<Tensor> {
   if (!(model instanceof Module)) return Promise.reject(new TypeError('forwardAsync: model must be an nn.Module'));
   if (!(x instanceof Tensor)) return Promise.reject(new TypeError('forwardAsync: x must be a Tensor'));

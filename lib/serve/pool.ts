@@ -56,6 +56,10 @@ export function checkSpec(op: string, model: Module): ModuleSpec {
   return d.spec;
 }
 
+/**
+ * Worker threads running forward passes: `load(model)` once then `forward(x)`, or `forward(model, x)`; `close()`.
+ * @example const pool = new InferencePool({ size: 2 }); const y = await pool.load(model).forward(x);
+ */
 export class InferencePool {
   readonly size: number;
   private readonly slots: Slot[] = [];

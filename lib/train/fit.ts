@@ -79,6 +79,11 @@ const FIT_KEYS = ['epochs', 'batchSize', 'optimizer', 'loss', 'shuffle', 'seed',
 /** Options of other training loops (Keras, Lightning) that fit() does not implement yet: an error, not a silent no-op. */
 const FIT_NOT_YET = ['validationData', 'validationSplit', 'callbacks', 'gradClip'] as const;
 
+/**
+ * Train model on `{ x, y }` for `epochs`, in a worker thread when the model allows it (else time-sliced on the calling thread),
+ * with progress, cancellation (signal), a scheduler and gradient clipping. Resolves to the per-epoch history.
+ * @example const history = await fit(model, { x, y }, { epochs: 5, batchSize: 32, optimizer, loss: F.crossEntropy });
+ */
 export async function fit(model: Module, data: FitData, opts: FitOptions): Promise<FitHistory> {
   if (!(model instanceof Module)) throw new TypeError('fit: model must be an nn.Module');
   if (!opts || typeof opts !== 'object') throw new TypeError('fit: options {epochs, batchSize, optimizer, loss} are required');

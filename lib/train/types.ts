@@ -7,6 +7,7 @@ import type { LossName } from './losses.js';
 /** A loss such as F.crossEntropy or F.mseLoss: (output, target) -> scalar tensor. */
 export type LossFn = (output: Tensor, target: never) => Tensor;
 
+/** fit's data: samples `x` [N, ...] and targets `y` (class indices or a target Tensor). */
 export interface FitData {
   /** Samples [N, ...]. Copied when fit() is called. */
   x: Tensor;
@@ -14,6 +15,7 @@ export interface FitData {
   y: readonly number[] | Int32Array | Tensor;
 }
 
+/** fit's options (see docs/services.md): epochs, batchSize, optimizer, loss (required); shuffle (true), seed, signal, onProgress, progressIntervalMs (100), worker ('auto'), scheduler, schedulerStep ('epoch'), clipGradNorm. */
 export interface FitOptions {
   epochs: number;
   batchSize: number;
@@ -46,6 +48,7 @@ export interface FitOptions {
   clipGradNorm?: number;
 }
 
+/** What onProgress receives: epoch, step, loss, accuracy, samplesPerSec; `epochEnd` at the end of an epoch. */
 export interface FitProgress {
   /** 1-based. */
   epoch: number;
@@ -64,6 +67,7 @@ export interface FitProgress {
   epochEnd: boolean;
 }
 
+/** One epoch of a fit: mean loss, accuracy, samples, duration and throughput. */
 export interface EpochStats {
   epoch: number;
   loss: number;
@@ -73,6 +77,7 @@ export interface EpochStats {
   samplesPerSec: number;
 }
 
+/** fit's result: per-epoch loss and accuracy, samplesPerSec over the run, and `mode` ('worker' or 'main'). */
 export interface FitHistory {
   epochs: EpochStats[];
   /** Per-epoch loss (the same numbers as epochs[i].loss). */
