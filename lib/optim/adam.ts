@@ -1,5 +1,6 @@
 /** Adam and AdamW (decoupled weight decay), as PyTorch 1.13. */
 import { B } from '../backend/index.js';
+import { bumpVersion } from '../autograd.js';
 import type { Tensor } from '../tensor.js';
 import { Optimizer, checkLr, checkNonNegative } from './optimizer.js';
 import { options } from '../options.js';
@@ -41,6 +42,7 @@ class AdamBase extends Optimizer<Opts> {
       st.step = (st.step as number) + 1;
       B().adamStep(p.data, p.grad.data, st.exp_avg as Float32Array, st.exp_avg_sq as Float32Array, p.size,
         lr, betas[0], betas[1], eps, weightDecay, st.step, this.decoupled);
+      bumpVersion(p, `${this.constructor.name}.step`);
     }
   }
 }

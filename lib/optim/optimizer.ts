@@ -31,6 +31,10 @@ export abstract class Optimizer<O extends { lr: number }> {
     this.params = [...params];
     if (this.params.length === 0) throw new RangeError(`${name}: optimizer got an empty parameter list`);
     for (const p of this.params) if (!(p instanceof Tensor)) throw new TypeError(`${name}: every parameter must be a Tensor`);
+    // the update kernels write p.data in place: a non-contiguous view's data is a copy
+    this.params.forEach((p, i) => {
+      if (!p.isContiguous()) throw new RangeError(`${name}: parameter ${i} is a non-contiguous view (shape [${p.shape.join(',')}], strides [${p.stride().join(',')}]); optimize its base tensor`);
+    });
     checkLr(name, options.lr);
     this.options = options;
   }

@@ -1,5 +1,6 @@
 /** SGD with momentum, dampening, weight decay and Nesterov, as PyTorch 1.13. */
 import { B } from '../backend/index.js';
+import { bumpVersion } from '../autograd.js';
 import type { Tensor } from '../tensor.js';
 import { Optimizer, checkLr, checkNonNegative } from './optimizer.js';
 import { options } from '../options.js';
@@ -39,6 +40,7 @@ export class SGD extends Optimizer<Required<SGDOptions>> {
         buf = st.momentum_buffer as Float32Array;
       }
       B().sgdStep(p.data, p.grad.data, buf, p.size, lr, momentum, dampening, weightDecay, nesterov, first);
+      bumpVersion(p, 'SGD.step'); // an in-place update, as PyTorch's: a stale graph's backward refuses
     }
   }
 }
