@@ -16,19 +16,6 @@ const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 9);
 const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
 const range = (xs) => `${med(xs).toPrecision(4)} (${Math.min(...xs).toPrecision(4)}–${Math.max(...xs).toPrecision(4)})`;
 
-/** Seconds per call: the best of `reps` batches of calls lasting >= 20 ms. */
-function time(fn, reps = 3) {
-  fn();
-  let n = 1;
-  for (;;) { const t0 = process.hrtime.bigint(); for (let i = 0; i < n; i++) fn(); const s = Number(process.hrtime.bigint() - t0) / 1e9; if (s > 0.02) break; n *= 2; }
-  let best = Infinity;
-  for (let r = 0; r < reps; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < n; i++) fn();
-    best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e9 / n);
-  }
-  return best;
-}
 
 setBackend('native');
 const mon = loadMonitor();
@@ -67,23 +54,38 @@ def best(f):
 print(best(lambda: torch.relu(x)) * 1e9 / n, best(lambda: torch.relu_(x)) * 1e9 / n)
 `;
 
+/** Seconds of one call of f (after a warm-up). */
+function once(f) { const t0 = process.hrtime.bigint(); f(); return Number(process.hrtime.bigint() - t0) / 1e9; }
+/** Paired ratios time(fb)/time(fa), calls alternating a, b, b, a so both see the same load; their median is the figure. */
+function pairs(fa, fb, n) {
+  fa(); fb();
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    if (i % 2 === 0) { const ta = once(fa), tb = once(fb); out.push(tb / ta); }
+    else { const tb = once(fb), ta = once(fa); out.push(tb / ta); }
+  }
+  return out;
+}
+/** The fastest of n calls, in seconds (the figure least disturbed by other processes). */
+function fastest(f, n) { f(); let b = Infinity; for (let i = 0; i < n; i++) b = Math.min(b, once(f)); return b; }
+
 for (let r = 0; r < rounds; r++) {
-  const lin = time(() => F.linear(a, b)), mmT = time(() => matmul(a, b.T));
-  add('linear', lin * 1e6); add('matmul_bT', mmT * 1e6); add('ratio_matmul_bT_over_linear', mmT / lin);
-  const nt = time(() => matmul(a, b.T)), nn = time(() => matmul(a, bT));
-  add('NT_ratio', nn / nt);
-  const tn = time(() => matmul(At.T, B2)), tnn = time(() => matmul(A2, B2));
-  add('TN_ratio', tnn / tn);
-  add('NT_gflops', 2 * 128 * 512 * 784 / nt / 1e9); add('TN_gflops', 2 * 784 * 128 * 512 / tn / 1e9);
+  rows.ratio_matmul_bT_over_linear ??= [];
+  rows.ratio_matmul_bT_over_linear.push(...pairs(() => F.linear(a, b), () => matmul(a, b.T), 40));
+  rows.NT_ratio ??= []; rows.NT_ratio.push(...pairs(() => matmul(a, b.T), () => matmul(a, bT), 40));
+  rows.TN_ratio ??= []; rows.TN_ratio.push(...pairs(() => matmul(At.T, B2), () => matmul(A2, B2), 40));
+  add('linear', fastest(() => F.linear(a, b), 20) * 1e6); add('matmul_bT', fastest(() => matmul(a, b.T), 20) * 1e6);
+  add('NT_gflops', 2 * 128 * 512 * 784 / fastest(() => matmul(a, b.T), 20) / 1e9);
+  add('TN_gflops', 2 * 784 * 128 * 512 / fastest(() => matmul(At.T, B2), 20) / 1e9);
   for (const be of ['native', 'js']) {
     const k = getBackend(be);
-    add(`copy_kernel_${be}`, time(() => k.stridedCopy([n, n], big.storage, 0, [1, n], dst, 0, [n, 1])) * 1e9 / (n * n));
+    add(`copy_kernel_${be}`, fastest(() => k.stridedCopy([n, n], big.storage, 0, [1, n], dst, 0, [n, 1]), 20) * 1e9 / (n * n));
     setBackend(be);
-    add(`copy_api_${be}`, time(() => big.T.contiguous()) * 1e9 / (n * n));
+    add(`copy_api_${be}`, fastest(() => big.T.contiguous(), 20) * 1e9 / (n * n));
     setBackend('native');
   }
-  add('relu_fresh', time(() => F.relu(x5)) * 1e9 / W5_N);
-  add('relu_inplace', time(() => F.relu(xin, { inplace: true })) * 1e9 / W5_N);
+  add('relu_fresh', fastest(() => F.relu(x5), 20) * 1e9 / W5_N);
+  add('relu_inplace', fastest(() => F.relu(xin, { inplace: true }), 20) * 1e9 / W5_N);
   const p = spawnSync('/usr/bin/python3', ['-c', py], { encoding: 'utf8' });
   if (p.status === 0) { const [f, i] = p.stdout.trim().split(/\s+/).map(Number); add('torch_relu_fresh', f); add('torch_relu_inplace', i); }
 }
@@ -92,7 +94,7 @@ const m = machine();
 const out = [];
 out.push(`### Strided views (issue 11 §1): \`node bench/views.mjs\``, '');
 out.push(`${m.cpu}, ${m.cores} cores, ${m.isa}; Node ${m.node}; neurite @ ${m.commit}; ${m.date}; ${loadText(load)}.`);
-out.push(`One thread (NEURITE_NUM_THREADS=1, torch.set_num_threads(1)); ${rounds} interleaved rounds, median (min–max) over rounds, each the best of 3 timed batches.`, '');
+out.push(`One thread (NEURITE_NUM_THREADS=1, torch.set_num_threads(1)); ${rounds} rounds. Ratios: median (min–max) of ${rounds * 40} paired calls alternating the two sides (robust to the load); times: median (min–max) over rounds of the fastest of 20 calls.`, '');
 out.push('| figure | value | target |', '| --- | --- | --- |');
 out.push(`| \`a.matmul(b.T)\` ÷ \`F.linear(a, b)\` time, a [128,784], b [512,784] | ${range(rows.ratio_matmul_bT_over_linear)}× (${med(rows.matmul_bT).toPrecision(4)} vs ${med(rows.linear).toPrecision(4)} µs) | ≤ 1.1× |`);
 out.push(`| NT 128×512×784: \`matmul(a, b.T)\` speed ÷ untransposed \`matmul(a, bT)\` | ${range(rows.NT_ratio)}× (${med(rows.NT_gflops).toPrecision(4)} GFLOP/s) | ≥ 0.9× |`);

@@ -112,6 +112,11 @@ describe.each(availableBackends())('%s backend', (name) => {
       row.data[3] = 5;
       expect(x.toArray()[1]).toEqual([2, 14, 4, 5]);
       expect(row.version).toBe(x.version);
+      // initialisers write through a view's layout too (counted as an in-place write)
+      const v0 = x.version;
+      nn.init.constant_(x.T.select(0, 3), -1);
+      expect(x.toArray().map((r) => (r as number[])[3])).toEqual([-1, -1, -1]);
+      expect(x.version).toBe(v0 + 1);
     });
 
     it('in-place ops on transposed views match the out-of-place result', () => {
