@@ -75,8 +75,11 @@ for (let r = 0; r < rounds; r++) {
   rows.NT_ratio ??= []; rows.NT_ratio.push(...pairs(() => matmul(a, b.T), () => matmul(a, bT), 40));
   rows.TN_ratio ??= []; rows.TN_ratio.push(...pairs(() => matmul(At.T, B2), () => matmul(A2, B2), 40));
   add('linear', fastest(() => F.linear(a, b), 20) * 1e6); add('matmul_bT', fastest(() => matmul(a, b.T), 20) * 1e6);
-  add('NT_gflops', 2 * 128 * 512 * 784 / fastest(() => matmul(a, b.T), 20) / 1e9);
-  add('TN_gflops', 2 * 784 * 128 * 512 / fastest(() => matmul(At.T, B2), 20) / 1e9);
+  const ntT = fastest(() => matmul(a, b.T), 20), ntU = fastest(() => matmul(a, bT), 20);
+  const tnT = fastest(() => matmul(At.T, B2), 20), tnU = fastest(() => matmul(A2, B2), 20);
+  add('NT_gflops', 2 * 128 * 512 * 784 / ntT / 1e9); add('TN_gflops', 2 * 784 * 128 * 512 / tnT / 1e9);
+  add('NT_fast_ratio', ntU / ntT); add('TN_fast_ratio', tnU / tnT);
+  add('lin_fast_ratio', fastest(() => matmul(a, b.T), 20) / fastest(() => F.linear(a, b), 20));
   for (const be of ['native', 'js']) {
     const k = getBackend(be);
     add(`copy_kernel_${be}`, fastest(() => k.stridedCopy([n, n], big.storage, 0, [1, n], dst, 0, [n, 1]), 20) * 1e9 / (n * n));
