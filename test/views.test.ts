@@ -285,7 +285,7 @@ describe.each(availableBackends())('%s backend', (name) => {
       opt.step();
       expect(w.version).toBe(1);
       expect(() => stale.backward()).toThrow(/\(SGD.step\): the input 0 of mul is at version 1; expected version 0/);
-      expect(() => new optim.Adam([randn([2, 3]).T], { lr: 0.1 })).toThrow(/Adam: parameter 0 is a non-contiguous view/);
+      expect(() => new optim.Adam([randn([2, 3]).T], { lr: 0.1 })).toThrow(/Adam param group: params\[0\] is a non-contiguous view/);
     });
 
     it('inplace activations overwrite their input and return it', () => {

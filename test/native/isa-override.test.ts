@@ -3,11 +3,11 @@
  * honoured by the addon (fp32, bf16 and elementwise kernels), a level it lacks or an unknown
  * name refuses to load with a message naming the missing feature, and backendInfo() reports it.
  */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { loadNative, nativeAddonPath, nativeInfo } from '../../lib/backend/native.js';
+import { nativeAddonPath, nativeInfo } from '../../lib/backend/native.js';
+import { describeIfAvailable, nativeMissing } from '../helpers/requires.js';
 
-const d = loadNative().backend ? describe : describe.skip;
 const LEVELS = ['portable', 'avx2', 'avx512', 'avx512bf16', 'amx'];
 
 function infoUnder(isa: string): { status: number | null; out: string; err: string } {
@@ -18,7 +18,7 @@ function infoUnder(isa: string): { status: number | null; out: string; err: stri
   return { status: r.status, out: r.stdout, err: r.stderr };
 }
 
-d('NEURITE_ISA', () => {
+describeIfAvailable(nativeMissing(), 'NEURITE_ISA', () => {
   const best = nativeInfo()!;
 
   it.each(LEVELS)('%s: honoured when the machine runs it, else a clear load error', (isa) => {
@@ -37,6 +37,11 @@ d('NEURITE_ISA', () => {
     expect(info.gemmIsa).toBe(fp32);
     expect(info.isa).toBe(fp32);
     expect(info.bf16Isa).toBe(isa === 'amx' || isa === 'avx512bf16' ? isa : 'portable');
+  });
+
+  // CI runs the whole suite under each level (.ci/run): a run labelled with a level runs it
+  it(`this process runs ${process.env.NEURITE_ISA ? `NEURITE_ISA=${process.env.NEURITE_ISA}` : 'the detected level'}`, () => {
+    expect(best.isaLevel).toBe(process.env.NEURITE_ISA || best.isaDetected);
   });
 
   it('an unknown name refuses to load, naming the accepted values', () => {
