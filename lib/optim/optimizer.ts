@@ -24,7 +24,7 @@ export interface OptimizerStateDict {
 export const snakeCase = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** Keys the schedulers keep in a group (PyTorch's initial_lr, max_lr, ...): saved and restored with the state dict. */
-const SCHEDULER_KEYS = ['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum'];
+export const SCHEDULER_KEYS: readonly string[] = ['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum'];
 
 /** A learning rate: a number >= 0 (PyTorch's rule), else a TypeError/RangeError naming the optimizer. */
 export function checkLr(name: string, lr: unknown): void {
