@@ -99,6 +99,21 @@ describe.each(availableBackends())('gradcheck (%s backend)', (name) => {
         });
       }
     }
+    it('sum / mean over several dims (x.sum([0, 2]), negative dims, keepDim)', () => {
+      const sumOver = (xs: Float64Array[], dims: number[]): number[] => {
+        // reduce64 one dim at a time, highest first, keeping the reduced dims as size 1
+        let v: ArrayLike<number> = xs[0], sh = shape.slice();
+        for (const d of [...dims].sort((a, b) => b - a)) { v = reduce64(v, sh, d, (u) => u.reduce((a, b) => a + b, 0)); sh = sh.map((s, i) => (i === d ? 1 : s)); }
+        return Array.from(v);
+      };
+      for (const [dims, norm] of [[[0, 2], [0, 2]], [[-1, 0], [2, 0]], [[0, 1, 2], [0, 1, 2]]] as const) {
+        for (const keep of [false, true]) {
+          const count = norm.reduce((a, d) => a * shape[d], 1);
+          gradcheck([S(...shape)], ([x]) => x.sum([...dims], keep), (xs) => sumOver(xs, [...norm]));
+          gradcheck([S(...shape)], ([x]) => x.mean([...dims], keep), (xs) => sumOver(xs, [...norm]).map((v) => v / count));
+        }
+      }
+    });
     it('max / min of everything', () => {
       gradcheck([S(3, 5)], ([x]) => x.max(), (xs) => [Math.max(...xs[0])]);
       gradcheck([S(3, 5)], ([x]) => x.min(), (xs) => [Math.min(...xs[0])]);

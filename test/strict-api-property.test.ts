@@ -67,6 +67,8 @@ const ENTRIES: Entry[] = [
   { name: 'diagnose', accepted: ['target', 'loss', 'atInit', 'thresholds', 'bins'], call: (o) => diagnostics.diagnose(lin(), randn(4, 2), o as never) },
   { name: 'lint', accepted: ['loss', 'deep'], call: (o) => diagnostics.lint(lin(), o as never) },
   { name: 'watch', accepted: ['every', 'optimizer', 'bins', 'thresholds'], call: (o) => diagnostics.watch(lin(), o as never).stop() },
+  { name: 'Report.toHTML', accepted: ['title', 'activationChart'], call: (o) => diagnostics.diagnose(lin(), randn(2, 2)).toHTML(o as never) },
+  { name: 'Watch.toHTML', accepted: ['title', 'activationChart'], call: (o) => { const w = diagnostics.watch(lin()); w.stop(); return w.toHTML(o as never); } },
   { name: 'html', accepted: ['title', 'activationChart', 'report', 'history', 'epochs', 'run'], call: (o) => diagnostics.html(o as never) },
 ];
 

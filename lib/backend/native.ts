@@ -43,9 +43,10 @@ export interface NativeInfo {
   sanitized: boolean;
 }
 
-type Raw = Omit<Backend, 'name' | 'binary' | 'linearChain'> & {
+type Raw = Omit<Backend, 'name' | 'binary' | 'linearChain' | 'stridedCopy'> & {
   linearChain(X: F32, M: number, spec: Float64Array, Y: F32, S: F32, ...wb: (F32 | null)[]): void;
   binary(op: BinaryId, a: F32, b: F32, out: F32, dims: Float64Array, rank: number): void;
+  stridedCopy(src: F32, srcOffset: number, dst: F32, dstOffset: number, dims: Float64Array, rank: number): void;
   info(): NativeInfo;
 };
 
@@ -133,6 +134,12 @@ function wrap(raw: Raw): Backend {
         dims[2 * rank + i] = outShape[i - rank + outShape.length] ?? 1;
       }
       raw.binary(op, a, b, out, dims, rank);
+    },
+    stridedCopy(shape, src, srcOffset, srcStrides, dst, dstOffset, dstStrides) {
+      const rank = shape.length;
+      const dims = rank <= MAX_PACKED_RANK ? packed : new Float64Array(3 * rank);
+      for (let i = 0; i < rank; i++) { dims[i] = shape[i]; dims[rank + i] = srcStrides[i]; dims[2 * rank + i] = dstStrides[i]; }
+      raw.stridedCopy(src, srcOffset, dst, dstOffset, dims, rank);
     },
     axpy: raw.axpy,
     sumAxis: raw.sumAxis,

@@ -30,6 +30,7 @@ export function sizeArgs(op: string, args: readonly unknown[]): { shape: number[
     opts = rest[rest.length - 1];
     rest = rest.slice(0, -1);
   }
+  if (rest.length === 0) throw new TypeError(`${op}: a size is required, as ${op}(2, 3) or ${op}([2, 3]) (${op}([]) for a 0-d tensor)`);
   let dims: unknown[];
   if (rest.length === 1 && (Array.isArray(rest[0]) || ArrayBuffer.isView(rest[0]))) dims = Array.from(rest[0] as ArrayLike<unknown>);
   else dims = rest.slice();

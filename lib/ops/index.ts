@@ -10,6 +10,7 @@ import * as shp from './shape.js';
 import * as lin from './linalg.js';
 import * as act from './activations.js';
 import * as loss from './loss.js';
+import * as inp from './inplace.js';
 import * as idx from './indexing.js';
 import * as srt from './sorting.js';
 import * as st from './stats.js';
@@ -19,6 +20,7 @@ export * from './create.js';
 export * from './elementwise.js';
 export * from './reduce.js';
 export * from './shape.js';
+export * from './inplace.js';
 export { matmul, linear } from './linalg.js';
 export * from './activations.js';
 export * from './loss.js';
@@ -40,9 +42,25 @@ declare module '../tensor.js' {
     min(): Tensor; min(dim: number, keepDim?: boolean): { values: Tensor; indices: Tensor };
     argmax(dim?: number, keepDim?: boolean): Tensor; argmin(dim?: number, keepDim?: boolean): Tensor;
     all(dim?: number, keepDim?: boolean): Tensor; any(dim?: number, keepDim?: boolean): Tensor;
-    reshape(shape: readonly number[]): Tensor; view(...shape: number[]): Tensor;
-    flatten(startDim?: number, endDim?: number): Tensor; transpose(dim0?: number, dim1?: number): Tensor;
+    // views (lib/ops/shape.ts): share this tensor's storage
+    reshape(...shape: shp.ShapeArgs): Tensor; view(...shape: shp.ShapeArgs): Tensor;
+    flatten(startDim?: number, endDim?: number): Tensor; unflatten(dim: number, sizes: readonly number[]): Tensor;
+    transpose(dim0?: number, dim1?: number): Tensor; permute(...dims: shp.ShapeArgs): Tensor;
+    /** All dims reversed (a matrix's transpose), as PyTorch's `.T`. */
     readonly T: Tensor;
+    /** The last two dims swapped, as PyTorch's `.mT`. */
+    readonly mT: Tensor;
+    narrow(dim: number, start: number, length: number): Tensor; select(dim: number, index: number): Tensor;
+    slice(dim: number, start?: number | null, end?: number | null, step?: number): Tensor;
+    index(...idx: shp.IndexArg[]): Tensor;
+    expand(...shape: shp.ShapeArgs): Tensor; expandAs(other: Tensor): Tensor;
+    unsqueeze(dim: number): Tensor; squeeze(dim?: number): Tensor;
+    split(sizes: number | readonly number[], dim?: number): Tensor[]; chunk(chunks: number, dim?: number): Tensor[];
+    contiguous(): Tensor;
+    // in place (lib/ops/inplace.ts): return this tensor
+    add_(o: TensorLike): Tensor; sub_(o: TensorLike): Tensor; mul_(o: TensorLike): Tensor; div_(o: TensorLike): Tensor;
+    fill_(v: number): Tensor; zero_(): Tensor; copy_(src: TensorLike): Tensor;
+    clamp_(min?: number | null, max?: number | null): Tensor; relu_(): Tensor;
     matmul(o: Tensor): Tensor;
     relu(): Tensor; sigmoid(): Tensor; tanh(): Tensor; gelu(opts?: act.GeluOptions): Tensor;
     leakyRelu(slope?: number): Tensor; elu(alpha?: number): Tensor;
@@ -79,10 +97,32 @@ const methods: Record<string, AnyFn> = {
   argmin(dim?: number, keep?: boolean) { return red.argmin(this, dim, keep); },
   all(dim?: number, keep?: boolean) { return red.all(this, dim, keep); },
   any(dim?: number, keep?: boolean) { return red.any(this, dim, keep); },
-  reshape(shape: readonly number[]) { return shp.reshape(this, shape); },
-  view(...shape: number[]) { return shp.reshape(this, shape); },
+  reshape(...shape: shp.ShapeArgs) { return shp.reshape(this, ...shape); },
+  view(...shape: shp.ShapeArgs) { return shp.view(this, ...shape); },
   flatten(a?: number, b?: number) { return shp.flatten(this, a, b); },
+  unflatten(d: number, sizes: readonly number[]) { return shp.unflatten(this, d, sizes); },
   transpose(a?: number, b?: number) { return shp.transpose(this, a, b); },
+  permute(...dims: shp.ShapeArgs) { return shp.permute(this, ...dims); },
+  narrow(d: number, s: number, l: number) { return shp.narrow(this, d, s, l); },
+  select(d: number, i: number) { return shp.select(this, d, i); },
+  slice(d: number, s?: number | null, e?: number | null, st?: number) { return shp.slice(this, d, s, e, st); },
+  index(...idx: shp.IndexArg[]) { return shp.index(this, ...idx); },
+  expand(...shape: shp.ShapeArgs) { return shp.expand(this, ...shape); },
+  expandAs(o: Tensor) { return shp.expandAs(this, o); },
+  unsqueeze(d: number) { return shp.unsqueeze(this, d); },
+  squeeze(d?: number) { return shp.squeeze(this, d); },
+  split(s: number | readonly number[], d?: number) { return shp.split(this, s, d); },
+  chunk(c: number, d?: number) { return shp.chunk(this, c, d); },
+  contiguous() { return shp.contiguous(this); },
+  add_(o: TensorLike) { return inp.add_(this, o); },
+  sub_(o: TensorLike) { return inp.sub_(this, o); },
+  mul_(o: TensorLike) { return inp.mul_(this, o); },
+  div_(o: TensorLike) { return inp.div_(this, o); },
+  fill_(v: number) { return inp.fill_(this, v); },
+  zero_() { return inp.zero_(this); },
+  copy_(s: TensorLike) { return inp.copy_(this, s); },
+  clamp_(lo?: number | null, hi?: number | null) { return inp.clamp_(this, lo, hi); },
+  relu_() { return act.relu_(this); },
   matmul(o: Tensor) { return lin.matmul(this, o); },
   relu() { return act.relu(this); },
   sigmoid() { return act.sigmoid(this); },
@@ -98,7 +138,10 @@ for (const [k, f] of Object.entries(methods)) {
   Object.defineProperty(Tensor.prototype, k, { value: f, writable: true, configurable: true });
 }
 Object.defineProperty(Tensor.prototype, 'T', {
-  get(this: Tensor) { return shp.transpose(this, 0, 1); }, configurable: true,
+  get(this: Tensor) { return shp.reverseDims(this); }, configurable: true,
+});
+Object.defineProperty(Tensor.prototype, 'mT', {
+  get(this: Tensor) { return shp.mT(this); }, configurable: true,
 });
 
 // indexing, joining, sorting and statistics (lib/ops/indexing.ts, sorting.ts, stats.ts)

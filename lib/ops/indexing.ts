@@ -149,6 +149,13 @@ export function scatterAdd(x: Tensor, dim: number, index: IndexLike, src: Tensor
   return scatterOp('scatterAdd', x, dim, index, src, true);
 }
 
+/** A mask read once as 0/1 bytes (non-zero, NaN included, is true): backward keeps this, not the mask's storage. */
+function truth(m: Float32Array): Uint8Array {
+  const t = new Uint8Array(m.length);
+  for (let i = 0; i < m.length; i++) t[i] = m[i] !== 0 ? 1 : 0;
+  return t;
+}
+
 /**
  * x with `value` where mask is non-zero, as torch.masked_fill (the mask broadcasts). value is
  * a number or a 0-d tensor (which then receives the gradient of the filled positions).
@@ -160,20 +167,20 @@ export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike): Tensor {
   const v = asTensor(value, op);
   if (v.ndim !== 0) throw new RangeError(`${op}: value must be a number or a 0-d tensor, got shape ${fmtShape(v.shape)}`);
   const shape = broadcastShapes(op, x.shape, mask.shape);
-  const xv = broadcastTo(op, x, shape), mv = broadcastTo(op, mask, shape);
+  const xv = broadcastTo(op, x, shape), mv = truth(broadcastTo(op, mask, shape));
   const n = xv.length, fill = v.data[0];
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = mv[i] !== 0 ? fill : xv[i];
+  for (let i = 0; i < n; i++) out[i] = mv[i] ? fill : xv[i];
   return result(out, shape, op, [x, v], (g) => {
     let gx: Float32Array | null = null, gv: Float32Array | null = null;
     if (x.requiresGrad) {
       const t = new Float32Array(n);
-      for (let i = 0; i < n; i++) if (mv[i] === 0) t[i] = g[i];
+      for (let i = 0; i < n; i++) if (!mv[i]) t[i] = g[i];
       gx = sumToShape(t, shape, x.shape);
     }
     if (v.requiresGrad) {
       let acc = 0;
-      for (let i = 0; i < n; i++) if (mv[i] !== 0) acc += g[i];
+      for (let i = 0; i < n; i++) if (mv[i]) acc += g[i];
       gv = Float32Array.of(acc);
     }
     return [gx, gv];
@@ -190,15 +197,15 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (a === undefined || b === undefined) throw new TypeError(`${op}: takes (condition, a, b)`);
   const at = asTensor(a, op), bt = asTensor(b, op);
   const shape = broadcastShapes(op, broadcastShapes(op, cond.shape, at.shape), bt.shape);
-  const cv = broadcastTo(op, cond, shape), av = broadcastTo(op, at, shape), bv = broadcastTo(op, bt, shape);
+  const cv = truth(broadcastTo(op, cond, shape)), av = broadcastTo(op, at, shape), bv = broadcastTo(op, bt, shape);
   const n = cv.length;
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = cv[i] !== 0 ? av[i] : bv[i];
+  for (let i = 0; i < n; i++) out[i] = cv[i] ? av[i] : bv[i];
   return result(out, shape, op, [at, bt], (g) => {
     const pick = (t: Tensor, on: boolean): Float32Array | null => {
       if (!t.requiresGrad) return null;
       const o = new Float32Array(n);
-      for (let i = 0; i < n; i++) if ((cv[i] !== 0) === on) o[i] = g[i];
+      for (let i = 0; i < n; i++) if ((cv[i] === 1) === on) o[i] = g[i];
       return sumToShape(o, shape, t.shape);
     };
     return [pick(at, true), pick(bt, false)];
@@ -311,5 +318,5 @@ export function repeat(x: Tensor, ...sizes: (number | readonly number[])[]): Ten
 /** A copy with its own storage; the gradient passes through, as torch.clone. */
 export function clone(x: Tensor): Tensor {
   checkTensor('clone', x);
-  return result(x.data.slice(), x.shape, 'clone', [x], (g) => [g]);
+  return result(x.isContiguous() ? x.data.slice() : x.data, x.shape, 'clone', [x], (g) => [g], { inputs: [] });
 }

@@ -63,7 +63,7 @@ function sumScaled(op: string, x: Tensor, dim: number | undefined, keepDim: bool
   B().sumAxis(x.data, outer, d, inner, out);
   const scale = average ? 1 / d : 1;
   if (average) B().unary(Unary.scale, out, out, out.length, scale, 0);
-  return result(out, shape, op, [x], (g) => [spread(g, outer, d, inner, scale)]);
+  return result(out, shape, op, [x], (g) => [spread(g, outer, d, inner, scale)], { inputs: [] });
 }
 
 
@@ -84,7 +84,7 @@ function extreme(op: string, x: Tensor, dim: number, keepDim: boolean, sign: 1 |
       for (let i = 0; i < inner; i++) gx[(o * d + idx[o * inner + i]) * inner + i] = g[o * inner + i];
     }
     return [gx];
-  });
+  }, { inputs: [] });
   return { values, indices: new Tensor(Float32Array.from(idx), shape) };
 }
 
@@ -115,9 +115,10 @@ function extremeAll(op: string, x: Tensor, sign: 1 | -1): Tensor {
   return result(v, [], op, [x], (g) => {
     const gx = new Float32Array(x.size);
     let count = 0;
-    for (let i = 0; i < x.size; i++) if (isNaN ? x.data[i] !== x.data[i] : x.data[i] === v[0]) count++;
+    const xd = x.data;
+    for (let i = 0; i < x.size; i++) if (isNaN ? xd[i] !== xd[i] : xd[i] === v[0]) count++;
     const share = Math.fround(g[0] / count);
-    for (let i = 0; i < x.size; i++) if (isNaN ? x.data[i] !== x.data[i] : x.data[i] === v[0]) gx[i] = share;
+    for (let i = 0; i < x.size; i++) if (isNaN ? xd[i] !== xd[i] : xd[i] === v[0]) gx[i] = share;
     return [gx];
   });
 }
@@ -145,7 +146,7 @@ export function argmin(x: Tensor, dim?: number, keepDim = false): Tensor {
 /** x viewed as 1-D, sharing storage and graph (for whole-tensor reductions). */
 function flat(x: Tensor): Tensor {
   if (x.size === 0) throw new RangeError('max/min: cannot reduce an empty tensor');
-  return result(x.data, [x.size], 'flatten', [x], (g) => [g]);
+  return result(x.data, [x.size], 'flatten', [x], (g) => [g], { inputs: [] });
 }
 
 /** 1 where every element along dim (or anywhere) is non-zero. */
@@ -160,7 +161,8 @@ export function any(x: Tensor, dim?: number, keepDim = false): Tensor {
 function logical(op: string, x: Tensor, dim: number | undefined, keepDim: boolean,
   f: (count: number, d: number) => number): Tensor {
   const nz = new Float32Array(x.size);
-  for (let i = 0; i < x.size; i++) nz[i] = x.data[i] !== 0 ? 1 : 0;
+  const xd = x.data;
+  for (let i = 0; i < x.size; i++) nz[i] = xd[i] !== 0 ? 1 : 0;
   const counts = sum(new Tensor(nz, x.shape), dim, keepDim);
   const d = dim === undefined ? x.size : x.shape[normDim(op, dim, x.ndim)];
   for (let i = 0; i < counts.size; i++) counts.data[i] = f(counts.data[i], d);

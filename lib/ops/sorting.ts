@@ -8,7 +8,9 @@ import { Tensor } from '../tensor.js';
 import { isPlainObject, options } from '../options.js';
 import { checkIndexable, normDim, splitAt } from './util.js';
 
+/** Options of sort and argsort (PyTorch's keywords; sorting is always stable, so `stable` changes nothing). */
 export interface SortOptions { dim?: number; descending?: boolean; stable?: boolean }
+/** Options of topk (PyTorch's keywords; the result is always sorted). */
 export interface TopkOptions { dim?: number; largest?: boolean; sorted?: boolean }
 const SORT_KEYS = ['dim', 'descending', 'stable'] as const;
 const TOPK_KEYS = ['dim', 'largest', 'sorted'] as const;

@@ -8,6 +8,7 @@ import { Tensor } from '../tensor.js';
 import { isPlainObject, options } from '../options.js';
 import { normDim, normDims, reductionPlan, splitAt, type Dims } from './util.js';
 
+/** Options of var and std (PyTorch's keywords). */
 export interface VarOptions {
   /** Subtracted from the count of elements in the divisor: 1 (default) is Bessel's, 0 the population's. */
   correction?: number;
@@ -39,12 +40,33 @@ function varStd(op: string, x: Tensor, dimArg: Dims | VarOptions, opts: VarOptio
   const correction = o.correction ?? (o.unbiased === false ? 0 : 1);
   const whole = dim === undefined || dim === null || x.ndim === 0;
   const dims = normDims(op, dim, x.ndim);
-  const { shape, size, N, map } = reductionPlan(x.shape, dims, o.keepDim ?? false);
-  const xd = x.data, n = xd.length;
+  const { shape, data: xd, outer, N, inner, scatterBack } = reductionPlan(x, dims, o.keepDim ?? false);
+  const size = outer * inner;
   const mean = new Float64Array(size), ss = new Float64Array(size);
-  for (let i = 0; i < n; i++) mean[map[i]] += xd[i];
-  for (let j = 0; j < size; j++) mean[j] /= N;
-  for (let i = 0; i < n; i++) { const d = xd[i] - mean[map[i]]; ss[map[i]] += d * d; }
+  if (inner === 1) { // reducing the last dims: one contiguous run per result
+    for (let o = 0; o < outer; o++) {
+      let acc = 0, q = 0;
+      const row = o * N;
+      for (let t = 0; t < N; t++) acc += xd[row + t];
+      const m = acc / N;
+      for (let t = 0; t < N; t++) { const d = xd[row + t] - m; q += d * d; }
+      mean[o] = m; ss[o] = q;
+    }
+  } else {
+    for (let o = 0; o < outer; o++) {
+      for (let t = 0; t < N; t++) {
+        const row = (o * N + t) * inner, ob = o * inner;
+        for (let j = 0; j < inner; j++) mean[ob + j] += xd[row + j];
+      }
+    }
+    for (let j = 0; j < size; j++) mean[j] /= N;
+    for (let o = 0; o < outer; o++) {
+      for (let t = 0; t < N; t++) {
+        const row = (o * N + t) * inner, ob = o * inner;
+        for (let j = 0; j < inner; j++) { const d = xd[row + j] - mean[ob + j]; ss[ob + j] += d * d; }
+      }
+    }
+  }
   const dof = N - correction;
   const out = new Float32Array(size);
   for (let j = 0; j < size; j++) {
@@ -52,18 +74,22 @@ function varStd(op: string, x: Tensor, dimArg: Dims | VarOptions, opts: VarOptio
     out[j] = sqrt ? Math.sqrt(v) : v;
   }
   return result(out, shape, op, [x], (g) => {
-    const gx = new Float32Array(n);
+    const gx = new Float32Array(xd.length);
     // std: d std = d var / (2 std), zero where std is 0 (as PyTorch's std_backward)
     const gv = sqrt ? Float32Array.from(g, (v, j) => (out[j] === 0 ? 0 : v / (2 * out[j]))) : g;
     const m32 = Float32Array.from(mean);
-    if (whole && dof <= 0) {
-      // PyTorch: infinity·(x - mean), with NaN where x equals the mean
-      for (let i = 0; i < n; i++) gx[i] = gv[map[i]] * (xd[i] === m32[map[i]] ? NaN : Infinity);
-    } else {
-      const scale = 2 / dof;
-      for (let i = 0; i < n; i++) gx[i] = scale * gv[map[i]] * Math.fround(xd[i] - m32[map[i]]);
+    // PyTorch, whole tensor with N - correction <= 0: infinity·(x - mean), NaN where x equals the mean
+    const inf = whole && dof <= 0, scale = 2 / dof;
+    for (let o = 0; o < outer; o++) {
+      for (let t = 0; t < N; t++) {
+        const row = (o * N + t) * inner, ob = o * inner;
+        for (let j = 0; j < inner; j++) {
+          const i = row + j, q = ob + j;
+          gx[i] = inf ? gv[q] * (xd[i] === m32[q] ? NaN : Infinity) : scale * gv[q] * Math.fround(xd[i] - m32[q]);
+        }
+      }
     }
-    return [gx];
+    return [scatterBack(gx)];
   });
 }
 

@@ -197,18 +197,37 @@ export function normDims(op: string, dim: Dims, rank: number): number[] {
 }
 
 /**
- * A reduction over `dims`: the result's shape (reduced dims kept as 1 or dropped), its size,
- * the number of elements reduced into each result (N), and for every input element the
- * result element it reduces into.
+ * A reduction over `dims` as [outer, N, inner] -> [outer, inner]: the result's shape (reduced
+ * dims kept as 1 or dropped) and the input laid out so the reduced elements of each result are
+ * the middle axis. Consecutive dims (one dim, all, a run) use the input as it is; other sets of
+ * dims read a permuted copy (reduced dims last), and `scatterBack` maps a gradient in that
+ * layout back to the input's.
  */
-export function reductionPlan(shape: Shape, dims: readonly number[], keepDim: boolean):
-  { shape: number[]; size: number; N: number; map: Int32Array } {
+export function reductionPlan(x: Tensor, dims: readonly number[], keepDim: boolean): {
+  shape: number[]; data: Float32Array; outer: number; N: number; inner: number;
+  scatterBack: (g: Float32Array) => Float32Array;
+} {
+  const shape = x.shape;
   const kept = shape.map((d, i) => (dims.includes(i) ? 1 : d));
-  const st = stridesOf(kept).map((s, i) => (dims.includes(i) ? 0 : s));
+  const out = keepDim ? kept : shape.filter((_, i) => !dims.includes(i));
   let N = 1;
   for (const d of dims) N *= shape[d];
+  const size = kept.reduce((a, b) => a * b, 1);
+  if (dims.every((d, i) => i === 0 || d === dims[i - 1] + 1)) {
+    const inner = shape.slice(dims.length ? dims[dims.length - 1] + 1 : shape.length).reduce((a, b) => a * b, 1);
+    return { shape: out, data: x.data, outer: size / inner, N, inner, scatterBack: (g) => g };
+  }
+  const order = [...shape.keys()].filter((d) => !dims.includes(d)).concat(dims);
+  const st = stridesOf(shape);
+  const pos = offsetsOf(order.map((d) => shape[d]), order.map((d) => st[d]));
+  const src = x.data, data = new Float32Array(pos.length);
+  for (let i = 0; i < pos.length; i++) data[i] = src[pos[i]];
   return {
-    shape: keepDim ? kept : shape.filter((_, i) => !dims.includes(i)),
-    size: kept.reduce((a, b) => a * b, 1), N, map: offsetsOf(shape, st),
+    shape: out, data, outer: size, N, inner: 1,
+    scatterBack: (g) => {
+      const gx = new Float32Array(g.length);
+      for (let i = 0; i < pos.length; i++) gx[pos[i]] = g[i];
+      return gx;
+    },
   };
 }

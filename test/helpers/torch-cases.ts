@@ -10,6 +10,7 @@ import { F, Tensor, abs, argmax, clamp, exp, log, matmul, max, mean, min, neg, n
   maskedFill, where, cat, stack, repeat, clone, variance, std, cumsum, sort, argsort, topk, argmin } from '../../lib/index.js';
 import { Module, Parameter } from '../../lib/nn/module.js';
 import { lcg } from './gradcheck.js';
+import { viewCases } from './torch-cases-views.js';
 import { ACT_TOL, COMPOSITE, EXACT, dec, enc, expectLikeTorch, type Tol, type TorchResult } from './torch.js';
 
 export interface DiffCase {
@@ -995,5 +996,6 @@ export function allCases(seed: number): DiffCase[] {
   const r = lcg(seed);
   return [...activationCases(r), ...binaryCases(r), ...unaryCases(r), ...reductionCases(r), ...softmaxCases(r),
     ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...initCases(), ...dropoutCases(r),
-    ...comparisonCases(r), ...indexingCases(r), ...joiningCases(r), ...statCases(r), ...sortingCases(r)];
+    ...comparisonCases(r), ...indexingCases(r), ...joiningCases(r), ...statCases(r), ...sortingCases(r),
+    ...viewCases(seed + 1)];
 }

@@ -150,6 +150,49 @@ def op_linear(c):
     return out
 
 
+def apply_view(t, step):
+    """One step of a view chain, as test/helpers/torch-cases-views.ts applies it to neurite."""
+    n, a = step[0], step[1:]
+    if n == 'T':
+        return t.T
+    if n == 'mT':
+        return t.mT
+    if n == 'slice':
+        d, s, e, st = a
+        idx = [slice(None)] * t.dim()
+        idx[d] = slice(s, e, st)
+        return t[tuple(idx)]
+    if n == 'split':
+        return torch.split(t, a[0], a[1])[a[2]]
+    if n == 'chunk':
+        return torch.chunk(t, a[0], a[1])[a[2]]
+    return getattr(t, n)(*a)
+
+
+def op_views(c):
+    x = leaf(c, 'x')
+    y = x
+    for s in c['chain']:
+        y = apply_view(y, s)
+    y.backward(dec(c['gy'], y.shape))
+    res = {'y': enc(y), 'shape': list(y.shape), 'stride': list(y.stride()), 'offset': y.storage_offset(),
+           'gx': enc(grad_of(x))}
+    if c.get('inplace'):
+        x2 = leaf(c, 'x')
+        h = x2 * 1
+        v = h
+        for s in c['chain']:
+            v = apply_view(v, s)
+        try:
+            v.mul_(2).add_(1)
+        except RuntimeError as e:  # e.g. an output of split/chunk (multiple views) written in place
+            res['inplaceError'] = str(e)
+            return res
+        h.backward(dec(c['gh'], h.shape))
+        res.update(h=enc(h), gx2=enc(grad_of(x2)))
+    return res
+
+
 def build(spec):
     t = spec['t']
     if t == 'linear':

@@ -186,6 +186,53 @@ describeIfAvailable(nativeMissing(), 'native kernels vs the js backend', () => {
     }), opts);
   });
 
+  it('stridedCopy: permuted, sliced, expanded and transposed layouts, both ways, equal to an index walk', () => {
+    const dim = fc.integer({ min: 1, max: 6 });
+    fc.assert(fc.property(fc.array(dim, { minLength: 0, maxLength: 4 }), fc.integer({ min: 0, max: 23 }),
+      fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 4, maxLength: 4 }), fc.integer({ min: 0, max: 5 }), fc.boolean(), fc.integer(),
+      (shape, perm, steps, off, expand0, seed) => {
+        // a source layout: a permutation of a contiguous (stepped) tensor, offset, dim 0 maybe expanded
+        const r = shape.length;
+        const big = shape.map((d, i) => d * steps[i]);
+        const st = new Array<number>(r);
+        let acc = 1;
+        for (let i = r - 1; i >= 0; i--) { st[i] = acc * steps[i]; acc *= big[i]; }
+        const order = Array.from({ length: r }, (_, i) => i);
+        for (let i = r - 1, p = perm; i > 0; i--, p = Math.floor(p / (i + 1))) { const j = p % (i + 1); [order[i], order[j]] = [order[j], order[i]]; }
+        const vs = order.map((k) => shape[k]), ss = order.map((k) => st[k]);
+        if (expand0 && r > 0) ss[0] = 0;
+        const src = rand(acc + off, seed);
+        const n = vs.reduce((x, y) => x * y, 1);
+        const ds = new Array<number>(r);
+        let a2 = 1;
+        for (let i = r - 1; i >= 0; i--) { ds[i] = a2; a2 *= vs[i]; }
+        const want = new Float32Array(n);
+        for (let i = 0; i < n; i++) {
+          let rem = i, p = off;
+          for (let k = r - 1; k >= 0; k--) { p += (rem % vs[k]) * ss[k]; rem = Math.floor(rem / vs[k]); }
+          want[i] = src[p];
+        }
+        const oj = new Float32Array(n), on = new Float32Array(n);
+        J.stridedCopy(vs, src, off, ss, oj, 0, ds);
+        N.stridedCopy(vs, src, off, ss, on, 0, ds);
+        expect(Array.from(oj)).toEqual(Array.from(want));
+        expect(Array.from(on)).toEqual(Array.from(want));
+        // and back: contiguous into the strided layout (not expanded: no two writes to one place)
+        if (!(expand0 && r > 0 && vs[0] > 1)) {
+          const bj = new Float32Array(src.length), bn = new Float32Array(src.length);
+          J.stridedCopy(vs, want, 0, ds, bj, off, ss);
+          N.stridedCopy(vs, want, 0, ds, bn, off, ss);
+          expect(Array.from(bn)).toEqual(Array.from(bj));
+        }
+      }), opts);
+    // a large transpose takes the tiled path
+    const src = rand(70 * 45, 9), oj = new Float32Array(70 * 45), on = new Float32Array(70 * 45);
+    J.stridedCopy([45, 70], src, 0, [1, 45], oj, 0, [70, 1]);
+    N.stridedCopy([45, 70], src, 0, [1, 45], on, 0, [70, 1]);
+    expect(Array.from(on)).toEqual(Array.from(oj));
+    expect(on[70 + 3]).toBe(src[3 * 45 + 1]);
+  });
+
   it('axpy, sumAxis, maxAxis, softmax (+log, backward): bit for bit', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 6 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 6 }), fc.boolean(), fc.integer(), (outer, dd, inner, log, seed) => {
       const n = outer * dd * inner, m = outer * inner;
