@@ -10,6 +10,7 @@ import { uniform } from '../random.js';
 import { backend } from '../backend/index.js';
 import { Module } from '../nn/module.js';
 import { Optimizer } from '../optim/optimizer.js';
+import * as lrScheduler from '../optim/lr-scheduler.js';
 import { options } from '../options.js';
 import { spawnLibWorker, workerUnavailable } from '../worker/spawn.js';
 import { applyState, describeModel, setTrainingFlags, snapshotState, trainingFlags } from '../worker/spec.js';
@@ -73,9 +74,10 @@ function makeHistory(epochs: EpochStats[], t0: number, mode: FitHistory['mode'],
   };
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'optimizer', 'loss', 'shuffle', 'seed', 'signal', 'onProgress', 'progressIntervalMs', 'worker'] as const;
+const FIT_KEYS = ['epochs', 'batchSize', 'optimizer', 'loss', 'shuffle', 'seed', 'signal', 'onProgress', 'progressIntervalMs', 'worker',
+  'scheduler', 'schedulerStep', 'clipGradNorm'] as const;
 /** Options of other training loops (Keras, Lightning) that fit() does not implement yet: an error, not a silent no-op. */
-const FIT_NOT_YET = ['validationData', 'validationSplit', 'callbacks', 'scheduler', 'gradClip', 'clipGradNorm'] as const;
+const FIT_NOT_YET = ['validationData', 'validationSplit', 'callbacks', 'gradClip'] as const;
 
 export async function fit(model: Module, data: FitData, opts: FitOptions): Promise<FitHistory> {
   if (!(model instanceof Module)) throw new TypeError('fit: model must be an nn.Module');
@@ -107,6 +109,11 @@ export async function fit(model: Module, data: FitData, opts: FitOptions): Promi
   const seed = opts.seed ?? Math.floor(uniform() * 2 ** 32);
   if (!Number.isFinite(seed)) throw new RangeError(`fit: seed must be a finite number, got ${seed}`);
   const loop: LoopOptions = { epochs, batchSize, shuffle: opts.shuffle ?? true, seed, accuracy: accuracyKind(name, arrays.yShape === null) };
+  if (opts.clipGradNorm !== undefined) {
+    if (!(typeof opts.clipGradNorm === 'number' && opts.clipGradNorm > 0)) throw new RangeError(`fit: clipGradNorm must be a number > 0 (the max norm), got ${String(opts.clipGradNorm)}`);
+    loop.clipGradNorm = opts.clipGradNorm;
+  }
+  const sched = checkScheduler(opts);
   const progressIntervalMs = opts.progressIntervalMs ?? 100;
 
   let why: string | null = null;
@@ -115,6 +122,7 @@ export async function fit(model: Module, data: FitData, opts: FitOptions): Promi
   if (described.reason) why = described.reason;
   else if (typeof optSpec === 'string') why = optSpec;
   else if (name === null) why = 'the loss is a custom function';
+  else if (sched) why = 'a learning-rate scheduler steps on the calling thread';
   else if (mode !== false) why = workerUnavailable('train/train-worker');
   if (mode === true && why) throw new TypeError(`fit: cannot train in a worker thread: ${why}`);
 
@@ -127,10 +135,31 @@ export async function fit(model: Module, data: FitData, opts: FitOptions): Promi
       };
       return await inWorker(model, opts, start);
     }
-    return await onThisThread(model, opts, step, lossFn, arrays, loop, progressIntervalMs);
+    return await onThisThread(model, opts, step, lossFn, arrays, loop, progressIntervalMs, sched);
   } finally {
     release();
   }
+}
+
+/** fit's scheduler and when it steps: after every epoch (default) or every batch; ReduceLROnPlateau gets that epoch's (or batch's) mean loss. */
+function checkScheduler(opts: FitOptions): ((stats: EpochStats | null, batchLoss: number) => void) | null {
+  const s = opts.scheduler;
+  const when = opts.schedulerStep ?? 'epoch';
+  if (when !== 'epoch' && when !== 'batch') throw new TypeError(`fit: schedulerStep must be 'epoch' or 'batch', got ${JSON.stringify(when)}`);
+  if (s === undefined) {
+    if (opts.schedulerStep !== undefined) throw new TypeError('fit: schedulerStep is given without a scheduler');
+    return null;
+  }
+  const { LRScheduler, SequentialLR, ChainedScheduler, ReduceLROnPlateau } = lrScheduler;
+  if (!(s instanceof LRScheduler || s instanceof SequentialLR || s instanceof ChainedScheduler || s instanceof ReduceLROnPlateau)) {
+    throw new TypeError('fit: scheduler must be an optim.lrScheduler scheduler (StepLR, OneCycleLR, ...)');
+  }
+  if (s.optimizer !== opts.optimizer) throw new TypeError('fit: the scheduler drives another optimizer than fit\'s');
+  return (stats, batchLoss) => {
+    if (when === 'epoch' && !stats) return;
+    if (s instanceof ReduceLROnPlateau) s.step(when === 'epoch' ? stats!.loss : batchLoss);
+    else s.step();
+  };
 }
 
 function inWorker(model: Module, opts: FitOptions, start: StartMessage): Promise<FitHistory> {
@@ -186,10 +215,10 @@ function inWorker(model: Module, opts: FitOptions, start: StartMessage): Promise
 }
 
 async function onThisThread(model: Module, opts: FitOptions, step: () => void, loss: LossCall, data: TrainArrays,
-  loop: LoopOptions, progressIntervalMs: number): Promise<FitHistory> {
+  loop: LoopOptions, progressIntervalMs: number, afterStep: ((stats: EpochStats | null, batchLoss: number) => void) | null): Promise<FitHistory> {
   const t0 = performance.now();
   const { signal, onProgress } = opts;
-  const t = new Trainer(model, model.parameters(), step, loss, data, loop);
+  const t = new Trainer(model, model.parameters(), step, loss, data, loop, afterStep ?? undefined);
   let lastReport = performance.now();
   while (!t.done) {
     await tick();

@@ -9,6 +9,7 @@ import { Tensor } from '../tensor.js';
 import { backward } from '../autograd.js';
 import { getRngState, manualSeed, setRngState, uniform } from '../random.js';
 import type { Module } from '../nn/module.js';
+import { clipGradNorm_ } from '../nn/utils.js';
 import type { AccuracyKind } from './losses.js';
 import type { EpochStats, FitProgress } from './types.js';
 
@@ -27,6 +28,8 @@ export interface LoopOptions {
   shuffle: boolean;
   seed: number;
   accuracy: AccuracyKind;
+  /** Clip the gradients' total 2-norm to this before each optimizer step (nn.utils.clipGradNorm_). */
+  clipGradNorm?: number;
 }
 
 export type LossCall = (out: Tensor, target: Int32Array | Tensor) => Tensor;
@@ -42,6 +45,7 @@ export class Trainer {
   private rng: number[];
   private order: Int32Array;
   private lossSum = 0;
+  private lastLoss = NaN;
   private correct = 0;
   private seen = 0;
   private epochStart = 0;
@@ -49,7 +53,9 @@ export class Trainer {
   private readonly yRow: number;
 
   constructor(private readonly model: Module, private readonly params: Tensor[], private readonly optimizerStep: () => void,
-    private readonly loss: LossCall, private readonly data: TrainArrays, private readonly o: LoopOptions) {
+    private readonly loss: LossCall, private readonly data: TrainArrays, private readonly o: LoopOptions,
+    /** Called after each optimizer step, with the epoch's statistics when the step closed one (fit's scheduler). */
+    private readonly afterStep?: (stats: EpochStats | null, batchLoss: number) => void) {
     this.N = data.xShape[0];
     this.xRow = data.xShape.slice(1).reduce((a, b) => a * b, 1);
     this.yRow = data.yShape ? data.yShape.slice(1).reduce((a, b) => a * b, 1) : 1;
@@ -80,7 +86,7 @@ export class Trainer {
     }
     this.stepInEpoch++;
     this.globalStep++;
-    if (this.stepInEpoch < this.stepsPerEpoch) return null;
+    if (this.stepInEpoch < this.stepsPerEpoch) { this.afterStep?.(null, this.lastLoss); return null; }
     const durationMs = performance.now() - this.epochStart;
     const stats: EpochStats = {
       epoch: this.epoch + 1, loss: this.lossSum / this.seen, accuracy: this.o.accuracy ? this.correct / this.seen : null,
@@ -89,6 +95,7 @@ export class Trainer {
     this.history.push(stats);
     this.epoch++;
     this.stepInEpoch = 0;
+    this.afterStep?.(stats, this.lastLoss);
     return stats;
   }
 
@@ -142,7 +149,9 @@ export class Trainer {
     }
     for (const p of this.params) p.grad = null;
     backward(l);
+    if (this.o.clipGradNorm !== undefined) clipGradNorm_(this.params, this.o.clipGradNorm);
     this.optimizerStep();
+    this.lastLoss = l.data[0];
     this.lossSum += l.data[0] * b;
     this.seen += b;
     if (this.o.accuracy) this.correct += countCorrect(this.o.accuracy, out, target);

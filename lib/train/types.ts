@@ -1,6 +1,7 @@
 /** fit()'s options, progress reports and history. */
 import type { Tensor } from '../tensor.js';
 import type { Optimizer } from '../optim/optimizer.js';
+import type { Scheduler } from '../optim/lr-scheduler.js';
 import type { LossName } from './losses.js';
 
 /** A loss such as F.crossEntropy or F.mseLoss: (output, target) -> scalar tensor. */
@@ -34,6 +35,15 @@ export interface FitOptions {
    * saying why not. false: always on the calling thread.
    */
   worker?: boolean | 'auto';
+  /**
+   * A scheduler of `optimizer` (optim.lrScheduler), stepped after every epoch or, with
+   * schedulerStep 'batch', every optimizer step; ReduceLROnPlateau gets that epoch's (batch's)
+   * mean training loss. A scheduler makes fit train on the calling thread.
+   */
+  scheduler?: Scheduler;
+  schedulerStep?: 'epoch' | 'batch';
+  /** Clip the gradients' total 2-norm to this before every optimizer step (nn.utils.clipGradNorm_). */
+  clipGradNorm?: number;
 }
 
 export interface FitProgress {
