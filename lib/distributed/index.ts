@@ -1,0 +1,2 @@
+/** Data-parallel training across processes and machines on MPI: the public `distributed` namespace. */
+export { init, isAvailable, group, ProcessGroup, type ReduceOp } from './group.js';
