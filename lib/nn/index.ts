@@ -4,3 +4,4 @@ export { Linear, Sequential, ActivationModule, ReLU, LeakyReLU, GELU, Sigmoid, T
 export { BatchNorm1d, LayerNorm } from './norm.js';
 export * as init from './init.js';
 export { collapseLinear } from './collapse.js';
+export { DistributedDataParallel, type DDPOptions, type CommStats } from '../distributed/ddp.js';
