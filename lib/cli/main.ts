@@ -6,6 +6,7 @@
 import { UsageError } from './errors.js';
 import { parseTrainArgs, TRAIN_HELP } from './args.js';
 import { runTrain } from './train.js';
+import { LAUNCH_HELP, parseLaunchArgs, runLaunch } from './launch.js';
 import { packageVersion, runBench, runInfo } from './commands.js';
 import type { ProgressStream } from './progress.js';
 
@@ -15,6 +16,7 @@ const HELP = `usage: neurite <command> [options]
 
 commands:
   train    train an MLP on a CSV file or the bundled digits (neurite train --help)
+  launch   run a script as an MPI job of N ranks (neurite launch --help)
   info     version, backend, CPU features in use, threads
   bench    run the benchmark suite (npm run bench)
   help     this text
@@ -32,6 +34,11 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
         await runTrain(c, { stdout, stderr, root: env.root, cwd: env.cwd });
         return 0;
       }
+      case 'launch': {
+        const c = parseLaunchArgs(rest);
+        if (c === 'help') { stdout.write(LAUNCH_HELP); return 0; }
+        return await runLaunch(c, { stdout, stderr });
+      }
       case 'info':
         if (rest.length) throw new UsageError(`info takes no arguments, got '${rest[0]}'`);
         runInfo(env.root, stdout);
@@ -45,7 +52,7 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
         stdout.write(`${packageVersion(env.root)}\n`);
         return 0;
       default:
-        throw new UsageError(`unknown command '${cmd}' (commands: train, info, bench, help)`);
+        throw new UsageError(`unknown command '${cmd}' (commands: train, launch, info, bench, help)`);
     }
   } catch (e) {
     if (process.env.NEURITE_DEBUG) stderr.write(`${(e as Error)?.stack ?? e}\n`);
