@@ -8,7 +8,11 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { LAUNCH_DIR_ENV } from '../distributed/group.js';
 import { UsageError } from './errors.js';
 import type { ProgressStream } from './progress.js';
 
@@ -64,6 +68,7 @@ export function launchCommand(c: Omit<LaunchConfig, 'dryRun'>, flavour: 'openmpi
   if (flavour === 'openmpi') {
     args.push('-np', String(c.np));
     if (c.hosts !== null) args.push('--host', c.hosts);
+    args.push('-x', LAUNCH_DIR_ENV);
     const slots = c.hosts === null ? env.cores : c.hosts.split(',').reduce((n, h) => n + (Number(h.split(':')[1]) || 1), 0);
     if (c.np > slots) args.push('--oversubscribe');
     if (env.root) { extra.OMPI_ALLOW_RUN_AS_ROOT = '1'; extra.OMPI_ALLOW_RUN_AS_ROOT_CONFIRM = '1'; }
@@ -77,14 +82,15 @@ export function launchCommand(c: Omit<LaunchConfig, 'dryRun'>, flavour: 'openmpi
 }
 
 /** The lost rank, from mpirun's report of a rank that died, or null. */
-export function lostRank(stderr: string): { rank: number; how: string } | null {
+export function lostRank(stderr: string, pidRanks: ReadonlyMap<number, number> = new Map()): { rank: number; how: string } | null {
   const sig = /process rank (\d+) with PID \d+ on node \S+ exited on signal (\d+)/.exec(stderr);
   if (sig) return { rank: Number(sig[1]), how: `signal ${sig[2]}` };
   const ompi = /Process name:\s*\[\[\d+,\d+\],(\d+)\]\s*\n\s*Exit code:\s*(\d+)/.exec(stderr);
   if (ompi) return { rank: Number(ompi[1]), how: `exit code ${ompi[2]}` };
-  const hydra = /BAD TERMINATION OF ONE OF YOUR APPLICATION PROCESSES[\s\S]*?RANK (\d+) PID \d+ RUNNING AT \S+\s*=\s*KILLED BY SIGNAL: (\d+)/.exec(stderr)
-    ?? /RANK (\d+) PID \d+ RUNNING AT \S+\s*=\s*EXIT STATUS: (\d+)/.exec(stderr);
-  if (hydra) return { rank: Number(hydra[1]), how: hydra[0].includes('SIGNAL') ? `signal ${hydra[2]}` : `exit code ${hydra[2]}` };
+  // MPICH's hydra names the PID only: ranks record theirs in NEURITE_LAUNCH_DIR (distributed.init)
+  const hydra = /PID (\d+) RUNNING AT \S+\s*\n=\s*EXIT CODE: (\d+)/.exec(stderr);
+  const rank = hydra ? pidRanks.get(Number(hydra[1])) : undefined;
+  if (hydra && rank !== undefined) return { rank, how: `exit code ${hydra[2]}` };
   return null;
 }
 
@@ -99,18 +105,26 @@ export async function runLaunch(c: LaunchConfig, io: { stdout: ProgressStream; s
     io.stdout.write(`${[...envs, l.cmd, ...l.args].join(' ')}\n`);
     return 0;
   }
+  // each rank records pid -> rank here (distributed.init), so a lost PID can be named as a rank
+  const dir = mkdtempSync(join(tmpdir(), 'neurite-launch-'));
   return new Promise((res, rej) => {
-    const child = spawn(l.cmd, l.args, { stdio: ['inherit', 'inherit', 'pipe'], env: { ...process.env, ...l.env } });
+    const child = spawn(l.cmd, l.args, { stdio: ['inherit', 'pipe', 'pipe'], env: { ...process.env, ...l.env, [LAUNCH_DIR_ENV]: dir } });
+    // the launcher's report may come on either stream (hydra prints it on stdout): keep the tails
     let err = '';
-    child.stderr!.on('data', (b: Buffer) => { const s = b.toString(); err += s; if (err.length > 1 << 20) err = err.slice(-65536); io.stderr.write(s); });
+    const keep = (to: ProgressStream) => (b: Buffer): void => { const s = b.toString(); err += s; if (err.length > 1 << 20) err = err.slice(-65536); to.write(s); };
+    child.stdout!.on('data', keep(io.stdout));
+    child.stderr!.on('data', keep(io.stderr));
     child.on('error', (e) => rej(new UsageError(`launch: cannot run ${l.cmd}: ${e.message}`)));
     child.on('exit', (code, signal) => {
       const status = code ?? (signal ? 1 : 0);
       if (status !== 0) {
-        const lost = lostRank(err);
+        const pids = new Map<number, number>();
+        try { for (const f of readdirSync(dir)) pids.set(Number(f), Number(readFileSync(join(dir, f), 'utf8'))); } catch { /* none recorded */ }
+        const lost = lostRank(err, pids);
         io.stderr.write(lost ? `neurite launch: rank ${lost.rank} was lost (${lost.how}); the job was stopped\n`
           : `neurite launch: the job failed (${code !== null ? `exit code ${code}` : `signal ${signal}`})\n`);
       }
+      rmSync(dir, { recursive: true, force: true });
       res(status === 0 ? 0 : status);
     });
   });

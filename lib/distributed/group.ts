@@ -4,6 +4,8 @@
  * queued to the addon's communication thread and awaited: the event loop never blocks. All
  * ranks must issue the same collectives in the same order (an MPI rule).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Tensor } from '../tensor.js';
 import { mpiRaw, REDUCE_IDS, type MpiRaw } from './addon.js';
 
@@ -90,6 +92,9 @@ export class ProcessGroup {
   }
 }
 
+/** Set by `neurite launch`: where each rank records its pid, so a lost pid can be named as a rank. */
+export const LAUNCH_DIR_ENV = 'NEURITE_LAUNCH_DIR';
+
 let current: ProcessGroup | null = null;
 let starting: Promise<ProcessGroup> | null = null;
 
@@ -105,6 +110,8 @@ export function init(): Promise<ProcessGroup> {
   try { raw = mpiRaw(); } catch (e) { return Promise.reject(e); }
   starting = raw.init().then((info) => {
     current = new ProcessGroup(raw, info);
+    const dir = process.env[LAUNCH_DIR_ENV];
+    if (dir) { try { writeFileSync(join(dir, String(process.pid)), String(info.rank)); } catch { /* the launcher names PIDs then */ } }
     return current;
   }).finally(() => { starting = null; });
   return starting;

@@ -17,7 +17,7 @@ const { values: a } = parseArgs({ options: {
   model: { type: 'string', default: 'W4' }, opt: { type: 'string', default: 'sgd' }, steps: { type: 'string', default: '50' },
   batch: { type: 'string', default: '32' }, out: { type: 'string' }, plain: { type: 'boolean', default: false },
   bucket: { type: 'string', default: '25' }, mismatch: { type: 'boolean', default: false },
-  'die-at': { type: 'string', default: '-1' }, 'die-rank': { type: 'string', default: '1' },
+  'die-at': { type: 'string', default: '-1' }, stamp: { type: 'string' }, 'die-rank': { type: 'string', default: '1' },
 } });
 const steps = Number(a.steps), B = Number(a.batch);
 
@@ -54,7 +54,10 @@ for (let s = 0; s < steps; s++) {
   const yg = a.model === 'W3' ? tensor(Array.from({ length: B }, (_, i) => (i * 7 + s) % 10)) : randn([B, 1]);
   const x = rows(xg.data, [B / N, dims[0]]);
   const y = a.model === 'W3' ? rows(yg.data, [B / N]) : rows(yg.data, [B / N, 1]);
-  if (pg && s === Number(a['die-at']) && pg.rank === Number(a['die-rank'])) process.kill(process.pid, 'SIGKILL');
+  if (pg && s === Number(a['die-at']) && pg.rank === Number(a['die-rank'])) {
+    if (a.stamp) writeFileSync(a.stamp, String(Date.now()));
+    process.kill(process.pid, 'SIGKILL');
+  }
   opt.zeroGrad();
   const out = (ddp ?? model).forward(x);
   const loss = a.model === 'W3' ? F.crossEntropy(out, y) : F.mseLoss(out, y);
