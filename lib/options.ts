@@ -10,19 +10,16 @@ export function camelCase(key: string): string {
   return key.replace(/_+([a-zA-Z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
 
-/** Levenshtein distance, small strings only (option names). */
+/** Edit distance with adjacent transpositions (`bais` -> `bias` is 1), small strings only (option names). */
 function editDistance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_v, j) => j);
+  const d = Array.from({ length: a.length + 1 }, (_v, i) => Array.from({ length: b.length + 1 }, (_w, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
-  return prev[b.length];
+  return d[a.length][b.length];
 }
 
 /** The accepted key a mistyped one most likely meant, or undefined. */
@@ -32,6 +29,9 @@ export function didYouMean(key: string, accepted: readonly string[]): string | u
   const lower = key.toLowerCase().replace(/_/g, '');
   const exact = accepted.find((a) => a.toLowerCase() === lower);
   if (exact) return exact;
+  // an abbreviation: `approx` for `approximate`
+  const prefixed = lower.length >= 3 ? accepted.filter((a) => a.toLowerCase().startsWith(lower)) : [];
+  if (prefixed.length === 1) return prefixed[0];
   let best: string | undefined;
   let bestD = Infinity;
   for (const a of accepted) {
@@ -52,8 +52,11 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
  * Check an options argument: `undefined` gives `{}`; anything but a plain object, or a plain
  * object with a key outside `accepted`, throws a TypeError that names `fn`. Returns the object
  * (typed as T) so a caller can write `const o = options('Adam', opts, ADAM_KEYS)`.
+ * `notYet` lists PyTorch options the function does not implement yet (`amsgrad`): passing one
+ * (or its snake_case spelling) is a TypeError that says so, rather than an unknown key.
  */
-export function options<T extends object = Record<string, unknown>>(fn: string, opts: unknown, accepted: readonly string[]): T {
+export function options<T extends object = Record<string, unknown>>(fn: string, opts: unknown, accepted: readonly string[],
+  notYet: readonly string[] = []): T {
   if (opts === undefined) return {} as T;
   if (!isPlainObject(opts)) {
     const what = opts === null ? 'null' : Array.isArray(opts) ? 'an array' : typeof opts === 'object' ? (opts.constructor?.name ?? 'an object') : typeof opts;
@@ -61,6 +64,10 @@ export function options<T extends object = Record<string, unknown>>(fn: string, 
   }
   for (const key of Object.keys(opts)) {
     if (accepted.includes(key)) continue;
+    const camel = camelCase(key);
+    if (notYet.includes(camel)) {
+      throw new TypeError(`${fn}: option '${key}'${camel !== key ? ` (${camel})` : ''} is not supported yet; accepted options: ${accepted.length ? accepted.join(', ') : '(none)'}`);
+    }
     const hint = didYouMean(key, accepted);
     const list = accepted.length ? accepted.join(', ') : '(none)';
     throw new TypeError(`${fn}: unknown option '${key}'${hint ? ` (did you mean '${hint}'?)` : ''}; accepted options: ${list}`);

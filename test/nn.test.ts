@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { F, Tensor, manualSeed, nn, noGrad, randn, tensor } from '../lib/index.js';
 import { Module } from '../lib/nn/module.js';
 import { availableBackends, useBackend } from './helpers/backends.js';
+import { getBackend } from '../lib/backend/index.js';
 import { expectClose } from './helpers/goldens.js';
 
 class MLP extends Module {
@@ -34,6 +35,39 @@ describe.each(availableBackends())('nn (%s backend)', (name) => {
     expect(Array.from(s.forward(x).data)).toEqual(Array.from(s.forward(x).data));
     s.train();
     expect(s.at(1).training).toBe(true);
+  });
+
+  it('Dropout and BatchNorm1d compute differently in train and eval mode', () => {
+    manualSeed(11);
+    const drop = new nn.Dropout(0.5);
+    const ones = tensor(new Float32Array(4000).fill(1), [4000]);
+    const yt = Array.from(drop.forward(ones).data);
+    const kept = yt.filter((v) => v !== 0);
+    expect(kept.every((v) => v === 2)).toBe(true); // survivors scaled by 1/(1-p)
+    expect(Math.abs(kept.length / 4000 - 0.5)).toBeLessThan(0.05);
+    drop.eval();
+    expect(Array.from(drop.forward(ones).data)).toEqual(Array.from(ones.data)); // identity in eval
+
+    const bn = new nn.BatchNorm1d(3);
+    const x = randn([64, 3]).mul(3).add(5);
+    const rm0 = Array.from(bn.running_mean.data), rv0 = Array.from(bn.running_var.data);
+    const train = bn.forward(x); // batch statistics: each column ~ mean 0, var 1; running stats move
+    for (let c = 0; c < 3; c++) {
+      const col = Array.from({ length: 64 }, (_, r) => train.data[r * 3 + c]);
+      expect(Math.abs(col.reduce((a, v) => a + v, 0) / 64)).toBeLessThan(1e-5);
+    }
+    const rm1 = Array.from(bn.running_mean.data), rv1 = Array.from(bn.running_var.data);
+    expect(rm1).not.toEqual(rm0);
+    expect(rv1).not.toEqual(rv0);
+    bn.eval();
+    const ev = bn.forward(x); // running statistics, which stay put
+    expect(Array.from(bn.running_mean.data)).toEqual(rm1);
+    expect(Array.from(bn.running_var.data)).toEqual(rv1);
+    for (let i = 0; i < 6; i++) {
+      const c = i % 3;
+      expect(ev.data[i]).toBeCloseTo((x.data[i] - rm1[c]) / Math.sqrt(rv1[c] + 1e-5), 4);
+    }
+    expect(Array.from(ev.data)).not.toEqual(Array.from(train.data));
   });
 
   it('stateDict is a copy-free view; loadStateDict round-trips into a fresh model', () => {
@@ -111,6 +145,34 @@ describe.each(availableBackends())('nn (%s backend)', (name) => {
         expect(Array.from(got.data)).toEqual(Array.from(want.data));
         expect(again.shape).toEqual(want.shape);
       }
+    }
+  });
+
+  it('in inference, each Linear(+activation) run between other modules is one chain call (one mechanism for any mix)', () => {
+    manualSeed(30);
+    const s = new nn.Sequential(new nn.Linear(6, 12), new nn.ReLU(), new nn.Linear(12, 12), new nn.Tanh(), new nn.Dropout(0.3),
+      new nn.LayerNorm(12), new nn.Linear(12, 5), new nn.GELU(), new nn.Linear(5, 3), new nn.Identity());
+    s.eval();
+    const x = randn([4, 6]);
+    const want = s.forward(x); // grad enabled: module by module
+    const backend = getBackend(name);
+    const calls: number[] = [];
+    const orig = backend.linearChain;
+    backend.linearChain = function (this: unknown, ...a: Parameters<typeof orig>) { calls.push((a[2] as Float64Array).length); return orig.apply(this, a); };
+    try {
+      const got = noGrad(() => s.forward(x));
+      expect(Array.from(got.data)).toEqual(Array.from(want.data));
+      expect(calls).toEqual([1 + 3 * 2, 1 + 3 * 2]); // [Linear, ReLU, Linear, Tanh] and [Linear, GELU, Linear]
+      // a hook on one layer of the second run sends that run module by module; the first stays one call
+      calls.length = 0;
+      let seen = 0;
+      const h = s.at(6).registerForwardHook(() => { seen++; });
+      expect(Array.from(noGrad(() => s.forward(x)).data)).toEqual(Array.from(want.data));
+      expect(seen).toBe(1);
+      expect(calls).toEqual([7]);
+      h.remove();
+    } finally {
+      backend.linearChain = orig;
     }
   });
 

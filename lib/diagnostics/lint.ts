@@ -5,6 +5,7 @@
 import { ActivationModule, Dropout, Flatten, Identity, Linear, Sequential } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
 import { collapseWarning, type Warning } from './warnings.js';
+import { options } from '../options.js';
 
 export interface LintOptions {
   /** The loss the model trains with: 'mse' accepts a final activation; the default assumes a logits loss. */
@@ -26,8 +27,10 @@ function leaves(seq: Sequential, prefix: string): [string, Module][] {
   return out;
 }
 
-export function lint(model: Module, opts: LintOptions = {}): Warning[] {
+export function lint(model: Module, o?: LintOptions): Warning[] {
+  const opts = options<LintOptions>('lint', o, ['loss', 'deep']);
   const deep = opts.deep ?? 4;
+  if (!Number.isInteger(deep) || deep < 1) throw new RangeError(`lint: deep must be a positive integer, got ${deep}`);
   const out: Warning[] = [];
   const all = new Map(model.namedModules());
   const parentOf = (p: string): Module | undefined => (p === '' ? undefined : all.get(p.includes('.') ? p.slice(0, p.lastIndexOf('.')) : ''));

@@ -2,20 +2,10 @@
 import type { ActivationRow } from './capture.js';
 import type { ParamRow } from './gradients.js';
 import type { Warning } from './warnings.js';
-import { renderReportHtml, type HtmlOptions } from './html.js';
+import type { LayerRow, ReportData } from './types.js';
+import { htmlOptions, renderHtml, type HtmlOptions } from './html.js';
 
-export type LayerRow = ActivationRow | ParamRow;
-
-export interface ReportData {
-  layers: LayerRow[];
-  warnings: Warning[];
-  /** Loss value when a target was given. */
-  loss: number | null;
-  lossKind: string | null;
-  inputShape: number[];
-  outputShape: number[];
-  training: boolean;
-}
+export type { LayerRow, ReportData } from './types.js';
 
 const num = (x: number | null | undefined, digits = 3): string => {
   if (x === null || x === undefined) return '';
@@ -105,8 +95,8 @@ export class Report implements ReportData {
   }
 
   /** A self-contained HTML page (inline SVG, no network). */
-  toHTML(opts: HtmlOptions = {}): string {
-    return renderReportHtml({ report: this, ...opts });
+  toHTML(opts?: HtmlOptions): string {
+    return renderHtml({ report: this, ...htmlOptions('Report.toHTML', opts) });
   }
 }
 

@@ -5,6 +5,7 @@ import type { Module } from '../nn/module.js';
 import type { ActivationRow } from './capture.js';
 import type { ParamRow } from './gradients.js';
 import { moduleAt } from './gradients.js';
+import { options } from '../options.js';
 
 export type WarningCode = 'dead-units' | 'saturation' | 'vanishing-gradient' | 'exploding-gradient' | 'non-finite' |
   'linear-collapse' | 'training-mode' | 'loss-at-init' | 'final-activation';
@@ -30,6 +31,15 @@ export interface Thresholds {
 }
 
 export const DEFAULT_THRESHOLDS: Thresholds = { deadUnits: 0.1, saturation: 0.1, vanishing: 1e-3, exploding: 1e3, lossAtInit: 0.5 };
+
+/** Defaults overridden by a caller's partial thresholds, every key and value checked. */
+export function thresholdsFrom(fn: string, partial: unknown): Thresholds {
+  const o = options<Partial<Thresholds>>(`${fn}: thresholds`, partial, Object.keys(DEFAULT_THRESHOLDS));
+  for (const [k, v] of Object.entries(o)) {
+    if (typeof v !== 'number' || !(v >= 0)) throw new RangeError(`${fn}: thresholds.${k} must be a number >= 0, got ${String(v)}`);
+  }
+  return { ...DEFAULT_THRESHOLDS, ...o };
+}
 
 const pct = (x: number): string => `${(100 * x).toFixed(x < 0.001 && x > 0 ? 2 : 1)}%`;
 const sci = (x: number): string => (x === 0 ? '0' : x.toExponential(1));

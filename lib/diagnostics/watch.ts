@@ -10,9 +10,11 @@ import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';
 import { capture, wrapMethod, type ActivationRow, type CaptureResult } from './capture.js';
 import { paramGroups, paramRows, type ParamRow } from './gradients.js';
-import { renderHtml, type HtmlOptions } from './html.js';
+import { htmlOptions, renderHtml, type HtmlOptions } from './html.js';
+import { options } from '../options.js';
+import type { WatchRecord } from './types.js';
 import { diffSquares } from './stats.js';
-import { DEFAULT_THRESHOLDS, activationWarnings, gradientWarnings, type Thresholds, type Warning } from './warnings.js';
+import { thresholdsFrom, activationWarnings, gradientWarnings, type Thresholds, type Warning } from './warnings.js';
 
 /** What watch needs of an optimizer: its parameters and its step. */
 export interface Steppable { step(): void; readonly params?: readonly Tensor[] }
@@ -27,14 +29,7 @@ export interface WatchOptions {
   thresholds?: Partial<Thresholds>;
 }
 
-export interface WatchRecord {
-  step: number;
-  /** The loss of that step (the scalar the backward started from), when one ran. */
-  loss: number | null;
-  activations: ActivationRow[];
-  params: ParamRow[];
-  warnings: Warning[];
-}
+export type { WatchRecord } from './types.js';
 
 interface Pending { step: number; cap: CaptureResult; loss: number | null; grads: Map<Tensor, Float32Array>; sawBackward: boolean }
 
@@ -51,10 +46,13 @@ export class Watch {
   private readonly thresholds: Thresholds;
 
   constructor(private readonly model: Module, private readonly opts: WatchOptions = {}) {
+    options('watch', opts, ['every', 'optimizer', 'bins', 'thresholds']);
+    if (opts.bins !== undefined && !(Number.isInteger(opts.bins) && opts.bins >= 0 && opts.bins <= 10000)) throw new RangeError(`watch: bins must be an integer in [0, 10000], got ${String(opts.bins)}`);
+    if (opts.optimizer !== undefined && (opts.optimizer === null || typeof opts.optimizer.step !== 'function')) throw new TypeError('watch: optimizer must have a step() method (an optim optimizer)');
     const every = opts.every ?? 100;
     if (!Number.isInteger(every) || every < 1) throw new RangeError(`watch: every must be a positive integer, got ${every}`);
     this.every = every;
-    this.thresholds = { ...DEFAULT_THRESHOLDS, ...opts.thresholds };
+    this.thresholds = thresholdsFrom('watch', opts.thresholds);
     const self = this;
     this.undo.push(wrapMethod(model, 'forward', (orig) => function (this: Module, ...args: unknown[]) {
       return self.onForward(this, orig, args);
@@ -94,8 +92,8 @@ export class Watch {
     this.undo.length = 0;
   }
 
-  toHTML(opts: HtmlOptions = {}): string {
-    return renderHtml({ history: this.history, title: 'neurite watch', ...opts });
+  toHTML(opts?: HtmlOptions): string {
+    return renderHtml({ history: this.history, title: 'neurite watch', ...htmlOptions('Watch.toHTML', opts) });
   }
 
   toJSON(): { every: number; steps: number; history: readonly WatchRecord[] } {

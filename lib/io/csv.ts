@@ -5,6 +5,7 @@
 import { gunzipSync } from 'node:zlib';
 import { Tensor } from '../tensor.js';
 import { readFile, readFileSync } from './fsutil.js';
+import { options } from '../options.js';
 
 export interface CsvOptions {
   /** Skip the first line: true, false, or 'auto' (default: skip it when any cell is not a number). */
@@ -22,6 +23,8 @@ export interface CsvData {
   y: Int32Array | Tensor | null;
   /** Column names from the header line, when one was skipped. */
   header: string[] | null;
+  /** The 1-based file line of each data row (errors about a row name its line). */
+  lines: Int32Array;
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -46,8 +49,15 @@ function decode(buf: Buffer, source: string): string {
 }
 
 /** Parse CSV text (already decompressed); `source` names it in errors. */
-export function parseCsv(text: string, opts: CsvOptions = {}, source = 'csv'): CsvData {
+export function parseCsv(text: string, o?: CsvOptions, source = 'csv'): CsvData {
+  const opts = options<CsvOptions>('loadCsv', o, ['header', 'labelColumn', 'delimiter']);
   const delim = opts.delimiter ?? ',';
+  if (typeof delim !== 'string' || delim.length === 0 || /[\r\n"]/.test(delim)) {
+    throw new TypeError(`loadCsv: delimiter must be a non-empty string without quotes or line breaks, got ${JSON.stringify(delim)}`);
+  }
+  if (opts.header !== undefined && opts.header !== true && opts.header !== false && opts.header !== 'auto') {
+    throw new TypeError(`loadCsv: header must be true, false or 'auto', got ${JSON.stringify(opts.header)}`);
+  }
   const lines = text.split(/\r?\n/);
   const rows: { line: number; cells: string[] }[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -92,14 +102,14 @@ export function parseCsv(text: string, opts: CsvOptions = {}, source = 'csv'): C
   if (label >= 0) {
     labels = y.every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 31) ? Int32Array.from(y) : new Tensor(Float32Array.from(y), [n]);
   }
-  return { x: new Tensor(x, [n, nfeat]), y: labels, header };
+  return { x: new Tensor(x, [n, nfeat]), y: labels, header, lines: Int32Array.from(rows, (r) => r.line) };
 }
 
 /** Read a CSV file (gzip detected from its first bytes) into features and labels. */
-export async function loadCsv(path: string, opts: CsvOptions = {}): Promise<CsvData> {
+export async function loadCsv(path: string, opts?: CsvOptions): Promise<CsvData> {
   return parseCsv(decode(await readFile(path, 'loadCsv'), path), opts, path);
 }
 
-export function loadCsvSync(path: string, opts: CsvOptions = {}): CsvData {
+export function loadCsvSync(path: string, opts?: CsvOptions): CsvData {
   return parseCsv(decode(readFileSync(path, 'loadCsv'), path), opts, path);
 }

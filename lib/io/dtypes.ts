@@ -15,6 +15,7 @@ export const DTYPE_SIZE: Readonly<Record<Dtype, number>> = {
 
 /** The dtypes a writer may choose: what PyTorch loads back as float or integer tensors. */
 export type WriteDtype = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32';
+export const WRITE_DTYPES: readonly WriteDtype[] = ['F32', 'F16', 'BF16', 'F64', 'I64', 'I32'];
 
 export function isDtype(s: unknown): s is Dtype {
   return typeof s === 'string' && Object.prototype.hasOwnProperty.call(DTYPE_SIZE, s);

@@ -6,8 +6,9 @@
  */
 import { readFile, readFileSync } from './fsutil.js';
 import { Tensor, shapeSize, fmtShape } from '../tensor.js';
-import { DTYPE_SIZE, decodeToFloat32, encodeFromFloat32, isDtype, type Dtype, type WriteDtype } from './dtypes.js';
+import { DTYPE_SIZE, WRITE_DTYPES, decodeToFloat32, encodeFromFloat32, isDtype, type Dtype, type WriteDtype } from './dtypes.js';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
+import { isPlainObject, options } from '../options.js';
 
 /** Largest header accepted, as the reference implementation (a guard against hostile files). */
 export const MAX_HEADER_BYTES = 100_000_000;
@@ -36,6 +37,37 @@ export interface WriteOptions {
   dtype?: WriteDtype;
   /** Per-key dtype; `*.num_batches_tracked` is I64 unless named here, as PyTorch saves it. */
   dtypes?: Record<string, WriteDtype>;
+}
+
+const WRITE_KEYS = ['dtype', 'dtypes'] as const;
+const WRITE_FORM_KEYS = ['metadata', 'dtype', 'dtypes'] as const;
+
+/**
+ * The write arguments after the tensors, without ambiguity: `(metadata?, options?)` with two,
+ * and with one: an options object `{ metadata?, dtype?, dtypes? }` when it has any of those keys,
+ * otherwise the metadata (string to string). So `saveSafetensors(p, sd, { dtype: 'BF16' })`
+ * writes BF16 (it is never stored as metadata); metadata with a key named `dtype` goes in
+ * `{ metadata: { dtype: ... } }`.
+ */
+export function writeArgs(fn: string, third: unknown, fourth: unknown): { metadata?: Metadata; opts: WriteOptions } {
+  if (fourth !== undefined) {
+    return { metadata: third as Metadata | undefined, opts: checkWriteOptions(fn, options<WriteOptions>(fn, fourth, WRITE_KEYS)) };
+  }
+  if (isPlainObject(third) && WRITE_FORM_KEYS.some((k) => k in third)) {
+    const o = options<WriteOptions & { metadata?: Metadata }>(fn, third, WRITE_FORM_KEYS);
+    return { metadata: o.metadata, opts: checkWriteOptions(fn, { dtype: o.dtype, dtypes: o.dtypes }) };
+  }
+  return { metadata: third as Metadata | undefined, opts: {} };
+}
+
+function checkWriteOptions(fn: string, o: WriteOptions): WriteOptions {
+  const ok = (d: unknown): boolean => (WRITE_DTYPES as readonly unknown[]).includes(d);
+  if (o.dtype !== undefined && !ok(o.dtype)) throw new RangeError(`${fn}: dtype must be one of ${WRITE_DTYPES.join(', ')}, got ${JSON.stringify(o.dtype)}`);
+  if (o.dtypes !== undefined) {
+    if (!isPlainObject(o.dtypes)) throw new TypeError(`${fn}: dtypes must be an object of tensor name -> dtype`);
+    for (const [k, d] of Object.entries(o.dtypes)) if (!ok(d)) throw new RangeError(`${fn}: dtypes['${k}'] must be one of ${WRITE_DTYPES.join(', ')}, got ${JSON.stringify(d)}`);
+  }
+  return o;
 }
 
 function fail(source: string, msg: string, Err: typeof RangeError = RangeError): never {
@@ -138,10 +170,24 @@ function dtypeFor(key: string, opts: WriteOptions): WriteDtype {
 /** One tensor's bytes, already encoded (checkpoints store integer arrays this way). */
 export interface RawEntry { key: string; dtype: Dtype; shape: number[]; bytes: Uint8Array }
 
-/** Encode tensors (state-dict order) and optional string metadata in safetensors format. */
-export function safetensorsToBuffer(tensors: TensorMap, metadata?: Metadata, opts: WriteOptions = {}): Buffer {
-  if (tensors === null || typeof tensors !== 'object') throw new TypeError('safetensorsToBuffer: expected a state dict (name -> Tensor)');
+/**
+ * Encode tensors (state-dict order) and optional string metadata in safetensors format:
+ * `(tensors, metadata?, options?)` or `(tensors, { metadata?, dtype?, dtypes? })` (see writeArgs).
+ */
+export function safetensorsToBuffer(tensors: TensorMap, metadata?: Metadata | WriteForm, opts?: WriteOptions): Buffer {
+  return encodeTensors('safetensorsToBuffer', tensors, metadata, opts);
+}
+
+/** The one-argument write form: options and metadata together. */
+export interface WriteForm extends WriteOptions { metadata?: Metadata }
+
+function encodeTensors(fn: string, tensors: TensorMap, third: unknown, fourth: unknown): Buffer {
+  const { metadata, opts } = writeArgs(fn, third, fourth);
+  if (tensors === null || typeof tensors !== 'object') throw new TypeError(`${fn}: expected a state dict (name -> Tensor)`);
   const items = tensors instanceof Map ? [...tensors] : Object.entries(tensors);
+  for (const k of Object.keys(opts.dtypes ?? {})) {
+    if (!items.some(([key]) => key === k)) throw new RangeError(`${fn}: dtypes names '${k}', which is not one of the tensors`);
+  }
   const raw: RawEntry[] = items.map(([key, t]) => {
     if (!(t instanceof Tensor)) throw new TypeError(`safetensorsToBuffer: '${key}' is not a Tensor`);
     const dtype = dtypeFor(key, opts);
@@ -182,12 +228,12 @@ export function encodeRaw(items: RawEntry[], metadata?: Metadata): Buffer {
  * new one, never a mix). The tensors are encoded when called, so training may go on while
  * the bytes are written.
  */
-export async function saveSafetensors(path: string, tensors: TensorMap, metadata?: Metadata, opts?: WriteOptions): Promise<void> {
-  await writeFileAtomic(path, safetensorsToBuffer(tensors, metadata, opts));
+export async function saveSafetensors(path: string, tensors: TensorMap, metadata?: Metadata | WriteForm, opts?: WriteOptions): Promise<void> {
+  await writeFileAtomic(path, encodeTensors('saveSafetensors', tensors, metadata, opts));
 }
 
-export function saveSafetensorsSync(path: string, tensors: TensorMap, metadata?: Metadata, opts?: WriteOptions): void {
-  writeFileAtomicSync(path, safetensorsToBuffer(tensors, metadata, opts));
+export function saveSafetensorsSync(path: string, tensors: TensorMap, metadata?: Metadata | WriteForm, opts?: WriteOptions): void {
+  writeFileAtomicSync(path, encodeTensors('saveSafetensorsSync', tensors, metadata, opts));
 }
 
 /** Read a safetensors file: every tensor as float32 under its PyTorch name, and the metadata. */

@@ -1,6 +1,7 @@
 /** Weight initialisation, as torch.nn.init (in place, from the seeded generator). */
 import { Tensor, fmtShape } from '../tensor.js';
 import { normal, uniform } from '../random.js';
+import { options } from '../options.js';
 
 export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d'
   | 'conv_transpose3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
@@ -52,22 +53,31 @@ export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
 
 export interface KaimingOptions { a?: number; mode?: FanMode; nonlinearity?: Nonlinearity }
 
-function kaimingStd(t: Tensor, opts: KaimingOptions): number {
+function kaimingStd(name: string, t: Tensor, o: unknown): number {
+  const opts = options<KaimingOptions>(name, o, ['a', 'mode', 'nonlinearity']);
   const mode = opts.mode ?? 'fan_in';
-  if (mode !== 'fan_in' && mode !== 'fan_out') throw new RangeError(`kaiming: mode must be 'fan_in' or 'fan_out', got '${String(mode)}'`);
+  if (mode !== 'fan_in' && mode !== 'fan_out') throw new RangeError(`${name}: mode must be 'fan_in' or 'fan_out', got '${String(mode)}'`);
+  if (opts.a !== undefined && typeof opts.a !== 'number') throw new TypeError(`${name}: a must be a number, got ${typeof opts.a}`);
+  if (opts.a !== undefined && !Number.isFinite(opts.a)) throw new RangeError(`${name}: a must be finite, got ${opts.a}`);
   const { fanIn, fanOut } = calculateFans(t);
-  const gain = calculateGain(opts.nonlinearity ?? 'leaky_relu', opts.a ?? 0);
+  let gain: number;
+  try {
+    gain = calculateGain(opts.nonlinearity ?? 'leaky_relu', opts.a ?? 0);
+  } catch (e) {
+    if (e instanceof Error) e.message = `${name}: ${e.message}`;
+    throw e;
+  }
   return gain / Math.sqrt(mode === 'fan_in' ? fanIn : fanOut);
 }
 
 /** U(-b, b) with b = gain·√(3/fan) (He et al.). */
-export function kaimingUniform_(t: Tensor, opts: KaimingOptions = {}): Tensor {
-  const bound = Math.sqrt(3) * kaimingStd(t, opts);
+export function kaimingUniform_(t: Tensor, opts?: KaimingOptions): Tensor {
+  const bound = Math.sqrt(3) * kaimingStd('kaimingUniform_', t, opts);
   return uniform_(t, -bound, bound);
 }
 /** N(0, std²) with std = gain/√fan (He et al.). */
-export function kaimingNormal_(t: Tensor, opts: KaimingOptions = {}): Tensor {
-  return normal_(t, 0, kaimingStd(t, opts));
+export function kaimingNormal_(t: Tensor, opts?: KaimingOptions): Tensor {
+  return normal_(t, 0, kaimingStd('kaimingNormal_', t, opts));
 }
 /** U(-b, b) with b = gain·√(6/(fan_in + fan_out)) (Glorot & Bengio). */
 export function xavierUniform_(t: Tensor, gain = 1): Tensor {

@@ -4,6 +4,7 @@
  * (`fc1.weight`, `0.bias` for Sequential children) and state dicts interoperate.
  */
 import { Tensor, fmtShape } from '../tensor.js';
+import { options } from '../options.js';
 
 /** A tensor that a Module trains: requiresGrad on, and listed by parameters(). */
 export class Parameter extends Tensor {
@@ -101,6 +102,7 @@ export abstract class Module {
 
   /** Training mode (dropout active, batch statistics) for this module and all below. */
   train(on = true): this {
+    if (typeof on !== 'boolean') throw new TypeError(`train: training mode is expected to be a boolean, got ${typeof on}`);
     for (const m of this.modules()) m.training = on;
     return this;
   }
@@ -131,8 +133,10 @@ export abstract class Module {
    * Copy values from a state dict. Everything is checked first (key sets when strict, shapes
    * always), so a failed load changes nothing.
    */
-  loadStateDict(sd: StateDict | Map<string, Tensor>, opts: { strict?: boolean } = {}): { missingKeys: string[]; unexpectedKeys: string[] } {
-    const strict = opts.strict ?? true;
+  loadStateDict(sd: StateDict | Map<string, Tensor>, opts?: { strict?: boolean }): { missingKeys: string[]; unexpectedKeys: string[] } {
+    const strict = options<{ strict?: boolean }>('loadStateDict', opts, ['strict']).strict ?? true;
+    if (typeof strict !== 'boolean') throw new TypeError(`loadStateDict: strict must be a boolean, got ${typeof strict}`);
+    if (sd === null || typeof sd !== 'object') throw new TypeError('loadStateDict: expected a state dict (an object or Map of name -> Tensor)');
     const src = sd instanceof Map ? sd : new Map(Object.entries(sd));
     const own = this.stateDict();
     const missing = Object.keys(own).filter((k) => !src.has(k));

@@ -9,6 +9,14 @@ import { add, div, mul, sqrt, sub } from '../ops/elementwise.js';
 import { mean } from '../ops/reduce.js';
 import { reshape } from '../ops/shape.js';
 import { Module, Parameter } from './module.js';
+import { options } from '../options.js';
+
+function epsOption(name: string, eps: unknown): number {
+  if (eps === undefined) return 1e-5;
+  if (typeof eps !== 'number') throw new TypeError(`${name}: eps must be a number, got ${typeof eps}`);
+  if (!(eps >= 0)) throw new RangeError(`${name}: eps must be >= 0, got ${eps}`);
+  return eps;
+}
 
 function normalize(x: Tensor, dim: number, eps: number): { y: Tensor; mu: Tensor; varB: Tensor } {
   const mu = mean(x, dim, true);
@@ -24,11 +32,19 @@ export class LayerNorm extends Module {
   readonly normalizedShape: number[];
   readonly eps: number;
 
-  constructor(normalizedShape: number | number[], opts: { eps?: number; elementwiseAffine?: boolean } = {}) {
+  constructor(normalizedShape: number | number[], opts?: { eps?: number; elementwiseAffine?: boolean }) {
     super();
+    const o = options<{ eps?: number; elementwiseAffine?: boolean }>('LayerNorm', opts, ['eps', 'elementwiseAffine'], ['bias', 'device', 'dtype']);
+    if (typeof normalizedShape !== 'number' && !Array.isArray(normalizedShape)) {
+      throw new TypeError(`LayerNorm: normalizedShape must be a number or an array of numbers, got ${typeof normalizedShape}`);
+    }
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape.slice();
-    this.eps = opts.eps ?? 1e-5;
-    const affine = opts.elementwiseAffine ?? true;
+    if (this.normalizedShape.length === 0 || this.normalizedShape.some((d) => !Number.isInteger(d) || d <= 0)) {
+      throw new RangeError(`LayerNorm: normalizedShape must be positive integers, got ${fmtShape(this.normalizedShape)}`);
+    }
+    this.eps = epsOption('LayerNorm', o.eps);
+    const affine = o.elementwiseAffine ?? true;
+    if (typeof affine !== 'boolean') throw new TypeError(`LayerNorm: elementwiseAffine must be a boolean, got ${typeof affine}`);
     this.weight = affine ? new Parameter(ones(this.normalizedShape)) : null;
     this.bias = affine ? new Parameter(zeros(this.normalizedShape)) : null;
   }
@@ -67,14 +83,16 @@ export class BatchNorm1d extends Module {
   readonly eps: number;
   readonly momentum: number | null;
 
-  constructor(numFeatures: number, opts: { eps?: number; momentum?: number | null } = {}) {
+  constructor(numFeatures: number, opts?: { eps?: number; momentum?: number | null }) {
     super();
+    const o = options<{ eps?: number; momentum?: number | null }>('BatchNorm1d', opts, ['eps', 'momentum'], ['affine', 'trackRunningStats', 'device', 'dtype']);
     if (!Number.isInteger(numFeatures) || numFeatures <= 0) {
       throw new RangeError(`BatchNorm1d: numFeatures must be a positive integer, got ${numFeatures}`);
     }
     this.numFeatures = numFeatures;
-    this.eps = opts.eps ?? 1e-5;
-    this.momentum = opts.momentum === undefined ? 0.1 : opts.momentum;
+    this.eps = epsOption('BatchNorm1d', o.eps);
+    this.momentum = o.momentum === undefined ? 0.1 : o.momentum;
+    if (this.momentum !== null && typeof this.momentum !== 'number') throw new TypeError(`BatchNorm1d: momentum must be a number or null, got ${typeof this.momentum}`);
     this.weight = new Parameter(ones([numFeatures]));
     this.bias = new Parameter(zeros([numFeatures]));
     this.registerBuffer('running_mean', zeros([numFeatures]));

@@ -8,6 +8,7 @@ import { Act, actNeedsPre, type ActId } from '../backend/types.js';
 import { result } from '../autograd.js';
 import { Tensor } from '../tensor.js';
 import { outputArray } from './util.js';
+import { options } from '../options.js';
 
 export type ActivationName = 'identity' | 'relu' | 'leakyRelu' | 'gelu' | 'geluTanh' | 'sigmoid' | 'tanh' | 'elu';
 
@@ -72,13 +73,19 @@ export function activation(x: Tensor, id: ActId, param: number): Tensor {
 }
 
 export const relu = (x: Tensor): Tensor => activation(x, Act.relu, 0);
-export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => activation(x, Act.leakyRelu, negativeSlope);
+export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => activation(x, Act.leakyRelu, scalarArg('leakyRelu', 'negativeSlope', negativeSlope));
 export const sigmoid = (x: Tensor): Tensor => activation(x, Act.sigmoid, 0);
 export const tanh = (x: Tensor): Tensor => activation(x, Act.tanh, 0);
-export const elu = (x: Tensor, alpha = 1): Tensor => activation(x, Act.elu, alpha);
+export const elu = (x: Tensor, alpha = 1): Tensor => activation(x, Act.elu, scalarArg('elu', 'alpha', alpha));
+
+/** A positional number parameter (leakyRelu's slope, elu's alpha), checked: an object or string there is a TypeError. */
+function scalarArg(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number') throw new TypeError(`${op}: ${name} must be a number (positional, as ${op}(x, ${name === 'alpha' ? '1.0' : '0.2'})), got ${typeof v}`);
+  return v;
+}
 export interface GeluOptions { approximate?: 'none' | 'tanh' }
-export function gelu(x: Tensor, opts: GeluOptions = {}): Tensor {
-  const approx = opts.approximate ?? 'none';
+export function gelu(x: Tensor, opts?: GeluOptions): Tensor {
+  const approx = options<GeluOptions>('gelu', opts, ['approximate']).approximate ?? 'none';
   if (approx !== 'none' && approx !== 'tanh') {
     throw new RangeError(`gelu: approximate must be 'none' or 'tanh', got '${String(approx)}'`);
   }

@@ -1,8 +1,54 @@
 /** Tensor constructors: from data, constants, ranges and the seeded random generator. */
 import { Tensor, shapeSize, fmtShape, type NestedArray, type Shape } from '../tensor.js';
 import { normal, uniform } from '../random.js';
+import { isPlainObject, options } from '../options.js';
+import { checkIndexable } from './util.js';
 
 export interface TensorOptions { requiresGrad?: boolean }
+const TENSOR_KEYS = ['requiresGrad'] as const;
+
+/** Check a creation function's options and return requiresGrad. */
+function requiresGrad(op: string, opts: unknown): boolean {
+  const o = options<TensorOptions>(op, opts, TENSOR_KEYS);
+  if (o.requiresGrad !== undefined && typeof o.requiresGrad !== 'boolean') {
+    throw new TypeError(`${op}: requiresGrad must be a boolean, got ${typeof o.requiresGrad}`);
+  }
+  return o.requiresGrad ?? false;
+}
+
+/** A size argument list as PyTorch takes it: varargs `(2, 3)` or one array `([2, 3])`, then optional options. */
+export type SizeArgs = [shape: Shape, opts?: TensorOptions] | [...dims: number[]] | [...dims: number[], opts: TensorOptions];
+
+/**
+ * Split PyTorch-style size arguments into a shape and an options object:
+ * `(2, 3)`, `([2, 3])`, `(2, 3, { requiresGrad })`, `([2, 3], { requiresGrad })`.
+ */
+export function sizeArgs(op: string, args: readonly unknown[]): { shape: number[]; opts: unknown } {
+  let rest = args;
+  let opts: unknown;
+  if (rest.length > 0 && (isPlainObject(rest[rest.length - 1]) || rest[rest.length - 1] === undefined)) {
+    opts = rest[rest.length - 1];
+    rest = rest.slice(0, -1);
+  }
+  if (rest.length === 0) throw new TypeError(`${op}: a size is required, as ${op}(2, 3) or ${op}([2, 3]) (${op}([]) for a 0-d tensor)`);
+  let dims: unknown[];
+  if (rest.length === 1 && (Array.isArray(rest[0]) || ArrayBuffer.isView(rest[0]))) dims = Array.from(rest[0] as ArrayLike<unknown>);
+  else dims = rest.slice();
+  for (const d of dims) {
+    // non-numbers are a TypeError here; negative or fractional dims a RangeError from shapeSize
+    if (typeof d !== 'number') {
+      throw new TypeError(`${op}: size must be integers, as ${op}(2, 3) or ${op}([2, 3]), got ${fmtArg(d)} in (${args.map(fmtArg).join(', ')})`);
+    }
+  }
+  return { shape: dims as number[], opts };
+}
+
+function fmtArg(a: unknown): string {
+  if (Array.isArray(a)) return `[${a.map(fmtArg).join(', ')}]`;
+  if (typeof a === 'string') return `'${a}'`;
+  if (isPlainObject(a)) return '{...}';
+  return typeof a === 'object' && a !== null ? (a.constructor?.name ?? 'object') : String(a);
+}
 
 function inferShape(data: NestedArray): number[] {
   const shape: number[] = [];
@@ -28,8 +74,19 @@ function flatten(data: NestedArray, shape: number[], dim: number, out: Float32Ar
  * A tensor from a number, nested arrays, or a Float32Array (used as the storage, not copied)
  * with an optional shape (default: 1-D).
  */
-export function tensor(data: NestedArray | Float32Array | ArrayLike<number>, shape?: Shape,
-  opts: TensorOptions = {}): Tensor {
+export function tensor(data: NestedArray | Float32Array | ArrayLike<number>, shape?: Shape | TensorOptions,
+  opts?: TensorOptions): Tensor {
+  // tensor(data, { requiresGrad }) as torch.tensor(data, requires_grad=True)
+  if (isPlainObject(shape)) {
+    if (opts !== undefined) throw new TypeError('tensor: pass (data, shape, options) or (data, options), not two options objects');
+    opts = shape as TensorOptions;
+    shape = undefined;
+  }
+  if (shape !== undefined && shape !== null && !Array.isArray(shape)) {
+    throw new TypeError(`tensor: shape must be an array of dims such as [2, 3], got ${typeof shape}`);
+  }
+  const rg = requiresGrad('tensor', opts);
+  shape = (shape ?? undefined) as Shape | undefined;
   let buf: Float32Array;
   let sh: number[];
   if (data instanceof Float32Array) {
@@ -57,41 +114,58 @@ export function tensor(data: NestedArray | Float32Array | ArrayLike<number>, sha
   if (shapeSize(sh, 'tensor') !== buf.length) {
     throw new RangeError(`tensor: shape ${fmtShape(sh)} does not fit ${buf.length} values`);
   }
-  return new Tensor(buf, sh, opts.requiresGrad ?? false);
+  return new Tensor(buf, sh, rg);
 }
 
-function make(shape: Shape, opts: TensorOptions, fill: (buf: Float32Array) => void, op: string): Tensor {
+function make(shape: Shape, opts: unknown, fill: (buf: Float32Array) => void, op: string): Tensor {
+  const rg = requiresGrad(op, opts);
   const buf = new Float32Array(shapeSize(shape, op));
   fill(buf);
-  return new Tensor(buf, shape, opts.requiresGrad ?? false);
+  return new Tensor(buf, shape, rg);
 }
 
-export function zeros(shape: Shape, opts: TensorOptions = {}): Tensor {
-  return make(shape, opts, () => undefined, 'zeros');
+function sized(op: string, args: readonly unknown[], fill: (buf: Float32Array) => void): Tensor {
+  const { shape, opts } = sizeArgs(op, args);
+  return make(shape, opts, fill, op);
 }
-export function ones(shape: Shape, opts: TensorOptions = {}): Tensor {
-  return make(shape, opts, (b) => b.fill(1), 'ones');
+
+/** Zeros of a size given as varargs or one array: `zeros(2, 3)`, `zeros([2, 3], { requiresGrad: true })`. */
+export function zeros(...size: SizeArgs): Tensor {
+  return sized('zeros', size, () => undefined);
 }
-export function full(shape: Shape, value: number, opts: TensorOptions = {}): Tensor {
-  return make(shape, opts, (b) => b.fill(value), 'full');
+/** Ones, sized as zeros. */
+export function ones(...size: SizeArgs): Tensor {
+  return sized('ones', size, (b) => b.fill(1));
 }
-/** Standard normal samples from the seeded generator. */
-export function randn(shape: Shape, opts: TensorOptions = {}): Tensor {
-  return make(shape, opts, (b) => { for (let i = 0; i < b.length; i++) b[i] = normal(); }, 'randn');
+/** A constant: `full([2, 3], 7)`, as torch.full (the size is one array, then the value). */
+export function full(shape: Shape, value: number, opts?: TensorOptions): Tensor {
+  if (!Array.isArray(shape) && !ArrayBuffer.isView(shape)) {
+    throw new TypeError(`full: size must be an array of dims such as full([2, 3], ${typeof value === 'number' ? value : 'value'}), got ${fmtArg(shape)}`);
+  }
+  if (typeof value !== 'number') throw new TypeError(`full: fill value must be a number, got ${fmtArg(value)}`);
+  const { shape: sh } = sizeArgs('full', [shape]);
+  return make(sh, opts, (b) => b.fill(value), 'full');
 }
-/** Uniform samples in [0, 1) from the seeded generator. */
-export function rand(shape: Shape, opts: TensorOptions = {}): Tensor {
-  return make(shape, opts, (b) => { for (let i = 0; i < b.length; i++) b[i] = uniform(); }, 'rand');
+/** Standard normal samples from the seeded generator, sized as zeros. */
+export function randn(...size: SizeArgs): Tensor {
+  return sized('randn', size, (b) => { for (let i = 0; i < b.length; i++) b[i] = normal(); });
+}
+/** Uniform samples in [0, 1) from the seeded generator, sized as zeros. */
+export function rand(...size: SizeArgs): Tensor {
+  return sized('rand', size, (b) => { for (let i = 0; i < b.length; i++) b[i] = uniform(); });
 }
 /** [start, end) in steps, as torch.arange (arange(n) is 0..n-1). */
-export function arange(start: number, end?: number, step = 1, opts: TensorOptions = {}): Tensor {
+export function arange(start: number, end?: number, step = 1, opts?: TensorOptions): Tensor {
   if (end === undefined) { end = start; start = 0; }
+  for (const [k, v] of [['start', start], ['end', end], ['step', step]] as const) {
+    if (typeof v !== 'number') throw new TypeError(`arange: ${k} must be a number, got ${fmtArg(v)}`);
+  }
   if (step === 0 || !Number.isFinite(step)) throw new RangeError('arange: step must be a non-zero finite number');
   const n = Math.max(0, Math.ceil((end - start) / step));
   return make([n], opts, (b) => { for (let i = 0; i < n; i++) b[i] = start + i * step; }, 'arange');
 }
 /** `steps` evenly spaced values from start to end inclusive, as torch.linspace. */
-export function linspace(start: number, end: number, steps: number, opts: TensorOptions = {}): Tensor {
+export function linspace(start: number, end: number, steps: number, opts?: TensorOptions): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   // torch fills the first half from start and the second half from end, so both ends are exact
@@ -99,4 +173,20 @@ export function linspace(start: number, end: number, steps: number, opts: Tensor
   return make([steps], opts, (b) => {
     for (let i = 0; i < steps; i++) b[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
   }, 'linspace');
+}
+/**
+ * A random permutation of 0..n-1 from the seeded generator (Fisher-Yates), as torch.randperm:
+ * float32 integers (n <= 2^24, so each is exact). The same seed gives the same permutation;
+ * it is not PyTorch's permutation for that seed (the generators differ).
+ */
+export function randperm(n: number, opts?: TensorOptions): Tensor {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`randperm: n must be a non-negative integer, got ${n}`);
+  checkIndexable('randperm', n);
+  return make([n], opts, (b) => {
+    for (let i = 0; i < n; i++) b[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(uniform() * (i + 1));
+      const t = b[i]; b[i] = b[j]; b[j] = t;
+    }
+  }, 'randperm');
 }

@@ -10,7 +10,10 @@ import * as shp from './shape.js';
 import * as lin from './linalg.js';
 import * as act from './activations.js';
 import * as loss from './loss.js';
-import type { TensorLike } from './util.js';
+import * as idx from './indexing.js';
+import * as srt from './sorting.js';
+import * as st from './stats.js';
+import type { Dims, IndexLike, TensorLike } from './util.js';
 
 export * from './create.js';
 export * from './elementwise.js';
@@ -20,6 +23,10 @@ export { matmul, linear } from './linalg.js';
 export * from './activations.js';
 export * from './loss.js';
 export { dropout } from './dropout.js';
+export * from './indexing.js';
+export * from './sorting.js';
+export * from './stats.js';
+export type { Dims, IndexLike } from './util.js';
 
 declare module '../tensor.js' {
   interface Tensor {
@@ -28,10 +35,10 @@ declare module '../tensor.js' {
     clamp(min?: number | null, max?: number | null): Tensor;
     eq(o: TensorLike): Tensor; ne(o: TensorLike): Tensor; gt(o: TensorLike): Tensor; ge(o: TensorLike): Tensor;
     lt(o: TensorLike): Tensor; le(o: TensorLike): Tensor;
-    sum(dim?: number, keepDim?: boolean): Tensor; mean(dim?: number, keepDim?: boolean): Tensor;
+    sum(dim?: Dims, keepDim?: boolean): Tensor; mean(dim?: Dims, keepDim?: boolean): Tensor;
     max(): Tensor; max(dim: number, keepDim?: boolean): { values: Tensor; indices: Tensor };
     min(): Tensor; min(dim: number, keepDim?: boolean): { values: Tensor; indices: Tensor };
-    argmax(dim?: number, keepDim?: boolean): Tensor;
+    argmax(dim?: number, keepDim?: boolean): Tensor; argmin(dim?: number, keepDim?: boolean): Tensor;
     all(dim?: number, keepDim?: boolean): Tensor; any(dim?: number, keepDim?: boolean): Tensor;
     reshape(shape: readonly number[]): Tensor; view(...shape: number[]): Tensor;
     flatten(startDim?: number, endDim?: number): Tensor; transpose(dim0?: number, dim1?: number): Tensor;
@@ -64,11 +71,12 @@ const methods: Record<string, AnyFn> = {
   ge(o: TensorLike) { return ew.ge(this, o); },
   lt(o: TensorLike) { return ew.lt(this, o); },
   le(o: TensorLike) { return ew.le(this, o); },
-  sum(dim?: number, keep?: boolean) { return red.sum(this, dim, keep); },
-  mean(dim?: number, keep?: boolean) { return red.mean(this, dim, keep); },
+  sum(dim?: Dims, keep?: boolean) { return red.sum(this, dim, keep); },
+  mean(dim?: Dims, keep?: boolean) { return red.mean(this, dim, keep); },
   max(dim?: number, keep?: boolean) { return dim === undefined ? red.max(this) : red.max(this, dim, keep); },
   min(dim?: number, keep?: boolean) { return dim === undefined ? red.min(this) : red.min(this, dim, keep); },
   argmax(dim?: number, keep?: boolean) { return red.argmax(this, dim, keep); },
+  argmin(dim?: number, keep?: boolean) { return red.argmin(this, dim, keep); },
   all(dim?: number, keep?: boolean) { return red.all(this, dim, keep); },
   any(dim?: number, keep?: boolean) { return red.any(this, dim, keep); },
   reshape(shape: readonly number[]) { return shp.reshape(this, shape); },
@@ -92,3 +100,59 @@ for (const [k, f] of Object.entries(methods)) {
 Object.defineProperty(Tensor.prototype, 'T', {
   get(this: Tensor) { return shp.transpose(this, 0, 1); }, configurable: true,
 });
+
+// indexing, joining, sorting and statistics (lib/ops/indexing.ts, sorting.ts, stats.ts)
+declare module '../tensor.js' {
+  interface Tensor {
+    indexSelect(dim: number, index: IndexLike): Tensor;
+    gather(dim: number, index: IndexLike): Tensor;
+    scatter(dim: number, index: IndexLike, src: TensorLike): Tensor;
+    scatterAdd(dim: number, index: IndexLike, src: Tensor): Tensor;
+    maskedFill(mask: Tensor, value: TensorLike): Tensor;
+    /** torch.where(cond, this, other). */
+    where(cond: Tensor, other: TensorLike): Tensor;
+    repeat(...sizes: (number | readonly number[])[]): Tensor;
+    clone(): Tensor;
+    var(dim?: Dims | st.VarOptions, opts?: st.VarOptions): Tensor;
+    std(dim?: Dims | st.VarOptions, opts?: st.VarOptions): Tensor;
+    cumsum(dim: number): Tensor;
+    sort(dim?: number | srt.SortOptions, descending?: boolean): { values: Tensor; indices: Tensor };
+    argsort(dim?: number | srt.SortOptions, descending?: boolean): Tensor;
+    topk(k: number, dim?: number | srt.TopkOptions, largest?: boolean, sorted?: boolean): { values: Tensor; indices: Tensor };
+  }
+}
+const moreMethods: Record<string, AnyFn> = {
+  indexSelect(dim: number, i: IndexLike) { return idx.indexSelect(this, dim, i); },
+  gather(dim: number, i: IndexLike) { return idx.gather(this, dim, i); },
+  scatter(dim: number, i: IndexLike, src: TensorLike) { return idx.scatter(this, dim, i, src); },
+  scatterAdd(dim: number, i: IndexLike, src: Tensor) { return idx.scatterAdd(this, dim, i, src); },
+  maskedFill(mask: Tensor, v: TensorLike) { return idx.maskedFill(this, mask, v); },
+  where(cond: Tensor, other: TensorLike) { return idx.where(cond, this, other); },
+  repeat(...sizes: (number | readonly number[])[]) { return idx.repeat(this, ...sizes); },
+  clone() { return idx.clone(this); },
+  var(dim?: Dims | st.VarOptions, o?: st.VarOptions) { return st.variance(this, dim, o); },
+  std(dim?: Dims | st.VarOptions, o?: st.VarOptions) { return st.std(this, dim, o); },
+  cumsum(dim: number) { return st.cumsum(this, dim); },
+  sort(dim?: number | srt.SortOptions, d?: boolean) { return srt.sort(this, dim, d); },
+  argsort(dim?: number | srt.SortOptions, d?: boolean) { return srt.argsort(this, dim, d); },
+  topk(k: number, dim?: number | srt.TopkOptions, l?: boolean, s?: boolean) { return srt.topk(this, k, dim, l, s); },
+};
+for (const [k, f] of Object.entries(moreMethods)) {
+  Object.defineProperty(Tensor.prototype, k, { value: f, writable: true, configurable: true });
+}
+
+/**
+ * `x[0]` on a Tensor would be `undefined` (a Tensor is not an array): the first indices throw a
+ * TypeError that says what to use instead. Getters on the prototype cost nothing on the ops'
+ * paths (a Proxy on every tensor would); an index past the guarded range stays undefined.
+ */
+export const GUARDED_INDICES = 64;
+for (let i = 0; i < GUARDED_INDICES; i++) {
+  Object.defineProperty(Tensor.prototype, String(i), {
+    get(this: Tensor) {
+      throw new TypeError(`Tensor: x[${i}] is not supported (a Tensor is not an array); use x.data[${i}] for the flat `
+        + 'row-major values, x.toArray() for nested arrays, or x.item() for a one-element tensor');
+    },
+    configurable: true,
+  });
+}

@@ -5,6 +5,7 @@ import { Tensor, fmtShape } from '../tensor.js';
 import { mean, sum } from './reduce.js';
 import { mul, sub } from './elementwise.js';
 import { normDim, splitAt } from './util.js';
+import { options } from '../options.js';
 
 function softmaxOp(name: string, x: Tensor, dim: number, log: boolean): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${name}: expected a Tensor`);
@@ -58,14 +59,25 @@ function checkReduction(op: string, r: Reduction): void {
 }
 
 export interface LossOptions { reduction?: Reduction }
+const LOSS_KEYS = ['reduction'] as const;
+/** PyTorch options of the class-index losses that are not implemented yet: an error, not a silent no-op. */
+const NOT_YET_CLASS = ['weight', 'ignoreIndex', 'labelSmoothing', 'sizeAverage', 'reduce'] as const;
+const NOT_YET_BCE = ['weight', 'posWeight', 'sizeAverage', 'reduce'] as const;
+const NOT_YET_MSE = ['sizeAverage', 'reduce'] as const;
+
+/** A loss's options checked (keys, then the reduction); returns the reduction. */
+function lossReduction(op: string, opts: unknown, notYet: readonly string[]): Reduction {
+  const r = options<LossOptions>(op, opts, LOSS_KEYS, notYet).reduction ?? 'mean';
+  checkReduction(op, r);
+  return r;
+}
 
 /** Softmax cross-entropy of logits [N, C] against class indices; one fused kernel for the mean. */
-export function crossEntropy(logits: Tensor, target: Target, opts: LossOptions = {}): Tensor {
-  const reduction = opts.reduction ?? 'mean';
-  checkReduction('crossEntropy', reduction);
+export function crossEntropy(logits: Tensor, target: Target, opts?: LossOptions): Tensor {
+  const reduction = lossReduction('crossEntropy', opts, NOT_YET_CLASS);
   const [N, C] = rows('crossEntropy', logits);
   const t = classIndices('crossEntropy', target, N, C);
-  if (reduction !== 'mean') return nllLoss(logSoftmax(logits, -1), t, opts);
+  if (reduction !== 'mean') return nllLoss(logSoftmax(logits, -1), t, { reduction });
   const grad = logits.requiresGrad ? new Float32Array(logits.size) : null;
   const loss = B().crossEntropy(logits.data, N, C, t, grad);
   return result(new Float32Array([loss]), [], 'crossEntropy', [logits], (g) => {
@@ -76,9 +88,8 @@ export function crossEntropy(logits: Tensor, target: Target, opts: LossOptions =
 }
 
 /** Negative log-likelihood of log-probabilities [N, C] at the target classes. */
-export function nllLoss(logProbs: Tensor, target: Target, opts: LossOptions = {}): Tensor {
-  const reduction = opts.reduction ?? 'mean';
-  checkReduction('nllLoss', reduction);
+export function nllLoss(logProbs: Tensor, target: Target, opts?: LossOptions): Tensor {
+  const reduction = lossReduction('nllLoss', opts, NOT_YET_CLASS);
   const [N, C] = rows('nllLoss', logProbs);
   const t = classIndices('nllLoss', target, N, C);
   const per = new Float32Array(N);
@@ -107,18 +118,16 @@ function reduce(x: Tensor, r: Reduction): Tensor {
 }
 
 /** Mean squared error. */
-export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
-  const reduction = opts.reduction ?? 'mean';
-  checkReduction('mseLoss', reduction);
+export function mseLoss(input: Tensor, target: Tensor, opts?: LossOptions): Tensor {
+  const reduction = lossReduction('mseLoss', opts, NOT_YET_MSE);
   sameShape('mseLoss', input, target);
   const d = sub(input, target);
   return reduce(mul(d, d), reduction);
 }
 
 /** Binary cross-entropy on logits: max(x,0) - x·y + log(1 + e^-|x|), stable for any x. */
-export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
-  const reduction = opts.reduction ?? 'mean';
-  checkReduction('binaryCrossEntropyWithLogits', reduction);
+export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opts?: LossOptions): Tensor {
+  const reduction = lossReduction('binaryCrossEntropyWithLogits', opts, NOT_YET_BCE);
   sameShape('binaryCrossEntropyWithLogits', logits, target);
   const n = logits.size;
   const per = new Float32Array(n);

@@ -1,9 +1,9 @@
-/** Reductions: sum, mean, max / min / argmax along a dim or over everything, all / any. */
+/** Reductions: sum, mean, max / min / argmax / argmin along a dim or over everything, all / any. */
 import { B } from '../backend/index.js';
 import { Binary, Unary } from '../backend/types.js';
 import { result } from '../autograd.js';
 import { Tensor } from '../tensor.js';
-import { normDim, splitAt } from './util.js';
+import { checkIndexable, normDim, normDims, splitAt, type Dims } from './util.js';
 
 function reducedShape(shape: readonly number[], dim: number, keepDim: boolean): number[] {
   const s = shape.slice();
@@ -19,14 +19,34 @@ function spread(g: Float32Array, outer: number, d: number, inner: number, scale:
   return out;
 }
 
-/** Sum of all elements, or along `dim` (keepDim keeps it as size 1). */
-export function sum(x: Tensor, dim?: number, keepDim = false): Tensor {
-  return sumScaled('sum', x, dim, keepDim, false);
+/** Sum of all elements, or along `dim` or several dims `[0, 1]` (keepDim keeps them as size 1). */
+export function sum(x: Tensor, dim?: Dims, keepDim = false): Tensor {
+  return reduceDims('sum', x, dim, keepDim, false);
 }
 
-/** Mean of all elements, or along `dim`. */
-export function mean(x: Tensor, dim?: number, keepDim = false): Tensor {
-  return sumScaled('mean', x, dim, keepDim, true);
+/** Mean of all elements, or along `dim` or several dims `[0, 1]`. */
+export function mean(x: Tensor, dim?: Dims, keepDim = false): Tensor {
+  return reduceDims('mean', x, dim, keepDim, true);
+}
+
+/**
+ * One dim goes straight to the kernel; several dims (as torch: `[]` is every dim) are reduced
+ * one at a time from the last, kept as size 1, then dropped by a reshape unless keepDim.
+ */
+function reduceDims(op: string, x: Tensor, dim: Dims, keepDim: boolean,
+  average: boolean): Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor`);
+  if (typeof keepDim !== 'boolean') throw new TypeError(`${op}: keepDim must be a boolean, got ${typeof keepDim}`);
+  if (dim === undefined || dim === null) return sumScaled(op, x, undefined, keepDim, average);
+  if (typeof dim === 'number') return sumScaled(op, x, dim, keepDim, average);
+  if (Array.isArray(dim) && dim.length === 0) return sumScaled(op, x, undefined, keepDim, average);
+  const dims = normDims(op, dim, x.ndim);
+  if (dims.length === 1) return sumScaled(op, x, dims[0], keepDim, average);
+  let y = x;
+  for (const d of [...dims].sort((a, b) => b - a)) y = sumScaled(op, y, d, true, average);
+  if (keepDim) return y;
+  const shape = x.shape.filter((_s, i) => !dims.includes(i));
+  return result(y.data, shape, op, [y], (g) => [g]);
 }
 
 function sumScaled(op: string, x: Tensor, dim: number | undefined, keepDim: boolean, average: boolean): Tensor {
@@ -51,6 +71,7 @@ function extreme(op: string, x: Tensor, dim: number, keepDim: boolean, sign: 1 |
   const k = normDim(op, dim, x.ndim);
   const [outer, d, inner] = splitAt(x.shape, k);
   if (d === 0) throw new RangeError(`${op}: cannot reduce over an empty dim`);
+  checkIndexable(op, d);
   const src = sign === 1 ? x.data : negated(x.data);
   const vals = new Float32Array(outer * inner);
   const idx = new Int32Array(outer * inner);
@@ -113,6 +134,12 @@ export function min(x: Tensor, dim?: number, keepDim = false): Tensor | { values
 export function argmax(x: Tensor, dim?: number, keepDim = false): Tensor {
   if (dim === undefined) return extreme('argmax', flat(x), 0, false, 1).indices;
   return extreme('argmax', x, dim, keepDim, 1).indices;
+}
+
+/** Index of the minimum along dim (or of the flattened tensor), as argmax. */
+export function argmin(x: Tensor, dim?: number, keepDim = false): Tensor {
+  if (dim === undefined) return extreme('argmin', flat(x), 0, false, -1).indices;
+  return extreme('argmin', x, dim, keepDim, -1).indices;
 }
 
 /** x viewed as 1-D, sharing storage and graph (for whole-tensor reductions). */

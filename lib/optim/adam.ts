@@ -1,15 +1,29 @@
 /** Adam and AdamW (decoupled weight decay), as PyTorch 1.13. */
 import { B } from '../backend/index.js';
 import type { Tensor } from '../tensor.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, checkLr, checkNonNegative } from './optimizer.js';
+import { options } from '../options.js';
 
 export interface AdamOptions { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number }
 type Opts = Required<AdamOptions>;
+const ADAM_KEYS = ['lr', 'betas', 'eps', 'weightDecay'] as const;
+/** torch.optim.Adam options not implemented here yet: a TypeError, not a silent no-op. */
+const ADAM_NOT_YET = ['amsgrad', 'maximize', 'foreach', 'capturable', 'differentiable', 'fused'] as const;
 
+/** PyTorch 1.13's checks: lr >= 0, eps >= 0, two betas in [0, 1), weight decay >= 0. */
 function check(name: string, o: Opts): void {
-  if (!(o.eps >= 0)) throw new RangeError(`${name}: invalid epsilon value: ${o.eps}`);
-  o.betas.forEach((b, i) => { if (!(b >= 0 && b < 1)) throw new RangeError(`${name}: invalid beta parameter at index ${i}: ${b}`); });
-  if (!(o.weightDecay >= 0)) throw new RangeError(`${name}: invalid weight_decay value: ${o.weightDecay}`);
+  checkLr(name, o.lr);
+  checkNonNegative(name, 'epsilon', o.eps);
+  if (!Array.isArray(o.betas) || o.betas.length !== 2 || o.betas.some((b) => typeof b !== 'number')) {
+    throw new TypeError(`${name}: betas must be two numbers [beta1, beta2] such as [0.9, 0.999], got ${JSON.stringify(o.betas)}`);
+  }
+  o.betas.forEach((b, i) => { if (!(b >= 0 && b < 1)) throw new RangeError(`${name}: invalid beta parameter at index ${i}: ${b} (must be in [0, 1))`); });
+  checkNonNegative(name, 'weight_decay', o.weightDecay);
+}
+
+function adamOptions(name: string, opts: unknown, weightDecay: number): Opts {
+  const o = options<AdamOptions>(name, opts, ADAM_KEYS, ADAM_NOT_YET);
+  return { lr: o.lr ?? 1e-3, betas: o.betas ?? [0.9, 0.999], eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? weightDecay };
 }
 
 class AdamBase extends Optimizer<Opts> {
@@ -32,13 +46,13 @@ class AdamBase extends Optimizer<Opts> {
 }
 
 export class Adam extends AdamBase {
-  constructor(params: Iterable<Tensor>, opts: AdamOptions = {}) {
-    super(params, { lr: opts.lr ?? 1e-3, betas: opts.betas ?? [0.9, 0.999], eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 0 }, false, 'Adam');
+  constructor(params: Iterable<Tensor>, opts?: AdamOptions) {
+    super(params, adamOptions('Adam', opts, 0), false, 'Adam');
   }
 }
 
 export class AdamW extends AdamBase {
-  constructor(params: Iterable<Tensor>, opts: AdamOptions = {}) {
-    super(params, { lr: opts.lr ?? 1e-3, betas: opts.betas ?? [0.9, 0.999], eps: opts.eps ?? 1e-8, weightDecay: opts.weightDecay ?? 1e-2 }, true, 'AdamW');
+  constructor(params: Iterable<Tensor>, opts?: AdamOptions) {
+    super(params, adamOptions('AdamW', opts, 1e-2), true, 'AdamW');
   }
 }

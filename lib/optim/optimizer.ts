@@ -7,23 +7,38 @@ export interface OptimizerStateDict {
   paramGroups: { lr: number; [k: string]: unknown }[];
 }
 
+/** A learning rate: a number >= 0 (PyTorch's rule), else a TypeError/RangeError naming the optimizer. */
+export function checkLr(name: string, lr: unknown): void {
+  if (typeof lr !== 'number') throw new TypeError(`${name}: lr must be a number, got ${lr === undefined ? 'undefined' : typeof lr}`);
+  if (!(lr >= 0)) throw new RangeError(`${name}: invalid learning rate: ${lr} (must be >= 0)`);
+}
+
+/** A hyper-parameter that must be a number >= 0 (weight decay, momentum, eps), named as PyTorch names it. */
+export function checkNonNegative(name: string, key: string, v: unknown): void {
+  if (typeof v !== 'number') throw new TypeError(`${name}: ${key} must be a number, got ${typeof v}`);
+  if (!(v >= 0)) throw new RangeError(`${name}: invalid ${key} value: ${v} (must be >= 0)`);
+}
+
 export abstract class Optimizer<O extends { lr: number }> {
   readonly params: Tensor[];
   readonly state = new Map<Tensor, ParamState>();
   options: O;
 
   constructor(params: Iterable<Tensor>, options: O, name: string) {
+    if (params === null || typeof params !== 'object' || typeof (params as Iterable<Tensor>)[Symbol.iterator] !== 'function') {
+      throw new TypeError(`${name}: params must be an iterable of Tensors, such as model.parameters(), got ${params === null ? 'null' : typeof params}`);
+    }
     this.params = [...params];
     if (this.params.length === 0) throw new RangeError(`${name}: optimizer got an empty parameter list`);
     for (const p of this.params) if (!(p instanceof Tensor)) throw new TypeError(`${name}: every parameter must be a Tensor`);
-    if (!(options.lr >= 0)) throw new RangeError(`${name}: invalid learning rate: ${options.lr}`);
+    checkLr(name, options.lr);
     this.options = options;
   }
 
   /** The learning rate (schedules set it). */
   get lr(): number { return this.options.lr; }
   set lr(v: number) {
-    if (!(v >= 0)) throw new RangeError(`invalid learning rate: ${v}`);
+    checkLr(this.constructor.name, v);
     this.options.lr = v;
   }
 

@@ -1,5 +1,6 @@
 /** Learning-rate schedule: linear warm-up from 0, then cosine decay to a floor. */
-import type { Optimizer } from './optimizer.js';
+import { Optimizer } from './optimizer.js';
+import { options } from '../options.js';
 
 export interface WarmupCosineOptions { warmupSteps: number; totalSteps: number; minLr?: number }
 
@@ -7,7 +8,10 @@ export class WarmupCosine {
   readonly baseLr: number;
   private t = 0;
   constructor(private readonly optimizer: Optimizer<{ lr: number }>, private readonly opts: WarmupCosineOptions) {
-    const { warmupSteps, totalSteps } = opts;
+    if (!(optimizer instanceof Optimizer)) throw new TypeError('WarmupCosine: the first argument must be an optimizer (optim.SGD, optim.Adam, ...)');
+    const { warmupSteps, totalSteps, minLr } = options<WarmupCosineOptions>('WarmupCosine', opts, ['warmupSteps', 'totalSteps', 'minLr']);
+    if (opts === undefined) throw new TypeError('WarmupCosine: options { warmupSteps, totalSteps, minLr? } are required');
+    if (minLr !== undefined && !(typeof minLr === 'number' && minLr >= 0)) throw new RangeError(`WarmupCosine: minLr must be a number >= 0, got ${minLr}`);
     if (!Number.isInteger(warmupSteps) || warmupSteps < 0) throw new RangeError(`WarmupCosine: warmupSteps must be a non-negative integer, got ${warmupSteps}`);
     if (!Number.isInteger(totalSteps) || totalSteps < warmupSteps || totalSteps <= 0) {
       throw new RangeError(`WarmupCosine: totalSteps must be a positive integer >= warmupSteps, got ${totalSteps}`);

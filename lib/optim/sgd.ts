@@ -1,17 +1,29 @@
 /** SGD with momentum, dampening, weight decay and Nesterov, as PyTorch 1.13. */
 import { B } from '../backend/index.js';
 import type { Tensor } from '../tensor.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, checkLr, checkNonNegative } from './optimizer.js';
+import { options } from '../options.js';
 
 export interface SGDOptions { lr: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean }
 
+const SGD_KEYS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov'] as const;
+/** torch.optim.SGD options not implemented here yet: a TypeError, not a silent no-op. */
+const SGD_NOT_YET = ['maximize', 'foreach', 'differentiable'] as const;
+
 export class SGD extends Optimizer<Required<SGDOptions>> {
+  /** PyTorch 1.13's rules: lr is required and >= 0; momentum, weight decay >= 0; nesterov needs momentum > 0 and dampening 0. */
   constructor(params: Iterable<Tensor>, opts: SGDOptions) {
-    const o = { lr: opts?.lr, momentum: opts.momentum ?? 0, dampening: opts.dampening ?? 0, weightDecay: opts.weightDecay ?? 0, nesterov: opts.nesterov ?? false };
-    if (opts?.lr === undefined) throw new TypeError('SGD: lr is required');
-    if (!(o.momentum >= 0)) throw new RangeError(`SGD: invalid momentum value: ${o.momentum}`);
-    if (!(o.weightDecay >= 0)) throw new RangeError(`SGD: invalid weight_decay value: ${o.weightDecay}`);
-    if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) throw new RangeError('SGD: Nesterov momentum requires a momentum and zero dampening');
+    const g = options<Partial<SGDOptions>>('SGD', opts, SGD_KEYS, SGD_NOT_YET);
+    if (g.lr === undefined) throw new TypeError('SGD: lr is required (as torch.optim.SGD): new optim.SGD(model.parameters(), { lr: 0.01 })');
+    const o = { lr: g.lr, momentum: g.momentum ?? 0, dampening: g.dampening ?? 0, weightDecay: g.weightDecay ?? 0, nesterov: g.nesterov ?? false };
+    checkLr('SGD', o.lr);
+    checkNonNegative('SGD', 'momentum', o.momentum);
+    if (typeof o.dampening !== 'number' || Number.isNaN(o.dampening)) throw new TypeError(`SGD: dampening must be a number, got ${o.dampening}`);
+    checkNonNegative('SGD', 'weight_decay', o.weightDecay);
+    if (typeof o.nesterov !== 'boolean') throw new TypeError(`SGD: nesterov must be a boolean, got ${typeof o.nesterov}`);
+    if (o.nesterov && (o.momentum <= 0 || o.dampening !== 0)) {
+      throw new RangeError(`SGD: Nesterov momentum requires a momentum and zero dampening (got momentum ${o.momentum}, dampening ${o.dampening})`);
+    }
     super(params, o, 'SGD');
   }
 

@@ -9,8 +9,9 @@ import { Tensor } from '../tensor.js';
 import { noGrad } from '../autograd.js';
 import { Module } from '../nn/module.js';
 import { InferencePool } from './pool.js';
-import { describeModel } from './spec.js';
-import { workerUnavailable } from './spawn.js';
+import { describeModel } from '../worker/spec.js';
+import { workerUnavailable } from '../worker/spawn.js';
+import { options } from '../options.js';
 
 declare module '../nn/module.js' {
   interface Module {
@@ -35,10 +36,16 @@ export async function setDefaultPool(pool: InferencePool | null): Promise<void> 
 
 let mainQueue: Promise<unknown> = Promise.resolve();
 
-export function forwardAsync(model: Module, x: Tensor, opts: { worker?: boolean | 'auto' } = {}): Promise<Tensor> {
+export function forwardAsync(model: Module, x: Tensor, opts?: { worker?: boolean | 'auto' }): Promise<Tensor> {
   if (!(model instanceof Module)) return Promise.reject(new TypeError('forwardAsync: model must be an nn.Module'));
   if (!(x instanceof Tensor)) return Promise.reject(new TypeError('forwardAsync: x must be a Tensor'));
-  const mode = opts.worker ?? 'auto';
+  let mode: boolean | 'auto';
+  try {
+    mode = options<{ worker?: boolean | 'auto' }>('forwardAsync', opts, ['worker']).worker ?? 'auto';
+    if (mode !== true && mode !== false && mode !== 'auto') throw new TypeError(`forwardAsync: worker must be true, false or 'auto', got ${JSON.stringify(mode)}`);
+  } catch (e) {
+    return Promise.reject(e);
+  }
   const d = describeModel(model);
   const noWorker = d.reason ?? (mode === false ? null : workerUnavailable('serve/infer-worker'));
   if (mode === true && noWorker !== null) return Promise.reject(new TypeError(`forwardAsync: cannot run in a worker thread: ${noWorker}`));

@@ -1,6 +1,6 @@
 /** Messages between an InferencePool and its workers. */
 import type { BackendName } from '../backend/index.js';
-import type { ModuleSpec } from './spec.js';
+import type { ModuleSpec } from '../worker/spec.js';
 
 export interface InferRequest {
   type: 'forward';

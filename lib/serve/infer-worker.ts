@@ -7,7 +7,7 @@ import { backend, setBackend } from '../backend/index.js';
 import { noGrad } from '../autograd.js';
 import { Tensor } from '../tensor.js';
 import type { Module } from '../nn/module.js';
-import { applyState, buildModel } from './spec.js';
+import { applyState, buildModel } from '../worker/spec.js';
 import { MAX_MODELS, type InferReply, type InferRequest } from './infer-protocol.js';
 
 const port = parentPort!;

@@ -10,9 +10,10 @@ import type { Worker } from 'node:worker_threads';
 import { Tensor } from '../tensor.js';
 import { backend } from '../backend/index.js';
 import type { Module } from '../nn/module.js';
-import { spawnLibWorker } from './spawn.js';
-import { describeModel, snapshotState, type ModuleSpec } from './spec.js';
+import { spawnLibWorker } from '../worker/spawn.js';
+import { describeModel, snapshotState, type ModuleSpec } from '../worker/spec.js';
 import { MAX_MODELS, type InferReply, type InferRequest } from './infer-protocol.js';
+import { options } from '../options.js';
 
 interface Job {
   key: string;
@@ -62,8 +63,8 @@ export class InferencePool {
   private readonly keys = new WeakMap<Module, { key: string; json: string }>();
   private closed = false;
 
-  constructor(opts: { size?: number } = {}) {
-    const size = opts.size ?? Math.max(1, Math.min(4, availableParallelism() - 1));
+  constructor(opts?: { size?: number }) {
+    const size = options<{ size?: number }>('InferencePool', opts, ['size']).size ?? Math.max(1, Math.min(4, availableParallelism() - 1));
     if (!Number.isInteger(size) || size <= 0) throw new RangeError(`InferencePool: size must be a positive integer, got ${size}`);
     this.size = size;
   }

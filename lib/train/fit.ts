@@ -10,8 +10,9 @@ import { uniform } from '../random.js';
 import { backend } from '../backend/index.js';
 import { Module } from '../nn/module.js';
 import { Optimizer } from '../optim/optimizer.js';
-import { spawnLibWorker, workerUnavailable } from '../serve/spawn.js';
-import { applyState, describeModel, setTrainingFlags, snapshotState, trainingFlags } from '../serve/spec.js';
+import { options } from '../options.js';
+import { spawnLibWorker, workerUnavailable } from '../worker/spawn.js';
+import { applyState, describeModel, setTrainingFlags, snapshotState, trainingFlags } from '../worker/spec.js';
 import { claim } from './busy.js';
 import { LOSSES, accuracyKind, lossName, type LossName } from './losses.js';
 import { Trainer, type LossCall, type LoopOptions, type TrainArrays } from './loop.js';
@@ -72,9 +73,24 @@ function makeHistory(epochs: EpochStats[], t0: number, mode: FitHistory['mode'],
   };
 }
 
+const FIT_KEYS = ['epochs', 'batchSize', 'optimizer', 'loss', 'shuffle', 'seed', 'signal', 'onProgress', 'progressIntervalMs', 'worker'] as const;
+/** Options of other training loops (Keras, Lightning) that fit() does not implement yet: an error, not a silent no-op. */
+const FIT_NOT_YET = ['validationData', 'validationSplit', 'callbacks', 'scheduler', 'gradClip', 'clipGradNorm'] as const;
+
 export async function fit(model: Module, data: FitData, opts: FitOptions): Promise<FitHistory> {
   if (!(model instanceof Module)) throw new TypeError('fit: model must be an nn.Module');
   if (!opts || typeof opts !== 'object') throw new TypeError('fit: options {epochs, batchSize, optimizer, loss} are required');
+  options('fit', opts, FIT_KEYS, FIT_NOT_YET);
+  if (data !== null && typeof data === 'object' && !(data instanceof Tensor)) options('fit: data', data, ['x', 'y']);
+  if (opts.shuffle !== undefined && typeof opts.shuffle !== 'boolean') throw new TypeError(`fit: shuffle must be a boolean, got ${typeof opts.shuffle}`);
+  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new TypeError('fit: signal must be an AbortSignal (new AbortController().signal)');
+  if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new TypeError('fit: onProgress must be a function');
+  if (opts.worker !== undefined && opts.worker !== true && opts.worker !== false && opts.worker !== 'auto') {
+    throw new TypeError(`fit: worker must be true, false or 'auto', got ${JSON.stringify(opts.worker)}`);
+  }
+  if (opts.progressIntervalMs !== undefined && !(typeof opts.progressIntervalMs === 'number' && opts.progressIntervalMs >= 0)) {
+    throw new RangeError(`fit: progressIntervalMs must be a number >= 0, got ${opts.progressIntervalMs}`);
+  }
   const epochs = positiveInt('epochs', opts.epochs);
   const batchSize = positiveInt('batchSize', opts.batchSize);
   if (!(opts.optimizer instanceof Optimizer)) throw new TypeError('fit: optimizer must be an optim optimizer (SGD, Adam, ...)');

@@ -1,5 +1,5 @@
 /** Messages between fit() on the calling thread and its training worker. */
-import type { ModuleSpec } from '../serve/spec.js';
+import type { ModuleSpec } from '../worker/spec.js';
 import type { ParamState } from '../optim/optimizer.js';
 import type { BackendName } from '../backend/index.js';
 import type { LossName } from './losses.js';

@@ -4,7 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { setBackend } from '../backend/index.js';
-import { buildModel, applyState, snapshotState } from '../serve/spec.js';
+import { buildModel, applyState, snapshotState } from '../worker/spec.js';
 import { LOSSES } from './losses.js';
 import { Trainer, type LossCall } from './loop.js';
 import { buildOptimizer, exportState, stateBuffers } from './optim-spec.js';

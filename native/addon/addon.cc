@@ -10,6 +10,7 @@
 #include <string>
 
 #include "../kernels/activations.h"
+#include "../kernels/cpu.h"
 #include "../kernels/elementwise.h"
 #include "../kernels/gemm.h"
 #include "../kernels/linear.h"
@@ -445,6 +446,12 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
   o.Set("isa", nk::simd_isa_name());     // elementwise / activation kernels
   o.Set("gemmIsa", nk::sgemm_isa());     // GEMM microkernels
+  o.Set("bf16Isa", nk::bf16_gemm_isa());  // matmul precision 'medium' / 'high'
+  o.Set("isaLevel", nk::isa_level_name(nk::isa_level()));
+  o.Set("isaForced", nk::isa_forced());
+  o.Set("isaDetected", nk::isa_level_name(nk::isa_detected()));  // the best the machine runs
+  o.Set("amxPermission", nk::amx_permission());
+  o.Set("cpuModel", nk::cpu_features().brand);
   o.Set("threads", Napi::Number::New(env, nk::sgemm_threads()));
 #if defined(__SANITIZE_ADDRESS__)
   o.Set("sanitized", true);
@@ -455,6 +462,11 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // NEURITE_ISA naming an ISA this machine cannot run: refuse to load rather than test another.
+  if (const char* err = nk::isa_override_error()) {
+    Napi::Error::New(env, err).ThrowAsJavaScriptException();
+    return exports;
+  }
   for (const Raw& r : kRaw) {
     napi_value fn;
     NAPI_THROW_IF_FAILED(env, napi_create_function(env, r.name, NAPI_AUTO_LENGTH, r.cb, nullptr, &fn), exports);

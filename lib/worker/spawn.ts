@@ -50,7 +50,7 @@ export function workerUnavailable(entry: WorkerEntry): string | null {
 export function spawnLibWorker(entry: WorkerEntry): Worker {
   const url = libFileUrl(entry);
   if (libRoot().ext === '.js') return new Worker(url);
-  const loader = libFileUrl('serve/dev-ts-loader').href.replace(/\.ts$/, '.mjs');
+  const loader = libFileUrl('worker/dev-ts-loader').href.replace(/\.ts$/, '.mjs');
   const code = `const { workerData } = require('node:worker_threads');\n` +
     `require('node:module').register(${JSON.stringify(loader)}, { data: { sources: workerData.devSources } });\n` +
     `import(${JSON.stringify(url.href)}).catch((e) => { process.nextTick(() => { throw e; }); });`;

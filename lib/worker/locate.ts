@@ -13,7 +13,7 @@ function thisFile(): string {
     Error.prepareStackTrace = (_e, sites) => sites;
     const sites = new Error().stack as unknown as NodeJS.CallSite[];
     const name = sites[0]?.getFileName();
-    if (!name) throw new Error('neurite: cannot locate lib/serve on disk (no file name in the call site)');
+    if (!name) throw new Error('neurite: cannot locate its own files on disk (no file name in the call site)');
     return name.startsWith('file:') ? fileURLToPath(name) : name;
   } finally {
     Error.prepareStackTrace = prev;
