@@ -27,14 +27,23 @@ const mpichAddon = join(root, 'build-mpi', 'mpich', 'neurite_mpi.node');
 if (which('mpirun.mpich') && existsSync(mpichAddon)) impls.push({ name: 'MPICH', mpirun: 'mpirun.mpich', addon: mpichAddon, extra: [] });
 const noMpi = impls.length === 0 ? `skipped: no MPI here (${which('mpirun.openmpi') ? 'the MPI addon is not built: node scripts/build-mpi.cjs --strict' : 'apt-get install libopenmpi-dev openmpi-bin'})` : '';
 
-function mpirun(impl: Impl, np: number, script: string, args: string[], timeout = 120_000) {
-  const t0 = Date.now();
-  const r = spawnSync(impl.mpirun, [...(np > 1 ? impl.extra : []), '-n', String(np), process.execPath, script, ...args],
-    { encoding: 'utf8', timeout, env: { ...process.env, ...MPI_ENV, NEURITE_MPI_ADDON: impl.addon } });
-  return { ...r, seconds: (Date.now() - t0) / 1000 };
+// child processes without blocking this worker's event loop (vitest's RPC needs it)
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeout: number): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const c = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    c.stdout.on('data', (b: Buffer) => { stdout += b; });
+    c.stderr.on('data', (b: Buffer) => { stderr += b; });
+    const t = setTimeout(() => c.kill('SIGKILL'), timeout);
+    c.on('close', (status) => { clearTimeout(t); res({ status, stdout, stderr }); });
+  });
+}
+function mpirun(impl: Impl, np: number, script: string, args: string[], timeout = 150_000) {
+  return run(impl.mpirun, [...(np > 1 ? impl.extra : []), '-n', String(np), process.execPath, script, ...args],
+    { ...process.env, ...MPI_ENV, NEURITE_MPI_ADDON: impl.addon }, timeout);
 }
 function plain(args: string[]) {
-  return spawnSync(process.execPath, [rankScript, '--plain', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return run(process.execPath, [rankScript, '--plain', ...args], process.env, 150_000);
 }
 interface Out { worldSize: number; losses: number[]; params: Record<string, number[]> }
 const read = (f: string): Out => JSON.parse(readFileSync(f, 'utf8')) as Out;
@@ -51,16 +60,16 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
   const tmp = mkdtempSync(join(tmpdir(), 'neurite-mpi-test-'));
   const f = (n: string): string => join(tmp, n);
 
-  it('the addon\'s trust boundary: wrong arguments throw TypeError/RangeError naming the entry', () => {
-    const r = mpirun(impl, 1, join(root, 'test', 'distributed', 'fuzz-mpi-child.mjs'), [impl.addon, '100']);
+  it('the addon\'s trust boundary: wrong arguments throw TypeError/RangeError naming the entry', async () => {
+    const r = await mpirun(impl, 1, join(root, 'test', 'distributed', 'fuzz-mpi-child.mjs'), [impl.addon, '100']);
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { calls: number; bad: unknown[] };
     expect(out.bad).toEqual([]);
     expect(out.calls).toBeGreaterThan(500);
   });
 
-  it.each([2, 4])('every collective at %i ranks, the event loop running while one waits', (np) => {
-    const r = mpirun(impl, np, join(root, 'test', 'distributed', 'collectives-rank.mjs'), []);
+  it.each([2, 4])('every collective at %i ranks, the event loop running while one waits', async (np) => {
+    const r = await mpirun(impl, np, join(root, 'test', 'distributed', 'collectives-rank.mjs'), []);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.match(/ok/g)?.length).toBe(np);
   });
@@ -68,13 +77,13 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
   const cases: [string, string, number, number[]][] = [
     ['W4', 'sgd', 32, [2, 4]], ['W4', 'adam', 32, [2, 4]], ['W4', 'adamw', 32, [2, 4]], ['W3', 'sgd', 64, [2, 4]],
   ];
-  it.each(cases)('%s %s: N ranks at batch B/N = one process at batch B (50 steps, params within 1e-5 x max|param|)', (model, opt, B, ns) => {
+  it.each(cases)('%s %s: N ranks at batch B/N = one process at batch B (50 steps, params within 1e-5 x max|param|)', async (model, opt, B, ns) => {
     const args = ['--model', model, '--opt', opt, '--batch', String(B), '--steps', '50'];
-    const p = plain([...args, '--out', f(`${model}${opt}-plain.json`)]);
+    const p = await plain([...args, '--out', f(`${model}${opt}-plain.json`)]);
     expect(p.status, p.stderr).toBe(0);
     if (impl.name === 'MPICH' && model === 'W3') return; // CI time: MPICH runs the W4 cases
     for (const n of impl.name === 'MPICH' ? [2] : ns) {
-      const r = mpirun(impl, n, rankScript, [...args, '--bucket', '1', '--out', f(`${model}${opt}-${n}.json`)]);
+      const r = await mpirun(impl, n, rankScript, [...args, '--bucket', '1', '--out', f(`${model}${opt}-${n}.json`)]);
       expect(r.status, r.stderr).toBe(0);
       const d = compare(read(f(`${model}${opt}-plain.json`)), read(f(`${model}${opt}-${n}.json`)));
       expect(d.param, `N=${n}`).toBeLessThanOrEqual(1e-5);
@@ -82,18 +91,18 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
     }
   });
 
-  it('N = 1 through the distributed path is bit-identical to plain training; two runs at N = 2 are bit-identical', () => {
+  it('N = 1 through the distributed path is bit-identical to plain training; two runs at N = 2 are bit-identical', async () => {
     const args = ['--model', 'W4', '--opt', 'adamw', '--steps', '30'];
-    expect(plain([...args, '--out', f('p.json')]).status).toBe(0);
-    expect(mpirun(impl, 1, rankScript, [...args, '--out', f('n1.json')]).status).toBe(0);
+    expect((await plain([...args, '--out', f('p.json')])).status).toBe(0);
+    expect((await mpirun(impl, 1, rankScript, [...args, '--out', f('n1.json')])).status).toBe(0);
     expect(read(f('n1.json')).params).toEqual(read(f('p.json')).params);
     expect(read(f('n1.json')).losses).toEqual(read(f('p.json')).losses);
-    for (const k of ['a', 'b']) expect(mpirun(impl, 2, rankScript, [...args, '--out', f(`n2${k}.json`)]).status).toBe(0);
+    for (const k of ['a', 'b']) expect((await mpirun(impl, 2, rankScript, [...args, '--out', f(`n2${k}.json`)])).status).toBe(0);
     expect(read(f('n2a.json'))).toEqual(read(f('n2b.json')));
   });
 
-  it('a model that differs on one rank: every rank exits non-zero at init naming the parameter', () => {
-    const r = mpirun(impl, 2, rankScript, ['--mismatch'], 60_000);
+  it('a model that differs on one rank: every rank exits non-zero at init naming the parameter', async () => {
+    const r = await mpirun(impl, 2, rankScript, ['--mismatch'], 60_000);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/rank 0: DistributedDataParallel: the model differs across ranks at parameter #2 \(rank 0: '2\.weight' \[64,64\]; rank 1: '2\.weight' \[32,64\]\)/);
     expect(r.stderr).toMatch(/rank 1: DistributedDataParallel: the model differs/);
