@@ -182,3 +182,39 @@ describe('distributed.init without the MPI addon', () => {
   });
 });
 
+
+describe('DistributedSampler (PyTorch\'s layout)', () => {
+  const { DistributedSampler } = distributed;
+  it('rank r takes every N-th index of the epoch\'s permutation; all ranks together: every sample once', () => {
+    for (const [n, N] of [[10, 2], [10, 3], [7, 4], [1, 2], [12, 4]]) {
+      const ranks = Array.from({ length: N }, (_, r) => new DistributedSampler(n, null, { numReplicas: N, rank: r, seed: 5 }));
+      ranks.forEach((s) => s.setEpoch(3));
+      const one = new DistributedSampler(n, null, { numReplicas: 1, rank: 0, seed: 5 });
+      one.setEpoch(3);
+      const perm = one.indices();
+      const padded = [...perm]; for (let i = 0; padded.length < Math.ceil(n / N) * N; i++) padded.push(perm[i % perm.length]);
+      ranks.forEach((s, r) => expect(s.indices()).toEqual(padded.filter((_, i) => i % N === r)));
+      expect(new Set(ranks.flatMap((s) => s.indices()))).toEqual(new Set(perm));
+      ranks.forEach((s) => expect(s.length).toBe(Math.ceil(n / N)));
+    }
+  });
+  it('no shuffle: 0..n-1 strided, as torch (n=10, N=3, rank 1 -> 1,4,7,0); dropLast cuts the tail', () => {
+    expect(new DistributedSampler(10, null, { numReplicas: 3, rank: 1, shuffle: false }).indices()).toEqual([1, 4, 7, 0]);
+    expect(new DistributedSampler(10, null, { numReplicas: 3, rank: 1, shuffle: false, dropLast: true }).indices()).toEqual([1, 4, 7]);
+    expect(new DistributedSampler(10, { rank: 2, worldSize: 3 }, { shuffle: false, dropLast: true }).indices()).toEqual([2, 5, 8]);
+  });
+  it('setEpoch changes the permutation, the same epoch gives the same one, the global generator is untouched', () => {
+    const s = new DistributedSampler(50, null, { numReplicas: 2, rank: 0 });
+    manualSeed(9); const before = randn([3]).data;
+    const e0 = s.indices(); s.setEpoch(1); const e1 = s.indices(); s.setEpoch(0);
+    expect(s.indices()).toEqual(e0);
+    expect(e1).not.toEqual(e0);
+    manualSeed(9); s.indices(); expect(randn([3]).data).toEqual(before);
+  });
+  it('bad arguments are clear errors', () => {
+    expect(() => new DistributedSampler(10, null, { numReplicas: 2, rank: 2 })).toThrow(/invalid rank 2/);
+    expect(() => new DistributedSampler(10, null)).toThrow(/process group or both/);
+    expect(() => new DistributedSampler(10, null, { num_replicas: 2 } as never)).toThrow(/did you mean 'numReplicas'/);
+    expect(() => new DistributedSampler(10, { rank: 0, worldSize: 1 }).setEpoch(-1)).toThrow(RangeError);
+  });
+});
