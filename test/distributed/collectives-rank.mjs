@@ -27,13 +27,15 @@ eq(g.data, ranks.flatMap((i) => [i, i + 0.5]), 'allGather');
 const big = new Float32Array(1 << 20).fill(r + 1);
 await pg.allReduce(big);
 if (big[0] !== (N * (N + 1)) / 2 || big[big.length - 1] !== big[0]) fail(`big allReduce ${big[0]}`);
-// the event loop runs while rank 0 waits at the barrier for the others
-let ticks = 0;
-const iv = setInterval(() => { ticks++; }, 5);
-if (r !== 0) await new Promise((res) => setTimeout(res, 300));
+// the event loop runs while rank 0 waits at the barrier: a 20 ms timer set as rank 0 enters
+// must fire before the barrier resolves (the other ranks join 1.5 s later)
+const events = [];
+if (r !== 0) await new Promise((res) => setTimeout(res, 1500));
+const tm = setTimeout(() => events.push('timer'), 20);
 await pg.barrier();
-clearInterval(iv);
-if (r === 0 && ticks < 10) fail(`the event loop ran ${ticks} times during a 300 ms barrier`);
+events.push('barrier');
+clearTimeout(tm);
+if (r === 0 && events[0] !== 'timer') fail(`the event loop did not run during the barrier: ${events}`);
 // errors are JS exceptions
 try { await pg.allReduce(tensor([1]), 'mean'); fail('bad op accepted'); } catch (e) { if (!(e instanceof TypeError)) fail(String(e)); }
 try { await pg.broadcast(tensor([1]), N); fail('bad root accepted'); } catch (e) { if (!(e instanceof RangeError)) fail(String(e)); }
