@@ -16,3 +16,4 @@ export * as io from './io/index.js';
 export * as diagnostics from './diagnostics/index.js';
 export { fit, type FitData, type FitOptions, type FitProgress, type FitHistory, type EpochStats } from './train/index.js';
 export { forwardAsync, InferencePool, LoadedModel, defaultPool, setDefaultPool } from './serve/index.js';
+export * as distributed from './distributed/index.js';
