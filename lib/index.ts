@@ -10,6 +10,7 @@ export * as F from './functional.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';
 export * as io from './io/index.js';
+export * as data from './data/index.js';
 export * as diagnostics from './diagnostics/index.js';
-export { fit, type FitData, type FitOptions, type FitProgress, type FitHistory, type EpochStats } from './train/index.js';
+export { fit, type FitData, type FitSource, type FitBatch, type FitOptions, type FitProgress, type FitHistory, type EpochStats, type EarlyStopping } from './train/index.js';
 export { forwardAsync, InferencePool, LoadedModel, defaultPool, setDefaultPool } from './serve/index.js';
