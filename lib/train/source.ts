@@ -24,12 +24,16 @@ export function isFitData(d: unknown): d is FitData {
   return d !== null && typeof d === 'object' && !Array.isArray(d) && (d as FitData).x instanceof Tensor && Object.getPrototypeOf(d) === Object.prototype;
 }
 
-function iteratorOf(v: unknown, what: string): Iterator<unknown> | AsyncIterator<unknown> {
-  if (v !== null && typeof v === 'object') {
-    if (typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') return (v as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-    if (typeof (v as Iterable<unknown>)[Symbol.iterator] === 'function') return (v as Iterable<unknown>)[Symbol.iterator]();
-  }
+function checkIterable(v: unknown, what: string): void {
+  if (v !== null && typeof v === 'object' && (typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+    || typeof (v as Iterable<unknown>)[Symbol.iterator] === 'function')) return;
   throw new TypeError(`fit: ${what} must be {x, y}, a dataset, a DataLoader, an (async) iterable of batches or a function (epoch) => iterable`);
+}
+
+function iteratorOf(v: unknown, what: string): Iterator<unknown> | AsyncIterator<unknown> {
+  checkIterable(v, what);
+  return typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+    ? (v as AsyncIterable<unknown>)[Symbol.asyncIterator]() : (v as Iterable<unknown>)[Symbol.iterator]();
 }
 
 /** {x, y}: checked and copied (the rule: fit's {x, y} inputs are copied when it is called). */
@@ -83,8 +87,7 @@ export function makeSource(data: FitSource, o: { batchSize?: number; shuffle?: b
     if (given || o.shuffle !== undefined) throw new TypeError(`fit: ${what} is a function giving batches: batchSize and shuffle do not apply (wrap it in a DataLoader to rebatch)`);
     return { stepsPerEpoch: null, fresh: false, open: (epoch) => iteratorOf((data as (e: number) => unknown)(epoch), `${what} (the function's result)`) };
   }
-  const it = iteratorOf(data, what); // checks the type now
-  (it as Iterator<unknown>).return?.();
+  checkIterable(data, what);
   if (given) return loaderSource(new DataLoader(data as AsyncIterable<unknown>, { batchSize: o.batchSize, shuffle: o.shuffle ?? false, seed: o.seed }));
   if (o.shuffle !== undefined) throw new TypeError(`fit: shuffle needs a batchSize when ${what} is an iterable (its rows are then rebatched through a shuffle buffer)`);
   return { stepsPerEpoch: null, fresh: false, open: () => iteratorOf(data, what) };
