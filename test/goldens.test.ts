@@ -1,5 +1,5 @@
 /**
- * The core against PyTorch 1.13's own numbers (/work/shared/goldens/goldens.json, made by
+ * The core against PyTorch 1.13's own numbers (test/fixtures/goldens/goldens.json, made by
  * goldens.py): activations to 2 ulp, the seed's printed lines character for character, and a
  * fixed-weight model's losses, gradients and optimizer steps at rel 1e-5 / abs 1e-6.
  */

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { io, nn, tensor, noGrad, Tensor } from '../lib/index.js';
 import { floatToBf16, floatToHalf, halfToFloat } from '../lib/io/dtypes.js';
 import { availableBackends, useBackend } from './helpers/backends.js';
-import { expectClose, goldens } from './helpers/goldens.js';
+import { GOLDENS_DIR, expectClose, goldens } from './helpers/goldens.js';
 
-const GOLD = '/work/shared/goldens';
+const GOLD = GOLDENS_DIR;
 let dir: string;
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'neurite-st-')); });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

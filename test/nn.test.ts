@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { F, Tensor, manualSeed, nn, noGrad, randn, tensor } from '../lib/index.js';
 import { Module } from '../lib/nn/module.js';
 import { availableBackends, useBackend } from './helpers/backends.js';
+import { getBackend } from '../lib/backend/index.js';
 import { expectClose } from './helpers/goldens.js';
 
 class MLP extends Module {
@@ -111,6 +112,34 @@ describe.each(availableBackends())('nn (%s backend)', (name) => {
         expect(Array.from(got.data)).toEqual(Array.from(want.data));
         expect(again.shape).toEqual(want.shape);
       }
+    }
+  });
+
+  it('in inference, each Linear(+activation) run between other modules is one chain call (one mechanism for any mix)', () => {
+    manualSeed(30);
+    const s = new nn.Sequential(new nn.Linear(6, 12), new nn.ReLU(), new nn.Linear(12, 12), new nn.Tanh(), new nn.Dropout(0.3),
+      new nn.LayerNorm(12), new nn.Linear(12, 5), new nn.GELU(), new nn.Linear(5, 3), new nn.Identity());
+    s.eval();
+    const x = randn([4, 6]);
+    const want = s.forward(x); // grad enabled: module by module
+    const backend = getBackend(name);
+    const calls: number[] = [];
+    const orig = backend.linearChain;
+    backend.linearChain = function (this: unknown, ...a: Parameters<typeof orig>) { calls.push((a[2] as Float64Array).length); return orig.apply(this, a); };
+    try {
+      const got = noGrad(() => s.forward(x));
+      expect(Array.from(got.data)).toEqual(Array.from(want.data));
+      expect(calls).toEqual([1 + 3 * 2, 1 + 3 * 2]); // [Linear, ReLU, Linear, Tanh] and [Linear, GELU, Linear]
+      // a hook on one layer of the second run sends that run module by module; the first stays one call
+      calls.length = 0;
+      let seen = 0;
+      const h = s.at(6).registerForwardHook(() => { seen++; });
+      expect(Array.from(noGrad(() => s.forward(x)).data)).toEqual(Array.from(want.data));
+      expect(seen).toBe(1);
+      expect(calls).toEqual([7]);
+      h.remove();
+    } finally {
+      backend.linearChain = orig;
     }
   });
 

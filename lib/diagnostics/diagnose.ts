@@ -40,12 +40,18 @@ function lossOf(out: Tensor, target: Target, loss: DiagnoseOptions['loss']): { v
   if (typeof name === 'function') {
     return { value: (name as (o: Tensor, t: Target) => Tensor)(out, target), kind: name.name || 'custom', ce: name === crossEntropy };
   }
-  switch (name) {
-    case 'crossEntropy': return { value: crossEntropy(out, target), kind: 'crossEntropy', ce: true };
-    case 'mse': return { value: mseLoss(out, target as Tensor), kind: 'mse', ce: false };
-    case 'bceWithLogits': return { value: binaryCrossEntropyWithLogits(out, target as Tensor), kind: 'bceWithLogits', ce: false };
-    default: throw new RangeError(`diagnose: unknown loss '${String(name)}' (expected 'crossEntropy', 'mse', 'bceWithLogits' or a function)`);
+  try {
+    switch (name) {
+      case 'crossEntropy': return { value: crossEntropy(out, target), kind: 'crossEntropy', ce: true };
+      case 'mse': return { value: mseLoss(out, target as Tensor), kind: 'mse', ce: false };
+      case 'bceWithLogits': return { value: binaryCrossEntropyWithLogits(out, target as Tensor), kind: 'bceWithLogits', ce: false };
+    }
+  } catch (e) {
+    // the built-in loss's message says what is wrong with the target; say which call it was
+    if ((e instanceof TypeError || e instanceof RangeError) && !e.message.startsWith('diagnose')) e.message = `diagnose: target: ${e.message}`;
+    throw e;
   }
+  throw new RangeError(`diagnose: unknown loss '${String(name)}' (expected 'crossEntropy', 'mse', 'bceWithLogits' or a function)`);
 }
 
 /** The first op in the graph that made NaN/Infinity from finite inputs, or the leaf that holds them. */
@@ -69,6 +75,14 @@ export function diagnose(model: Module, input: Tensor, o?: DiagnoseOptions): Rep
   if (!(input instanceof Tensor)) throw new TypeError('diagnose: expected a Tensor input');
   const opts = options<DiagnoseOptions>('diagnose', o, ['target', 'loss', 'atInit', 'thresholds', 'bins']);
   const t: Thresholds = thresholdsFrom('diagnose', opts.thresholds);
+  if (opts.target !== undefined && !(opts.target instanceof Tensor || opts.target instanceof Int32Array || Array.isArray(opts.target))) {
+    throw new TypeError(`diagnose: target must be class indices (number[], Int32Array) or a Tensor, got ${opts.target === null ? 'null' : typeof opts.target}`);
+  }
+  if (opts.loss !== undefined && typeof opts.loss !== 'function' && !['crossEntropy', 'mse', 'bceWithLogits'].includes(opts.loss as string)) {
+    throw new RangeError(`diagnose: unknown loss '${String(opts.loss)}' (expected 'crossEntropy', 'mse', 'bceWithLogits' or a function)`);
+  }
+  if (opts.atInit !== undefined && typeof opts.atInit !== 'boolean') throw new TypeError(`diagnose: atInit must be a boolean, got ${typeof opts.atInit}`);
+  if (opts.bins !== undefined && !(Number.isInteger(opts.bins) && opts.bins >= 0 && opts.bins <= 10000)) throw new RangeError(`diagnose: bins must be an integer in [0, 10000], got ${String(opts.bins)}`);
   const params = model.parameters();
   const savedGrads = params.map((p) => p.grad);
   const savedBuffers = model.namedBuffers().map(([, b]) => [b, b.data.slice()] as const);

@@ -198,6 +198,25 @@ ul.warnings li{margin:4px 0;font-size:13px}code{background:#fde2e1;padding:1px 4
 
 export function renderHtml(input: HtmlInput): string {
   options('html', input, ['title', 'activationChart', 'report', 'history', 'epochs', 'run']);
+  if (input === undefined) throw new TypeError('html: expected { report?, history?, epochs?, run?, title?, activationChart? }');
+  const bad = (k: string, want: string): never => { throw new TypeError(`html: ${k} must be ${want}`); };
+  if (input.title !== undefined && typeof input.title !== 'string') bad('title', 'a string');
+  if (input.activationChart !== undefined && typeof input.activationChart !== 'boolean') bad('activationChart', 'a boolean');
+  for (const k of ['history', 'epochs'] as const) if (input[k] !== undefined && !Array.isArray(input[k])) bad(k, 'an array');
+  for (const k of ['report', 'run'] as const) {
+    if (input[k] !== undefined && (input[k] === null || typeof input[k] !== 'object' || Array.isArray(input[k]))) bad(k, 'an object');
+  }
+  if (input.report !== undefined && (!Array.isArray(input.report.layers) || !Array.isArray(input.report.warnings))) {
+    bad('report', 'a diagnose() result (a Report or its toJSON())');
+  }
+  const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (input.history?.some((r) => !isObj(r) || typeof r.step !== 'number' || !Array.isArray(r.activations) || !Array.isArray(r.params) || !Array.isArray(r.warnings))) {
+    bad('history', 'watch() records (watch.history)');
+  }
+  if (input.epochs?.some((r) => !isObj(r) || typeof r.epoch !== 'number' || typeof r.loss !== 'number')) bad('epochs', 'rows { epoch, loss, ... } (fit\'s history.epochs)');
+  if (input.run !== undefined && (['backend', 'cpu', 'isa', 'precision', 'node'] as const).some((k) => typeof input.run![k] !== 'string')) {
+    bad('run', 'a runInfo() object');
+  }
   const title = input.title ?? 'neurite diagnostics';
   const body: string[] = [`<h1>${esc(title)}</h1>`];
   const run = input.run ?? (input.epochs || input.history ? runInfo() : undefined);

@@ -47,6 +47,8 @@ export class Watch {
 
   constructor(private readonly model: Module, private readonly opts: WatchOptions = {}) {
     options('watch', opts, ['every', 'optimizer', 'bins', 'thresholds']);
+    if (opts.bins !== undefined && !(Number.isInteger(opts.bins) && opts.bins >= 0 && opts.bins <= 10000)) throw new RangeError(`watch: bins must be an integer in [0, 10000], got ${String(opts.bins)}`);
+    if (opts.optimizer !== undefined && (opts.optimizer === null || typeof opts.optimizer.step !== 'function')) throw new TypeError('watch: optimizer must have a step() method (an optim optimizer)');
     const every = opts.every ?? 100;
     if (!Number.isInteger(every) || every < 1) throw new RangeError(`watch: every must be a positive integer, got ${every}`);
     this.every = every;

@@ -60,6 +60,14 @@ interface StateJson {
   optimizer?: { type: string; paramGroups: unknown[]; scalars: Record<string, Record<string, number>> };
 }
 
+function checkOptimizer(op: string, opt: unknown): void {
+  if (opt === undefined) return;
+  const o = opt as { params?: unknown; state?: unknown };
+  if (opt === null || typeof opt !== 'object' || !Array.isArray(o.params) || !(o.state instanceof Map)) {
+    throw new TypeError(`${op}: optimizer must be an optim optimizer (SGD, Adam, ...)`);
+  }
+}
+
 function count(op: string, name: string, v: unknown, optional: boolean): void {
   if (v === undefined && optional) return;
   if (!Number.isSafeInteger(v) || (v as number) < 0) throw new RangeError(`${op}: ${name} must be a non-negative integer, got ${String(v)}`);
@@ -70,6 +78,7 @@ export function checkpointToBuffer(input: CheckpointInput): Buffer {
   const op = 'saveCheckpoint';
   if (!input || typeof input !== 'object' || typeof input.model?.stateDict !== 'function') throw new TypeError(`${op}: expected {model, optimizer?, step, ...}`);
   options(op, input, ['model', 'optimizer', 'step', 'epoch', 'rng', 'data', 'extra']);
+  checkOptimizer(op, input.optimizer);
   if (input.data !== undefined) options(`${op}: data`, input.data, ['order', 'position']);
   count(op, 'step', input.step, false);
   count(op, 'epoch', input.epoch, true);
@@ -125,6 +134,7 @@ export function checkpointFromBuffer(buf: Uint8Array, opts: LoadOptions, source 
   const op = `loadCheckpoint: ${source}`;
   if (!opts || typeof opts.model?.loadStateDict !== 'function') throw new TypeError('loadCheckpoint: expected {model, optimizer?}');
   options('loadCheckpoint', opts, ['model', 'optimizer', 'restoreRng']);
+  checkOptimizer('loadCheckpoint', opts.optimizer);
   if (opts.restoreRng !== undefined && typeof opts.restoreRng !== 'boolean') throw new TypeError('loadCheckpoint: restoreRng must be a boolean');
   const { entries, metadata, data } = parseSafetensors(buf, source);
   if (metadata['neurite.format'] !== FORMAT) {

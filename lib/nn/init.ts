@@ -56,9 +56,17 @@ export interface KaimingOptions { a?: number; mode?: FanMode; nonlinearity?: Non
 function kaimingStd(name: string, t: Tensor, o: unknown): number {
   const opts = options<KaimingOptions>(name, o, ['a', 'mode', 'nonlinearity']);
   const mode = opts.mode ?? 'fan_in';
-  if (mode !== 'fan_in' && mode !== 'fan_out') throw new RangeError(`kaiming: mode must be 'fan_in' or 'fan_out', got '${String(mode)}'`);
+  if (mode !== 'fan_in' && mode !== 'fan_out') throw new RangeError(`${name}: mode must be 'fan_in' or 'fan_out', got '${String(mode)}'`);
+  if (opts.a !== undefined && typeof opts.a !== 'number') throw new TypeError(`${name}: a must be a number, got ${typeof opts.a}`);
+  if (opts.a !== undefined && !Number.isFinite(opts.a)) throw new RangeError(`${name}: a must be finite, got ${opts.a}`);
   const { fanIn, fanOut } = calculateFans(t);
-  const gain = calculateGain(opts.nonlinearity ?? 'leaky_relu', opts.a ?? 0);
+  let gain: number;
+  try {
+    gain = calculateGain(opts.nonlinearity ?? 'leaky_relu', opts.a ?? 0);
+  } catch (e) {
+    if (e instanceof Error) e.message = `${name}: ${e.message}`;
+    throw e;
+  }
   return gain / Math.sqrt(mode === 'fan_in' ? fanIn : fanOut);
 }
 

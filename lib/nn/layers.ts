@@ -61,8 +61,8 @@ export class Linear extends Module {
   }
 
   /** The forward with an activation fused into the GEMM write-back (Sequential uses it). */
-  forwardFused(x: Tensor, act: ActId, param: number, out?: Float32Array): Tensor {
-    return linear(x, this.weight, this.bias, act, param, out);
+  forwardFused(x: Tensor, act: ActId, param: number): Tensor {
+    return linear(x, this.weight, this.bias, act, param);
   }
 
   extraRepr(): string {
@@ -151,7 +151,7 @@ export class Dropout extends Module {
   extraRepr(): string { return `p=${this.p}`; }
 }
 
-/** A Sequential made only of Linear layers, each optionally followed by an activation. */
+/** A run of Linear layers in a Sequential, each optionally followed by an activation: one `linearChain` call in inference. */
 interface Chain {
   lins: Linear[];
   acts: (ActivationModule | null)[];
@@ -160,16 +160,26 @@ interface Chain {
   scratch: Float32Array;
 }
 
-function buildChain(kids: Module[]): Chain | null {
-  const lins: Linear[] = [], acts: (ActivationModule | null)[] = [];
-  for (let i = 0; i < kids.length; i++) {
-    const m = kids[i], next = kids[i + 1];
-    if (!(m instanceof Linear)) return null;
-    lins.push(m);
-    if (next instanceof ActivationModule) { acts.push(next); i++; } else acts.push(null);
-  }
-  if (lins.length === 0 || lins.length > LINEAR_CHAIN_MAX) return null;
+/** The inference plan: the children cut into maximal Linear(+activation) runs and single other modules. */
+interface Segment { start: number; end: number; chain: Chain | null }
+
+function newChain(lins: Linear[], acts: (ActivationModule | null)[]): Chain {
   return { lins, acts, spec: new Float64Array(1 + 3 * lins.length), wb: new Array(2 * lins.length).fill(null), scratch: new Float32Array(0) };
+}
+
+function buildPlan(kids: Module[]): Segment[] {
+  const plan: Segment[] = [];
+  for (let i = 0; i < kids.length;) {
+    const start = i, lins: Linear[] = [], acts: (ActivationModule | null)[] = [];
+    while (i < kids.length && kids[i] instanceof Linear && lins.length < LINEAR_CHAIN_MAX) {
+      lins.push(kids[i] as Linear);
+      const next = kids[i + 1];
+      if (next instanceof ActivationModule) { acts.push(next); i += 2; } else { acts.push(null); i += 1; }
+    }
+    if (lins.length > 0) plan.push({ start, end: i, chain: newChain(lins, acts) });
+    else { plan.push({ start, end: i + 1, chain: null }); i++; }
+  }
+  return plan;
 }
 
 // What a chain call skips; a module whose forward differs (a hook, a diagnostics wrapper, a
@@ -178,17 +188,50 @@ const LINEAR_FORWARD = Linear.prototype.forward;
 const LINEAR_FUSED = Linear.prototype.forwardFused;
 const ACTIVATION_FORWARD = ActivationModule.prototype.forward;
 
+/** The run in one backend call, or null when a layer or the input does not allow it (the caller then goes module by module). */
+function runChain(c: Chain, x: Tensor): Tensor | null {
+  if (!(x instanceof Tensor) || x.ndim < 1) return null;
+  const { lins, acts, spec, wb } = c;
+  const L = lins.length;
+  let K = x.shape[x.ndim - 1], hidden = 0;
+  if (K === 0) return null;
+  spec[0] = K;
+  for (let i = 0; i < L; i++) {
+    const l = lins[i], a = acts[i], w = l.weight, b = l.bias;
+    if (l.forward !== LINEAR_FORWARD || l.forwardFused !== LINEAR_FUSED || (a !== null && a.forward !== ACTIVATION_FORWARD)) return null;
+    // checked here, so that a wrong input or a replaced weight gets linear()'s error message
+    if (w.ndim !== 2 || w.shape[1] !== K || w.shape[0] === 0) return null;
+    const N = w.shape[0];
+    if (b !== null && (b.ndim !== 1 || b.shape[0] !== N)) return null;
+    spec[1 + 3 * i] = N;
+    spec[2 + 3 * i] = a === null ? Act.identity : a.activation.id;
+    spec[3 + 3 * i] = a === null ? 0 : a.param;
+    wb[2 * i] = w.data;
+    wb[2 * i + 1] = b === null ? null : b.data;
+    if (i + 1 < L && N > hidden) hidden = N;
+    K = N;
+  }
+  const rows = x.size / spec[0];
+  const need = rows * hidden * (L > 2 ? 2 : 1);
+  if (c.scratch.length < need) c.scratch = new Float32Array(need);
+  const y = outputArray(rows * K);
+  B().linearChain(x.data, rows, spec, y, c.scratch, wb);
+  const shape = x.shape.slice();
+  shape[shape.length - 1] = K;
+  return new Tensor(y, shape);
+}
+
 /**
  * Modules applied in order; children are named '0', '1', ... A Linear followed by an activation
  * runs as one fused kernel unless a hook watches either of them. In inference (no graph
- * recorded) hidden Linear outputs go to scratch buffers that nobody else can see, so a forward
- * allocates only its result; a stack of Linear(+activation) layers is then one backend call
- * (`linearChain`), which is most of the seed MLP's forward time saved at batch 32.
+ * recorded, no activation listener) every maximal run of Linear(+activation) layers is one
+ * backend call (`linearChain`) whose hidden outputs stay in scratch space nobody else sees, and
+ * the other modules run as they are between the runs: one mechanism, whatever the mix. A run
+ * whose layer is hooked, wrapped or reshaped goes module by module, so the hook runs.
  */
 export class Sequential extends Module {
   private declare readonly kids: Module[];
-  private declare scratch: Float32Array[];
-  private declare chain: Chain | null | undefined; // undefined: not looked at since the last change
+  private declare plan: Segment[] | undefined; // undefined: not looked at since the last change
 
   constructor(...modules: Module[]) {
     super();
@@ -197,8 +240,7 @@ export class Sequential extends Module {
       (this as unknown as Record<string, Module>)[String(i)] = m;
     });
     Object.defineProperty(this, 'kids', { value: modules.slice(), enumerable: false });
-    Object.defineProperty(this, 'scratch', { value: [], enumerable: false, writable: true });
-    Object.defineProperty(this, 'chain', { value: undefined, enumerable: false, writable: true });
+    Object.defineProperty(this, 'plan', { value: undefined, enumerable: false, writable: true });
   }
 
   get length(): number {
@@ -216,71 +258,32 @@ export class Sequential extends Module {
     if (!(m instanceof Module)) throw new TypeError('Sequential.append: expected a Module');
     (this as unknown as Record<string, Module>)[String(this.kids.length)] = m;
     this.kids.push(m);
-    this.chain = undefined;
+    this.plan = undefined;
     return this;
   }
 
   forward(x: Tensor): Tensor {
-    if (!isGradEnabled() && activationListenerCount() === 0) {
-      const y = this.chainForward(x);
-      if (y !== null) return y;
+    if (isGradEnabled() || activationListenerCount() !== 0) return this.runModules(x, 0, this.kids.length);
+    const plan = (this.plan ??= buildPlan(this.kids));
+    for (const seg of plan) {
+      const y = seg.chain === null ? null : runChain(seg.chain, x);
+      x = y ?? this.runModules(x, seg.start, seg.end);
     }
+    return x;
+  }
+
+  /** Children [from, to) one by one, a Linear and the activation after it fused unless a hook watches either. */
+  private runModules(x: Tensor, from: number, to: number): Tensor {
     const kids = this.kids;
-    // take the scratch buffers for this call (a re-entrant call finds none and allocates)
-    const scratch = isGradEnabled() ? null : this.scratch;
-    if (scratch) this.scratch = [];
-    let used = 0;
-    for (let i = 0; i < kids.length; i++) {
-      const m = kids[i], next = kids[i + 1];
+    for (let i = from; i < to; i++) {
+      const m = kids[i], next = i + 1 < to ? kids[i + 1] : undefined;
       if (m instanceof Linear && next instanceof ActivationModule && !m.hasForwardHooks() && !next.hasForwardHooks()) {
-        const hidden = scratch !== null && i + 2 < kids.length;
-        x = m.forwardFused(x, next.activation.id, next.param, hidden ? scratch[used] : undefined);
-        if (hidden) scratch[used++] = x.data; // linear() allocated it if the old one did not fit
+        x = m.forwardFused(x, next.activation.id, next.param);
         i++;
       } else {
         x = m.forward(x);
       }
     }
-    if (scratch) {
-      this.scratch = scratch;
-      // a trailing module that passes its input through must not hand out scratch space
-      if (scratch.includes(x.data)) x = new Tensor(x.data.slice(), x.shape);
-    }
     return x;
-  }
-
-  /** The whole stack in one backend call, or null when this model or input is not a plain chain. */
-  private chainForward(x: Tensor): Tensor | null {
-    if (this.chain === undefined) this.chain = buildChain(this.kids);
-    const c = this.chain;
-    if (c === null || !(x instanceof Tensor) || x.ndim < 1) return null;
-    const { lins, acts, spec, wb } = c;
-    const L = lins.length;
-    let K = x.shape[x.ndim - 1], hidden = 0;
-    if (K === 0) return null;
-    spec[0] = K;
-    for (let i = 0; i < L; i++) {
-      const l = lins[i], a = acts[i], w = l.weight, b = l.bias;
-      if (l.forward !== LINEAR_FORWARD || l.forwardFused !== LINEAR_FUSED || (a !== null && a.forward !== ACTIVATION_FORWARD)) return null;
-      // checked here, so that a wrong input or a replaced weight gets linear()'s error message
-      if (w.ndim !== 2 || w.shape[1] !== K || w.shape[0] === 0) return null;
-      const N = w.shape[0];
-      if (b !== null && (b.ndim !== 1 || b.shape[0] !== N)) return null;
-      spec[1 + 3 * i] = N;
-      spec[2 + 3 * i] = a === null ? Act.identity : a.activation.id;
-      spec[3 + 3 * i] = a === null ? 0 : a.param;
-      wb[2 * i] = w.data;
-      wb[2 * i + 1] = b === null ? null : b.data;
-      if (i + 1 < L && N > hidden) hidden = N;
-      K = N;
-    }
-    const rows = x.size / spec[0];
-    const need = rows * hidden * (L > 2 ? 2 : 1);
-    if (c.scratch.length < need) c.scratch = new Float32Array(need);
-    const y = outputArray(rows * K);
-    B().linearChain(x.data, rows, spec, y, c.scratch, wb);
-    const shape = x.shape.slice();
-    shape[shape.length - 1] = K;
-    return new Tensor(y, shape);
   }
 }

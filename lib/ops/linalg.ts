@@ -43,11 +43,8 @@ function opName(act: ActId): string {
 /**
  * y = act(x·wᵀ + b) over the last dim of x (any rank), w: [out, in], b: [out] or null.
  * One backend call forward (GEMM with the bias + activation epilogue) and one backward.
- * `out`, when given, receives y (Sequential passes scratch space for hidden layers in
- * inference, where nobody else can see them).
  */
-export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, act: ActId = Act.identity, param = 0,
-  out?: Float32Array): Tensor {
+export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, act: ActId = Act.identity, param = 0): Tensor {
   if (!(x instanceof Tensor) || !(w instanceof Tensor)) throw new TypeError('linear: expected Tensors for input and weight');
   if (w.ndim !== 2) throw new RangeError(`linear: weight must be 2-D [out, in], got ${fmtShape(w.shape)}`);
   const [N, K] = w.shape;
@@ -59,7 +56,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, act: ActId
   }
   const M = x.size / K | 0;
   const rows = K === 0 ? x.shape.slice(0, -1).reduce((p, q) => p * q, 1) : M;
-  const y = out && out.length === rows * N ? out : outputArray(rows * N);
+  const y = outputArray(rows * N);
   // the pre-activation is kept only for a backward that will run, or for listeners
   const recording = isGradEnabled() && (x.requiresGrad || w.requiresGrad || (b !== null && b.requiresGrad));
   const keepPre = act !== Act.identity && ((recording && actNeedsPre(act, param)) || activationListenerCount() > 0);

@@ -123,6 +123,7 @@ export async function fit(model: Module, data: FitSource, opts: FitOptions): Pro
   if (!opts || typeof opts !== 'object') throw new TypeError('fit: options {epochs, batchSize, optimizer, loss} are required');
   options('fit', opts, FIT_KEYS, FIT_NOT_YET);
   if (opts.shuffle !== undefined && typeof opts.shuffle !== 'boolean') throw new TypeError(`fit: shuffle must be a boolean, got ${typeof opts.shuffle}`);
+  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new TypeError('fit: signal must be an AbortSignal (new AbortController().signal)');
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new TypeError('fit: onProgress must be a function');
   if (opts.worker !== undefined && opts.worker !== true && opts.worker !== false && opts.worker !== 'auto') {
     throw new TypeError(`fit: worker must be true, false or 'auto', got ${JSON.stringify(opts.worker)}`);

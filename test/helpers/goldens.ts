@@ -1,12 +1,15 @@
 /**
- * The PyTorch reference values of /work/shared/goldens/goldens.json (or $NEURITE_GOLDENS), and
+ * The PyTorch reference values of test/fixtures/goldens/goldens.json (see PROVENANCE.md there), and
  * the ways tests compare against them: ulp distance on float32 bits, rel/abs closeness, and the
  * integer formulas the goldens use to build weights and inputs without an RNG.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 
-export const GOLDENS_PATH = process.env.NEURITE_GOLDENS ?? '/work/shared/goldens/goldens.json';
+/** The folder of the PyTorch goldens inside the repository (goldens.json, *.safetensors, goldens.py). */
+export const GOLDENS_DIR = fileURLToPath(new URL('../fixtures/goldens/', import.meta.url));
+export const GOLDENS_PATH = `${GOLDENS_DIR}goldens.json`;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
