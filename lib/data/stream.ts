@@ -63,7 +63,7 @@ export class CsvDataset implements AsyncIterable<Batch> {
     for await (const { lines, firstLine } of readLines(path, 'CsvDataset')) {
       for (let i = 0; i < lines.length; i++) {
         const text = lines[i];
-        if (text.trim() === '') continue;
+        if (text.length === 0 || (text.charCodeAt(0) <= 32 && text.trim() === '')) continue;
         const cells = text.split(delim);
         const line = firstLine + i;
         if (first) {

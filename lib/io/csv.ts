@@ -28,6 +28,16 @@ export interface CsvData {
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 function cellValue(raw: string): number {
+  // fast path: a cell starting like a decimal number (not 0x/0b/0o, which Number would accept)
+  // whose Number() is finite is exactly what the pattern accepts, with the same value
+  const c0 = raw.charCodeAt(0);
+  if ((c0 >= 48 && c0 <= 57) || c0 === 45 || c0 === 43 || c0 === 46) {
+    const c1 = raw.charCodeAt(1) | 32;
+    if (c1 !== 120 && c1 !== 98 && c1 !== 111) {
+      const v = Number(raw);
+      if (Number.isFinite(v)) return v;
+    }
+  }
   let s = raw.trim();
   if (s.length >= 2 && s[0] === '"' && s[s.length - 1] === '"') s = s.slice(1, -1).trim();
   return NUMBER.test(s) ? Number(s) : NaN;
