@@ -30,3 +30,12 @@ describe('breast-cancer example (README: split, standardise, DataLoader, fit wit
     expect(acc).toBeGreaterThan(93);
   });
 });
+
+describe('a class of your own trained in a worker from the compiled package (moduleFile)', () => {
+  it('trains MLP from examples/custom-mlp.mjs in a worker and learns the digits', () => {
+    const out = run('examples/train-custom-in-worker.mjs');
+    expect(out).toContain('mode: worker');
+    const acc = Number(/validation accuracy: ([\d.]+)%/.exec(out.join('\n'))![1]);
+    expect(acc).toBeGreaterThan(85);
+  });
+});
