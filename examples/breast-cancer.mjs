@@ -5,9 +5,8 @@ import { F, data, fit, io, manualSeed, nn, optim } from 'neurite';
 manualSeed(0);
 const { x, y } = await io.loadCsv('data/breast_cancer.csv');           // x [569, 30], y class indices
 const [train, val] = data.randomSplit(new data.TensorDataset(x, y), [0.8, 0.2], { seed: 0 });
-const [xTrain] = [...new data.DataLoader(train, { batchSize: train.length })][0];
-const mean = xTrain.mean(0), std = xTrain.sub(mean).pow(2).mean(0).sqrt();
-x.data.set(x.sub(mean).div(std).data);                                 // standardise (the datasets share x)
+const xTrain = x.indexSelect(0, train.indices);
+x.sub_(xTrain.mean(0)).div_(xTrain.std(0));                            // standardise in place: the datasets share x
 
 const model = new nn.Sequential(new nn.Linear(30, 32), new nn.ReLU(), new nn.Linear(32, 2));
 const history = await fit(model, new data.DataLoader(train, { batchSize: 32, shuffle: true, seed: 0 }), {

@@ -4,7 +4,7 @@
  * gradients into the leaves' `.grad` (as PyTorch: gradients add up until zeroed).
  */
 import { B } from './backend/index.js';
-import { Tensor, fmtShape, type GradNode, type Shape } from './tensor.js';
+import { Tensor, fmtShape, type GradNode, type Shape, type VersionCounter } from './tensor.js';
 
 let gradEnabled = true;
 
@@ -32,17 +32,99 @@ export function setGradEnabled(on: boolean): boolean {
 }
 
 /**
+ * What an op's backward reads besides the gradient, for PyTorch's version check: `inputs`
+ * lists the input positions it saves (default: all), `output` whether it reads its own result.
+ * An op whose backward reads none of them says `{ inputs: [] }`.
+ */
+export interface Saves { inputs?: readonly number[]; output?: boolean }
+
+/** A tensor version recorded when an op saved it, checked again before its backward runs. */
+interface SavedVersion { counter: VersionCounter; v: number; what: string }
+
+/** Graph node with the version records and the inputs' history at the time it was made. */
+interface Node extends GradNode {
+  saved: SavedVersion[];
+  /** Each input's gradFn when the op ran (undefined: it needed no grad then). */
+  edges: (GradNode | null | undefined)[];
+}
+
+/**
  * The result of an op: a graph node is attached only when recording and an input requires
  * grad, so inference pays nothing for autograd.
  */
 export function result(data: Float32Array, shape: Shape, op: string, inputs: readonly Tensor[],
-  backward: (grad: Float32Array) => (Float32Array | null)[]): Tensor {
+  backward: (grad: Float32Array) => (Float32Array | null)[], saves?: Saves): Tensor {
   if (gradEnabled) {
     for (const t of inputs) {
-      if (t.requiresGrad) return new Tensor(data, shape, true, { op, inputs, backward });
+      if (t.requiresGrad) {
+        const out = new Tensor(data, shape, true, null);
+        out.gradFn = makeNode(op, inputs, backward, saves, out);
+        return out;
+      }
     }
   }
   return new Tensor(data, shape, false, null);
+}
+
+/** A graph node for `out` (made by an op, a view or an in-place op), recording saved versions. */
+export function makeNode(op: string, inputs: readonly Tensor[], backward: (grad: Float32Array) => (Float32Array | null)[],
+  saves: Saves | undefined, out: Tensor | null): GradNode {
+  const saved: SavedVersion[] = [];
+  const idx = saves?.inputs;
+  if (idx === undefined) {
+    for (let k = 0; k < inputs.length; k++) saved.push({ counter: inputs[k].versionCounter, v: inputs[k].version, what: `input ${k}` });
+  } else {
+    for (const k of idx) saved.push({ counter: inputs[k].versionCounter, v: inputs[k].version, what: `input ${k}` });
+  }
+  if (saves?.output && out) saved.push({ counter: out.versionCounter, v: out.version, what: 'output' });
+  const edges = inputs.map((t) => (t.requiresGrad ? t.gradFn : undefined));
+  const node: Node = { op, inputs, backward, saved, edges };
+  return node;
+}
+
+/** The shadows of tensors whose history an in-place op rebased: old gradFn -> old value's node. */
+const shadows = new WeakMap<GradNode, Tensor>();
+
+/**
+ * Make `t`'s history go through an in-place op (PyTorch's rebase_history): past users of t keep
+ * the old node (through a shadow tensor), t gets `node`. Returns the shadow to use as the
+ * in-place op's input standing for t's old value.
+ */
+export function shadowOf(t: Tensor): Tensor {
+  const old = Tensor.view(t, t.shape, t.strides, t.offset, t.requiresGrad, t.gradFn, 'inplace');
+  if (t.gradFn) shadows.set(t.gradFn, old);
+  return old;
+}
+
+/** Count an in-place write to t's storage (named for the error a stale backward reports). */
+export function bumpVersion(t: Tensor, op: string): void {
+  t.versionCounter.v++;
+  lastWriter.set(t.versionCounter, op);
+}
+const lastWriter = new WeakMap<VersionCounter, string>();
+
+function checkSaved(node: GradNode): void {
+  const saved = (node as Partial<Node>).saved;
+  if (!saved) return;
+  for (const s of saved) {
+    if (s.counter.v !== s.v) {
+      const by = lastWriter.get(s.counter);
+      throw new Error(`backward: one of the tensors needed for gradient computation has been modified by an ` +
+        `inplace operation${by ? ` (${by})` : ''}: the ${s.what} of ${node.op} is at version ${s.counter.v}; ` +
+        `expected version ${s.v} instead. Clone it before the in-place op, or do the in-place op after backward.`);
+    }
+  }
+}
+
+/** The tensor standing for input k of node at the time the op ran (a shadow if t was rebased). */
+function inputAt(node: GradNode, k: number): Tensor | null {
+  const t = node.inputs[k];
+  const edges = (node as Partial<Node>).edges;
+  if (!edges) return t.requiresGrad ? t : null;
+  const e = edges[k];
+  if (e === undefined) return null;
+  if (e === t.gradFn) return t;
+  return (e && shadows.get(e)) ?? null;
 }
 
 /** Hooks that see every gradient as it reaches a tensor (diagnostics use these). */
@@ -84,8 +166,8 @@ export function backward(root: Tensor, grad?: Tensor | Float32Array): void {
     const top = stack[stack.length - 1];
     const node = top[0].gradFn;
     if (node && top[1] < node.inputs.length) {
-      const next = node.inputs[top[1]++];
-      if (next.requiresGrad && !seen.has(next)) { seen.add(next); stack.push([next, 0]); }
+      const next = inputAt(node, top[1]++);
+      if (next && next.requiresGrad && !seen.has(next)) { seen.add(next); stack.push([next, 0]); }
     } else {
       order.push(top[0]);
       stack.pop();
@@ -114,11 +196,12 @@ export function backward(root: Tensor, grad?: Tensor | Float32Array): void {
       else { owned.add(tg); t.grad = new Tensor(tg === borrowed ? tg.slice() : tg, t.shape); }
       continue;
     }
+    checkSaved(node);
     const ins = node.backward(tg);
     for (let k = 0; k < node.inputs.length; k++) {
-      const it = node.inputs[k];
+      const it = inputAt(node, k);
       const gk = ins[k];
-      if (gk && it.requiresGrad) accumulate(it, gk);
+      if (gk && it && it.requiresGrad) accumulate(it, gk);
     }
   }
 }

@@ -1,11 +1,13 @@
 /** neurite: the public surface (re-exports only). */
 export { Tensor, type NestedArray, type Shape } from './tensor.js';
 export { tensor, zeros, ones, full, randn, rand, arange, linspace, add, sub, mul, div, neg, exp, log, pow, sqrt, abs,
-  clamp, eq, ne, gt, ge, lt, le, allclose, sum, mean, max, min, argmax, all, any, reshape, flatten, transpose, matmul,
-  softmax, logSoftmax } from './ops/index.js';
+  clamp, eq, ne, gt, ge, lt, le, allclose, sum, mean, max, min, argmax, argmin, all, any, reshape, flatten, transpose, matmul,
+  softmax, logSoftmax, indexSelect, gather, scatter, scatterAdd, maskedFill, where, cat, stack, repeat, clone, randperm,
+  variance, var, std, cumsum, sort, argsort, topk, type Dims, type IndexLike, type VarOptions, type SortOptions,
+  type TopkOptions } from './ops/index.js';
 export { noGrad, isGradEnabled, setGradEnabled } from './autograd.js';
 export { manualSeed } from './random.js';
-export { backend, setBackend, availableBackends, type BackendName } from './backend/index.js';
+export { backend, setBackend, availableBackends, backendInfo, type BackendName, type BackendInfo } from './backend/index.js';
 export * as F from './functional.js';
 export * as nn from './nn/index.js';
 export * as optim from './optim/index.js';

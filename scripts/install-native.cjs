@@ -54,9 +54,12 @@ if (process.argv.includes('--strict')) {
   process.exit(s.status === 0 && loads() ? 0 : 1);
 }
 const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
-if (r.status === 0 && loads()) process.exit(0);
-
 const log = path.join(root, 'build', 'neurite-install.log');
+if (r.status === 0 && loads()) {
+  fs.rmSync(log, { force: true }); // lib/backend/native.ts reads its presence as "the install-time compile failed"
+  process.exit(0);
+}
+
 try {
   fs.mkdirSync(path.dirname(log), { recursive: true });
   fs.writeFileSync(log, `${r.error ? String(r.error) : ''}\n${r.stdout ?? ''}\n${r.stderr ?? ''}`);

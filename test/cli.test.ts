@@ -36,6 +36,11 @@ function csv(name: string, text: string): string {
   return name;
 }
 
+function plainModel(): string {
+  io.saveSafetensorsSync(join(dir, 'plain.safetensors'), { w: tensor([1, 2]) });
+  return 'plain.safetensors';
+}
+
 const BAD: [string, () => string[], RegExp][] = [
   ['an unknown flag', () => ['train', '--foo', '3'], /^neurite: error: unknown option '--foo'/],
   ['an unknown command', () => ['trian'], /^neurite: error: unknown command 'trian'/],
@@ -56,11 +61,25 @@ const BAD: [string, () => string[], RegExp][] = [
   ['a missing data file', () => ['train', '--data', 'missing.csv'], /^neurite: error: loadCsv: .*missing\.csv: no such file\n$/],
   ['a ragged CSV', () => ['train', '--data', csv('ragged.csv', '1,2,0\n3,4,1\n5,6\n')], /ragged\.csv:3: expected 3 columns \(as line 1\), got 2/],
   ['a non-numeric cell', () => ['train', '--data', csv('nonnum.csv', '1,2,0\n3,x4,1\n')], /nonnum\.csv:2: column 2 is not a number: 'x4'/],
-  ['labels that are not classes', () => ['train', '--data', csv('reg.csv', '1,2,0.5\n3,4,1.5\n')], /reg\.csv: the last column must hold class indices 0\.\.K-1 \(found 0\.5\)/],
+  ['labels that are not classes', () => ['train', '--data', csv('reg.csv', '1,2,0.5\n3,4,1.5\n')], /reg\.csv: the label column must hold class indices 0\.\.K-1 \(found 0\.5\); not class indices: line 1 \(0\.5\), line 2 \(1\.5\)/],
+  ['a float target among class labels', () => ['train', '--data', csv('onefloat.csv', 'a,b,y\n1,2,0\n3,4,1\n5,6,1.5\n7,8,0\n')], /onefloat\.csv: the label column must hold class indices 0\.\.K-1 \(found 1\.5\); not class indices: line 4 \(1\.5\)$/m],
+  ['labels 1..K (no class 0)', () => ['train', '--data', csv('onebased.csv', '1,2,1\n3,4,2\n5,6,3\n7,8,1\n')], /onebased\.csv: the labels are 1\.\.3 but classes are numbered from 0 \(class 0 has no rows\); subtract 1/],
+  ['a typo label of 100000', () => ['train', '--data', csv('typo.csv', `${Array.from({ length: 20 }, (_, i) => `${i},${i % 3}`).join('\n')}\n5,100000\n`)],
+    /typo\.csv: label 100000 would make 100001 classes, 99997 of them with no rows \(4 distinct labels\); check line 21 \(100000\)/],
+  ['a label column name that is not in the header', () => ['train', '--data', csv('named.csv', 'a,b,kind\n1,2,0\n3,4,1\n'), '--label-column', 'class'], /--label-column class: named\.csv has no column named 'class' \(columns: a, b, kind\)/],
+  ['a label column 0', () => ['train', '--label-column', '0'], /--label-column counts columns from 1/],
+  ['--label-column none for training', () => ['train', '--label-column', 'none'], /--label-column none: training needs a label column/],
+  ['an empty delimiter', () => ['train', '--delimiter='], /--delimiter must be one or more characters/],
+  ['a val split of 1', () => ['train', '--val-split', '1'], /--val-split must be a fraction in \[0, 1\), got '1'/],
+  ['a bad cell keeps file:line: column', () => ['train', '--data', csv('semi.csv', '1;2;0\n3;x;1\n'), '--delimiter', ';'], /semi\.csv:2: column 2 is not a number: 'x'/],
+  ['info on a missing file', () => ['info', 'nope.safetensors'], /^neurite: error: .*nope\.safetensors: no such file\n$/],
+  ['info on a file that is not safetensors', () => ['info', csv('notst.safetensors', 'hello world, not a model')], /notst\.safetensors.*\(is notst\.safetensors a safetensors file\?\)/],
+  ['predict without --model', () => ['predict', '--data', 'x.csv'], /predict needs --model FILE/],
+  ['predict on a model without architecture', () => ['predict', '--model', plainModel(), '--data', csv('p.csv', '1,2\n')], /plain\.safetensors: no 'neurite\.architecture' metadata/],
   ['a single class', () => ['train', '--data', csv('one.csv', '1,2,0\n3,4,0\n')], /one\.csv: the labels hold 1 class\(es\)/],
   ['a split leaving no test rows', () => ['train', '--data', csv('two.csv', '1,2,0\n3,4,1\n'), '--test-split', '0.1'], /leaves 2 training and 0 test rows/],
   ['an --out that is a file', () => ['train', '--out', csv('afile.txt', 'x')], /--out afile\.txt: not a writable directory \(EEXIST\)/],
-  ['info with arguments', () => ['info', '--verbose'], /info takes no arguments/],
+  ['info with a flag', () => ['info', '--verbose'], /info takes at most one argument, a model file/],
 ];
 
 describe('neurite: bad input is one line on stderr and exit code 2', () => {
@@ -112,7 +131,8 @@ describe('the neurite bin script, as a child process', () => {
   it('trains on a CSV, prints progress lines, the test accuracy and diagnostics, and writes its files', () => {
     const r = cli(['train', '--data', join(ROOT, 'data', 'breast_cancer.csv'), '--epochs', '4', '--hidden', '16', '--out', 'bc-out', '--seed', '3']);
     expect(r.err).toMatch(/breast_cancer\.csv: 569 rows, 30 features, 2 classes; MLP 30-16-2/);
-    expect(r.err.match(/^epoch [ 1-4]\/4  loss \d+\.\d{4}  acc \d+\.\d%  [\d,.]+ samples\/s$/gm)).toHaveLength(4);
+    expect(r.err).toMatch(/409 training, 46 validation, 114 test rows/);
+    expect(r.err.match(/^epoch [ 1-4]\/4  loss \d+\.\d{4}  acc \d+\.\d%  val_loss \d+\.\d{4}  val_acc \d+\.\d%  [\d,.]+ samples\/s$/gm)).toHaveLength(4);
     expect(r.err).not.toMatch(/\r/);
     const acc = /^test accuracy: (\d+\.\d)%/m.exec(r.out);
     expect(acc, r.out + r.err).not.toBeNull();
@@ -200,5 +220,108 @@ describe('neurite train (in process)', () => {
     const none = await run([]);
     expect(none.code).toBe(2);
     expect(none.out).toMatch(/^usage: neurite <command>/);
+  });
+});
+
+describe('neurite train/predict/info: the first run (issue 10 §4)', () => {
+  const blobs = (n: number, k: number, extra = (_r: number) => ''): string => Array.from({ length: n }, (_, r) => {
+    const c = r % k;
+    return `${(c * 3 + ((r * 7) % 5) / 5).toFixed(2)},${(-c * 2 + ((r * 3) % 7) / 7).toFixed(2)}${extra(r)},${c}`;
+  }).join('\n') + '\n';
+
+  beforeAll(async () => {
+    const good = await run(['train', '--out', 'div-out', '--epochs', '2', '--no-progress', '--data', csv('blobs.csv', blobs(60, 3))]);
+    expect(good.code, good.err).toBe(0);
+  });
+
+  it('a diverging run stops with one line naming the epoch and what to try, exit 3, and leaves a good model as it was', async () => {
+    const model = join(dir, 'div-out', 'model.safetensors');
+    const before = readFileSync(model);
+    for (const args of [['--optimizer', 'sgd', '--lr', '1e4'], ['--lr', '1e4']]) {
+      const r = await run(['train', '--out', 'div-out', '--epochs', '3', '--data', 'blobs.csv', '--no-progress', ...args]);
+      expect(r.code).toBe(3);
+      const errLines = r.err.trimEnd().split('\n');
+      expect(errLines[errLines.length - 1]).toMatch(/^neurite: error: training diverged: the training loss (became NaN|reached [\d.e+]+) in epoch 1 .*; try a lower --lr \(now 10000, e\.g\. 1000\).*; no model written$/);
+      expect(r.out).not.toMatch(/test accuracy|wrote/);
+      expect(readFileSync(model).equals(before)).toBe(true);
+    }
+  });
+
+  it('classes with a gap are a warning naming them; the run goes on', async () => {
+    const r = await run(['train', '--out', 'gap-out', '--epochs', '1', '--no-progress', '--data',
+      csv('gap.csv', blobs(60, 3).replace(/,1\n/g, ',3\n'))]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/^neurite: warning: gap\.csv: 1 of the 4 classes 0\.\.3 have no rows \(1\); the model still gets an output for each$/m);
+  });
+
+  it('--label-column (first, a number, a header name) and --delimiter (tab) read the same data', async () => {
+    const rows = blobs(60, 3).trim().split('\n').map((l) => l.split(','));
+    csv('first.tsv', rows.map((c) => [c[2], c[0], c[1]].join('\t')).join('\n') + '\n');
+    csv('named.csv', 'x1;kind;x2\n' + rows.map((c) => [c[0], c[2], c[1]].join(';')).join('\n') + '\n');
+    const accs: string[] = [];
+    for (const args of [['--data', 'blobs.csv'], ['--data', 'first.tsv', '--delimiter', 'tab', '--label-column', 'first'],
+      ['--data', 'first.tsv', '--delimiter', '\\t', '--label-column', '1'], ['--data', 'named.csv', '--delimiter', ';', '--label-column', 'kind'],
+      ['--data', 'named.csv', '--delimiter', ';', '--label-column', '-2']]) {
+      const r = await run(['train', '--out', 'lc-out', '--epochs', '2', '--no-progress', '--seed', '1', ...args]);
+      expect(r.code, `${args.join(' ')}: ${r.err}`).toBe(0);
+      expect(r.err).toMatch(/60 rows, 2 features, 3 classes/);
+      accs.push(/^test accuracy: .*$/m.exec(r.out)![0].replace(/trained in .*/, ''));
+    }
+    expect(new Set(accs.slice(0, 3)).size).toBe(1); // same rows, same columns order: same run
+  });
+
+  it('reports validation loss and accuracy per epoch (--val-split, default 0.1; 0 for none)', async () => {
+    const withVal = await run(['train', '--out', 'val-out', '--epochs', '2', '--data', 'blobs.csv']);
+    expect(withVal.err).toMatch(/43 training, 5 validation, 12 test rows/);
+    expect(withVal.err.match(/^epoch \d\/2  loss [\d.]+  acc [\d.]+%  val_loss [\d.]+  val_acc [\d.]+%/gm)).toHaveLength(2);
+    const page = readFileSync(join(dir, 'val-out', 'report.html'), 'utf8');
+    expect(page).toMatch(/validation/i);
+    const none = await run(['train', '--out', 'val-out', '--epochs', '2', '--data', 'blobs.csv', '--val-split', '0']);
+    expect(none.err).toMatch(/48 training, 0 validation, 12 test rows/);
+    expect(none.err).not.toMatch(/val_loss/);
+  });
+
+  it('info FILE describes a saved model: architecture, parameters, dtypes, metadata', async () => {
+    const r = await run(['info', join('div-out', 'model.safetensors')]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^div-out\/model\.safetensors: safetensors, 6 tensors$/m);
+    expect(r.out).toMatch(/^architecture: MLP 2-128-64-3 \(relu\), 3 classes/m);
+    expect(r.out).toMatch(/^parameters: 8,835 values \(F32 8,835\)$/m);
+    expect(r.out).toMatch(/^ {2}0\.weight +F32 +\[128, 2\] +256$/m);
+    expect(r.out).toMatch(/^ {2}neurite\.architecture: \{"inputs":2,"hidden":\[128,64\],"classes":3,"activation":"relu"\}$/m);
+    io.saveSafetensorsSync(join(dir, 'bf16.safetensors'), { w: tensor([1, 2, 3]) }, { dtype: 'BF16', metadata: { note: 'hi' } });
+    const b = await run(['info', 'bf16.safetensors']);
+    expect(b.out).toMatch(/parameters: 3 values \(BF16 3\)/);
+    expect(b.out).toMatch(/^ {2}note: hi$/m);
+    expect(b.out).not.toMatch(/architecture/);
+  });
+
+  it('predict writes one class per row as CSV (stdout or --out), accuracy on stderr when the CSV has labels', async () => {
+    const model = join('div-out', 'model.safetensors');
+    const r = await run(['predict', '--model', model, '--data', 'blobs.csv']);
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out.trimEnd().split('\n');
+    expect(lines[0]).toBe('prediction');
+    expect(lines).toHaveLength(61);
+    expect(lines.slice(1).every((l) => /^[012]$/.test(l))).toBe(true);
+    expect(r.err).toMatch(/^accuracy: \d+\.\d% \(\d+\/60 rows, against the label column\)$/m);
+    // features only: no accuracy; --probabilities adds p0..p2 summing to 1; --out writes the file
+    csv('features.csv', blobs(6, 3).split('\n').map((l) => l.split(',').slice(0, 2).join(',')).join('\n'));
+    const p = await run(['predict', '--model', model, '--data', 'features.csv', '--probabilities', '--out', 'pred.csv']);
+    expect(p.code, p.err).toBe(0);
+    expect(p.out).toBe('');
+    expect(p.err).not.toMatch(/accuracy/);
+    const rows = readFileSync(join(dir, 'pred.csv'), 'utf8').trimEnd().split('\n');
+    expect(rows[0]).toBe('prediction,p0,p1,p2');
+    for (const row of rows.slice(1)) {
+      const [k, ...ps] = row.split(',').map(Number);
+      expect(ps.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+      expect(ps.indexOf(Math.max(...ps))).toBe(k);
+    }
+    // the same predictions as the rows of the labelled file
+    expect(rows.slice(1).map((l) => l.split(',')[0])).toEqual(lines.slice(1, 7));
+    const wrong = await run(['predict', '--model', model, '--data', csv('three.csv', '1,2,3,4\n')]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toMatch(/three\.csv: 4 columns, but the model takes 2 features \(or 3 columns with a label\)/);
   });
 });

@@ -99,6 +99,21 @@ describe.each(availableBackends())('gradcheck (%s backend)', (name) => {
         });
       }
     }
+    it('sum / mean over several dims (x.sum([0, 2]), negative dims, keepDim)', () => {
+      const sumOver = (xs: Float64Array[], dims: number[]): number[] => {
+        // reduce64 one dim at a time, highest first, keeping the reduced dims as size 1
+        let v: ArrayLike<number> = xs[0], sh = shape.slice();
+        for (const d of [...dims].sort((a, b) => b - a)) { v = reduce64(v, sh, d, (u) => u.reduce((a, b) => a + b, 0)); sh = sh.map((s, i) => (i === d ? 1 : s)); }
+        return Array.from(v);
+      };
+      for (const [dims, norm] of [[[0, 2], [0, 2]], [[-1, 0], [2, 0]], [[0, 1, 2], [0, 1, 2]]] as const) {
+        for (const keep of [false, true]) {
+          const count = norm.reduce((a, d) => a * shape[d], 1);
+          gradcheck([S(...shape)], ([x]) => x.sum([...dims], keep), (xs) => sumOver(xs, [...norm]));
+          gradcheck([S(...shape)], ([x]) => x.mean([...dims], keep), (xs) => sumOver(xs, [...norm]).map((v) => v / count));
+        }
+      }
+    });
     it('max / min of everything', () => {
       gradcheck([S(3, 5)], ([x]) => x.max(), (xs) => [Math.max(...xs[0])]);
       gradcheck([S(3, 5)], ([x]) => x.min(), (xs) => [Math.min(...xs[0])]);
@@ -160,13 +175,15 @@ describe.each(availableBackends())('gradcheck (%s backend)', (name) => {
     for (const [act, [, mod, params]] of Object.entries(actNt)) {
       for (const p of params) {
         it(`Linear → ${act}(${p}), also over a 3-D input`, () => {
-          // Parameters are leaves of their own: check x here, W and b through F.linear below
+          // x, and the Linear's own weight and bias, through Sequential's fused Linear+activation
+          let lin = new nn.Linear(4, 3);
           gradcheck([S(5, 4), S(3, 4), S(3)], ([x, w, b]) => {
-            const lin = new nn.Linear(4, 3);
+            lin = new nn.Linear(4, 3);
             lin.weight.data.set(w.data);
             lin.bias!.data.set(b.data);
             return new nn.Sequential(lin, mod(p)).forward(x);
-          }, ([x, w, b]) => linear64(x, w, b, 5, 4, 3, (v) => act64[act](v, p)), { only: [0] });
+          }, ([x, w, b]) => linear64(x, w, b, 5, 4, 3, (v) => act64[act](v, p)),
+          { gradOf: (k) => (k === 1 ? lin.weight.grad : k === 2 ? lin.bias!.grad : null) });
           gradcheck([S(2, 5, 4), S(3, 4), S(3)], ([x, w, b]) => fusedLinear(x, w, b, act, p),
             ([x, w, b]) => linear64(x, w, b, 10, 4, 3, (v) => act64[act](v, p)));
         });
@@ -241,11 +258,14 @@ describe.each(availableBackends())('gradcheck (%s backend)', (name) => {
       return o;
     };
     it('LayerNorm over the last dim, with an affine map (input, weight, bias)', () => {
+      // x, and LayerNorm's own weight and bias (its fused kernel's parameter gradients)
+      let ln = new nn.LayerNorm(5);
       gradcheck([S(3, 5), S(5), S(5)], ([x, w, b]) => {
-        const ln = new nn.LayerNorm(5);
+        ln = new nn.LayerNorm(5);
         ln.weight!.data.set(w.data); ln.bias!.data.set(b.data);
-        return ln.forward(x).mul(w.div(ln.weight!.detach())).add(b.sub(ln.bias!.detach()));
-      }, ([x, w, b]) => norm64(x, 3, 5, 1e-5).map((v, i) => v * w[i % 5] + b[i % 5]), { only: [0] });
+        return ln.forward(x);
+      }, ([x, w, b]) => norm64(x, 3, 5, 1e-5).map((v, i) => v * w[i % 5] + b[i % 5]),
+      { gradOf: (k) => (k === 1 ? ln.weight!.grad : k === 2 ? ln.bias!.grad : null) });
       gradcheck([S(2, 3, 5)], ([x]) => new nn.LayerNorm(5).forward(x), ([x]) => norm64(x, 6, 5, 1e-5));
     });
     it('BatchNorm1d in training mode (batch statistics)', () => {

@@ -1,52 +1,18 @@
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 import { io, nn, optim, F, manualSeed, randn, Tensor } from '../lib/index.js';
 import { getRngState, uniform } from '../lib/random.js';
+import { nativeAddonPath } from '../lib/backend/native.js';
 import { availableBackends, useBackend } from './helpers/backends.js';
+import { C, D, makeModel, snapshot, steps, type Cursor } from './helpers/resume-loop.js';
 
 let dir: string;
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'neurite-ckpt-')); });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const N = 40, B = 8, D = 6, C = 3;
-
-function makeModel(): nn.Sequential {
-  return new nn.Sequential(new nn.Linear(D, 16), new nn.ReLU(), new nn.Dropout(0.25), new nn.Linear(16, C));
-}
-
-/** Fixed data, independent of the generator. */
-const X = new Tensor(Float32Array.from({ length: N * D }, (_, k) => Math.fround(((7 * k + 3) % 23 - 11) / 7)), [N, D]);
-const Y = Int32Array.from({ length: N }, (_, i) => (i * 5) % C);
-
-interface Cursor { epoch: number; position: number; order: Int32Array | null }
-
-/** A plain loop: reshuffle from the global generator at each epoch start, dropout draws from it too. */
-function steps(model: nn.Module, opt: optim.Optimizer<{ lr: number }>, cur: Cursor, n: number): void {
-  model.train();
-  for (let s = 0; s < n; s++) {
-    if (cur.order === null) {
-      cur.order = Int32Array.from({ length: N }, (_, i) => i);
-      for (let i = N - 1; i > 0; i--) { const j = Math.floor(uniform() * (i + 1)); [cur.order[i], cur.order[j]] = [cur.order[j], cur.order[i]]; }
-    }
-    const idx = cur.order.subarray(cur.position, cur.position + B);
-    const xb = new Float32Array(idx.length * D);
-    idx.forEach((r, k) => xb.set(X.data.subarray(r * D, (r + 1) * D), k * D));
-    opt.zeroGrad();
-    F.crossEntropy(model.forward(new Tensor(xb, [idx.length, D])), Array.from(idx, (r) => Y[r])).backward();
-    opt.step();
-    cur.position += B;
-    if (cur.position >= N) { cur.epoch++; cur.position = 0; cur.order = null; }
-  }
-}
-
-function snapshot(model: nn.Module, opt?: optim.Optimizer<{ lr: number }>): string {
-  const w = Object.entries(model.stateDict()).map(([k, t]) => `${k}:${Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).toString('base64')}`);
-  return JSON.stringify([w, opt?.stateDict() ?? null]);
-}
 
 describe.each(availableBackends())('checkpoints (%s backend)', (name) => {
   useBackend(name);
@@ -88,6 +54,27 @@ describe.each(availableBackends())('checkpoints (%s backend)', (name) => {
       steps(ref, mkOpt(ref), { epoch: 0, position: 0, order: null }, 13);
       expect(uniform()).toBe(after);
     });
+
+  it('a run stopped mid-epoch resumes bit for bit in a fresh process', () => {
+    const child = join(dir, `resume-child-${name}.mjs`);
+    if (!existsSync(child)) {
+      buildSync({ entryPoints: [resolve(__dirname, 'fixtures', 'resume-child.ts')], bundle: true, format: 'esm', platform: 'node', outfile: child, logLevel: 'error' });
+    }
+    const path = join(dir, `fresh-${name}.ckpt`);
+    const run = (mode: string): string => {
+      // the bundle lives outside the package, so it is told where the addon is
+      const env = { ...process.env, NEURITE_BACKEND: name, ...(name === 'native' ? { NEURITE_ADDON_PATH: nativeAddonPath() } : {}) };
+      const r = spawnSync(process.execPath, [child, mode, path], { encoding: 'utf8', env, timeout: 60_000 });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    const full = run('full');
+    expect(run('first')).toBe('');
+    expect(existsSync(path)).toBe(true);
+    const resumed = run('rest');
+    expect(full.length).toBeGreaterThan(100);
+    expect(resumed).toBe(full);
+  });
 
   it('restores BatchNorm buffers, the step count and the RNG exactly', () => {
     manualSeed(5);
@@ -245,14 +232,20 @@ describe('a process killed in the middle of a save', () => {
   });
 
   it('always leaves one complete checkpoint when killed at an arbitrary moment', async () => {
-    for (const delay of [5, 40, 120]) {
+    // a kill that left the writer's temporary file behind landed mid-write: at least one must
+    // (the loop saves back to back, so nearly every moment is inside a write)
+    let midWrite = 0;
+    const delays = [5, 40, 120, 17, 63, 90, 11, 150];
+    for (let i = 0; i < delays.length && (i < 3 || midWrite === 0); i++) {
       const sub = mkdtempSync(join(dir, 'loop-'));
       const path = join(sub, 'model.ckpt');
-      await runChild(path, 'loop', (l) => (l === 'saved1' ? delay : null));
+      await runChild(path, 'loop', (l) => (l === 'saved1' ? delays[i] : null));
+      if (readdirSync(sub).some((f) => f.endsWith('.tmp'))) midWrite++;
       const model = new nn.Linear(1024, 2048, { bias: false });
       const got = await io.loadCheckpoint(path, { model, restoreRng: false });
       expect(got.step).toBeGreaterThanOrEqual(1);
       expect(model.weight.data.every((v) => v === got.step)).toBe(true);
     }
+    expect(midWrite, 'no kill landed while a save was writing').toBeGreaterThan(0);
   });
 });

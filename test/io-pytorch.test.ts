@@ -1,6 +1,7 @@
 /**
  * A file neurite writes loads in PyTorch (strict load_state_dict) and gives the same outputs.
- * Needs a python3 with torch (Debian: apt-get install python3-torch); skipped without one.
+ * Needs a python3 with torch ($NEURITE_PYTHON, python3 or /usr/bin/python3; Debian: apt-get install
+ * python3-torch); without one it says so in one line (SKIPPED, with the reason).
  * The loader below is goldens.py's: numpy over the raw bytes, no safetensors package.
  */
 import { describe, expect, it, beforeAll, afterAll } from 'vitest';
@@ -10,15 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io, nn, manualSeed, randn, noGrad, optim, F } from '../lib/index.js';
 import { expectClose } from './helpers/goldens.js';
+import { describeIfAvailable } from './helpers/requires.js';
+import { torchMissing, torchPython } from './helpers/torch.js';
 
-function findTorchPython(): string | null {
-  for (const py of ['/usr/bin/python3', 'python3']) {
-    const r = spawnSync(py, ['-c', 'import torch, numpy'], { encoding: 'utf8' });
-    if (r.status === 0) return py;
-  }
-  return null;
-}
-const PY = findTorchPython();
+const PY = torchPython();
 
 const LOADER = `
 import json, struct, sys
@@ -55,7 +51,7 @@ let dir: string;
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'neurite-pt-')); });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe.skipIf(PY === null)('neurite safetensors files load in PyTorch', () => {
+describeIfAvailable(torchMissing(), 'neurite safetensors files load in PyTorch', () => {
   it.each(['F32', 'F16', 'BF16'] as const)('strict load_state_dict and the same eval outputs (%s)', async (dtype) => {
     manualSeed(7);
     const model = new nn.Sequential(new nn.Linear(5, 8), new nn.BatchNorm1d(8), new nn.GELU(), new nn.Linear(8, 3));

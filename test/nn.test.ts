@@ -37,6 +37,39 @@ describe.each(availableBackends())('nn (%s backend)', (name) => {
     expect(s.at(1).training).toBe(true);
   });
 
+  it('Dropout and BatchNorm1d compute differently in train and eval mode', () => {
+    manualSeed(11);
+    const drop = new nn.Dropout(0.5);
+    const ones = tensor(new Float32Array(4000).fill(1), [4000]);
+    const yt = Array.from(drop.forward(ones).data);
+    const kept = yt.filter((v) => v !== 0);
+    expect(kept.every((v) => v === 2)).toBe(true); // survivors scaled by 1/(1-p)
+    expect(Math.abs(kept.length / 4000 - 0.5)).toBeLessThan(0.05);
+    drop.eval();
+    expect(Array.from(drop.forward(ones).data)).toEqual(Array.from(ones.data)); // identity in eval
+
+    const bn = new nn.BatchNorm1d(3);
+    const x = randn([64, 3]).mul(3).add(5);
+    const rm0 = Array.from(bn.running_mean.data), rv0 = Array.from(bn.running_var.data);
+    const train = bn.forward(x); // batch statistics: each column ~ mean 0, var 1; running stats move
+    for (let c = 0; c < 3; c++) {
+      const col = Array.from({ length: 64 }, (_, r) => train.data[r * 3 + c]);
+      expect(Math.abs(col.reduce((a, v) => a + v, 0) / 64)).toBeLessThan(1e-5);
+    }
+    const rm1 = Array.from(bn.running_mean.data), rv1 = Array.from(bn.running_var.data);
+    expect(rm1).not.toEqual(rm0);
+    expect(rv1).not.toEqual(rv0);
+    bn.eval();
+    const ev = bn.forward(x); // running statistics, which stay put
+    expect(Array.from(bn.running_mean.data)).toEqual(rm1);
+    expect(Array.from(bn.running_var.data)).toEqual(rv1);
+    for (let i = 0; i < 6; i++) {
+      const c = i % 3;
+      expect(ev.data[i]).toBeCloseTo((x.data[i] - rm1[c]) / Math.sqrt(rv1[c] + 1e-5), 4);
+    }
+    expect(Array.from(ev.data)).not.toEqual(Array.from(train.data));
+  });
+
   it('stateDict is a copy-free view; loadStateDict round-trips into a fresh model', () => {
     manualSeed(1);
     const a = new MLP();

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { F, nn, optim, io, data, diagnostics, fit, forwardAsync, InferencePool, tensor, zeros, ones, randn, rand, arange,
-  linspace, full, manualSeed, type Tensor } from '../lib/index.js';
+  linspace, full, manualSeed, randperm, std, argsort, type Tensor } from '../lib/index.js';
 
 type Call = (o: Record<string, unknown>) => unknown;
 interface Entry { name: string; accepted: readonly string[]; call: Call }
@@ -22,6 +22,12 @@ const ENTRIES: Entry[] = [
   { name: 'full', accepted: ['requiresGrad'], call: (o) => full([2], 1, o as never) },
   { name: 'arange', accepted: ['requiresGrad'], call: (o) => arange(0, 3, 1, o as never) },
   { name: 'linspace', accepted: ['requiresGrad'], call: (o) => linspace(0, 1, 3, o as never) },
+  { name: 'randperm', accepted: ['requiresGrad'], call: (o) => randperm(3, o as never) },
+  { name: 'var', accepted: ['correction', 'unbiased', 'keepDim'], call: (o) => logits().var(1, o as never) },
+  { name: 'std', accepted: ['correction', 'unbiased', 'keepDim'], call: (o) => std(logits(), o as never) },
+  { name: 'sort', accepted: ['dim', 'descending', 'stable'], call: (o) => logits().sort(o as never) },
+  { name: 'argsort', accepted: ['dim', 'descending', 'stable'], call: (o) => argsort(logits(), o as never) },
+  { name: 'topk', accepted: ['dim', 'largest', 'sorted'], call: (o) => logits().topk(1, o as never) },
   { name: 'crossEntropy', accepted: ['reduction'], call: (o) => F.crossEntropy(logits(), [0, 1], o as never) },
   { name: 'nllLoss', accepted: ['reduction'], call: (o) => F.nllLoss(logits(), [0, 1], o as never) },
   { name: 'mseLoss', accepted: ['reduction'], call: (o) => F.mseLoss(logits(), logits(), o as never) },
@@ -74,6 +80,8 @@ const ENTRIES: Entry[] = [
   { name: 'diagnose', accepted: ['target', 'loss', 'atInit', 'thresholds', 'bins'], call: (o) => diagnostics.diagnose(lin(), randn(4, 2), o as never) },
   { name: 'lint', accepted: ['loss', 'deep'], call: (o) => diagnostics.lint(lin(), o as never) },
   { name: 'watch', accepted: ['every', 'optimizer', 'bins', 'thresholds'], call: (o) => diagnostics.watch(lin(), o as never).stop() },
+  { name: 'Report.toHTML', accepted: ['title', 'activationChart'], call: (o) => diagnostics.diagnose(lin(), randn(2, 2)).toHTML(o as never) },
+  { name: 'Watch.toHTML', accepted: ['title', 'activationChart'], call: (o) => { const w = diagnostics.watch(lin()); w.stop(); return w.toHTML(o as never); } },
   { name: 'html', accepted: ['title', 'activationChart', 'report', 'history', 'epochs', 'run'], call: (o) => diagnostics.html(o as never) },
 ];
 

@@ -28,6 +28,8 @@ describe('creation: PyTorch size forms', () => {
     expect(() => ones([2, [3]] as never)).toThrow(/ones: size/);
     expect(() => zeros(2, -1)).toThrow(RangeError);
     expect(() => zeros(2.5)).toThrow(/zeros: dims must be non-negative integers/);
+    expect(() => (zeros as () => unknown)()).toThrow(/zeros: a size is required/);
+    expect(() => randn({ requiresGrad: true } as never)).toThrow(/randn: a size is required/);
   });
   it('full takes one size array then the value', () => {
     expect(Array.from(full([2], 7).data)).toEqual([7, 7]);

@@ -1,15 +1,16 @@
 /**
  * Differential suite: seeded random cases (test/helpers/torch-cases.ts) run through PyTorch 1.13
- * in one python3 subprocess, and through neurite on every backend that loads. Skipped when
- * python3 with torch is not installed. `NEURITE_TORCH_SEED=n` draws another set of cases.
+ * in one python3 subprocess, and through neurite on every backend that loads. Without a
+ * python3 with torch it says so in one line (SKIPPED, with the reason) and CI fails. `NEURITE_TORCH_SEED=n` draws another set of cases.
  */
 import { describe, expect, it } from 'vitest';
 import { availableBackends, useBackend } from './helpers/backends.js';
-import { runTorch, torchAvailable, type TorchResult } from './helpers/torch.js';
+import { describeIfAvailable } from './helpers/requires.js';
+import { runTorch, torchMissing, type TorchResult } from './helpers/torch.js';
 import { allCases } from './helpers/torch-cases.js';
 
 const SEED = Number(process.env.NEURITE_TORCH_SEED ?? 20240611);
-const HAVE_TORCH = torchAvailable();
+const HAVE_TORCH = torchMissing() === null;
 const cases = HAVE_TORCH ? allCases(SEED) : [];
 const torch = HAVE_TORCH ? runTorch(cases.map((c) => c.torch)) : { version: '', results: [] as TorchResult[] };
 const groups = [...new Set(cases.map((c) => c.group))];
@@ -22,7 +23,7 @@ const groups = [...new Set(cases.map((c) => c.group))];
 const KNOWN_NATIVE = new Set<string>([]);
 const DEFAULT_SEED = process.env.NEURITE_TORCH_SEED === undefined;
 
-describe.skipIf(!HAVE_TORCH)(`neurite against PyTorch (seed ${SEED})`, () => {
+describeIfAvailable(torchMissing(), `neurite against PyTorch (seed ${SEED})`, () => {
   it('talks to PyTorch 1.13', () => {
     expect(torch.version).toMatch(/^1\.13/);
   });

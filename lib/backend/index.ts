@@ -5,7 +5,8 @@
  */
 import type { Backend } from './types.js';
 import { jsBackend } from './js.js';
-import { loadNative, type NativeLoad } from './native.js';
+import { loadNative, nativeInfo, type NativeLoad } from './native.js';
+import { cpus } from 'node:os';
 
 export type BackendName = 'js' | 'native';
 
@@ -24,6 +25,12 @@ function pickDefault(): Backend {
     const n = native();
     if (n.backend === null) throw new Error(`NEURITE_BACKEND=native, but the native addon cannot load: ${n.error}`);
     return n.backend;
+  }
+  const isa = process.env.NEURITE_ISA;
+  if (isa !== undefined && isa !== '' && forced !== 'js') {
+    // a forced ISA must not silently run the js kernels instead
+    const n = native();
+    if (n.backend === null) throw new Error(`NEURITE_ISA=${isa}, but the native addon cannot load: ${n.error}`);
   }
   if (forced !== undefined && forced !== '') {
     throw new RangeError(`NEURITE_BACKEND must be 'js' or 'native', got '${forced}'`);
@@ -78,4 +85,42 @@ export function getBackend(name: BackendName): Backend {
   const n = native();
   if (n.backend === null) throw new Error(`the native addon cannot load: ${n.error}`);
   return n.backend;
+}
+
+/** What runs the kernels: see `backendInfo()`. */
+export interface BackendInfo {
+  backend: BackendName;
+  /** The CPU's model name (cpuid brand string on the native backend, else os.cpus()). */
+  cpuModel: string;
+  /** The kernels' ISA: fp32 products and elementwise, and the bf16 products ('medium'/'high'). */
+  isa: { fp32: string; bf16: string; elementwise: string; level: string; detected: string; forced: boolean };
+  /** Whether the kernel granted the AMX tile permission (false without AMX or on js). */
+  amxPermission: boolean;
+  /** Threads of the kernels' pool (1 on js). */
+  threads: number;
+}
+
+/**
+ * The active backend, the CPU, the ISA chosen for each kernel family (NEURITE_ISA=amx|
+ * avx512bf16|avx512|avx2|portable caps it), AMX permission and threads.
+ */
+export function backendInfo(): BackendInfo {
+  const name = backend();
+  const info = name === 'native' ? nativeInfo() : null;
+  if (info !== null) {
+    return {
+      backend: name,
+      cpuModel: info.cpuModel.trim() || (cpus()[0]?.model ?? ''),
+      isa: { fp32: info.gemmIsa, bf16: info.bf16Isa, elementwise: info.isa, level: info.isaLevel, detected: info.isaDetected, forced: info.isaForced },
+      amxPermission: info.amxPermission,
+      threads: info.threads,
+    };
+  }
+  return {
+    backend: name,
+    cpuModel: cpus()[0]?.model ?? '',
+    isa: { fp32: 'js', bf16: 'js', elementwise: 'js', level: 'js', detected: 'js', forced: false },
+    amxPermission: false,
+    threads: 1,
+  };
 }

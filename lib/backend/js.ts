@@ -153,6 +153,69 @@ function softmaxBackward(y: F32, gy: F32, outer: number, d: number, inner: numbe
   }
 }
 
+/** Shape and both strides with size-1 dims dropped and mergeable neighbours merged. */
+export function coalesceLayout(shape: readonly number[], a: readonly number[], b: readonly number[]):
+  [number[], number[], number[]] | null {
+  const dims: number[] = [], sa: number[] = [], sb: number[] = [];
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (d === 0) return null; // nothing to copy
+    if (d === 1) continue;
+    const k = dims.length - 1;
+    if (k >= 0 && sa[k] === d * a[i] && sb[k] === d * b[i]) { dims[k] *= d; sa[k] = a[i]; sb[k] = b[i]; }
+    else { dims.push(d); sa.push(a[i]); sb.push(b[i]); }
+  }
+  return [dims, sa, sb];
+}
+
+const TILE = 32;
+
+/** dst[do + i·d0 + j·d1] = src[so + i·s0 + j·s1]: rows when both inner strides are 1, else 32×32 tiles. */
+function copy2d(n0: number, n1: number, src: F32, so: number, s0: number, s1: number,
+  dst: F32, dOff: number, d0: number, d1: number): void {
+  if (s1 === 1 && d1 === 1) {
+    for (let i = 0; i < n0; i++) dst.set(src.subarray(so + i * s0, so + i * s0 + n1), dOff + i * d0);
+    return;
+  }
+  for (let i0 = 0; i0 < n0; i0 += TILE) {
+    const i1 = Math.min(n0, i0 + TILE);
+    for (let j0 = 0; j0 < n1; j0 += TILE) {
+      const j1 = Math.min(n1, j0 + TILE);
+      for (let i = i0; i < i1; i++) {
+        let ps = so + i * s0 + j0 * s1, pd = dOff + i * d0 + j0 * d1;
+        for (let j = j0; j < j1; j++, ps += s1, pd += d1) dst[pd] = src[ps];
+      }
+    }
+  }
+}
+
+function stridedCopy(shape: readonly number[], src: F32, srcOffset: number, srcStrides: readonly number[],
+  dst: F32, dstOffset: number, dstStrides: readonly number[]): void {
+  const c = coalesceLayout(shape, srcStrides, dstStrides);
+  if (c === null) return;
+  const [dims, sa, sb] = c;
+  const r = dims.length;
+  if (r === 0) { dst[dstOffset] = src[srcOffset]; return; }
+  if (r === 1) {
+    const n = dims[0], a = sa[0], b = sb[0];
+    for (let i = 0, ps = srcOffset, pd = dstOffset; i < n; i++, ps += a, pd += b) dst[pd] = src[ps];
+    return;
+  }
+  // odometer over the dims before the last two, a 2-D copy inside
+  const outer = dims.slice(0, r - 2), idx = new Array<number>(r - 2).fill(0);
+  let ps = srcOffset, pd = dstOffset;
+  for (;;) {
+    copy2d(dims[r - 2], dims[r - 1], src, ps, sa[r - 2], sa[r - 1], dst, pd, sb[r - 2], sb[r - 1]);
+    let d = r - 3;
+    for (; d >= 0; d--) {
+      idx[d]++; ps += sa[d]; pd += sb[d];
+      if (idx[d] < outer[d]) break;
+      ps -= idx[d] * sa[d]; pd -= idx[d] * sb[d]; idx[d] = 0;
+    }
+    if (d < 0) return;
+  }
+}
+
 function crossEntropy(logits: F32, N: number, C: number, target: Int32Array, grad: F32 | null): number {
   let total = 0;
   for (let r = 0; r < N; r++) {
@@ -256,6 +319,7 @@ export const jsBackend: Backend = {
     for (let i = 0; i < n; i++) y[i] = f(x[i]);
   },
   binary,
+  stridedCopy,
   axpy(n, alpha, x, out) {
     if (alpha === 1) for (let i = 0; i < n; i++) out[i] += x[i];
     else for (let i = 0; i < n; i++) out[i] += alpha * x[i];

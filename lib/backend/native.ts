@@ -9,7 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend, BinaryId, F32 } from './types.js';
 
@@ -25,15 +25,28 @@ export interface NativeInfo {
   napiVersion: number;
   /** ISA of the activation / elementwise kernels: 'avx512' | 'avx2' | 'portable'. */
   isa: string;
-  /** ISA of the GEMM microkernels. */
+  /** ISA of the fp32 GEMM microkernels: 'avx512' | 'avx2' | 'portable'. */
   gemmIsa: string;
+  /** Kernel of the bf16 products (matmul precision 'medium' / 'high'): 'amx' | 'avx512bf16' | 'portable'. */
+  bf16Isa: string;
+  /** The ISA level in use: 'amx' | 'avx512bf16' | 'avx512' | 'avx2' | 'portable' (NEURITE_ISA caps it). */
+  isaLevel: string;
+  /** The best level this machine runs (what NEURITE_ISA may ask for at most). */
+  isaDetected: string;
+  /** Whether NEURITE_ISA forced that level. */
+  isaForced: boolean;
+  /** Whether the kernel granted the AMX tile permission (arch_prctl; false without AMX). */
+  amxPermission: boolean;
+  /** The CPU's brand string (cpuid), '' when absent. */
+  cpuModel: string;
   threads: number;
   sanitized: boolean;
 }
 
-type Raw = Omit<Backend, 'name' | 'binary' | 'linearChain'> & {
+type Raw = Omit<Backend, 'name' | 'binary' | 'linearChain' | 'stridedCopy'> & {
   linearChain(X: F32, M: number, spec: Float64Array, Y: F32, S: F32, ...wb: (F32 | null)[]): void;
   binary(op: BinaryId, a: F32, b: F32, out: F32, dims: Float64Array, rank: number): void;
+  stridedCopy(src: F32, srcOffset: number, dst: F32, dstOffset: number, dims: Float64Array, rank: number): void;
   info(): NativeInfo;
 };
 
@@ -122,6 +135,12 @@ function wrap(raw: Raw): Backend {
       }
       raw.binary(op, a, b, out, dims, rank);
     },
+    stridedCopy(shape, src, srcOffset, srcStrides, dst, dstOffset, dstStrides) {
+      const rank = shape.length;
+      const dims = rank <= MAX_PACKED_RANK ? packed : new Float64Array(3 * rank);
+      for (let i = 0; i < rank; i++) { dims[i] = shape[i]; dims[rank + i] = srcStrides[i]; dims[2 * rank + i] = dstStrides[i]; }
+      raw.stridedCopy(src, srcOffset, dst, dstOffset, dims, rank);
+    },
     axpy: raw.axpy,
     sumAxis: raw.sumAxis,
     maxAxis: raw.maxAxis,
@@ -150,11 +169,29 @@ export function nativeInfo(): NativeInfo | null {
   }
 }
 
+/** How to build the addon here: `npm rebuild neurite` in a project that depends on neurite, `npm run build:native` in a checkout. */
+export function rebuildAdvice(): string {
+  const root = packageRoot();
+  const installed = root !== null && root.split(sep).includes('node_modules');
+  return installed
+    ? 'with a C++17 compiler, python3 and make installed, build it with `npm rebuild neurite`'
+    : 'with a C++17 compiler, python3 and make installed, build it with `npm run build:native`';
+}
+
+/** Why the addon is missing and how to get it (the install-time build's log when it left one). */
+function installHint(): string {
+  if (process.env.NEURITE_ADDON_PATH) return '';
+  const root = packageRoot();
+  const log = root === null ? null : join(root, 'build', 'neurite-install.log');
+  const failed = log !== null && existsSync(log) ? `the install-time compile failed (log: ${log}); ` : '';
+  return `; ${failed}${rebuildAdvice()}`;
+}
+
 export function loadNative(): NativeLoad {
   try {
     return { backend: wrap(nativeRaw()), error: null };
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    return { backend: null, error: msg };
+    return { backend: null, error: msg + installHint() };
   }
 }

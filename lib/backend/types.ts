@@ -91,6 +91,14 @@ export interface Backend {
   /** out = a op b with broadcasting; shapes already right-aligned to outShape's rank. */
   binary(op: BinaryId, a: F32, aShape: readonly number[], b: F32, bShape: readonly number[],
     out: F32, outShape: readonly number[]): void;
+  /**
+   * Copy a strided layout into another: dst[dOff + Σ i_k·dStrides_k] = src[sOff + Σ i_k·sStrides_k]
+   * over every index of `shape` (PyTorch's copy between views; `.contiguous()` is the case
+   * dStrides = row-major). Strides are non-negative; the caller makes sure both layouts stay
+   * inside their arrays and that dst's elements do not overlap src's.
+   */
+  stridedCopy(shape: readonly number[], src: F32, srcOffset: number, srcStrides: readonly number[],
+    dst: F32, dstOffset: number, dstStrides: readonly number[]): void;
   /** out[i] += alpha * x[i] over n elements (gradient accumulation, scaled adds). */
   axpy(n: number, alpha: number, x: F32, out: F32): void;
 

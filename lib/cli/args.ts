@@ -1,6 +1,7 @@
 /** `neurite train` flags: parsing (node:util parseArgs) and the checks that make a bad value one clear error. */
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
+import type { LabelColumnFlag } from './dataset.js';
 
 export type ActivationFlag = 'relu' | 'leaky-relu' | 'gelu' | 'gelu-tanh' | 'sigmoid' | 'tanh' | 'elu';
 export const ACTIVATION_FLAGS: readonly ActivationFlag[] = ['relu', 'leaky-relu', 'gelu', 'gelu-tanh', 'sigmoid', 'tanh', 'elu'];
@@ -19,6 +20,9 @@ export interface TrainConfig {
   batchSize: number;
   seed: number;
   testSplit: number;
+  valSplit: number;
+  labelColumn: LabelColumnFlag;
+  delimiter: string;
   out: string;
   backend: 'js' | 'native' | null;
   progress: boolean;
@@ -30,6 +34,9 @@ Trains an MLP classifier on a CSV file (features, then the class index 0..K-1 in
 column; a header line is skipped; .gz works) or, by default, on the bundled handwritten digits.
 
   --data PATH          CSV file (default: the bundled digits, 1,797 8x8 images)
+  --label-column COL   the class column: last (default), first, a column number (1-based,
+                       negative from the end) or a header name
+  --delimiter CHAR     cell separator (default ','; 'tab' for tabs)
   --hidden LIST        hidden layer sizes, comma separated (default 128,64)
   --activation NAME    ${ACTIVATION_FLAGS.join('|')} (default relu)
   --optimizer NAME     sgd|adam|adamw (default adam)
@@ -40,6 +47,8 @@ column; a header line is skipped; .gz works) or, by default, on the bundled hand
   --batch-size N       samples per step (default 32)
   --seed N             seed for the split, the initial weights and the data order (default 0)
   --test-split FRAC    fraction held out for the test accuracy, 0 < FRAC < 1 (default 0.2)
+  --val-split FRAC     fraction of the training rows held out for the per-epoch validation
+                       loss and accuracy, 0 <= FRAC < 1 (default 0.1; 0: none)
   --out DIR            where model.safetensors, checkpoint.safetensors and report.html go (default ./neurite-out)
   --backend NAME       js|native (default: native when the addon loads)
   --no-progress        no progress bar
@@ -69,6 +78,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | 'help' {
         data: { type: 'string' }, hidden: { type: 'string' }, activation: { type: 'string' }, optimizer: { type: 'string' },
         lr: { type: 'string' }, momentum: { type: 'string' }, 'weight-decay': { type: 'string' }, epochs: { type: 'string' },
         'batch-size': { type: 'string' }, seed: { type: 'string' }, 'test-split': { type: 'string' }, out: { type: 'string' },
+        'val-split': { type: 'string' }, 'label-column': { type: 'string' }, delimiter: { type: 'string' },
         backend: { type: 'string' }, 'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -107,9 +117,83 @@ export function parseTrainArgs(argv: string[]): TrainConfig | 'help' {
     batchSize: num('batch-size', str('batch-size'), posInt, 'a positive integer') ?? 32,
     seed: num('seed', str('seed'), (v) => Number.isSafeInteger(v), 'an integer') ?? 0,
     testSplit: num('test-split', str('test-split'), (v) => v > 0 && v < 1, 'a fraction between 0 and 1 (exclusive)') ?? 0.2,
+    valSplit: num('val-split', str('val-split'), (v) => v >= 0 && v < 1, 'a fraction in [0, 1)') ?? 0.1,
+    labelColumn: labelColumnFlag(str('label-column'), false),
+    delimiter: delimiterFlag(str('delimiter')),
     out,
     backend: (backend as 'js' | 'native' | undefined) ?? null,
     progress: !values['no-progress'],
+  };
+}
+
+/** `--label-column`: last, first, (none), a 1-based column number (negative from the end) or a header name. */
+export function labelColumnFlag(s: string | undefined, allowNone: boolean): LabelColumnFlag {
+  if (s === undefined) return 'last';
+  const t = s.trim();
+  if (t === '') throw new UsageError('--label-column needs a column: last, first, a column number or a header name');
+  if (t === 'last' || t === 'first' || (allowNone && t === 'none')) return t;
+  if (t === 'none') throw new UsageError('--label-column none: training needs a label column');
+  if (/^[+-]?\d+$/.test(t)) {
+    const v = Number(t);
+    if (v === 0) throw new UsageError('--label-column counts columns from 1 (negative from the end), got 0');
+    return v;
+  }
+  return { name: t };
+}
+
+/** `--delimiter`: one or more characters; 'tab' and '\t' mean a tab. */
+export function delimiterFlag(s: string | undefined): string {
+  if (s === undefined) return ',';
+  if (s === 'tab' || s === '\\t') return '\t';
+  if (s === '' || /["\r\n]/.test(s)) throw new UsageError(`--delimiter must be one or more characters other than quotes and line breaks, got ${JSON.stringify(s)}`);
+  return s;
+}
+
+export interface PredictConfig { model: string; data: string; out: string | null; labelColumn: LabelColumnFlag; delimiter: string; probabilities: boolean; backend: 'js' | 'native' | null }
+
+export const PREDICT_HELP = `usage: neurite predict --model FILE --data CSV [options]
+
+Runs a model saved by 'neurite train' (model.safetensors) on the rows of a CSV file and writes
+one prediction per row as CSV (header 'prediction', then the class index), to stdout or --out.
+A CSV with one column more than the model's inputs has labels: the accuracy goes to stderr.
+
+  --model FILE         model.safetensors written by neurite train
+  --data CSV           rows to predict (same columns, order and delimiter as the training data)
+  --out FILE           write the predictions here instead of stdout
+  --label-column COL   where the labels are when the CSV has them: last (default), first, a
+                       column number (1-based, negative from the end), a header name, or none
+  --delimiter CHAR     cell separator (default ','; 'tab' for tabs)
+  --probabilities      add one column per class with its softmax probability
+  --backend NAME       js|native (default: native when the addon loads)
+  -h, --help           this text
+`;
+
+/** Parse `neurite predict` arguments. */
+export function parsePredictArgs(argv: string[]): PredictConfig | 'help' {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: joinNegativeValues(argv), strict: true, allowPositionals: false,
+      options: {
+        model: { type: 'string' }, data: { type: 'string' }, out: { type: 'string' }, 'label-column': { type: 'string' },
+        delimiter: { type: 'string' }, probabilities: { type: 'boolean' }, backend: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError(`${parseArgsMessage(e)} (see 'neurite predict --help')`);
+  }
+  if (values.help) return 'help';
+  const str = (k: string): string | undefined => values[k] as string | undefined;
+  const model = str('model'), data = str('data');
+  if (!model?.trim()) throw new UsageError("predict needs --model FILE (a model.safetensors written by 'neurite train')");
+  if (!data?.trim()) throw new UsageError('predict needs --data CSV');
+  const out = str('out');
+  if (out !== undefined && out.trim() === '') throw new UsageError('--out needs a file path');
+  const backend = str('backend');
+  if (backend !== undefined && backend !== 'js' && backend !== 'native') throw new UsageError(`--backend must be js or native, got '${backend}'`);
+  return {
+    model, data, out: out ?? null, labelColumn: labelColumnFlag(str('label-column'), true), delimiter: delimiterFlag(str('delimiter')),
+    probabilities: values.probabilities === true, backend: (backend as 'js' | 'native' | undefined) ?? null,
   };
 }
 

@@ -16,7 +16,7 @@ export function packageVersion(root: string): string {
   }
 }
 
-interface NativeInfoLike { version?: string; isa?: string; gemmIsa?: string; threads?: number; napiVersion?: number }
+interface NativeInfoLike { version?: string; isa?: string; gemmIsa?: string; bf16Isa?: string; amxPermission?: boolean; cpuModel?: string; threads?: number; napiVersion?: number }
 
 /** Version, backend, CPU features the kernels use, thread count. */
 export function runInfo(root: string, out: ProgressStream): void {
@@ -29,7 +29,8 @@ export function runInfo(root: string, out: ProgressStream): void {
   ];
   if (info) {
     lines.push(`native addon: ${info.version ?? '?'}, N-API ${info.napiVersion ?? '?'}`);
-    lines.push(`cpu features in use: elementwise ${info.isa ?? '?'}, gemm ${info.gemmIsa ?? '?'}`);
+    lines.push(`cpu: ${info.cpuModel || '?'}`);
+    lines.push(`cpu features in use: elementwise ${info.isa ?? '?'}, gemm ${info.gemmIsa ?? '?'}, bf16 gemm ${info.bf16Isa ?? '?'} (AMX permission: ${info.amxPermission ? 'granted' : 'no'})`);
     lines.push(`threads: ${info.threads ?? '?'} (NEURITE_NUM_THREADS=${process.env.NEURITE_NUM_THREADS ?? 'unset'})`);
   } else {
     lines.push(`native addon: not loaded (${nativeError() ?? 'not selected'})`);

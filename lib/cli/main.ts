@@ -4,8 +4,11 @@
  * 1, with the stack only under NEURITE_DEBUG=1.
  */
 import { UsageError } from './errors.js';
-import { parseTrainArgs, TRAIN_HELP } from './args.js';
+import { parsePredictArgs, parseTrainArgs, PREDICT_HELP, TRAIN_HELP } from './args.js';
 import { runTrain } from './train.js';
+import { runPredict } from './predict.js';
+import { describeModelFile } from './model-file.js';
+import { resolve } from 'node:path';
 import { packageVersion, runBench, runInfo } from './commands.js';
 import type { ProgressStream } from './progress.js';
 
@@ -15,7 +18,9 @@ const HELP = `usage: neurite <command> [options]
 
 commands:
   train    train an MLP on a CSV file or the bundled digits (neurite train --help)
+  predict  run a trained model on a CSV file (neurite predict --help)
   info     version, backend, CPU features in use, threads
+  info FILE  what a saved model holds: architecture, parameters, dtypes, metadata
   bench    run the benchmark suite (npm run bench)
   help     this text
 `;
@@ -32,9 +37,18 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
         await runTrain(c, { stdout, stderr, root: env.root, cwd: env.cwd });
         return 0;
       }
+      case 'predict': {
+        const c = parsePredictArgs(rest);
+        if (c === 'help') { stdout.write(PREDICT_HELP); return 0; }
+        runPredict(c, { stdout, stderr, cwd: env.cwd });
+        return 0;
+      }
       case 'info':
-        if (rest.length) throw new UsageError(`info takes no arguments, got '${rest[0]}'`);
-        runInfo(env.root, stdout);
+        if (rest.length > 1 || rest[0]?.startsWith('-')) {
+          throw new UsageError(`info takes at most one argument, a model file (neurite info model.safetensors), got '${rest.join(' ')}'`);
+        }
+        if (rest.length === 1) describeModelFile(resolve(env.cwd ?? process.cwd(), rest[0]), rest[0], stdout);
+        else runInfo(env.root, stdout);
         return 0;
       case 'bench':
         return await runBench(env.root, rest);
@@ -45,7 +59,7 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
         stdout.write(`${packageVersion(env.root)}\n`);
         return 0;
       default:
-        throw new UsageError(`unknown command '${cmd}' (commands: train, info, bench, help)`);
+        throw new UsageError(`unknown command '${cmd}' (commands: train, predict, info, bench, help)`);
     }
   } catch (e) {
     if (process.env.NEURITE_DEBUG) stderr.write(`${(e as Error)?.stack ?? e}\n`);

@@ -11,6 +11,8 @@ export interface ProgressInfo {
   accuracy: number | null;
   samplesPerSec: number;
   epochEnd: boolean;
+  /** Validation loss and accuracy at this epoch's end, when the run holds rows out for it. */
+  val?: { loss: number; accuracy: number } | null;
 }
 
 export interface ProgressStream { isTTY?: boolean; columns?: number; write(s: string): unknown }
@@ -21,7 +23,8 @@ export class ProgressBar {
 
   update(p: ProgressInfo): void {
     if (!this.enabled) return;
-    const stats = `loss ${p.loss.toFixed(4)}${p.accuracy === null ? '' : `  acc ${(100 * p.accuracy).toFixed(1)}%`}  ${fmtRate(p.samplesPerSec)} samples/s`;
+    const val = p.val ? `  val_loss ${p.val.loss.toFixed(4)}  val_acc ${(100 * p.val.accuracy).toFixed(1)}%` : '';
+    const stats = `loss ${p.loss.toFixed(4)}${p.accuracy === null ? '' : `  acc ${(100 * p.accuracy).toFixed(1)}%`}${val}  ${fmtRate(p.samplesPerSec)} samples/s`;
     const ep = `epoch ${String(p.epoch).padStart(String(p.epochs).length)}/${p.epochs}`;
     if (this.out.isTTY) {
       const frac = p.stepsPerEpoch !== null && p.stepsPerEpoch > 0 ? Math.min(1, p.step / p.stepsPerEpoch) : 1;

@@ -11,7 +11,7 @@ import type { Module } from '../nn/module.js';
 import { SGD } from '../optim/sgd.js';
 import { Adam, AdamW } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { loadCsvSync } from '../io/csv.js';
+import { crossEntropy } from '../ops/loss.js';
 import { saveSafetensorsSync } from '../io/safetensors.js';
 import { saveCheckpointSync } from '../io/checkpoint.js';
 import { writeFileAtomicSync } from '../io/atomic.js';
@@ -20,7 +20,7 @@ import { fit } from '../train/fit.js';
 import { UsageError } from './errors.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
 import type { ActivationFlag, TrainConfig } from './args.js';
-import { fitStandardizer, standardize, trainTestSplit } from './dataset.js';
+import { classLabels, fitStandardizer, readCsv, standardize, trainTestSplit } from './dataset.js';
 
 export interface TrainIo { stdout: ProgressStream; stderr: ProgressStream; root: string; cwd?: string }
 
@@ -53,16 +53,28 @@ function buildOptimizer(model: Module, c: TrainConfig): Optimizer<{ lr: number }
   return new Adam(params, { lr: c.lr, weightDecay: c.weightDecay ?? 0 });
 }
 
-/** The labels as class indices 0..K-1, or a UsageError saying why they are not. */
-function classLabels(y: Int32Array | Tensor | null, source: string): { y: Int32Array; classes: number } {
-  if (!(y instanceof Int32Array)) {
-    const bad = y instanceof Tensor ? Array.from(y.data).find((v) => !(Number.isInteger(v) && v >= 0)) : undefined;
-    throw new UsageError(`${source}: the last column must hold class indices 0..K-1 (found ${bad})`);
+/** A run stopped because the loss stopped being a number: one line, exit code 3, nothing written. */
+export class DivergedError extends UsageError {
+  constructor(message: string) { super(message, 3); }
+}
+
+/** Mean cross-entropy and accuracy of the model on held-out rows (eval mode, no graph). */
+function evaluate(model: Module, x: Tensor, y: Int32Array, classes: number): { loss: number; accuracy: number } {
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    const logits = noGrad(() => model.forward(x));
+    const loss = noGrad(() => crossEntropy(logits, y)).item();
+    let correct = 0;
+    for (let r = 0; r < y.length; r++) {
+      let best = 0;
+      for (let k = 1; k < classes; k++) if (logits.data[r * classes + k] > logits.data[r * classes + best]) best = k;
+      if (best === y[r]) correct++;
+    }
+    return { loss, accuracy: correct / y.length };
+  } finally {
+    model.train(wasTraining);
   }
-  let classes = 0;
-  for (const v of y) classes = Math.max(classes, v + 1);
-  if (classes < 2) throw new UsageError(`${source}: the labels hold ${classes} class(es); classification needs at least 2`);
-  return { y, classes };
 }
 
 export async function runTrain(c: TrainConfig, io: TrainIo): Promise<TrainResult> {
@@ -71,13 +83,8 @@ export async function runTrain(c: TrainConfig, io: TrainIo): Promise<TrainResult
   }
   const path = c.data ? resolve(io.cwd ?? process.cwd(), c.data) : join(io.root, 'data', 'digits.csv.gz');
   const shown = c.data ?? 'digits (bundled)';
-  let csv;
-  try {
-    csv = loadCsvSync(path);
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  const { y, classes } = classLabels(csv.y, c.data ?? path);
+  const csv = readCsv(path, c.data ?? path, c.labelColumn, c.delimiter);
+  const { y, classes } = classLabels(csv, c.data ?? path, (msg) => io.stderr.write(`neurite: warning: ${msg}\n`));
   const [n, d] = csv.x.shape;
   const nTest = Math.round(n * c.testSplit);
   if (nTest < 1 || n - nTest < 1) throw new UsageError(`--test-split ${c.testSplit} leaves ${n - nTest} training and ${nTest} test rows of ${n}; both need at least one`);
@@ -93,22 +100,65 @@ export async function runTrain(c: TrainConfig, io: TrainIo): Promise<TrainResult
 
   manualSeed(c.seed);
   const split = trainTestSplit(csv.x, y, c.testSplit);
-  const stdz = fitStandardizer(split.xTrain);
-  const xTrain = standardize(split.xTrain, stdz);
+  // the validation rows come out of the training rows (the test rows stay untouched until the end)
+  const nVal = Math.round(split.yTrain.length * c.valSplit);
+  if (c.valSplit > 0 && (nVal < 1 || split.yTrain.length - nVal < 1)) {
+    throw new UsageError(`--val-split ${c.valSplit} leaves ${split.yTrain.length - nVal} training and ${nVal} validation rows of ${split.yTrain.length}; use --val-split 0 for none`);
+  }
+  const tv = nVal > 0 ? trainTestSplit(split.xTrain, split.yTrain, c.valSplit) : null;
+  const xTrainRaw = tv ? tv.xTrain : split.xTrain;
+  const yTrain = tv ? tv.yTrain : split.yTrain;
+  const stdz = fitStandardizer(xTrainRaw);
+  const xTrain = standardize(xTrainRaw, stdz);
   const xTest = standardize(split.xTest, stdz);
+  const val = tv ? { x: standardize(tv.xTest, stdz), y: tv.yTest } : null;
   const model = buildMlp(d, c.hidden, classes, c.activation);
   const optimizer = buildOptimizer(model, c);
   io.stderr.write(`neurite train: ${shown}: ${n} rows, ${d} features, ${classes} classes; MLP ${[d, ...c.hidden, classes].join('-')} `
-    + `(${c.activation}), ${c.optimizer} lr ${c.lr}, ${c.epochs} epochs, batch ${c.batchSize}, ${backend()} backend\n`);
+    + `(${c.activation}), ${c.optimizer} lr ${c.lr}, ${c.epochs} epochs, batch ${c.batchSize}, ${backend()} backend; `
+    + `${yTrain.length} training, ${val ? val.y.length : 0} validation, ${split.yTest.length} test rows\n`);
 
   const bar = new ProgressBar(io.stderr, c.progress);
   const t0 = performance.now();
-  // worker: false: a CLI has no event loop to keep free, so the steps run here, in fit's time slices
-  const history = await fit(model, { x: xTrain, y: split.yTrain }, {
-    epochs: c.epochs, batchSize: c.batchSize, optimizer, loss: 'crossEntropy', seed: c.seed, worker: false,
-    progressIntervalMs: 100, onProgress: (p) => bar.update(p),
-  });
-  bar.done();
+  const stop = new AbortController();
+  let diverged: string | null = null;
+  const valRows: { loss: number; accuracy: number }[] = [];
+  let history;
+  try {
+    // worker: false: a CLI has no event loop to keep free, so the steps run here, in fit's time slices
+    history = await fit(model, { x: xTrain, y: yTrain }, {
+      epochs: c.epochs, batchSize: c.batchSize, optimizer, loss: 'crossEntropy', seed: c.seed, worker: false,
+      progressIntervalMs: 100, signal: stop.signal,
+      onProgress: (p) => {
+        if (diverged) return;
+        if (!Number.isFinite(p.loss)) {
+          diverged = `the training loss became ${p.loss} in epoch ${p.epoch} (step ${p.step} of ${p.stepsPerEpoch})`;
+          stop.abort();
+          return;
+        }
+        // a finite loss 1000x an untrained model's (ln K) is a divergence too: the weights are garbage
+        if (p.epochEnd && p.loss > 1000 * Math.log(classes)) {
+          diverged = `the training loss reached ${p.loss.toExponential(2)} in epoch ${p.epoch} (an untrained model scores about ${Math.log(classes).toFixed(2)})`;
+          stop.abort();
+          return;
+        }
+        const v = p.epochEnd && val ? evaluate(model, val.x, val.y, classes) : null;
+        if (v) {
+          valRows.push(v);
+          if (!Number.isFinite(v.loss)) { diverged = `the validation loss became ${v.loss} after epoch ${p.epoch}`; stop.abort(); return; }
+        }
+        bar.update({ ...p, val: v });
+      },
+    });
+  } catch (e) {
+    if (!diverged) throw e;
+  } finally {
+    bar.done();
+  }
+  if (diverged || !history || model.parameters().some((t) => t.data.some((v) => !Number.isFinite(v)))) {
+    throw new DivergedError(`training diverged: ${diverged ?? 'the weights are no longer finite'}; try a lower --lr (now ${c.lr}, e.g. ${c.lr / 10})`
+      + `${c.data ? ' or check the inputs for extreme values (they are standardised per column)' : ''}; no model written`);
+  }
   const seconds = (performance.now() - t0) / 1000;
 
   model.eval();
@@ -123,9 +173,9 @@ export async function runTrain(c: TrainConfig, io: TrainIo): Promise<TrainResult
   io.stdout.write(`test accuracy: ${(100 * acc).toFixed(1)}%  (${correct}/${split.yTest.length} held-out rows; trained in ${seconds.toFixed(1)} s)\n`);
 
   // diagnostics of the trained model on (up to) 512 training rows: dead units, saturation, gradient flow
-  const rows = Math.min(512, split.yTrain.length);
+  const rows = Math.min(512, yTrain.length);
   const report = diagnose(model, new Tensor(xTrain.data.slice(0, rows * d), [rows, d]),
-    { target: split.yTrain.subarray(0, rows), loss: 'crossEntropy', atInit: false });
+    { target: yTrain.subarray(0, rows), loss: 'crossEntropy', atInit: false });
   io.stdout.write(`diagnostics (${rows} training rows):\n${summary(report).replace(/^/gm, '  ')}\n`);
 
   const files: string[] = [];
@@ -142,7 +192,8 @@ export async function runTrain(c: TrainConfig, io: TrainIo): Promise<TrainResult
     saveCheckpointSync(ckpt, { model, optimizer, step: history.steps, epoch: c.epochs, extra: { config: c, architecture: arch } });
     files.push(ckpt);
     const page = join(outDir, 'report.html');
-    writeFileAtomicSync(page, Buffer.from(html({ report, epochs: history.epochs, title: `neurite train: ${shown}, test accuracy ${(100 * acc).toFixed(1)}%` })));
+    const epochRows = history.epochs.map((e, i) => ({ ...e, valLoss: valRows[i]?.loss ?? null, valAccuracy: valRows[i]?.accuracy ?? null }));
+    writeFileAtomicSync(page, Buffer.from(html({ report, epochs: epochRows, title: `neurite train: ${shown}, test accuracy ${(100 * acc).toFixed(1)}%` })));
     files.push(page);
   } catch (e) {
     // a full disk or a vanished directory is the environment's problem, not a bug: one line, exit 2

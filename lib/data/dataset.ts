@@ -56,7 +56,8 @@ function sampleOf(c: Column, i: number): Tensor | number {
 
 /**
  * PyTorch's TensorDataset: samples are rows of the given columns (Tensors [N, ...], or class
- * indices as an Int32Array or number[]), which must all have N rows. The tensors are not copied.
+ * indices as an Int32Array or number[]), which must all have N rows. Contiguous tensors are not
+ * copied (an in-place change to them is seen by the dataset); a strided view is copied once.
  */
 export class TensorDataset implements Dataset {
   readonly tensors: Column[];
@@ -66,7 +67,7 @@ export class TensorDataset implements Dataset {
     this.tensors = tensors.map((t, k) => {
       if (t instanceof Tensor) {
         if (t.ndim === 0) throw new RangeError(`TensorDataset: tensor ${k} is a scalar; each needs a first dim of samples`);
-        return t;
+        return t.isContiguous() ? t : new Tensor(t.data, t.shape); // a strided view: one contiguous copy, not one per batch
       }
       if (t instanceof Int32Array) return t;
       if (Array.isArray(t)) {

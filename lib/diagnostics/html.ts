@@ -196,6 +196,14 @@ table{border-collapse:collapse;font-size:12px;margin:12px 0}td,th{border-bottom:
 tr.warn td{background:#fff1f0}.tag{font-size:9px;background:#eee;border-radius:3px;padding:0 3px}.row{display:flex;flex-wrap:wrap;gap:12px}
 ul.warnings li{margin:4px 0;font-size:13px}code{background:#fde2e1;padding:1px 4px;border-radius:3px}.ok{color:#2a7}.note{font-size:12px;color:#555}.run{font-size:12px;color:#444;background:#f4f6f8;padding:6px 10px;border-radius:4px}`;
 
+/** A toHTML() options argument, checked (keys and types) in the name of the method. */
+export function htmlOptions(fn: string, opts: unknown): HtmlOptions {
+  const o = options<HtmlOptions>(fn, opts, ['title', 'activationChart']);
+  if (o.title !== undefined && typeof o.title !== 'string') throw new TypeError(`${fn}: title must be a string`);
+  if (o.activationChart !== undefined && typeof o.activationChart !== 'boolean') throw new TypeError(`${fn}: activationChart must be a boolean`);
+  return o;
+}
+
 export function renderHtml(input: HtmlInput): string {
   options('html', input, ['title', 'activationChart', 'report', 'history', 'epochs', 'run']);
   if (input === undefined) throw new TypeError('html: expected { report?, history?, epochs?, run?, title?, activationChart? }');

@@ -3,7 +3,7 @@ import type { ActivationRow } from './capture.js';
 import type { ParamRow } from './gradients.js';
 import type { Warning } from './warnings.js';
 import type { LayerRow, ReportData } from './types.js';
-import { renderHtml, type HtmlOptions } from './html.js';
+import { htmlOptions, renderHtml, type HtmlOptions } from './html.js';
 
 export type { LayerRow, ReportData } from './types.js';
 
@@ -95,8 +95,8 @@ export class Report implements ReportData {
   }
 
   /** A self-contained HTML page (inline SVG, no network). */
-  toHTML(opts: HtmlOptions = {}): string {
-    return renderHtml({ report: this, ...opts });
+  toHTML(opts?: HtmlOptions): string {
+    return renderHtml({ report: this, ...htmlOptions('Report.toHTML', opts) });
   }
 }
 

@@ -10,11 +10,11 @@ import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor.js';
 import { capture, wrapMethod, type ActivationRow, type CaptureResult } from './capture.js';
 import { paramGroups, paramRows, type ParamRow } from './gradients.js';
-import { renderHtml, type HtmlOptions } from './html.js';
+import { htmlOptions, renderHtml, type HtmlOptions } from './html.js';
+import { options } from '../options.js';
 import type { WatchRecord } from './types.js';
 import { diffSquares } from './stats.js';
 import { thresholdsFrom, activationWarnings, gradientWarnings, type Thresholds, type Warning } from './warnings.js';
-import { options } from '../options.js';
 
 /** What watch needs of an optimizer: its parameters and its step. */
 export interface Steppable { step(): void; readonly params?: readonly Tensor[] }
@@ -92,8 +92,8 @@ export class Watch {
     this.undo.length = 0;
   }
 
-  toHTML(opts: HtmlOptions = {}): string {
-    return renderHtml({ history: this.history, title: 'neurite watch', ...opts });
+  toHTML(opts?: HtmlOptions): string {
+    return renderHtml({ history: this.history, title: 'neurite watch', ...htmlOptions('Watch.toHTML', opts) });
   }
 
   toJSON(): { every: number; steps: number; history: readonly WatchRecord[] } {

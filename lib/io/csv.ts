@@ -23,6 +23,8 @@ export interface CsvData {
   y: Int32Array | Tensor | null;
   /** Column names from the header line, when one was skipped. */
   header: string[] | null;
+  /** The 1-based file line of each data row (errors about a row name its line). */
+  lines: Int32Array;
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -140,7 +142,7 @@ export function parseCsv(text: string, o?: CsvOptions, source = 'csv'): CsvData 
   if (lay.label >= 0) {
     labels = y.every((v) => Number.isInteger(v) && v >= 0 && v < 2 ** 31) ? Int32Array.from(y) : new Tensor(Float32Array.from(y), [n]);
   }
-  return { x: new Tensor(x, [n, lay.nfeat]), y: labels, header };
+  return { x: new Tensor(x, [n, lay.nfeat]), y: labels, header, lines: Int32Array.from(rows, (r) => r.line) };
 }
 
 /** Read a CSV file (gzip detected from its first bytes) into features and labels. */

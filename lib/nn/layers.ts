@@ -5,7 +5,7 @@ import { Tensor } from '../tensor.js';
 import { isGradEnabled } from '../autograd.js';
 import { zeros } from '../ops/create.js';
 import { linear } from '../ops/linalg.js';
-import { ACTIVATIONS, activation, activationListenerCount, type ActivationInfo } from '../ops/activations.js';
+import { ACTIVATIONS, activation, activation_, activationListenerCount, type ActivationInfo } from '../ops/activations.js';
 import { outputArray } from '../ops/util.js';
 import { flatten } from '../ops/shape.js';
 import { dropout } from '../ops/dropout.js';
@@ -74,14 +74,33 @@ export class Linear extends Module {
 export abstract class ActivationModule extends Module {
   abstract readonly activation: ActivationInfo;
   abstract readonly param: number;
+  /** PyTorch's `inplace=True`: the module overwrites its input (ReLU, LeakyReLU, ELU). */
+  inplace = false;
   forward(x: Tensor): Tensor {
-    return activation(x, this.activation.id, this.param);
+    return this.inplace ? activation_(x, this.activation.id, this.param) : activation(x, this.activation.id, this.param);
   }
+}
+
+/** The `{ inplace }` option of ReLU, LeakyReLU and ELU. */
+function inplaceOpt(fn: string, opts: unknown): boolean {
+  const o = options<{ inplace?: boolean }>(fn, opts, ['inplace']);
+  if (o.inplace !== undefined && typeof o.inplace !== 'boolean') throw new TypeError(`${fn}: inplace must be a boolean`);
+  return o.inplace ?? false;
+}
+
+/** LeakyReLU's / ELU's call forms: `(v)`, `(v, { inplace })`, `({ key: v, inplace })`. */
+function paramAndInplace(name: string, key: string, arg: unknown, opts: unknown, dflt: number): [number, boolean] {
+  if (!isPlainObject(arg)) return [numberArg(name, key, arg, dflt), inplaceOpt(name, opts)];
+  if (opts !== undefined) throw new TypeError(`${name}: options given twice (an object first and a second argument)`);
+  const o = options<Record<string, unknown>>(name, arg, [key, 'inplace']);
+  return [numberArg(name, key, o[key], dflt), inplaceOpt(name, o.inplace === undefined ? undefined : { inplace: o.inplace })];
 }
 
 export class ReLU extends ActivationModule {
   readonly activation = ACTIVATIONS.relu;
   readonly param = 0;
+  constructor(opts?: { inplace?: boolean }) { super(); this.inplace = inplaceOpt('ReLU', opts); }
+  extraRepr(): string { return this.inplace ? 'inplace=True' : ''; }
 }
 export class Sigmoid extends ActivationModule {
   readonly activation = ACTIVATIONS.sigmoid;
@@ -94,22 +113,22 @@ export class Tanh extends ActivationModule {
 export class LeakyReLU extends ActivationModule {
   readonly activation = ACTIVATIONS.leakyRelu;
   readonly param: number;
-  /** `new LeakyReLU(0.2)` or `new LeakyReLU({ negativeSlope: 0.2 })`. */
-  constructor(negativeSlope: number | { negativeSlope?: number } = 0.01) {
+  /** `new LeakyReLU(0.2)`, `new LeakyReLU(0.2, { inplace: true })` or `new LeakyReLU({ negativeSlope: 0.2, inplace: true })`. */
+  constructor(negativeSlope: number | { negativeSlope?: number; inplace?: boolean } = 0.01, opts?: { inplace?: boolean }) {
     super();
-    this.param = numberArg('LeakyReLU', 'negativeSlope', negativeSlope, 0.01, ['inplace']);
+    [this.param, this.inplace] = paramAndInplace('LeakyReLU', 'negativeSlope', negativeSlope, opts, 0.01);
   }
-  extraRepr(): string { return `negative_slope=${this.param}`; }
+  extraRepr(): string { return `negative_slope=${this.param}${this.inplace ? ', inplace=True' : ''}`; }
 }
 export class ELU extends ActivationModule {
   readonly activation = ACTIVATIONS.elu;
   readonly param: number;
-  /** `new ELU(0.5)` or `new ELU({ alpha: 0.5 })`. */
-  constructor(alpha: number | { alpha?: number } = 1) {
+  /** `new ELU(0.5)`, `new ELU(0.5, { inplace: true })` or `new ELU({ alpha: 0.5, inplace: true })`. */
+  constructor(alpha: number | { alpha?: number; inplace?: boolean } = 1, opts?: { inplace?: boolean }) {
     super();
-    this.param = numberArg('ELU', 'alpha', alpha, 1, ['inplace']);
+    [this.param, this.inplace] = paramAndInplace('ELU', 'alpha', alpha, opts, 1);
   }
-  extraRepr(): string { return `alpha=${this.param}`; }
+  extraRepr(): string { return `alpha=${this.param}${this.inplace ? ', inplace=True' : ''}`; }
 }
 export class GELU extends ActivationModule {
   readonly activation: ActivationInfo;

@@ -5,7 +5,8 @@
  */
 import { B } from '../backend/index.js';
 import { Act, actNeedsPre, type ActId } from '../backend/types.js';
-import { result } from '../autograd.js';
+import { isGradEnabled, result } from '../autograd.js';
+import { inplace } from './inplace.js';
 import { Tensor } from '../tensor.js';
 import { outputArray } from './util.js';
 import { options } from '../options.js';
@@ -61,22 +62,63 @@ export function notifyActivation(id: ActId, param: number, input: Tensor, output
 export function activation(x: Tensor, id: ActId, param: number): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${activationById(id).name}: expected a Tensor`);
   const y = outputArray(x.size);
-  B().actForward(id, param, x.data, y, x.size);
+  const xd = x.data;
+  B().actForward(id, param, xd, y, x.size);
   const needsPre = actNeedsPre(id, param);
   const out = result(y, x.shape, activationById(id).name, [x], (g) => {
     const gx = outputArray(g.length);
-    B().actBackward(id, param, needsPre ? x.data : null, y, g, gx, g.length);
+    B().actBackward(id, param, needsPre ? xd : null, y, g, gx, g.length);
     return [gx];
-  });
+  }, needsPre ? { inputs: [0], output: true } : { inputs: [], output: true });
   if (listeners.size > 0) notifyActivation(id, param, x, out);
   return out;
 }
 
-export const relu = (x: Tensor): Tensor => activation(x, Act.relu, 0);
-export const leakyRelu = (x: Tensor, negativeSlope = 0.01): Tensor => activation(x, Act.leakyRelu, scalarArg('leakyRelu', 'negativeSlope', negativeSlope));
+/**
+ * An activation applied in place (PyTorch's `inplace=True`): no result is allocated. Its
+ * backward reads the result (relu, sigmoid, tanh, leaky relu with slope >= 0), so modifying
+ * the result in place again before backward is the usual version error; activations whose
+ * derivative needs the input (gelu, elu) keep a copy of it when recording.
+ */
+export function activation_(t: Tensor, id: ActId, param: number): Tensor {
+  const name = `${activationById(id).name}_`;
+  const needsPre = actNeedsPre(id, param);
+  let pre: Float32Array | null = null;
+  let y: Float32Array | null = null;
+  const input = listeners.size > 0 ? t.data.slice() : null;
+  const res = inplace(name, t, [], (cur) => {
+    const rec = isGradEnabled() && t.requiresGrad;
+    if (rec && needsPre) pre = cur.slice();
+    B().actForward(id, param, cur, cur, cur.length);
+    if (rec) y = t.isContiguous() ? cur : cur.slice();
+    return cur;
+  }, (g) => {
+    const gx = new Float32Array(g.length);
+    B().actBackward(id, param, pre, y!, g, gx, g.length);
+    return [gx];
+  }, { inputs: [], output: true });
+  if (input) notifyActivation(id, param, new Tensor(input, t.shape), res);
+  return res;
+}
+
+/** PyTorch's `inplace` option of the activations that have one. */
+export interface InplaceOptions { inplace?: boolean }
+const INPLACE_KEYS = ['inplace'] as const;
+function applyAct(fn: string, x: Tensor, id: ActId, param: number, opts: InplaceOptions | undefined): Tensor {
+  const o = options<InplaceOptions>(fn, opts, INPLACE_KEYS);
+  if (o.inplace !== undefined && typeof o.inplace !== 'boolean') throw new TypeError(`${fn}: inplace must be a boolean`);
+  return o.inplace ? activation_(x, id, param) : activation(x, id, param);
+}
+
+export const relu = (x: Tensor, opts?: InplaceOptions): Tensor => applyAct('relu', x, Act.relu, 0, opts);
+export const leakyRelu = (x: Tensor, negativeSlope = 0.01, opts?: InplaceOptions): Tensor =>
+  applyAct('leakyRelu', x, Act.leakyRelu, scalarArg('leakyRelu', 'negativeSlope', negativeSlope), opts);
 export const sigmoid = (x: Tensor): Tensor => activation(x, Act.sigmoid, 0);
 export const tanh = (x: Tensor): Tensor => activation(x, Act.tanh, 0);
-export const elu = (x: Tensor, alpha = 1): Tensor => activation(x, Act.elu, scalarArg('elu', 'alpha', alpha));
+export const elu = (x: Tensor, alpha = 1, opts?: InplaceOptions): Tensor =>
+  applyAct('elu', x, Act.elu, scalarArg('elu', 'alpha', alpha), opts);
+/** relu in place (PyTorch's relu_). */
+export const relu_ = (x: Tensor): Tensor => activation_(x, Act.relu, 0);
 
 /** A positional number parameter (leakyRelu's slope, elu's alpha), checked: an object or string there is a TypeError. */
 function scalarArg(op: string, name: string, v: unknown): number {

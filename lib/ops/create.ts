@@ -2,6 +2,7 @@
 import { Tensor, shapeSize, fmtShape, type NestedArray, type Shape } from '../tensor.js';
 import { normal, uniform } from '../random.js';
 import { isPlainObject, options } from '../options.js';
+import { checkIndexable } from './util.js';
 
 export interface TensorOptions { requiresGrad?: boolean }
 const TENSOR_KEYS = ['requiresGrad'] as const;
@@ -29,6 +30,7 @@ export function sizeArgs(op: string, args: readonly unknown[]): { shape: number[
     opts = rest[rest.length - 1];
     rest = rest.slice(0, -1);
   }
+  if (rest.length === 0) throw new TypeError(`${op}: a size is required, as ${op}(2, 3) or ${op}([2, 3]) (${op}([]) for a 0-d tensor)`);
   let dims: unknown[];
   if (rest.length === 1 && (Array.isArray(rest[0]) || ArrayBuffer.isView(rest[0]))) dims = Array.from(rest[0] as ArrayLike<unknown>);
   else dims = rest.slice();
@@ -171,4 +173,20 @@ export function linspace(start: number, end: number, steps: number, opts?: Tenso
   return make([steps], opts, (b) => {
     for (let i = 0; i < steps; i++) b[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
   }, 'linspace');
+}
+/**
+ * A random permutation of 0..n-1 from the seeded generator (Fisher-Yates), as torch.randperm:
+ * float32 integers (n <= 2^24, so each is exact). The same seed gives the same permutation;
+ * it is not PyTorch's permutation for that seed (the generators differ).
+ */
+export function randperm(n: number, opts?: TensorOptions): Tensor {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`randperm: n must be a non-negative integer, got ${n}`);
+  checkIndexable('randperm', n);
+  return make([n], opts, (b) => {
+    for (let i = 0; i < n; i++) b[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(uniform() * (i + 1));
+      const t = b[i]; b[i] = b[j]; b[j] = t;
+    }
+  }, 'randperm');
 }

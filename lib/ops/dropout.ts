@@ -13,7 +13,8 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   const mask = new Float32Array(n);
   for (let i = 0; i < n; i++) mask[i] = uniform() >= p ? scale : 0;
   const y = new Float32Array(n);
-  for (let i = 0; i < n; i++) y[i] = x.data[i] * mask[i];
+  const xd = x.data;
+  for (let i = 0; i < n; i++) y[i] = xd[i] * mask[i];
   return result(y, x.shape, 'dropout', [x], (g) => {
     const gx = new Float32Array(n);
     for (let i = 0; i < n; i++) gx[i] = g[i] * mask[i];

@@ -4,12 +4,13 @@
  */
 import { B } from '../backend/index.js';
 import { Binary, Unary, type BinaryId, type UnaryId } from '../backend/types.js';
-import { result } from '../autograd.js';
+import { result, type Saves } from '../autograd.js';
 import { Tensor } from '../tensor.js';
 import { asTensor, broadcastShapes, padShape, sumToShape, type TensorLike } from './util.js';
 
 function binaryOp(name: string, op: BinaryId, xa: TensorLike, xb: TensorLike,
-  grads: (g: Float32Array, a: Tensor, b: Tensor, n: number) => [Float32Array | null, Float32Array | null]): Tensor {
+  grads: (g: Float32Array, a: Tensor, b: Tensor, n: number) => [Float32Array | null, Float32Array | null],
+  saves?: Saves): Tensor {
   const a = asTensor(xa, name), b = asTensor(xb, name);
   const shape = broadcastShapes(name, a.shape, b.shape);
   const n = shape.reduce((x, y) => x * y, 1);
@@ -21,7 +22,7 @@ function binaryOp(name: string, op: BinaryId, xa: TensorLike, xb: TensorLike,
       ga && a.requiresGrad ? sumToShape(ga, shape, a.shape) : null,
       gb && b.requiresGrad ? sumToShape(gb, shape, b.shape) : null,
     ];
-  });
+  }, saves);
 }
 
 /** b broadcast to the output shape, as a buffer (for gradients that need the other operand). */
@@ -40,11 +41,11 @@ function mulBuf(x: Float32Array, y: Float32Array, shape: number[]): Float32Array
 }
 
 export function add(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp('add', Binary.add, a, b, (g) => [g, g]);
+  return binaryOp('add', Binary.add, a, b, (g) => [g, g], NONE);
 }
 
 export function sub(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp('sub', Binary.sub, a, b, (g, _a, bt) => [g, bt.requiresGrad ? scaled(g, -1) : null]);
+  return binaryOp('sub', Binary.sub, a, b, (g, _a, bt) => [g, bt.requiresGrad ? scaled(g, -1) : null], NONE);
 }
 
 export function mul(a: TensorLike, b: TensorLike): Tensor {
@@ -80,12 +81,18 @@ function scaled(g: Float32Array, s: number): Float32Array {
   return out;
 }
 
+/** What a backward reads: nothing, its input, its output (PyTorch's version check). */
+const NONE: Saves = { inputs: [] };
+const INPUT: Saves = { inputs: [0] };
+const OUTPUT: Saves = { inputs: [], output: true };
+
 function unaryOp(name: string, op: UnaryId, x: Tensor, p: number, q: number,
-  grad: (g: Float32Array, x: Float32Array, y: Float32Array) => Float32Array): Tensor {
+  grad: (g: Float32Array, x: Float32Array, y: Float32Array) => Float32Array, saves: Saves = INPUT): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${name}: expected a Tensor`);
   const y = new Float32Array(x.size);
-  B().unary(op, x.data, y, x.size, p, q);
-  return result(y, x.shape, name, [x], (g) => [grad(g, x.data, y)]);
+  const xd = x.data;
+  B().unary(op, xd, y, x.size, p, q);
+  return result(y, x.shape, name, [x], (g) => [grad(g, xd, y)], saves);
 }
 
 function mulInto(a: Float32Array, b: Float32Array): Float32Array {
@@ -94,10 +101,10 @@ function mulInto(a: Float32Array, b: Float32Array): Float32Array {
 }
 
 export function neg(x: Tensor): Tensor {
-  return unaryOp('neg', Unary.neg, x, 0, 0, (g) => scaled(g, -1));
+  return unaryOp('neg', Unary.neg, x, 0, 0, (g) => scaled(g, -1), NONE);
 }
 export function exp(x: Tensor): Tensor {
-  return unaryOp('exp', Unary.exp, x, 0, 0, (g, _x, y) => mulInto(g, y));
+  return unaryOp('exp', Unary.exp, x, 0, 0, (g, _x, y) => mulInto(g, y), OUTPUT);
 }
 export function log(x: Tensor): Tensor {
   return unaryOp('log', Unary.log, x, 0, 0, (g, xd) => {
@@ -112,7 +119,7 @@ export function sqrt(x: Tensor): Tensor {
     B().binary(Binary.div, g, [g.length], y, [g.length], out, [g.length]);
     B().unary(Unary.scale, out, out, g.length, 0.5, 0);
     return out;
-  });
+  }, OUTPUT);
 }
 export function abs(x: Tensor): Tensor {
   // d|x| = g·sgn(x) with PyTorch's sgn: 0 at ±0 and at NaN (a NaN input gets a zero gradient)
@@ -150,11 +157,12 @@ export function pow(x: Tensor, p: number): Tensor {
   if (typeof p !== 'number') throw new TypeError('pow: the exponent must be a number');
   if (!(x instanceof Tensor)) throw new TypeError('pow: expected a Tensor');
   const y = new Float32Array(x.size);
-  powInto(x.data, p, y);
+  const xd = x.data;
+  powInto(xd, p, y);
   return result(y, x.shape, 'pow', [x], (g) => {
     const d = new Float32Array(g.length);
     if (p === 0) return [d];
-    powInto(x.data, p - 1, d);
+    powInto(xd, p - 1, d);
     B().unary(Unary.scale, d, d, g.length, p, 0);
     return [mulInto(g, d)];
   });

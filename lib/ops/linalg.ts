@@ -1,5 +1,7 @@
 /**
- * Matrix products. Transposes are GEMM flags, never copies. `linear` is the fused
+ * Matrix products. Transposes are GEMM flags, never copies: a 2-D operand that is the
+ * transpose view of a contiguous matrix (`b.T`, `b.transpose(0, 1)`) is read in place with the
+ * GEMM's transpose flag, forward and backward; other non-contiguous operands are copied once. `linear` is the fused
  * x·Wᵀ + b (+ activation) that nn.Linear and the fused Linear→activation path use.
  */
 import { B } from '../backend/index.js';
@@ -8,6 +10,17 @@ import { isGradEnabled, result } from '../autograd.js';
 import { Tensor, fmtShape } from '../tensor.js';
 import { activationById, activationListenerCount, notifyActivation } from './activations.js';
 import { outputArray } from './util.js';
+
+/** A GEMM operand: the contiguous buffer and whether it holds the matrix transposed. */
+interface Operand { buf: Float32Array; trans: boolean }
+
+/** How the GEMM reads t: in place (maybe transposed) when its layout allows, else one contiguous copy. */
+function operand(t: Tensor): Operand {
+  if (!t.isContiguous() && t.ndim === 2 && t.strides[0] === 1 && t.strides[1] === t.shape[0]) {
+    return { buf: t.storage.subarray(t.offset, t.offset + t.size), trans: true };
+  }
+  return { buf: t.data, trans: false };
+}
 
 /** a·b for a 2-D or N-D `a` (product over its last dim) and a 2-D `b`. */
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -23,12 +36,14 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const M = a.size / Math.max(K, 1) | 0;
   const rows = K === 0 ? a.shape.slice(0, -1).reduce((p, q) => p * q, 1) : M;
   const out = new Float32Array(rows * N);
-  B().gemm(false, false, rows, N, K, 1, a.data, b.data, 0, out);
+  const oa = operand(a), ob = operand(b);
+  B().gemm(oa.trans, ob.trans, rows, N, K, 1, oa.buf, ob.buf, 0, out);
   const shape = [...a.shape.slice(0, -1), N];
   return result(out, shape, 'matmul', [a, b], (g) => {
     let ga: Float32Array | null = null, gb: Float32Array | null = null;
-    if (a.requiresGrad) { ga = new Float32Array(a.size); B().gemm(false, true, rows, K, N, 1, g, b.data, 0, ga); }
-    if (b.requiresGrad) { gb = new Float32Array(b.size); B().gemm(true, false, K, N, rows, 1, a.data, g, 0, gb); }
+    // g·bᵀ and aᵀ·g: a transposed operand's storage already holds the transpose
+    if (a.requiresGrad) { ga = new Float32Array(a.size); B().gemm(false, !ob.trans, rows, K, N, 1, g, ob.buf, 0, ga); }
+    if (b.requiresGrad) { gb = new Float32Array(b.size); B().gemm(!oa.trans, false, K, N, rows, 1, oa.buf, g, 0, gb); }
     return [ga, gb];
   });
 }
@@ -61,7 +76,8 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, act: ActId
   const recording = isGradEnabled() && (x.requiresGrad || w.requiresGrad || (b !== null && b.requiresGrad));
   const keepPre = act !== Act.identity && ((recording && actNeedsPre(act, param)) || activationListenerCount() > 0);
   const pre = keepPre ? outputArray(rows * N) : null;
-  B().linearForward(x.data, w.data, b ? b.data : null, rows, N, K, act, param, y, pre);
+  const xd = x.data, wd = w.data; // copies only for non-contiguous views
+  B().linearForward(xd, wd, b ? b.data : null, rows, N, K, act, param, y, pre);
   const shape = x.shape.slice();
   shape[shape.length - 1] = N;
   const inputs = b ? [x, w, b] : [x, w];
@@ -69,9 +85,9 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, act: ActId
     const gx = x.requiresGrad ? outputArray(x.size) : null;
     const gw = w.requiresGrad ? outputArray(w.size) : null;
     const gb = b && b.requiresGrad ? outputArray(N) : null;
-    B().linearBackward(x.data, w.data, rows, N, K, act, param, pre, y, g, gx, gw, gb, false);
+    B().linearBackward(xd, wd, rows, N, K, act, param, pre, y, g, gx, gw, gb, false);
     return b ? [gx, gw, gb] : [gx, gw];
-  });
+  }, { inputs: [0, 1], output: act !== Act.identity });
   if (act !== Act.identity && pre) notifyActivation(act, param, new Tensor(pre, shape), res);
   return res;
 }

@@ -17,7 +17,7 @@ function softmaxOp(name: string, x: Tensor, dim: number, log: boolean): Tensor {
     const gx = new Float32Array(x.size);
     B().softmaxBackward(y, g, outer, d, inner, gx, log);
     return [gx];
-  });
+  }, { inputs: [], output: true });
 }
 
 /** exp(x - max) / Σ exp(x - max) along dim: stable for large logits. */
@@ -84,7 +84,7 @@ export function crossEntropy(logits: Tensor, target: Target, opts?: LossOptions)
     const gx = grad!.slice();
     if (g[0] !== 1) for (let i = 0; i < gx.length; i++) gx[i] *= g[0];
     return [gx];
-  });
+  }, { inputs: [] });
 }
 
 /** Negative log-likelihood of log-probabilities [N, C] at the target classes. */
@@ -93,7 +93,8 @@ export function nllLoss(logProbs: Tensor, target: Target, opts?: LossOptions): T
   const [N, C] = rows('nllLoss', logProbs);
   const t = classIndices('nllLoss', target, N, C);
   const per = new Float32Array(N);
-  for (let i = 0; i < N; i++) per[i] = -logProbs.data[i * C + t[i]];
+  const lp = logProbs.data;
+  for (let i = 0; i < N; i++) per[i] = -lp[i * C + t[i]];
   const scale = reduction === 'mean' ? 1 / N : 1;
   let out: Float32Array;
   if (reduction === 'none') out = per;
@@ -104,7 +105,7 @@ export function nllLoss(logProbs: Tensor, target: Target, opts?: LossOptions): T
     const gx = new Float32Array(logProbs.size);
     for (let i = 0; i < N; i++) gx[i * C + t[i]] = -(reduction === 'none' ? g[i] : g[0] * scale);
     return [gx];
-  });
+  }, { inputs: [] });
 }
 
 function sameShape(op: string, a: Tensor, b: Tensor): void {

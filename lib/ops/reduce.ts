@@ -1,9 +1,9 @@
-/** Reductions: sum, mean, max / min / argmax along a dim or over everything, all / any. */
+/** Reductions: sum, mean, max / min / argmax / argmin along a dim or over everything, all / any. */
 import { B } from '../backend/index.js';
 import { Binary, Unary } from '../backend/types.js';
 import { result } from '../autograd.js';
 import { Tensor } from '../tensor.js';
-import { normDim, splitAt } from './util.js';
+import { checkIndexable, normDim, normDims, splitAt, type Dims } from './util.js';
 
 function reducedShape(shape: readonly number[], dim: number, keepDim: boolean): number[] {
   const s = shape.slice();
@@ -20,12 +20,12 @@ function spread(g: Float32Array, outer: number, d: number, inner: number, scale:
 }
 
 /** Sum of all elements, or along `dim` or several dims `[0, 1]` (keepDim keeps them as size 1). */
-export function sum(x: Tensor, dim?: number | readonly number[], keepDim = false): Tensor {
+export function sum(x: Tensor, dim?: Dims, keepDim = false): Tensor {
   return reduceDims('sum', x, dim, keepDim, false);
 }
 
 /** Mean of all elements, or along `dim` or several dims `[0, 1]`. */
-export function mean(x: Tensor, dim?: number | readonly number[], keepDim = false): Tensor {
+export function mean(x: Tensor, dim?: Dims, keepDim = false): Tensor {
   return reduceDims('mean', x, dim, keepDim, true);
 }
 
@@ -33,28 +33,19 @@ export function mean(x: Tensor, dim?: number | readonly number[], keepDim = fals
  * One dim goes straight to the kernel; several dims (as torch: `[]` is every dim) are reduced
  * one at a time from the last, kept as size 1, then dropped by a reshape unless keepDim.
  */
-function reduceDims(op: string, x: Tensor, dim: number | readonly number[] | undefined | null, keepDim: boolean,
+function reduceDims(op: string, x: Tensor, dim: Dims, keepDim: boolean,
   average: boolean): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor`);
   if (typeof keepDim !== 'boolean') throw new TypeError(`${op}: keepDim must be a boolean, got ${typeof keepDim}`);
   if (dim === undefined || dim === null) return sumScaled(op, x, undefined, keepDim, average);
   if (typeof dim === 'number') return sumScaled(op, x, dim, keepDim, average);
-  if (!Array.isArray(dim)) throw new TypeError(`${op}: dim must be a number or an array of numbers, got ${typeof dim}`);
-  if (dim.length === 0) return sumScaled(op, x, undefined, keepDim, average);
-  const dims = dim.map((d) => {
-    if (typeof d !== 'number') throw new TypeError(`${op}: dim must be a number or an array of numbers, got [${dim.join(', ')}]`);
-    return normDim(op, d, x.ndim);
-  });
-  const seen = new Set<number>();
-  for (const d of dims) {
-    if (seen.has(d)) throw new RangeError(`${op}: dim ${d} appears multiple times in the list of dims [${dim.join(', ')}]`);
-    seen.add(d);
-  }
+  if (Array.isArray(dim) && dim.length === 0) return sumScaled(op, x, undefined, keepDim, average);
+  const dims = normDims(op, dim, x.ndim);
   if (dims.length === 1) return sumScaled(op, x, dims[0], keepDim, average);
   let y = x;
   for (const d of [...dims].sort((a, b) => b - a)) y = sumScaled(op, y, d, true, average);
   if (keepDim) return y;
-  const shape = x.shape.filter((_s, i) => !seen.has(i));
+  const shape = x.shape.filter((_s, i) => !dims.includes(i));
   return result(y.data, shape, op, [y], (g) => [g]);
 }
 
@@ -72,7 +63,7 @@ function sumScaled(op: string, x: Tensor, dim: number | undefined, keepDim: bool
   B().sumAxis(x.data, outer, d, inner, out);
   const scale = average ? 1 / d : 1;
   if (average) B().unary(Unary.scale, out, out, out.length, scale, 0);
-  return result(out, shape, op, [x], (g) => [spread(g, outer, d, inner, scale)]);
+  return result(out, shape, op, [x], (g) => [spread(g, outer, d, inner, scale)], { inputs: [] });
 }
 
 
@@ -80,6 +71,7 @@ function extreme(op: string, x: Tensor, dim: number, keepDim: boolean, sign: 1 |
   const k = normDim(op, dim, x.ndim);
   const [outer, d, inner] = splitAt(x.shape, k);
   if (d === 0) throw new RangeError(`${op}: cannot reduce over an empty dim`);
+  checkIndexable(op, d);
   const src = sign === 1 ? x.data : negated(x.data);
   const vals = new Float32Array(outer * inner);
   const idx = new Int32Array(outer * inner);
@@ -92,7 +84,7 @@ function extreme(op: string, x: Tensor, dim: number, keepDim: boolean, sign: 1 |
       for (let i = 0; i < inner; i++) gx[(o * d + idx[o * inner + i]) * inner + i] = g[o * inner + i];
     }
     return [gx];
-  });
+  }, { inputs: [] });
   return { values, indices: new Tensor(Float32Array.from(idx), shape) };
 }
 
@@ -123,9 +115,10 @@ function extremeAll(op: string, x: Tensor, sign: 1 | -1): Tensor {
   return result(v, [], op, [x], (g) => {
     const gx = new Float32Array(x.size);
     let count = 0;
-    for (let i = 0; i < x.size; i++) if (isNaN ? x.data[i] !== x.data[i] : x.data[i] === v[0]) count++;
+    const xd = x.data;
+    for (let i = 0; i < x.size; i++) if (isNaN ? xd[i] !== xd[i] : xd[i] === v[0]) count++;
     const share = Math.fround(g[0] / count);
-    for (let i = 0; i < x.size; i++) if (isNaN ? x.data[i] !== x.data[i] : x.data[i] === v[0]) gx[i] = share;
+    for (let i = 0; i < x.size; i++) if (isNaN ? xd[i] !== xd[i] : xd[i] === v[0]) gx[i] = share;
     return [gx];
   });
 }
@@ -144,10 +137,16 @@ export function argmax(x: Tensor, dim?: number, keepDim = false): Tensor {
   return extreme('argmax', x, dim, keepDim, 1).indices;
 }
 
+/** Index of the minimum along dim (or of the flattened tensor), as argmax. */
+export function argmin(x: Tensor, dim?: number, keepDim = false): Tensor {
+  if (dim === undefined) return extreme('argmin', flat(x), 0, false, -1).indices;
+  return extreme('argmin', x, dim, keepDim, -1).indices;
+}
+
 /** x viewed as 1-D, sharing storage and graph (for whole-tensor reductions). */
 function flat(x: Tensor): Tensor {
   if (x.size === 0) throw new RangeError('max/min: cannot reduce an empty tensor');
-  return result(x.data, [x.size], 'flatten', [x], (g) => [g]);
+  return result(x.data, [x.size], 'flatten', [x], (g) => [g], { inputs: [] });
 }
 
 /** 1 where every element along dim (or anywhere) is non-zero. */
@@ -162,7 +161,8 @@ export function any(x: Tensor, dim?: number, keepDim = false): Tensor {
 function logical(op: string, x: Tensor, dim: number | undefined, keepDim: boolean,
   f: (count: number, d: number) => number): Tensor {
   const nz = new Float32Array(x.size);
-  for (let i = 0; i < x.size; i++) nz[i] = x.data[i] !== 0 ? 1 : 0;
+  const xd = x.data;
+  for (let i = 0; i < x.size; i++) nz[i] = xd[i] !== 0 ? 1 : 0;
   const counts = sum(new Tensor(nz, x.shape), dim, keepDim);
   const d = dim === undefined ? x.size : x.shape[normDim(op, dim, x.ndim)];
   for (let i = 0; i < counts.size; i++) counts.data[i] = f(counts.data[i], d);

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "../kernels/activations.h"
+#include "../kernels/cpu.h"
 #include "../kernels/elementwise.h"
 #include "../kernels/gemm.h"
 #include "../kernels/linear.h"
@@ -236,6 +237,46 @@ void Binary(Args& a) {
 }
 
 // axpy(n, alpha, x, out)
+// stridedCopy(src, srcOffset, dst, dstOffset, dims, rank); dims = shape ++ srcStrides ++ dstStrides
+void StridedCopy(Args& a) {
+  F32 S = a.f32(0, "src");
+  int64_t so = a.integer(1, "srcOffset", 0);
+  F32 D = a.f32(2, "dst");
+  int64_t dof = a.integer(3, "dstOffset", 0);
+  View<double> dims = a.f64(4, "dims");
+  int64_t rank = a.integer(5, "rank", 0);
+  if (rank > kMaxRank) a.range_error("rank " + std::to_string(rank) + " is above " + std::to_string(kMaxRank));
+  a.need(dims, 3 * rank, "dims", "3*rank");
+  int64_t v[3][kMaxRank];
+  static const char* names[3] = {"shape", "srcStrides", "dstStrides"};
+  int64_t numel = 1;
+  for (int s = 0; s < 3; ++s)
+    for (int64_t d = 0; d < rank; ++d) {
+      double x = dims.data[s * rank + d];
+      if (!(x >= 0 && x <= kMaxSafeInt && x == std::floor(x)))
+        a.range_error(std::string(names[s]) + " has an invalid entry (non-negative integers only)");
+      v[s][d] = static_cast<int64_t>(x);
+      if (s == 0) numel = a.mul(numel, v[0][d], "shape size");
+    }
+  if (numel == 0) return;
+  // the last element each layout touches must lie inside its array
+  int64_t reach[2] = {so, dof};
+  for (int s = 1; s < 3; ++s)
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t step = a.mul(v[0][d] - 1, v[s][d], "stride reach");
+      if (__builtin_add_overflow(reach[s - 1], step, &reach[s - 1]) || reach[s - 1] > static_cast<int64_t>(kMaxSafeInt))
+        a.range_error("stride reach is too large");
+    }
+  if (reach[0] >= S.len)
+    a.range_error("src layout reaches element " + std::to_string(reach[0]) + ", src has " + std::to_string(S.len));
+  if (reach[1] >= D.len)
+    a.range_error("dst layout reaches element " + std::to_string(reach[1]) + ", dst has " + std::to_string(D.len));
+  // the spans [offset, reach] of both layouts must not share memory
+  View<float> sspan{S.data + so, reach[0] - so + 1, false}, dspan{D.data + dof, reach[1] - dof + 1, false};
+  a.no_overlap(dspan, dspan.len, "dst", sspan, sspan.len, "src");
+  nk::strided_copy(static_cast<int>(rank), v[0], S.data + so, v[1], D.data + dof, v[2]);
+}
+
 void Axpy(Args& a) {
   int64_t n = a.integer(0, "n", 0);
   double alpha = a.number(1, "alpha");
@@ -424,6 +465,7 @@ const Raw kRaw[] = {
     NEURITE_ENTRY("actBackward", ActBackward, 7),
     NEURITE_ENTRY("unary", Unary, 6),
     NEURITE_ENTRY("binary", Binary, 6),
+    NEURITE_ENTRY("stridedCopy", StridedCopy, 6),
     NEURITE_ENTRY("axpy", Axpy, 4),
     NEURITE_ENTRY("sumAxis", SumAxis, 5),
     NEURITE_ENTRY("maxAxis", MaxAxis, 6),
@@ -445,6 +487,12 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
   o.Set("isa", nk::simd_isa_name());     // elementwise / activation kernels
   o.Set("gemmIsa", nk::sgemm_isa());     // GEMM microkernels
+  o.Set("bf16Isa", nk::bf16_gemm_isa());  // matmul precision 'medium' / 'high'
+  o.Set("isaLevel", nk::isa_level_name(nk::isa_level()));
+  o.Set("isaForced", nk::isa_forced());
+  o.Set("isaDetected", nk::isa_level_name(nk::isa_detected()));  // the best the machine runs
+  o.Set("amxPermission", nk::amx_permission());
+  o.Set("cpuModel", nk::cpu_features().brand);
   o.Set("threads", Napi::Number::New(env, nk::sgemm_threads()));
 #if defined(__SANITIZE_ADDRESS__)
   o.Set("sanitized", true);
@@ -455,6 +503,11 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  // NEURITE_ISA naming an ISA this machine cannot run: refuse to load rather than test another.
+  if (const char* err = nk::isa_override_error()) {
+    Napi::Error::New(env, err).ThrowAsJavaScriptException();
+    return exports;
+  }
   for (const Raw& r : kRaw) {
     napi_value fn;
     NAPI_THROW_IF_FAILED(env, napi_create_function(env, r.name, NAPI_AUTO_LENGTH, r.cb, nullptr, &fn), exports);

@@ -1,7 +1,11 @@
 #include "elementwise.h"
 
 #include <cmath>
+#include <cstring>
 #include <vector>
+#if defined(__SSE2__)
+#include <emmintrin.h>  // SSE2 is the x86-64 baseline: no run-time dispatch needed
+#endif
 
 namespace neurite {
 namespace {
@@ -82,6 +86,101 @@ void axpy(int64_t n, double alpha, const float* x, float* out) {
     for (int64_t i = 0; i < n; ++i) out[i] += x[i];
   } else {
     for (int64_t i = 0; i < n; ++i) out[i] = static_cast<float>(out[i] + alpha * x[i]);
+  }
+}
+
+namespace {
+
+constexpr int64_t kTile = 32;
+
+// dst[i·d0 + j·d1] = src[i·s0 + j·s1], i < n0, j < n1.
+void copy2d(int64_t n0, int64_t n1, const float* src, int64_t s0, int64_t s1, float* dst, int64_t d0, int64_t d1) {
+  if (s1 == 1 && d1 == 1) {
+    for (int64_t i = 0; i < n0; ++i) std::memcpy(dst + i * d0, src + i * s0, static_cast<size_t>(n1) * sizeof(float));
+    return;
+  }
+  if (d1 == 1 && s0 == 1) {
+    // a transpose into contiguous rows: tiles so that both sides stay in cache
+    for (int64_t i0 = 0; i0 < n0; i0 += kTile) {
+      const int64_t i1 = i0 + kTile < n0 ? i0 + kTile : n0;
+      for (int64_t j0 = 0; j0 < n1; j0 += kTile) {
+        const int64_t j1 = j0 + kTile < n1 ? j0 + kTile : n1;
+        if (i1 - i0 == kTile && j1 - j0 == kTile) {
+#if defined(__SSE2__)
+          // 4×4 blocks transposed in registers: four 16-byte loads, four 16-byte stores
+          for (int64_t i = i0; i < i1; i += 4)
+            for (int64_t j = j0; j < j1; j += 4) {
+              const float* s = src + i + j * s1;
+              __m128 r0 = _mm_loadu_ps(s), r1 = _mm_loadu_ps(s + s1), r2 = _mm_loadu_ps(s + 2 * s1),
+                     r3 = _mm_loadu_ps(s + 3 * s1);
+              _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+              float* d = dst + i * d0 + j;
+              _mm_storeu_ps(d, r0);
+              _mm_storeu_ps(d + d0, r1);
+              _mm_storeu_ps(d + 2 * d0, r2);
+              _mm_storeu_ps(d + 3 * d0, r3);
+            }
+#else
+          for (int64_t i = i0; i < i1; ++i) {
+            float* __restrict d = dst + i * d0 + j0;
+            const float* __restrict s = src + i + j0 * s1;
+            for (int64_t j = 0; j < kTile; ++j) d[j] = s[j * s1];
+          }
+#endif
+        } else {
+          for (int64_t i = i0; i < i1; ++i)
+            for (int64_t j = j0; j < j1; ++j) dst[i * d0 + j] = src[i + j * s1];
+        }
+      }
+    }
+    return;
+  }
+  for (int64_t i0 = 0; i0 < n0; i0 += kTile) {
+    const int64_t i1 = i0 + kTile < n0 ? i0 + kTile : n0;
+    for (int64_t j0 = 0; j0 < n1; j0 += kTile) {
+      const int64_t j1 = j0 + kTile < n1 ? j0 + kTile : n1;
+      for (int64_t i = i0; i < i1; ++i)
+        for (int64_t j = j0; j < j1; ++j) dst[i * d0 + j * d1] = src[i * s0 + j * s1];
+    }
+  }
+}
+
+}  // namespace
+
+void strided_copy(int rank, const int64_t* shape, const float* src, const int64_t* ss, float* dst,
+                  const int64_t* ds) {
+  // drop size-1 dims, merge neighbours that are contiguous in both layouts
+  std::vector<int64_t> n, a, b;
+  for (int i = 0; i < rank; ++i) {
+    const int64_t d = shape[i];
+    if (d == 0) return;
+    if (d == 1) continue;
+    if (!n.empty() && a.back() == d * ss[i] && b.back() == d * ds[i]) {
+      n.back() *= d; a.back() = ss[i]; b.back() = ds[i];
+    } else {
+      n.push_back(d); a.push_back(ss[i]); b.push_back(ds[i]);
+    }
+  }
+  const int r = static_cast<int>(n.size());
+  if (r == 0) { dst[0] = src[0]; return; }
+  if (r == 1) {
+    if (a[0] == 1 && b[0] == 1) { std::memcpy(dst, src, static_cast<size_t>(n[0]) * sizeof(float)); return; }
+    for (int64_t i = 0; i < n[0]; ++i) dst[i * b[0]] = src[i * a[0]];
+    return;
+  }
+  // the two innermost dims as a 2-D copy; if the src's unit stride is on the outer of the two,
+  // the 2-D kernel's transpose path takes it
+  std::vector<int64_t> idx(r > 2 ? r - 2 : 0, 0);
+  int64_t ps = 0, pd = 0;
+  for (;;) {
+    copy2d(n[r - 2], n[r - 1], src + ps, a[r - 2], a[r - 1], dst + pd, b[r - 2], b[r - 1]);
+    int d = r - 3;
+    for (; d >= 0; --d) {
+      ++idx[d]; ps += a[d]; pd += b[d];
+      if (idx[d] < n[d]) break;
+      ps -= idx[d] * a[d]; pd -= idx[d] * b[d]; idx[d] = 0;
+    }
+    if (d < 0) return;
   }
 }
 

@@ -21,6 +21,13 @@ void unary(int op, const float* x, float* y, int64_t n, double p, double q);
 void binary(int op, const float* a, const int64_t* a_shape, const float* b,
             const int64_t* b_shape, float* out, const int64_t* out_shape, int rank);
 
+// dst[Σ i_k·ds_k] = src[Σ i_k·ss_k] over every index of shape (rank dims; offsets already
+// applied to the pointers). Strides are non-negative; the caller checks both layouts stay
+// inside their arrays and do not overlap. Rows are memcpy'd when both inner strides are 1,
+// transposes go through 32×32 tiles (src read in cache-line runs, dst written in runs).
+void strided_copy(int rank, const int64_t* shape, const float* src, const int64_t* ss, float* dst,
+                  const int64_t* ds);
+
 // out[i] += alpha * x[i].
 void axpy(int64_t n, double alpha, const float* x, float* out);
 

@@ -23,10 +23,11 @@ struct Scratch {
 };
 thread_local Scratch tls_scratch;
 
+// The level NEURITE_ISA allows (cpu.h); the bf16 levels run the AVX-512 fp32 kernel.
 const Kernel* choose_default() {
-  const CpuFeatures& f = cpu_features();
-  if (f.avx512 && avx512_kernel()) return avx512_kernel();
-  if (f.avx2_fma && avx2_kernel()) return avx2_kernel();
+  const IsaLevel l = isa_level();
+  if (l >= IsaLevel::kAvx512 && avx512_kernel()) return avx512_kernel();
+  if (l >= IsaLevel::kAvx2 && avx2_kernel()) return avx2_kernel();
   return portable_kernel();
 }
 

@@ -23,8 +23,22 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
            const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
            int64_t ldc, const Epilogue* ep = nullptr, int threads = 0);
 
+// torch.set_float32_matmul_precision for this thread (each Node worker_thread has its own):
+// kHighest = fp32 products (the default, bit-identical to before); kMedium = both inputs of
+// every product rounded to bf16 (round to nearest even), products accumulated in fp32, fp32
+// output; kHigh = the bf16x3 split (x = hi + lo, both bf16; hi*hi + hi*lo + lo*hi). Read by
+// sgemm on the calling thread, so every product (gemm, linear forward / backward / chain)
+// follows it; everything outside the products stays fp32.
+enum class MatmulPrecision : int { kHighest = 0, kHigh = 1, kMedium = 2 };
+void set_matmul_precision(MatmulPrecision p);
+MatmulPrecision matmul_precision();
+
 // The kernel chosen at run time from CPU features: "avx512", "avx2", or "portable".
 const char* sgemm_isa();
+// The kernel of the bf16 products ('medium', 'high'): "amx" (AMX-BF16 tiles), "avx512bf16"
+// (vdpbf16ps; chosen by default only where it beats fp32 FMA, i.e. AMD, or when NEURITE_ISA
+// forces it), or "portable" (inputs rounded to bf16 in packing, then the fp32 kernel).
+const char* bf16_gemm_isa();
 // The number of threads large products use.
 int sgemm_threads();
 // Force an ISA (for tests and benchmarks): "avx512", "avx2", "portable"; returns false if the

@@ -1,7 +1,6 @@
 #include "simd_isa.h"
 
 #include <atomic>
-#include <cstdlib>
 #include <cstring>
 
 #include "cpu.h"
@@ -9,19 +8,20 @@
 namespace neurite {
 namespace {
 
-Isa detect() {
-  const CpuFeatures& f = cpu_features();  // cpuid + xgetbv: the OS saves the wide registers
-  if (f.avx512) return Isa::kAvx512;
-  if (f.avx2_fma) return Isa::kAvx2;
+Isa from_level(IsaLevel l) {
+  if (l >= IsaLevel::kAvx512) return Isa::kAvx512;  // the bf16 levels add nothing here
+  if (l == IsaLevel::kAvx2) return Isa::kAvx2;
   return Isa::kPortable;
 }
 
+// The CPU's best (cpuid + xgetbv: the OS saves the wide registers).
+Isa detect() { return from_level(isa_detected()); }
+
 bool parse(const char* name, Isa* out) {
-  if (name == nullptr) return false;
-  if (std::strcmp(name, "avx512") == 0) { *out = Isa::kAvx512; return true; }
-  if (std::strcmp(name, "avx2") == 0) { *out = Isa::kAvx2; return true; }
-  if (std::strcmp(name, "portable") == 0) { *out = Isa::kPortable; return true; }
-  return false;
+  IsaLevel l;
+  if (!isa_parse(name, &l)) return false;
+  *out = from_level(l);
+  return true;
 }
 
 std::atomic<int> g_isa{-1};
@@ -31,9 +31,7 @@ std::atomic<int> g_isa{-1};
 Isa simd_isa() {
   int v = g_isa.load(std::memory_order_relaxed);
   if (v >= 0) return static_cast<Isa>(v);
-  Isa best = detect();
-  Isa want;
-  if (parse(std::getenv("NEURITE_ISA"), &want) && want <= best) best = want;
+  const Isa best = from_level(isa_level());  // NEURITE_ISA caps it (cpu.h)
   g_isa.store(static_cast<int>(best), std::memory_order_relaxed);
   return best;
 }

@@ -5,8 +5,8 @@ namespace neurite {
 
 enum class Isa { kPortable = 0, kAvx2 = 1, kAvx512 = 2 };
 
-// The best ISA this CPU (and OS) runs, or the one forced by NEURITE_ISA=avx512|avx2|portable
-// (never above what the CPU runs).
+// The best ISA this CPU (and OS) runs, capped by NEURITE_ISA (cpu.h: isa_level(); amx and
+// avx512bf16 mean avx512 here).
 Isa simd_isa();
 const char* simd_isa_name();
 // Force an ISA (tests, benchmarks); false if the CPU cannot run it.

@@ -245,7 +245,12 @@ int main() {
   const char* detected = neurite::sgemm_isa();
   std::printf("detected isa: %s, threads: %d\n", detected, neurite::sgemm_threads());
   const std::string keep = detected;
-  for (const char* isa : {"portable", "avx2", "avx512"}) test_isa(isa);
+  std::string ran, skipped;  // the ISAs this run covers, said out loud (a skipped ISA is not a pass)
+  for (const char* isa : {"portable", "avx2", "avx512"}) {
+    (neurite::sgemm_force_isa(isa) ? ran : skipped) += std::string(" ") + isa;
+    test_isa(isa);
+  }
+  std::printf("ISAs run:%s; skipped (this CPU cannot run them):%s\n", ran.c_str(), skipped.empty() ? " none" : skipped.c_str());
   neurite::sgemm_force_isa(keep.c_str());
   test_concurrent();
   check(!neurite::sgemm_force_isa("sse9"), "unknown isa rejected");

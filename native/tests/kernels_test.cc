@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "activations.h"
@@ -188,6 +189,10 @@ int main() {
   uint32_t step = 37;
 #endif
   if (env) step = static_cast<uint32_t>(std::strtoul(env, nullptr, 10));
+  std::string ran, skipped;  // the ISAs this run covers, said out loud (a skipped ISA is not a pass)
+  for (const char* isa : kIsas) (simd_force_isa(isa) ? ran : skipped) += std::string(" ") + isa;
+  simd_force_isa("avx512") || simd_force_isa("avx2");
+  std::printf("ISAs run:%s; skipped (this CPU cannot run them):%s\n", ran.c_str(), skipped.empty() ? " none" : skipped.c_str());
   test_math_accuracy(step);
   test_isa_agreement();
   test_parallel_split();

@@ -32,9 +32,12 @@ export const positive = (r: () => number): number => 0.2 + r() * 2;
 /**
  * Check d(Σ f(xs)·w)/dxs from neurite against float64 central differences of `ref`.
  * `f` receives leaf tensors (requiresGrad) built from the same float32 values `ref` sees.
+ * `gradOf(k)`, when given, names where input k's gradient lands (e.g. `lin.weight.grad` of a
+ * module whose parameter `f` loaded from input k; null: the leaf's), so a module's own parameters are checked
+ * through the module's own (fused) path rather than through a detour.
  */
 export function gradcheck(specs: InputSpec[], f: (xs: Tensor[]) => Tensor, ref: Ref,
-  opts: { seed?: number; rtol?: number; atol?: number; only?: number[] } = {}): void {
+  opts: { seed?: number; rtol?: number; atol?: number; only?: number[]; gradOf?: (k: number) => Tensor | null } = {}): void {
   const r = lcg(opts.seed ?? 1234);
   const datas = specs.map((s) => {
     const n = s.shape.reduce((a, b) => a * b, 1);
@@ -60,7 +63,8 @@ export function gradcheck(specs: InputSpec[], f: (xs: Tensor[]) => Tensor, ref: 
   const which = opts.only ?? specs.map((_, i) => i);
   for (const k of which) {
     const xs = x64[k];
-    const g = leaves[k].grad;
+    // a module's own parameter loaded from input k's values (fused paths): its gradient
+    const g = opts.gradOf?.(k) ?? leaves[k].grad;
     expect(g, `input ${k} received a gradient`).not.toBeNull();
     const bad: string[] = [];
     for (let i = 0; i < xs.length; i++) {

@@ -6,9 +6,11 @@
  */
 import { expect } from 'vitest';
 import { F, Tensor, abs, argmax, clamp, exp, log, matmul, max, mean, min, neg, nn, optim, pow, softmax, logSoftmax,
-  sqrt, sum, tensor, zeros, add, sub, mul, div } from '../../lib/index.js';
+  sqrt, sum, tensor, zeros, add, sub, mul, div, noGrad, eq, ne, lt, le, gt, ge, indexSelect, gather, scatter, scatterAdd,
+  maskedFill, where, cat, stack, repeat, clone, variance, std, cumsum, sort, argsort, topk, argmin } from '../../lib/index.js';
 import { Module, Parameter } from '../../lib/nn/module.js';
 import { lcg } from './gradcheck.js';
+import { viewCases } from './torch-cases-views.js';
 import { ACT_TOL, COMPOSITE, EXACT, dec, enc, expectLikeTorch, type Tol, type TorchResult } from './torch.js';
 
 export interface DiffCase {
@@ -647,7 +649,8 @@ function initCases(): DiffCase[] {
           const n = t.size;
           // PyTorch's own formula gives the target; its samples show the same spread
           expect(Math.abs(s.std / res.std - 1), `${cn}: std ${s.std} vs ${res.std} (torch's formula)`).toBeLessThan(0.03);
-          expect(Math.abs(res.std / s.std - 1), `${cn}: std vs torch's samples`).toBeLessThan(0.04);
+          expect(Math.abs(s.std / res.sampleStd - 1), `${cn}: std ${s.std} vs ${res.sampleStd} (torch's samples)`).toBeLessThan(0.04);
+          expect(Math.abs(res.sampleStd / res.std - 1), `${cn}: torch's samples vs torch's formula`).toBeLessThan(0.03);
           expect(Math.abs(s.mean), `${cn}: mean`).toBeLessThan(6 * res.std / Math.sqrt(n));
           if (res.bound !== undefined) {
             expect(s.maxAbs, `${cn}: max |w| within torch's bound ${res.bound}`).toBeLessThanOrEqual(f32(res.bound) * (1 + 1e-6));
@@ -709,9 +712,290 @@ function dropoutCases(r: Rng): DiffCase[] {
   });
 }
 
+// ---------------------------------------------------------------- indexing, joining, sorting, statistics
+
+/** An input of a `call` case: float data, or long indices / bool masks on PyTorch's side. */
+interface CallIn { data: Float32Array; shape: number[]; kind?: 'float' | 'long' | 'bool'; grad?: boolean }
+type CallOut = Tensor | { values: Tensor; indices: Tensor };
+
+/**
+ * One op run by name in PyTorch (the driver's CALLS) and by `run` in neurite on the same
+ * inputs: result shape, values, indices (for tuple results) and the gradients of the inputs
+ * marked `grad`, given the same d(result).
+ */
+function callCase(r: Rng, group: string, cn: string, name: string, inputs: CallIn[], args: Record<string, unknown>,
+  run: (ts: Tensor[]) => CallOut, tol: { y?: Tol; grad?: Tol } = {}): DiffCase {
+  const make = (grad: boolean): Tensor[] => inputs.map((i) => (grad && i.grad ? leaf(i.data, i.shape) : tensor(i.data.slice(), i.shape)));
+  let n = 0;
+  try { n = noGrad(() => { const o = run(make(false)); return (o instanceof Tensor ? o : o.values).size; }); } catch { /* the check reports it */ }
+  const gy = randArr(r, n);
+  return {
+    group, name: cn,
+    torch: { op: 'call', name, args, gy: enc(gy), inputs: inputs.map((i) => ({ data: enc(i.data), shape: i.shape, kind: i.kind ?? 'float', grad: !!i.grad })) },
+    check(res) {
+      noError(cn, res);
+      const ts = make(true);
+      const out = run(ts);
+      const y = out instanceof Tensor ? out : out.values;
+      expect(y.shape, `${cn}: shape`).toEqual(res.shape);
+      const got: Record<string, ArrayLike<number>> = { y: y.data };
+      const want: Record<string, ArrayLike<number>> = { y: dec(res.y) };
+      if (!(out instanceof Tensor)) { got.indices = out.indices.data; want.indices = dec(res.indices); }
+      const withGrad = ts.filter((t, i) => inputs[i].grad);
+      expect(y.requiresGrad, `${cn}: requires grad`).toBe(res.grads !== undefined);
+      if (res.grads) {
+        y.backward(tensor(gy.slice(), y.shape));
+        withGrad.forEach((t, k) => { got[`grad ${k}`] = gradOf(t); want[`grad ${k}`] = dec(res.grads[k]); });
+      }
+      expectLikeTorch(cn, got, want, { y: tol.y ?? { ...EXACT, signedZero: true }, indices: EXACT, default: tol.grad ?? COMPOSITE });
+    },
+  };
+}
+
+/** A number as a call argument, exact through JSON (NaN, ±Inf, -0). */
+const num = (v: number): { f32: string } => ({ f32: enc([v]) });
+const randShape = (r: Rng, lo: number, hi: number, dmax = 5): number[] => Array.from({ length: int(r, lo, hi) }, () => int(r, 1, dmax));
+/** Values with many ties (halves in [-2, 2]), some NaN / ±0 / ±Inf when `specials`. */
+function tiedArr(r: Rng, n: number, specials = 0): Float32Array {
+  return Float32Array.from({ length: n }, () => (r() < specials ? pick(r, [NaN, 0, -0, Infinity, -Infinity]) : Math.round(gauss(r) * 2) / 2));
+}
+const F_IN = (data: Float32Array, shape: number[], grad = true): CallIn => ({ data, shape, grad });
+const L_IN = (idx: number[], shape: number[]): CallIn => ({ data: Float32Array.from(idx), shape, kind: 'long' });
+const B_IN = (mask: Float32Array, shape: number[]): CallIn => ({ data: mask, shape, kind: 'bool' });
+const mask01 = (r: Rng, n: number, p = 0.5): Float32Array => Float32Array.from({ length: n }, () => (r() < p ? 1 : 0));
+/** A permutation of 0..n-1 (Fisher-Yates with the case generator). */
+function perm(r: Rng, n: number): number[] {
+  const p = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [p[i], p[j]] = [p[j], p[i]]; }
+  return p;
+}
+
+function comparisonCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  const fns = { eq, ne, lt, le, gt, ge } as const;
+  for (let k = 0; k < 18; k++) {
+    const name = (['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const)[k % 6];
+    const [as, bs] = broadcastPair(r);
+    const a = tiedArr(r, size(as), 0.1);
+    if (k % 3 === 2) {
+      const v = pick(r, [0, 0.5, -1, NaN, Infinity]);
+      out.push(callCase(r, 'comparisons', `${name} ${fmt(as)} with the number ${v} #${k}`, name, [F_IN(a, as, false)], { other: num(v) },
+        ([x]) => fns[name](x, v)));
+    } else {
+      out.push(callCase(r, 'comparisons', `${name} ${fmt(as)} with ${fmt(bs)} #${k}`, name, [F_IN(a, as, false), F_IN(tiedArr(r, size(bs), 0.1), bs, false)], {},
+        ([x, y]) => fns[name](x, y)));
+    }
+  }
+  return out;
+}
+
+function indexingCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  const G = 'indexing';
+  for (let k = 0; k < 10; k++) {
+    const shape = randShape(r, 1, 4);
+    const dim = int(r, -shape.length, shape.length - 1), d = shape[(dim + shape.length) % shape.length];
+    const scalar = k === 9;
+    const idx = scalar ? [int(r, 0, d - 1)] : Array.from({ length: int(r, 0, 6) }, () => int(r, 0, d - 1));
+    const ish = scalar ? [] : [idx.length];
+    out.push(callCase(r, G, `indexSelect(${dim}, ${fmt(idx)}) of ${fmt(shape)}`, 'indexSelect', [F_IN(randArr(r, size(shape)), shape), L_IN(idx, ish)],
+      { dim }, ([x, i]) => x.indexSelect(dim, i)));
+  }
+  for (let k = 0; k < 10; k++) {
+    const shape = randShape(r, 1, 4);
+    const kd = int(r, 0, shape.length - 1), dim = k % 2 ? kd - shape.length : kd;
+    const ish = shape.map((s, i) => (i === kd ? int(r, 1, 6) : int(r, 1, s)));
+    const idx = Array.from({ length: size(ish) }, () => int(r, 0, shape[kd] - 1));
+    out.push(callCase(r, G, `gather(${dim}) of ${fmt(shape)} by ${fmt(ish)}`, 'gather', [F_IN(randArr(r, size(shape)), shape), L_IN(idx, ish)],
+      { dim }, ([x, i]) => x.gather(dim, i)));
+  }
+  // scatter: distinct positions in every lane (PyTorch leaves repeated writes unspecified)
+  for (let k = 0; k < 12; k++) {
+    const shape = randShape(r, 1, 3);
+    const kd = int(r, 0, shape.length - 1), dim = k % 2 ? kd - shape.length : kd;
+    const ish = shape.map((s) => int(r, 1, s));
+    const [outer, m, inner] = [size(ish.slice(0, kd)), ish[kd], size(ish.slice(kd + 1))];
+    const idx = new Array<number>(size(ish));
+    for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) {
+      const p = perm(r, shape[kd]);
+      for (let j = 0; j < m; j++) idx[(o * m + j) * inner + i] = p[j];
+    }
+    const x = randArr(r, size(shape));
+    const kind = (['tensor', 'value', 'add', 'add-repeats'] as const)[k % 4];
+    if (kind === 'value') {
+      const v = pick(r, [0, -1.5, 7]);
+      out.push(callCase(r, G, `scatter(${dim}) of ${fmt(shape)} by ${fmt(ish)}, value ${v}`, 'scatter', [F_IN(x, shape), L_IN(idx, ish)], { dim, value: num(v) },
+        ([t, i]) => t.scatter(dim, i, v)));
+    } else {
+      if (kind === 'add-repeats') for (let q = 0; q < idx.length; q++) idx[q] = int(r, 0, shape[kd] - 1);
+      const name = kind === 'tensor' ? 'scatter' : 'scatterAdd';
+      out.push(callCase(r, G, `${name}(${dim}) of ${fmt(shape)} by ${fmt(ish)}${kind === 'add-repeats' ? ' (repeated positions)' : ''}`, name,
+        [F_IN(x, shape), L_IN(idx, ish), F_IN(randArr(r, size(ish)), ish)], { dim },
+        ([t, i, s]) => (name === 'scatter' ? t.scatter(dim, i, s) : t.scatterAdd(dim, i, s))));
+    }
+  }
+  // scatter from a src larger than the index (forward only: PyTorch's backward refuses that shape)
+  {
+    const x = randArr(r, 12), idx = [2, 0, 1, 3, 0, 2];
+    out.push(callCase(r, G, 'scatter(1) of [3,4] by [3,2] from a [3,5] src (no grad)', 'scatter',
+      [F_IN(x, [3, 4], false), L_IN(idx, [3, 2]), F_IN(randArr(r, 15), [3, 5], false)], { dim: 1 }, ([t, i, s]) => t.scatter(1, i, s)));
+  }
+  for (let k = 0; k < 8; k++) {
+    const [xs, ms] = broadcastPair(r);
+    const x = randArr(r, size(xs), 2, 0.05);
+    const valueT = k % 3 === 0;
+    const v = pick(r, [0, -Infinity, 2.5, -0]);
+    const ins = [F_IN(x, xs), B_IN(mask01(r, size(ms)), ms)];
+    if (valueT) ins.push(F_IN(Float32Array.of(v), []));
+    out.push(callCase(r, G, `maskedFill ${fmt(xs)} with mask ${fmt(ms)}, ${valueT ? '0-d tensor' : 'value'} ${v}`, 'maskedFill', ins,
+      valueT ? {} : { value: num(v) }, ([t, m, vt]) => t.maskedFill(m, valueT ? vt : v)));
+  }
+  for (let k = 0; k < 10; k++) {
+    const [cs, as] = broadcastPair(r);
+    const bs = pick(r, [as, cs, cs.slice(1), []]);
+    const form = k % 4; // 0, 1: tensors; 2: a number; 3: b number
+    const ins: CallIn[] = [B_IN(mask01(r, size(cs)), cs)];
+    const args: Record<string, unknown> = {};
+    if (form === 2) args.a = num(1.5); else ins.push(F_IN(randArr(r, size(as), 2, 0.05), as));
+    if (form === 3) args.b = num(-0); else ins.push(F_IN(randArr(r, size(bs), 2, 0.05), bs));
+    out.push(callCase(r, G, `where ${fmt(cs)}, ${form === 2 ? '1.5' : fmt(as)}, ${form === 3 ? '-0' : fmt(bs)} #${k}`, 'where', ins, args,
+      (ts) => (form === 2 ? where(ts[0], 1.5, ts[1]) : form === 3 ? where(ts[0], ts[1], -0) : k % 2 ? ts[1].where(ts[0], ts[2]) : where(ts[0], ts[1], ts[2]))));
+  }
+  return out;
+}
+
+function joiningCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  const G = 'joining';
+  for (let k = 0; k < 10; k++) {
+    const base = randShape(r, 1, 4, 4);
+    const kd = int(r, 0, base.length - 1), dim = k % 2 ? kd - base.length : kd;
+    const n = int(r, 1, 4);
+    const shapes = Array.from({ length: n }, () => base.map((d, i) => (i === kd ? int(r, 0, 3) : d)));
+    if (k === 9) shapes.splice(1, 0, [0]); // 1-D empties are skipped, as PyTorch 1.13
+    out.push(callCase(r, G, `cat(${fmt(shapes)}, ${dim})`, 'cat', shapes.map((s) => F_IN(randArr(r, size(s)), s)), { dim },
+      (ts) => cat(ts, dim)));
+  }
+  for (let k = 0; k < 8; k++) {
+    const base = randShape(r, 0, 3, 4);
+    const dim = int(r, -base.length - 1, base.length);
+    const n = int(r, 1, 4);
+    out.push(callCase(r, G, `stack(${n} x ${fmt(base)}, ${dim})`, 'stack', Array.from({ length: n }, () => F_IN(randArr(r, size(base)), base)), { dim },
+      (ts) => stack(ts, dim)));
+  }
+  for (let k = 0; k < 8; k++) {
+    const shape = randShape(r, 0, 3, 4);
+    const sizes = [...Array.from({ length: int(r, shape.length ? 0 : 1, 2) }, () => int(r, 1, 3)), ...shape.map(() => int(r, k === 7 ? 0 : 1, 3))];
+    out.push(callCase(r, G, `repeat(${fmt(sizes)}) of ${fmt(shape)}`, 'repeat', [F_IN(randArr(r, size(shape)), shape)], { sizes },
+      ([x]) => (k % 2 ? x.repeat(sizes) : repeat(x, ...sizes))));
+  }
+  const cs = randShape(r, 1, 3);
+  out.push(callCase(r, G, `clone of ${fmt(cs)}`, 'clone', [F_IN(randArr(r, size(cs), 1, 0.2), cs)], {}, ([x]) => clone(x)));
+  return out;
+}
+
+function statCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  const G = 'statistics';
+  for (let k = 0; k < 24; k++) {
+    const name = k % 2 ? 'std' : 'var';
+    const shape = randShape(r, 1, 4);
+    const form = k % 6; // 0: all dims; 1: one dim; 2, 3: several dims; 4: unbiased = false; 5: correction only
+    const nd = shape.length;
+    let dims: number | number[] | undefined;
+    if (form === 1) dims = int(r, -nd, nd - 1);
+    else if (form === 2 || form === 3) dims = perm(r, nd).slice(0, int(r, 1, nd)).map((d) => (r() < 0.3 ? d - nd : d));
+    else if (form === 4) dims = r() < 0.5 ? undefined : int(r, 0, nd - 1);
+    const keepDim = dims !== undefined && r() < 0.5;
+    const correction = pick(r, [0, 1, 2]);
+    const x = randArr(r, size(shape), pick(r, [1, 100]));
+    const targs: Record<string, unknown> = { dim: dims ?? null, ...(form === 4 ? { unbiased: false } : { correction }), keepdim: keepDim };
+    const opts = form === 4 ? { unbiased: false, keepDim } : { correction, keepDim };
+    const f = name === 'std' ? std : variance;
+    // PyTorch 1.13's backward of the whole-tensor form fails when N - correction <= 0: values only there
+    const grad = !(dims === undefined && size(shape) - (form === 4 ? 0 : correction) <= 0);
+    out.push(callCase(r, G, `${name}(${fmt(dims ?? 'all')}, ${fmt(opts)}) of ${fmt(shape)}`, name, [F_IN(x, shape, grad)], targs,
+      ([t]) => (form === 5 && dims === undefined ? f(t, { correction }) : k % 3 ? f(t, dims, opts) : (name === 'std' ? t.std(dims, opts) : t.var(dims, opts))),
+      { y: { ulps: 1 } }));
+  }
+  // N - correction = 0: inf / NaN values and gradients, as PyTorch (whose backward of the whole-tensor
+  // form fails in 1.13 on this shape: values only there)
+  out.push(callCase(r, G, 'var of one element (correction 1): NaN', 'var', [F_IN(Float32Array.of(3), [1], false)], { dim: null }, ([t]) => t.var()));
+  out.push(callCase(r, G, 'std along a dim of size 1 with correction 1', 'std', [F_IN(randArr(r, 3), [3, 1])], { dim: 1 }, ([t]) => t.std(1)));
+  out.push(callCase(r, G, 'std of constant rows (zero std: zero gradient)', 'std', [F_IN(Float32Array.of(2, 2, 2, 1, 5, 9), [2, 3])],
+    { dim: 1, correction: 0 }, ([t]) => t.std(1, { correction: 0 })));
+  for (let k = 0; k < 8; k++) {
+    const name = k % 2 ? 'mean' : 'sum';
+    const shape = randShape(r, 2, 4);
+    const nd = shape.length;
+    const dims = k === 7 ? [] : perm(r, nd).slice(0, int(r, 2, nd)).map((d) => (r() < 0.3 ? d - nd : d));
+    const keepDim = r() < 0.5;
+    out.push(callCase(r, G, `${name}(${fmt(dims)}, keepDim ${keepDim}) of ${fmt(shape)}`, name, [F_IN(randArr(r, size(shape), 3), shape)],
+      { dim: dims, keepdim: keepDim }, ([t]) => (name === 'sum' ? t.sum(dims, keepDim) : t.mean(dims, keepDim)), { y: COMPOSITE }));
+  }
+  for (let k = 0; k < 8; k++) {
+    const shape = randShape(r, 0, 3, 7);
+    const dim = shape.length === 0 ? 0 : int(r, -shape.length, shape.length - 1);
+    out.push(callCase(r, G, `cumsum(${dim}) of ${fmt(shape)}`, 'cumsum', [F_IN(randArr(r, size(shape), pick(r, [1, 1e3]), 0.03), shape)], { dim },
+      ([t]) => (k % 2 ? t.cumsum(dim) : cumsum(t, dim)), { grad: EXACT }));
+  }
+  return out;
+}
+
+function sortingCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  const G = 'sorting';
+  for (let k = 0; k < 12; k++) {
+    const shape = randShape(r, 0, 3, 7);
+    const dim = shape.length === 0 ? -1 : int(r, -shape.length, shape.length - 1);
+    const descending = k % 2 === 1;
+    const x = tiedArr(r, size(shape), 0.08); // ties, NaN, ±0, ±Inf: the stable order is defined
+    const name = k % 3 === 2 ? 'argsort' : 'sort';
+    out.push(callCase(r, G, `${name}(${dim}, descending ${descending}, stable) of ${fmt(shape)} with ties`, name, [F_IN(x, shape, name === 'sort')],
+      { dim, descending, stable: true },
+      ([t]) => (name === 'argsort' ? (k % 2 ? argsort(t, dim, descending) : t.argsort({ dim, descending, stable: true }))
+        : (k % 4 === 0 ? sort(t, { dim, descending, stable: true }) : t.sort(dim, descending)))));
+  }
+  for (let k = 0; k < 6; k++) {
+    const shape = randShape(r, 1, 3);
+    const dim = k < 2 ? undefined : int(r, -shape.length, shape.length - 1);
+    const keepDim = dim !== undefined && k % 2 === 0;
+    out.push(callCase(r, G, `argmin(${dim ?? 'all'}, keepDim ${keepDim}) of ${fmt(shape)} with ties`, 'argmin', [F_IN(tiedArr(r, size(shape), 0.05), shape, false)],
+      dim === undefined ? {} : { dim, keepdim: keepDim }, ([t]) => (k % 2 ? t.argmin(dim, keepDim) : argmin(t, dim, keepDim))));
+  }
+  // long lanes (the radix sort; topk's selection when k is small), ties and specials
+  for (const [shape, dim, descending] of [[[3, 300], 1, false], [[700], 0, true], [[260, 2], 0, true], [[2, 40, 3], 1, false]] as [number[], number, boolean][]) {
+    const x = tiedArr(r, size(shape), 0.05);
+    out.push(callCase(r, G, `sort(${dim}, descending ${descending}, stable) of ${fmt(shape)} with ties`, 'sort', [F_IN(x, shape)],
+      { dim, descending, stable: true }, ([t]) => t.sort(dim, descending)));
+    out.push(callCase(r, G, `argsort(${dim}, descending ${!descending}, stable) of ${fmt(shape)} with ties`, 'argsort', [F_IN(x, shape, false)],
+      { dim, descending: !descending, stable: true }, ([t]) => t.argsort(dim, !descending)));
+  }
+  for (const [shape, kk, largest] of [[[2, 500], 5, true], [[3, 400], 1, false], [[1000], 40, true], [[2, 300], 250, false]] as [number[], number, boolean][]) {
+    const n = size(shape), p = perm(r, n);
+    const x = Float32Array.from(p, (v) => f32((v - n / 2) * 0.37));
+    out.push(callCase(r, G, `topk(${kk}, largest ${largest}) of ${fmt(shape)}`, 'topk', [F_IN(x, shape)], { k: kk, dim: -1, largest },
+      ([t]) => t.topk(kk, -1, largest)));
+  }
+  for (let k = 0; k < 10; k++) {
+    const shape = randShape(r, 1, 3, 7);
+    const kd = int(r, 0, shape.length - 1), dim = k % 2 ? kd - shape.length : kd;
+    const kk = int(r, 0, shape[kd]);
+    const largest = k % 3 !== 1;
+    // distinct values (PyTorch's choice among ties is unspecified)
+    const n = size(shape), p = perm(r, n);
+    const x = Float32Array.from(p, (v) => f32((v - n / 2) * 0.37));
+    out.push(callCase(r, G, `topk(${kk}, ${dim}, largest ${largest}) of ${fmt(shape)}`, 'topk', [F_IN(x, shape)], { k: kk, dim, largest },
+      ([t]) => (k % 2 ? topk(t, kk, dim, largest) : t.topk(kk, { dim, largest }))));
+  }
+  return out;
+}
+
 /** Every case, from one seed. */
 export function allCases(seed: number): DiffCase[] {
   const r = lcg(seed);
   return [...activationCases(r), ...binaryCases(r), ...unaryCases(r), ...reductionCases(r), ...softmaxCases(r),
-    ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...initCases(), ...dropoutCases(r)];
+    ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...initCases(), ...dropoutCases(r),
+    ...comparisonCases(r), ...indexingCases(r), ...joiningCases(r), ...statCases(r), ...sortingCases(r),
+    ...viewCases(seed + 1)];
 }

@@ -26,6 +26,17 @@ export function torchAvailable(): boolean {
   return findPython() !== null;
 }
 
+/** The python3 that imports torch and numpy ($NEURITE_PYTHON first), or null. */
+export function torchPython(): string | null {
+  return findPython();
+}
+
+/** Why the PyTorch suites cannot run here (null when they can). */
+export function torchMissing(): string | null {
+  return findPython() !== null ? null
+    : `no python3 that imports torch and numpy (tried ${CANDIDATES.join(', ')}; Debian: apt-get install python3-torch, or set NEURITE_PYTHON)`;
+}
+
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type TorchResult = Record<string, any>;
 

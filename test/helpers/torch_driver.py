@@ -150,6 +150,49 @@ def op_linear(c):
     return out
 
 
+def apply_view(t, step):
+    """One step of a view chain, as test/helpers/torch-cases-views.ts applies it to neurite."""
+    n, a = step[0], step[1:]
+    if n == 'T':
+        return t.T
+    if n == 'mT':
+        return t.mT
+    if n == 'slice':
+        d, s, e, st = a
+        idx = [slice(None)] * t.dim()
+        idx[d] = slice(s, e, st)
+        return t[tuple(idx)]
+    if n == 'split':
+        return torch.split(t, a[0], a[1])[a[2]]
+    if n == 'chunk':
+        return torch.chunk(t, a[0], a[1])[a[2]]
+    return getattr(t, n)(*a)
+
+
+def op_views(c):
+    x = leaf(c, 'x')
+    y = x
+    for s in c['chain']:
+        y = apply_view(y, s)
+    y.backward(dec(c['gy'], y.shape))
+    res = {'y': enc(y), 'shape': list(y.shape), 'stride': list(y.stride()), 'offset': y.storage_offset(),
+           'gx': enc(grad_of(x))}
+    if c.get('inplace'):
+        x2 = leaf(c, 'x')
+        h = x2 * 1
+        v = h
+        for s in c['chain']:
+            v = apply_view(v, s)
+        try:
+            v.mul_(2).add_(1)
+        except RuntimeError as e:  # e.g. an output of split/chunk (multiple views) written in place
+            res['inplaceError'] = str(e)
+            return res
+        h.backward(dec(c['gh'], h.shape))
+        res.update(h=enc(h), gx2=enc(grad_of(x2)))
+    return res
+
+
 def build(spec):
     t = spec['t']
     if t == 'linear':
@@ -268,7 +311,8 @@ def op_init(c):
         else:
             nn.init.xavier_normal_(t, gain=g)
         expect['std'] = std
-    return {'std': float(t.std()), 'mean': float(t.mean()), 'maxAbs': float(t.abs().max()), **expect}
+    # PyTorch's formula (std, bound) and, separately, statistics of PyTorch's own samples
+    return {'sampleStd': float(t.std()), 'sampleMean': float(t.mean()), 'sampleMaxAbs': float(t.abs().max()), **expect}
 
 
 def op_gain(c):
@@ -283,6 +327,73 @@ def op_dropout(c):
     kept = y[y != 0]
     return {'scale': enc(kept[:1]) if kept.numel() else None, 'kept': int(kept.numel()),
             'gradMatches': bool(torch.equal(x.grad, y.detach()))}
+
+
+# tensor ops called by name: f(inputs, args) with the inputs decoded as the case says (float,
+# long indices, bool masks) and args the case's JSON arguments
+CALLS = {
+    'eq': lambda t, a: torch.eq(t[0], t[1] if len(t) > 1 else a['other']),
+    'ne': lambda t, a: torch.ne(t[0], t[1] if len(t) > 1 else a['other']),
+    'lt': lambda t, a: torch.lt(t[0], t[1] if len(t) > 1 else a['other']),
+    'le': lambda t, a: torch.le(t[0], t[1] if len(t) > 1 else a['other']),
+    'gt': lambda t, a: torch.gt(t[0], t[1] if len(t) > 1 else a['other']),
+    'ge': lambda t, a: torch.ge(t[0], t[1] if len(t) > 1 else a['other']),
+    'indexSelect': lambda t, a: torch.index_select(t[0], a['dim'], t[1]),
+    'gather': lambda t, a: torch.gather(t[0], a['dim'], t[1]),
+    'scatter': lambda t, a: torch.scatter(t[0], a['dim'], t[1], t[2] if len(t) > 2 else a['value']),
+    'scatterAdd': lambda t, a: torch.scatter_add(t[0], a['dim'], t[1], t[2]),
+    'maskedFill': lambda t, a: torch.masked_fill(t[0], t[1], t[2] if len(t) > 2 else a['value']),
+    'where': lambda t, a: torch.where(t[0], t[1] if 'a' not in a else a['a'], t[-1] if 'b' not in a else a['b']),
+    'cat': lambda t, a: torch.cat(t, a['dim']),
+    'stack': lambda t, a: torch.stack(t, a['dim']),
+    'repeat': lambda t, a: t[0].repeat(*a['sizes']),
+    'clone': lambda t, a: torch.clone(t[0]),
+    'var': lambda t, a: torch.var(t[0], **a),
+    'std': lambda t, a: torch.std(t[0], **a),
+    'sum': lambda t, a: torch.sum(t[0], a['dim'], keepdim=a['keepdim']),
+    'mean': lambda t, a: torch.mean(t[0], a['dim'], keepdim=a['keepdim']),
+    'sort': lambda t, a: torch.sort(t[0], **a),
+    'argsort': lambda t, a: torch.argsort(t[0], **a),
+    'topk': lambda t, a: torch.topk(t[0], **a),
+    'cumsum': lambda t, a: torch.cumsum(t[0], a['dim']),
+    'argmin': lambda t, a: torch.argmin(t[0], **a),
+}
+
+
+def num_args(a):
+    """JSON cannot carry NaN, +-Inf or -0: numbers arrive as {"f32": base64} and are decoded here."""
+    if isinstance(a, dict):
+        if set(a) == {'f32'}:
+            return float(dec(a['f32'], [1])[0])
+        return {k: num_args(v) for k, v in a.items()}
+    return a
+
+
+def op_call(c):
+    """A tensor op by name (CALLS): its result (values and indices for tuples, as float32),
+    shape, and the gradient of every input marked `grad` given d(result) = gy."""
+    ins = []
+    for a in c['inputs']:
+        t = dec(a['data'], a['shape'])
+        kind = a.get('kind', 'float')
+        if kind == 'long':
+            t = t.long()
+        elif kind == 'bool':
+            t = t != 0
+        elif a.get('grad'):
+            t.requires_grad_(True)
+        ins.append(t)
+    y = CALLS[c['name']](ins, num_args(c.get('args', {})))
+    out = {}
+    if isinstance(y, tuple):
+        out['indices'] = enc(y[1].float())
+        y = y[0]
+    out['shape'] = list(y.shape)
+    out['y'] = enc(y.float())
+    if y.requires_grad:
+        y.backward(dec(c['gy'], y.shape))
+        out['grads'] = [enc(grad_of(t)) for t in ins if t.requires_grad]
+    return out
 
 
 OPS = {k[3:]: v for k, v in globals().items() if k.startswith('op_')}

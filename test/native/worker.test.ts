@@ -1,12 +1,11 @@
 /** The addon is context-aware: it loads and computes in worker_threads next to the main thread. */
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { loadNative, nativeAddonPath } from '../../lib/backend/native.js';
+import { describeIfAvailable, nativeMissing } from '../helpers/requires.js';
 
-const d = loadNative().backend ? describe : describe.skip;
-
-d('native addon in worker_threads', () => {
+describeIfAvailable(nativeMissing(), 'native addon in worker_threads', () => {
   it('loads in two workers and the main thread, same results, errors still JS errors', () => {
     const child = fileURLToPath(new URL('./fixtures/worker-child.cjs', import.meta.url));
     const r = spawnSync(process.execPath, [child, nativeAddonPath()], { encoding: 'utf8', env: process.env, timeout: 60_000 });

@@ -1,0 +1,322 @@
+/**
+ * Indexing and joining ops, each with its backward: indexSelect, gather, scatter / scatterAdd,
+ * maskedFill, where, cat, stack, repeat, clone. Where PyTorch takes int64 indices, these take
+ * float32 tensors of integers (what argmax, sort and topk return), number[] or Int32Array;
+ * where it takes bool masks, any tensor, non-zero meaning true (what eq, gt, ... return: 0/1).
+ */
+import { result } from '../autograd.js';
+import { Tensor, fmtShape } from '../tensor.js';
+import {
+  asTensor, broadcastShapes, broadcastTo, normDim, offsetsOf, outputArray, padShape, readIndex, splitAt, stridesOf,
+  sumToShape, type IndexLike, type TensorLike,
+} from './util.js';
+
+function checkTensor(op: string, x: unknown, what = 'input'): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${what} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+}
+
+/** Size of dim k, or 1 for a 0-d tensor (which PyTorch indexes as if it were [1]). */
+const dimSize = (x: Tensor, k: number): number => (x.ndim === 0 ? 1 : x.shape[k]);
+
+/**
+ * The entries of `index` (1-D, or 0-D for one) along `dim`, as torch.index_select: the result
+ * has x's shape with dim resized to the number of indices. Backward adds the gradient rows back
+ * (repeated indices accumulate).
+ */
+export function indexSelect(x: Tensor, dim: number, index: IndexLike): Tensor {
+  const op = 'indexSelect';
+  checkTensor(op, x);
+  const k = normDim(op, dim, x.ndim);
+  const [outer, d, inner] = splitAt(x.shape, k);
+  const { idx, shape: ishape } = readIndex(op, index, dimSize(x, k));
+  if (ishape.length > 1) throw new RangeError(`${op}: index must be 1-D (or 0-D), got shape ${fmtShape(ishape)}`);
+  const m = idx.length;
+  if (x.ndim === 0 && m !== 1) throw new RangeError(`${op}: a 0-d input takes one index, got ${m}`);
+  const shape = x.shape.slice();
+  if (x.ndim > 0) shape[k] = m;
+  const src = x.data;
+  const out = outputArray(outer * m * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < m; j++) {
+      const s = (o * d + idx[j]) * inner, t = (o * m + j) * inner;
+      if (inner >= 64) out.set(src.subarray(s, s + inner), t); // rows: one memcpy each
+      else for (let i = 0; i < inner; i++) out[t + i] = src[s + i];
+    }
+  }
+  return result(out, shape, op, [x], (g) => {
+    const gx = new Float32Array(x.size);
+    for (let o = 0; o < outer; o++) {
+      for (let j = 0; j < m; j++) {
+        const s = (o * d + idx[j]) * inner, t = (o * m + j) * inner;
+        for (let i = 0; i < inner; i++) gx[s + i] += g[t + i];
+      }
+    }
+    return [gx];
+  });
+}
+
+/**
+ * Positions in x (row-major) that an index tensor of x's rank addresses along dim k: for
+ * every position p of the index, p's coordinates with coordinate k replaced by index[p].
+ * Checks PyTorch's rules: same rank, and index.size(d) <= x.size(d) for d != k.
+ */
+function indexPositions(op: string, x: Tensor, k: number, index: IndexLike): { pos: Int32Array; ishape: number[] } {
+  const { idx, shape: ishape } = readIndex(op, index, dimSize(x, k));
+  if (ishape.length !== x.ndim) {
+    throw new RangeError(`${op}: index ${fmtShape(ishape)} must have as many dims as the input ${fmtShape(x.shape)}`);
+  }
+  for (let d = 0; d < x.ndim; d++) {
+    if (d !== k && ishape[d] > x.shape[d]) {
+      throw new RangeError(`${op}: index ${fmtShape(ishape)} is larger than the input ${fmtShape(x.shape)} in dim ${d}`);
+    }
+  }
+  const xs = stridesOf(x.shape);
+  const step = x.ndim === 0 ? 0 : xs[k];
+  if (x.ndim > 0) xs[k] = 0;
+  const pos = offsetsOf(ishape, xs);
+  for (let i = 0; i < pos.length; i++) pos[i] += idx[i] * step;
+  return { pos, ishape };
+}
+
+/**
+ * out[i][j] = x[index[i][j]][j] along dim 0 (and so on for other dims), as torch.gather: the
+ * result has index's shape. Backward scatter-adds the gradient back.
+ */
+export function gather(x: Tensor, dim: number, index: IndexLike): Tensor {
+  const op = 'gather';
+  checkTensor(op, x);
+  const k = normDim(op, dim, x.ndim);
+  const { pos, ishape } = indexPositions(op, x, k, index);
+  const src = x.data;
+  const out = outputArray(pos.length);
+  for (let i = 0; i < pos.length; i++) out[i] = src[pos[i]];
+  return result(out, ishape, op, [x], (g) => {
+    const gx = new Float32Array(x.size);
+    for (let i = 0; i < pos.length; i++) gx[pos[i]] += g[i];
+    return [gx];
+  });
+}
+
+function scatterOp(op: string, x: Tensor, dim: number, index: IndexLike, src: TensorLike, add: boolean): Tensor {
+  checkTensor(op, x);
+  const k = normDim(op, dim, x.ndim);
+  const { pos, ishape } = indexPositions(op, x, k, index);
+  let srcPos: Int32Array | null = null;
+  const s = typeof src === 'number' && !add ? null : asTensor(src, op);
+  if (s) {
+    if (s.ndim !== ishape.length) {
+      throw new RangeError(`${op}: src ${fmtShape(s.shape)} must have as many dims as the index ${fmtShape(ishape)}`);
+    }
+    for (let d = 0; d < s.ndim; d++) {
+      if (ishape[d] > s.shape[d]) throw new RangeError(`${op}: index ${fmtShape(ishape)} is larger than src ${fmtShape(s.shape)} in dim ${d}`);
+    }
+    srcPos = offsetsOf(ishape, stridesOf(s.shape));
+  }
+  const out = x.data.slice();
+  const sd = s ? s.data : null, value = typeof src === 'number' ? src : 0;
+  for (let i = 0; i < pos.length; i++) {
+    const v = sd ? sd[srcPos![i]] : value;
+    if (add) out[pos[i]] += v; else out[pos[i]] = v;
+  }
+  return result(out, x.shape, op, s ? [x, s] : [x], (g) => {
+    let gx: Float32Array = g;
+    if (!add) {
+      gx = g.slice();
+      for (let i = 0; i < pos.length; i++) gx[pos[i]] = 0;
+    }
+    let gs: Float32Array | null = null;
+    if (s && s.requiresGrad) {
+      gs = new Float32Array(s.size);
+      for (let i = 0; i < pos.length; i++) gs[srcPos![i]] = g[pos[i]];
+    }
+    return [x.requiresGrad ? gx : null, gs];
+  });
+}
+
+/**
+ * A copy of x with the values of src (a tensor, or one number) written at the positions index
+ * names along dim, as torch.scatter: out[index[i][j]][j] = src[i][j] for dim 0. With repeated
+ * positions the last write wins (PyTorch leaves that order unspecified). Backward: x's gradient
+ * is zero where it was overwritten; src's gradient gathers from the same positions.
+ */
+export function scatter(x: Tensor, dim: number, index: IndexLike, src: TensorLike): Tensor {
+  return scatterOp('scatter', x, dim, index, src, false);
+}
+
+/** As scatter, but src's values add into x (repeated positions accumulate), as torch.scatter_add. */
+export function scatterAdd(x: Tensor, dim: number, index: IndexLike, src: Tensor): Tensor {
+  checkTensor('scatterAdd', src, 'src');
+  return scatterOp('scatterAdd', x, dim, index, src, true);
+}
+
+/** A mask read once as 0/1 bytes (non-zero, NaN included, is true): backward keeps this, not the mask's storage. */
+function truth(m: Float32Array): Uint8Array {
+  const t = new Uint8Array(m.length);
+  for (let i = 0; i < m.length; i++) t[i] = m[i] !== 0 ? 1 : 0;
+  return t;
+}
+
+/**
+ * x with `value` where mask is non-zero, as torch.masked_fill (the mask broadcasts). value is
+ * a number or a 0-d tensor (which then receives the gradient of the filled positions).
+ */
+export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike): Tensor {
+  const op = 'maskedFill';
+  checkTensor(op, x);
+  checkTensor(op, mask, 'mask');
+  const v = asTensor(value, op);
+  if (v.ndim !== 0) throw new RangeError(`${op}: value must be a number or a 0-d tensor, got shape ${fmtShape(v.shape)}`);
+  const shape = broadcastShapes(op, x.shape, mask.shape);
+  const xv = broadcastTo(op, x, shape), mv = truth(broadcastTo(op, mask, shape));
+  const n = xv.length, fill = v.data[0];
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = mv[i] ? fill : xv[i];
+  return result(out, shape, op, [x, v], (g) => {
+    let gx: Float32Array | null = null, gv: Float32Array | null = null;
+    if (x.requiresGrad) {
+      const t = new Float32Array(n);
+      for (let i = 0; i < n; i++) if (!mv[i]) t[i] = g[i];
+      gx = sumToShape(t, shape, x.shape);
+    }
+    if (v.requiresGrad) {
+      let acc = 0;
+      for (let i = 0; i < n; i++) if (mv[i]) acc += g[i];
+      gv = Float32Array.of(acc);
+    }
+    return [gx, gv];
+  });
+}
+
+/**
+ * a where cond is non-zero, b elsewhere, as torch.where(cond, a, b) (all three broadcast; a and
+ * b may be numbers). Gradients flow to a where cond holds, to b where it does not.
+ */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  const op = 'where';
+  checkTensor(op, cond, 'condition');
+  if (a === undefined || b === undefined) throw new TypeError(`${op}: takes (condition, a, b)`);
+  const at = asTensor(a, op), bt = asTensor(b, op);
+  const shape = broadcastShapes(op, broadcastShapes(op, cond.shape, at.shape), bt.shape);
+  const cv = truth(broadcastTo(op, cond, shape)), av = broadcastTo(op, at, shape), bv = broadcastTo(op, bt, shape);
+  const n = cv.length;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = cv[i] ? av[i] : bv[i];
+  return result(out, shape, op, [at, bt], (g) => {
+    const pick = (t: Tensor, on: boolean): Float32Array | null => {
+      if (!t.requiresGrad) return null;
+      const o = new Float32Array(n);
+      for (let i = 0; i < n; i++) if ((cv[i] === 1) === on) o[i] = g[i];
+      return sumToShape(o, shape, t.shape);
+    };
+    return [pick(at, true), pick(bt, false)];
+  });
+}
+
+/**
+ * Join tensors along the middle axis of [outer, dk_j, inner] (dks[j] = 0: contributes nothing,
+ * as cat's skipped empties); `shape` is the result's, `total` = Σ dks.
+ */
+function join(op: string, ts: Tensor[], dks: number[], outer: number, inner: number, shape: number[]): Tensor {
+  const total = dks.reduce((a, b) => a + b, 0);
+  const out = outputArray(outer * total * inner);
+  const starts: number[] = [];
+  let c = 0;
+  for (let j = 0; j < ts.length; j++) {
+    starts.push(c);
+    const run = dks[j] * inner, src = ts[j].data;
+    if (run > 0) for (let o = 0; o < outer; o++) out.set(src.subarray(o * run, (o + 1) * run), (o * total + c) * inner);
+    c += dks[j];
+  }
+  return result(out, shape, op, ts, (g) => ts.map((t, j) => {
+    if (!t.requiresGrad) return null;
+    const run = dks[j] * inner, gt = new Float32Array(t.size);
+    if (run > 0) {
+      for (let o = 0; o < outer; o++) {
+        const at = (o * total + starts[j]) * inner;
+        gt.set(g.subarray(at, at + run), o * run);
+      }
+    }
+    return gt;
+  }));
+}
+
+function tensorList(op: string, tensors: readonly Tensor[]): Tensor[] {
+  if (!Array.isArray(tensors)) throw new TypeError(`${op}: expected an array of tensors`);
+  if (tensors.length === 0) throw new RangeError(`${op}: expected a non-empty list of tensors`);
+  tensors.forEach((t, i) => checkTensor(op, t, `entry ${i}`));
+  return tensors.slice();
+}
+
+/**
+ * Concatenate along dim, as torch.cat: the shapes agree except in dim. As PyTorch 1.13, 1-D
+ * empty tensors (shape [0]) are skipped whatever the others' shapes.
+ */
+export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
+  const op = 'cat';
+  const all = tensorList(op, tensors);
+  const ts = all.filter((t) => !(t.ndim === 1 && t.size === 0));
+  if (ts.length === 0) return join(op, all, all.map(() => 0), 1, 1, [0]);
+  const ref = ts[0];
+  if (ref.ndim === 0) throw new RangeError(`${op}: zero-dimensional tensor (at entry ${all.indexOf(ref)}) cannot be concatenated`);
+  const k = normDim(op, dim, ref.ndim);
+  let total = 0;
+  for (const t of ts) {
+    if (t.ndim !== ref.ndim || t.shape.some((d, i) => i !== k && d !== ref.shape[i])) {
+      throw new RangeError(`${op}: tensors must have the same shape except in dim ${k}: ${fmtShape(ref.shape)} at entry ` +
+        `${all.indexOf(ref)} and ${fmtShape(t.shape)} at entry ${all.indexOf(t)}`);
+    }
+    total += t.shape[k];
+  }
+  const shape = ref.shape.slice();
+  shape[k] = total;
+  const [outer, , inner] = splitAt(ref.shape, k);
+  return join(op, all, all.map((t) => (t.ndim === 1 && t.size === 0 ? 0 : t.shape[k])), outer, inner, shape);
+}
+
+/** Stack equal-shaped tensors along a new dim, as torch.stack. */
+export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
+  const op = 'stack';
+  const ts = tensorList(op, tensors);
+  const ref = ts[0];
+  ts.forEach((t, i) => {
+    if (t.ndim !== ref.ndim || t.shape.some((d, j) => d !== ref.shape[j])) {
+      throw new RangeError(`${op}: expects each tensor to be equal size, but got ${fmtShape(ref.shape)} at entry 0 and ` +
+        `${fmtShape(t.shape)} at entry ${i}`);
+    }
+  });
+  const k = normDim(op, dim, ref.ndim + 1);
+  const shape = [...ref.shape.slice(0, k), ts.length, ...ref.shape.slice(k)];
+  const [outer, , inner] = splitAt(shape, k);
+  return join(op, ts, ts.map(() => 1), outer, inner, shape);
+}
+
+/**
+ * Tile x, as torch.Tensor.repeat: sizes (one per dim, or more: x gains leading dims) multiply
+ * each dim. `x.repeat(2, 3)` or `x.repeat([2, 3])`. Backward sums the tiles.
+ */
+export function repeat(x: Tensor, ...sizes: (number | readonly number[])[]): Tensor {
+  const op = 'repeat';
+  checkTensor(op, x);
+  const reps = (sizes.length === 1 && Array.isArray(sizes[0]) ? sizes[0] : sizes) as number[];
+  for (const s of reps) {
+    if (!Number.isInteger(s) || s < 0) throw new RangeError(`${op}: repeats must be non-negative integers, got [${reps.join(',')}]`);
+  }
+  if (reps.length < x.ndim) {
+    throw new RangeError(`${op}: number of repeat dims (${reps.length}) cannot be smaller than the number of dims of the tensor (${x.ndim})`);
+  }
+  const r = reps.length;
+  const p = padShape(x.shape, r);
+  // out viewed as [r0, p0, r1, p1, ...] is x viewed as [1, p0, 1, p1, ...] broadcast
+  const big = p.flatMap((d, i) => [reps[i], d]), small = p.flatMap((d) => [1, d]);
+  const shape = p.map((d, i) => d * reps[i]);
+  const src = new Tensor(x.data, small);
+  const tiled = broadcastTo(op, src, big);
+  const out = tiled === x.data ? x.data.slice() : tiled;
+  return result(out, shape, op, [x], (g) => [sumToShape(g, big, small)]);
+}
+
+/** A copy with its own storage; the gradient passes through, as torch.clone. */
+export function clone(x: Tensor): Tensor {
+  checkTensor('clone', x);
+  return result(x.isContiguous() ? x.data.slice() : x.data, x.shape, 'clone', [x], (g) => [g], { inputs: [] });
+}
