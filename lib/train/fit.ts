@@ -108,6 +108,10 @@ interface Engine {
   readonly mode: FitHistory['mode'];
   /** Batches are handed over (copied unless fresh) rather than used in place. */
   readonly own: boolean;
+  /** Called with the running statistics at most every progressIntervalMs within an epoch. */
+  onRunning: ((epoch: number, r: Running) => void) | null;
+  /** Ask the steps to stop soon (the driver then calls abort). */
+  requestStop(): void;
   begin(): Promise<void>;
   train(b: WireBatch): Promise<void>;
   evaluate(b: WireBatch): Promise<void>;
@@ -221,7 +225,7 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
   const totalSteps = train.stepsPerEpoch === null ? null : train.stepsPerEpoch * epochs;
   const report = (p: FitProgress): void => {
     if (!onProgress || stopRequested()) return; // no callback once a stop was asked for
-    try { onProgress(p); } catch (e) { userError = e; }
+    try { onProgress(p); } catch (e) { userError = e; engine.requestStop(); }
   };
   const progress = (epoch: number, r: Running): void => report({
     epoch, epochs, step: r.step, stepsPerEpoch: train.stepsPerEpoch, globalStep: r.globalStep, totalSteps,
@@ -235,7 +239,7 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
     if (userError !== null) throw userError;
     throw abortError(signal, hist(), steps);
   };
-  (engine as { onRunning?: (epoch: number, r: Running) => void }).onRunning = progress;
+  engine.onRunning = progress;
   for (let e = 0; e < epochs; e++) {
     if (stopRequested()) await halt();
     await engine.begin();
@@ -340,6 +344,8 @@ class LocalEngine implements Engine {
     return { stats: this.t.endEpoch(), globalStep: this.t.globalStep };
   }
 
+  requestStop(): void {}
+
   async abort(): Promise<number> {
     this.leave();
     return this.t.globalStep;
@@ -367,7 +373,7 @@ class WorkerEngine implements Engine {
   private abortReply: Sync | null = null;
   private epoch = 0;
   private readonly signal: AbortSignal | undefined;
-  private readonly onSignal = (): void => { Atomics.store(this.abortFlag, 0, 1); };
+  private readonly onSignal = (): void => this.requestStop();
 
   constructor(private readonly model: Module, private readonly opts: FitOptions, start: StartMessage) {
     this.abortFlag = new Int32Array(start.abort);
@@ -469,8 +475,12 @@ class WorkerEngine implements Engine {
     return { stats: r.stats, globalStep: r.globalStep };
   }
 
-  async abort(): Promise<number> {
+  requestStop(): void {
     Atomics.store(this.abortFlag, 0, 1);
+  }
+
+  async abort(): Promise<number> {
+    this.requestStop();
     this.group = [];
     this.post({ type: 'abort' });
     await this.until(() => this.abortReply !== null);
