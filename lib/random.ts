@@ -67,13 +67,18 @@ function next(): number {
  */
 export function permutation(n: number, seed: number, epoch = 0): Int32Array {
   const r = new RandomStream(seed + epoch * 2654435761);
-  const ord = new Int32Array(n);
-  for (let i = 0; i < n; i++) ord[i] = i;
+  return fillPermutation(new Int32Array(n), () => r.uniform());
+}
+
+/** Fill `out` with a random permutation of 0..out.length-1 (Fisher-Yates), drawing from `draw` (default: the global generator). */
+export function fillPermutation<A extends Int32Array | Float32Array>(out: A, draw: () => number = uniform): A {
+  const n = out.length;
+  for (let i = 0; i < n; i++) out[i] = i;
   for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(r.uniform() * (i + 1));
-    const t = ord[i]; ord[i] = ord[j]; ord[j] = t;
+    const j = Math.floor(draw() * (i + 1));
+    const t = out[i]; out[i] = out[j]; out[j] = t;
   }
-  return ord;
+  return out;
 }
 
 /** Uniform in [0, 1) with 32 random bits. */
