@@ -7,6 +7,7 @@ export { tensor, zeros, ones, full, randn, rand, arange, linspace, add, sub, mul
   type TopkOptions } from './ops/index.js';
 export { noGrad, isGradEnabled, setGradEnabled } from './autograd.js';
 export { manualSeed } from './random.js';
+export { setFloat32MatmulPrecision, getFloat32MatmulPrecision, withFloat32MatmulPrecision, type Float32MatmulPrecision } from './precision.js';
 export { backend, setBackend, availableBackends, backendInfo, type BackendName, type BackendInfo } from './backend/index.js';
 export * as F from './functional.js';
 export * as nn from './nn/index.js';

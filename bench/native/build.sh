@@ -21,6 +21,7 @@ $CXX $FLAGS $SRCS native/tests/gemm_test.cc -o "$OUT/gemm_test"
 $CXX $FLAGS $SRCS bench/native/sgemm_bench.cc -o "$OUT/sgemm_bench" \
   -I/usr/include/x86_64-linux-gnu/openblas-pthread -L$OB -Wl,-rpath,$OB -lopenblas -ldl
 $CXX $FLAGS $SRCS bench/native/sgemm_one.cc -o "$OUT/sgemm_one"
+$CXX $FLAGS -Inative/kernels $SRCS bench/native/bf16_bench.cc -o "$OUT/bf16_bench"
 $CXX $FLAGS bench/native/peak.cc -o "$OUT/peak"
 
 case "${1:-}" in

@@ -3,7 +3,7 @@
  * `NEURITE_BACKEND=js|native` forces one at start-up. Everything above calls `B()`, never a
  * backend module directly, so a switch takes effect for the next op.
  */
-import type { Backend } from './types.js';
+import type { Backend, MatmulPrecisionId } from './types.js';
 import { jsBackend } from './js.js';
 import { loadNative, nativeInfo, type NativeLoad } from './native.js';
 import { cpus } from 'node:os';
@@ -13,9 +13,21 @@ export type BackendName = 'js' | 'native';
 let nativeLoad: NativeLoad | null = null;
 let warned = false;
 
+let precisionId: MatmulPrecisionId = 0;
+
 function native(): NativeLoad {
-  if (nativeLoad === null) nativeLoad = loadNative();
+  if (nativeLoad === null) {
+    nativeLoad = loadNative();
+    if (precisionId !== 0) nativeLoad.backend?.setMatmulPrecision(precisionId);
+  }
   return nativeLoad;
+}
+
+/** The matmul precision of both backends on this thread (lib/precision.ts holds the API). */
+export function setMatmulPrecisionId(p: MatmulPrecisionId): void {
+  jsBackend.setMatmulPrecision(p);
+  nativeLoad?.backend?.setMatmulPrecision(p);
+  precisionId = p;
 }
 
 function pickDefault(): Backend {

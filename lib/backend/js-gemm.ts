@@ -3,7 +3,7 @@
  * accumulators that V8 keeps in registers), cache-blocked over K and N. Small products take a
  * direct loop without packing: packing costs more than it saves below ~32k multiply-adds.
  */
-import type { F32 } from './types.js';
+import type { F32, MatmulPrecisionId } from './types.js';
 
 const MR = 4;
 const NR = 4;
@@ -15,8 +15,67 @@ const SMALL = 32 * 1024;
 let packA = new Float64Array(MC * KC);
 let packB = new Float64Array(KC * NC);
 
-/** C = alpha·op(A)·op(B) + beta·C (see Backend.gemm). */
+let precision: MatmulPrecisionId = 0;
+
+/** Backend.setMatmulPrecision: 0 highest, 1 high (bf16x3), 2 medium (bf16). */
+export function setGemmPrecision(p: MatmulPrecisionId): void {
+  if (p !== 0 && p !== 1 && p !== 2) throw new RangeError(`setMatmulPrecision: precision id must be 0, 1 or 2, got ${String(p)}`);
+  precision = p;
+}
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** fp32 -> bf16 (round to nearest even; NaN -> 0x7FC0), returned as the float it stands for. */
+export function bf16Round(x: number): number {
+  f32[0] = x;
+  const u = u32[0];
+  if ((u & 0x7fffffff) > 0x7f800000) { u32[0] = 0x7fc00000; return f32[0]; }
+  u32[0] = (((u + 0x7fff + ((u >>> 16) & 1)) >>> 16) << 16) >>> 0;
+  return f32[0];
+}
+
+/** The bf16 part of x: 0 = bf16(x), 1 = bf16(x - bf16(x)) (0 when bf16(x) is not finite). */
+function bf16Part(x: number, part: number): number {
+  const h = bf16Round(x);
+  if (part === 0) return h;
+  return Number.isFinite(h) ? bf16Round(x - h) : 0;
+}
+
+// 'medium': hi over K; 'high': K three times, A = [hi hi lo], B = [hi; lo; hi] (native/kernels/gemm_bf16.cc)
+const PARTS_A = [0, 0, 1];
+const PARTS_B = [0, 1, 0];
+
+/** op(X) (rows × K, or K × rows when trans) with its K axis repeated `parts` times as bf16 parts. */
+function bf16Copy(X: F32, trans: boolean, rows: number, K: number, parts: number, sel: number[]): F32 {
+  const Ke = parts * K;
+  const out = new Float32Array(rows * Ke);
+  for (let q = 0; q < parts; q++) {
+    const p = sel[q];
+    if (!trans) {
+      for (let i = 0; i < rows; i++) for (let k = 0; k < K; k++) out[i * Ke + q * K + k] = bf16Part(X[i * K + k], p);
+    } else {
+      for (let k = 0; k < K; k++) for (let i = 0; i < rows; i++) out[(q * K + k) * rows + i] = bf16Part(X[k * rows + i], p);
+    }
+  }
+  return out;
+}
+
+/** C = alpha·op(A)·op(B) + beta·C (see Backend.gemm), at the thread's matmul precision. */
 export function gemm(transA: boolean, transB: boolean, M: number, N: number, K: number,
+  alpha: number, A: F32, B: F32, beta: number, C: F32): void {
+  if (precision !== 0 && K > 0 && alpha !== 0 && M * N > 0) {
+    const parts = precision === 1 ? 3 : 1;
+    // op(B) is K x N: stored N x K (rows N along K) when transB, else K x N (K along rows)
+    const a = bf16Copy(A, transA, M, K, parts, PARTS_A);
+    const b = bf16Copy(B, !transB, N, K, parts, PARTS_B);
+    gemmF32(transA, transB, M, N, parts * K, alpha, a, b, beta, C);
+    return;
+  }
+  gemmF32(transA, transB, M, N, K, alpha, A, B, beta, C);
+}
+
+function gemmF32(transA: boolean, transB: boolean, M: number, N: number, K: number,
   alpha: number, A: F32, B: F32, beta: number, C: F32): void {
   const mn = M * N;
   if (beta === 0) C.fill(0, 0, mn);

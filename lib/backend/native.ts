@@ -121,6 +121,7 @@ function wrap(raw: Raw): Backend {
     linearChain(X, M, spec, Y, S, wb) {
       raw.linearChain(X, M, spec, Y, S, ...wb);
     },
+    setMatmulPrecision: raw.setMatmulPrecision,
     actForward: raw.actForward,
     actBackward: raw.actBackward,
     unary: raw.unary,
@@ -149,6 +150,8 @@ function wrap(raw: Raw): Backend {
     crossEntropy: raw.crossEntropy,
     sgdStep: raw.sgdStep,
     adamStep: raw.adamStep,
+    rmspropStep: raw.rmspropStep,
+    adagradStep: raw.adagradStep,
   };
 }
 

@@ -13,6 +13,7 @@ import { resolve as resolvePath } from 'node:path';
 import { backend } from '../backend/index.js';
 import { Module } from '../nn/module.js';
 import { Optimizer } from '../optim/optimizer.js';
+import * as lrScheduler from '../optim/lr-scheduler.js';
 import { options } from '../options.js';
 import { seedOrDraw } from '../data/sampler.js';
 import { activationListenerCount } from '../ops/activations.js';
@@ -20,7 +21,7 @@ import { spawnLibWorker, workerUnavailable } from '../worker/spawn.js';
 import { applyState, describeModel, setTrainingFlags, snapshotState, trainingFlags } from '../worker/spec.js';
 import { claim } from './busy.js';
 import { LOSSES, lossName, type LossName } from './losses.js';
-import { Trainer, type LossCall, type LoopOptions, type WireBatch } from './loop.js';
+import { Trainer, type LossCall, type LoopOptions, type StepHooks, type WireBatch } from './loop.js';
 import { describeOptimizer, importState, stateBuffers, type OptimizerSpec } from './optim-spec.js';
 import type { MainMessage, ModelSource, Running, StartMessage, Sync, WorkerMessage } from './protocol.js';
 import { isFitData, makeSource, wireBatch, type Source } from './source.js';
@@ -51,9 +52,9 @@ function abortError(signal: AbortSignal | undefined, history: FitHistory, steps:
 }
 
 const FIT_KEYS = ['epochs', 'batchSize', 'optimizer', 'loss', 'shuffle', 'seed', 'signal', 'onProgress', 'progressIntervalMs', 'worker',
-  'validationData', 'earlyStopping', 'moduleFile', 'moduleArgs'] as const;
+  'scheduler', 'schedulerStep', 'clipGradNorm', 'validationData', 'earlyStopping', 'moduleFile', 'moduleArgs'] as const;
 /** Options of other training loops (Keras, Lightning) that fit() does not implement yet: an error, not a silent no-op. */
-const FIT_NOT_YET = ['validationSplit', 'callbacks', 'scheduler', 'gradClip', 'clipGradNorm'] as const;
+const FIT_NOT_YET = ['validationSplit', 'callbacks', 'gradClip'] as const;
 const ES_KEYS = ['monitor', 'patience', 'minDelta', 'restoreBest'] as const;
 const MONITORS = ['valLoss', 'valAccuracy', 'loss', 'accuracy'] as const;
 
@@ -71,6 +72,30 @@ function stopper(o: EarlyStopping | undefined, hasVal: boolean): Stopper | null 
   if (typeof minDelta !== 'number' || !(minDelta >= 0)) throw new RangeError(`fit: earlyStopping.minDelta must be a number >= 0, got ${String(minDelta)}`);
   if (es.restoreBest !== undefined && typeof es.restoreBest !== 'boolean') throw new TypeError('fit: earlyStopping.restoreBest must be a boolean');
   return { monitor, patience, minDelta, restoreBest: es.restoreBest ?? false };
+}
+
+/**
+ * fit's scheduler and when it steps: after every epoch (default) or every batch.
+ * ReduceLROnPlateau gets the epoch's validation loss (else its mean training loss) or the batch's loss.
+ */
+function checkScheduler(opts: FitOptions): StepHooks | null {
+  const s = opts.scheduler;
+  const when = opts.schedulerStep ?? 'epoch';
+  if (when !== 'epoch' && when !== 'batch') throw new TypeError(`fit: schedulerStep must be 'epoch' or 'batch', got ${JSON.stringify(when)}`);
+  if (s === undefined) {
+    if (opts.schedulerStep !== undefined) throw new TypeError('fit: schedulerStep is given without a scheduler');
+    return null;
+  }
+  const { LRScheduler, SequentialLR, ChainedScheduler, ReduceLROnPlateau } = lrScheduler;
+  if (!(s instanceof LRScheduler || s instanceof SequentialLR || s instanceof ChainedScheduler || s instanceof ReduceLROnPlateau)) {
+    throw new TypeError('fit: scheduler must be an optim.lrScheduler scheduler (StepLR, OneCycleLR, ...)');
+  }
+  if (s.optimizer !== opts.optimizer) throw new TypeError('fit: the scheduler drives another optimizer than fit\'s');
+  const step = (metric: number): void => { if (s instanceof ReduceLROnPlateau) s.step(metric); else s.step(); };
+  return {
+    batch: (loss) => { if (when === 'batch') step(loss); },
+    epoch: (stats) => { if (when === 'epoch') step(stats.valLoss ?? stats.loss); },
+  };
 }
 
 /** Why a model of the user's own class cannot be built in a worker from its file, or null. */
@@ -157,6 +182,12 @@ export async function fit(model: Module, data: FitSource, opts: FitOptions): Pro
   const val = vd === undefined ? null
     : makeSource(vd, { batchSize: isFitData(vd) || isDataset(vd) ? (opts.batchSize ?? 256) : undefined, shuffle: isFitData(vd) || isDataset(vd) ? false : undefined, seed }, 'validationData');
   const stop = stopper(opts.earlyStopping, val !== null);
+  let clip: number | undefined;
+  if (opts.clipGradNorm !== undefined) {
+    if (!(typeof opts.clipGradNorm === 'number' && opts.clipGradNorm > 0)) throw new RangeError(`fit: clipGradNorm must be a number > 0 (the max norm), got ${String(opts.clipGradNorm)}`);
+    clip = opts.clipGradNorm;
+  }
+  const sched = checkScheduler(opts);
   const progressIntervalMs = opts.progressIntervalMs ?? 100;
   if (signal?.aborted) throw abortError(signal, makeHistory([], performance.now(), 'main', seed, 0, null), 0);
 
@@ -171,17 +202,18 @@ export async function fit(model: Module, data: FitSource, opts: FitOptions): Pro
   } else why = `${described.reason} (give moduleFile, the file exporting the model's class, to train it in a worker)`;
   if (!why && typeof optSpec === 'string') why = optSpec;
   else if (!why && name === null) why = 'the loss is a custom function';
+  else if (!why && sched) why = 'a learning-rate scheduler steps on the calling thread';
   if (!why && mode !== false) why = workerUnavailable('train/train-worker');
   if (mode === true && why) throw new TypeError(`fit: cannot train in a worker thread: ${why}`);
 
   const ctx: Ctx = { model, opts, epochs, train, val, indices, stop, seed, progressIntervalMs };
-  const loop: LoopOptions = { seed, loss: name };
+  const loop: LoopOptions = { seed, loss: name, ...(clip !== undefined ? { clipGradNorm: clip } : {}) };
   const { step, release } = claim(model, opts.optimizer);
   try {
     const engine = mode !== false && why === null
       ? new WorkerEngine(model, opts, { type: 'start', backend: backend(), model: modelSrc!, state: snapshotState(model),
         optimizer: optSpec as OptimizerSpec, loop, progressIntervalMs, abort: new SharedArrayBuffer(4) })
-      : new LocalEngine(model, new Trainer(model, model.parameters(), step, lossFn, loop), progressIntervalMs);
+      : new LocalEngine(model, new Trainer(model, model.parameters(), step, lossFn, loop, sched ?? undefined), progressIntervalMs);
     try {
       return await drive(ctx, engine);
     } finally {

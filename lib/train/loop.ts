@@ -10,6 +10,7 @@ import { backward, noGrad } from '../autograd.js';
 import { getRngState, manualSeed, setRngState } from '../random.js';
 import type { Module } from '../nn/module.js';
 import { setTrainingFlags, trainingFlags } from '../worker/spec.js';
+import { clipGradNorm_ } from '../nn/utils.js';
 import { type AccuracyKind, type LossName, accuracyKind } from './losses.js';
 import type { EpochStats } from './types.js';
 
@@ -25,6 +26,14 @@ export interface LoopOptions {
   seed: number;
   /** The built-in loss's name, null for a function of your own. */
   loss: LossName | null;
+  /** Clip the gradients' total 2-norm to this before each optimizer step (nn.utils.clipGradNorm_). */
+  clipGradNorm?: number;
+}
+
+/** Called after every optimizer step (its loss) and at every epoch end (fit's scheduler). */
+export interface StepHooks {
+  batch(loss: number): void;
+  epoch(stats: EpochStats): void;
 }
 
 export type LossCall = (out: Tensor, target: Int32Array | Tensor) => Tensor;
@@ -48,7 +57,7 @@ export class Trainer {
   private epochStart = 0;
 
   constructor(private readonly model: Module, private readonly params: Tensor[], private readonly optimizerStep: () => void,
-    private readonly loss: LossCall, private readonly o: LoopOptions) {
+    private readonly loss: LossCall, private readonly o: LoopOptions, private readonly hooks?: StepHooks) {
     const saved = getRngState();
     manualSeed(o.seed);
     this.rng = getRngState();
@@ -97,8 +106,10 @@ export class Trainer {
       const l = this.lossOf(out, target);
       for (const p of this.params) p.grad = null;
       backward(l);
+      if (this.o.clipGradNorm !== undefined) clipGradNorm_(this.params, this.o.clipGradNorm);
       this.optimizerStep();
       this.count(this.train, l, out, target, x.shape[0]);
+      this.hooks?.batch(l.data[0]);
     } finally {
       this.rng = getRngState();
       setRngState(saved);
@@ -133,6 +144,7 @@ export class Trainer {
       samples: t.seen, durationMs, samplesPerSec: t.seen / (durationMs / 1000),
     };
     this.epoch++;
+    this.hooks?.epoch(stats);
     return stats;
   }
 

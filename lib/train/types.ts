@@ -1,6 +1,7 @@
 /** fit()'s data sources, options, progress reports and history. */
 import type { Tensor } from '../tensor.js';
 import type { Optimizer } from '../optim/optimizer.js';
+import type { Scheduler } from '../optim/lr-scheduler.js';
 import type { Dataset } from '../data/dataset.js';
 import type { DataLoader } from '../data/loader.js';
 import type { LossName } from './losses.js';
@@ -68,6 +69,16 @@ export interface FitOptions {
   moduleFile?: string | URL;
   /** Arguments of your model class's constructor in the worker (structured-cloneable; default []). */
   moduleArgs?: unknown[];
+  /**
+   * A scheduler of `optimizer` (optim.lrScheduler), stepped after every epoch or, with
+   * schedulerStep 'batch', every optimizer step; ReduceLROnPlateau gets that epoch's validation
+   * loss (with validationData, else its mean training loss) or the batch's loss. A scheduler
+   * makes fit train on the calling thread.
+   */
+  scheduler?: Scheduler;
+  schedulerStep?: 'epoch' | 'batch';
+  /** Clip the gradients' total 2-norm to this before every optimizer step (nn.utils.clipGradNorm_). */
+  clipGradNorm?: number;
 }
 
 export interface FitProgress {

@@ -15,8 +15,8 @@ namespace gemm {
 namespace {
 
 struct Scratch {
-  float* p[3] = {nullptr, nullptr, nullptr};
-  size_t cap[3] = {0, 0, 0};
+  float* p[kScratchSlots] = {};
+  size_t cap[kScratchSlots] = {};
   ~Scratch() {
     for (float* q : p) std::free(q);
   }
@@ -80,13 +80,6 @@ void pack_a(const Kernel& kr, bool trans_a, const float* A, int64_t lda, int64_t
   }
 }
 
-// The block size <= limit that cuts n into equal blocks, a multiple of unit where possible.
-int64_t balanced(int64_t n, int64_t limit, int64_t unit) {
-  const int64_t blocks = (n + limit - 1) / limit;
-  const int64_t b = (n + blocks - 1) / blocks;
-  const int64_t r = (b + unit - 1) / unit * unit;
-  return r <= limit ? r : b;
-}
 
 struct Problem {
   const Kernel* kr;
@@ -168,15 +161,6 @@ void gemm_block(const Problem& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1
   }
 }
 
-// Splits [0, total) into `parts` pieces aligned to `unit`; piece `i` is [lo, hi).
-void split(int64_t total, int parts, int i, int64_t unit, int64_t* lo, int64_t* hi) {
-  const int64_t units = (total + unit - 1) / unit;
-  const int64_t base = units / parts, extra = units % parts;
-  const int64_t u0 = i * base + std::min<int64_t>(i, extra);
-  const int64_t u1 = u0 + base + (i < extra ? 1 : 0);
-  *lo = std::min(total, u0 * unit);
-  *hi = std::min(total, u1 * unit);
-}
 
 // Parts are taken dynamically, so a thread that the OS delays (Node's own threads share the
 // cores) does not hold up the product: the others take its remaining parts.
@@ -193,6 +177,27 @@ void run_parts(void* ctx, int) {
 
 // Parts smaller than this (in rows of C, or columns) repack the shared operand too often.
 constexpr int64_t kMinPartRows = 192, kMinPartCols = 256;
+
+
+}  // namespace
+
+// The block size <= limit that cuts n into equal blocks, a multiple of unit where possible.
+int64_t balanced(int64_t n, int64_t limit, int64_t unit) {
+  const int64_t blocks = (n + limit - 1) / limit;
+  const int64_t b = (n + blocks - 1) / blocks;
+  const int64_t r = (b + unit - 1) / unit * unit;
+  return r <= limit ? r : b;
+}
+
+// Splits [0, total) into `parts` pieces aligned to `unit`; piece `i` is [lo, hi).
+void split(int64_t total, int parts, int i, int64_t unit, int64_t* lo, int64_t* hi) {
+  const int64_t units = (total + unit - 1) / unit;
+  const int64_t base = units / parts, extra = units % parts;
+  const int64_t u0 = i * base + std::min<int64_t>(i, extra);
+  const int64_t u1 = u0 + base + (i < extra ? 1 : 0);
+  *lo = std::min(total, u0 * unit);
+  *hi = std::min(total, u1 * unit);
+}
 
 // A grid of about 3 parts per thread (for dynamic balance), cutting M first: a part packs its
 // own rows of A and all of B, and B is usually the shared weight.
@@ -211,8 +216,6 @@ void choose_grid(int64_t M, int64_t N, int threads, int* tm, int* tn) {
   }
 }
 
-}  // namespace
-
 float* scratch(int slot, size_t floats) {
   Scratch& s = tls_scratch;
   if (s.cap[slot] < floats) {
@@ -228,10 +231,10 @@ float* scratch(int slot, size_t floats) {
 
 }  // namespace gemm
 
-void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
-           int64_t ldc, const Epilogue* ep, int threads) {
-  using namespace gemm;
+namespace gemm {
+void sgemm_fp32(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+                int64_t ldc, const Epilogue* ep, int threads) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0 || alpha == 0.0f) {
     scale_c(M, N, beta, C, ldc);
@@ -263,6 +266,18 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
     if (nt > 1 && pool.try_run(nt, run_parts, &p)) return;
   }
   gemm_block(p, 0, M, 0, N);  // one thread, or the pool is busy with a concurrent caller
+}
+}  // namespace gemm
+
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+           int64_t ldc, const Epilogue* ep, int threads) {
+  const MatmulPrecision prec = matmul_precision();
+  if (prec == MatmulPrecision::kHighest || M <= 0 || N <= 0 || K <= 0 || alpha == 0.0f)
+    gemm::sgemm_fp32(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep, threads);
+  else
+    gemm::sgemm_bf16(prec, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep,
+                     threads);
 }
 
 const char* sgemm_isa() { return gemm::kernel().name; }

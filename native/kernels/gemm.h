@@ -39,6 +39,9 @@ const char* sgemm_isa();
 // (vdpbf16ps; chosen by default only where it beats fp32 FMA, i.e. AMD, or when NEURITE_ISA
 // forces it), or "portable" (inputs rounded to bf16 in packing, then the fp32 kernel).
 const char* bf16_gemm_isa();
+// Force the bf16 kernel (tests, benchmarks): "amx", "avx512bf16", "portable"; false if the CPU
+// cannot run it. Not thread-safe: call before any product.
+bool bf16_force_isa(const char* isa);
 // The number of threads large products use.
 int sgemm_threads();
 // Force an ISA (for tests and benchmarks): "avx512", "avx2", "portable"; returns false if the

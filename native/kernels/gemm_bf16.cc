@@ -1,9 +1,13 @@
-// bf16 products (matmul precision 'medium' / 'high'): kernel choice and the driver.
+// bf16 products (matmul precision 'medium' / 'high'): the per-thread precision, the kernel
+// choice, the blocked driver over the bf16 kernels (AMX, AVX512-BF16) and the portable path.
+#include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "cpu.h"
 #include "gemm.h"
 #include "gemm_internal.h"
+#include "threadpool.h"
 
 namespace neurite {
 namespace {
@@ -15,13 +19,184 @@ thread_local MatmulPrecision tls_precision = MatmulPrecision::kHighest;
 void set_matmul_precision(MatmulPrecision p) { tls_precision = p; }
 MatmulPrecision matmul_precision() { return tls_precision; }
 
-const char* bf16_gemm_isa() {
+namespace gemm {
+namespace {
+
+// AMX only at level kAmx, which requires the process-wide tile permission (cpu.cc): every
+// thread may then configure tiles, so the fallback when the kernel refuses is this choice.
+const KernelBf16* choose_bf16() {
   const IsaLevel l = isa_level();
-  if (l == IsaLevel::kAmx) return "amx";
+  if (l == IsaLevel::kAmx && amx_kernel()) return amx_kernel();
   // vdpbf16ps runs at half the fp32 FMA rate on Intel (Sapphire Rapids) but about twice it
-  // on AMD Zen 4: by default only there.
-  if (l == IsaLevel::kAvx512Bf16 && (isa_forced() || cpu_features().amd)) return "avx512bf16";
-  return "portable";
+  // on AMD Zen 4: by default only there (and wherever NEURITE_ISA=avx512bf16 forces it).
+  if (l == IsaLevel::kAvx512Bf16 && (isa_forced() || cpu_features().amd)) return avx512bf16_kernel();
+  return nullptr;
+}
+
+std::atomic<int> g_bf16{-1};  // -1: not chosen yet; 0 portable, 1 avx512bf16, 2 amx
+
+const KernelBf16* bf16_kernel() {
+  int v = g_bf16.load(std::memory_order_relaxed);
+  if (v < 0) {
+    const KernelBf16* k = choose_bf16();
+    v = k == nullptr ? 0 : k == amx_kernel() ? 2 : 1;
+    g_bf16.store(v, std::memory_order_relaxed);
+  }
+  return v == 2 ? amx_kernel() : v == 1 ? avx512bf16_kernel() : nullptr;
+}
+
+// 'medium': hi x hi over K. 'high': K three times, A = [hi hi lo], B = [hi; lo; hi].
+constexpr int kPartA[3] = {kHi, kHi, kLo}, kPartB[3] = {kHi, kLo, kHi};
+
+// Below this many multiply-adds (or with fewer than 32 rows / columns) the packing of the tile
+// kernels does not pay: the portable path runs (same rounding, fp32 small-product kernels).
+constexpr int64_t kTileMacs = 64 * 64 * 64;
+constexpr int64_t kThreadMacs = 96 * 96 * 96;
+
+// Portable path: copies of op(A), op(B) rounded to bf16 (stored back as floats, exact), with K
+// tripled for 'high', then the fp32 product of the ISA level. bf16 x bf16 products are exact
+// in fp32, so this is the same arithmetic as the tile kernels up to the order of the sums.
+void portable_bf16(int parts, bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
+                   const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+                   int64_t ldc, const Epilogue* ep, int threads) {
+  const int64_t Ke = parts * K;
+  float* a = scratch(3, size_t(M * Ke));
+  float* b = scratch(4, size_t(Ke * N));
+  // op(A) as M x Ke (row-major, K along rows) when !ta, else Ke x M.
+  for (int q = 0; q < parts; ++q) {
+    const int pa = kPartA[q], pb = kPartB[q];
+    if (!ta) {
+      for (int64_t i = 0; i < M; ++i)
+        for (int64_t k = 0; k < K; ++k)
+          a[i * Ke + q * K + k] = bf16_to_float(bf16_part(A[i * lda + k], pa));
+    } else {
+      for (int64_t k = 0; k < K; ++k)
+        for (int64_t i = 0; i < M; ++i)
+          a[(q * K + k) * M + i] = bf16_to_float(bf16_part(A[k * lda + i], pa));
+    }
+    if (!tb) {
+      for (int64_t k = 0; k < K; ++k)
+        for (int64_t j = 0; j < N; ++j)
+          b[(q * K + k) * N + j] = bf16_to_float(bf16_part(B[k * ldb + j], pb));
+    } else {
+      for (int64_t j = 0; j < N; ++j)
+        for (int64_t k = 0; k < K; ++k)
+          b[j * Ke + q * K + k] = bf16_to_float(bf16_part(B[j * ldb + k], pb));
+    }
+  }
+  sgemm_fp32(ta, tb, M, N, Ke, alpha, a, ta ? M : Ke, b, tb ? Ke : N, beta, C, ldc, ep, threads);
+}
+
+struct ProblemBf16 {
+  const KernelBf16* kr;
+  int parts;
+  bool ta, tb;
+  int64_t M, N, K;
+  float alpha, beta;
+  const float* A;
+  int64_t lda;
+  const float* B;
+  int64_t ldb;
+  float* C;
+  int64_t ldc;
+  const Epilogue* ep;
+  int tm, tn;
+  std::atomic<int> next{0};
+};
+
+inline int64_t round32(int64_t n) { return (n + 31) / 32 * 32; }
+
+// C[m0:m1, n0:n1] on the calling thread, with its own bf16 packing buffers.
+void block_bf16(const ProblemBf16& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  const KernelBf16& kr = *p.kr;
+  const int64_t M = m1 - m0, N = n1 - n0, K = p.K;
+  if (M <= 0 || N <= 0) return;
+  kr.thread_init();
+  const int64_t KC = balanced(K, kr.kc, kBf16Ku), MC = balanced(M, kr.mc, kBf16Mr),
+                NC = balanced(N, kr.nc, kBf16Nr);
+  const int64_t kcp_max = round32(std::min(K, KC));
+  uint16_t* ap = reinterpret_cast<uint16_t*>(scratch(3, size_t(round32(std::min(M, MC)) * kcp_max / 2)));
+  uint16_t* bp = reinterpret_cast<uint16_t*>(scratch(4, size_t(round32(std::min(N, NC)) * kcp_max / 2)));
+  for (int64_t ic = 0; ic < M; ic += MC) {
+    const int64_t mc = std::min(MC, M - ic);
+    for (int q = 0; q < p.parts; ++q) {
+      for (int64_t pc = 0; pc < K; pc += KC) {
+        const int64_t kc = std::min(KC, K - pc), kcp = round32(kc);
+        const bool first = q == 0 && pc == 0, last = q + 1 == p.parts && pc + kc == K;
+        const float beta = first ? p.beta : 1.0f;
+        kr.pack_a(p.ta, p.A, p.lda, m0 + ic, mc, pc, kc, kPartA[q], ap);
+        for (int64_t jc = 0; jc < N; jc += NC) {
+          const int64_t nc = std::min(NC, N - jc);
+          kr.pack_b(p.tb, p.B, p.ldb, n0 + jc, nc, pc, kc, kPartB[q], bp);
+          for (int64_t ir = 0; ir < mc; ir += kBf16Mr)
+            for (int64_t jr = 0; jr < nc; jr += kBf16Nr) {
+              const int64_t row = m0 + ic + ir, col = n0 + jc + jr;
+              const int mr = int(std::min<int64_t>(kBf16Mr, mc - ir));
+              const int nr = int(std::min<int64_t>(kBf16Nr, nc - jr));
+              float* c = p.C + row * p.ldc + col;
+              kr.ukr(kcp, ap + ir * kcp, bp + jr * kcp, c, p.ldc, mr, nr, p.alpha, beta);
+              if (last && p.ep) p.ep->apply(p.ep, c, p.ldc, row, col, mr, nr);
+            }
+        }
+      }
+    }
+  }
+  if (kr.thread_done) kr.thread_done();
+}
+
+void run_parts_bf16(void* ctx, int) {
+  ProblemBf16& p = *static_cast<ProblemBf16*>(ctx);
+  const int parts = p.tm * p.tn;
+  for (int i; (i = p.next.fetch_add(1, std::memory_order_relaxed)) < parts;) {
+    int64_t m0, m1, n0, n1;
+    split(p.M, p.tm, i / p.tn, kBf16Mr, &m0, &m1);
+    split(p.N, p.tn, i % p.tn, kBf16Nr, &n0, &n1);
+    block_bf16(p, m0, m1, n0, n1);
+  }
+}
+
+}  // namespace
+
+void sgemm_bf16(MatmulPrecision prec, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
+                float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,
+                float beta, float* C, int64_t ldc, const Epilogue* ep, int threads) {
+  const int parts = prec == MatmulPrecision::kHigh ? 3 : 1;
+  const KernelBf16* kr = bf16_kernel();
+  const int64_t macs = M * N * K;
+  if (kr == nullptr || macs <= kTileMacs || M < 32 || N < 32) {
+    portable_bf16(parts, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep, threads);
+    return;
+  }
+  ProblemBf16 p{kr, parts, ta, tb, M, N, K, alpha, beta, A, lda, B, ldb, C, ldc, ep, 1, 1};
+  int nt = threads > 0 ? threads : ThreadPool::default_threads();
+  nt = int(std::min<int64_t>(nt, std::max<int64_t>(1, macs * parts / kThreadMacs)));
+  if (nt > 1) {
+    ThreadPool& pool = ThreadPool::instance();
+    nt = std::min(nt, pool.size());
+    choose_grid(M, N, nt, &p.tm, &p.tn);
+    nt = std::min(nt, p.tm * p.tn);
+    if (nt > 1 && pool.try_run(nt, run_parts_bf16, &p)) return;
+  }
+  p.tm = p.tn = 1;
+  block_bf16(p, 0, M, 0, N);  // one thread, or the pool is busy with a concurrent caller
+}
+
+}  // namespace gemm
+
+bool bf16_force_isa(const char* isa) {
+  const IsaLevel d = isa_detected();
+  int v = -1;
+  if (!std::strcmp(isa, "amx") && d >= IsaLevel::kAmx && gemm::amx_kernel()) v = 2;
+  else if (!std::strcmp(isa, "avx512bf16") && d >= IsaLevel::kAvx512Bf16 && gemm::avx512bf16_kernel()) v = 1;
+  else if (!std::strcmp(isa, "portable")) v = 0;
+  if (v < 0) return false;
+  gemm::g_bf16.store(v, std::memory_order_relaxed);
+  return true;
+}
+
+const char* bf16_gemm_isa() {
+  const gemm::KernelBf16* k = gemm::bf16_kernel();
+  return k ? k->name : "portable";
 }
 
 }  // namespace neurite

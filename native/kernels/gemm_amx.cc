@@ -1,0 +1,217 @@
+// AMX-BF16 kernel of the bf16 products, and the bf16 packing (fp32 -> bf16 rounding fused into
+// the BLIS packing step, in the tile layout of gemm_internal.h) that the AVX512-BF16 kernel
+// shares. Only functions marked NT_* use the ISA, so this file compiles without -m flags.
+#include "gemm_internal.h"
+
+#if defined(__x86_64__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "cpu.h"
+
+#define NT_PACK __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
+
+namespace neurite {
+namespace gemm {
+namespace {
+
+// ---- fp32 -> bf16 in 16 lanes, the vector form of bf16_part (gemm_internal.h) ----
+NT_PACK inline __m512i round16(__m512 x) {
+  const __m512i u = _mm512_castps_si512(x);
+  const __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
+  __m512i r = _mm512_srli_epi32(_mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7FFF)), lsb), 16);
+  const __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
+  return _mm512_mask_mov_epi32(r, nan, _mm512_set1_epi32(0x7FC0));
+}
+// bf16 bits (low 16 of each lane) of part `part` of x.
+NT_PACK inline __m512i part16(__m512 x, int part) {
+  const __m512i h = round16(x);
+  if (part == kHi) return h;
+  const __m512 hf = _mm512_castsi512_ps(_mm512_slli_epi32(h, 16));
+  const __mmask16 finite = _mm512_cmp_ps_mask(_mm512_sub_ps(hf, hf), _mm512_setzero_ps(), _CMP_EQ_OQ);
+  return round16(_mm512_maskz_sub_ps(finite, x, hf));
+}
+NT_PACK inline __mmask16 mask16(int64_t n) {
+  return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1);
+}
+
+// One 1 KB tile: 16 lines x 16 k-pairs (u32: bf16 of k even | bf16 of k odd << 16).
+// k_contig: line s has its k values contiguous (X[s*ldx + k]); else each k has the lines
+// contiguous (X[k*ldx + s]). `lines`, `ks` are the valid extents (rest zero). The tile is
+// written as dst[s*16 + kp] when line_major (A), else dst[kp*16 + s] (B, VNNI).
+NT_PACK void tile16(const float* X, int64_t ldx, bool k_contig, int64_t lines, int64_t ks,
+                    int part, bool line_major, uint32_t* dst) {
+  if (k_contig) {
+    alignas(64) uint32_t t[16][16];
+    uint32_t* out = line_major ? dst : &t[0][0];
+    const __mmask16 m0 = mask16(ks), m1 = mask16(ks - 16);
+    for (int64_t s = 0; s < 16; ++s) {
+      __m512i lo = _mm512_setzero_si512(), hi = lo;
+      if (s < lines) {
+        const float* x = X + s * ldx;
+        lo = part16(_mm512_maskz_loadu_ps(m0, x), part);
+        hi = part16(_mm512_maskz_loadu_ps(m1, x + 16), part);
+      }
+      // 32 bf16 in k order = 16 pairs
+      const __m256i l16 = _mm512_cvtepi32_epi16(lo), h16 = _mm512_cvtepi32_epi16(hi);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(out + s * 16), l16);
+      _mm256_store_si256(reinterpret_cast<__m256i*>(out + s * 16 + 8), h16);
+    }
+    if (!line_major)
+      for (int s = 0; s < 16; ++s)
+        for (int kp = 0; kp < 16; ++kp) dst[kp * 16 + s] = t[s][kp];
+    return;
+  }
+  alignas(64) uint32_t t[16][16];
+  uint32_t* out = line_major ? &t[0][0] : dst;
+  const __mmask16 m = mask16(lines);
+  for (int64_t kp = 0; kp < 16; ++kp) {
+    const int64_t k = 2 * kp;
+    const __m512i e = k < ks ? part16(_mm512_maskz_loadu_ps(m, X + k * ldx), part) : _mm512_setzero_si512();
+    const __m512i o = k + 1 < ks ? part16(_mm512_maskz_loadu_ps(m, X + (k + 1) * ldx), part) : _mm512_setzero_si512();
+    _mm512_store_si512(out + kp * 16, _mm512_or_si512(e, _mm512_slli_epi32(o, 16)));
+  }
+  if (line_major)
+    for (int s = 0; s < 16; ++s)
+      for (int kp = 0; kp < 16; ++kp) dst[s * 16 + kp] = t[kp][s];
+}
+
+// Packs lines [i0, i0+n) x k [k0, k0+kc) of op(X) into 32-line panels (layout in
+// gemm_internal.h). For A, lines are rows of op(A) (k_contig = !trans); for B, columns of
+// op(B) (k_contig = trans).
+NT_PACK void pack_panels(bool k_contig, bool line_major, const float* X, int64_t ldx, int64_t i0,
+                         int64_t n, int64_t k0, int64_t kc, int part, uint16_t* dst) {
+  const int64_t kcp = (kc + kBf16Ku - 1) / kBf16Ku * kBf16Ku, tiles = kcp / kBf16Ku;
+  for (int64_t p = 0; p < n; p += 32) {
+    uint16_t* panel = dst + (p / 32) * 32 * kcp;
+    for (int h = 0; h < 2; ++h) {
+      const int64_t s0 = i0 + p + 16 * h, lines = std::min<int64_t>(16, n - p - 16 * h);
+      uint16_t* half = panel + h * 16 * kcp;
+      for (int64_t t = 0; t < tiles; ++t) {
+        uint32_t* tile = reinterpret_cast<uint32_t*>(half + t * 512);
+        const int64_t k = k0 + t * kBf16Ku, ks = std::min<int64_t>(kBf16Ku, k0 + kc - k);
+        if (lines <= 0) { std::memset(tile, 0, 1024); continue; }
+        const float* x = k_contig ? X + s0 * ldx + k : X + k * ldx + s0;
+        tile16(x, ldx, k_contig, lines, ks, part, line_major, tile);
+      }
+    }
+  }
+}
+
+void pack_a(bool trans, const float* A, int64_t lda, int64_t i0, int64_t n, int64_t k0,
+            int64_t kc, int part, uint16_t* dst) {
+  pack_panels(!trans, true, A, lda, i0, n, k0, kc, part, dst);
+}
+void pack_b(bool trans, const float* B, int64_t ldb, int64_t j0, int64_t n, int64_t k0,
+            int64_t kc, int part, uint16_t* dst) {
+  pack_panels(trans, false, B, ldb, j0, n, k0, kc, part, dst);
+}
+
+// ---- AMX ----
+// GCC 12's _tile_loadconfig declares an 8-byte read (the 64-byte config can be dropped at
+// -O2) and its _tile_loadd / _tile_stored declare no memory access at all: every tile
+// instruction here is our own asm with a 64-byte memory operand or a "memory" clobber, so the
+// compiler neither drops the config nor moves pack-buffer writes past a tile load (nor reads of
+// the stored tile before the store).
+struct alignas(64) TileConfig {
+  uint8_t palette, start_row, reserved[14];
+  uint16_t colsb[16];
+  uint8_t rows[16];
+};
+struct Bytes64 { char b[64]; };
+
+inline void tile_config_load(const TileConfig* cfg) {
+  __asm__ volatile("ldtilecfg %0" ::"m"(*reinterpret_cast<const Bytes64*>(cfg)));
+}
+inline void tile_release() { __asm__ volatile("tilerelease" ::: "memory"); }
+
+#define NT_TILE_ZERO(t) __asm__ volatile("tilezero %%tmm" #t ::: "memory")
+#define NT_TILE_LOAD(t, base, stride) \
+  __asm__ volatile("tileloadd (%0,%1,1), %%tmm" #t ::"r"(base), "r"(int64_t(stride)) : "memory")
+#define NT_TILE_STORE(t, base, stride) \
+  __asm__ volatile("tilestored %%tmm" #t ", (%0,%1,1)" ::"r"(base), "r"(int64_t(stride)) : "memory")
+#define NT_TDP(c, a, b) __asm__ volatile("tdpbf16ps %%tmm" #b ", %%tmm" #a ", %%tmm" #c ::: "memory")
+
+// Only called at ISA level kAmx, i.e. once the process holds the tile permission (cpu.cc).
+void amx_thread_init() {
+  TileConfig cfg;
+  std::memset(&cfg, 0, sizeof cfg);
+  cfg.palette = 1;
+  for (int t = 0; t < 8; ++t) { cfg.colsb[t] = 64; cfg.rows[t] = 16; }
+  tile_config_load(&cfg);  // per thread, per block: cheap next to a block of tdpbf16ps
+}
+
+NT_PACK void write_back(const float* t, float* c, int64_t ldc, int mr, int nr, float alpha,
+                        float beta) {
+  const __mmask16 m0 = mask16(nr), m1 = mask16(nr - 16);
+  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  for (int r = 0; r < mr; ++r) {
+    float* cr = c + r * ldc;
+    __m512 x0 = _mm512_mul_ps(va, _mm512_load_ps(t + r * 32));
+    __m512 x1 = _mm512_mul_ps(va, _mm512_load_ps(t + r * 32 + 16));
+    if (beta != 0.0f) {
+      x0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, cr), x0);
+      x1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, cr + 16), x1);
+    }
+    _mm512_mask_storeu_ps(cr, m0, x0);
+    _mm512_mask_storeu_ps(cr + 16, m1, x1);
+  }
+}
+
+// 32 x 32 C = 4 accumulator tiles (tmm0-3), A halves in tmm4/5, B halves in tmm6/7: per 32-deep
+// k step 4 tile loads (1 KB each, contiguous) and 4 tdpbf16ps.
+NT_PACK void ukr_amx(int64_t kcp, const uint16_t* a, const uint16_t* b, float* c, int64_t ldc,
+                     int mr, int nr, float alpha, float beta) {
+  alignas(64) float t[32 * 32];
+  const uint16_t *a0 = a, *a1 = a + 16 * kcp, *b0 = b, *b1 = b + 16 * kcp;
+  NT_TILE_ZERO(0); NT_TILE_ZERO(1); NT_TILE_ZERO(2); NT_TILE_ZERO(3);
+  for (int64_t off = 0; off < 16 * kcp; off += 512) {
+    NT_TILE_LOAD(4, a0 + off, 64);
+    NT_TILE_LOAD(6, b0 + off, 64);
+    NT_TDP(0, 4, 6);
+    NT_TILE_LOAD(7, b1 + off, 64);
+    NT_TDP(1, 4, 7);
+    NT_TILE_LOAD(5, a1 + off, 64);
+    NT_TDP(2, 5, 6);
+    NT_TDP(3, 5, 7);
+  }
+  NT_TILE_STORE(0, t, 128);
+  NT_TILE_STORE(1, t + 16, 128);
+  NT_TILE_STORE(2, t + 16 * 32, 128);
+  NT_TILE_STORE(3, t + 16 * 32 + 16, 128);
+  write_back(t, c, ldc, mr, nr, alpha, beta);
+}
+
+#ifndef NEURITE_AMX_KC  // overridable only to tune
+#define NEURITE_AMX_KC 512
+#define NEURITE_AMX_NC 512
+#define NEURITE_AMX_MC 1024
+#endif
+
+void amx_release() { tile_release(); }
+
+const KernelBf16 kAmx = {"amx", NEURITE_AMX_KC, NEURITE_AMX_MC, NEURITE_AMX_NC, pack_a, pack_b,
+                         ukr_amx, amx_thread_init, amx_release};
+
+}  // namespace
+
+PackBf16 bf16_pack_a() { return pack_a; }
+PackBf16 bf16_pack_b() { return pack_b; }
+const KernelBf16* amx_kernel() { return &kAmx; }
+
+}  // namespace gemm
+}  // namespace neurite
+
+#else
+namespace neurite {
+namespace gemm {
+const KernelBf16* amx_kernel() { return nullptr; }
+PackBf16 bf16_pack_a() { return nullptr; }
+PackBf16 bf16_pack_b() { return nullptr; }
+}  // namespace gemm
+}  // namespace neurite
+#endif

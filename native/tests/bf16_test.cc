@@ -1,0 +1,208 @@
+// bf16 products (matmul precision 'medium' / 'high'): the fp32 -> bf16 rounding over all 2^32
+// bit patterns (scalar and the vector packing), and every bf16 kernel this CPU runs against a
+// reference (inputs rounded in software, fp32 accumulation in a fixed order) within a
+// K-derived bound. A kernel the CPU lacks is skipped, naming the missing flag.
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cpu.h"
+#include "gemm.h"
+#include "gemm_internal.h"
+
+using neurite::MatmulPrecision;
+namespace g = neurite::gemm;
+
+static int g_failed = 0, g_passed = 0;
+#define CHECK(cond, ...)                      \
+  do {                                        \
+    if (cond) {                               \
+      ++g_passed;                             \
+    } else {                                  \
+      ++g_failed;                             \
+      std::printf("FAIL: " __VA_ARGS__);      \
+      std::printf("\n");                      \
+    }                                         \
+  } while (0)
+
+static float from_bits(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
+static uint32_t bits(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; }
+
+// Independent reference: the nearer of the two bf16 neighbours by exact double arithmetic,
+// ties to the even one; NaN -> 0x7FC0; overflow to Inf as IEEE RNE does.
+static uint16_t ref_round(uint32_t u) {
+  const float x = from_bits(u);
+  if (std::isnan(x)) return 0x7FC0;
+  if (std::isinf(x)) return uint16_t(u >> 16);
+  const uint16_t lo = uint16_t(u >> 16);  // truncation (toward zero)
+  if ((u & 0xFFFF) == 0) return lo;
+  const uint16_t hi = uint16_t(lo + 1);   // next away from zero (may be Inf)
+  const double dl = std::fabs(double(x) - double(from_bits(uint32_t(lo) << 16)));
+  const double dh = std::fabs(double(from_bits(uint32_t(hi) << 16)) - double(x));
+  if (dl < dh) return lo;
+  if (dh < dl) return hi;
+  return (lo & 1) ? hi : lo;
+}
+
+static void test_conversion_all() {
+  const g::PackBf16 pack = g::bf16_pack_a();
+  const bool vec = pack != nullptr && neurite::cpu_features().avx512;
+  if (!vec) std::printf("skip vector rounding check (the CPU lacks avx512f/bw)\n");
+  // 16 rows x 65536 k per chunk through the A packing (rows layout): 4096 chunks.
+  const int64_t R = 16, KK = 65536;
+  std::vector<float> src(R * KK);
+  std::vector<uint16_t> dst(32 * KK);
+  int64_t bad_s = 0, bad_lo = 0, bad_v = 0, bad_vlo = 0;
+  for (uint64_t base = 0; base < (uint64_t(1) << 32); base += R * KK) {
+    for (int64_t i = 0; i < R * KK; ++i) {
+      const uint32_t u = uint32_t(base + i);
+      src[i] = from_bits(u);
+      const uint16_t h = ref_round(u);
+      if (g::bf16_round(src[i]) != h) ++bad_s;
+      if ((u & 0xFF) != 0x5A) continue;  // the low part on 1 pattern in 256 (every exponent)
+      // the low part: x - hi exactly representable, rounded again
+      const float hf = from_bits(uint32_t(h) << 16);
+      const uint16_t lo_ref = std::isfinite(hf) ? ref_round(bits(src[i] - hf)) : 0;
+      if (g::bf16_part(src[i], g::kLo) != lo_ref) ++bad_lo;
+    }
+    if (!vec) continue;
+    for (int part = 0; part < 2; ++part) {
+      pack(false, src.data(), KK, 0, R, 0, KK, part, dst.data());
+      for (int64_t r = 0; r < R; ++r)
+        for (int64_t k = 0; k < KK; ++k) {
+          const uint16_t v = dst[(k / 32) * 512 + r * 32 + k % 32];
+          const float x = src[r * KK + k];
+          if (part == g::kLo && (bits(x) & 0xFF) != 0x5A) continue;
+          const uint16_t want = g::bf16_part(x, part);
+          if (v != want) ++(part ? bad_vlo : bad_v);
+        }
+    }
+  }
+  CHECK(bad_s == 0, "scalar bf16_round differs from the reference in %lld patterns", (long long)bad_s);
+  CHECK(bad_lo == 0, "scalar low part differs in %lld patterns (1 in 256)", (long long)bad_lo);
+  CHECK(bad_v == 0, "vector rounding (packing) differs in %lld patterns", (long long)bad_v);
+  CHECK(bad_vlo == 0, "vector low part (packing) differs in %lld patterns", (long long)bad_vlo);
+  CHECK(g::bf16_round(from_bits(0x3F808000u)) == 0x3F80, "tie to even (down)");
+  CHECK(g::bf16_round(from_bits(0x3F818000u)) == 0x3F82, "tie to even (up)");
+  CHECK(g::bf16_round(from_bits(0x7F7FFFFFu)) == 0x7F80, "max float rounds to Inf");
+  CHECK(g::bf16_round(from_bits(0x00000001u)) == 0x0000, "smallest denormal to +0");
+  CHECK(g::bf16_round(from_bits(0x00018000u)) == 0x0002, "denormal tie to even");
+  CHECK(g::bf16_round(from_bits(0xFFC00001u)) == 0x7FC0, "NaN stays NaN");
+  std::printf("conversion: all 2^32 patterns checked\n");
+}
+
+struct Case { bool ta, tb; int64_t M, N, K; float alpha, beta; };
+
+static float at(const std::vector<float>& X, bool t, int64_t rows, int64_t cols, int64_t i, int64_t j) {
+  return t ? X[j * rows + i] : X[i * cols + j];  // op(X)[i][j], op(X) rows x cols
+}
+
+// Reference: products of the rounded parts in double (exact), summed in fp32 in k order.
+static void run(const Case& c, MatmulPrecision prec, const char* isa, std::mt19937& rng) {
+  std::normal_distribution<float> d;
+  std::vector<float> A(c.M * c.K), B(c.K * c.N), C(c.M * c.N), C0;
+  for (float& x : A) x = d(rng);
+  for (float& x : B) x = d(rng);
+  for (float& x : C) x = d(rng);
+  C0 = C;
+  neurite::set_matmul_precision(prec);
+  neurite::sgemm(c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data(), c.ta ? c.M : c.K, B.data(),
+                 c.tb ? c.K : c.N, c.beta, C.data(), c.N);
+  neurite::set_matmul_precision(MatmulPrecision::kHighest);
+  const int parts = prec == MatmulPrecision::kHigh ? 3 : 1;
+  const int pa[3] = {g::kHi, g::kHi, g::kLo}, pb[3] = {g::kHi, g::kLo, g::kHi};
+  int64_t bad = 0;
+  double worst = 0;
+  for (int64_t i = 0; i < c.M; ++i)
+    for (int64_t j = 0; j < c.N; ++j) {
+      float s = 0;
+      double mag = 0;
+      for (int q = 0; q < parts; ++q)
+        for (int64_t k = 0; k < c.K; ++k) {
+          const float a = g::bf16_to_float(g::bf16_part(at(A, c.ta, c.M, c.K, i, k), pa[q]));
+          const float b = g::bf16_to_float(g::bf16_part(at(B, c.tb, c.K, c.N, k, j), pb[q]));
+          s += a * b;  // exact product (8 x 8 significant bits)
+          mag += std::fabs(double(a) * b);
+        }
+      const double ref = double(c.alpha) * s + (c.beta != 0 ? double(c.beta) * C0[i * c.N + j] : 0.0);
+      const double tol = (2.0 * parts * c.K + 8) * std::ldexp(1.0, -24) *
+                             (std::fabs(c.alpha) * mag + std::fabs(c.beta * C0[i * c.N + j])) + 1e-30;
+      const double e = std::fabs(C[i * c.N + j] - ref);
+      if (!(e <= tol)) ++bad;
+      worst = std::max(worst, e / tol);
+    }
+  CHECK(bad == 0, "%s %s ta=%d tb=%d %lldx%lldx%lld alpha=%g beta=%g: %lld outside the bound (worst %.2f x)",
+        isa, prec == MatmulPrecision::kHigh ? "high" : "medium", c.ta, c.tb, (long long)c.M,
+        (long long)c.N, (long long)c.K, c.alpha, c.beta, (long long)bad, worst);
+}
+
+static void test_kernel(const char* isa, const char* flag) {
+  if (!neurite::bf16_force_isa(isa)) {
+    std::printf("skip bf16 kernel %s (the CPU lacks %s)\n", isa, flag);
+    return;
+  }
+  CHECK(std::string(neurite::bf16_gemm_isa()) == isa, "bf16_gemm_isa() == %s", isa);
+  std::mt19937 rng(11);
+  const Case cases[] = {
+      {false, true, 128, 512, 784, 1, 0},  {false, false, 128, 784, 512, 1, 0},
+      {true, false, 512, 784, 128, 1, 1},  {true, true, 97, 65, 300, 0.75f, 0.5f},
+      {false, false, 33, 47, 1100, 1, 0},  {false, true, 200, 33, 70, -1.5f, 1},
+      {true, false, 64, 64, 64, 1, 0},     {false, false, 300, 260, 40, 1, 0},
+      {false, true, 1100, 40, 90, 1, 0},   {true, true, 40, 1100, 90, 2, 0.25f},
+      {false, false, 31, 31, 31, 1, 0},    {false, true, 5, 7, 3, 1, 0},
+  };
+  for (const Case& c : cases)
+    for (MatmulPrecision p : {MatmulPrecision::kMedium, MatmulPrecision::kHigh}) run(c, p, isa, rng);
+  std::uniform_int_distribution<int> dim(1, 200), coin(0, 1);
+  for (int it = 0; it < 40; ++it) {
+    Case c{coin(rng) == 1, coin(rng) == 1, dim(rng), dim(rng), dim(rng) * 3, 1, coin(rng) ? 0.5f : 0.0f};
+    run(c, it % 2 ? MatmulPrecision::kHigh : MatmulPrecision::kMedium, isa, rng);
+  }
+}
+
+// 'high' is close to fp32: max relative error against a double product within 4x fp32's.
+static void test_high_accuracy() {
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(0.5f, 1.5f);  // positive: no cancellation
+  const int64_t n = 256;
+  std::vector<float> A(n * n), B(n * n), C(n * n);
+  for (float& x : A) x = u(rng);
+  for (float& x : B) x = u(rng);
+  double err[3] = {0, 0, 0};
+  const MatmulPrecision ps[3] = {MatmulPrecision::kHighest, MatmulPrecision::kHigh, MatmulPrecision::kMedium};
+  for (int q = 0; q < 3; ++q) {
+    neurite::set_matmul_precision(ps[q]);
+    neurite::sgemm(false, false, n, n, n, 1, A.data(), n, B.data(), n, 0, C.data(), n);
+    for (int64_t i = 0; i < n; i += 5)
+      for (int64_t j = 0; j < n; j += 3) {
+        double s = 0;
+        for (int64_t k = 0; k < n; ++k) s += double(A[i * n + k]) * B[k * n + j];
+        err[q] = std::max(err[q], std::fabs(C[i * n + j] - s) / s);
+      }
+  }
+  neurite::set_matmul_precision(MatmulPrecision::kHighest);
+  std::printf("%s: max rel error highest %.3g, high %.3g, medium %.3g\n", neurite::bf16_gemm_isa(), err[0], err[1], err[2]);
+  CHECK(err[1] <= 4 * err[0] + 1e-7, "high within 4x of fp32 (%g vs %g)", err[1], err[0]);
+  CHECK(err[2] > err[1], "medium less accurate than high");
+}
+
+int main(int argc, char** argv) {
+  std::printf("bf16 kernel: %s, ISA level %s\n", neurite::bf16_gemm_isa(),
+              neurite::isa_level_name(neurite::isa_level()));
+  const std::string keep = neurite::bf16_gemm_isa();
+  for (const char* isa : {"portable", "avx512bf16", "amx"}) {
+    std::fflush(stdout);
+    test_kernel(isa, !std::strcmp(isa, "amx") ? "amx_bf16 / amx_tile (or the AMX permission)"
+                                               : "avx512_bf16");
+    if (neurite::bf16_force_isa(isa)) test_high_accuracy();
+  }
+  neurite::bf16_force_isa(keep.c_str());
+  CHECK(!neurite::bf16_force_isa("sse9"), "unknown isa rejected");
+  if (!(argc > 1 && !std::strcmp(argv[1], "--quick"))) test_conversion_all();
+  std::printf("%d passed, %d failed\n", g_passed, g_failed);
+  return g_failed == 0 ? 0 : 1;
+}
