@@ -180,6 +180,24 @@ describe.each(availableBackends())('fit with data tools on the %s backend', (nam
       .rejects.toThrow(/does not have your model's state/);
   });
 
+  it('a ReduceLROnPlateau scheduler gets the validation loss at each epoch end; clipGradNorm runs in a worker as on this thread', async () => {
+    const m = mlp(10);
+    const opt = new optim.SGD(m.parameters(), { lr: 0.05 });
+    const sched = new optim.lrScheduler.ReduceLROnPlateau(opt);
+    const metrics: number[] = [];
+    const step = sched.step.bind(sched);
+    sched.step = (v: number) => { metrics.push(v); return step(v); };
+    const h = await fit(m, trainSet, { epochs: 3, batchSize: 16, optimizer: opt, loss: F.crossEntropy, seed: 1, validationData: valSet, scheduler: sched });
+    expect(metrics).toEqual(h.valLoss);
+    const runs = [];
+    for (const worker of [true, false]) {
+      const c = mlp(11);
+      const hc = await fit(c, trainSet, { ...base(c), batchSize: 16, clipGradNorm: 0.05, worker });
+      runs.push({ w: weights(c), h: numbers(hc) });
+    }
+    expect(runs[0]).toEqual(runs[1]);
+  });
+
   it('rejects data and options that do not fit, naming fit', async () => {
     const m = mlp(9);
     const o = base(m);
