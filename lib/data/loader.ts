@@ -11,6 +11,7 @@ import { options } from '../options.js';
 import { type Batch, type Column, type Dataset, Subset, TensorDataset, fetchBatch, isDataset, rowsOf } from './dataset.js';
 import { RandomSampler, SequentialSampler, type Sampler, checkEpoch, seedOrDraw } from './sampler.js';
 
+/** DataLoader's options, as PyTorch's: batchSize (batch_size, 1), shuffle (false), dropLast (drop_last, false), seed, and the keys below. */
 export interface DataLoaderOptions {
   /** Samples per batch (default 1). */
   batchSize?: number;
@@ -124,6 +125,10 @@ class Rows {
   }
 }
 
+/**
+ * Batches of a Dataset or a stream, shuffled per epoch with a seed (torch.utils.data.DataLoader): batchSize (1), shuffle (false),
+ * dropLast (false), seed, sampler. Iterate with `for await (const { x, y } of loader)`; fit takes it as its data.
+ */
 export class DataLoader {
   readonly dataset: Dataset | BlockStream;
   readonly batchSize: number;

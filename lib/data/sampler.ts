@@ -8,6 +8,7 @@
 import { permutation, uniform } from '../random.js';
 import { options } from '../options.js';
 
+/** The order in which a DataLoader visits a map-style dataset's indices (torch.utils.data.Sampler). */
 export interface Sampler {
   /** Indices per epoch. */
   readonly length: number;

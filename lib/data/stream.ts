@@ -10,6 +10,7 @@ import { readLines } from '../io/lines.js';
 import { type CsvLayout, type CsvOptions, csvLayout, csvOptions, isCsvHeader, parseCsvRow } from '../io/csv.js';
 import type { Batch } from './dataset.js';
 
+/** CsvDataset's options: loadCsv's (header, labelColumn, delimiter) plus blockRows (rows per read, default 4096). */
 export interface CsvDatasetOptions extends CsvOptions {
   /** Rows per block read (default 4096). */
   blockRows?: number;
@@ -89,6 +90,7 @@ export class CsvDataset implements AsyncIterable<Batch> {
   }
 }
 
+/** JsonlDataset's options: xKey ('x'), yKey ('y'; null for none), blockRows (4096). */
 export interface JsonlDatasetOptions {
   /** Key of the features in each line's object (default 'x'): a number or a (nested) array of numbers. */
   xKey?: string;

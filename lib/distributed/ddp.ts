@@ -27,6 +27,7 @@ export interface Collectives {
   lastSeconds?: number;
 }
 
+/** DistributedDataParallel's options: bucketCapMB (PyTorch's bucket_cap_mb, default 25), broadcastBuffers (broadcast_buffers, true). */
 export interface DDPOptions {
   /** Bucket size in MiB (PyTorch's bucket_cap_mb, default 25). */
   bucketCapMB?: number;
@@ -64,6 +65,10 @@ const DESC_LEN = 256;
 const encode = (s: string): Float32Array => { const a = new Float32Array(DESC_LEN); for (let i = 0; i < Math.min(s.length, DESC_LEN); i++) a[i] = s.charCodeAt(i); return a; };
 const decode = (a: Float32Array): string => { let s = ''; for (const c of a) { if (c === 0) break; s += String.fromCharCode(c); } return s; };
 
+/**
+ * Wraps a model so that backward all-reduces (averages) its gradients over the ranks in buckets, overlapped with backward
+ * (torch.nn.parallel.DistributedDataParallel); options bucketCapMB (25), broadcastBuffers (true). Await `ready` before training.
+ */
 export class DistributedDataParallel extends Module {
   readonly module: Module;
   /** Resolves once the handshake and the broadcast from rank 0 are done; rejects on a mismatch. */

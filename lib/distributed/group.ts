@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Tensor } from '../tensor.js';
 import { mpiRaw, REDUCE_IDS, type MpiRaw } from './addon.js';
 
+/** How allReduce combines the ranks' values (torch.distributed.ReduceOp; 'avg' is AVG). */
 export type ReduceOp = 'sum' | 'avg' | 'max' | 'min' | 'product';
 const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'avg', 'max', 'min', 'product'];
 
@@ -19,6 +20,7 @@ const dataOf = (fn: string, t: unknown): Float32Array => {
   throw new TypeError(`${fn}: expected a Tensor or a Float32Array, got ${t === null ? 'null' : typeof t === 'object' ? (t as object).constructor?.name ?? 'an object' : typeof t}`);
 };
 
+/** The ranks of an MPI job and their collectives (torch.distributed's process group): rank, worldSize, allReduce, broadcast, barrier, ... */
 export class ProcessGroup {
   /** This process's rank in 0..worldSize-1. */
   readonly rank: number;

@@ -10,6 +10,7 @@ import { getRngState, manualSeed, setRngState } from '../random.js';
 import { randperm } from '../ops/create.js';
 import { options } from '../options.js';
 
+/** DistributedSampler's options, as PyTorch's: numReplicas (num_replicas), rank, shuffle (true), seed (0), dropLast (drop_last, false). */
 export interface DistributedSamplerOptions {
   /** Number of ranks (default: the process group's worldSize). */
   numReplicas?: number;
@@ -21,6 +22,10 @@ export interface DistributedSamplerOptions {
 }
 const KEYS = ['numReplicas', 'rank', 'shuffle', 'seed', 'dropLast'] as const;
 
+/**
+ * Each rank's share of a dataset's indices, reshuffled per epoch with setEpoch (torch.utils.data.distributed.DistributedSampler):
+ * numReplicas and rank (the process group's), shuffle (true), seed (0), dropLast (false).
+ */
 export class DistributedSampler implements Iterable<number> {
   readonly numReplicas: number;
   readonly rank: number;

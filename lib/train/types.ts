@@ -29,6 +29,7 @@ export type BatchIterable = Iterable<FitBatch> | AsyncIterable<FitBatch>;
  */
 export type FitSource = FitData | Dataset | DataLoader | BatchIterable | ((epoch: number) => BatchIterable);
 
+/** fit's earlyStopping option (Keras' EarlyStopping; PyTorch has none): monitor ('valLoss'), patience (0), minDelta (0), restoreBest (false). */
 export interface EarlyStopping {
   /** 'valLoss' (default), 'valAccuracy', 'loss' or 'accuracy'. */
   monitor?: 'valLoss' | 'valAccuracy' | 'loss' | 'accuracy';
