@@ -1,4 +1,4 @@
-// The docs cannot drift from the code: every ```js block of the guides in docs/ runs (as a
+// The docs cannot drift from the code: every ```js block of the README and the guides in docs/ runs (as a
 // user would run it: `import ... from 'neurite'`, in a scratch folder), every public export has
 // a doc comment (the API reference is generated from them: npm run docs), and every
 // `ns.name` the README and the guides use in neurite's column exists.
@@ -66,17 +66,18 @@ describe('the guides run', () => {
   it('there are guides', () => expect(guides.length).toBeGreaterThan(0));
   // a block that joins an MPI job needs the optional MPI addon (built by npm install when MPI is installed)
   const mpi = spawnSync(process.execPath, ['-e', `import('${join(ROOT, 'dist/esm/index.js').replace(/\\/g, '/')}').then((m) => process.exit(m.distributed.isAvailable() ? 0 : 1))`]).status === 0;
-  for (const g of guides) {
+  for (const g of ['../README.md', ...guides]) {
+    const label = g === '../README.md' ? 'README.md' : `docs/${g}`;
     for (const b of jsBlocks(join(DOCS, g))) {
       const needsMpi = /distributed\.init\(/.test(b.code);
-      if (needsMpi && !mpi) console.log(`SKIPPED: docs/${g}:${b.line}: the MPI addon is not built (apt-get install libopenmpi-dev openmpi-bin; npm run build:mpi)`);
-      it.skipIf(needsMpi && !mpi)(`docs/${g}:${b.line}${needsMpi && !mpi ? ' (SKIPPED: no MPI addon)' : ''}`, () => {
+      if (needsMpi && !mpi) console.log(`SKIPPED: ${label}:${b.line}: the MPI addon is not built (apt-get install libopenmpi-dev openmpi-bin; npm run build:mpi)`);
+      it.skipIf(needsMpi && !mpi)(`${label}:${b.line}${needsMpi && !mpi ? ' (SKIPPED: no MPI addon)' : ''}`, () => {
         const work = mkdtempSync(join(dir, 'run-'));
         const file = join(work, 'block.mjs');
         writeFileSync(file, b.code);
         const r = spawnSync(process.execPath, [file], { cwd: work, encoding: 'utf8', timeout: 120_000,
           env: { ...process.env, NEURITE_DOCS_ROOT: ROOT } });
-        expect(r.status, `docs/${g}:${b.line} exited ${r.status ?? r.signal}\n${r.stdout}\n${r.stderr}`).toBe(0);
+        expect(r.status, `${label}:${b.line} exited ${r.status ?? r.signal}\n${r.stdout}\n${r.stderr}`).toBe(0);
       }, 150_000);
     }
   }
