@@ -4,7 +4,7 @@
 // the function does not accept always throws (never a silent ignore), nothing else escapes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { F, nn, optim, io, diagnostics, fit, forwardAsync, InferencePool, tensor, zeros, ones, randn, rand, arange,
+import { F, nn, optim, io, data, diagnostics, fit, forwardAsync, InferencePool, tensor, zeros, ones, randn, rand, arange,
   linspace, full, manualSeed, randperm, std, argsort, type Tensor } from '../lib/index.js';
 
 type Call = (o: Record<string, unknown>) => unknown;
@@ -68,7 +68,8 @@ const ENTRIES: Entry[] = [
     call: (o) => io.checkpointToBuffer({ model: lin(), step: 0, ...o } as never) },
   { name: 'loadCheckpoint', accepted: ['model', 'optimizer', 'scheduler', 'restoreRng'],
     call: (o) => { const m = lin(); return io.checkpointFromBuffer(io.checkpointToBuffer({ model: m, step: 0 }), { model: m, ...o } as never); } },
-  { name: 'fit', accepted: ['epochs', 'batchSize', 'optimizer', 'loss', 'shuffle', 'seed', 'signal', 'onProgress', 'progressIntervalMs', 'worker', 'scheduler', 'schedulerStep', 'clipGradNorm'],
+  { name: 'fit', accepted: ['epochs', 'batchSize', 'optimizer', 'loss', 'shuffle', 'seed', 'signal', 'onProgress', 'progressIntervalMs', 'worker',
+    'scheduler', 'schedulerStep', 'clipGradNorm', 'validationData', 'earlyStopping', 'moduleFile', 'moduleArgs'],
     call: (o) => {
       const m = lin();
       // keep a run short and on this thread: many epochs or a worker add time, not coverage
@@ -76,6 +77,18 @@ const ENTRIES: Entry[] = [
       if ('worker' in o && o.worker !== false) o.worker = false;
       return fit(m, { x: randn(4, 2), y: [0, 1, 1, 0] }, { epochs: 1, batchSize: 2, optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), loss: F.crossEntropy, worker: false, ...o } as never);
     } },
+  { name: 'fit: earlyStopping', accepted: ['monitor', 'patience', 'minDelta', 'restoreBest'],
+    call: (o) => {
+      const m = lin();
+      const d = { x: randn(4, 2), y: [0, 1, 1, 0] };
+      return fit(m, d, { epochs: 2, batchSize: 2, optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), loss: F.crossEntropy, worker: false, validationData: d, earlyStopping: o } as never);
+    } },
+  { name: 'DataLoader', accepted: ['batchSize', 'shuffle', 'dropLast', 'seed', 'sampler', 'shuffleBuffer'],
+    call: (o) => [...new data.DataLoader(new data.TensorDataset(randn(4, 2)), o as never)] },
+  { name: 'randomSplit', accepted: ['seed'], call: (o) => data.randomSplit(new data.TensorDataset(randn(4, 2)), [0.5, 0.5], o as never) },
+  { name: 'RandomSampler', accepted: ['seed'], call: (o) => new data.RandomSampler(4, o as never).indices() },
+  { name: 'CsvDataset', accepted: ['header', 'labelColumn', 'delimiter', 'blockRows'], call: (o) => new data.CsvDataset('x.csv', o as never) },
+  { name: 'JsonlDataset', accepted: ['xKey', 'yKey', 'blockRows'], call: (o) => new data.JsonlDataset('x.jsonl', o as never) },
   { name: 'forwardAsync', accepted: ['worker'], call: (o) => forwardAsync(lin(), randn(1, 2), { worker: false, ...o } as never) },
   { name: 'InferencePool', accepted: ['size'], call: (o) => new InferencePool(o as never).close() },
   { name: 'diagnose', accepted: ['target', 'loss', 'atInit', 'thresholds', 'bins'], call: (o) => diagnostics.diagnose(lin(), randn(4, 2), o as never) },

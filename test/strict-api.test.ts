@@ -214,7 +214,7 @@ describe('io, fit, serve, diagnostics: options checked', () => {
     const data = { x: randn(4, 2), y: [0, 1, 0, 1] };
     const base = { epochs: 1, batchSize: 2, optimizer: opt, loss: F.crossEntropy, worker: false } as const;
     const before = Array.from(m.parameters()[0].data);
-    await expect(fit(m, data, { ...base, validationData: data } as never)).rejects.toThrow(/fit: option 'validationData' is not supported yet/);
+    await expect(fit(m, data, { ...base, validation_split: 0.2 } as never)).rejects.toThrow(/fit: option 'validation_split' \(validationSplit\) is not supported yet/);
     await expect(fit(m, data, { ...base, batch_size: 2 } as never)).rejects.toThrow(/fit: unknown option 'batch_size' \(did you mean 'batchSize'\?\)/);
     await expect(fit(m, data, { ...base, shuffle: 'yes' } as never)).rejects.toThrow(/fit: shuffle must be a boolean/);
     await expect(fit(m, { ...data, w: 1 } as never, base)).rejects.toThrow(/fit: data: unknown option 'w'/);
