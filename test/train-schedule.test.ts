@@ -63,8 +63,10 @@ describe.each(availableBackends())('%s backend', (name) => {
     await expect(fit(a.model, { x: a.x, y: a.y }, { epochs: 1, batchSize: 8, optimizer: a.opt, loss: F.crossEntropy, clipGradNorm: -1 })).rejects.toThrow(RangeError);
   });
 
-  it('clipGradNorm in the worker gives the same weights as on this thread', async () => {
+  it('clipGradNorm in the worker gives the same weights as on this thread (an optimizer a scheduler once drove included)', async () => {
     const a = setup(), b = setup();
+    new optim.lrScheduler.OneCycleLR(a.opt, { maxLr: 0.1, totalSteps: 10 }); // leaves initialLr, maxLr, ... in the groups
+    new optim.lrScheduler.OneCycleLR(b.opt, { maxLr: 0.1, totalSteps: 10 });
     const o = { epochs: 2, batchSize: 8, loss: 'crossEntropy' as const, clipGradNorm: 0.3, seed: 4 };
     const ha = await fit(a.model, { x: a.x, y: a.y }, { ...o, optimizer: a.opt, worker: true });
     const hb = await fit(b.model, { x: b.x, y: b.y }, { ...o, optimizer: b.opt, worker: false });

@@ -70,7 +70,7 @@ function thisFile(): string | null {
 }
 
 /** The package root: the nearest directory above this file whose package.json names neurite. */
-function packageRoot(): string | null {
+export function packageRoot(): string | null {
   const start = thisFile() ?? (typeof __filename === 'string' ? __filename : null);
   let dir = start !== null ? dirname(start) : process.cwd();
   for (;;) {

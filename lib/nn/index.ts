@@ -8,3 +8,4 @@ export { CrossEntropyLoss, NLLLoss, MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BC
 export * as init from './init.js';
 export { collapseLinear } from './collapse.js';
 export * as utils from './utils.js';
+export { DistributedDataParallel, type DDPOptions, type CommStats } from '../distributed/ddp.js';

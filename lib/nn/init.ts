@@ -2,6 +2,7 @@
 import { Tensor, fmtShape } from '../tensor.js';
 import { normal, uniform } from '../random.js';
 import { options } from '../options.js';
+import { setElements } from '../ops/inplace.js';
 
 export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d'
   | 'conv_transpose3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
@@ -31,9 +32,11 @@ export function calculateFans(t: Tensor): { fanIn: number; fanOut: number } {
   return { fanIn: t.shape[1] * rf, fanOut: t.shape[0] * rf };
 }
 
-function fill(t: Tensor, f: () => number): Tensor {
-  for (let i = 0; i < t.size; i++) t.data[i] = f();
-  return t;
+/** t's elements from f, through its layout (a view is written in place too). */
+function fill(t: Tensor, f: () => number, op = 'init'): Tensor {
+  const buf = t.isContiguous() ? t.data : new Float32Array(t.size);
+  for (let i = 0; i < buf.length; i++) buf[i] = f();
+  return setElements(op, t, buf);
 }
 
 export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
@@ -45,8 +48,7 @@ export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
   return fill(t, () => mean + std * normal());
 }
 export function constant_(t: Tensor, value: number): Tensor {
-  t.data.fill(value);
-  return t;
+  return fill(t, () => value, 'constant_');
 }
 export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
 export const ones_ = (t: Tensor): Tensor => constant_(t, 1);

@@ -4,6 +4,7 @@
  * state, `zeroGrad` and state dicts in PyTorch's layout (`state`, `param_groups`).
  */
 import { Tensor } from '../tensor.js';
+import { bumpVersion } from '../autograd.js';
 import { camelCase, isPlainObject, options } from '../options.js';
 
 export type ParamState = Record<string, Float32Array | number>;
@@ -23,7 +24,7 @@ export interface OptimizerStateDict {
 export const snakeCase = (k: string): string => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 /** Keys the schedulers keep in a group (PyTorch's initial_lr, max_lr, ...): saved and restored with the state dict. */
-const SCHEDULER_KEYS = ['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum'];
+export const SCHEDULER_KEYS: readonly string[] = ['initialLr', 'maxLr', 'minLr', 'maxMomentum', 'baseMomentum'];
 
 /** A learning rate: a number >= 0 (PyTorch's rule), else a TypeError/RangeError naming the optimizer. */
 export function checkLr(name: string, lr: unknown): void {
@@ -88,6 +89,8 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number }> {
     if (ps.length === 0) throw new RangeError(`${what}: params is empty`);
     ps.forEach((p, i) => {
       if (!(p instanceof Tensor)) throw new TypeError(`${what}: every parameter must be a Tensor, params[${i}] is ${p === null ? 'null' : typeof p}`);
+      // the update kernels write p.data in place: a non-contiguous view's data is a copy
+      if (!p.isContiguous()) throw new RangeError(`${what}: params[${i}] is a non-contiguous view (shape [${p.shape.join(',')}], strides [${p.stride().join(',')}]); optimize its base tensor`);
     });
     const tensors = [...new Set(ps as Tensor[])];
     const seen = new Set(this.params);
@@ -114,7 +117,11 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number }> {
   /** One update of every parameter that has a gradient. */
   step(): void {
     for (const g of this.paramGroups) {
-      for (const p of g.params) if (p.grad) this.update(p, p.grad.data, g);
+      for (const p of g.params) {
+        if (!p.grad) continue;
+        this.update(p, p.grad.data, g);
+        bumpVersion(p, `${this.name}.step`); // in place, as PyTorch's: a graph recorded before refuses backward
+      }
     }
   }
 

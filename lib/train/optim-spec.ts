@@ -1,6 +1,6 @@
 /** Built-in optimizers as data (kind, options, per-parameter state), to move them between threads. */
 import type { Tensor } from '../tensor.js';
-import type { Optimizer, ParamState } from '../optim/optimizer.js';
+import { SCHEDULER_KEYS, type Optimizer, type ParamState } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
 import { Adam, AdamW } from '../optim/adam.js';
 import { Adagrad, RMSprop } from '../optim/rmsprop.js';
@@ -44,7 +44,8 @@ export function describeOptimizer(opt: AnyOptimizer, modelParams: Tensor[]): Opt
       if (i === undefined) return 'the optimizer updates a tensor that is not a parameter of the model';
       paramIndex.push(i);
     }
-    const { params: _p, ...hyper } = g as Record<string, unknown>;
+    // a scheduler's bookkeeping (initialLr, maxLr, ...) stays with the caller's optimizer: the worker runs none
+    const hyper = Object.fromEntries(Object.entries(g as Record<string, unknown>).filter(([k]) => k !== 'params' && !SCHEDULER_KEYS.includes(k)));
     groups.push({ hyper: structuredClone(hyper), paramIndex });
   }
   return { kind, defaults: structuredClone({ ...opt.defaults }), groups, state: exportState(opt) };
