@@ -8,6 +8,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { Tensor, fmtShape } from '../tensor.js';
 import { uniform } from '../random.js';
 import { backend } from '../backend/index.js';
+import { checkPrecision, getFloat32MatmulPrecision, withFloat32MatmulPrecision, type Float32MatmulPrecision } from '../precision.js';
 import { Module } from '../nn/module.js';
 import { Optimizer } from '../optim/optimizer.js';
 import { options } from '../options.js';
@@ -73,7 +74,7 @@ function makeHistory(epochs: EpochStats[], t0: number, mode: FitHistory['mode'],
   };
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'optimizer', 'loss', 'shuffle', 'seed', 'signal', 'onProgress', 'progressIntervalMs', 'worker'] as const;
+const FIT_KEYS = ['epochs', 'batchSize', 'optimizer', 'loss', 'shuffle', 'seed', 'signal', 'onProgress', 'progressIntervalMs', 'worker', 'precision'] as const;
 /** Options of other training loops (Keras, Lightning) that fit() does not implement yet: an error, not a silent no-op. */
 const FIT_NOT_YET = ['validationData', 'validationSplit', 'callbacks', 'scheduler', 'gradClip', 'clipGradNorm'] as const;
 
@@ -91,6 +92,7 @@ export async function fit(model: Module, data: FitData, opts: FitOptions): Promi
   if (opts.progressIntervalMs !== undefined && !(typeof opts.progressIntervalMs === 'number' && opts.progressIntervalMs >= 0)) {
     throw new RangeError(`fit: progressIntervalMs must be a number >= 0, got ${opts.progressIntervalMs}`);
   }
+  const precision = opts.precision === undefined ? getFloat32MatmulPrecision() : checkPrecision('fit', opts.precision);
   const epochs = positiveInt('epochs', opts.epochs);
   const batchSize = positiveInt('batchSize', opts.batchSize);
   if (!(opts.optimizer instanceof Optimizer)) throw new TypeError('fit: optimizer must be an optim optimizer (SGD, Adam, ...)');
@@ -122,12 +124,12 @@ export async function fit(model: Module, data: FitData, opts: FitOptions): Promi
   try {
     if (mode !== false && why === null) {
       const start: StartMessage = {
-        type: 'start', backend: backend(), spec: described.spec!, state: snapshotState(model), optimizer: optSpec as Exclude<typeof optSpec, string>,
+        type: 'start', backend: backend(), precision, spec: described.spec!, state: snapshotState(model), optimizer: optSpec as Exclude<typeof optSpec, string>,
         loss: name!, data: arrays, loop, progressIntervalMs, abort: new SharedArrayBuffer(4),
       };
       return await inWorker(model, opts, start);
     }
-    return await onThisThread(model, opts, step, lossFn, arrays, loop, progressIntervalMs);
+    return await onThisThread(model, opts, step, lossFn, arrays, loop, progressIntervalMs, precision);
   } finally {
     release();
   }
@@ -186,7 +188,7 @@ function inWorker(model: Module, opts: FitOptions, start: StartMessage): Promise
 }
 
 async function onThisThread(model: Module, opts: FitOptions, step: () => void, loss: LossCall, data: TrainArrays,
-  loop: LoopOptions, progressIntervalMs: number): Promise<FitHistory> {
+  loop: LoopOptions, progressIntervalMs: number, precision: Float32MatmulPrecision): Promise<FitHistory> {
   const t0 = performance.now();
   const { signal, onProgress } = opts;
   const t = new Trainer(model, model.parameters(), step, loss, data, loop);
@@ -199,7 +201,12 @@ async function onThisThread(model: Module, opts: FitOptions, step: () => void, l
     model.train();
     let stats: EpochStats | null = null;
     try {
-      do stats = t.step(); while (!stats && !t.done && performance.now() - sliceStart < SLICE_MS);
+      // the precision holds inside the slice only: code between slices keeps its own
+      stats = withFloat32MatmulPrecision(precision, () => {
+        let st: EpochStats | null;
+        do st = t.step(); while (!st && !t.done && performance.now() - sliceStart < SLICE_MS);
+        return st;
+      });
     } finally {
       setTrainingFlags(model, flags); // between slices the model is as the caller left it (forwardAsync may run)
     }

@@ -2,6 +2,7 @@
 import type { ModuleSpec } from '../worker/spec.js';
 import type { ParamState } from '../optim/optimizer.js';
 import type { BackendName } from '../backend/index.js';
+import type { Float32MatmulPrecision } from '../precision.js';
 import type { LossName } from './losses.js';
 import type { LoopOptions, TrainArrays } from './loop.js';
 import type { EpochStats, FitProgress } from './types.js';
@@ -10,6 +11,8 @@ import type { OptimizerSpec } from './optim-spec.js';
 export interface StartMessage {
   type: 'start';
   backend: BackendName;
+  /** The matmul precision of the run (the worker thread has its own setting). */
+  precision: Float32MatmulPrecision;
   spec: ModuleSpec;
   state: Float32Array[];
   optimizer: OptimizerSpec;

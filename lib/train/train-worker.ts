@@ -4,6 +4,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { setBackend } from '../backend/index.js';
+import { setFloat32MatmulPrecision } from '../precision.js';
 import { buildModel, applyState, snapshotState } from '../worker/spec.js';
 import { LOSSES } from './losses.js';
 import { Trainer, type LossCall } from './loop.js';
@@ -24,6 +25,7 @@ function sync(model: ReturnType<typeof buildModel>, opt: ReturnType<typeof build
 
 function run(msg: StartMessage): void {
   setBackend(msg.backend);
+  setFloat32MatmulPrecision(msg.precision);
   const model = buildModel(msg.spec);
   applyState(model, msg.state);
   model.train();

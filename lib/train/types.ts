@@ -1,4 +1,5 @@
 /** fit()'s options, progress reports and history. */
+import type { Float32MatmulPrecision } from '../precision.js';
 import type { Tensor } from '../tensor.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LossName } from './losses.js';
@@ -34,6 +35,11 @@ export interface FitOptions {
    * saying why not. false: always on the calling thread.
    */
   worker?: boolean | 'auto';
+  /**
+   * Matmul precision of the training steps ('highest' | 'high' | 'medium', see
+   * setFloat32MatmulPrecision); default: this thread's current setting.
+   */
+  precision?: Float32MatmulPrecision;
 }
 
 export interface FitProgress {
