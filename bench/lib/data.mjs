@@ -74,6 +74,7 @@ export function makeData(caseId) {
 
 /** Cases that share inputs share a key (W3_sgd and W3_adam; all of W5). */
 export function dataKey(caseId) {
+  if (caseId.endsWith('_bf16')) caseId = caseId.slice(0, -5);  // bf16 rows: the base case's data
   return caseId.startsWith('W3') ? 'W3' : caseId.startsWith('W5') ? 'W5' : caseId;
 }
 
