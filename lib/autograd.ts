@@ -135,6 +135,18 @@ export function addGradHook(h: GradHook): () => void {
   return () => gradHooks.delete(h);
 }
 
+/**
+ * Hooks called once a leaf's `.grad` holds this backward's gradient (PyTorch's
+ * post-accumulate-grad hooks): DistributedDataParallel starts a bucket's all-reduce from here
+ * while the rest of the backward runs.
+ */
+export type AccumulateHook = (leaf: Tensor) => void;
+const accumulateHooks = new Set<AccumulateHook>();
+export function addAccumulateHook(h: AccumulateHook): () => void {
+  accumulateHooks.add(h);
+  return () => accumulateHooks.delete(h);
+}
+
 /** Backpropagate from `root`; without `grad`, root must hold one element (d root = 1). */
 export function backward(root: Tensor, grad?: Tensor | Float32Array): void {
   if (!root.requiresGrad) {
@@ -194,6 +206,7 @@ export function backward(root: Tensor, grad?: Tensor | Float32Array): void {
     if (!node) {
       if (t.grad) B().axpy(tg.length, 1, tg, t.grad.data);
       else { owned.add(tg); t.grad = new Tensor(tg === borrowed ? tg.slice() : tg, t.shape); }
+      for (const h of accumulateHooks) h(t);
       continue;
     }
     checkSaved(node);

@@ -1,6 +1,6 @@
 /** F: the functional API, as torch.nn.functional. */
 export { relu, leakyRelu, gelu, sigmoid, tanh, elu, softmax, logSoftmax, dropout, mseLoss, crossEntropy, nllLoss,
-  binaryCrossEntropyWithLogits } from './ops/index.js';
+  binaryCrossEntropyWithLogits, binaryCrossEntropy, l1Loss, smoothL1Loss, huberLoss, klDiv, embedding } from './ops/index.js';
 import { linear as fusedLinear } from './ops/linalg.js';
 import type { Tensor } from './tensor.js';
 

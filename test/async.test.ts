@@ -2,7 +2,7 @@
 // guarded, forwardAsync snapshots inputs and weights at call time.
 import { afterAll, describe, expect, it } from 'vitest';
 import { availableBackends, useBackend } from './helpers/backends.js';
-import { F, InferencePool, Tensor, fit, forwardAsync, manualSeed, nn, noGrad, optim, randn, setDefaultPool, type FitProgress } from '../lib/index.js';
+import { F, InferencePool, Tensor, data, fit, forwardAsync, manualSeed, nn, noGrad, optim, randn, setDefaultPool, type FitProgress } from '../lib/index.js';
 import { Trainer } from '../lib/train/loop.js';
 
 function mlp(seed: number): nn.Sequential {
@@ -38,9 +38,16 @@ describe.each(availableBackends())('async work on the %s backend', (name) => {
     // the same run stopped after exactly that many steps: nothing half-applied
     const ref = mlp(1).train();
     const refOpt = new optim.SGD(ref.parameters(), { lr: 0.05, momentum: 0.9 });
-    const t = new Trainer(ref, ref.parameters(), () => refOpt.step(), F.crossEntropy as never,
-      { x: x.data.slice(), xShape: x.shape, y: Int32Array.from(y), yShape: null }, { epochs: opts.epochs, batchSize: 8, shuffle: true, seed: 4, accuracy: 'argmax' });
-    for (let i = 0; i < err!.steps; i++) t.step();
+    const t = new Trainer(ref, ref.parameters(), () => refOpt.step(), F.crossEntropy as never, { seed: 4, loss: 'crossEntropy' });
+    const loader = new data.DataLoader(new data.TensorDataset(x, y), { batchSize: 8, shuffle: true, seed: 4 });
+    for (let e = 0, done = 0; done < err!.steps; e++) {
+      loader.setEpoch(e);
+      t.beginEpoch();
+      for (const [xb, yb] of loader) {
+        if (done++ === err!.steps) break;
+        t.trainBatch({ x: (xb as Tensor).data, xShape: (xb as Tensor).shape, y: yb as Int32Array, yShape: null });
+      }
+    }
     expect(weights(m)).toEqual(weights(ref));
     expect(opt.state.size).toBe(4);
     expect(Array.from(opt.state.get(m.parameters()[0])!.momentum_buffer as Float32Array))

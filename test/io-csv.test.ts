@@ -52,6 +52,14 @@ describe('loadCsv', () => {
     expect(io.loadCsvSync(p, { labelColumn: 1 }).x.shape).toEqual([2, 2]);
   });
 
+  it('reads cells strictly as decimal numbers, with the values Number() gives them', () => {
+    const ok = io.parseCsv(' 1.5 ,"2",+.5,5.,-1e-3,007,1e999,0\n', { labelColumn: 'none', header: false });
+    expect(Array.from(ok.x.data)).toEqual([1.5, 2, 0.5, 5, Math.fround(-1e-3), 7, Infinity, 0]);
+    for (const bad of ['0x10', '0b1', '0o7', '-Infinity', '+Infinity', 'Infinity', '1_0', '1 2', '.', '-', '1e', '0X1F']) {
+      expect(() => io.parseCsv(`1,${bad},0\n`, { header: false }), bad).toThrow(/column 2 is not a number/);
+    }
+  });
+
   it('detects gzip from the bytes, whatever the name', () => {
     const p = file('zipped.csv', gzipSync('1,2,1\n3,4,0\n'));
     expect(Array.from(io.loadCsvSync(p).x.data)).toEqual([1, 2, 3, 4]);

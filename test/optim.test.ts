@@ -45,18 +45,39 @@ describe.each(availableBackends())('optim (%s backend)', (name) => {
     expect(() => opt.loadStateDict({ state: { 0: { exp_avg: [1, 2, 3] } }, paramGroups: [{ lr: 1 }] })).toThrow(/exp_avg/);
   });
 
-  it('WarmupCosine: linear warm-up, cosine decay to the floor, then flat', () => {
+  it('parameter groups: per-group options over the defaults, lr writable, addParamGroup, strict keys', () => {
+    const a = new nn.Linear(2, 2), b = new nn.Linear(2, 1);
+    const opt = new optim.SGD([{ params: a.parameters(), lr: 0.1 }, { params: b.parameters(), weightDecay: 0 }], { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
+    expect(opt.paramGroups.map((g) => [g.lr, g.momentum, g.weightDecay])).toEqual([[0.1, 0.9, 1e-4], [0.01, 0.9, 0]]);
+    opt.paramGroups[1].lr = 0.5;
+    expect(opt.stateDict().param_groups[1]).toMatchObject({ lr: 0.5, weight_decay: 0, params: [2, 3] });
+    expect(() => opt.addParamGroup({ params: a.weight })).toThrow(/more than one parameter group/);
+    const c = new nn.Linear(1, 1);
+    opt.addParamGroup({ params: c.parameters(), momentum: 0 });
+    expect(opt.paramGroups[2]).toMatchObject({ lr: 0.01, momentum: 0 });
+    expect(() => opt.addParamGroup({ params: new nn.Linear(1, 1).parameters(), weight_decay: 0 } as never)).toThrow(/unknown option 'weight_decay' \(did you mean 'weightDecay'\?\)/);
+    expect(() => new optim.SGD([{ params: a.parameters() }], { lr: -1 })).toThrow(/invalid learning rate/);
+    expect(() => new optim.Adam(a.parameters(), { betas: [0.9, 1] })).toThrow(/beta parameter at index 1/);
+    expect(() => new optim.SGD(a.parameters(), { lr: 0.1, nesterov: true })).toThrow(/Nesterov/);
+    expect(() => new optim.RMSprop(a.parameters(), { alpha: -1 })).toThrow(/alpha/);
+    expect(() => new optim.Adagrad(a.parameters(), { lrDecay: -1 })).toThrow(/lr_decay/);
+    expect(() => opt.loadStateDict({ state: {}, param_groups: [] })).toThrow(/number of parameter groups/);
+  });
+
+  it('schedulers: warm-up then cosine (what WarmupCosine did) with SequentialLR; strict options; getLastLr', () => {
     const m = new nn.Linear(2, 2);
     const opt = new optim.SGD(m.parameters(), { lr: 0.1 });
-    const s = new optim.WarmupCosine(opt, { warmupSteps: 4, totalSteps: 14, minLr: 0.01 });
+    const { LinearLR, CosineAnnealingLR, SequentialLR, StepLR } = optim.lrScheduler;
+    const s = new SequentialLR(opt, [new LinearLR(opt, { startFactor: 0.2, totalIters: 4 }), new CosineAnnealingLR(opt, { tMax: 10, etaMin: 0.01 })], { milestones: [4] });
     const lrs = [opt.lr];
-    for (let t = 0; t < 16; t++) { s.step(); lrs.push(opt.lr); }
-    const want = (t: number): number => (t < 4 ? 0.1 * (t + 1) / 5
-      : 0.01 + 0.5 * 0.09 * (1 + Math.cos(Math.PI * Math.min(1, (t - 4) / 10))));
-    lrs.forEach((lr, t) => expect(lr, `step ${t}`).toBeCloseTo(want(t), 15));
+    for (let t = 0; t < 14; t++) { opt.step(); s.step(); lrs.push(opt.lr); }
+    expect(lrs[0]).toBeCloseTo(0.02, 15);
     expect(lrs[4]).toBeCloseTo(0.1, 15);
     expect(lrs[14]).toBeCloseTo(0.01, 15);
-    expect(lrs[16]).toBeCloseTo(0.01, 15);
-    expect(() => new optim.WarmupCosine(opt, { warmupSteps: 5, totalSteps: 3 })).toThrow(RangeError);
+    expect(s.getLastLr()).toEqual([lrs[14]]);
+    expect(() => new StepLR(opt, { stepSize: 3, step_size: 3 } as never)).toThrow(/unknown option 'step_size'/);
+    expect(() => new StepLR(opt, { stepSize: 0 })).toThrow(RangeError);
+    expect(() => new StepLR(opt, { stepSize: 2, lastEpoch: 5 })).not.toThrow(); // initial_lr set above
+    expect(() => new StepLR(new optim.SGD(m.parameters(), { lr: 1 }), { stepSize: 2, lastEpoch: 5 })).toThrow(/initial_lr/);
   });
 });

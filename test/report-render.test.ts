@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { F, diagnostics, nn, optim, randn, manualSeed } from '../lib/index.js';
 import type { EpochRow } from '../lib/diagnostics/index.js';
 import { readPng } from './helpers/png.js';
+import { describeIfAvailable } from './helpers/requires.js';
 
 const epochs: EpochRow[] = Array.from({ length: 20 }, (_, i) => ({
   epoch: i + 1, loss: 2 * Math.exp(-i / 4) + 0.05, accuracy: 0.5 + 0.4 * (1 - Math.exp(-i / 5)),
@@ -79,11 +80,7 @@ describe('the run report', () => {
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
 
-describe('the run report in headless Chromium', () => {
-  if (!CHROMIUM) {
-    it.skip('not rendered: no Chromium here (apt-get install chromium); .ci/run installs it', () => {});
-    return;
-  }
+describeIfAvailable(CHROMIUM ? null : 'no Chromium here (apt-get install chromium; .ci/run installs it)', 'the run report in headless Chromium', () => {
   it('renders a non-blank page with coloured curves', () => {
     const { model, history, x, y } = watchedRun(false);
     const report = diagnostics.diagnose(model, x, { target: y, loss: 'crossEntropy' });

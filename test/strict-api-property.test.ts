@@ -4,7 +4,7 @@
 // the function does not accept always throws (never a silent ignore), nothing else escapes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { F, nn, optim, io, diagnostics, fit, forwardAsync, InferencePool, tensor, zeros, ones, randn, rand, arange,
+import { F, nn, optim, io, data, diagnostics, fit, forwardAsync, InferencePool, tensor, zeros, ones, randn, rand, arange,
   linspace, full, manualSeed, randperm, std, argsort, type Tensor } from '../lib/index.js';
 
 type Call = (o: Record<string, unknown>) => unknown;
@@ -28,10 +28,15 @@ const ENTRIES: Entry[] = [
   { name: 'sort', accepted: ['dim', 'descending', 'stable'], call: (o) => logits().sort(o as never) },
   { name: 'argsort', accepted: ['dim', 'descending', 'stable'], call: (o) => argsort(logits(), o as never) },
   { name: 'topk', accepted: ['dim', 'largest', 'sorted'], call: (o) => logits().topk(1, o as never) },
-  { name: 'crossEntropy', accepted: ['reduction'], call: (o) => F.crossEntropy(logits(), [0, 1], o as never) },
-  { name: 'nllLoss', accepted: ['reduction'], call: (o) => F.nllLoss(logits(), [0, 1], o as never) },
+  { name: 'crossEntropy', accepted: ['reduction', 'weight', 'ignoreIndex', 'labelSmoothing'], call: (o) => F.crossEntropy(logits(), [0, 1], o as never) },
+  { name: 'nllLoss', accepted: ['reduction', 'weight', 'ignoreIndex'], call: (o) => F.nllLoss(logits(), [0, 1], o as never) },
+  { name: 'smoothL1Loss', accepted: ['reduction', 'beta'], call: (o) => F.smoothL1Loss(logits(), logits(), o as never) },
+  { name: 'huberLoss', accepted: ['reduction', 'delta'], call: (o) => F.huberLoss(logits(), logits(), o as never) },
+  { name: 'klDiv', accepted: ['reduction', 'logTarget'], call: (o) => F.klDiv(logits(), logits(), o as never) },
+  { name: 'CrossEntropyLoss', accepted: ['reduction', 'weight', 'ignoreIndex', 'labelSmoothing'], call: (o) => new nn.CrossEntropyLoss(o as never).forward(logits(), [0, 1]) },
+  { name: 'Embedding', accepted: ['paddingIdx', 'maxNorm', 'normType', 'scaleGradByFreq'], call: (o) => new nn.Embedding(4, 2, o as never).forward([0, 1, 3]) },
   { name: 'mseLoss', accepted: ['reduction'], call: (o) => F.mseLoss(logits(), logits(), o as never) },
-  { name: 'binaryCrossEntropyWithLogits', accepted: ['reduction'], call: (o) => F.binaryCrossEntropyWithLogits(logits(), logits(), o as never) },
+  { name: 'binaryCrossEntropyWithLogits', accepted: ['reduction', 'weight', 'posWeight'], call: (o) => F.binaryCrossEntropyWithLogits(logits(), logits(), o as never) },
   { name: 'gelu', accepted: ['approximate'], call: (o) => F.gelu(logits(), o as never) },
   { name: 'Linear', accepted: ['bias'], call: (o) => new nn.Linear(2, 3, o as never) },
   { name: 'Dropout', accepted: ['p'], call: (o) => new nn.Dropout(o as never) },
@@ -43,18 +48,28 @@ const ENTRIES: Entry[] = [
   { name: 'kaimingUniform_', accepted: ['a', 'mode', 'nonlinearity'], call: (o) => nn.init.kaimingUniform_(zeros(3, 2), o as never) },
   { name: 'kaimingNormal_', accepted: ['a', 'mode', 'nonlinearity'], call: (o) => nn.init.kaimingNormal_(zeros(3, 2), o as never) },
   { name: 'loadStateDict', accepted: ['strict'], call: (o) => { const m = lin(); return m.loadStateDict(m.stateDict(), o as never); } },
-  { name: 'SGD', accepted: ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov'], call: (o) => stepOnce(new optim.SGD(params(), o as never)) },
-  { name: 'Adam', accepted: ['lr', 'betas', 'eps', 'weightDecay'], call: (o) => stepOnce(new optim.Adam(params(), o as never)) },
-  { name: 'AdamW', accepted: ['lr', 'betas', 'eps', 'weightDecay'], call: (o) => stepOnce(new optim.AdamW(params(), o as never)) },
-  { name: 'WarmupCosine', accepted: ['warmupSteps', 'totalSteps', 'minLr'], call: (o) => new optim.WarmupCosine(new optim.SGD(params(), { lr: 0.1 }), o as never).step() },
+  { name: 'SGD', accepted: ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'], call: (o) => stepOnce(new optim.SGD(params(), o as never)) },
+  { name: 'Adam', accepted: ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'], call: (o) => stepOnce(new optim.Adam(params(), o as never)) },
+  { name: 'AdamW', accepted: ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'], call: (o) => stepOnce(new optim.AdamW(params(), o as never)) },
+  { name: 'RMSprop', accepted: ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize'], call: (o) => stepOnce(new optim.RMSprop(params(), o as never)) },
+  { name: 'Adagrad', accepted: ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps', 'maximize'], call: (o) => stepOnce(new optim.Adagrad(params(), o as never)) },
+  { name: 'SGD', accepted: ['params', 'lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'],
+    call: (o) => stepOnce(new optim.SGD([{ params: params() }, { ...o, params: params() }], { lr: 0.1 })) },
+  { name: 'StepLR', accepted: ['stepSize', 'gamma', 'lastEpoch'], call: (o) => new optim.lrScheduler.StepLR(new optim.SGD(params(), { lr: 0.1 }), o as never).step() },
+  { name: 'CosineAnnealingLR', accepted: ['tMax', 'etaMin', 'lastEpoch'], call: (o) => new optim.lrScheduler.CosineAnnealingLR(new optim.SGD(params(), { lr: 0.1 }), o as never).step() },
+  { name: 'OneCycleLR', accepted: ['maxLr', 'totalSteps', 'epochs', 'stepsPerEpoch', 'pctStart', 'annealStrategy', 'cycleMomentum', 'baseMomentum', 'maxMomentum', 'divFactor', 'finalDivFactor', 'threePhase', 'lastEpoch'],
+    call: (o) => new optim.lrScheduler.OneCycleLR(new optim.SGD(params(), { lr: 0.1, momentum: 0.9 }), { maxLr: 0.1, totalSteps: 10, ...o } as never).step() },
+  { name: 'ReduceLROnPlateau', accepted: ['mode', 'factor', 'patience', 'threshold', 'thresholdMode', 'cooldown', 'minLr', 'eps'],
+    call: (o) => new optim.lrScheduler.ReduceLROnPlateau(new optim.SGD(params(), { lr: 0.1 }), o as never).step(1) },
   { name: 'safetensorsToBuffer', accepted: ['metadata', 'dtype', 'dtypes'], call: (o) => io.safetensorsToBuffer({ w: tensor([1, 2]) }, { dtype: 'F32', ...o } as never) },
   { name: 'safetensorsToBuffer', accepted: ['dtype', 'dtypes'], call: (o) => io.safetensorsToBuffer({ w: tensor([1, 2]) }, {}, o as never) },
   { name: 'loadCsv', accepted: ['header', 'labelColumn', 'delimiter'], call: (o) => io.parseCsv('a,b\n1,0\n2,1\n', o as never) },
-  { name: 'saveCheckpoint', accepted: ['model', 'optimizer', 'step', 'epoch', 'rng', 'data', 'extra'],
+  { name: 'saveCheckpoint', accepted: ['model', 'optimizer', 'scheduler', 'step', 'epoch', 'rng', 'data', 'extra'],
     call: (o) => io.checkpointToBuffer({ model: lin(), step: 0, ...o } as never) },
-  { name: 'loadCheckpoint', accepted: ['model', 'optimizer', 'restoreRng'],
+  { name: 'loadCheckpoint', accepted: ['model', 'optimizer', 'scheduler', 'restoreRng'],
     call: (o) => { const m = lin(); return io.checkpointFromBuffer(io.checkpointToBuffer({ model: m, step: 0 }), { model: m, ...o } as never); } },
-  { name: 'fit', accepted: ['epochs', 'batchSize', 'optimizer', 'loss', 'shuffle', 'seed', 'signal', 'onProgress', 'progressIntervalMs', 'worker'],
+  { name: 'fit', accepted: ['epochs', 'batchSize', 'optimizer', 'loss', 'shuffle', 'seed', 'signal', 'onProgress', 'progressIntervalMs', 'worker',
+    'scheduler', 'schedulerStep', 'clipGradNorm', 'validationData', 'earlyStopping', 'moduleFile', 'moduleArgs'],
     call: (o) => {
       const m = lin();
       // keep a run short and on this thread: many epochs or a worker add time, not coverage
@@ -62,6 +77,18 @@ const ENTRIES: Entry[] = [
       if ('worker' in o && o.worker !== false) o.worker = false;
       return fit(m, { x: randn(4, 2), y: [0, 1, 1, 0] }, { epochs: 1, batchSize: 2, optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), loss: F.crossEntropy, worker: false, ...o } as never);
     } },
+  { name: 'fit: earlyStopping', accepted: ['monitor', 'patience', 'minDelta', 'restoreBest'],
+    call: (o) => {
+      const m = lin();
+      const d = { x: randn(4, 2), y: [0, 1, 1, 0] };
+      return fit(m, d, { epochs: 2, batchSize: 2, optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), loss: F.crossEntropy, worker: false, validationData: d, earlyStopping: o } as never);
+    } },
+  { name: 'DataLoader', accepted: ['batchSize', 'shuffle', 'dropLast', 'seed', 'sampler', 'shuffleBuffer'],
+    call: (o) => [...new data.DataLoader(new data.TensorDataset(randn(4, 2)), o as never)] },
+  { name: 'randomSplit', accepted: ['seed'], call: (o) => data.randomSplit(new data.TensorDataset(randn(4, 2)), [0.5, 0.5], o as never) },
+  { name: 'RandomSampler', accepted: ['seed'], call: (o) => new data.RandomSampler(4, o as never).indices() },
+  { name: 'CsvDataset', accepted: ['header', 'labelColumn', 'delimiter', 'blockRows'], call: (o) => new data.CsvDataset('x.csv', o as never) },
+  { name: 'JsonlDataset', accepted: ['xKey', 'yKey', 'blockRows'], call: (o) => new data.JsonlDataset('x.jsonl', o as never) },
   { name: 'forwardAsync', accepted: ['worker'], call: (o) => forwardAsync(lin(), randn(1, 2), { worker: false, ...o } as never) },
   { name: 'InferencePool', accepted: ['size'], call: (o) => new InferencePool(o as never).close() },
   { name: 'diagnose', accepted: ['target', 'loss', 'atInit', 'thresholds', 'bins'], call: (o) => diagnostics.diagnose(lin(), randn(4, 2), o as never) },

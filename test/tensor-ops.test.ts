@@ -8,7 +8,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  F, argsort, cat, clone, cumsum, gather, indexSelect, manualSeed, maskedFill, randperm, repeat, scatter, scatterAdd,
+  F, Tensor, argsort, cat, clone, cumsum, gather, indexSelect, manualSeed, maskedFill, randperm, repeat, scatter, scatterAdd,
   sort, stack, std, tensor, topk, variance, where, zeros, ones, arange, randn,
 } from '../lib/index.js';
 import { availableBackends, useBackend } from './helpers/backends.js';
@@ -272,6 +272,59 @@ describe.each(availableBackends())('tensor ops (%s backend)', (name) => {
       loss.backward();
       expect(logits.grad!.shape).toEqual([4, 5]);
       expect(F.crossEntropy(logits, target.mul(1)).item()).toBe(loss.item());
+    });
+  });
+
+  describe('strided views in, version checks', () => {
+    it('non-contiguous inputs (transpose, expand, strided slice) give what their contiguous copies give, and gradients reach the base', () => {
+      const base = tensor(fill(24, 5), [4, 6], { requiresGrad: true });
+      const views: [string, (b: Tensor) => Tensor][] = [
+        ['T', (b) => b.T], ['slice', (b) => b.slice(1, 0, null, 2)], ['expand', (b) => b.narrow(0, 1, 1).expand(3, 6)],
+        ['permute of a narrow', (b) => b.narrow(1, 1, 4).transpose(0, 1)],
+      ];
+      const ops: [string, (t: Tensor) => Tensor][] = [
+        ['indexSelect', (t) => t.indexSelect(1, [1, 0, 1])], ['gather', (t) => t.gather(0, tensor([[1, 0], [0, 0]]))],
+        ['scatter', (t) => t.scatter(0, tensor([[1, 0]]), 9)], ['maskedFill', (t) => t.maskedFill(t.gt(0), -1)],
+        ['where', (t) => where(t.lt(0), t, t.mul(2))], ['cat', (t) => cat([t, t], 0)], ['stack', (t) => stack([t, t], 1)],
+        ['repeat', (t) => t.repeat(1, 2)], ['clone', (t) => t.clone()], ['var', (t) => t.var(0)], ['std', (t) => t.std([0, 1])],
+        ['cumsum', (t) => t.cumsum(1)], ['sort', (t) => t.sort(0).values], ['topk', (t) => t.topk(2, 1).values],
+        ['argsort', (t) => t.argsort(1)],
+      ];
+      for (const [vn, view] of views) {
+        for (const [on, op] of ops) {
+          base.grad = null;
+          const v = view(base);
+          const y = op(v), want = op(v.contiguous());
+          expect(y.shape, `${on} of ${vn}`).toEqual(want.shape);
+          expect(y.data, `${on} of ${vn}`).toEqual(want.data);
+          if (!y.requiresGrad) continue;
+          y.sum().backward();
+          const g1 = base.grad!.data.slice();
+          base.grad = null;
+          op(view(base).contiguous()).sum().backward();
+          expect(g1, `gradient of ${on} of ${vn}`).toEqual(base.grad!.data);
+        }
+      }
+    });
+    it('an in-place write to a saved input fails at backward naming the op (var, std); ops that save no input do not mind, as PyTorch', () => {
+      const x = randn([3, 4], { requiresGrad: true });
+      let h = x.mul(1);
+      const v = h.var(1);
+      h.add_(1);
+      expect(() => v.sum().backward()).toThrow(/var/);
+      h = x.mul(1);
+      const s = std(h);
+      s.mul_(2);
+      expect(() => s.backward()).toThrow(/std/);
+      for (const f of [(t: Tensor) => t.indexSelect(0, [0, 2]), (t: Tensor) => t.gather(1, tensor([[0], [1], [3]])), (t: Tensor) => cat([t, t]),
+        (t: Tensor) => t.cumsum(0), (t: Tensor) => t.sort(1).values, (t: Tensor) => t.maskedFill(t.gt(0), 0), (t: Tensor) => t.repeat(2, 1)]) {
+        x.grad = null;
+        const hh = x.mul(1);
+        const y = f(hh);
+        hh.add_(1);
+        y.sum().backward();
+        expect(x.grad).not.toBeNull();
+      }
     });
   });
 

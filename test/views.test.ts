@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { F, Tensor, arange, matmul, nn, noGrad, randn, tensor, zeros } from '../lib/index.js';
+import { F, Tensor, arange, matmul, nn, noGrad, optim, randn, tensor, zeros } from '../lib/index.js';
 import { availableBackends, useBackend } from './helpers/backends.js';
 import { gradcheck } from './helpers/gradcheck.js';
 
@@ -112,6 +112,11 @@ describe.each(availableBackends())('%s backend', (name) => {
       row.data[3] = 5;
       expect(x.toArray()[1]).toEqual([2, 14, 4, 5]);
       expect(row.version).toBe(x.version);
+      // initialisers write through a view's layout too (counted as an in-place write)
+      const v0 = x.version;
+      nn.init.constant_(x.T.select(0, 3), -1);
+      expect(x.toArray().map((r) => (r as number[])[3])).toEqual([-1, -1, -1]);
+      expect(x.version).toBe(v0 + 1);
     });
 
     it('in-place ops on transposed views match the out-of-place result', () => {
@@ -270,6 +275,17 @@ describe.each(availableBackends())('%s backend', (name) => {
       expect(Array.from(w.data)).toEqual([1 - 0.2, 2 - 0.4, 3 - 0.6].map(Math.fround));
       expect(w.isLeaf).toBe(true);
       expect(w.version).toBe(1);
+    });
+
+    it('an optimizer step is an in-place update: a graph recorded before it refuses backward', () => {
+      const w = randn([3], { requiresGrad: true });
+      const opt = new optim.SGD([w], { lr: 0.1 });
+      w.mul(w).sum().backward();
+      const stale = w.mul(w).sum();
+      opt.step();
+      expect(w.version).toBe(1);
+      expect(() => stale.backward()).toThrow(/\(SGD.step\): the input 0 of mul is at version 1; expected version 0/);
+      expect(() => new optim.Adam([randn([2, 3]).T], { lr: 0.1 })).toThrow(/Adam param group: params\[0\] is a non-contiguous view/);
     });
 
     it('inplace activations overwrite their input and return it', () => {

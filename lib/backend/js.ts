@@ -274,9 +274,10 @@ function linearBackward(X: F32, W: F32, M: number, N: number, K: number, act: Ac
 }
 
 function sgdStep(p: F32, g: F32, buf: F32 | null, n: number, lr: number, momentum: number,
-  dampening: number, weightDecay: number, nesterov: boolean, first: boolean): void {
+  dampening: number, weightDecay: number, nesterov: boolean, first: boolean, maximize: boolean): void {
+  const sg = maximize ? -1 : 1;
   for (let i = 0; i < n; i++) {
-    let d = weightDecay !== 0 ? Math.fround(g[i] + weightDecay * p[i]) : g[i];
+    let d = weightDecay !== 0 ? Math.fround(sg * g[i] + weightDecay * p[i]) : sg * g[i];
     if (momentum !== 0 && buf) {
       buf[i] = first ? d : momentum * buf[i] + (1 - dampening) * d;
       d = nesterov ? Math.fround(d + momentum * buf[i]) : buf[i];
@@ -285,24 +286,61 @@ function sgdStep(p: F32, g: F32, buf: F32 | null, n: number, lr: number, momentu
   }
 }
 
-function adamStep(p: F32, g: F32, m: F32, v: F32, n: number, lr: number, beta1: number, beta2: number,
-  eps: number, weightDecay: number, step: number, decoupled: boolean): void {
+function adamStep(p: F32, g: F32, m: F32, v: F32, vmax: F32 | null, n: number, lr: number, beta1: number, beta2: number,
+  eps: number, weightDecay: number, step: number, decoupled: boolean, maximize: boolean): void {
   const bc1 = 1 - Math.pow(beta1, step);
   const bc2 = 1 - Math.pow(beta2, step);
   const stepSize = lr / bc1;
   const bc2Sqrt = Math.sqrt(bc2);
   const f = Math.fround;
+  const sg = maximize ? -1 : 1;
   // float32 rounding after each PyTorch tensor op keeps the update bit-compatible with torch
   for (let i = 0; i < n; i++) {
-    let gi = g[i];
+    let gi = sg * g[i];
     if (weightDecay !== 0) {
       if (decoupled) p[i] = f(p[i] * f(1 - lr * weightDecay));
       else gi = f(gi + f(weightDecay * p[i]));
     }
     m[i] = f(f(m[i] * beta1) + f(gi * f(1 - beta1)));
     v[i] = f(f(v[i] * beta2) + f(f(gi * gi) * f(1 - beta2)));
-    const denom = f(f(f(Math.sqrt(v[i])) / f(bc2Sqrt)) + eps);
+    let vi = v[i];
+    if (vmax) vi = vmax[i] = Math.max(vmax[i], vi); // torch.maximum: NaN if either is
+    const denom = f(f(f(Math.sqrt(vi)) / f(bc2Sqrt)) + eps);
     p[i] = f(p[i] - f(f(stepSize) * f(m[i] / denom)));
+  }
+}
+
+function rmspropStep(p: F32, g: F32, sq: F32, gavg: F32 | null, buf: F32 | null, n: number, lr: number, alpha: number,
+  eps: number, weightDecay: number, momentum: number, maximize: boolean): void {
+  const f = Math.fround;
+  const sg = maximize ? -1 : 1;
+  const oneMA = f(1 - alpha);
+  for (let i = 0; i < n; i++) {
+    let gi = sg * g[i];
+    if (weightDecay !== 0) gi = f(gi + f(weightDecay * p[i]));
+    sq[i] = f(f(sq[i] * alpha) + f(f(gi * gi) * oneMA));
+    let avg: number;
+    if (gavg) {
+      gavg[i] = f(f(gavg[i] * alpha) + f(gi * oneMA));
+      avg = f(Math.sqrt(f(sq[i] - f(gavg[i] * gavg[i]))));
+    } else avg = f(Math.sqrt(sq[i]));
+    avg = f(avg + eps);
+    if (buf) {
+      buf[i] = f(f(buf[i] * momentum) + f(gi / avg));
+      p[i] = f(p[i] - f(lr * buf[i]));
+    } else p[i] = f(p[i] - f(lr * f(gi / avg)));
+  }
+}
+
+function adagradStep(p: F32, g: F32, sum: F32, n: number, clr: number, weightDecay: number, eps: number, maximize: boolean): void {
+  const f = Math.fround;
+  const sg = maximize ? -1 : 1;
+  for (let i = 0; i < n; i++) {
+    let gi = sg * g[i];
+    if (weightDecay !== 0) gi = f(gi + f(weightDecay * p[i]));
+    sum[i] = f(sum[i] + f(gi * gi));
+    const std = f(f(Math.sqrt(sum[i])) + eps);
+    p[i] = f(p[i] - f(clr * f(gi / std)));
   }
 }
 
@@ -332,4 +370,6 @@ export const jsBackend: Backend = {
   crossEntropy,
   sgdStep,
   adamStep,
+  rmspropStep,
+  adagradStep,
 };

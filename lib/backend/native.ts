@@ -70,7 +70,7 @@ function thisFile(): string | null {
 }
 
 /** The package root: the nearest directory above this file whose package.json names neurite. */
-function packageRoot(): string | null {
+export function packageRoot(): string | null {
   const start = thisFile() ?? (typeof __filename === 'string' ? __filename : null);
   let dir = start !== null ? dirname(start) : process.cwd();
   for (;;) {
@@ -150,6 +150,8 @@ function wrap(raw: Raw): Backend {
     crossEntropy: raw.crossEntropy,
     sgdStep: raw.sgdStep,
     adamStep: raw.adamStep,
+    rmspropStep: raw.rmspropStep,
+    adagradStep: raw.adagradStep,
   };
 }
 

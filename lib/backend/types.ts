@@ -129,20 +129,33 @@ export interface Backend {
   crossEntropy(logits: F32, N: number, C: number, target: Int32Array, grad: F32 | null): number;
 
   /**
-   * SGD, PyTorch 1.13: g = grad + wd*p; buf = first ? g : momentum*buf + (1-dampening)*g;
+   * SGD, PyTorch 1.13: g = maximize ? -grad : grad; g += wd*p; buf = first ? g : momentum*buf + (1-dampening)*g;
    * g = nesterov ? g + momentum*buf : buf (when momentum != 0); p -= lr*g. buf may be null
    * when momentum == 0. Updates p and buf in place.
    */
   sgdStep(p: F32, g: F32, buf: F32 | null, n: number, lr: number, momentum: number,
-    dampening: number, weightDecay: number, nesterov: boolean, first: boolean): void;
+    dampening: number, weightDecay: number, nesterov: boolean, first: boolean, maximize: boolean): void;
 
   /**
-   * Adam / AdamW, PyTorch 1.13 (step = t after increment): decoupled ? p *= 1 - lr*wd :
-   * g += wd*p; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g²; p -= (lr/bc1) * m / (sqrt(v)/sqrt(bc2) + eps).
-   * bc1 = 1 - b1^t and bc2 = 1 - b2^t in double. Updates p, m, v in place.
+   * Adam / AdamW, PyTorch 1.13 (step = t after increment): g = maximize ? -grad : grad;
+   * decoupled ? p *= 1 - lr*wd : g += wd*p; m = b1 m + (1-b1) g; v = b2 v + (1-b2) g²;
+   * vmax = max(vmax, v) when vmax is given (amsgrad), used in place of v below;
+   * p -= (lr/bc1) * m / (sqrt(v)/sqrt(bc2) + eps). bc1 = 1 - b1^t and bc2 = 1 - b2^t in double.
+   * Updates p, m, v (and vmax) in place.
    */
-  adamStep(p: F32, g: F32, m: F32, v: F32, n: number, lr: number, beta1: number, beta2: number,
-    eps: number, weightDecay: number, step: number, decoupled: boolean): void;
+  adamStep(p: F32, g: F32, m: F32, v: F32, vmax: F32 | null, n: number, lr: number, beta1: number, beta2: number,
+    eps: number, weightDecay: number, step: number, decoupled: boolean, maximize: boolean): void;
+
+  /**
+   * RMSprop, PyTorch 1.13: g = maximize ? -grad : grad; g += wd*p; sq = alpha sq + (1-alpha) g²;
+   * centered (gavg given): gavg = alpha gavg + (1-alpha) g, avg = sqrt(sq - gavg²), else sqrt(sq);
+   * avg += eps; momentum > 0 (buf given): buf = momentum buf + g/avg, p -= lr buf; else p -= lr g/avg.
+   */
+  rmspropStep(p: F32, g: F32, sq: F32, gavg: F32 | null, buf: F32 | null, n: number, lr: number, alpha: number,
+    eps: number, weightDecay: number, momentum: number, maximize: boolean): void;
+
+  /** Adagrad, PyTorch 1.13: g = maximize ? -grad : grad; g += wd*p; sum += g²; p -= clr g/(sqrt(sum) + eps). */
+  adagradStep(p: F32, g: F32, sum: F32, n: number, clr: number, weightDecay: number, eps: number, maximize: boolean): void;
 }
 
 /**

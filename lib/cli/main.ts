@@ -6,6 +6,7 @@
 import { UsageError } from './errors.js';
 import { parsePredictArgs, parseTrainArgs, PREDICT_HELP, TRAIN_HELP } from './args.js';
 import { runTrain } from './train.js';
+import { LAUNCH_HELP, parseLaunchArgs, runLaunch } from './launch.js';
 import { runPredict } from './predict.js';
 import { describeModelFile } from './model-file.js';
 import { resolve } from 'node:path';
@@ -18,6 +19,7 @@ const HELP = `usage: neurite <command> [options]
 
 commands:
   train    train an MLP on a CSV file or the bundled digits (neurite train --help)
+  launch   run a script as an MPI job of N ranks (neurite launch --help)
   predict  run a trained model on a CSV file (neurite predict --help)
   info     version, backend, CPU features in use, threads
   info FILE  what a saved model holds: architecture, parameters, dtypes, metadata
@@ -36,6 +38,11 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
         if (c === 'help') { stdout.write(TRAIN_HELP); return 0; }
         await runTrain(c, { stdout, stderr, root: env.root, cwd: env.cwd });
         return 0;
+      }
+      case 'launch': {
+        const c = parseLaunchArgs(rest);
+        if (c === 'help') { stdout.write(LAUNCH_HELP); return 0; }
+        return await runLaunch(c, { stdout, stderr });
       }
       case 'predict': {
         const c = parsePredictArgs(rest);
@@ -59,7 +66,7 @@ export async function main(argv: string[], env: CliEnv): Promise<number> {
         stdout.write(`${packageVersion(env.root)}\n`);
         return 0;
       default:
-        throw new UsageError(`unknown command '${cmd}' (commands: train, predict, info, bench, help)`);
+        throw new UsageError(`unknown command '${cmd}' (commands: train, predict, launch, info, bench, help)`);
     }
   } catch (e) {
     if (process.env.NEURITE_DEBUG) stderr.write(`${(e as Error)?.stack ?? e}\n`);

@@ -6,7 +6,7 @@ export interface ProgressInfo {
   epoch: number;
   epochs: number;
   step: number;
-  stepsPerEpoch: number;
+  stepsPerEpoch: number | null;
   loss: number;
   accuracy: number | null;
   samplesPerSec: number;
@@ -27,7 +27,7 @@ export class ProgressBar {
     const stats = `loss ${p.loss.toFixed(4)}${p.accuracy === null ? '' : `  acc ${(100 * p.accuracy).toFixed(1)}%`}${val}  ${fmtRate(p.samplesPerSec)} samples/s`;
     const ep = `epoch ${String(p.epoch).padStart(String(p.epochs).length)}/${p.epochs}`;
     if (this.out.isTTY) {
-      const frac = p.stepsPerEpoch > 0 ? Math.min(1, p.step / p.stepsPerEpoch) : 1;
+      const frac = p.stepsPerEpoch !== null && p.stepsPerEpoch > 0 ? Math.min(1, p.step / p.stepsPerEpoch) : 1;
       const width = Math.max(10, Math.min(30, (this.out.columns ?? 80) - ep.length - stats.length - 6));
       const fill = Math.round(frac * width);
       this.out.write(`\r\x1b[2K${ep} [${'='.repeat(fill)}${' '.repeat(width - fill)}] ${stats}`);

@@ -14,6 +14,10 @@ import { encodeRaw, parseSafetensors, type RawEntry } from './safetensors.js';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
 import { readFile, readFileSync } from './fsutil.js';
 import { options } from '../options.js';
+import { ChainedScheduler, LRScheduler, ReduceLROnPlateau, SequentialLR, type Scheduler } from '../optim/lr-scheduler.js';
+
+const isScheduler = (s: unknown): s is Scheduler =>
+  s instanceof LRScheduler || s instanceof SequentialLR || s instanceof ChainedScheduler || s instanceof ReduceLROnPlateau;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyOptimizer = Optimizer<any>;
@@ -30,7 +34,9 @@ export interface CheckpointInput {
   /** The random generator's state; default: its state now (getRngState()). */
   rng?: readonly number[];
   data?: DataState;
-  /** Anything JSON can hold (a schedule's state, the run's configuration...). */
+  /** A learning-rate scheduler (optim.lrScheduler): its stateDict() is saved, loadCheckpoint restores it. */
+  scheduler?: Scheduler;
+  /** Anything JSON can hold (the run's configuration...). */
   extra?: unknown;
 }
 
@@ -45,6 +51,8 @@ export interface LoadedCheckpoint {
 export interface LoadOptions {
   model: Module;
   optimizer?: AnyOptimizer;
+  /** A scheduler of the same kind as the saved one, restored so the learning rates continue exactly. */
+  scheduler?: Scheduler;
   /** Set the global random generator to the saved state (default true). */
   restoreRng?: boolean;
 }
@@ -58,6 +66,7 @@ interface StateJson {
   position?: number;
   extra?: unknown;
   optimizer?: { type: string; paramGroups: unknown[]; scalars: Record<string, Record<string, number>> };
+  scheduler?: { type: string; state: Record<string, unknown> };
 }
 
 function checkOptimizer(op: string, opt: unknown): void {
@@ -77,7 +86,7 @@ function count(op: string, name: string, v: unknown, optional: boolean): void {
 export function checkpointToBuffer(input: CheckpointInput): Buffer {
   const op = 'saveCheckpoint';
   if (!input || typeof input !== 'object' || typeof input.model?.stateDict !== 'function') throw new TypeError(`${op}: expected {model, optimizer?, step, ...}`);
-  options(op, input, ['model', 'optimizer', 'step', 'epoch', 'rng', 'data', 'extra']);
+  options(op, input, ['model', 'optimizer', 'scheduler', 'step', 'epoch', 'rng', 'data', 'extra']);
   checkOptimizer(op, input.optimizer);
   if (input.data !== undefined) options(`${op}: data`, input.data, ['order', 'position']);
   count(op, 'step', input.step, false);
@@ -102,7 +111,11 @@ export function checkpointToBuffer(input: CheckpointInput): Buffer {
         else raw.push({ key: `optimizer.${i}.${name}`, dtype: 'F32', shape: p.shape, bytes: encodeFromFloat32('F32', v, name) });
       }
     });
-    state.optimizer = { type: opt.constructor.name, paramGroups: [{ ...opt.options }], scalars };
+    state.optimizer = { type: opt.constructor.name, paramGroups: opt.paramGroupsDict(), scalars };
+  }
+  if (input.scheduler !== undefined) {
+    if (!isScheduler(input.scheduler)) throw new TypeError(`${op}: scheduler must be an optim.lrScheduler scheduler (StepLR, OneCycleLR, ...)`);
+    state.scheduler = { type: input.scheduler.constructor.name, state: input.scheduler.stateDict() };
   }
   if (input.data?.order !== undefined) {
     const order = Int32Array.from(input.data.order);
@@ -133,7 +146,7 @@ export function saveCheckpointSync(path: string, input: CheckpointInput): void {
 export function checkpointFromBuffer(buf: Uint8Array, opts: LoadOptions, source = 'buffer'): LoadedCheckpoint {
   const op = `loadCheckpoint: ${source}`;
   if (!opts || typeof opts.model?.loadStateDict !== 'function') throw new TypeError('loadCheckpoint: expected {model, optimizer?}');
-  options('loadCheckpoint', opts, ['model', 'optimizer', 'restoreRng']);
+  options('loadCheckpoint', opts, ['model', 'optimizer', 'scheduler', 'restoreRng']);
   checkOptimizer('loadCheckpoint', opts.optimizer);
   if (opts.restoreRng !== undefined && typeof opts.restoreRng !== 'boolean') throw new TypeError('loadCheckpoint: restoreRng must be a boolean');
   const { entries, metadata, data } = parseSafetensors(buf, source);
@@ -182,8 +195,24 @@ export function checkpointFromBuffer(buf: Uint8Array, opts: LoadOptions, source 
       // Float32Array where the state dict type says number[]: loadStateDict copies with Float32Array.from either way
       st[Number(i)] = { ...(saved.scalars?.[i] ?? {}), ...(arrays as unknown as Record<string, number[]>) };
     }
-    if (!Array.isArray(saved.paramGroups) || saved.paramGroups.length !== 1) throw new TypeError(`${op}: malformed optimizer param groups`);
-    optSd = { state: st, paramGroups: saved.paramGroups as OptimizerStateDict['paramGroups'] };
+    if (!Array.isArray(saved.paramGroups)) throw new TypeError(`${op}: malformed optimizer param groups`);
+    if (saved.paramGroups.length !== opt.paramGroups.length) {
+      throw new RangeError(`${op}: the checkpoint's optimizer has ${saved.paramGroups.length} parameter groups, this one ${opt.paramGroups.length}`);
+    }
+    saved.paramGroups.forEach((g, gi) => {
+      const ids = (g as { params?: unknown })?.params;
+      if (ids !== undefined && (!Array.isArray(ids) || ids.length !== opt.paramGroups[gi].params.length)) {
+        throw new RangeError(`${op}: the checkpoint's optimizer group ${gi} has ${Array.isArray(ids) ? ids.length : '?'} parameters, this one ${opt.paramGroups[gi].params.length}`);
+      }
+    });
+    optSd = { state: st, param_groups: saved.paramGroups as OptimizerStateDict['param_groups'] };
+  }
+  const sch = opts.scheduler;
+  if (sch !== undefined) {
+    if (!isScheduler(sch)) throw new TypeError(`${op}: scheduler must be an optim.lrScheduler scheduler (StepLR, OneCycleLR, ...)`);
+    if (!state.scheduler) throw new RangeError(`${op}: the checkpoint holds no scheduler state, but a scheduler was given`);
+    if (state.scheduler.type !== sch.constructor.name) throw new TypeError(`${op}: the checkpoint holds ${state.scheduler.type} state, the scheduler is ${sch.constructor.name}`);
+    sch.loadStateDict(state.scheduler.state); // checks its keys before changing anything; the model and optimizer are untouched yet
   }
   // both checked above, so neither of these throws half way
   opts.model.loadStateDict(model);

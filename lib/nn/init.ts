@@ -2,6 +2,7 @@
 import { Tensor, fmtShape } from '../tensor.js';
 import { normal, uniform } from '../random.js';
 import { options } from '../options.js';
+import { setElements } from '../ops/inplace.js';
 
 export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d'
   | 'conv_transpose3d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
@@ -31,9 +32,11 @@ export function calculateFans(t: Tensor): { fanIn: number; fanOut: number } {
   return { fanIn: t.shape[1] * rf, fanOut: t.shape[0] * rf };
 }
 
-function fill(t: Tensor, f: () => number): Tensor {
-  for (let i = 0; i < t.size; i++) t.data[i] = f();
-  return t;
+/** t's elements from f, through its layout (a view is written in place too). */
+function fill(t: Tensor, f: () => number, op = 'init'): Tensor {
+  const buf = t.isContiguous() ? t.data : new Float32Array(t.size);
+  for (let i = 0; i < buf.length; i++) buf[i] = f();
+  return setElements(op, t, buf);
 }
 
 export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
@@ -45,8 +48,7 @@ export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
   return fill(t, () => mean + std * normal());
 }
 export function constant_(t: Tensor, value: number): Tensor {
-  t.data.fill(value);
-  return t;
+  return fill(t, () => value, 'constant_');
 }
 export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
 export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
@@ -89,4 +91,81 @@ export function xavierUniform_(t: Tensor, gain = 1): Tensor {
 export function xavierNormal_(t: Tensor, gain = 1): Tensor {
   const { fanIn, fanOut } = calculateFans(t);
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
+}
+
+/** The standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9: ample for float32 weights). */
+function normalQuantile(p: number): number {
+  const a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00];
+  const b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01, -1.328068155288572e+01];
+  const c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00];
+  const d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00];
+  if (p <= 0) return -Infinity;
+  if (p >= 1) return Infinity;
+  const lo = 0.02425;
+  if (p < lo) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  }
+  if (p > 1 - lo) return -normalQuantile(1 - p);
+  const q = p - 0.5, r = q * q;
+  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+
+const normCdf = (x: number): number => 0.5 * (1 + erfApprox(x / Math.SQRT2));
+/** erf to ~1e-7 (Abramowitz & Stegun 7.1.26 is enough for the truncation bounds). */
+function erfApprox(x: number): number {
+  const s = Math.sign(x), z = Math.abs(x);
+  const t = 1 / (1 + 0.3275911 * z);
+  const y = 1 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
+  return s * y;
+}
+
+/**
+ * N(mean, std²) truncated to [a, b], as PyTorch's trunc_normal_: uniform draws between the
+ * bounds' CDF values, mapped through the inverse normal CDF, clamped to [a, b].
+ */
+export function truncNormal_(t: Tensor, mean = 0, std = 1, a = -2, b = 2): Tensor {
+  for (const [k, v] of [['mean', mean], ['std', std], ['a', a], ['b', b]] as const) {
+    if (typeof v !== 'number' || Number.isNaN(v)) throw new TypeError(`truncNormal_: ${k} must be a number, got ${String(v)}`);
+  }
+  if (!(std >= 0)) throw new RangeError(`truncNormal_: std must be non-negative, got ${std}`);
+  if (!(a < b)) throw new RangeError(`truncNormal_: a (${a}) must be less than b (${b})`);
+  const l = normCdf((a - mean) / std), u = normCdf((b - mean) / std);
+  return fill(t, () => Math.min(b, Math.max(a, mean + std * normalQuantile(l + (u - l) * uniform()))));
+}
+
+/**
+ * A (semi-)orthogonal matrix times gain, as PyTorch's orthogonal_: the Q of a QR of a normal
+ * matrix [rows, numel/rows] (transposed when wider than tall), with R's diagonal made positive.
+ */
+export function orthogonal_(t: Tensor, gain = 1): Tensor {
+  if (t.ndim < 2) throw new RangeError(`orthogonal_: only tensors with 2 or more dimensions are supported, got ${fmtShape(t.shape)}`);
+  if (typeof gain !== 'number' || Number.isNaN(gain)) throw new TypeError(`orthogonal_: gain must be a number, got ${String(gain)}`);
+  const rows = t.shape[0], cols = t.size / rows;
+  if (t.size === 0) return t;
+  const wide = rows < cols;
+  const m = wide ? cols : rows, n = wide ? rows : cols; // a tall m x n matrix, column-major columns
+  const q = Array.from({ length: n }, () => Float64Array.from({ length: m }, () => normal()));
+  // modified Gram-Schmidt (twice, for orthogonality to rounding): R's diagonal comes out positive
+  for (let j = 0; j < n; j++) {
+    for (let pass = 0; pass < 2; pass++) {
+      for (let k = 0; k < j; k++) {
+        let dot = 0;
+        for (let i = 0; i < m; i++) dot += q[k][i] * q[j][i];
+        for (let i = 0; i < m; i++) q[j][i] -= dot * q[k][i];
+      }
+    }
+    let nrm = 0;
+    for (let i = 0; i < m; i++) nrm += q[j][i] * q[j][i];
+    nrm = Math.sqrt(nrm);
+    for (let i = 0; i < m; i++) q[j][i] /= nrm;
+  }
+  // tall: t[i, j] = Q[i][j] (column j of Q); wide: t = Qᵀ, t[j, i] = Q[i][j]
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      const v = gain * q[j][i];
+      if (wide) t.data[j * cols + i] = v; else t.data[i * cols + j] = v;
+    }
+  }
+  return t;
 }

@@ -4,7 +4,7 @@
  * (`fc1.weight`, `0.bias` for Sequential children) and state dicts interoperate.
  */
 import { Tensor, fmtShape } from '../tensor.js';
-import { options } from '../options.js';
+import { isPlainObject, options } from '../options.js';
 
 /** A tensor that a Module trains: requiresGrad on, and listed by parameters(). */
 export class Parameter extends Tensor {
@@ -20,6 +20,30 @@ export type StateDict = Record<string, Tensor>;
 const BUFFERS = Symbol('buffers');
 const HOOKS = Symbol('hooks');
 
+/** A name for registerBuffer/registerParameter: a non-empty string without '.', not a method or field already there. */
+function checkName(m: Module, fn: string, name: string): void {
+  if (typeof name !== 'string' || name === '' || name.includes('.')) throw new TypeError(`${fn}: name must be a non-empty string without '.', got ${JSON.stringify(name)}`);
+  if (name in m && !Object.prototype.hasOwnProperty.call(m, name)) throw new TypeError(`${fn}: attribute '${name}' already exists`);
+}
+
+/**
+ * Modules or tensors kept in a plain array or object are not registered (PyTorch ignores them
+ * too, silently): say so at the first look, and name the container that registers them.
+ */
+function unregistered(m: Module, k: string, v: object): void {
+  let what: string | null = null;
+  if (Array.isArray(v)) {
+    for (const x of v) if (x instanceof Module || x instanceof Tensor) { what = x instanceof Module ? 'modules' : 'tensors'; break; }
+  } else if (isPlainObject(v)) {
+    for (const x of Object.values(v)) if (x instanceof Module || x instanceof Tensor) { what = x instanceof Module ? 'modules' : 'tensors'; break; }
+  }
+  if (what === null) return;
+  const kind = Array.isArray(v) ? 'a plain array' : 'a plain object';
+  const fix = what === 'modules' ? (Array.isArray(v) ? 'nn.ModuleList' : 'nn.ModuleDict') : 'nn.ParameterList (or registerBuffer)';
+  throw new TypeError(`${m.constructor.name}: field '${k}' keeps ${what} in ${kind}, so they would not be registered `
+    + `(no parameters, no state dict, no train()/eval()); use ${fix}: this.${k} = new ${fix.split(' ')[0]}(...)`);
+}
+
 export abstract class Module {
   training = true;
   private [BUFFERS]?: Set<string>;
@@ -27,10 +51,19 @@ export abstract class Module {
 
   abstract forward(...inputs: Tensor[]): Tensor;
 
-  /** Register a tensor that is state but not trained (BatchNorm's running statistics). */
-  protected registerBuffer(name: string, t: Tensor): void {
+  /** Register a tensor that is state but not trained (BatchNorm's running statistics): in stateDict(), not in parameters(). */
+  registerBuffer(name: string, t: Tensor): void {
+    checkName(this, 'registerBuffer', name);
+    if (!(t instanceof Tensor) || t instanceof Parameter) throw new TypeError(`registerBuffer: '${name}' must be a Tensor (not a Parameter), got ${t === null ? 'null' : t?.constructor?.name ?? typeof t}`);
     (this[BUFFERS] ??= new Set()).add(name);
     (this as unknown as Record<string, Tensor>)[name] = t;
+  }
+
+  /** Add a parameter under `name` (as assigning `this.name = new nn.Parameter(t)`). */
+  registerParameter(name: string, p: Parameter): void {
+    checkName(this, 'registerParameter', name);
+    if (!(p instanceof Parameter)) throw new TypeError(`registerParameter: cannot assign '${p === null ? 'null' : (p as object)?.constructor?.name ?? typeof p}' as parameter '${name}' (nn.Parameter required)`);
+    (this as unknown as Record<string, Tensor>)[name] = p;
   }
 
   /** Direct submodules with their property names, in declaration order. */
@@ -39,8 +72,24 @@ export abstract class Module {
     for (const k of Object.keys(this)) {
       const v = (this as unknown as Record<string, unknown>)[k];
       if (v instanceof Module) out.push([k, v]);
+      else if (typeof v === 'object' && v !== null) unregistered(this, k, v);
     }
     return out;
+  }
+
+  /** fn(module) for every submodule (children first, as PyTorch), then this one; returns this. */
+  apply(fn: (m: Module) => void): this {
+    if (typeof fn !== 'function') throw new TypeError('apply: fn must be a function (module) => void');
+    for (const c of this.children()) c.apply(fn);
+    fn(this);
+    return this;
+  }
+
+  /** Turn gradient recording of every parameter on or off (freezing); returns this. */
+  requiresGrad_(requiresGrad = true): this {
+    if (typeof requiresGrad !== 'boolean') throw new TypeError(`requiresGrad_: expected a boolean, got ${typeof requiresGrad}`);
+    for (const p of this.parameters()) p.requiresGrad = requiresGrad;
+    return this;
   }
 
   children(): Module[] {
@@ -64,6 +113,7 @@ export abstract class Module {
     for (const k of Object.keys(this)) {
       const v = (this as unknown as Record<string, unknown>)[k];
       if (v instanceof Parameter) out.push([k, v]);
+      else if (typeof v === 'object' && v !== null && !(v instanceof Module) && !(v instanceof Tensor)) unregistered(this, k, v);
     }
     return out;
   }
@@ -112,9 +162,14 @@ export abstract class Module {
     return this.train(false);
   }
 
-  /** Drop every parameter's gradient. */
-  zeroGrad(): void {
-    for (const p of this.parameters()) p.grad = null;
+  /** Drop every parameter's gradient (setToNone, the default) or fill it with zeros. */
+  zeroGrad(opts?: { setToNone?: boolean }): void {
+    const none = options<{ setToNone?: boolean }>('zeroGrad', opts, ['setToNone']).setToNone ?? true;
+    if (typeof none !== 'boolean') throw new TypeError(`zeroGrad: setToNone must be a boolean, got ${typeof none}`);
+    for (const p of this.parameters()) {
+      if (none) p.grad = null;
+      else if (p.grad) p.grad.data.fill(0);
+    }
   }
 
   /** Parameters and buffers by PyTorch name (each module's own first, then its children's). */
@@ -196,6 +251,11 @@ export abstract class Module {
   /** Module name for printing, e.g. `Linear(in_features=10, out_features=64, bias=true)`. */
   extraRepr(): string {
     return '';
+  }
+
+  /** console.log(model) prints the same summary as String(model). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   toString(): string {

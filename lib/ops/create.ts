@@ -1,6 +1,6 @@
 /** Tensor constructors: from data, constants, ranges and the seeded random generator. */
 import { Tensor, shapeSize, fmtShape, type NestedArray, type Shape } from '../tensor.js';
-import { normal, uniform } from '../random.js';
+import { fillPermutation, normal, uniform } from '../random.js';
 import { isPlainObject, options } from '../options.js';
 import { checkIndexable } from './util.js';
 
@@ -182,11 +182,5 @@ export function linspace(start: number, end: number, steps: number, opts?: Tenso
 export function randperm(n: number, opts?: TensorOptions): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`randperm: n must be a non-negative integer, got ${n}`);
   checkIndexable('randperm', n);
-  return make([n], opts, (b) => {
-    for (let i = 0; i < n; i++) b[i] = i;
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor(uniform() * (i + 1));
-      const t = b[i]; b[i] = b[j]; b[j] = t;
-    }
-  }, 'randperm');
+  return make([n], opts, (b) => { fillPermutation(b); }, 'randperm');
 }

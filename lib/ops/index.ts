@@ -29,6 +29,7 @@ export * from './indexing.js';
 export * from './sorting.js';
 export * from './stats.js';
 export type { Dims, IndexLike } from './util.js';
+export { embedding, type EmbeddingOptions } from './embedding.js';
 
 declare module '../tensor.js' {
   interface Tensor {

@@ -52,7 +52,7 @@ export function indexSelect(x: Tensor, dim: number, index: IndexLike): Tensor {
       }
     }
     return [gx];
-  });
+  }, { inputs: [] });
 }
 
 /**
@@ -94,7 +94,7 @@ export function gather(x: Tensor, dim: number, index: IndexLike): Tensor {
     const gx = new Float32Array(x.size);
     for (let i = 0; i < pos.length; i++) gx[pos[i]] += g[i];
     return [gx];
-  });
+  }, { inputs: [] });
 }
 
 function scatterOp(op: string, x: Tensor, dim: number, index: IndexLike, src: TensorLike, add: boolean): Tensor {
@@ -112,7 +112,7 @@ function scatterOp(op: string, x: Tensor, dim: number, index: IndexLike, src: Te
     }
     srcPos = offsetsOf(ishape, stridesOf(s.shape));
   }
-  const out = x.data.slice();
+  const out = x.isContiguous() ? x.data.slice() : x.data; // a non-contiguous view's data is already a copy
   const sd = s ? s.data : null, value = typeof src === 'number' ? src : 0;
   for (let i = 0; i < pos.length; i++) {
     const v = sd ? sd[srcPos![i]] : value;
@@ -130,7 +130,7 @@ function scatterOp(op: string, x: Tensor, dim: number, index: IndexLike, src: Te
       for (let i = 0; i < pos.length; i++) gs[srcPos![i]] = g[pos[i]];
     }
     return [x.requiresGrad ? gx : null, gs];
-  });
+  }, { inputs: [] });
 }
 
 /**
@@ -184,7 +184,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike): Tensor {
       gv = Float32Array.of(acc);
     }
     return [gx, gv];
-  });
+  }, { inputs: [] });
 }
 
 /**
@@ -209,7 +209,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
       return sumToShape(o, shape, t.shape);
     };
     return [pick(at, true), pick(bt, false)];
-  });
+  }, { inputs: [] });
 }
 
 /**
@@ -237,7 +237,7 @@ function join(op: string, ts: Tensor[], dks: number[], outer: number, inner: num
       }
     }
     return gt;
-  }));
+  }), { inputs: [] });
 }
 
 function tensorList(op: string, tensors: readonly Tensor[]): Tensor[] {
@@ -309,10 +309,10 @@ export function repeat(x: Tensor, ...sizes: (number | readonly number[])[]): Ten
   // out viewed as [r0, p0, r1, p1, ...] is x viewed as [1, p0, 1, p1, ...] broadcast
   const big = p.flatMap((d, i) => [reps[i], d]), small = p.flatMap((d) => [1, d]);
   const shape = p.map((d, i) => d * reps[i]);
-  const src = new Tensor(x.data, small);
-  const tiled = broadcastTo(op, src, big);
-  const out = tiled === x.data ? x.data.slice() : tiled;
-  return result(out, shape, op, [x], (g) => [sumToShape(g, big, small)]);
+  const xd = x.data;
+  const tiled = broadcastTo(op, new Tensor(xd, small), big);
+  const out = tiled === xd ? xd.slice() : tiled;
+  return result(out, shape, op, [x], (g) => [sumToShape(g, big, small)], { inputs: [] });
 }
 
 /** A copy with its own storage; the gradient passes through, as torch.clone. */

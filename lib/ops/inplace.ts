@@ -33,6 +33,17 @@ function writeBack(t: Tensor, vals: Float32Array): void {
   B().stridedCopy(t.shape, vals, 0, contiguousStrides(t.shape), t.storage, t.offset, t.strides);
 }
 
+/**
+ * Overwrite t's elements with `vals` (contiguous, t's logical order) outside autograd, as
+ * PyTorch's initialisers do under no_grad: through t's layout, counted by its version.
+ */
+export function setElements(op: string, t: Tensor, vals: Float32Array): Tensor {
+  checkWritable(op, t);
+  writeBack(t, vals);
+  bumpVersion(t, op);
+  return t;
+}
+
 /** An operand's elements, copied when it shares t's storage (so reads never see half-written values). */
 function readOperand(t: Tensor, o: Tensor): Float32Array {
   const d = o.data;

@@ -35,7 +35,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const N = b.shape[1];
   const M = a.size / Math.max(K, 1) | 0;
   const rows = K === 0 ? a.shape.slice(0, -1).reduce((p, q) => p * q, 1) : M;
-  const out = new Float32Array(rows * N);
+  const out = outputArray(rows * N); // beta = 0: the GEMM writes every element
   const oa = operand(a), ob = operand(b);
   B().gemm(oa.trans, ob.trans, rows, N, K, 1, oa.buf, ob.buf, 0, out);
   const shape = [...a.shape.slice(0, -1), N];

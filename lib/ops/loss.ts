@@ -3,7 +3,7 @@ import { B } from '../backend/index.js';
 import { result } from '../autograd.js';
 import { Tensor, fmtShape } from '../tensor.js';
 import { mean, sum } from './reduce.js';
-import { mul, sub } from './elementwise.js';
+import { abs, add, div, mul, neg, sub } from './elementwise.js';
 import { normDim, splitAt } from './util.js';
 import { options } from '../options.js';
 
@@ -29,7 +29,7 @@ export type Reduction = 'mean' | 'sum' | 'none';
 export type Target = Tensor | Int32Array | readonly number[];
 
 /** Class indices as Int32Array, checked to be integers in [0, C). */
-function classIndices(op: string, target: Target, N: number, C: number): Int32Array {
+function classIndices(op: string, target: Target, N: number, C: number, ignore = -100): Int32Array {
   let vals: ArrayLike<number>;
   if (target instanceof Tensor) vals = target.data;
   else if (target instanceof Int32Array || Array.isArray(target)) vals = target;
@@ -38,7 +38,7 @@ function classIndices(op: string, target: Target, N: number, C: number): Int32Ar
   const out = new Int32Array(N);
   for (let i = 0; i < N; i++) {
     const t = vals[i];
-    if (!Number.isInteger(t) || t < 0 || t >= C) {
+    if (!Number.isInteger(t) || ((t < 0 || t >= C) && t !== ignore)) {
       throw new RangeError(`${op}: target ${t} at position ${i} is out of bounds for ${C} classes`);
     }
     out[i] = t;
@@ -59,51 +59,118 @@ function checkReduction(op: string, r: Reduction): void {
 }
 
 export interface LossOptions { reduction?: Reduction }
+/** cross-entropy / NLL options, as PyTorch: class weights [C], an ignored class index, label smoothing in [0, 1]. */
+export interface ClassLossOptions { reduction?: Reduction; weight?: Tensor | null; ignoreIndex?: number; labelSmoothing?: number }
+export interface BCEWithLogitsOptions { reduction?: Reduction; weight?: Tensor | null; posWeight?: Tensor | null }
+export interface BCEOptions { reduction?: Reduction; weight?: Tensor | null }
+export interface SmoothL1Options { reduction?: Reduction; beta?: number }
+export interface HuberOptions { reduction?: Reduction; delta?: number }
+export interface KLDivOptions { reduction?: Reduction | 'batchmean'; logTarget?: boolean }
 const LOSS_KEYS = ['reduction'] as const;
-/** PyTorch options of the class-index losses that are not implemented yet: an error, not a silent no-op. */
-const NOT_YET_CLASS = ['weight', 'ignoreIndex', 'labelSmoothing', 'sizeAverage', 'reduce'] as const;
-const NOT_YET_BCE = ['weight', 'posWeight', 'sizeAverage', 'reduce'] as const;
-const NOT_YET_MSE = ['sizeAverage', 'reduce'] as const;
+/** PyTorch's deprecated spellings: an error, not a silent no-op. */
+const DEPRECATED = ['sizeAverage', 'reduce'] as const;
 
-/** A loss's options checked (keys, then the reduction); returns the reduction. */
-function lossReduction(op: string, opts: unknown, notYet: readonly string[]): Reduction {
-  const r = options<LossOptions>(op, opts, LOSS_KEYS, notYet).reduction ?? 'mean';
+/** A loss's options checked (keys, then the reduction); returns the options and the reduction. */
+function lossOpts<T extends { reduction?: string }>(op: string, opts: unknown, keys: readonly string[] = LOSS_KEYS): [T, Reduction] {
+  const o = options<T>(op, opts, keys, DEPRECATED);
+  const r = (o.reduction ?? 'mean') as Reduction;
   checkReduction(op, r);
-  return r;
+  return [o, r];
 }
 
-/** Softmax cross-entropy of logits [N, C] against class indices; one fused kernel for the mean. */
-export function crossEntropy(logits: Tensor, target: Target, opts?: LossOptions): Tensor {
-  const reduction = lossReduction('crossEntropy', opts, NOT_YET_CLASS);
-  const [N, C] = rows('crossEntropy', logits);
-  const t = classIndices('crossEntropy', target, N, C);
-  if (reduction !== 'mean') return nllLoss(logSoftmax(logits, -1), t, { reduction });
-  const grad = logits.requiresGrad ? new Float32Array(logits.size) : null;
-  const loss = B().crossEntropy(logits.data, N, C, t, grad);
-  return result(new Float32Array([loss]), [], 'crossEntropy', [logits], (g) => {
-    const gx = grad!.slice();
-    if (g[0] !== 1) for (let i = 0; i < gx.length; i++) gx[i] *= g[0];
-    return [gx];
-  }, { inputs: [] });
+/** Class weights: a 1-D Tensor of C values, or null. */
+function classWeight(op: string, w: unknown, C: number): Float32Array | null {
+  if (w === undefined || w === null) return null;
+  if (!(w instanceof Tensor) || w.ndim !== 1 || w.size !== C) {
+    throw new TypeError(`${op}: weight must be a 1-D Tensor of ${C} class weights, got ${w instanceof Tensor ? fmtShape(w.shape) : typeof w}`);
+  }
+  return w.data;
 }
 
-/** Negative log-likelihood of log-probabilities [N, C] at the target classes. */
-export function nllLoss(logProbs: Tensor, target: Target, opts?: LossOptions): Tensor {
-  const reduction = lossReduction('nllLoss', opts, NOT_YET_CLASS);
-  const [N, C] = rows('nllLoss', logProbs);
-  const t = classIndices('nllLoss', target, N, C);
+/**
+ * Softmax cross-entropy of logits [N, C] (or [C]) against class indices or class
+ * probabilities (a Tensor shaped like the logits), with PyTorch's weight, ignoreIndex and
+ * labelSmoothing. The plain mean over class indices is one fused kernel.
+ */
+export function crossEntropy(logits: Tensor, target: Target, opts?: ClassLossOptions): Tensor {
+  const op = 'crossEntropy';
+  const [o, reduction] = lossOpts<ClassLossOptions>(op, opts, ['reduction', 'weight', 'ignoreIndex', 'labelSmoothing']);
+  const [N, C] = rows(op, logits);
+  const eps = o.labelSmoothing ?? 0;
+  if (typeof eps !== 'number' || !(eps >= 0 && eps <= 1)) throw new RangeError(`${op}: labelSmoothing must be a number in [0, 1], got ${String(eps)}`);
+  const w = classWeight(op, o.weight, C);
+  if (target instanceof Tensor && target.ndim === logits.ndim && target.shape.every((d, i) => d === logits.shape[i]) && logits.ndim >= 1
+    && !(logits.ndim === 1 && target.size === 1 && C === 1)) {
+    if (o.ignoreIndex !== undefined) throw new TypeError(`${op}: ignoreIndex applies to class-index targets, not to class probabilities`);
+    return probCrossEntropy(logits, target, w, o.weight ?? null, eps, reduction, N, C);
+  }
+  const ignore = o.ignoreIndex ?? -100;
+  if (!Number.isInteger(ignore)) throw new TypeError(`${op}: ignoreIndex must be an integer, got ${String(ignore)}`);
+  const t = classIndices(op, target, N, C, ignore);
+  if (reduction === 'mean' && w === null && eps === 0 && !t.includes(ignore)) {
+    const grad = logits.requiresGrad ? new Float32Array(logits.size) : null;
+    const loss = B().crossEntropy(logits.data, N, C, t, grad);
+    return result(new Float32Array([loss]), [], op, [logits], (g) => {
+      const gx = grad!.slice();
+      if (g[0] !== 1) for (let i = 0; i < gx.length; i++) gx[i] *= g[0];
+      return [gx];
+    }, { inputs: [] });
+  }
+  const logp = logSoftmax(logits, -1);
+  const nll = nllCore(op, logp, t, w, ignore, reduction, N, C);
+  if (eps === 0) return nll;
+  // PyTorch's label smoothing: (1 - eps)·nll + eps/C · Σ_c -w_c·logp_c, ignored rows zero, same normalisation
+  const wl = w ? mul(logp, new Tensor(w, [C])) : logp;
+  const keep = new Float32Array(N);
+  let denom = 0;
+  for (let i = 0; i < N; i++) if (t[i] !== ignore) { keep[i] = 1; denom += w ? w[t[i]] : 1; }
+  let smooth = mul(neg(sum(logits.ndim === 1 ? wl.reshape([1, C]) : wl, 1)), new Tensor(keep, [N]));
+  if (logits.ndim === 1) smooth = smooth.reshape([]);
+  const red = reduction === 'none' ? smooth : reduction === 'sum' ? sum(smooth) : div(sum(smooth), Math.fround(denom));
+  return add(mul(nll, 1 - eps), mul(red, eps / C));
+}
+
+/** -Σ_c w_c · t_c · logsoftmax(x)_c per row, smoothed targets t·(1 - eps) + eps/C; mean divides by N. */
+function probCrossEntropy(x: Tensor, target: Tensor, w: Float32Array | null, wt: Tensor | null, eps: number, reduction: Reduction, N: number, C: number): Tensor {
+  const logp = logSoftmax(x, -1);
+  const t = eps > 0 ? add(mul(target, 1 - eps), eps / C) : target;
+  let prod = mul(logp, t);
+  if (w && wt) prod = mul(prod, wt);
+  if (reduction === 'none') return neg(sum(prod, -1));
+  const total = neg(sum(prod));
+  return reduction === 'sum' ? total : div(total, N);
+}
+
+/** Negative log-likelihood of log-probabilities [N, C] (or [C]) at the target classes, with weight and ignoreIndex. */
+export function nllLoss(logProbs: Tensor, target: Target, opts?: ClassLossOptions): Tensor {
+  const op = 'nllLoss';
+  const [o, reduction] = lossOpts<ClassLossOptions>(op, opts, ['reduction', 'weight', 'ignoreIndex']);
+  const [N, C] = rows(op, logProbs);
+  const ignore = o.ignoreIndex ?? -100;
+  if (!Number.isInteger(ignore)) throw new TypeError(`${op}: ignoreIndex must be an integer, got ${String(ignore)}`);
+  return nllCore(op, logProbs, classIndices(op, target, N, C, ignore), classWeight(op, o.weight, C), ignore, reduction, N, C);
+}
+
+function nllCore(op: string, logProbs: Tensor, t: Int32Array, w: Float32Array | null, ignore: number, reduction: Reduction, N: number, C: number): Tensor {
   const per = new Float32Array(N);
+  const wi = new Float32Array(N); // each row's weight, 0 when ignored
   const lp = logProbs.data;
-  for (let i = 0; i < N; i++) per[i] = -lp[i * C + t[i]];
-  const scale = reduction === 'mean' ? 1 / N : 1;
+  let wsum = 0;
+  for (let i = 0; i < N; i++) {
+    if (t[i] === ignore) continue;
+    wi[i] = w ? w[t[i]] : 1;
+    wsum += wi[i];
+    per[i] = -wi[i] * lp[i * C + t[i]];
+  }
+  const scale = reduction === 'mean' ? 1 / Math.fround(wsum) : 1;
   let out: Float32Array;
   if (reduction === 'none') out = per;
   else { let s = 0; for (let i = 0; i < N; i++) s += per[i]; out = new Float32Array([s * scale]); }
   // one sample [C] gives a 0-d loss even unreduced, as torch
   const shape = reduction === 'none' && logProbs.ndim === 2 ? [N] : [];
-  return result(out, shape, 'nllLoss', [logProbs], (g) => {
+  return result(out, shape, op, [logProbs], (g) => {
     const gx = new Float32Array(logProbs.size);
-    for (let i = 0; i < N; i++) gx[i * C + t[i]] = -(reduction === 'none' ? g[i] : g[0] * scale);
+    for (let i = 0; i < N; i++) if (t[i] !== ignore) gx[i * C + t[i]] = -wi[i] * (reduction === 'none' ? g[i] : g[0] * scale);
     return [gx];
   }, { inputs: [] });
 }
@@ -120,28 +187,176 @@ function reduce(x: Tensor, r: Reduction): Tensor {
 
 /** Mean squared error. */
 export function mseLoss(input: Tensor, target: Tensor, opts?: LossOptions): Tensor {
-  const reduction = lossReduction('mseLoss', opts, NOT_YET_MSE);
+  const [, reduction] = lossOpts<LossOptions>('mseLoss', opts);
   sameShape('mseLoss', input, target);
   const d = sub(input, target);
   return reduce(mul(d, d), reduction);
 }
 
-/** Binary cross-entropy on logits: max(x,0) - x·y + log(1 + e^-|x|), stable for any x. */
-export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opts?: LossOptions): Tensor {
-  const reduction = lossReduction('binaryCrossEntropyWithLogits', opts, NOT_YET_BCE);
-  sameShape('binaryCrossEntropyWithLogits', logits, target);
+/** Mean absolute error. */
+export function l1Loss(input: Tensor, target: Tensor, opts?: LossOptions): Tensor {
+  const [, reduction] = lossOpts<LossOptions>('l1Loss', opts);
+  sameShape('l1Loss', input, target);
+  return reduce(abs(sub(input, target)), reduction);
+}
+
+/** An elementwise loss of d = input - target with its derivative, as one graph node. */
+function elementwiseLoss(op: string, input: Tensor, target: Tensor, f: (d: number) => number, df: (d: number) => number): Tensor {
+  sameShape(op, input, target);
+  const n = input.size, x = input.data, y = target.data;
+  const per = new Float32Array(n);
+  for (let i = 0; i < n; i++) per[i] = f(Math.fround(x[i] - y[i]));
+  return result(per, input.shape, op, [input, target], (g) => {
+    const gx = new Float32Array(n);
+    for (let i = 0; i < n; i++) gx[i] = g[i] * df(Math.fround(x[i] - y[i]));
+    const gy = target.requiresGrad ? gx.map((v) => -v) : null;
+    return [gx, gy];
+  });
+}
+
+/** 0.5·d²/beta where |d| < beta, else |d| - 0.5·beta (beta = 0: L1). */
+export function smoothL1Loss(input: Tensor, target: Tensor, opts?: SmoothL1Options): Tensor {
+  const op = 'smoothL1Loss';
+  const [o, reduction] = lossOpts<SmoothL1Options>(op, opts, ['reduction', 'beta']);
+  const beta = o.beta ?? 1;
+  if (typeof beta !== 'number' || !(beta >= 0)) throw new RangeError(`${op}: beta must be a number >= 0, got ${String(beta)}`);
+  const per = elementwiseLoss(op, input, target,
+    (d) => { const z = Math.abs(d); return beta > 0 && z < beta ? 0.5 * d * d / beta : z - 0.5 * beta; },
+    (d) => (d <= -beta ? -1 : d >= beta ? 1 : d / beta));
+  return reduce(per, reduction);
+}
+
+/** 0.5·d² where |d| < delta, else delta·(|d| - 0.5·delta). */
+export function huberLoss(input: Tensor, target: Tensor, opts?: HuberOptions): Tensor {
+  const op = 'huberLoss';
+  const [o, reduction] = lossOpts<HuberOptions>(op, opts, ['reduction', 'delta']);
+  const delta = o.delta ?? 1;
+  if (typeof delta !== 'number' || !(delta > 0)) throw new RangeError(`${op}: delta must be a number > 0, got ${String(delta)}`);
+  const per = elementwiseLoss(op, input, target,
+    (d) => { const z = Math.abs(d); return z < delta ? 0.5 * d * d : delta * (z - 0.5 * delta); },
+    (d) => (d <= -delta ? -delta : d >= delta ? delta : d));
+  return reduce(per, reduction);
+}
+
+/** A weight Tensor broadcast to `shape` (right-aligned, as PyTorch), as a flat array; null stays null. */
+function broadcastWeight(op: string, name: string, w: unknown, shape: readonly number[]): Float32Array | null {
+  if (w === undefined || w === null) return null;
+  if (!(w instanceof Tensor)) throw new TypeError(`${op}: ${name} must be a Tensor, got ${typeof w}`);
+  const r = shape.length;
+  if (w.ndim > r || w.shape.some((d, i) => d !== 1 && d !== shape[r - w.ndim + i])) {
+    throw new RangeError(`${op}: ${name} ${fmtShape(w.shape)} cannot be broadcast to the input's ${fmtShape(shape)}`);
+  }
+  const n = shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(n);
+  const ws = [...new Array<number>(r - w.ndim).fill(1), ...w.shape];
+  const strides = new Array<number>(r);
+  let s = 1;
+  for (let i = r - 1; i >= 0; i--) { strides[i] = ws[i] === 1 ? 0 : s; s *= ws[i]; }
+  const idx = new Array<number>(r).fill(0);
+  for (let k = 0; k < n; k++) {
+    let off = 0;
+    for (let i = 0; i < r; i++) off += idx[i] * strides[i];
+    out[k] = w.data[off];
+    for (let i = r - 1; i >= 0; i--) { if (++idx[i] < shape[i]) break; idx[i] = 0; }
+  }
+  return out;
+}
+
+/**
+ * Binary cross-entropy on logits, stable for any x: (1 - y)·x + lw·(log(1 + e^-|x|) + max(-x, 0)),
+ * lw = 1 + (posWeight - 1)·y; times weight. weight and posWeight broadcast to the input.
+ */
+export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opts?: BCEWithLogitsOptions): Tensor {
+  const op = 'binaryCrossEntropyWithLogits';
+  const [o, reduction] = lossOpts<BCEWithLogitsOptions>(op, opts, ['reduction', 'weight', 'posWeight']);
+  sameShape(op, logits, target);
+  const w = broadcastWeight(op, 'weight', o.weight, logits.shape);
+  const pw = broadcastWeight(op, 'posWeight', o.posWeight, logits.shape);
   const n = logits.size;
   const per = new Float32Array(n);
   const x = logits.data, y = target.data;
-  for (let i = 0; i < n; i++) per[i] = Math.max(x[i], 0) - x[i] * y[i] + Math.log1p(Math.exp(-Math.abs(x[i])));
-  const perT = result(per, logits.shape, 'binaryCrossEntropyWithLogits', [logits, target], (g) => {
+  for (let i = 0; i < n; i++) {
+    const sp = Math.log1p(Math.exp(-Math.abs(x[i]))) + Math.max(-x[i], 0); // log(1 + e^-x)
+    let l = pw ? (1 - y[i]) * x[i] + (1 + (pw[i] - 1) * y[i]) * sp : Math.max(x[i], 0) - x[i] * y[i] + Math.log1p(Math.exp(-Math.abs(x[i])));
+    if (w) l *= w[i];
+    per[i] = l;
+  }
+  const perT = result(per, logits.shape, op, [logits, target], (g) => {
     const gx = new Float32Array(n);
     const gy = target.requiresGrad ? new Float32Array(n) : null;
     for (let i = 0; i < n; i++) {
-      gx[i] = g[i] * (1 / (1 + Math.exp(-x[i])) - y[i]);
-      if (gy) gy[i] = -g[i] * x[i];
+      const sig = 1 / (1 + Math.exp(-x[i]));
+      const wi = w ? w[i] : 1;
+      if (pw) {
+        const t = pw[i] * y[i];
+        gx[i] = g[i] * wi * ((t + 1 - y[i]) * sig - t);
+        if (gy) gy[i] = g[i] * wi * (-x[i] + (pw[i] - 1) * (Math.log1p(Math.exp(-Math.abs(x[i]))) + Math.max(-x[i], 0)));
+      } else {
+        gx[i] = g[i] * wi * (sig - y[i]);
+        if (gy) gy[i] = -g[i] * wi * x[i];
+      }
     }
     return [gx, gy];
   });
+  return reduce(perT, reduction);
+}
+
+/** Binary cross-entropy on probabilities: -w·(y·log x + (1 - y)·log(1 - x)), the logs clamped at -100 as PyTorch. */
+export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: BCEOptions): Tensor {
+  const op = 'binaryCrossEntropy';
+  const [o, reduction] = lossOpts<BCEOptions>(op, opts, ['reduction', 'weight']);
+  sameShape(op, input, target);
+  const w = broadcastWeight(op, 'weight', o.weight, input.shape);
+  const n = input.size, x = input.data, y = target.data;
+  for (let i = 0; i < n; i++) {
+    if (!(x[i] >= 0 && x[i] <= 1)) throw new RangeError(`${op}: all elements of input should be between 0 and 1, got ${x[i]} at ${i}`);
+  }
+  const per = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const lx = Math.max(Math.log(x[i]), -100), l1x = Math.max(Math.log(1 - x[i]), -100);
+    per[i] = -(w ? w[i] : 1) * (y[i] * lx + (1 - y[i]) * l1x);
+  }
+  const perT = result(per, input.shape, op, [input, target], (g) => {
+    const gx = new Float32Array(n);
+    const gy = target.requiresGrad ? new Float32Array(n) : null;
+    for (let i = 0; i < n; i++) {
+      const wi = w ? w[i] : 1;
+      gx[i] = g[i] * wi * (x[i] - y[i]) / Math.max((1 - x[i]) * x[i], 1e-12);
+      if (gy) gy[i] = -g[i] * wi * (Math.max(Math.log(x[i]), -100) - Math.max(Math.log(1 - x[i]), -100));
+    }
+    return [gx, gy];
+  });
+  return reduce(perT, reduction);
+}
+
+/**
+ * KL divergence with input = log-probabilities: target·(log target - input) (0 where target is 0),
+ * or with logTarget exp(target)·(target - input). reduction 'batchmean' divides the sum by the
+ * batch size (the mathematically right KL); 'mean' (PyTorch's default) by the element count.
+ */
+export function klDiv(input: Tensor, target: Tensor, opts?: KLDivOptions): Tensor {
+  const op = 'klDiv';
+  const o = options<KLDivOptions>(op, opts, ['reduction', 'logTarget'], DEPRECATED);
+  const reduction = o.reduction ?? 'mean';
+  if (reduction !== 'batchmean') checkReduction(op, reduction);
+  const logT = o.logTarget ?? false;
+  if (typeof logT !== 'boolean') throw new TypeError(`${op}: logTarget must be a boolean, got ${typeof logT}`);
+  sameShape(op, input, target);
+  const n = input.size, x = input.data, t = target.data;
+  const per = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    per[i] = logT ? Math.exp(t[i]) * (t[i] - x[i]) : (t[i] === 0 ? 0 : t[i] * Math.log(t[i])) - t[i] * x[i];
+  }
+  const perT = result(per, input.shape, op, [input, target], (g) => {
+    const gx = new Float32Array(n);
+    const gt = target.requiresGrad ? new Float32Array(n) : null;
+    for (let i = 0; i < n; i++) {
+      const e = logT ? Math.exp(t[i]) : t[i];
+      gx[i] = -g[i] * e;
+      if (gt) gt[i] = g[i] * (logT ? e * (t[i] - x[i] + 1) : (t[i] === 0 ? 0 : Math.log(t[i]) + 1) - x[i]);
+    }
+    return [gx, gt];
+  });
+  if (reduction === 'batchmean') return input.ndim === 0 ? sum(perT) : div(sum(perT), input.shape[0]);
   return reduce(perT, reduction);
 }

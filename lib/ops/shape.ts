@@ -8,7 +8,7 @@
 import { B } from '../backend/index.js';
 import { isGradEnabled, makeNode, result } from '../autograd.js';
 import { Tensor, contiguousStrides, fmtShape, shapeSize, stridesContiguous } from '../tensor.js';
-import { normDim, sumToShape } from './util.js';
+import { normDim, outputArray, sumToShape } from './util.js';
 
 /** A view's layout: shape, strides, storage offset. */
 export interface Layout { shape: number[]; strides: number[]; offset: number }
@@ -150,7 +150,9 @@ export function unflatten(x: Tensor, dim: number, sizes: readonly number[]): Ten
 export function contiguous(x: Tensor): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError('contiguous: expected a Tensor');
   if (x.isContiguous()) return x;
-  return result(x.data, x.shape, 'contiguous', [x], (g) => [g], { inputs: [] });
+  const out = outputArray(x.size); // the copy writes every element: no zero fill
+  B().stridedCopy(x.shape, x.storage, x.offset, x.strides, out, 0, contiguousStrides(x.shape));
+  return result(out, x.shape, 'contiguous', [x], (g) => [g], { inputs: [] });
 }
 
 /** Swap two dims: a view (`transpose(x, 0, 1)` of a matrix is its transpose). */

@@ -162,7 +162,7 @@ function take(op: string, x: Tensor, dim: number, descending: boolean, m: number
     const gx = new Float32Array(x.size);
     for (let p = 0; p < n; p++) gx[src[p]] = g[p];
     return [gx];
-  });
+  }, { inputs: [] });
   return { values, indices: new Tensor(inds, shape) };
 }
 

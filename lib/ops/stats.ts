@@ -90,7 +90,7 @@ function varStd(op: string, x: Tensor, dimArg: Dims | VarOptions, opts: VarOptio
       }
     }
     return [scatterBack(gx)];
-  });
+  }, sqrt ? { inputs: [0], output: true } : { inputs: [0] });
 }
 
 /**
@@ -124,7 +124,7 @@ export function cumsum(x: Tensor, dim: number): Tensor {
     const gx = new Float32Array(g.length);
     scan(g, gx, outer, d, inner, true);
     return [gx];
-  });
+  }, { inputs: [] });
 }
 
 /** Running sums along the middle axis of [outer, d, inner], in float64, row by row (contiguous reads). */

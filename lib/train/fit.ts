@@ -1,63 +1,50 @@
 /**
- * fit(): train a model on {x, y} without holding the event loop. Built-in models,
- * optimizers and losses train in a worker thread (the calling thread only receives weights at
- * epoch ends); anything else trains on the calling thread in slices of a few milliseconds,
- * one or more whole steps per event-loop turn. the README (In Node services) says which applies when.
+ * fit(): train a model on {x, y}, a dataset, a DataLoader or a stream of batches without
+ * holding the event loop, with validation and early stopping at epoch ends. The calling
+ * thread always drives (reads the data, decides at each epoch end); the steps run either in
+ * a worker thread, which gets the batches streamed to it (built-in models, optimizers and
+ * losses, or your own model class given by its file), or on the calling thread in slices of
+ * a few milliseconds. Both run the same steps on the same batches in the same order, and meet
+ * at every epoch end, so the same options, data and seed give the same weights and history.
  */
 import { setImmediate as tick } from 'node:timers/promises';
-import { Tensor, fmtShape } from '../tensor.js';
-import { uniform } from '../random.js';
+import { pathToFileURL } from 'node:url';
+import { resolve as resolvePath } from 'node:path';
 import { backend } from '../backend/index.js';
 import { checkPrecision, getFloat32MatmulPrecision, withFloat32MatmulPrecision, type Float32MatmulPrecision } from '../precision.js';
 import { Module } from '../nn/module.js';
 import { Optimizer } from '../optim/optimizer.js';
+import * as lrScheduler from '../optim/lr-scheduler.js';
 import { options } from '../options.js';
+import { seedOrDraw } from '../data/sampler.js';
+import { activationListenerCount } from '../ops/activations.js';
 import { spawnLibWorker, workerUnavailable } from '../worker/spawn.js';
 import { applyState, describeModel, setTrainingFlags, snapshotState, trainingFlags } from '../worker/spec.js';
 import { claim } from './busy.js';
-import { LOSSES, accuracyKind, lossName, type LossName } from './losses.js';
-import { Trainer, type LossCall, type LoopOptions, type TrainArrays } from './loop.js';
-import { describeOptimizer, importState, stateBuffers } from './optim-spec.js';
-import type { StartMessage, WorkerMessage } from './protocol.js';
-import type { EpochStats, FitData, FitHistory, FitOptions, FitProgress } from './types.js';
+import { LOSSES, lossName, type LossName } from './losses.js';
+import { Trainer, type LossCall, type LoopOptions, type StepHooks, type WireBatch } from './loop.js';
+import { describeOptimizer, importState, stateBuffers, type OptimizerSpec } from './optim-spec.js';
+import type { MainMessage, ModelSource, Running, StartMessage, Sync, WorkerMessage } from './protocol.js';
+import { isFitData, makeSource, wireBatch, type Source } from './source.js';
+import { isDataset } from '../data/dataset.js';
+import type { EarlyStopping, EpochStats, FitHistory, FitOptions, FitProgress, FitSource } from './types.js';
 
 /** Work done per event-loop turn on the calling thread (whole steps; a longer step is one turn). */
 const SLICE_MS = 4;
+/** Batches per message to the worker, bytes per message, and messages in flight. */
+const GROUP_BATCHES = 32;
+const GROUP_BYTES = 1 << 20;
+const WINDOW = 3;
 
 function positiveInt(name: string, v: unknown): number {
   if (!Number.isInteger(v) || (v as number) <= 0) throw new RangeError(`fit: ${name} must be a positive integer, got ${String(v)}`);
   return v as number;
 }
 
-/** Copies of x and y as plain arrays (the rule: fit's inputs are copied when it is called). */
-function copyData(data: FitData, indicesLoss: boolean): TrainArrays {
-  if (!data || !(data.x instanceof Tensor)) throw new TypeError('fit: data.x must be a Tensor of samples [N, ...]');
-  const { x } = data;
-  let { y } = data;
-  if (x.ndim < 1 || x.shape[0] === 0) throw new RangeError(`fit: data.x must hold at least one sample, got shape ${fmtShape(x.shape)}`);
-  const N = x.shape[0];
-  if (y instanceof Tensor && indicesLoss && y.ndim === 1) y = y.data as unknown as number[];
-  if (y instanceof Tensor) {
-    if (y.ndim < 1 || y.shape[0] !== N) throw new RangeError(`fit: data.y ${fmtShape(y.shape)} must have N = ${N} rows like data.x ${fmtShape(x.shape)}`);
-    return { x: x.data.slice(), xShape: x.shape.slice(), y: y.data.slice(), yShape: y.shape.slice() };
-  }
-  if (!(y instanceof Int32Array) && !Array.isArray(y) && !(y instanceof Float32Array)) {
-    throw new TypeError('fit: data.y must be class indices (number[] or Int32Array) or a Tensor of targets');
-  }
-  if (y.length !== N) throw new RangeError(`fit: data.y has ${y.length} class indices, data.x ${fmtShape(x.shape)} has ${N} samples`);
-  const idx = new Int32Array(N);
-  for (let i = 0; i < N; i++) {
-    const v = y[i];
-    if (!Number.isInteger(v) || v < 0) throw new RangeError(`fit: data.y[${i}] = ${v} is not a class index (a non-negative integer)`);
-    idx[i] = v;
-  }
-  return { x: x.data.slice(), xShape: x.shape.slice(), y: idx, yShape: null };
-}
+/** What fit rejects with when aborted: the history so far (the same shape as on success) and the steps the model holds. */
+export type FitAbortError = DOMException & { history: FitHistory; steps: number };
 
-/** What fit rejects with when aborted: the epochs completed and the steps the model holds. */
-export type FitAbortError = DOMException & { history: EpochStats[]; steps: number };
-
-function abortError(signal: AbortSignal | undefined, history: EpochStats[], steps: number): FitAbortError {
+function abortError(signal: AbortSignal | undefined, history: FitHistory, steps: number): FitAbortError {
   const e = new DOMException('fit: aborted', 'AbortError') as FitAbortError;
   Object.defineProperty(e, 'cause', { value: signal?.reason, configurable: true, writable: true });
   e.history = history;
@@ -65,24 +52,106 @@ function abortError(signal: AbortSignal | undefined, history: EpochStats[], step
   return e;
 }
 
-function makeHistory(epochs: EpochStats[], t0: number, mode: FitHistory['mode'], seed: number, steps: number, acc: boolean): FitHistory {
-  const durationMs = performance.now() - t0;
-  const samples = epochs.reduce((n, e) => n + e.samples, 0);
+const FIT_KEYS = ['epochs', 'batchSize', 'optimizer', 'loss', 'shuffle', 'seed', 'signal', 'onProgress', 'progressIntervalMs', 'worker',
+  'scheduler', 'schedulerStep', 'clipGradNorm', 'validationData', 'earlyStopping', 'moduleFile', 'moduleArgs', 'precision'] as const;
+/** Options of other training loops (Keras, Lightning) that fit() does not implement yet: an error, not a silent no-op. */
+const FIT_NOT_YET = ['validationSplit', 'callbacks', 'gradClip'] as const;
+const ES_KEYS = ['monitor', 'patience', 'minDelta', 'restoreBest'] as const;
+const MONITORS = ['valLoss', 'valAccuracy', 'loss', 'accuracy'] as const;
+
+interface Stopper { monitor: typeof MONITORS[number]; patience: number; minDelta: number; restoreBest: boolean }
+
+function stopper(o: EarlyStopping | undefined, hasVal: boolean): Stopper | null {
+  if (o === undefined) return null;
+  const es = options<EarlyStopping>('fit: earlyStopping', o, ES_KEYS, ['mode', 'baseline', 'startFromEpoch', 'verbose']);
+  const monitor = es.monitor ?? 'valLoss';
+  if (!MONITORS.includes(monitor)) throw new RangeError(`fit: earlyStopping.monitor must be one of ${MONITORS.join(', ')}, got ${JSON.stringify(monitor)}`);
+  if (monitor.startsWith('val') && !hasVal) throw new TypeError(`fit: earlyStopping monitors '${monitor}', which needs validationData`);
+  const patience = es.patience ?? 0;
+  if (!Number.isInteger(patience) || patience < 0) throw new RangeError(`fit: earlyStopping.patience must be a non-negative integer, got ${String(patience)}`);
+  const minDelta = es.minDelta ?? 0;
+  if (typeof minDelta !== 'number' || !(minDelta >= 0)) throw new RangeError(`fit: earlyStopping.minDelta must be a number >= 0, got ${String(minDelta)}`);
+  if (es.restoreBest !== undefined && typeof es.restoreBest !== 'boolean') throw new TypeError('fit: earlyStopping.restoreBest must be a boolean');
+  return { monitor, patience, minDelta, restoreBest: es.restoreBest ?? false };
+}
+
+/**
+ * fit's scheduler and when it steps: after every epoch (default) or every batch.
+ * ReduceLROnPlateau gets the epoch's validation loss (else its mean training loss) or the batch's loss.
+ */
+function checkScheduler(opts: FitOptions): StepHooks | null {
+  const s = opts.scheduler;
+  const when = opts.schedulerStep ?? 'epoch';
+  if (when !== 'epoch' && when !== 'batch') throw new TypeError(`fit: schedulerStep must be 'epoch' or 'batch', got ${JSON.stringify(when)}`);
+  if (s === undefined) {
+    if (opts.schedulerStep !== undefined) throw new TypeError('fit: schedulerStep is given without a scheduler');
+    return null;
+  }
+  const { LRScheduler, SequentialLR, ChainedScheduler, ReduceLROnPlateau } = lrScheduler;
+  if (!(s instanceof LRScheduler || s instanceof SequentialLR || s instanceof ChainedScheduler || s instanceof ReduceLROnPlateau)) {
+    throw new TypeError('fit: scheduler must be an optim.lrScheduler scheduler (StepLR, OneCycleLR, ...)');
+  }
+  if (s.optimizer !== opts.optimizer) throw new TypeError('fit: the scheduler drives another optimizer than fit\'s');
+  const step = (metric: number): void => { if (s instanceof ReduceLROnPlateau) s.step(metric); else s.step(); };
   return {
-    epochs, loss: epochs.map((e) => e.loss), accuracy: acc ? epochs.map((e) => e.accuracy as number) : null,
-    samplesPerSec: samples / (durationMs / 1000), steps, durationMs, mode, seed,
+    batch: (loss) => { if (when === 'batch') step(loss); },
+    epoch: (stats) => { if (when === 'epoch') step(stats.valLoss ?? stats.loss); },
   };
 }
 
-const FIT_KEYS = ['epochs', 'batchSize', 'optimizer', 'loss', 'shuffle', 'seed', 'signal', 'onProgress', 'progressIntervalMs', 'worker', 'precision'] as const;
-/** Options of other training loops (Keras, Lightning) that fit() does not implement yet: an error, not a silent no-op. */
-const FIT_NOT_YET = ['validationData', 'validationSplit', 'callbacks', 'scheduler', 'gradClip', 'clipGradNorm'] as const;
+/** Why a model of the user's own class cannot be built in a worker from its file, or null. */
+function fileModelReason(model: Module): string | null {
+  if (activationListenerCount() > 0) return 'activation listeners (diagnostics) are watching this thread';
+  if (model.modules().some((m) => m.hasForwardHooks())) return 'the model has a forward hook (hooks run in the thread that owns them)';
+  const paramEntries = Object.keys(model.stateDict()).length - model.namedBuffers().length;
+  if (paramEntries !== model.parameters().length) return 'the model shares a parameter between modules';
+  return null;
+}
 
-export async function fit(model: Module, data: FitData, opts: FitOptions): Promise<FitHistory> {
+function moduleUrl(f: unknown): string {
+  if (f instanceof URL) {
+    if (f.protocol !== 'file:') throw new TypeError(`fit: moduleFile must be a file path or a file: URL, got ${f.href}`);
+    return f.href;
+  }
+  if (typeof f !== 'string' || f === '') throw new TypeError('fit: moduleFile must be a file path or a file: URL');
+  return f.startsWith('file:') ? f : pathToFileURL(resolvePath(f)).href;
+}
+
+interface Ctx {
+  model: Module;
+  opts: FitOptions;
+  epochs: number;
+  train: Source;
+  val: Source | null;
+  indices: boolean;
+  stop: Stopper | null;
+  seed: number;
+  progressIntervalMs: number;
+}
+
+/** Where the steps run: the calling thread or a worker; the driver does not know which. */
+interface Engine {
+  readonly mode: FitHistory['mode'];
+  /** Batches are handed over (copied unless fresh) rather than used in place. */
+  readonly own: boolean;
+  /** Called with the running statistics at most every progressIntervalMs within an epoch. */
+  onRunning: ((epoch: number, r: Running) => void) | null;
+  /** Ask the steps to stop soon (the driver then calls abort). */
+  requestStop(): void;
+  begin(): Promise<void>;
+  train(b: WireBatch): Promise<void>;
+  evaluate(b: WireBatch): Promise<void>;
+  /** The epoch's statistics; the model then holds the epoch-end weights. */
+  endEpoch(): Promise<{ stats: EpochStats; globalStep: number }>;
+  /** Stop; the model then holds the weights of the last completed step. Returns the steps done. */
+  abort(): Promise<number>;
+  close(): void;
+}
+
+export async function fit(model: Module, data: FitSource, opts: FitOptions): Promise<FitHistory> {
   if (!(model instanceof Module)) throw new TypeError('fit: model must be an nn.Module');
   if (!opts || typeof opts !== 'object') throw new TypeError('fit: options {epochs, batchSize, optimizer, loss} are required');
   options('fit', opts, FIT_KEYS, FIT_NOT_YET);
-  if (data !== null && typeof data === 'object' && !(data instanceof Tensor)) options('fit: data', data, ['x', 'y']);
   if (opts.shuffle !== undefined && typeof opts.shuffle !== 'boolean') throw new TypeError(`fit: shuffle must be a boolean, got ${typeof opts.shuffle}`);
   if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new TypeError('fit: signal must be an AbortSignal (new AbortController().signal)');
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new TypeError('fit: onProgress must be a function');
@@ -94,7 +163,7 @@ export async function fit(model: Module, data: FitData, opts: FitOptions): Promi
   }
   const precision = opts.precision === undefined ? getFloat32MatmulPrecision() : checkPrecision('fit', opts.precision);
   const epochs = positiveInt('epochs', opts.epochs);
-  const batchSize = positiveInt('batchSize', opts.batchSize);
+  if (opts.batchSize !== undefined) positiveInt('batchSize', opts.batchSize);
   if (!(opts.optimizer instanceof Optimizer)) throw new TypeError('fit: optimizer must be an optim optimizer (SGD, Adam, ...)');
   const name: LossName | null = typeof opts.loss === 'string' ? opts.loss : lossName(opts.loss);
   if (typeof opts.loss === 'string' && !(opts.loss in LOSSES)) {
@@ -102,118 +171,363 @@ export async function fit(model: Module, data: FitData, opts: FitOptions): Promi
   }
   if (typeof opts.loss !== 'function' && name === null) throw new TypeError('fit: loss must be a function such as F.crossEntropy');
   const lossFn = (name ? LOSSES[name] : opts.loss) as unknown as LossCall;
+  if (opts.moduleArgs !== undefined && !Array.isArray(opts.moduleArgs)) throw new TypeError('fit: moduleArgs must be an array (the constructor\'s arguments)');
+  if (opts.moduleArgs !== undefined && opts.moduleFile === undefined) throw new TypeError('fit: moduleArgs needs moduleFile (the file exporting your model\'s class)');
+  if (opts.moduleFile !== undefined && opts.worker === false) throw new TypeError('fit: moduleFile is for a worker thread; with worker: false it would go unused');
   const mode = opts.worker ?? 'auto';
   const signal = opts.signal;
-  if (signal?.aborted) throw abortError(signal, [], 0);
-  const arrays = copyData(data, name === 'crossEntropy' || name === 'nllLoss');
-  const seed = opts.seed ?? Math.floor(uniform() * 2 ** 32);
-  if (!Number.isFinite(seed)) throw new RangeError(`fit: seed must be a finite number, got ${seed}`);
-  const loop: LoopOptions = { epochs, batchSize, shuffle: opts.shuffle ?? true, seed, accuracy: accuracyKind(name, arrays.yShape === null) };
+  const seed = seedOrDraw('fit', opts.seed);
+  const indices = name === 'crossEntropy' || name === 'nllLoss';
+  const train = makeSource(data, { batchSize: opts.batchSize, shuffle: opts.shuffle, seed }, 'data');
+  const vd = opts.validationData;
+  // {x, y} and datasets are evaluated in batches of batchSize (256 when the training data brings its own)
+  const val = vd === undefined ? null
+    : makeSource(vd, { batchSize: isFitData(vd) || isDataset(vd) ? (opts.batchSize ?? 256) : undefined, shuffle: isFitData(vd) || isDataset(vd) ? false : undefined, seed }, 'validationData');
+  const stop = stopper(opts.earlyStopping, val !== null);
+  let clip: number | undefined;
+  if (opts.clipGradNorm !== undefined) {
+    if (!(typeof opts.clipGradNorm === 'number' && opts.clipGradNorm > 0)) throw new RangeError(`fit: clipGradNorm must be a number > 0 (the max norm), got ${String(opts.clipGradNorm)}`);
+    clip = opts.clipGradNorm;
+  }
+  const sched = checkScheduler(opts);
   const progressIntervalMs = opts.progressIntervalMs ?? 100;
+  if (signal?.aborted) throw abortError(signal, makeHistory([], performance.now(), 'main', seed, 0, null), 0);
 
   let why: string | null = null;
+  let modelSrc: ModelSource | null = null;
   const described = describeModel(model);
   const optSpec = describeOptimizer(opts.optimizer, model.parameters());
-  if (described.reason) why = described.reason;
-  else if (typeof optSpec === 'string') why = optSpec;
-  else if (name === null) why = 'the loss is a custom function';
-  else if (mode !== false) why = workerUnavailable('train/train-worker');
+  if (described.spec) modelSrc = { kind: 'spec', spec: described.spec };
+  else if (opts.moduleFile !== undefined) {
+    why = fileModelReason(model);
+    if (!why) modelSrc = { kind: 'file', url: moduleUrl(opts.moduleFile), exportName: model.constructor.name, args: opts.moduleArgs ?? [] };
+  } else why = `${described.reason} (give moduleFile, the file exporting the model's class, to train it in a worker)`;
+  if (!why && typeof optSpec === 'string') why = optSpec;
+  else if (!why && name === null) why = 'the loss is a custom function';
+  else if (!why && sched) why = 'a learning-rate scheduler steps on the calling thread';
+  if (!why && mode !== false) why = workerUnavailable('train/train-worker');
   if (mode === true && why) throw new TypeError(`fit: cannot train in a worker thread: ${why}`);
 
+  const ctx: Ctx = { model, opts, epochs, train, val, indices, stop, seed, progressIntervalMs };
+  const loop: LoopOptions = { seed, loss: name, ...(clip !== undefined ? { clipGradNorm: clip } : {}) };
   const { step, release } = claim(model, opts.optimizer);
   try {
-    if (mode !== false && why === null) {
-      const start: StartMessage = {
-        type: 'start', backend: backend(), precision, spec: described.spec!, state: snapshotState(model), optimizer: optSpec as Exclude<typeof optSpec, string>,
-        loss: name!, data: arrays, loop, progressIntervalMs, abort: new SharedArrayBuffer(4),
-      };
-      return await inWorker(model, opts, start);
+    const engine = mode !== false && why === null
+      ? new WorkerEngine(model, opts, { type: 'start', backend: backend(), precision, model: modelSrc!, state: snapshotState(model),
+        optimizer: optSpec as OptimizerSpec, loop, progressIntervalMs, abort: new SharedArrayBuffer(4) })
+      : new LocalEngine(model, new Trainer(model, model.parameters(), step, lossFn, loop, sched ?? undefined), progressIntervalMs, precision);
+    try {
+      return await drive(ctx, engine);
+    } finally {
+      engine.close();
     }
-    return await onThisThread(model, opts, step, lossFn, arrays, loop, progressIntervalMs, precision);
   } finally {
     release();
   }
 }
 
-function inWorker(model: Module, opts: FitOptions, start: StartMessage): Promise<FitHistory> {
-  const t0 = performance.now();
-  const { signal, onProgress } = opts;
-  const epochs: EpochStats[] = [];
-  const abortFlag = new Int32Array(start.abort);
-  const w = spawnLibWorker('train/train-worker');
-  let userError: unknown = null;
-  const stop = (): void => { Atomics.store(abortFlag, 0, 1); };
-  const report = (p: FitProgress): void => {
-    if (!onProgress || userError) return;
-    try { onProgress(p); } catch (e) { userError = e; stop(); }
+function makeHistory(epochs: EpochStats[], t0: number, mode: FitHistory['mode'], seed: number, steps: number, stop: { best: number | null; stopped: boolean } | null): FitHistory {
+  const durationMs = performance.now() - t0;
+  const samples = epochs.reduce((n, e) => n + e.samples, 0);
+  const col = (k: 'accuracy' | 'valLoss' | 'valAccuracy'): number[] | null => (epochs.length && epochs.every((e) => e[k] !== null) ? epochs.map((e) => e[k] as number) : null);
+  return {
+    epochs, loss: epochs.map((e) => e.loss), accuracy: col('accuracy'), valLoss: col('valLoss'), valAccuracy: col('valAccuracy'),
+    bestEpoch: stop?.best ?? null, stoppedEarly: stop?.stopped ?? false,
+    samplesPerSec: samples > 0 ? samples / (durationMs / 1000) : 0, steps, durationMs, mode, seed,
   };
-  return new Promise<FitHistory>((resolve, reject) => {
-    let settled = false;
-    const finish = (err: unknown, h?: FitHistory): void => {
-      if (settled) return;
-      settled = true;
-      signal?.removeEventListener('abort', stop);
-      void w.terminate();
-      if (err) reject(err); else resolve(h!);
-    };
-    signal?.addEventListener('abort', stop, { once: true });
-    w.on('message', (m: WorkerMessage) => {
-      switch (m.type) {
-        case 'progress': report(m.p); break;
-        case 'epoch':
-        case 'aborted':
-          applyState(model, m.state);
-          importState(opts.optimizer, m.optState);
-          if (m.type === 'aborted') { finish(userError ?? abortError(signal, epochs, m.p.globalStep)); break; }
-          epochs.push(m.stats);
-          report(m.p);
-          break;
-        case 'done':
-          finish(userError, makeHistory(epochs, t0, 'worker', start.loop.seed, epochs.length * Math.ceil(start.data.xShape[0] / start.loop.batchSize), start.loop.accuracy !== null));
-          break;
-        case 'error': {
-          const C = m.name === 'TypeError' ? TypeError : m.name === 'RangeError' ? RangeError : Error;
-          const e = new C(m.message);
-          if (m.stack) e.stack = m.stack;
-          finish(e);
-          break;
-        }
-      }
-    });
-    w.on('error', (e) => finish(e));
-    w.on('exit', (code) => finish(new Error(`fit: the training worker stopped (exit code ${code}) before finishing`)));
-    const transfer = [start.data.x.buffer, start.data.y.buffer, ...start.state.map((s) => s.buffer), ...stateBuffers(start.optimizer.state)];
-    w.postMessage(start, transfer as ArrayBuffer[]);
-  });
 }
 
-async function onThisThread(model: Module, opts: FitOptions, step: () => void, loss: LossCall, data: TrainArrays,
-  loop: LoopOptions, progressIntervalMs: number, precision: Float32MatmulPrecision): Promise<FitHistory> {
-  const t0 = performance.now();
+async function next(it: Iterator<unknown> | AsyncIterator<unknown>): Promise<IteratorResult<unknown>> {
+  const r = it.next();
+  return r instanceof Promise ? await r : (r as IteratorResult<unknown>);
+}
+
+/** The one training loop over epochs and batches, for both engines. */
+async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
+  const { model, opts, epochs, train, val, indices, stop } = ctx;
   const { signal, onProgress } = opts;
-  const t = new Trainer(model, model.parameters(), step, loss, data, loop);
-  let lastReport = performance.now();
-  while (!t.done) {
-    await tick();
-    if (signal?.aborted) throw abortError(signal, t.history.slice(), t.globalStep);
-    const sliceStart = performance.now();
-    const flags = trainingFlags(model);
-    model.train();
-    let stats: EpochStats | null = null;
-    try {
-      // the precision holds inside the slice only: code between slices keeps its own
-      stats = withFloat32MatmulPrecision(precision, () => {
-        let st: EpochStats | null;
-        do st = t.step(); while (!st && !t.done && performance.now() - sliceStart < SLICE_MS);
-        return st;
-      });
-    } finally {
-      setTrainingFlags(model, flags); // between slices the model is as the caller left it (forwardAsync may run)
+  const t0 = performance.now();
+  const history: EpochStats[] = [];
+  let userError: unknown = null;
+  let globalStep = 0;
+  let best = Infinity;
+  let bestEpoch: number | null = null;
+  let bestState: Float32Array[] | null = null;
+  let wait = 0;
+  let stopped = false;
+  const stopRequested = (): boolean => userError !== null || signal?.aborted === true;
+  const totalSteps = train.stepsPerEpoch === null ? null : train.stepsPerEpoch * epochs;
+  const report = (p: FitProgress): void => {
+    if (!onProgress || stopRequested()) return; // no callback once a stop was asked for
+    try { onProgress(p); } catch (e) { userError = e; engine.requestStop(); }
+  };
+  const progress = (epoch: number, r: Running): void => report({
+    epoch, epochs, step: r.step, stepsPerEpoch: train.stepsPerEpoch, globalStep: r.globalStep, totalSteps,
+    loss: r.loss, accuracy: r.accuracy, valLoss: null, valAccuracy: null, samplesPerSec: r.samplesPerSec, epochEnd: false,
+  });
+  const hist = (): FitHistory => makeHistory(history.slice(), t0, engine.mode, ctx.seed, globalStep, stop ? { best: bestEpoch, stopped } : null);
+  const halt = async (it?: Iterator<unknown> | AsyncIterator<unknown>): Promise<never> => {
+    await it?.return?.();
+    const steps = await engine.abort();
+    globalStep = steps;
+    if (userError !== null) throw userError;
+    throw abortError(signal, hist(), steps);
+  };
+  engine.onRunning = progress;
+  for (let e = 0; e < epochs; e++) {
+    if (stopRequested()) await halt();
+    await engine.begin();
+    const it = train.open(e);
+    let n = 0;
+    for (;;) {
+      if (stopRequested()) await halt(it);
+      const r = await next(it);
+      if (r.done) break;
+      await engine.train(wireBatch(r.value, indices, train.fresh, engine.own, 'data'));
+      n++;
     }
-    if (onProgress && (stats || performance.now() - lastReport >= progressIntervalMs)) {
-      onProgress(t.progress(stats !== null));
-      lastReport = performance.now();
+    if (n === 0) {
+      throw new RangeError(`fit: the data gave no batches in epoch ${e + 1}${e > 0 ? ' (a generator can be read only once: pass a function (epoch) => generator, or a DataLoader)' : ''}`);
+    }
+    if (val) {
+      const vit = val.open(0);
+      let m = 0;
+      for (;;) {
+        const r = await next(vit);
+        if (r.done) break;
+        await engine.evaluate(wireBatch(r.value, indices, val.fresh, engine.own, 'validationData'));
+        m++;
+      }
+      if (m === 0) throw new RangeError(`fit: validationData gave no batches at the end of epoch ${e + 1}`);
+    }
+    const { stats, globalStep: gs } = await engine.endEpoch();
+    globalStep = gs;
+    history.push(stats);
+    if (stop) {
+      const v = stats[stop.monitor];
+      if (v === null) throw new TypeError(`fit: earlyStopping monitors '${stop.monitor}', which this loss does not report`);
+      const score = stop.monitor.endsWith('ccuracy') ? -v : v;
+      if (score < best - stop.minDelta) {
+        best = score;
+        bestEpoch = stats.epoch;
+        wait = 0;
+        if (stop.restoreBest) bestState = snapshotState(model);
+      } else if (++wait >= stop.patience) { // as Keras and Lightning: patience 0 and 1 both stop at the first epoch without improvement
+        stopped = e + 1 < epochs;
+      }
+    }
+    report({
+      epoch: stats.epoch, epochs, step: train.stepsPerEpoch ?? n, stepsPerEpoch: train.stepsPerEpoch, globalStep, totalSteps,
+      loss: stats.loss, accuracy: stats.accuracy, valLoss: stats.valLoss, valAccuracy: stats.valAccuracy, samplesPerSec: stats.samplesPerSec, epochEnd: true,
+    });
+    if (stopRequested()) await halt();
+    if (stopped) break;
+  }
+  if (bestState) applyState(model, bestState);
+  return hist();
+}
+
+/** Steps on the calling thread, a few milliseconds of them per event-loop turn. */
+class LocalEngine implements Engine {
+  readonly mode = 'main' as const;
+  readonly own = false;
+  onRunning: ((epoch: number, r: Running) => void) | null = null;
+  private flags: boolean[] | null = null;
+  private sliceStart = performance.now();
+  private lastReport = performance.now();
+
+  constructor(private readonly model: Module, private readonly t: Trainer, private readonly interval: number,
+    private readonly precision: Float32MatmulPrecision) {}
+
+  /** Between slices the model is as the caller left it (forwardAsync may run). */
+  private leave(): void {
+    if (this.flags) setTrainingFlags(this.model, this.flags);
+    this.flags = null;
+  }
+
+  private async yieldTurn(): Promise<void> {
+    if (performance.now() - this.sliceStart < SLICE_MS) return;
+    this.leave();
+    await tick();
+    this.sliceStart = performance.now();
+  }
+
+  async begin(): Promise<void> {
+    this.t.beginEpoch();
+    this.lastReport = performance.now();
+    await this.yieldTurn();
+  }
+
+  async train(b: WireBatch): Promise<void> {
+    await this.yieldTurn();
+    if (!this.flags) { this.flags = trainingFlags(this.model); this.model.train(); }
+    // the precision holds inside the step only: code between slices keeps its own
+    withFloat32MatmulPrecision(this.precision, () => this.t.trainBatch(b));
+    if (this.onRunning && performance.now() - this.lastReport >= this.interval) {
+      this.lastReport = performance.now();
+      this.onRunning(this.t.epoch + 1, { ...this.t.running(), globalStep: this.t.globalStep });
     }
   }
-  return makeHistory(t.history.slice(), t0, 'main', loop.seed, t.globalStep, loop.accuracy !== null);
+
+  async evaluate(b: WireBatch): Promise<void> {
+    this.leave();
+    await this.yieldTurn();
+    withFloat32MatmulPrecision(this.precision, () => this.t.evalBatch(b));
+  }
+
+  async endEpoch(): Promise<{ stats: EpochStats; globalStep: number }> {
+    this.leave();
+    return { stats: this.t.endEpoch(), globalStep: this.t.globalStep };
+  }
+
+  requestStop(): void {}
+
+  async abort(): Promise<number> {
+    this.leave();
+    return this.t.globalStep;
+  }
+
+  close(): void {
+    this.leave();
+  }
+}
+
+/** Steps in a worker thread: batches streamed to it in groups, a few groups in flight. */
+class WorkerEngine implements Engine {
+  readonly mode = 'worker' as const;
+  readonly own = true;
+  onRunning: ((epoch: number, r: Running) => void) | null = null;
+  private readonly w;
+  private readonly abortFlag: Int32Array;
+  private group: WireBatch[] = [];
+  private groupPhase: 'train' | 'val' = 'train';
+  private groupBytes = 0;
+  private inFlight = 0;
+  private failure: Error | null = null;
+  private waiters: (() => void)[] = [];
+  private epochReply: ({ stats: EpochStats } & Sync) | null = null;
+  private abortReply: Sync | null = null;
+  private epoch = 0;
+  private readonly signal: AbortSignal | undefined;
+  private readonly onSignal = (): void => this.requestStop();
+
+  constructor(private readonly model: Module, private readonly opts: FitOptions, start: StartMessage) {
+    this.abortFlag = new Int32Array(start.abort);
+    this.signal = opts.signal;
+    this.signal?.addEventListener('abort', this.onSignal, { once: true });
+    this.w = spawnLibWorker('train/train-worker');
+    this.w.on('message', (m: WorkerMessage) => this.onMessage(m));
+    this.w.on('error', (e) => this.fail(e));
+    this.w.on('exit', (code) => this.fail(new Error(`fit: the training worker stopped (exit code ${code}) before finishing`)));
+    this.w.postMessage(start, [...start.state.map((s) => s.buffer), ...stateBuffers(start.optimizer.state)] as ArrayBuffer[]);
+  }
+
+  private onMessage(m: WorkerMessage): void {
+    switch (m.type) {
+      case 'credit': this.inFlight--; break;
+      case 'progress': this.onRunning?.(this.epoch, m.r); break;
+      case 'epoch': this.epochReply = m; break;
+      case 'aborted': this.abortReply = m; break;
+      case 'error': {
+        const C = m.name === 'TypeError' ? TypeError : m.name === 'RangeError' ? RangeError : Error;
+        const e = new C(m.message);
+        if (m.stack) e.stack = m.stack;
+        this.fail(e);
+        return;
+      }
+    }
+    this.wake();
+  }
+
+  private fail(e: Error): void {
+    if (!this.failure) this.failure = e;
+    this.wake();
+  }
+
+  private wake(): void {
+    const ws = this.waiters;
+    this.waiters = [];
+    for (const w of ws) w();
+  }
+
+  private async until(cond: () => boolean): Promise<void> {
+    while (!cond()) {
+      if (this.failure) throw this.failure;
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  private post(m: MainMessage, transfer: ArrayBuffer[] = []): void {
+    this.w.postMessage(m, transfer);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.group.length === 0) return;
+    const items = this.group;
+    const transfer: ArrayBuffer[] = [];
+    for (const b of items) transfer.push(b.x.buffer as ArrayBuffer, b.y.buffer as ArrayBuffer);
+    this.group = [];
+    this.groupBytes = 0;
+    this.inFlight++;
+    this.post({ type: 'batches', phase: this.groupPhase, items }, transfer);
+    await this.until(() => this.inFlight < WINDOW);
+  }
+
+  private async push(phase: 'train' | 'val', b: WireBatch): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (phase !== this.groupPhase) { await this.flush(); this.groupPhase = phase; }
+    this.group.push(b);
+    this.groupBytes += b.x.byteLength + b.y.byteLength;
+    if (this.group.length >= GROUP_BATCHES || this.groupBytes >= GROUP_BYTES) await this.flush();
+  }
+
+  async begin(): Promise<void> {
+    this.epoch++;
+    this.post({ type: 'begin' });
+  }
+
+  train(b: WireBatch): Promise<void> {
+    return this.push('train', b);
+  }
+
+  evaluate(b: WireBatch): Promise<void> {
+    return this.push('val', b);
+  }
+
+  private take(s: Sync): void {
+    applyState(this.model, s.state);
+    importState(this.opts.optimizer, s.optState);
+  }
+
+  async endEpoch(): Promise<{ stats: EpochStats; globalStep: number }> {
+    await this.flush();
+    this.post({ type: 'endEpoch' });
+    await this.until(() => this.epochReply !== null || this.abortReply !== null);
+    if (!this.epochReply) throw this.failure ?? new Error('fit: the worker stopped before the epoch end');
+    const r = this.epochReply;
+    this.epochReply = null;
+    this.take(r);
+    return { stats: r.stats, globalStep: r.globalStep };
+  }
+
+  requestStop(): void {
+    Atomics.store(this.abortFlag, 0, 1);
+  }
+
+  async abort(): Promise<number> {
+    this.requestStop();
+    this.group = [];
+    this.post({ type: 'abort' });
+    await this.until(() => this.abortReply !== null);
+    this.take(this.abortReply!);
+    return this.abortReply!.globalStep;
+  }
+
+  close(): void {
+    this.signal?.removeEventListener('abort', this.onSignal);
+    this.failure ??= new Error('fit: closed');
+    this.w.removeAllListeners('exit');
+    void this.w.terminate();
+  }
 }

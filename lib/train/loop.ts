@@ -1,151 +1,161 @@
 /**
- * The training loop as a sequence of steps, each one synchronous and complete (forward,
- * backward, optimizer update): the worker thread runs them back to back, the main-thread
- * mode runs a few per event-loop turn. Both run this same code, so a seed gives the same
- * weights wherever the steps ran. The run has its own generator state, swapped in for each
- * step, so other code drawing random numbers meanwhile changes nothing.
+ * The training loop as steps, each one synchronous and complete (forward, backward, optimizer
+ * update) on one batch, plus evaluation batches at epoch ends. The worker thread and the
+ * calling thread run this same code on the same batches in the same order, so a seed gives
+ * the same weights and history wherever the steps ran. The run has its own generator state
+ * (dropout), swapped in for each step, so other code drawing random numbers changes nothing.
  */
 import { Tensor } from '../tensor.js';
-import { backward } from '../autograd.js';
-import { getRngState, manualSeed, setRngState, uniform } from '../random.js';
+import { backward, noGrad } from '../autograd.js';
+import { getRngState, manualSeed, setRngState } from '../random.js';
 import type { Module } from '../nn/module.js';
-import type { AccuracyKind } from './losses.js';
-import type { EpochStats, FitProgress } from './types.js';
+import { setTrainingFlags, trainingFlags } from '../worker/spec.js';
+import { clipGradNorm_ } from '../nn/utils.js';
+import { type AccuracyKind, type LossName, accuracyKind } from './losses.js';
+import type { EpochStats } from './types.js';
 
-/** The training set as plain arrays (transferable between threads). */
-export interface TrainArrays {
+/** A batch as plain arrays (transferable between threads): x [rows, ...], y class indices (yShape null) or targets. */
+export interface WireBatch {
   x: Float32Array;
   xShape: number[];
-  /** Class indices (Int32Array) or targets (Float32Array, shape yShape). */
   y: Int32Array | Float32Array;
   yShape: number[] | null;
 }
 
 export interface LoopOptions {
-  epochs: number;
-  batchSize: number;
-  shuffle: boolean;
   seed: number;
-  accuracy: AccuracyKind;
+  /** The built-in loss's name, null for a function of your own. */
+  loss: LossName | null;
+  /** Clip the gradients' total 2-norm to this before each optimizer step (nn.utils.clipGradNorm_). */
+  clipGradNorm?: number;
+}
+
+/** Called after every optimizer step (its loss) and at every epoch end (fit's scheduler). */
+export interface StepHooks {
+  batch(loss: number): void;
+  epoch(stats: EpochStats): void;
 }
 
 export type LossCall = (out: Tensor, target: Int32Array | Tensor) => Tensor;
 
+/** Running sums of one epoch (training) or one evaluation. */
+class Sums {
+  loss = 0;
+  correct = 0;
+  seen = 0;
+  steps = 0;
+}
+
 export class Trainer {
-  readonly N: number;
-  readonly stepsPerEpoch: number;
-  readonly totalSteps: number;
   epoch = 0; // 0-based index of the epoch in progress
-  stepInEpoch = 0;
   globalStep = 0;
-  readonly history: EpochStats[] = [];
+  /** Accuracy kind, fixed by the first batch's targets (class indices or not). */
+  accuracy: AccuracyKind | undefined;
   private rng: number[];
-  private order: Int32Array;
-  private lossSum = 0;
-  private correct = 0;
-  private seen = 0;
+  private train = new Sums();
+  private val = new Sums();
   private epochStart = 0;
-  private readonly xRow: number;
-  private readonly yRow: number;
 
   constructor(private readonly model: Module, private readonly params: Tensor[], private readonly optimizerStep: () => void,
-    private readonly loss: LossCall, private readonly data: TrainArrays, private readonly o: LoopOptions) {
-    this.N = data.xShape[0];
-    this.xRow = data.xShape.slice(1).reduce((a, b) => a * b, 1);
-    this.yRow = data.yShape ? data.yShape.slice(1).reduce((a, b) => a * b, 1) : 1;
-    this.stepsPerEpoch = Math.ceil(this.N / o.batchSize);
-    this.totalSteps = this.stepsPerEpoch * o.epochs;
-    this.order = new Int32Array(this.N);
+    private readonly loss: LossCall, private readonly o: LoopOptions, private readonly hooks?: StepHooks) {
     const saved = getRngState();
     manualSeed(o.seed);
     this.rng = getRngState();
     setRngState(saved);
   }
 
-  get done(): boolean {
-    return this.globalStep >= this.totalSteps;
+  get stepInEpoch(): number {
+    return this.train.steps;
   }
 
-  /** One optimizer step; returns the epoch's statistics when this step closed an epoch. */
-  step(): EpochStats | null {
-    if (this.done) return null;
-    const saved = getRngState();
-    setRngState(this.rng);
-    try {
-      if (this.stepInEpoch === 0) this.beginEpoch();
-      this.runBatch();
-    } finally {
-      this.rng = getRngState();
-      setRngState(saved);
-    }
-    this.stepInEpoch++;
-    this.globalStep++;
-    if (this.stepInEpoch < this.stepsPerEpoch) return null;
-    const durationMs = performance.now() - this.epochStart;
-    const stats: EpochStats = {
-      epoch: this.epoch + 1, loss: this.lossSum / this.seen, accuracy: this.o.accuracy ? this.correct / this.seen : null,
-      samples: this.seen, durationMs, samplesPerSec: this.seen / (durationMs / 1000),
-    };
-    this.history.push(stats);
-    this.epoch++;
-    this.stepInEpoch = 0;
-    return stats;
-  }
-
-  progress(epochEnd: boolean): FitProgress {
-    const last = this.history[this.history.length - 1];
-    const inEpoch = !epochEnd && this.seen > 0 && this.stepInEpoch > 0;
-    const ms = performance.now() - this.epochStart;
-    return {
-      epoch: epochEnd ? last.epoch : this.epoch + 1, epochs: this.o.epochs,
-      step: epochEnd ? this.stepsPerEpoch : this.stepInEpoch, stepsPerEpoch: this.stepsPerEpoch,
-      globalStep: this.globalStep, totalSteps: this.totalSteps,
-      loss: epochEnd ? last.loss : inEpoch ? this.lossSum / this.seen : NaN,
-      accuracy: epochEnd ? last.accuracy : inEpoch && this.o.accuracy ? this.correct / this.seen : null,
-      samplesPerSec: epochEnd ? last.samplesPerSec : inEpoch ? this.seen / (ms / 1000) : 0,
-      epochEnd,
-    };
-  }
-
-  private beginEpoch(): void {
-    const ord = this.order;
-    for (let i = 0; i < this.N; i++) ord[i] = i;
-    if (this.o.shuffle) {
-      for (let i = this.N - 1; i > 0; i--) {
-        const j = Math.floor(uniform() * (i + 1));
-        const t = ord[i]; ord[i] = ord[j]; ord[j] = t;
-      }
-    }
-    this.lossSum = 0;
-    this.correct = 0;
-    this.seen = 0;
+  beginEpoch(): void {
+    this.train = new Sums();
+    this.val = new Sums();
     this.epochStart = performance.now();
   }
 
-  private runBatch(): void {
-    const { x, xShape, y, yShape } = this.data;
-    const start = this.stepInEpoch * this.o.batchSize;
-    const b = Math.min(this.o.batchSize, this.N - start);
-    const xb = new Float32Array(b * this.xRow);
-    const yb = yShape ? new Float32Array(b * this.yRow) : new Int32Array(b);
-    for (let i = 0; i < b; i++) {
-      const r = this.order[start + i];
-      xb.set(x.subarray(r * this.xRow, (r + 1) * this.xRow), i * this.xRow);
-      if (yShape) yb.set(y.subarray(r * this.yRow, (r + 1) * this.yRow), i * this.yRow);
-      else yb[i] = y[r];
-    }
-    const target = yShape ? new Tensor(yb as Float32Array, [b, ...yShape.slice(1)]) : (yb as Int32Array);
-    const out = this.model.forward(new Tensor(xb, [b, ...xShape.slice(1)]));
+  private inputs(b: WireBatch): [Tensor, Int32Array | Tensor] {
+    const x = new Tensor(b.x, b.xShape);
+    const target = b.yShape === null ? (b.y as Int32Array) : new Tensor(b.y as Float32Array, b.yShape);
+    if (this.accuracy === undefined) this.accuracy = accuracyKind(this.o.loss, b.yShape === null);
+    return [x, target];
+  }
+
+  private lossOf(out: Tensor, target: Int32Array | Tensor): Tensor {
     const l = this.loss(out, target);
     if (!(l instanceof Tensor) || l.size !== 1) {
       throw new TypeError(`fit: the loss must return a one-element Tensor, got ${l instanceof Tensor ? `shape [${l.shape.join(',')}]` : typeof l}`);
     }
-    for (const p of this.params) p.grad = null;
-    backward(l);
-    this.optimizerStep();
-    this.lossSum += l.data[0] * b;
-    this.seen += b;
-    if (this.o.accuracy) this.correct += countCorrect(this.o.accuracy, out, target);
+    return l;
+  }
+
+  private count(s: Sums, l: Tensor, out: Tensor, target: Int32Array | Tensor, b: number): void {
+    s.loss += l.data[0] * b;
+    s.seen += b;
+    s.steps++;
+    if (this.accuracy) s.correct += countCorrect(this.accuracy, out, target);
+  }
+
+  /** One optimizer step on a batch (the model must be in training mode). */
+  trainBatch(batch: WireBatch): void {
+    const [x, target] = this.inputs(batch);
+    const saved = getRngState();
+    setRngState(this.rng);
+    try {
+      const out = this.model.forward(x);
+      const l = this.lossOf(out, target);
+      for (const p of this.params) p.grad = null;
+      backward(l);
+      if (this.o.clipGradNorm !== undefined) clipGradNorm_(this.params, this.o.clipGradNorm);
+      this.optimizerStep();
+      this.count(this.train, l, out, target, x.shape[0]);
+      this.hooks?.batch(l.data[0]);
+    } finally {
+      this.rng = getRngState();
+      setRngState(saved);
+    }
+    this.globalStep++;
+  }
+
+  /** Loss and accuracy of a validation batch, in eval mode, under noGrad. */
+  evalBatch(batch: WireBatch): void {
+    const [x, target] = this.inputs(batch);
+    const flags = trainingFlags(this.model);
+    this.model.eval();
+    try {
+      noGrad(() => {
+        const out = this.model.forward(x);
+        this.count(this.val, this.lossOf(out, target), out, target, x.shape[0]);
+      });
+    } finally {
+      setTrainingFlags(this.model, flags);
+    }
+  }
+
+  /** The epoch's statistics (validation fields when validation batches ran). */
+  endEpoch(): EpochStats {
+    const t = this.train;
+    if (t.seen === 0) throw new RangeError(`fit: epoch ${this.epoch + 1} had no batches`);
+    const durationMs = performance.now() - this.epochStart;
+    const v = this.val;
+    const stats: EpochStats = {
+      epoch: this.epoch + 1, loss: t.loss / t.seen, accuracy: this.accuracy ? t.correct / t.seen : null,
+      valLoss: v.seen ? v.loss / v.seen : null, valAccuracy: v.seen && this.accuracy ? v.correct / v.seen : null,
+      samples: t.seen, durationMs, samplesPerSec: t.seen / (durationMs / 1000),
+    };
+    this.epoch++;
+    this.hooks?.epoch(stats);
+    return stats;
+  }
+
+  /** This epoch so far: steps, loss, accuracy, speed. */
+  running(): { step: number; loss: number; accuracy: number | null; samplesPerSec: number } {
+    const t = this.train;
+    const ms = performance.now() - this.epochStart;
+    return {
+      step: t.steps, loss: t.seen ? t.loss / t.seen : NaN, accuracy: t.seen && this.accuracy ? t.correct / t.seen : null,
+      samplesPerSec: t.seen ? t.seen / (ms / 1000) : 0,
+    };
   }
 }
 

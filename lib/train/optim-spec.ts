@@ -1,19 +1,22 @@
 /** Built-in optimizers as data (kind, options, per-parameter state), to move them between threads. */
 import type { Tensor } from '../tensor.js';
-import type { Optimizer, ParamState } from '../optim/optimizer.js';
+import { SCHEDULER_KEYS, type Optimizer, type ParamState } from '../optim/optimizer.js';
 import { SGD } from '../optim/sgd.js';
 import { Adam, AdamW } from '../optim/adam.js';
+import { Adagrad, RMSprop } from '../optim/rmsprop.js';
 
 export interface OptimizerSpec {
-  kind: 'SGD' | 'Adam' | 'AdamW';
-  options: Record<string, unknown>;
-  /** For each of the optimizer's parameters, its index in model.parameters(). */
-  paramIndex: number[];
+  kind: keyof typeof KINDS;
+  defaults: Record<string, unknown>;
+  /** Each group's hyper-parameters, and for each of its parameters its index in model.parameters(). */
+  groups: { hyper: Record<string, unknown>; paramIndex: number[] }[];
+  /** In the optimizer's parameter order (group by group). */
   state: (ParamState | null)[];
 }
 
-type AnyOptimizer = Optimizer<{ lr: number }>;
-const KINDS = { SGD, Adam, AdamW } as const;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyOptimizer = Optimizer<any>;
+const KINDS = { SGD, Adam, AdamW, RMSprop, Adagrad } as const;
 
 /** Copies of the per-parameter state, in the optimizer's parameter order. */
 export function exportState(opt: AnyOptimizer): (ParamState | null)[] {
@@ -31,21 +34,27 @@ export function importState(opt: AnyOptimizer, state: readonly (ParamState | nul
 
 export function describeOptimizer(opt: AnyOptimizer, modelParams: Tensor[]): OptimizerSpec | string {
   const kind = (Object.keys(KINDS) as (keyof typeof KINDS)[]).find((k) => opt.constructor === KINDS[k]);
-  if (!kind) return `the optimizer is a ${opt.constructor.name}, not SGD, Adam or AdamW`;
+  if (!kind) return `the optimizer is a ${opt.constructor.name}, not ${Object.keys(KINDS).join(', ')}`;
   const where = new Map(modelParams.map((p, i) => [p, i]));
-  const paramIndex: number[] = [];
-  for (const p of opt.params) {
-    const i = where.get(p);
-    if (i === undefined) return 'the optimizer updates a tensor that is not a parameter of the model';
-    paramIndex.push(i);
+  const groups: OptimizerSpec['groups'] = [];
+  for (const g of opt.paramGroups) {
+    const paramIndex: number[] = [];
+    for (const p of g.params as Tensor[]) {
+      const i = where.get(p);
+      if (i === undefined) return 'the optimizer updates a tensor that is not a parameter of the model';
+      paramIndex.push(i);
+    }
+    // a scheduler's bookkeeping (initialLr, maxLr, ...) stays with the caller's optimizer: the worker runs none
+    const hyper = Object.fromEntries(Object.entries(g as Record<string, unknown>).filter(([k]) => k !== 'params' && !SCHEDULER_KEYS.includes(k)));
+    groups.push({ hyper: structuredClone(hyper), paramIndex });
   }
-  return { kind, options: { ...opt.options }, paramIndex, state: exportState(opt) };
+  return { kind, defaults: structuredClone({ ...opt.defaults }), groups, state: exportState(opt) };
 }
 
 export function buildOptimizer(spec: OptimizerSpec, modelParams: Tensor[]): AnyOptimizer {
-  const params = spec.paramIndex.map((i) => modelParams[i]);
-  const Ctor = KINDS[spec.kind] as unknown as new (p: Tensor[], o: Record<string, unknown>) => AnyOptimizer;
-  const opt = new Ctor(params, spec.options);
+  const groups = spec.groups.map((g) => ({ ...g.hyper, params: g.paramIndex.map((i) => modelParams[i]) }));
+  const Ctor = KINDS[spec.kind] as unknown as new (p: unknown[], o: Record<string, unknown>) => AnyOptimizer;
+  const opt = new Ctor(groups, spec.defaults);
   importState(opt, spec.state);
   return opt;
 }

@@ -1,7 +1,10 @@
-/** fit()'s options, progress reports and history. */
+/** fit()'s data sources, options, progress reports and history. */
 import type { Float32MatmulPrecision } from '../precision.js';
 import type { Tensor } from '../tensor.js';
 import type { Optimizer } from '../optim/optimizer.js';
+import type { Scheduler } from '../optim/lr-scheduler.js';
+import type { Dataset } from '../data/dataset.js';
+import type { DataLoader } from '../data/loader.js';
 import type { LossName } from './losses.js';
 
 /** A loss such as F.crossEntropy or F.mseLoss: (output, target) -> scalar tensor. */
@@ -14,16 +17,44 @@ export interface FitData {
   y: readonly number[] | Int32Array | Tensor;
 }
 
+/** One batch from your own iterable: `{ x, y }` or `[x, y]`. */
+export type FitBatch = { x: Tensor; y: readonly number[] | Int32Array | Tensor } | readonly [Tensor, readonly number[] | Int32Array | Tensor];
+export type BatchIterable = Iterable<FitBatch> | AsyncIterable<FitBatch>;
+
+/**
+ * What fit trains on: `{ x, y }` tensors (copied), a map-style dataset (batched with the
+ * batchSize and shuffle options, not copied), a DataLoader (used as it is), or batches from
+ * your own (async) iterable or from a function `(epoch) => iterable` (used as they come; with
+ * a batchSize option they are rebatched instead, as a stream of rows).
+ */
+export type FitSource = FitData | Dataset | DataLoader | BatchIterable | ((epoch: number) => BatchIterable);
+
+export interface EarlyStopping {
+  /** 'valLoss' (default), 'valAccuracy', 'loss' or 'accuracy'. */
+  monitor?: 'valLoss' | 'valAccuracy' | 'loss' | 'accuracy';
+  /** Epochs without improvement before stopping (default 0: stop at the first). */
+  patience?: number;
+  /** The least change that counts as an improvement (default 0). */
+  minDelta?: number;
+  /** At the end, put back the weights of the best epoch (default false). */
+  restoreBest?: boolean;
+}
+
 export interface FitOptions {
   epochs: number;
-  batchSize: number;
+  /** Samples per step ({x, y} and datasets; a DataLoader has its own). */
+  batchSize?: number;
   optimizer: Optimizer<{ lr: number }>;
   /** A loss function (F.crossEntropy, F.mseLoss, F.nllLoss, F.binaryCrossEntropyWithLogits or your own) or its name. */
   loss: LossFn | LossName;
-  /** Reshuffle the samples every epoch (default true), from the seeded generator. */
+  /** Reshuffle the samples every epoch (default true for {x, y} and datasets), from the seed. */
   shuffle?: boolean;
-  /** Seed of the run's own generator (data order, dropout). Default: drawn from the global generator (see manualSeed). */
+  /** Seed of the run (data order, dropout). Default: drawn from the global generator (see manualSeed). */
   seed?: number;
+  /** Evaluated at every epoch end in eval mode: {x, y}, a dataset, a DataLoader or an iterable of batches. */
+  validationData?: FitSource;
+  /** Stop at an epoch end once the monitored value stops improving. */
+  earlyStopping?: EarlyStopping;
   /** Aborting rejects fit with an AbortError; the model keeps the weights of the last completed step. */
   signal?: AbortSignal;
   /** Called at every epoch end (the model holds that epoch's weights) and at most every progressIntervalMs within an epoch. */
@@ -36,10 +67,24 @@ export interface FitOptions {
    */
   worker?: boolean | 'auto';
   /**
-   * Matmul precision of the training steps ('highest' | 'high' | 'medium', see
-   * setFloat32MatmulPrecision); default: this thread's current setting.
+   * Matmul precision of the steps ('highest' | 'high' | 'medium', see setFloat32MatmulPrecision);
+   * default: this thread's setting when fit is called.
    */
   precision?: Float32MatmulPrecision;
+  /** The file (path or file: URL) exporting your model's class, so a worker can build it: `new Class(...moduleArgs)`. */
+  moduleFile?: string | URL;
+  /** Arguments of your model class's constructor in the worker (structured-cloneable; default []). */
+  moduleArgs?: unknown[];
+  /**
+   * A scheduler of `optimizer` (optim.lrScheduler), stepped after every epoch or, with
+   * schedulerStep 'batch', every optimizer step; ReduceLROnPlateau gets that epoch's validation
+   * loss (with validationData, else its mean training loss) or the batch's loss. A scheduler
+   * makes fit train on the calling thread.
+   */
+  scheduler?: Scheduler;
+  schedulerStep?: 'epoch' | 'batch';
+  /** Clip the gradients' total 2-norm to this before every optimizer step (nn.utils.clipGradNorm_). */
+  clipGradNorm?: number;
 }
 
 export interface FitProgress {
@@ -48,13 +93,17 @@ export interface FitProgress {
   epochs: number;
   /** Steps done in this epoch. */
   step: number;
-  stepsPerEpoch: number;
+  /** null when the data is a stream of unknown length. */
+  stepsPerEpoch: number | null;
   globalStep: number;
-  totalSteps: number;
+  totalSteps: number | null;
   /** Sample-weighted mean loss of this epoch so far. */
   loss: number;
   /** Training accuracy of this epoch so far (classification losses), else null. */
   accuracy: number | null;
+  /** At an epoch end with validationData: the validation loss and accuracy; else null. */
+  valLoss: number | null;
+  valAccuracy: number | null;
   samplesPerSec: number;
   /** True when this report closes an epoch. */
   epochEnd: boolean;
@@ -64,6 +113,8 @@ export interface EpochStats {
   epoch: number;
   loss: number;
   accuracy: number | null;
+  valLoss: number | null;
+  valAccuracy: number | null;
   samples: number;
   durationMs: number;
   samplesPerSec: number;
@@ -75,6 +126,13 @@ export interface FitHistory {
   loss: number[];
   /** Per-epoch training accuracy for classification losses, else null. */
   accuracy: number[] | null;
+  /** Per-epoch validation loss / accuracy with validationData, else null. */
+  valLoss: number[] | null;
+  valAccuracy: number[] | null;
+  /** With earlyStopping: the 1-based epoch with the best monitored value, else null. */
+  bestEpoch: number | null;
+  /** True when earlyStopping ended the run before `epochs`. */
+  stoppedEarly: boolean;
   /** Samples per second over the whole run. */
   samplesPerSec: number;
   steps: number;

@@ -376,13 +376,14 @@ double CrossEntropy(Args& a) {
   return nk::cross_entropy(logits.data, N, C, target.data, grad.data);
 }
 
-// sgdStep(p, g, buf, n, lr, momentum, dampening, weightDecay, nesterov, first)
+// sgdStep(p, g, buf, n, lr, momentum, dampening, weightDecay, nesterov, first, maximize)
 void SgdStep(Args& a) {
   F32 p = a.f32(0, "p"), g = a.f32(1, "g"), buf = a.f32_or_null(2, "buf");
   int64_t n = a.integer(3, "n", 0);
   double lr = a.number(4, "lr"), momentum = a.number(5, "momentum");
   double dampening = a.number(6, "dampening"), wd = a.number(7, "weightDecay");
   bool nesterov = a.boolean(8, "nesterov"), first = a.boolean(9, "first");
+  bool maximize = a.boolean(10, "maximize");
   a.need(p, n, "p", "n");
   a.need(g, n, "g", "n");
   if (momentum != 0 && buf.null) a.type_error("buf is required when momentum != 0");
@@ -390,28 +391,70 @@ void SgdStep(Args& a) {
   a.no_overlap(p, n, "p", g, n, "g");
   a.no_overlap(p, n, "p", buf, n, "buf");
   a.no_overlap(buf, n, "buf", g, n, "g");
-  nk::sgd_step(p.data, g.data, buf.data, n, lr, momentum, dampening, wd, nesterov, first);
+  nk::sgd_step(p.data, g.data, buf.data, n, lr, momentum, dampening, wd, nesterov, first, maximize);
 }
 
-// adamStep(p, g, m, v, n, lr, beta1, beta2, eps, weightDecay, step, decoupled)
+// adamStep(p, g, m, v, vmax, n, lr, beta1, beta2, eps, weightDecay, step, decoupled, maximize); vmax null: no amsgrad
 void AdamStep(Args& a) {
-  F32 p = a.f32(0, "p"), g = a.f32(1, "g"), m = a.f32(2, "m"), v = a.f32(3, "v");
-  int64_t n = a.integer(4, "n", 0);
-  double lr = a.number(5, "lr"), b1 = a.number(6, "beta1"), b2 = a.number(7, "beta2");
-  double eps = a.number(8, "eps"), wd = a.number(9, "weightDecay");
-  double step = static_cast<double>(a.integer(10, "step", 1));
-  bool decoupled = a.boolean(11, "decoupled");
+  F32 p = a.f32(0, "p"), g = a.f32(1, "g"), m = a.f32(2, "m"), v = a.f32(3, "v"), vmax = a.f32_or_null(4, "vmax");
+  int64_t n = a.integer(5, "n", 0);
+  double lr = a.number(6, "lr"), b1 = a.number(7, "beta1"), b2 = a.number(8, "beta2");
+  double eps = a.number(9, "eps"), wd = a.number(10, "weightDecay");
+  double step = static_cast<double>(a.integer(11, "step", 1));
+  bool decoupled = a.boolean(12, "decoupled"), maximize = a.boolean(13, "maximize");
   a.need(p, n, "p", "n");
   a.need(g, n, "g", "n");
   a.need(m, n, "m", "n");
   a.need(v, n, "v", "n");
+  a.need(vmax, n, "vmax", "n");
   a.no_overlap(p, n, "p", g, n, "g");
   a.no_overlap(p, n, "p", m, n, "m");
   a.no_overlap(p, n, "p", v, n, "v");
   a.no_overlap(m, n, "m", g, n, "g");
   a.no_overlap(m, n, "m", v, n, "v");
   a.no_overlap(v, n, "v", g, n, "g");
-  nk::adam_step(p.data, g.data, m.data, v.data, n, lr, b1, b2, eps, wd, step, decoupled);
+  a.no_overlap(vmax, n, "vmax", p, n, "p");
+  a.no_overlap(vmax, n, "vmax", g, n, "g");
+  a.no_overlap(vmax, n, "vmax", m, n, "m");
+  a.no_overlap(vmax, n, "vmax", v, n, "v");
+  nk::adam_step(p.data, g.data, m.data, v.data, vmax.data, n, lr, b1, b2, eps, wd, step, decoupled, maximize);
+}
+
+// rmspropStep(p, g, sq, gavg, buf, n, lr, alpha, eps, weightDecay, momentum, maximize); gavg null: not
+// centered; buf null: no momentum (required when momentum > 0)
+void RmspropStep(Args& a) {
+  F32 p = a.f32(0, "p"), g = a.f32(1, "g"), sq = a.f32(2, "sq");
+  F32 gavg = a.f32_or_null(3, "gavg"), buf = a.f32_or_null(4, "buf");
+  int64_t n = a.integer(5, "n", 0);
+  double lr = a.number(6, "lr"), alpha = a.number(7, "alpha"), eps = a.number(8, "eps");
+  double wd = a.number(9, "weightDecay"), momentum = a.number(10, "momentum");
+  bool maximize = a.boolean(11, "maximize");
+  if (momentum > 0 && buf.null) a.type_error("buf is required when momentum > 0");
+  a.need(p, n, "p", "n");
+  a.need(g, n, "g", "n");
+  a.need(sq, n, "sq", "n");
+  a.need(gavg, n, "gavg", "n");
+  a.need(buf, n, "buf", "n");
+  const F32* all[] = {&p, &g, &sq, &gavg, &buf};
+  const char* names[] = {"p", "g", "sq", "gavg", "buf"};
+  for (int i = 0; i < 5; ++i)
+    for (int j = i + 1; j < 5; ++j) a.no_overlap(*all[i], n, names[i], *all[j], n, names[j]);
+  nk::rmsprop_step(p.data, g.data, sq.data, gavg.data, buf.data, n, lr, alpha, eps, wd, momentum, maximize);
+}
+
+// adagradStep(p, g, sum, n, clr, weightDecay, eps, maximize)
+void AdagradStep(Args& a) {
+  F32 p = a.f32(0, "p"), g = a.f32(1, "g"), sum = a.f32(2, "sum");
+  int64_t n = a.integer(3, "n", 0);
+  double clr = a.number(4, "clr"), wd = a.number(5, "weightDecay"), eps = a.number(6, "eps");
+  bool maximize = a.boolean(7, "maximize");
+  a.need(p, n, "p", "n");
+  a.need(g, n, "g", "n");
+  a.need(sum, n, "sum", "n");
+  a.no_overlap(p, n, "p", g, n, "g");
+  a.no_overlap(p, n, "p", sum, n, "sum");
+  a.no_overlap(sum, n, "sum", g, n, "g");
+  nk::adagrad_step(p.data, g.data, sum.data, n, clr, wd, eps, maximize);
 }
 
 void throw_js(napi_env env, bool range, const char* msg) {
@@ -478,8 +521,10 @@ const Raw kRaw[] = {
     NEURITE_ENTRY("softmax", Softmax, 6),
     NEURITE_ENTRY("softmaxBackward", SoftmaxBackward, 7),
     {"crossEntropy", CrossEntropyEntry},
-    NEURITE_ENTRY("sgdStep", SgdStep, 10),
-    NEURITE_ENTRY("adamStep", AdamStep, 12),
+    NEURITE_ENTRY("sgdStep", SgdStep, 11),
+    NEURITE_ENTRY("adamStep", AdamStep, 14),
+    NEURITE_ENTRY("rmspropStep", RmspropStep, 12),
+    NEURITE_ENTRY("adagradStep", AdagradStep, 8),
 };
 
 #ifndef NEURITE_VERSION

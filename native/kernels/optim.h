@@ -5,11 +5,22 @@
 
 namespace neurite {
 
+// maximize: the gradient's sign flipped (every update below).
 void sgd_step(float* p, const float* g, float* buf, int64_t n, double lr, double momentum,
-              double dampening, double weight_decay, bool nesterov, bool first);
+              double dampening, double weight_decay, bool nesterov, bool first, bool maximize);
 
-// step is t after increment; bias corrections in double.
-void adam_step(float* p, const float* g, float* m, float* v, int64_t n, double lr, double beta1,
-               double beta2, double eps, double weight_decay, double step, bool decoupled);
+// step is t after increment; bias corrections in double. vmax non-null: amsgrad.
+void adam_step(float* p, const float* g, float* m, float* v, float* vmax, int64_t n, double lr,
+               double beta1, double beta2, double eps, double weight_decay, double step,
+               bool decoupled, bool maximize);
+
+// gavg non-null: centered; buf non-null: momentum.
+void rmsprop_step(float* p, const float* g, float* sq, float* gavg, float* buf, int64_t n,
+                  double lr, double alpha, double eps, double weight_decay, double momentum,
+                  bool maximize);
+
+// clr: the step's learning rate, lr / (1 + (step - 1) * lr_decay).
+void adagrad_step(float* p, const float* g, float* sum, int64_t n, double clr, double weight_decay,
+                  double eps, bool maximize);
 
 }  // namespace neurite

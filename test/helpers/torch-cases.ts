@@ -609,6 +609,336 @@ function optimCases(r: Rng): DiffCase[] {
   return out;
 }
 
+type OptKind = 'SGD' | 'Adam' | 'AdamW' | 'RMSprop' | 'Adagrad';
+function drawHyper(r: Rng, kind: OptKind): Record<string, unknown> {
+  const maximize = r() < 0.3;
+  switch (kind) {
+    case 'SGD': {
+      const momentum = pick(r, [0, 0.5, 0.9]);
+      const nesterov = momentum > 0 && r() < 0.5;
+      return { lr: pick(r, [0.01, 0.1]), momentum, dampening: nesterov ? 0 : pick(r, [0, 0.3]), weightDecay: pick(r, [0, 0.01]), nesterov, maximize };
+    }
+    case 'Adam': case 'AdamW':
+      return { lr: pick(r, [1e-3, 0.01, 0.1]), betas: [pick(r, [0.8, 0.9]), pick(r, [0.99, 0.999])], eps: pick(r, [1e-8, 1e-6]),
+        weightDecay: pick(r, [0, 0.01, 0.1]), amsgrad: r() < 0.6, maximize };
+    case 'RMSprop':
+      return { lr: pick(r, [1e-3, 0.01]), alpha: pick(r, [0.9, 0.99]), eps: pick(r, [1e-8, 1e-6]), weightDecay: pick(r, [0, 0.01]),
+        momentum: pick(r, [0, 0.5, 0.9]), centered: r() < 0.5, maximize };
+    case 'Adagrad':
+      return { lr: pick(r, [0.01, 0.1]), lrDecay: pick(r, [0, 0.1]), weightDecay: pick(r, [0, 0.01]), initialAccumulatorValue: pick(r, [0, 0.1]),
+        eps: pick(r, [1e-10, 1e-6]), maximize };
+  }
+}
+const OPTIMS = (): Record<OptKind, new (p: never, o: never) => optim.Optimizer<never>> => ({
+  SGD: optim.SGD as never, Adam: optim.Adam as never, AdamW: optim.AdamW as never, RMSprop: optim.RMSprop as never, Adagrad: optim.Adagrad as never,
+});
+
+/** Parameter groups with their own options, each flag, learning rates written per step, a state dict round trip mid-way. */
+function optimGroupCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  const kinds: OptKind[] = ['SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad'];
+  for (let k = 0; k < 25; k++) {
+    const kind = kinds[k % kinds.length];
+    const shapes = [[int(r, 1, 4), int(r, 1, 5)], [int(r, 1, 6)], [int(r, 1, 3), 2]];
+    const params = shapes.map((s) => randArr(r, size(s)));
+    const steps = 8;
+    const grads = Array.from({ length: steps }, (_, t) => shapes.map((s, i) => (i === 1 && t === 2 ? null : randArr(r, size(s), pick(r, [0.01, 1, 10])))));
+    const hyper = drawHyper(r, kind);
+    const over = drawHyper(r, kind);
+    // group 0: params 0 and 2 with the defaults; group 1: param 1 with two overrides
+    const keys = Object.keys(over).filter((x) => !(kind === 'SGD' && x === 'nesterov') && !(kind === 'SGD' && x === 'dampening'));
+    const picked = Object.fromEntries([keys[int(r, 0, keys.length - 1)], 'lr'].map((x) => [x, over[x]]));
+    const groups = [{ idx: [0, 2], hyper: {} }, { idx: [1], hyper: picked }];
+    const lrs = k % 2 === 0 ? Array.from({ length: steps }, (_, t) => [f32(0.01 * (1 + t)), f32(0.02 / (1 + t))]) : undefined;
+    const cn = `${kind} groups ${fmt(hyper)} + ${fmt(picked)}${lrs ? ', lr set per step' : ''}, state dict round trip after step 4`;
+    out.push({
+      group: 'optimizers', name: cn,
+      torch: { op: 'optim', name: kind, shapes, params: params.map((p) => enc(p)), hyper, groups, grads: grads.map((gs) => gs.map((g) => (g ? enc(g) : null))), ...(lrs ? { lrs } : {}) },
+      check(res) {
+        noError(cn, res);
+        const Ctor = OPTIMS()[kind];
+        const ps = params.map((p, i) => tensor(p.slice(), shapes[i], { requiresGrad: true }));
+        const make = (): optim.Optimizer<never> => new Ctor(groups.map((g) => ({ params: g.idx.map((i) => ps[i]), ...g.hyper })) as never, hyper as never);
+        let o = make();
+        grads.forEach((gs, t) => {
+          ps.forEach((p, i) => { p.grad = gs[i] ? tensor(gs[i]!.slice(), shapes[i]) : null; });
+          if (lrs) o.paramGroups.forEach((g, i) => { (g as { lr: number }).lr = lrs[t][i]; });
+          o.step();
+          if (t === 3) { // JSON round trip into a fresh optimizer, which carries on
+            const sd = JSON.parse(JSON.stringify(o.stateDict()));
+            o = make();
+            o.loadStateDict(sd);
+          }
+          const got: Record<string, ArrayLike<number>> = {}, want: Record<string, ArrayLike<number>> = {};
+          ps.forEach((p, i) => { got[`param ${i}`] = p.data; want[`param ${i}`] = dec(res.traj[t][i]); });
+          expectLikeTorch(`${cn}: after step ${t + 1}`, got, want, { rel: 1e-5, abs: 1e-6 });
+        });
+        const sd = o.stateDict();
+        // PyTorch numbers parameters group by group: [0, 2] then [1]
+        const order = groups.flatMap((g) => g.idx);
+        (res.state as Record<string, string | number>[]).forEach((s, i) => {
+          const mine = sd.state[order.indexOf(i)];
+          expect(Object.keys(mine ?? {}).sort(), `${cn}: state keys of parameter ${i}`).toEqual(Object.keys(s).sort());
+          for (const [key, v] of Object.entries(s)) {
+            if (typeof v === 'number') expect(mine[key], `${cn}: state ${i}.${key}`).toBe(v);
+            else expectLikeTorch(`${cn}: state ${i}.${key}`, { v: mine[key] as number[] }, { v: dec(v) }, { rel: 1e-5, abs: 1e-6 });
+          }
+        });
+        const pg = (res.groups as Record<string, unknown>[]).map((g) => ({ ...g, params: (g.params as number[]).map(() => 0) }));
+        const mg = sd.param_groups.map((g) => ({ ...g, params: g.params.map(() => 0) }));
+        expect(mg, `${cn}: param_groups as PyTorch's`).toEqual(pg);
+      },
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- lr schedulers
+
+interface SchedSpec { kind: string; args?: Record<string, unknown>; lambdas?: string[]; subs?: SchedSpec[]; milestones?: number[] }
+const LAMBDAS: Record<string, (e: number) => number> = { decay: (e) => 0.95 ** e, warm: (e) => Math.min(1.0, (e + 1) / 10), saw: (e) => 1.0 / (1 + (e % 7)) };
+function buildSched(o: optim.Optimizer<never>, s: SchedSpec): optim.lrScheduler.Scheduler {
+  const L = optim.lrScheduler as unknown as Record<string, new (...a: unknown[]) => optim.lrScheduler.Scheduler>;
+  if (s.kind === 'LambdaLR') return new optim.lrScheduler.LambdaLR(o, s.lambdas!.length > 1 ? s.lambdas!.map((n) => LAMBDAS[n]) : LAMBDAS[s.lambdas![0]]);
+  if (s.kind === 'SequentialLR') return new optim.lrScheduler.SequentialLR(o, s.subs!.map((x) => buildSched(o, x) as optim.lrScheduler.LRScheduler), { milestones: s.milestones! });
+  if (s.kind === 'ChainedScheduler') return new optim.lrScheduler.ChainedScheduler(s.subs!.map((x) => buildSched(o, x) as optim.lrScheduler.LRScheduler));
+  return new L[s.kind](o, s.args);
+}
+
+function schedulerCases(r: Rng): DiffCase[] {
+  const specs: [SchedSpec, string, Record<string, unknown>?][] = [
+    [{ kind: 'StepLR', args: { stepSize: 7, gamma: 0.5 } }, 'SGD'],
+    [{ kind: 'MultiStepLR', args: { milestones: [10, 30, 30, 80], gamma: 0.3 } }, 'SGD'],
+    [{ kind: 'ExponentialLR', args: { gamma: 0.97 } }, 'Adam'],
+    [{ kind: 'CosineAnnealingLR', args: { tMax: 25, etaMin: 0.001 } }, 'SGD'],
+    [{ kind: 'CosineAnnealingLR', args: { tMax: 100 } }, 'AdamW'],
+    [{ kind: 'CosineAnnealingWarmRestarts', args: { t0: 10, tMult: 2, etaMin: 1e-4 } }, 'SGD'],
+    [{ kind: 'CosineAnnealingWarmRestarts', args: { t0: 7 } }, 'RMSprop'],
+    [{ kind: 'LinearLR', args: { startFactor: 0.1, endFactor: 1, totalIters: 20 } }, 'SGD'],
+    [{ kind: 'LinearLR', args: {} }, 'Adagrad'],
+    [{ kind: 'LinearLR', args: { startFactor: 1, endFactor: 0.05, totalIters: 90 } }, 'SGD'],
+    [{ kind: 'ConstantLR', args: { factor: 0.5, totalIters: 10 } }, 'SGD'],
+    [{ kind: 'OneCycleLR', args: { maxLr: [0.5, 0.2], totalSteps: 121 } }, 'SGD', { momentum: 0.9 }],
+    [{ kind: 'OneCycleLR', args: { maxLr: 0.01, epochs: 13, stepsPerEpoch: 10, annealStrategy: 'linear', threePhase: true, pctStart: 0.25 } }, 'Adam'],
+    [{ kind: 'OneCycleLR', args: { maxLr: 0.1, totalSteps: 150, cycleMomentum: false, divFactor: 10, finalDivFactor: 100 } }, 'Adagrad'],
+    [{ kind: 'CyclicLR', args: { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 10 } }, 'SGD', { momentum: 0.9 }],
+    [{ kind: 'CyclicLR', args: { baseLr: [0.01, 0.02], maxLr: 0.1, stepSizeUp: 8, stepSizeDown: 5, mode: 'triangular2' } }, 'SGD', { momentum: 0.5 }],
+    [{ kind: 'CyclicLR', args: { baseLr: 0.001, maxLr: 0.1, stepSizeUp: 12, mode: 'exp_range', gamma: 0.99, cycleMomentum: false } }, 'Adam'],
+    [{ kind: 'LambdaLR', lambdas: ['decay'] }, 'SGD'],
+    [{ kind: 'LambdaLR', lambdas: ['warm', 'saw'] }, 'AdamW'],
+    [{ kind: 'SequentialLR', subs: [{ kind: 'LinearLR', args: { startFactor: 0.1, totalIters: 10 } }, { kind: 'CosineAnnealingLR', args: { tMax: 110, etaMin: 1e-4 } }], milestones: [10] }, 'AdamW'],
+    [{ kind: 'SequentialLR', subs: [{ kind: 'ConstantLR', args: { factor: 0.1, totalIters: 5 } }, { kind: 'ExponentialLR', args: { gamma: 0.98 } }, { kind: 'StepLR', args: { stepSize: 9, gamma: 0.7 } }], milestones: [5, 60] }, 'SGD'],
+    [{ kind: 'ChainedScheduler', subs: [{ kind: 'ConstantLR', args: { factor: 0.1, totalIters: 2 } }, { kind: 'ExponentialLR', args: { gamma: 0.9 } }] }, 'SGD'],
+    [{ kind: 'ChainedScheduler', subs: [{ kind: 'LinearLR', args: { startFactor: 0.2, totalIters: 15 } }, { kind: 'MultiStepLR', args: { milestones: [40, 70] } }] }, 'Adam'],
+    [{ kind: 'ReduceLROnPlateau', args: { patience: 3, factor: 0.5, cooldown: 2, minLr: [0.001, 0.01] } }, 'SGD'],
+    [{ kind: 'ReduceLROnPlateau', args: { mode: 'max', thresholdMode: 'abs', threshold: 0.01, patience: 2 } }, 'Adam'],
+  ];
+  return specs.map(([spec, optName, optArgs = {}], k) => {
+    const steps = 120;
+    const resumeAt = int(r, 20, 100);
+    const lrs = [pick(r, [0.1, 0.05]), pick(r, [0.02, 0.3])];
+    const metrics = spec.kind === 'ReduceLROnPlateau' ? Array.from({ length: steps }, (_, t) => 1 / (1 + t / 10) + (((t * 7919) % 13) / 50)) : undefined;
+    const cn = `${spec.kind} ${fmt(spec.args ?? spec.subs ?? spec.lambdas)} with ${optName}, ${steps} steps, resumed from state dicts after ${resumeAt} (#${k})`;
+    return {
+      group: 'lr schedulers', name: cn,
+      torch: { op: 'sched', optim: optName, optArgs, lrs, sched: spec, steps, resumeAt, ...(metrics ? { metrics } : {}) },
+      check(res) {
+        noError(cn, res);
+        const Opt = OPTIMS()[optName as OptKind];
+        const make = (): [optim.Optimizer<never>, optim.lrScheduler.Scheduler] => {
+          const ps = [zeros([3], { requiresGrad: true }), zeros([2], { requiresGrad: true })];
+          const o = new Opt([{ params: [ps[0]], lr: lrs[0] }, { params: [ps[1]], lr: lrs[1] }] as never, optArgs as never);
+          return [o, buildSched(o, spec)];
+        };
+        let [o, s] = make();
+        const got: number[][] = [], moms: number[][] = [];
+        const rec = (): void => {
+          got.push(o.paramGroups.map((g) => g.lr));
+          moms.push(o.paramGroups.map((g) => { const x = g as Record<string, unknown>; return x.betas ? (x.betas as number[])[0] : (x.momentum as number ?? 0); }));
+        };
+        rec();
+        for (let t = 0; t < steps; t++) {
+          o.step();
+          if (metrics) (s as optim.lrScheduler.ReduceLROnPlateau).step(metrics[t]); else (s as optim.lrScheduler.LRScheduler).step();
+          rec();
+          expect(s.getLastLr(), `${cn}: getLastLr after step ${t + 1}`).toEqual(got[got.length - 1]);
+          if (t + 1 === resumeAt) {
+            const osd = JSON.parse(JSON.stringify(o.stateDict()));
+            const ssd = JSON.parse(JSON.stringify(s.stateDict()));
+            [o, s] = make();
+            o.loadStateDict(osd);
+            s.loadStateDict(ssd);
+          }
+        }
+        // PyTorch computes in double: the same operations give the same doubles (cos and pow may differ by an ulp of a double)
+        const close = (a: number[][], b: number[][], what: string): void => {
+          const bad: string[] = [];
+          a.forEach((row, t) => row.forEach((v, i) => { if (!(Math.abs(v - b[t][i]) <= 1e-12 * Math.abs(b[t][i]))) bad.push(`step ${t} group ${i}: ${v} vs ${b[t][i]}`); }));
+          expect(bad.slice(0, 5), `${cn}: ${what}`).toEqual([]);
+        };
+        close(got, res.lrs, 'learning rates');
+        close(moms, res.moms, 'momentum / beta1');
+      },
+    };
+  });
+}
+
+// ---------------------------------------------------------------- gradient clipping
+
+function clipCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  const norms: (number | 'inf')[] = [2, 1, 'inf', 3, 0.5, 0];
+  for (let k = 0; k < 16; k++) {
+    const kind = k < 13 ? 'norm' : 'value';
+    const shapes = [[int(r, 1, 5), int(r, 1, 7)], [int(r, 1, 40)], [int(r, 1, 3)]];
+    const params = shapes.map((s) => randArr(r, size(s)));
+    const nonfinite = k === 11 || k === 12;
+    const grads = shapes.map((s, i) => (i === 2 && k % 3 === 0 ? null : randArr(r, size(s), pick(r, [0.01, 1, 30]), nonfinite ? 0.05 : 0)));
+    if (nonfinite) grads[0]![0] = k === 11 ? Infinity : NaN;
+    const normType = norms[k % norms.length];
+    const max = pick(r, [0.1, 1, 5, 1e3]);
+    const cn = `clip_grad_${kind}_(${kind === 'norm' ? `maxNorm ${max}, normType ${normType}` : `clipValue ${max}`})${nonfinite ? ' with a non-finite gradient' : ''} (#${k})`;
+    out.push({
+      group: 'gradient clipping', name: cn,
+      torch: { op: 'clip', kind, shapes, params: params.map((p) => enc(p)), grads: grads.map((g) => (g ? enc(g) : null)), normType, max },
+      check(res) {
+        noError(cn, res);
+        const ps = params.map((p, i) => tensor(p.slice(), shapes[i], { requiresGrad: true }));
+        ps.forEach((p, i) => { p.grad = grads[i] ? tensor(grads[i]!.slice(), shapes[i]) : null; });
+        if (kind === 'norm') {
+          const total = nn.utils.clipGradNorm_(ps, max, normType);
+          expect(total.shape).toEqual([]);
+          expectLikeTorch(`${cn}: total norm`, { total: total.data }, { total: dec(res.total) }, { rel: 2e-6, abs: 0 });
+        } else nn.utils.clipGradValue_(ps, max);
+        const got: Record<string, ArrayLike<number>> = {}, want: Record<string, ArrayLike<number>> = {};
+        ps.forEach((p, i) => { got[`grad ${i}`] = gradOf(p); want[`grad ${i}`] = dec(res.grads[i]); });
+        expectLikeTorch(`${cn}: gradients`, got, want, { rel: 4e-6, abs: 0 });
+        if (kind === 'norm') { // errorIfNonfinite throws exactly when PyTorch's total is non-finite, before changing anything
+          ps.forEach((p, i) => { p.grad = grads[i] ? tensor(grads[i]!.slice(), shapes[i]) : null; });
+          const call = (): Tensor => nn.utils.clipGradNorm_(ps, max, normType, true);
+          if (Number.isFinite(dec(res.total)[0])) expect(call, `${cn}: errorIfNonfinite`).not.toThrow();
+          else {
+            expect(call, `${cn}: errorIfNonfinite`).toThrow(/non-finite/);
+            ps.forEach((p, i) => { if (grads[i]) expect(p.grad!.data, `${cn}: unchanged after the error`).toEqual(grads[i]); });
+          }
+        }
+      },
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- embedding
+
+function embeddingCases(r: Rng): DiffCase[] {
+  const optsList: Record<string, unknown>[] = [{}, { paddingIdx: 0 }, { paddingIdx: -1 }, { maxNorm: 1 }, { maxNorm: 0.5, normType: 1 },
+    { scaleGradByFreq: true }, { paddingIdx: 2, scaleGradByFreq: true, maxNorm: 2 }, { maxNorm: 1.5, normType: 3 }];
+  return optsList.map((opts, k) => {
+    const N = int(r, 3, 9), D = int(r, 1, 6);
+    const idxShape = k % 2 === 0 ? [int(r, 1, 5), int(r, 1, 6)] : [int(r, 1, 20)];
+    // few rows, many lookups: repeated indices are the rule, and the padding row appears
+    const idx = Array.from({ length: size(idxShape) }, () => int(r, 0, Math.min(N - 1, 3)));
+    const w = randArr(r, N * D, 1.5);
+    const gy = randArr(r, size(idxShape) * D);
+    const cn = `embedding ${fmt(opts)} [${N}, ${D}] at ${fmt(idxShape)} (repeated indices) (#${k})`;
+    return {
+      group: 'embedding', name: cn,
+      torch: { op: 'embedding', w: enc(w), wShape: [N, D], idx, idxShape, opts, gy: enc(gy) },
+      check(res) {
+        noError(cn, res);
+        const e = new nn.Embedding(N, D, opts as never);
+        e.weight.data.set(w);
+        const y = e.forward(tensor(Float32Array.from(idx), idxShape));
+        expect(y.shape).toEqual(res.shape);
+        y.backward(tensor(gy, y.shape));
+        expectLikeTorch(cn, { y: y.data, w: e.weight.data, gw: gradOf(e.weight) }, { y: dec(res.y), w: dec(res.w), gw: dec(res.gw) }, { rel: 1e-6, abs: 1e-6 });
+      },
+    };
+  });
+}
+
+// ---------------------------------------------------------------- loss options
+
+function lossOptionCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  const reds = ['mean', 'sum', 'none'] as const;
+  const wt = (d: Float32Array, shape: number[]): { data: string; shape: number[]; t: Tensor } => ({ data: enc(d), shape, t: tensor(d.slice(), shape) });
+  const sig = (a: Float32Array): Float32Array => a.map((v) => 1 / (1 + Math.exp(-v)));
+  for (let k = 0; k < 48; k++) {
+    const name = (['crossEntropy', 'crossEntropy', 'crossEntropy', 'nllLoss', 'l1Loss', 'smoothL1Loss', 'huberLoss', 'binaryCrossEntropy',
+      'binaryCrossEntropyWithLogits', 'binaryCrossEntropyWithLogits', 'klDiv', 'mseLoss'] as const)[k % 12];
+    const reduction = k % 7 === 6 && name === 'klDiv' ? 'batchmean' : reds[Math.floor(k / 12) % 3 === 0 ? (k % 3) : Math.floor(k / 12) % 3];
+    const N = int(r, 1, 6), C = int(r, 2, 6);
+    const oneRow = name === 'crossEntropy' && k % 9 === 0;
+    const xShape = oneRow ? [C] : [N, C];
+    let x = randArr(r, size(xShape), 2);
+    const opts: Record<string, unknown> = { reduction }, tOpts: Record<string, unknown> = { reduction };
+    let targetKind: 'index' | 'float' = 'float';
+    let target: number[] | null = null;
+    let t: Float32Array | null = null;
+    let tGrad = false;
+    if (name === 'crossEntropy' || name === 'nllLoss') {
+      const probs = name === 'crossEntropy' && k % 4 === 2;
+      if (r() < 0.6) { const w = wt(Float32Array.from({ length: C }, () => f32(0.2 + r() * 2)), [C]); opts.weight = w.t; tOpts.weight = { data: w.data, shape: w.shape }; }
+      if (probs) {
+        const p = randArr(r, size(xShape)).map((v) => Math.exp(v));
+        for (let i = 0; i < size(xShape) / C; i++) { let s2 = 0; for (let c = 0; c < C; c++) s2 += p[i * C + c]; for (let c = 0; c < C; c++) p[i * C + c] = f32(p[i * C + c] / s2); }
+        t = p;
+        tGrad = r() < 0.5;
+      } else {
+        targetKind = 'index';
+        const ignore = r() < 0.5 ? pick(r, [-100, 1, C - 1]) : undefined;
+        if (ignore !== undefined) { opts.ignoreIndex = ignore; tOpts.ignoreIndex = ignore; }
+        target = Array.from({ length: oneRow ? 1 : N }, () => (ignore !== undefined && r() < 0.3 ? ignore : int(r, 0, C - 1)));
+        if (ignore !== undefined && ignore >= 0 && target.every((v) => v === ignore) && reduction === 'mean') target[0] = (ignore + 1) % C;
+      }
+      if (name === 'crossEntropy' && r() < 0.7) { const e = pick(r, [0.1, 0.25, 0.5]); opts.labelSmoothing = e; tOpts.labelSmoothing = e; }
+    } else if (name === 'binaryCrossEntropy') {
+      x = sig(x);
+      t = Float32Array.from({ length: x.length }, () => (r() < 0.5 ? pick(r, [0, 1]) : f32(r())));
+      if (r() < 0.5) { const w = wt(Float32Array.from({ length: C }, () => f32(0.5 + r())), [C]); opts.weight = w.t; tOpts.weight = { data: w.data, shape: w.shape }; }
+      tGrad = r() < 0.4;
+    } else if (name === 'binaryCrossEntropyWithLogits') {
+      t = Float32Array.from({ length: x.length }, () => (r() < 0.5 ? pick(r, [0, 1]) : f32(r())));
+      if (r() < 0.5) { const w = wt(Float32Array.from({ length: C }, () => f32(0.5 + r())), [C]); opts.weight = w.t; tOpts.weight = { data: w.data, shape: w.shape }; }
+      if (r() < 0.7) { const pw = wt(Float32Array.from({ length: C }, () => f32(0.3 + 3 * r())), [C]); opts.posWeight = pw.t; tOpts.posWeight = { data: pw.data, shape: pw.shape }; }
+      tGrad = r() < 0.4;
+    } else if (name === 'klDiv') {
+      const logT = r() < 0.5;
+      opts.logTarget = logT; tOpts.logTarget = logT;
+      const lp = (a: Float32Array): Float32Array => { const o2 = a.slice(); for (let i = 0; i < N; i++) { let m = -Infinity; for (let c = 0; c < C; c++) m = Math.max(m, o2[i * C + c]); let s2 = 0; for (let c = 0; c < C; c++) s2 += Math.exp(o2[i * C + c] - m); for (let c = 0; c < C; c++) o2[i * C + c] = f32(o2[i * C + c] - m - Math.log(s2)); } return o2; };
+      x = lp(x);
+      t = logT ? lp(randArr(r, x.length)) : lp(randArr(r, x.length)).map((v, i) => (i % 5 === 0 ? 0 : f32(Math.exp(v))));
+    } else {
+      t = randArr(r, x.length, 2);
+      if (k % 5 === 0) t[0] = x[0]; // d = 0: the kink
+      if (name === 'smoothL1Loss') { const b = pick(r, [1, 0.5, 2, 0]); opts.beta = b; tOpts.beta = b; }
+      if (name === 'huberLoss') { const d = pick(r, [1, 0.5, 2]); opts.delta = d; tOpts.delta = d; }
+      tGrad = r() < 0.4;
+    }
+    const yShape = reduction === 'none' ? (name === 'crossEntropy' || name === 'nllLoss' ? (oneRow ? [] : [N]) : xShape) : [];
+    const gy = randArr(r, Math.max(1, size(yShape)));
+    const cn = `${name} ${fmt(Object.fromEntries(Object.entries(opts).map(([kk, v]) => [kk, v instanceof Tensor ? 'Tensor' : v])))} on ${fmt(xShape)}${targetKind === 'float' && (name === 'crossEntropy') ? ' (probability targets)' : ''} (#${k})`;
+    out.push({
+      group: 'loss options', name: cn,
+      torch: { op: 'loss2', name, x: enc(x), xShape, opts: tOpts, targetKind, ...(target ? { target, tShape: oneRow ? [] : [target.length] } : { t: enc(t!) }), tGrad, gy: enc(gy) },
+      check(res) {
+        noError(cn, res);
+        const xt = leaf(x, xShape);
+        const tt = t ? tensor(t.slice(), xShape, { requiresGrad: tGrad }) : target!;
+        const fn = (F as unknown as Record<string, (a: Tensor, b: unknown, o: unknown) => Tensor>)[name];
+        const y = fn(xt, tt, opts);
+        expect(y.shape, `${cn}: shape`).toEqual(res.shape);
+        y.backward(tensor(gy.slice(0, y.size), y.shape));
+        const got: Record<string, ArrayLike<number>> = { y: y.data, gx: gradOf(xt) }, want: Record<string, ArrayLike<number>> = { y: dec(res.y), gx: dec(res.gx) };
+        if (res.gt) { got.gt = gradOf(tt as Tensor); want.gt = dec(res.gt); }
+        expectLikeTorch(cn, got, want, { rel: 2e-5, abs: 2e-6 });
+      },
+    });
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- init, dropout
 
 function stats(d: Float32Array): { mean: number; std: number; maxAbs: number } {
@@ -659,6 +989,43 @@ function initCases(): DiffCase[] {
         },
       });
     }
+  }
+  // truncated normal: PyTorch's samples and ours have the same spread and the same bounds
+  for (const o of [{ mean: 0, std: 1, a: -2, b: 2 }, { mean: 0.02, std: 0.02, a: -0.04, b: 0.04 }, { mean: 0, std: 0.02, a: -2, b: 2 }, { mean: 1, std: 2, a: 0, b: 1.5 }]) {
+    const shape = [300, 200];
+    const cn = `truncNormal_ ${fmt(o)} on ${fmt(shape)}`;
+    out.push({
+      group: 'nn.init', name: cn,
+      torch: { op: 'init', name: 'truncNormal', shape, opts: o },
+      check(res) {
+        noError(cn, res);
+        const t = nn.init.truncNormal_(zeros(shape), o.mean, o.std, o.a, o.b);
+        const s = stats(t.data);
+        let mn = Infinity, mx = -Infinity;
+        for (const v of t.data) { mn = Math.min(mn, v); mx = Math.max(mx, v); }
+        expect(Math.abs(s.std / res.sampleStd - 1), `${cn}: std ${s.std} vs torch's ${res.sampleStd}`).toBeLessThan(0.02);
+        expect(Math.abs(s.mean - res.sampleMean), `${cn}: mean ${s.mean} vs torch's ${res.sampleMean}`).toBeLessThan(6 * res.sampleStd / Math.sqrt(t.size) + 1e-7);
+        expect(mn, `${cn}: min`).toBeGreaterThanOrEqual(o.a);
+        expect(mx, `${cn}: max`).toBeLessThanOrEqual(o.b);
+        expect(Math.abs(mn - res.sampleMin), `${cn}: min near torch's`).toBeLessThan(0.05 * (o.b - o.a));
+        expect(Math.abs(mx - res.sampleMax), `${cn}: max near torch's`).toBeLessThan(0.05 * (o.b - o.a));
+      },
+    });
+  }
+  // orthogonal: WWᵀ (or WᵀW) = gain²·I as PyTorch's
+  for (const [shape, gain] of [[[20, 50], 1], [[50, 20], 2], [[8, 3, 2, 2], Math.SQRT2], [[16, 16], 0.5]] as [number[], number][]) {
+    const cn = `orthogonal_(gain ${gain}) on ${fmt(shape)}`;
+    out.push({
+      group: 'nn.init', name: cn,
+      torch: { op: 'init', name: 'orthogonal', shape, opts: { gain } },
+      check(res) {
+        noError(cn, res);
+        const t = nn.init.orthogonal_(zeros(shape), gain);
+        const m = t.reshape([shape[0], -1]);
+        const gram = m.shape[0] <= m.shape[1] ? matmul(m, m.T) : matmul(m.T, m);
+        expectLikeTorch(cn, { gram: gram.data }, { gram: dec(res.gram) }, { rel: 0, abs: 2e-5 * gain * gain });
+      },
+    });
   }
   const gains: [string, number | undefined][] = [['linear', undefined], ['conv1d', undefined], ['conv2d', undefined],
     ['conv3d', undefined], ['conv_transpose1d', undefined], ['conv_transpose2d', undefined], ['conv_transpose3d', undefined],
@@ -995,7 +1362,8 @@ function sortingCases(r: Rng): DiffCase[] {
 export function allCases(seed: number): DiffCase[] {
   const r = lcg(seed);
   return [...activationCases(r), ...binaryCases(r), ...unaryCases(r), ...reductionCases(r), ...softmaxCases(r),
-    ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...initCases(), ...dropoutCases(r),
+    ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...optimGroupCases(r), ...schedulerCases(r), ...clipCases(r),
+    ...embeddingCases(r), ...lossOptionCases(r), ...initCases(), ...dropoutCases(r),
     ...comparisonCases(r), ...indexingCases(r), ...joiningCases(r), ...statCases(r), ...sortingCases(r),
     ...viewCases(seed + 1)];
 }

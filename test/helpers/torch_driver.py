@@ -264,20 +264,35 @@ def op_model(c):
     return {'steps': steps}
 
 
+def snake(k):
+    return ''.join('_' + ch.lower() if ch.isupper() else ch for ch in k)
+
+
+def kwargs(h):
+    return {snake(k): (tuple(v) if isinstance(v, list) else v) for k, v in h.items()}
+
+
+OPTIMS = {'SGD': torch.optim.SGD, 'Adam': torch.optim.Adam, 'AdamW': torch.optim.AdamW,
+          'RMSprop': torch.optim.RMSprop, 'Adagrad': torch.optim.Adagrad}
+
+
 def op_optim(c):
+    """Per step: set the gradients (None skips a parameter), set the group learning rates when
+    given, step. With groups: [{idx, hyper}] each group gets its parameters and overrides."""
     params = [dec(p, s).requires_grad_(True) for p, s in zip(c['params'], c['shapes'])]
-    h = c['hyper']
-    kind = c['name']
-    if kind == 'SGD':
-        opt = torch.optim.SGD(params, lr=h['lr'], momentum=h['momentum'], dampening=h['dampening'],
-                              weight_decay=h['weightDecay'], nesterov=h['nesterov'])
+    h = kwargs(c['hyper'])
+    if 'groups' in c:
+        arg = [dict(params=[params[i] for i in g['idx']], **kwargs(g['hyper'])) for g in c['groups']]
     else:
-        cls = torch.optim.Adam if kind == 'Adam' else torch.optim.AdamW
-        opt = cls(params, lr=h['lr'], betas=tuple(h['betas']), eps=h['eps'], weight_decay=h['weightDecay'])
+        arg = params
+    opt = OPTIMS[c['name']](arg, **h)
     traj = []
-    for grads in c['grads']:
+    for t, grads in enumerate(c['grads']):
         for p, g, s in zip(params, grads, c['shapes']):
             p.grad = None if g is None else dec(g, s)
+        if 'lrs' in c:
+            for grp, lr in zip(opt.param_groups, c['lrs'][t]):
+                grp['lr'] = lr
         opt.step()
         traj.append([enc(p) for p in params])
     state = []
@@ -285,7 +300,106 @@ def op_optim(c):
         st = opt.state.get(p, {})
         state.append({k: (float(v) if (not torch.is_tensor(v) or v.dim() == 0) else enc(v))
                       for k, v in st.items() if v is not None})
-    return {'traj': traj, 'state': state}
+    sd = opt.state_dict()
+    groups = [{k: (list(v) if isinstance(v, tuple) else v) for k, v in g.items()
+               if k not in ('foreach', 'differentiable', 'capturable', 'fused')} for g in sd['param_groups']]
+    return {'traj': traj, 'state': state, 'groups': groups}
+
+
+LS = torch.optim.lr_scheduler
+SCHED_NAMES = {'tMax': 'T_max', 't0': 'T_0', 'tMult': 'T_mult'}
+LAMBDAS = {'decay': lambda e: 0.95 ** e, 'warm': lambda e: min(1.0, (e + 1) / 10), 'saw': lambda e: 1.0 / (1 + e % 7)}
+
+
+def build_sched(opt, s):
+    k = s['kind']
+    a = {SCHED_NAMES.get(n, snake(n)): v for n, v in s.get('args', {}).items()}
+    if k == 'LambdaLR':
+        return LS.LambdaLR(opt, [LAMBDAS[n] for n in s['lambdas']] if len(s['lambdas']) > 1 else LAMBDAS[s['lambdas'][0]])
+    if k == 'SequentialLR':
+        return LS.SequentialLR(opt, [build_sched(opt, x) for x in s['subs']], milestones=s['milestones'])
+    if k == 'ChainedScheduler':
+        return LS.ChainedScheduler([build_sched(opt, x) for x in s['subs']])
+    return getattr(LS, k)(opt, **a)
+
+
+def op_sched(c):
+    """Two groups; per step: optimizer step, scheduler step, record each group's lr and
+    momentum (or beta1). At resumeAt: both state dicts into a fresh optimizer and scheduler."""
+    def make():
+        ps = [torch.zeros(3, requires_grad=True), torch.zeros(2, requires_grad=True)]
+        opt = OPTIMS[c['optim']]([{'params': [ps[0]], 'lr': c['lrs'][0]}, {'params': [ps[1]], 'lr': c['lrs'][1]}],
+                                 **kwargs(c.get('optArgs', {})))
+        return opt, build_sched(opt, c['sched'])
+    opt, sch = make()
+    lrs, moms = [], []
+
+    def rec():
+        lrs.append([g['lr'] for g in opt.param_groups])
+        moms.append([g['betas'][0] if 'betas' in g else g.get('momentum', 0) for g in opt.param_groups])
+    rec()
+    for t in range(c['steps']):
+        opt.step()
+        if 'metrics' in c:
+            sch.step(c['metrics'][t])
+        else:
+            sch.step()
+        rec()
+        # 1.13's CyclicLR.load_state_dict loses the scale function ('NoneType' is not callable):
+        # PyTorch runs on uninterrupted there, neurite still resumes
+        if t + 1 == c.get('resumeAt') and c['sched']['kind'] != 'CyclicLR':
+            osd, ssd = opt.state_dict(), sch.state_dict()
+            opt, sch = make()
+            opt.load_state_dict(osd)
+            sch.load_state_dict(ssd)
+    return {'lrs': lrs, 'moms': moms}
+
+
+def op_clip(c):
+    params = [dec(p, s).requires_grad_(True) for p, s in zip(c['params'], c['shapes'])]
+    for p, g, s in zip(params, c['grads'], c['shapes']):
+        p.grad = None if g is None else dec(g, s)
+    nt = c['normType']
+    nt = math.inf if nt == 'inf' else nt
+    if c['kind'] == 'value':
+        torch.nn.utils.clip_grad_value_(params, c['max'])
+        total = None
+    else:
+        total = torch.nn.utils.clip_grad_norm_(params, c['max'], nt, error_if_nonfinite=c.get('errorIfNonfinite', False))
+    return {'grads': [enc(grad_of(p)) for p in params], 'total': None if total is None else enc(total.reshape(1))}
+
+
+def op_embedding(c):
+    w = leaf(c, 'w')
+    idx = torch.tensor(c['idx'], dtype=torch.long).reshape(c['idxShape'])
+    o = c['opts']
+    y = F.embedding(idx, w, padding_idx=o.get('paddingIdx'), max_norm=o.get('maxNorm'), norm_type=o.get('normType', 2.0),
+                    scale_grad_by_freq=o.get('scaleGradByFreq', False))
+    y.backward(dec(c['gy'], y.shape))
+    return {'y': enc(y), 'gw': enc(grad_of(w)), 'w': enc(w), 'shape': list(y.shape)}
+
+
+LOSS2 = {'crossEntropy': F.cross_entropy, 'nllLoss': F.nll_loss, 'mseLoss': F.mse_loss, 'l1Loss': F.l1_loss,
+         'smoothL1Loss': F.smooth_l1_loss, 'huberLoss': F.huber_loss, 'binaryCrossEntropy': F.binary_cross_entropy,
+         'binaryCrossEntropyWithLogits': F.binary_cross_entropy_with_logits, 'klDiv': F.kl_div}
+
+
+def op_loss2(c):
+    """Every loss option: weight / posWeight tensors, ignoreIndex, labelSmoothing, beta, delta, logTarget, reduction."""
+    x = leaf(c, 'x')
+    kw = {}
+    for k, v in c.get('opts', {}).items():
+        kw[snake(k)] = dec(v['data'], v['shape']) if isinstance(v, dict) else v
+    if c['targetKind'] == 'index':
+        t = torch.tensor(c['target'], dtype=torch.long).reshape(c['tShape'])
+    else:
+        t = dec(c['t'], c['xShape']).requires_grad_(c.get('tGrad', False))
+    y = LOSS2[c['name']](x, t, **kw)
+    y.backward(dec(c['gy'], y.shape))
+    out = {'y': enc(y), 'gx': enc(grad_of(x)), 'shape': list(y.shape)}
+    if c['targetKind'] != 'index' and c.get('tGrad'):
+        out['gt'] = enc(grad_of(t))
+    return out
 
 
 def op_init(c):
@@ -311,8 +425,15 @@ def op_init(c):
         else:
             nn.init.xavier_normal_(t, gain=g)
         expect['std'] = std
+    elif n == 'truncNormal':
+        nn.init.trunc_normal_(t, mean=o['mean'], std=o['std'], a=o['a'], b=o['b'])
+    elif n == 'orthogonal':
+        nn.init.orthogonal_(t, gain=o['gain'])
+        m = t.reshape(t.shape[0], -1)
+        expect['gram'] = enc(m @ m.T if m.shape[0] <= m.shape[1] else m.T @ m)
     # PyTorch's formula (std, bound) and, separately, statistics of PyTorch's own samples
-    return {'sampleStd': float(t.std()), 'sampleMean': float(t.mean()), 'sampleMaxAbs': float(t.abs().max()), **expect}
+    return {'sampleStd': float(t.std()), 'sampleMean': float(t.mean()), 'sampleMaxAbs': float(t.abs().max()),
+            'sampleMin': float(t.min()), 'sampleMax': float(t.max()), **expect}
 
 
 def op_gain(c):

@@ -269,26 +269,41 @@ describeIfAvailable(nativeMissing(), 'native kernels vs the js backend', () => {
     }), opts);
   });
 
-  it('sgdStep and adamStep: bit for bit over several steps', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 100 }), fc.constantFrom(0, 0.9), fc.constantFrom(0, 0.1), fc.constantFrom(0, 0.01), fc.boolean(), fc.boolean(), fc.integer(), (n, mom, damp, wd, nest, dec, seed) => {
+  it('sgdStep, adamStep, rmspropStep, adagradStep: bit for bit over several steps (every flag)', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 100 }), fc.constantFrom(0, 0.9), fc.constantFrom(0, 0.1), fc.constantFrom(0, 0.01), fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), fc.integer(), (n, mom, damp, wd, nest, dec, max, ams, seed) => {
       const pj = rand(n, seed), pn = pj.slice(), bj = new Float32Array(n), bn = new Float32Array(n);
       for (let s = 0; s < 3; s++) {
         const g = rand(n, seed + s + 1);
-        J.sgdStep(pj, g, bj, n, 0.05, mom, damp, wd, nest && mom > 0 && damp === 0, s === 0);
-        N.sgdStep(pn, g, bn, n, 0.05, mom, damp, wd, nest && mom > 0 && damp === 0, s === 0);
+        J.sgdStep(pj, g, bj, n, 0.05, mom, damp, wd, nest && mom > 0 && damp === 0, s === 0, max);
+        N.sgdStep(pn, g, bn, n, 0.05, mom, damp, wd, nest && mom > 0 && damp === 0, s === 0, max);
       }
       expect(maxUlp(pn, pj)).toBe(0);
       expect(maxUlp(bn, bj)).toBe(0);
       const qj = rand(n, seed + 5), qn = qj.slice();
       const mj = new Float32Array(n), mn = new Float32Array(n), vj = new Float32Array(n), vn = new Float32Array(n);
+      const xj = ams ? new Float32Array(n) : null, xn = ams ? new Float32Array(n) : null;
       for (let s = 1; s <= 3; s++) {
-        const g = rand(n, seed + 10 + s);
-        J.adamStep(qj, g, mj, vj, n, 1e-3, 0.9, 0.999, 1e-8, wd, s, dec);
-        N.adamStep(qn, g, mn, vn, n, 1e-3, 0.9, 0.999, 1e-8, wd, s, dec);
+        const g = rand(n, seed + 10 + s, s === 2 ? 0.01 : 1); // a small gradient: v falls, vmax holds
+        J.adamStep(qj, g, mj, vj, xj, n, 1e-3, 0.9, 0.999, 1e-8, wd, s, dec, max);
+        N.adamStep(qn, g, mn, vn, xn, n, 1e-3, 0.9, 0.999, 1e-8, wd, s, dec, max);
       }
       expect(maxUlp(qn, qj)).toBe(0);
       expect(maxUlp(mn, mj)).toBe(0);
       expect(maxUlp(vn, vj)).toBe(0);
+      if (ams) expect(maxUlp(xn!, xj!)).toBe(0);
+      const rj = rand(n, seed + 6), rn = rj.slice(), sj = new Float32Array(n), sn = new Float32Array(n);
+      const aj = dec ? new Float32Array(n) : null, an = dec ? new Float32Array(n) : null; // centered
+      const uj = mom ? new Float32Array(n) : null, un = mom ? new Float32Array(n) : null;
+      const cj = new Float32Array(n).fill(0.1), cn = cj.slice();
+      const tj = rj.slice(), tn = rj.slice();
+      for (let s = 1; s <= 3; s++) {
+        const g = rand(n, seed + 20 + s);
+        J.rmspropStep(rj, g, sj, aj, uj, n, 1e-2, 0.99, 1e-8, wd, mom, max);
+        N.rmspropStep(rn, g, sn, an, un, n, 1e-2, 0.99, 1e-8, wd, mom, max);
+        J.adagradStep(tj, g, cj, n, 1e-2 / (1 + (s - 1) * damp), wd, 1e-10, max);
+        N.adagradStep(tn, g, cn, n, 1e-2 / (1 + (s - 1) * damp), wd, 1e-10, max);
+      }
+      for (const [a, b] of [[rn, rj], [sn, sj], [an, aj], [un, uj], [tn, tj], [cn, cj]] as const) if (a && b) expect(maxUlp(a, b)).toBe(0);
     }), opts);
   });
 });

@@ -1,0 +1,61 @@
+// The distributed benchmark (issue 14): W3 SGD scaling (1 rank x 1 thread, 2 ranks x 1 thread,
+// 1 process x 2 threads at the same global batch, 4 ranks oversubscribed), per-step all-reduce
+// time and the share hidden behind backward, and the engine overhead: neurite's all-reduce of
+// 4 bytes and of W3's 2.68 MB gradient against a plain C MPI_Allreduce loop. Configurations
+// interleave over --rounds rounds; medians are reported with the CPU model and the load.
+//   npm run build && flock /tmp/neurite-bench.lock node bench/distributed/run.mjs [--rounds 3]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const here = dirname(new URL(import.meta.url).pathname);
+const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, steps: { type: 'string', default: '30' } } });
+const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_btl_vader_single_copy_mechanism: 'none' };
+const cBin = join(tmpdir(), 'neurite-allreduce-bench');
+execFileSync('mpicc.openmpi', ['-O2', join(here, 'allreduce.c'), '-o', cBin]);
+
+const json = (out) => JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).pop());
+const node = (args, threads) => {
+  const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...env, NEURITE_NUM_THREADS: String(threads) } });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return json(r.stdout);
+};
+const mpi = (np, args, threads = 1) => {
+  const r = spawnSync('mpirun.openmpi', [...(np > 2 ? ['--oversubscribe'] : []), '-np', String(np), ...args], { encoding: 'utf8', env: { ...env, NEURITE_NUM_THREADS: String(threads) } });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return json(r.stdout);
+};
+const w3 = join(here, 'w3-rank.mjs'), ar = join(here, 'allreduce-rank.mjs');
+const steps = ['--steps', a.steps];
+const configs = {
+  '1 rank x 1 thread, batch 128': () => node([w3, '--plain', '--batch', '128', ...steps], 1),
+  '2 ranks x 1 thread, batch 128 each': () => mpi(2, [process.execPath, w3, '--batch', '128', ...steps]),
+  '1 process x 2 threads, batch 256': () => node([w3, '--plain', '--batch', '256', ...steps], 2),
+  '4 ranks x 1 thread (oversubscribed), batch 128 each': () => mpi(4, [process.execPath, w3, '--batch', '128', ...steps]),
+  'allreduce 4 B, C': () => mpi(2, [cBin, '1', '20000']),
+  'allreduce 4 B, neurite': () => mpi(2, [process.execPath, ar, '1', '20000']),
+  'allreduce 2.68 MB, C': () => mpi(2, [cBin, '669706', '200']),
+  'allreduce 2.68 MB, neurite': () => mpi(2, [process.execPath, ar, '669706', '200']),
+};
+const res = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
+const loads = [];
+for (let r = 0; r < Number(a.rounds); r++) {
+  for (const [k, f] of Object.entries(configs)) { res[k].push(f()); loads.push(readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')); }
+}
+const med = (v) => { const s = v.filter((x) => x !== null && x !== undefined).sort((p, q) => p - q); return s.length ? s[Math.floor(s.length / 2)] : null; };
+const m = (k, f) => med(res[k].map((x) => x[f]));
+const s1 = m('1 rank x 1 thread, batch 128', 'samplesPerSec'), s2 = m('2 ranks x 1 thread, batch 128 each', 'samplesPerSec');
+const t2 = m('1 process x 2 threads, batch 256', 'samplesPerSec'), s4 = m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'samplesPerSec');
+const out = {
+  cpu: cpus()[0].model, rounds: Number(a.rounds), loadavg: loads,
+  samplesPerSec: { oneRank: s1, twoRanks: s2, oneProcessTwoThreads: t2, fourRanksOversubscribed: s4 },
+  scalingEfficiency2: s2 / (2 * s1), twoRanksVsTwoThreads: s2 / t2, fourVsTwo: s4 / s2,
+  perStep2: { allReduceMs: m('2 ranks x 1 thread, batch 128 each', 'allReduceMs'), exposedMs: m('2 ranks x 1 thread, batch 128 each', 'exposedMs'), hiddenShare: m('2 ranks x 1 thread, batch 128 each', 'hiddenShare') },
+  perStep4: { allReduceMs: m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'allReduceMs'), exposedMs: m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'exposedMs'), hiddenShare: m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'hiddenShare') },
+  allreduceUs: { '4B': { c: m('allreduce 4 B, C', 'usPerCall'), neurite: m('allreduce 4 B, neurite', 'usPerCall') },
+    '2.68MB': { c: m('allreduce 2.68 MB, C', 'usPerCall'), neurite: m('allreduce 2.68 MB, neurite', 'usPerCall') } },
+  raw: res,
+};
+console.log(JSON.stringify(out, null, 1));

@@ -1,0 +1,61 @@
+/**
+ * Loads the optional MPI addon (native/mpi, built by scripts/build-mpi.cjs against the
+ * installed MPI) on first use only, so neurite without MPI loses nothing but `distributed`.
+ * libmpi is loaded RTLD_GLOBAL: Open MPI's plugins (dlopen'ed by libmpi) resolve their symbols
+ * against it, which the default RTLD_LOCAL of require() would hide.
+ */
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join, resolve } from 'node:path';
+import { packageRoot } from '../backend/native.js';
+
+/** Reduce ops in the addon's order (native/mpi/mpi_addon.cc); 'avg' is a sum scaled here. */
+export const REDUCE_IDS = { sum: 0, max: 1, min: 2, product: 3 } as const;
+
+export interface InitInfo {
+  rank: number; worldSize: number; localRank: number; localSize: number; threadLevel: string;
+}
+
+/** The addon's raw entries; each checks its arguments (the trust boundary). */
+export interface MpiRaw {
+  init(): Promise<InitInfo>;
+  /** In place; resolves with the seconds the MPI call took on the communication thread. */
+  allReduce(buf: Float32Array, op: number): Promise<number>;
+  broadcast(buf: Float32Array, root: number): Promise<number>;
+  allGather(input: Float32Array, output: Float32Array): Promise<number>;
+  barrier(): Promise<number>;
+  finalize(): Promise<number>;
+  info(): { library: string; initialized: boolean };
+}
+
+export const INSTALL_HINT = 'install MPI (Debian/Ubuntu: apt-get install libopenmpi-dev openmpi-bin; or MPICH: ' +
+  'apt-get install libmpich-dev mpich), then build the addon: `npm rebuild neurite` ' +
+  '(in a checkout: node scripts/build-mpi.cjs --strict)';
+
+/** The .node file: NEURITE_MPI_ADDON, else build-mpi/neurite_mpi.node in the package. */
+export function mpiAddonPath(): string {
+  const override = process.env.NEURITE_MPI_ADDON;
+  if (override !== undefined && override !== '') return resolve(override);
+  const root = packageRoot();
+  if (root === null) throw new Error('distributed: cannot find the neurite package root');
+  return join(root, 'build-mpi', 'neurite_mpi.node');
+}
+
+let cached: MpiRaw | null = null;
+
+/** The addon, loaded now if it was not (throws an Error saying how to install MPI). */
+export function mpiRaw(): MpiRaw {
+  if (cached !== null) return cached;
+  const file = mpiAddonPath();
+  if (!existsSync(file)) {
+    throw new Error(`distributed: the MPI addon is not built (no ${file}); ${INSTALL_HINT}`);
+  }
+  const mod = { exports: {} as MpiRaw };
+  try {
+    process.dlopen(mod, file, constants.dlopen.RTLD_NOW | constants.dlopen.RTLD_GLOBAL);
+  } catch (e) {
+    throw new Error(`distributed: the MPI addon at ${file} does not load (${(e as Error).message}); ${INSTALL_HINT}`);
+  }
+  cached = mod.exports;
+  return cached;
+}

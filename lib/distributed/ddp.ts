@@ -1,0 +1,241 @@
+/**
+ * DistributedDataParallel: synchronous data parallelism as PyTorch's DDP. At construction it
+ * checks that every rank holds the same model (parameter count and a hash of names and shapes;
+ * a mismatch fails fast naming the first differing parameter, instead of a hang) and
+ * broadcasts parameters and buffers from rank 0. Gradients go into buckets in reverse
+ * parameter order (roughly the order backward produces them); each full bucket is all-reduced
+ * on the communication thread while backward continues, buckets in the same order on every
+ * rank; gradients are averaged (each scaled by 1/worldSize into its bucket, then summed, as
+ * PyTorch's reducer does).
+ *
+ *   const ddp = await DistributedDataParallel.create(model, pg, { bucketCapMB: 25 });
+ *   loss.backward(); await ddp.syncGradients(); opt.step();
+ */
+import { addAccumulateHook } from '../autograd.js';
+import { Module, Parameter } from '../nn/module.js';
+import { options } from '../options.js';
+import { Tensor, fmtShape } from '../tensor.js';
+
+/** What DDP needs of a process group (ProcessGroup, or a stand-in in tests). */
+export interface Collectives {
+  readonly rank: number;
+  readonly worldSize: number;
+  allReduce(t: Float32Array, op?: 'sum'): Promise<Float32Array>;
+  broadcast(t: Float32Array, root?: number): Promise<Float32Array>;
+  allGather(t: Float32Array): Promise<Tensor>;
+  /** Seconds the last collective spent in MPI (optional). */
+  lastSeconds?: number;
+}
+
+export interface DDPOptions {
+  /** Bucket size in MiB (PyTorch's bucket_cap_mb, default 25). */
+  bucketCapMB?: number;
+  /** Broadcast parameters and buffers from rank 0 at construction (default true). */
+  broadcastBuffers?: boolean;
+}
+const DDP_KEYS = ['bucketCapMB', 'broadcastBuffers'] as const;
+
+/** Per step: how long the all-reduces took and how much of it backward hid. */
+export interface CommStats {
+  buckets: number;
+  /** Seconds from the first bucket's launch until the last one finished. */
+  allReduceSeconds: number;
+  /** Seconds syncGradients() waited for all-reduces after backward had finished. */
+  exposedSeconds: number;
+  /** 1 - exposed / allReduce: the share of communication hidden behind backward. */
+  hiddenShare: number;
+}
+
+interface Bucket {
+  params: Parameter[];
+  offsets: number[];
+  flat: Float32Array;
+  ready: number;
+  launched: Promise<unknown> | null;
+  done: boolean;
+}
+
+function hash24(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
+  return h & 0xffffff; // exact in a float32
+}
+const DESC_LEN = 256;
+const encode = (s: string): Float32Array => { const a = new Float32Array(DESC_LEN); for (let i = 0; i < Math.min(s.length, DESC_LEN); i++) a[i] = s.charCodeAt(i); return a; };
+const decode = (a: Float32Array): string => { let s = ''; for (const c of a) { if (c === 0) break; s += String.fromCharCode(c); } return s; };
+
+export class DistributedDataParallel extends Module {
+  readonly module: Module;
+  /** Resolves once the handshake and the broadcast from rank 0 are done; rejects on a mismatch. */
+  readonly ready: Promise<void>;
+  /** Communication figures of the last syncGradients(). */
+  lastStats: CommStats = { buckets: 0, allReduceSeconds: 0, exposedSeconds: 0, hiddenShare: 0 };
+  private readonly pg: Collectives;
+  private readonly buckets: Bucket[] = [];
+  private readonly where = new Map<Parameter, { bucket: Bucket; offset: number; marked: boolean }>();
+  private nextBucket = 0;
+  private firstLaunch = 0;
+  private isReady = false;
+  private readonly unhook: () => void;
+
+  /** Prefer `await DistributedDataParallel.create(...)`; after `new`, await `ddp.ready`. */
+  constructor(module: Module, pg: Collectives, opts?: DDPOptions) {
+    super();
+    if (!(module instanceof Module)) throw new TypeError('DistributedDataParallel: module must be an nn.Module');
+    if (pg === null || typeof pg !== 'object' || typeof pg.allReduce !== 'function' || !Number.isInteger(pg.worldSize)) {
+      throw new TypeError('DistributedDataParallel: pg must be a process group (await distributed.init())');
+    }
+    const o = options<DDPOptions>('DistributedDataParallel', opts, DDP_KEYS);
+    const capMB = o.bucketCapMB ?? 25;
+    if (typeof capMB !== 'number' || !(capMB > 0) || !Number.isFinite(capMB)) {
+      throw new RangeError(`DistributedDataParallel: bucketCapMB must be a positive number, got ${String(capMB)}`);
+    }
+    this.module = module;
+    this.pg = pg;
+    // buckets: reverse parameter order, each up to capMB (a parameter larger than that alone)
+    const cap = Math.max(1, Math.floor((capMB * 1024 * 1024) / 4));
+    const params = module.parameters().filter((p) => p.requiresGrad).reverse();
+    let cur: Parameter[] = [];
+    let size = 0;
+    const close = (): void => {
+      if (cur.length === 0) return;
+      const offsets: number[] = [];
+      let off = 0;
+      for (const p of cur) { offsets.push(off); off += p.size; }
+      const b: Bucket = { params: cur, offsets, flat: new Float32Array(off), ready: 0, launched: null, done: false };
+      cur.forEach((p, i) => this.where.set(p, { bucket: b, offset: offsets[i], marked: false }));
+      this.buckets.push(b);
+      cur = [];
+      size = 0;
+    };
+    for (const p of params) {
+      if (size > 0 && size + p.size > cap) close();
+      cur.push(p);
+      size += p.size;
+    }
+    close();
+    this.unhook = addAccumulateHook((t) => this.onGrad(t));
+    this.ready = this.handshake(o.broadcastBuffers ?? true).then(() => { this.isReady = true; });
+    this.ready.catch(() => { /* surfaced by create()/syncGradients()/forward */ });
+  }
+
+  /** Construct and wait for the handshake and the broadcast from rank 0. */
+  static async create(module: Module, pg: Collectives, opts?: DDPOptions): Promise<DistributedDataParallel> {
+    const d = new DistributedDataParallel(module, pg, opts);
+    await d.ready;
+    return d;
+  }
+
+  forward(...inputs: Tensor[]): Tensor {
+    if (!this.isReady) {
+      throw new Error('DistributedDataParallel: not ready: await ddp.ready (or use await DistributedDataParallel.create()) before the first forward');
+    }
+    return this.module.forward(...inputs);
+  }
+
+  /** Stop listening to gradients (the model stays as it is). */
+  detachHooks(): void { this.unhook(); }
+
+  private async handshake(broadcastBuffers: boolean): Promise<void> {
+    const pg = this.pg;
+    const named = this.module.namedParameters();
+    const descs = named.map(([n, p]) => `'${n}' ${fmtShape(p.shape)}`);
+    const counts = await pg.allGather(new Float32Array([named.length]));
+    const M = Math.max(...counts.data);
+    const h = new Float32Array(M).fill(-1);
+    descs.forEach((d, i) => { h[i] = hash24(d); });
+    const all = (await pg.allGather(h)).data;
+    let first = -1;
+    for (let i = 0; i < M && first < 0; i++) {
+      for (let r = 1; r < pg.worldSize; r++) if (all[r * M + i] !== all[i]) { first = i; break; }
+    }
+    if (first >= 0) {
+      const mine = encode(descs[first] ?? '(no parameter)');
+      const theirs = (await pg.allGather(mine)).data;
+      const per: string[] = [];
+      for (let r = 0; r < pg.worldSize; r++) per.push(`rank ${r}: ${decode(theirs.subarray(r * DESC_LEN, (r + 1) * DESC_LEN))}`);
+      const cs = Array.from(counts.data);
+      throw new Error(`DistributedDataParallel: the model differs across ranks at parameter #${first} (${per.join('; ')})` +
+        (cs.some((c) => c !== cs[0]) ? `; parameter counts: ${cs.join(', ')}` : '') +
+        `; this is rank ${pg.rank}. Every rank must build the same model.`);
+    }
+    // parameters (and buffers) from rank 0, in one message
+    const state: Tensor[] = [...named.map(([, p]) => p as Tensor), ...(broadcastBuffers ? this.module.namedBuffers().map(([, b]) => b) : [])];
+    const total = state.reduce((n, t) => n + t.size, 0);
+    if (pg.worldSize > 1 && total > 0) {
+      const flat = new Float32Array(total);
+      let off = 0;
+      for (const t of state) { flat.set(t.data, off); off += t.size; }
+      await pg.broadcast(flat, 0);
+      off = 0;
+      for (const t of state) { t.data.set(flat.subarray(off, off + t.size)); off += t.size; }
+    }
+  }
+
+  private onGrad(t: Tensor): void {
+    const w = this.where.get(t as Parameter);
+    if (w === undefined || t.grad === null) return;
+    if (w.marked) {
+      throw new Error('DistributedDataParallel: a parameter got a second gradient before syncGradients(); ' +
+        'call `await ddp.syncGradients()` after each backward');
+    }
+    w.marked = true;
+    const g = t.grad.data;
+    const dst = w.bucket.flat;
+    const s = 1 / this.pg.worldSize;
+    if (s === 1) dst.set(g, w.offset);
+    else for (let i = 0; i < g.length; i++) dst[w.offset + i] = g[i] * s;
+    if (++w.bucket.ready === w.bucket.params.length) this.launchReady();
+  }
+
+  /** Launch, in bucket order, every bucket whose turn it is and that is full. */
+  private launchReady(force = false): void {
+    while (this.nextBucket < this.buckets.length) {
+      const b = this.buckets[this.nextBucket];
+      if (!force && b.ready < b.params.length) return;
+      if (this.nextBucket === 0) this.firstLaunch = performance.now();
+      b.launched = this.pg.allReduce(b.flat, 'sum').then(() => { b.done = true; });
+      this.nextBucket++;
+    }
+  }
+
+  /**
+   * Wait for every bucket's all-reduce and write the averaged gradients into `.grad`. Call it
+   * after each backward, before the optimizer step. A parameter that got no gradient on this
+   * rank counts as zero (its averaged gradient is what the other ranks sent).
+   */
+  async syncGradients(): Promise<void> {
+    await this.ready;
+    const t0 = performance.now();
+    for (const b of this.buckets) {
+      if (b.ready < b.params.length) {
+        b.params.forEach((p, i) => { if (!this.where.get(p)!.marked) b.flat.fill(0, b.offsets[i], b.offsets[i] + p.size); });
+      }
+    }
+    this.launchReady(true);
+    await Promise.all(this.buckets.map((b) => b.launched));
+    const t1 = performance.now();
+    for (const b of this.buckets) {
+      b.params.forEach((p, i) => {
+        const v = b.flat.subarray(b.offsets[i], b.offsets[i] + p.size);
+        if (p.grad === null) p.grad = new Tensor(v.slice(), p.shape);
+        else p.grad.data.set(v);
+        this.where.get(p)!.marked = false;
+      });
+      b.ready = 0;
+      b.launched = null;
+      b.done = false;
+    }
+    const total = (t1 - this.firstLaunch) / 1000;
+    const exposed = (t1 - t0) / 1000;
+    this.lastStats = { buckets: this.buckets.length, allReduceSeconds: total, exposedSeconds: exposed, hiddenShare: total > 0 ? Math.max(0, 1 - exposed / total) : 0 };
+    this.nextBucket = 0;
+  }
+
+  /** backward from `loss`, then syncGradients(): one call for a training step's gradients. */
+  async backward(loss: Tensor): Promise<void> {
+    await this.ready;
+    loss.backward();
+    await this.syncGradients();
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * ProcessGroup: the ranks of one MPI job and the collectives between them (all-reduce,
+ * broadcast, all-gather, barrier), as torch.distributed's default group. Every collective is
+ * queued to the addon's communication thread and awaited: the event loop never blocks. All
+ * ranks must issue the same collectives in the same order (an MPI rule).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Tensor } from '../tensor.js';
+import { mpiRaw, REDUCE_IDS, type MpiRaw } from './addon.js';
+
+export type ReduceOp = 'sum' | 'avg' | 'max' | 'min' | 'product';
+const REDUCE_OPS: readonly ReduceOp[] = ['sum', 'avg', 'max', 'min', 'product'];
+
+type Buf = Tensor | Float32Array;
+const dataOf = (fn: string, t: unknown): Float32Array => {
+  if (t instanceof Tensor) return t.data;
+  if (t instanceof Float32Array) return t;
+  throw new TypeError(`${fn}: expected a Tensor or a Float32Array, got ${t === null ? 'null' : typeof t === 'object' ? (t as object).constructor?.name ?? 'an object' : typeof t}`);
+};
+
+export class ProcessGroup {
+  /** This process's rank in 0..worldSize-1. */
+  readonly rank: number;
+  readonly worldSize: number;
+  /** Rank among the processes on this host (one per core or device, as LOCAL_RANK). */
+  readonly localRank: number;
+  readonly localSize: number;
+  /** The MPI library's version line and the thread level it granted. */
+  readonly library: string;
+  readonly threadLevel: string;
+  /** Seconds the communication thread spent in MPI for the last collective. */
+  lastSeconds = 0;
+  private destroyed = false;
+
+  /** @internal use distributed.init() */
+  constructor(private readonly raw: MpiRaw, info: { rank: number; worldSize: number; localRank: number; localSize: number; threadLevel: string }) {
+    this.rank = info.rank;
+    this.worldSize = info.worldSize;
+    this.localRank = info.localRank;
+    this.localSize = info.localSize;
+    this.threadLevel = info.threadLevel;
+    this.library = raw.info().library.split('\n')[0].trim();
+  }
+
+  private live(fn: string): void {
+    if (this.destroyed) throw new Error(`${fn}: the process group was destroyed`);
+  }
+
+  /** Reduce `t` across ranks in place (every rank gets the result); returns `t`. */
+  async allReduce<T extends Buf>(t: T, op: ReduceOp = 'sum'): Promise<T> {
+    this.live('allReduce');
+    const d = dataOf('allReduce', t);
+    if (!REDUCE_OPS.includes(op)) throw new TypeError(`allReduce: unknown op '${String(op)}' (ops: ${REDUCE_OPS.join(', ')})`);
+    this.lastSeconds = await this.raw.allReduce(d, op === 'avg' ? REDUCE_IDS.sum : REDUCE_IDS[op]);
+    if (op === 'avg') { const s = 1 / this.worldSize; for (let i = 0; i < d.length; i++) d[i] *= s; }
+    return t;
+  }
+
+  /** Overwrite `t` on every rank with rank `root`'s `t` (same size on every rank); returns `t`. */
+  async broadcast<T extends Buf>(t: T, root = 0): Promise<T> {
+    this.live('broadcast');
+    const d = dataOf('broadcast', t);
+    if (!Number.isInteger(root) || root < 0 || root >= this.worldSize) {
+      throw new RangeError(`broadcast: root must be a rank in 0..${this.worldSize - 1}, got ${String(root)}`);
+    }
+    this.lastSeconds = await this.raw.broadcast(d, root);
+    return t;
+  }
+
+  /** Every rank's `t` stacked in rank order: shape [worldSize, ...t.shape]. */
+  async allGather(t: Buf): Promise<Tensor> {
+    this.live('allGather');
+    const d = dataOf('allGather', t);
+    const out = new Float32Array(d.length * this.worldSize);
+    this.lastSeconds = await this.raw.allGather(d, out);
+    return new Tensor(out, [this.worldSize, ...(t instanceof Tensor ? t.shape : [d.length])]);
+  }
+
+  /** Resolve once every rank has reached its barrier. */
+  async barrier(): Promise<void> {
+    this.live('barrier');
+    this.lastSeconds = await this.raw.barrier();
+  }
+
+  /** Finalize MPI (once per process: MPI cannot start again after this). */
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    if (current === this) current = null;
+    await this.raw.finalize();
+  }
+}
+
+/** Set by `neurite launch`: where each rank records its pid, so a lost pid can be named as a rank. */
+export const LAUNCH_DIR_ENV = 'NEURITE_LAUNCH_DIR';
+
+let current: ProcessGroup | null = null;
+let starting: Promise<ProcessGroup> | null = null;
+
+/**
+ * Join the MPI job this process was started in (by mpirun or `neurite launch`); a process
+ * started alone is a world of one. Returns the process group; a second call returns the same.
+ * Throws an Error saying how to install MPI where the MPI addon is not built.
+ */
+export function init(): Promise<ProcessGroup> {
+  if (current !== null) return Promise.resolve(current);
+  if (starting !== null) return starting;
+  let raw: MpiRaw;
+  try { raw = mpiRaw(); } catch (e) { return Promise.reject(e); }
+  starting = raw.init().then((info) => {
+    current = new ProcessGroup(raw, info);
+    const dir = process.env[LAUNCH_DIR_ENV];
+    if (dir) { try { writeFileSync(join(dir, String(process.pid)), String(info.rank)); } catch { /* the launcher names PIDs then */ } }
+    return current;
+  }).finally(() => { starting = null; });
+  return starting;
+}
+
+/** Whether MPI can be used here (the addon is built and loads). */
+export function isAvailable(): boolean {
+  try { mpiRaw(); return true; } catch { return false; }
+}
+
+/** The process group init() made, or null. */
+export function group(): ProcessGroup | null {
+  return current;
+}

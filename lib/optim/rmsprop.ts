@@ -1,0 +1,75 @@
+/** RMSprop and Adagrad, as PyTorch 1.13 (single-tensor path). */
+import { B } from '../backend/index.js';
+import type { Tensor } from '../tensor.js';
+import { options } from '../options.js';
+import { Optimizer, checkLr, checkBool, checkNonNegative, type ParamGroup, type Params } from './optimizer.js';
+
+export interface RMSpropOptions { lr?: number; alpha?: number; eps?: number; weightDecay?: number; momentum?: number; centered?: boolean; maximize?: boolean }
+type RHyper = Required<RMSpropOptions>;
+const RKEYS = ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize'] as const;
+
+function checkRms(g: RHyper): void {
+  checkLr('RMSprop', g.lr);
+  checkNonNegative('RMSprop', 'epsilon', g.eps);
+  checkNonNegative('RMSprop', 'momentum', g.momentum);
+  checkNonNegative('RMSprop', 'weight_decay', g.weightDecay);
+  checkNonNegative('RMSprop', 'alpha', g.alpha);
+  checkBool('RMSprop', 'centered', g.centered);
+  checkBool('RMSprop', 'maximize', g.maximize);
+}
+
+export class RMSprop extends Optimizer<RHyper> {
+  constructor(params: Params, opts?: RMSpropOptions) {
+    const o = options<RMSpropOptions>('RMSprop', opts, RKEYS, ['foreach', 'differentiable']);
+    super(params, { lr: o.lr ?? 1e-2, alpha: o.alpha ?? 0.99, eps: o.eps ?? 1e-8, weightDecay: o.weightDecay ?? 0, momentum: o.momentum ?? 0,
+      centered: o.centered ?? false, maximize: o.maximize ?? false }, 'RMSprop', RKEYS, checkRms);
+  }
+
+  protected update(p: Tensor, grad: Float32Array, g: ParamGroup<RHyper>): void {
+    const st = this.stateOf(p, () => ({ step: 0, square_avg: new Float32Array(p.size) }));
+    if (g.momentum > 0 && !st.momentum_buffer) st.momentum_buffer = new Float32Array(p.size);
+    if (g.centered && !st.grad_avg) st.grad_avg = new Float32Array(p.size);
+    st.step = (st.step as number) + 1;
+    B().rmspropStep(p.data, grad, st.square_avg as Float32Array, g.centered ? st.grad_avg as Float32Array : null,
+      g.momentum > 0 ? st.momentum_buffer as Float32Array : null, p.size, g.lr, g.alpha, g.eps, g.weightDecay, g.momentum, g.maximize);
+  }
+}
+
+export interface AdagradOptions { lr?: number; lrDecay?: number; weightDecay?: number; initialAccumulatorValue?: number; eps?: number; maximize?: boolean }
+type AHyper = Required<AdagradOptions>;
+const AKEYS = ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps', 'maximize'] as const;
+
+function checkAdagrad(g: AHyper): void {
+  checkLr('Adagrad', g.lr);
+  checkNonNegative('Adagrad', 'lr_decay', g.lrDecay);
+  checkNonNegative('Adagrad', 'weight_decay', g.weightDecay);
+  checkNonNegative('Adagrad', 'initial_accumulator_value', g.initialAccumulatorValue);
+  checkNonNegative('Adagrad', 'epsilon', g.eps);
+  checkBool('Adagrad', 'maximize', g.maximize);
+}
+
+export class Adagrad extends Optimizer<AHyper> {
+  constructor(params: Params, opts?: AdagradOptions) {
+    const o = options<AdagradOptions>('Adagrad', opts, AKEYS, ['foreach']);
+    super(params, { lr: o.lr ?? 1e-2, lrDecay: o.lrDecay ?? 0, weightDecay: o.weightDecay ?? 0, initialAccumulatorValue: o.initialAccumulatorValue ?? 0,
+      eps: o.eps ?? 1e-10, maximize: o.maximize ?? false }, 'Adagrad', AKEYS, checkAdagrad);
+  }
+
+  /** PyTorch creates Adagrad's state up front (the sum starts at initialAccumulatorValue). */
+  private initState(p: Tensor, g: ParamGroup<AHyper>): void {
+    this.stateOf(p, () => ({ step: 0, sum: new Float32Array(p.size).fill(g.initialAccumulatorValue) }));
+  }
+
+  override addParamGroup(group: Parameters<Optimizer['addParamGroup']>[0]): void {
+    super.addParamGroup(group);
+    const g = this.paramGroups[this.paramGroups.length - 1];
+    for (const p of g.params) this.initState(p, g);
+  }
+
+  protected update(p: Tensor, grad: Float32Array, g: ParamGroup<AHyper>): void {
+    const st = this.stateOf(p, () => ({ step: 0, sum: new Float32Array(p.size).fill(g.initialAccumulatorValue) }));
+    st.step = (st.step as number) + 1;
+    const clr = g.lr / (1 + (st.step - 1) * g.lrDecay);
+    B().adagradStep(p.data, grad, st.sum as Float32Array, p.size, clr, g.weightDecay, g.eps, g.maximize);
+  }
+}

@@ -1,0 +1,411 @@
+// The optional MPI addon (lib/distributed loads it only when `distributed` is used): one
+// communication thread makes every MPI call, from MPI_Init_thread to MPI_Finalize, as Horovod
+// does; JavaScript enqueues collectives and awaits promises, so the event loop never blocks.
+// Buffers are the tensors' own Float32Arrays, reduced in place (kept alive by references until
+// the operation completes). Every entry checks its arguments first (args.h, the trust boundary).
+// the C API only: the deprecated C++ bindings would need libmpi_cxx
+#define OMPI_SKIP_MPICXX 1
+#define MPICH_SKIP_MPICXX 1
+#include <mpi.h>
+#include <node_api.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <algorithm>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "../addon/args.h"
+
+namespace neurite_mpi {
+using neurite_addon::ArgError;
+using neurite_addon::Args;
+using neurite_addon::F32;
+
+// Operation kinds and reduce ops: the ids lib/distributed/ids.ts mirrors.
+enum Kind { kInit, kAllReduce, kBroadcast, kAllGather, kBarrier, kFinalize };
+// Reduce ops: 0 sum, 1 max, 2 min, 3 product ('avg' is a sum scaled in JavaScript).
+constexpr int kNumReduceOps = 4;
+
+struct Op {
+  Kind kind;
+  float* buf = nullptr;
+  float* out = nullptr;
+  int64_t count = 0;
+  int reduce = 0;
+  int root = 0;
+  napi_deferred deferred = nullptr;
+  napi_ref keep[2] = {nullptr, nullptr};
+  // results
+  bool failed = false;
+  std::string error;
+  double seconds = 0;
+  int rank = 0, size = 0, localRank = 0, localSize = 0, threadLevel = 0;
+};
+
+// One MPI world per process: MPI_Init may run once. The state below belongs to the Node
+// environment that called init (the main thread of a rank); others get an error.
+struct State {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<Op*> queue;
+  std::thread comm;
+  napi_env env = nullptr;
+  napi_threadsafe_function tsfn = nullptr;
+  int pending = 0;  // main thread only
+  bool started = false, finalized = false, stopping = false;
+  bool exited = false;  // the communication thread returned (under mu)
+  int size = 0;
+};
+// Never destroyed: a std::thread still joinable at static destruction would terminate the process.
+State& g = *new State;
+
+const char* threadLevelName(int l) {
+  switch (l) {
+    case MPI_THREAD_SINGLE: return "MPI_THREAD_SINGLE";
+    case MPI_THREAD_FUNNELED: return "MPI_THREAD_FUNNELED";
+    case MPI_THREAD_SERIALIZED: return "MPI_THREAD_SERIALIZED";
+    case MPI_THREAD_MULTIPLE: return "MPI_THREAD_MULTIPLE";
+  }
+  return "unknown";
+}
+
+std::string mpiError(const char* what, int rc) {
+  char s[MPI_MAX_ERROR_STRING];
+  int n = 0;
+  if (MPI_Error_string(rc, s, &n) != MPI_SUCCESS) n = 0;
+  return std::string(what) + " failed: " + std::string(s, static_cast<size_t>(n));
+}
+
+MPI_Op reduceOp(int id) {
+  switch (id) {
+    case 1: return MPI_MAX;
+    case 2: return MPI_MIN;
+    case 3: return MPI_PROD;
+  }
+  return MPI_SUM;
+}
+
+// Large buffers go in chunks that fit MPI's int counts.
+constexpr int64_t kChunk = int64_t(1) << 30;
+
+void run(Op* op) {
+  double t0 = 0;
+  int rc = MPI_SUCCESS;
+  switch (op->kind) {
+    case kInit: {
+      int provided = 0;
+      // This thread is the only one that ever calls MPI: FUNNELED is the level that needs.
+      rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
+      if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Init_thread", rc); return; }
+      op->threadLevel = provided;
+      if (provided < MPI_THREAD_FUNNELED) {
+        op->failed = true;
+        op->error = std::string("MPI_Init_thread: the MPI library provides only ") + threadLevelName(provided) +
+                    ", neurite's communication thread needs MPI_THREAD_FUNNELED";
+        return;
+      }
+      // errors come back as return codes (rejected promises), not an abort of the job
+      MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+      MPI_Comm_rank(MPI_COMM_WORLD, &op->rank);
+      MPI_Comm_size(MPI_COMM_WORLD, &op->size);
+      MPI_Comm local;
+      rc = MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, op->rank, MPI_INFO_NULL, &local);
+      if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Comm_split_type", rc); return; }
+      MPI_Comm_rank(local, &op->localRank);
+      MPI_Comm_size(local, &op->localSize);
+      MPI_Comm_free(&local);
+      return;
+    }
+    case kAllReduce:
+      t0 = MPI_Wtime();
+      for (int64_t off = 0; off < op->count && rc == MPI_SUCCESS; off += kChunk) {
+        int n = static_cast<int>(std::min(kChunk, op->count - off));
+        rc = MPI_Allreduce(MPI_IN_PLACE, op->buf + off, n, MPI_FLOAT, reduceOp(op->reduce), MPI_COMM_WORLD);
+      }
+      if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Allreduce", rc); }
+      break;
+    case kBroadcast:
+      t0 = MPI_Wtime();
+      for (int64_t off = 0; off < op->count && rc == MPI_SUCCESS; off += kChunk) {
+        int n = static_cast<int>(std::min(kChunk, op->count - off));
+        rc = MPI_Bcast(op->buf + off, n, MPI_FLOAT, op->root, MPI_COMM_WORLD);
+      }
+      if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Bcast", rc); }
+      break;
+    case kAllGather:
+      t0 = MPI_Wtime();
+      if (op->count > INT32_MAX) { op->failed = true; op->error = "allGather: more than 2^31-1 elements per rank"; break; }
+      rc = MPI_Allgather(op->buf, static_cast<int>(op->count), MPI_FLOAT, op->out, static_cast<int>(op->count),
+                         MPI_FLOAT, MPI_COMM_WORLD);
+      if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Allgather", rc); }
+      break;
+    case kBarrier:
+      t0 = MPI_Wtime();
+      rc = MPI_Barrier(MPI_COMM_WORLD);
+      if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Barrier", rc); }
+      break;
+    case kFinalize:
+      rc = MPI_Finalize();
+      if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Finalize", rc); }
+      return;
+  }
+  op->seconds = MPI_Wtime() - t0;
+}
+
+void commLoop() {
+  for (;;) {
+    Op* op;
+    {
+      std::unique_lock<std::mutex> lk(g.mu);
+      g.cv.wait(lk, [] { return !g.queue.empty(); });
+      op = g.queue.front();
+      g.queue.pop_front();
+    }
+    run(op);
+    bool last = op->kind == kFinalize || (op->kind == kInit && op->failed);
+    if (op->deferred != nullptr) napi_call_threadsafe_function(g.tsfn, op, napi_tsfn_blocking);
+    else delete op;  // shutdown()'s finalize: nobody awaits it
+    if (last) {
+      std::lock_guard<std::mutex> lk(g.mu);
+      g.exited = true;
+      g.cv.notify_all();
+      return;
+    }
+  }
+}
+
+napi_value makeInt(napi_env env, int v) {
+  napi_value r;
+  napi_create_int32(env, v, &r);
+  return r;
+}
+
+void setProp(napi_env env, napi_value o, const char* k, napi_value v) { napi_set_named_property(env, o, k, v); }
+
+// Runs on the main thread for each finished operation: settle its promise.
+void complete(napi_env env, napi_value, void*, void* data) {
+  Op* op = static_cast<Op*>(data);
+  if (env != nullptr) {
+    for (napi_ref& r : op->keep) if (r != nullptr) napi_delete_reference(env, r);
+    if (--g.pending == 0 && g.tsfn != nullptr) napi_unref_threadsafe_function(env, g.tsfn);
+    napi_value v;
+    if (op->failed) {
+      napi_value msg;
+      napi_create_string_utf8(env, op->error.c_str(), NAPI_AUTO_LENGTH, &msg);
+      napi_create_error(env, nullptr, msg, &v);
+      napi_reject_deferred(env, op->deferred, v);
+    } else {
+      if (op->kind == kInit) {
+        napi_create_object(env, &v);
+        setProp(env, v, "rank", makeInt(env, op->rank));
+        setProp(env, v, "worldSize", makeInt(env, op->size));
+        setProp(env, v, "localRank", makeInt(env, op->localRank));
+        setProp(env, v, "localSize", makeInt(env, op->localSize));
+        napi_value lvl;
+        napi_create_string_utf8(env, threadLevelName(op->threadLevel), NAPI_AUTO_LENGTH, &lvl);
+        setProp(env, v, "threadLevel", lvl);
+        g.size = op->size;
+      } else {
+        napi_create_double(env, op->seconds, &v);
+      }
+      napi_resolve_deferred(env, op->deferred, v);
+    }
+    if (op->kind == kFinalize || (op->kind == kInit && op->failed)) {
+      if (g.comm.joinable()) g.comm.join();
+      napi_release_threadsafe_function(g.tsfn, napi_tsfn_release);
+      g.tsfn = nullptr;
+    }
+  }
+  delete op;
+}
+
+void throwJs(napi_env env, bool range, const std::string& m) {
+  if (range) napi_throw_range_error(env, nullptr, m.c_str());
+  else napi_throw_type_error(env, nullptr, m.c_str());
+}
+
+template <class F>
+napi_value guarded(napi_env env, F&& f) {
+  try {
+    return f();
+  } catch (const ArgError& e) {
+    throwJs(env, e.range, e.msg);
+  } catch (const std::exception& e) {
+    napi_throw_error(env, nullptr, e.what());
+  }
+  return nullptr;
+}
+
+// Queue op and return its promise; `keep` are the arrays the op reads or writes.
+napi_value enqueue(Args& a, Op* op, napi_value keep0, napi_value keep1) {
+  napi_env env = a.env();
+  napi_value promise;
+  if (napi_create_promise(env, &op->deferred, &promise) != napi_ok) { delete op; a.type_error("cannot create a promise"); }
+  if (keep0 != nullptr) napi_create_reference(env, keep0, 1, &op->keep[0]);
+  if (keep1 != nullptr) napi_create_reference(env, keep1, 1, &op->keep[1]);
+  if (g.pending++ == 0) napi_ref_threadsafe_function(env, g.tsfn);
+  {
+    std::lock_guard<std::mutex> lk(g.mu);
+    g.queue.push_back(op);
+  }
+  g.cv.notify_all();
+  return promise;
+}
+
+// The process group is usable from the environment that made it, between init and finalize.
+void needReady(Args& a) {
+  if (!g.started) a.type_error("the process group is not initialized (await distributed.init() first)");
+  if (g.stopping) a.type_error("the process group was destroyed");
+  if (a.env() != g.env) a.type_error("the process group belongs to another thread (use it where distributed.init() ran)");
+}
+
+napi_value argv(napi_env env, napi_callback_info info, size_t i) {
+  size_t n = 4;
+  napi_value v[4];
+  napi_get_cb_info(env, info, &n, v, nullptr, nullptr);
+  return v[i];
+}
+
+void cleanupHook(void*);
+void shutdown();
+
+napi_value Init(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info, "init", 0);
+    if (g.started) a.type_error(g.finalized || g.stopping ? "MPI was finalized in this process; it cannot start again (an MPI rule)"
+                                                          : "already initialized in this process");
+    napi_value name;
+    napi_create_string_utf8(env, "neurite-mpi", NAPI_AUTO_LENGTH, &name);
+    if (napi_create_threadsafe_function(env, nullptr, nullptr, name, 0, 1, nullptr, nullptr, nullptr, complete, &g.tsfn) != napi_ok)
+      a.type_error("cannot create the completion channel");
+    napi_unref_threadsafe_function(env, g.tsfn);
+    g.env = env;
+    g.started = true;
+    napi_add_env_cleanup_hook(env, cleanupHook, nullptr);
+    std::atexit(shutdown);  // process.exit() may skip the environment's cleanup hooks
+    Op* op = new Op{kInit};
+    napi_value p = enqueue(a, op, nullptr, nullptr);
+    g.comm = std::thread(commLoop);
+    return p;
+  });
+}
+
+napi_value AllReduce(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info, "allReduce", 2);
+    F32 buf = a.f32(0, "buffer");
+    int op = a.id(1, "op", kNumReduceOps);
+    needReady(a);
+    Op* o = new Op{kAllReduce};
+    o->buf = buf.data;
+    o->count = buf.len;
+    o->reduce = op;
+    return enqueue(a, o, argv(env, info, 0), nullptr);
+  });
+}
+
+napi_value Broadcast(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info, "broadcast", 2);
+    F32 buf = a.f32(0, "buffer");
+    int64_t root = a.integer(1, "root", 0);
+    needReady(a);
+    if (root >= g.size) a.range_error("root " + std::to_string(root) + " is not a rank (world size " + std::to_string(g.size) + ")");
+    Op* o = new Op{kBroadcast};
+    o->buf = buf.data;
+    o->count = buf.len;
+    o->root = static_cast<int>(root);
+    return enqueue(a, o, argv(env, info, 0), nullptr);
+  });
+}
+
+napi_value AllGather(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info, "allGather", 2);
+    F32 in = a.f32(0, "input");
+    F32 out = a.f32(1, "output");
+    needReady(a);
+    int64_t want = a.mul(in.len, g.size, "input length x world size");
+    if (out.len != want)
+      a.range_error("output has " + std::to_string(out.len) + " elements, needs input length x world size = " + std::to_string(want));
+    a.no_overlap(out, out.len, "output", in, in.len, "input");
+    Op* o = new Op{kAllGather};
+    o->buf = in.data;
+    o->out = out.data;
+    o->count = in.len;
+    return enqueue(a, o, argv(env, info, 0), argv(env, info, 1));
+  });
+}
+
+napi_value Barrier(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info, "barrier", 0);
+    needReady(a);
+    return enqueue(a, new Op{kBarrier}, nullptr, nullptr);
+  });
+}
+
+napi_value Finalize(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info, "finalize", 0);
+    needReady(a);
+    napi_value p = enqueue(a, new Op{kFinalize}, nullptr, nullptr);
+    g.stopping = true;
+    return p;
+  });
+}
+
+// The environment is going away (process exit) with MPI still up: finalize on the
+// communication thread, so the launcher sees a clean exit. When a collective is still running
+// (a peer is gone, say), do not wait for it: let the process exit and the launcher report it.
+void shutdown() {
+  if (!g.started || g.stopping || !g.comm.joinable()) return;
+  g.stopping = true;
+  std::unique_lock<std::mutex> lk(g.mu);
+  if (g.pending > 0 || !g.queue.empty()) { lk.unlock(); g.comm.detach(); return; }
+  g.queue.push_back(new Op{kFinalize});
+  g.cv.notify_all();
+  bool done = g.cv.wait_for(lk, std::chrono::seconds(5), [] { return g.exited; });
+  lk.unlock();
+  if (done) g.comm.join();
+  else g.comm.detach();
+}
+void cleanupHook(void*) { shutdown(); }
+
+napi_value Info(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info, "info", 0);
+    char lib[MPI_MAX_LIBRARY_VERSION_STRING];
+    int n = 0;
+    MPI_Get_library_version(lib, &n);  // callable before MPI_Init
+    napi_value o, s, b;
+    napi_create_object(env, &o);
+    napi_create_string_utf8(env, lib, static_cast<size_t>(n), &s);
+    setProp(env, o, "library", s);
+    napi_get_boolean(env, g.started && !g.stopping, &b);
+    setProp(env, o, "initialized", b);
+    return o;
+  });
+}
+
+napi_value Register(napi_env env, napi_value exports) {
+  struct { const char* name; napi_callback cb; } fns[] = {
+      {"init", Init}, {"allReduce", AllReduce}, {"broadcast", Broadcast}, {"allGather", AllGather},
+      {"barrier", Barrier}, {"finalize", Finalize}, {"info", Info},
+  };
+  for (auto& f : fns) {
+    napi_value fn;
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &fn);
+    napi_set_named_property(env, exports, f.name, fn);
+  }
+  return exports;
+}
+
+}  // namespace neurite_mpi
+
+NAPI_MODULE(neurite_mpi, neurite_mpi::Register)

@@ -1,0 +1,220 @@
+/**
+ * Distributed training (issue 14), the part that needs no MPI: the launcher's command lines,
+ * the error distributed.init() gives without the MPI addon, and DistributedDataParallel's
+ * buckets, handshake and averaging on an in-process world of stand-in process groups. The
+ * multi-process tests under mpirun are test/mpi/distributed.mpi.test.ts (npm run test:mpi).
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { nn, optim, F, manualSeed, randn, Tensor, tensor, distributed } from '../lib/index.js';
+import type { Collectives } from '../lib/distributed/ddp.js';
+import { launchCommand, lostRank, parseLaunchArgs } from '../lib/cli/launch.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+// ---------- an in-process world: one stand-in process group per rank, collectives meet in a hub
+function fakeWorld(n: number): Collectives[] {
+  const pending = new Map<number, { bufs: Float32Array[]; done: (() => void)[]; kind: string }>();
+  // the k-th collective of every rank meets the others' k-th; the last to arrive completes it
+  const seq = new Array(n).fill(0);
+  const meet = (rank: number, kind: string, buf: Float32Array, finish: (bufs: Float32Array[]) => void): Promise<Float32Array[]> => {
+    const k = seq[rank]++;
+    let e = pending.get(k);
+    if (!e) { e = { bufs: [], done: [], kind }; pending.set(k, e); }
+    if (e.kind !== kind) throw new Error(`collective #${k}: rank ${rank} calls ${kind}, another ${e.kind}`);
+    e.bufs[rank] = buf;
+    const entry = e;
+    return new Promise((res) => {
+      entry.done.push(() => res(entry.bufs));
+      if (entry.done.length === n) { finish(entry.bufs); pending.delete(k); entry.done.forEach((f) => f()); }
+    });
+  };
+  return Array.from({ length: n }, (_, rank) => ({
+    rank, worldSize: n,
+    async allReduce(t: Float32Array) {
+      await meet(rank, `allReduce(${t.length})`, t, (bufs) => {
+        const s = new Float32Array(t.length);
+        for (const b of bufs) for (let i = 0; i < s.length; i++) s[i] += b[i];
+        for (const b of bufs) b.set(s);
+      });
+      return t;
+    },
+    async broadcast(t: Float32Array, r = 0) {
+      await meet(rank, `broadcast(${t.length})`, t, (bufs) => { for (const b of bufs) b.set(bufs[r]); });
+      return t;
+    },
+    async allGather(t: Float32Array) {
+      const bufs = await meet(rank, `allGather(${t.length})`, t.slice(), () => {});
+      const out = new Float32Array(n * t.length);
+      bufs.forEach((b, i) => out.set(b, i * t.length));
+      return new Tensor(out, [n, t.length]);
+    },
+  }));
+}
+
+const mlp = (dims: number[]): nn.Sequential => {
+  const layers: nn.Module[] = [];
+  for (let i = 0; i + 1 < dims.length; i++) { layers.push(new nn.Linear(dims[i], dims[i + 1])); if (i + 2 < dims.length) layers.push(new nn.ReLU()); }
+  return new nn.Sequential(...layers);
+};
+
+describe('DistributedDataParallel on an in-process world (no MPI needed)', () => {
+  it('broadcasts rank 0, averages gradients over ranks = the gradient of the whole batch, any bucket size', async () => {
+    for (const cap of [25, 0.001, 1e-6]) {
+      manualSeed(5);
+      const ref = mlp([6, 16, 16, 3]);
+      const x = randn([8, 6]);
+      const y = tensor([0, 1, 2, 0, 1, 2, 0, 1]);
+      F.crossEntropy(ref.forward(x), y).backward();
+      const world = fakeWorld(2);
+      const models = world.map((_, r) => { manualSeed(r === 0 ? 5 : 77); return mlp([6, 16, 16, 3]); });
+      const ddps = await Promise.all(models.map((m, r) => nn.DistributedDataParallel.create(m, world[r], { bucketCapMB: cap })));
+      // each rank: rows r, r+2, ... (DistributedSampler's layout)
+      for (let r = 0; r < 2; r++) {
+        const idx = [0, 2, 4, 6].map((i) => i + r);
+        const xr = new Tensor(Float32Array.from(idx.flatMap((i) => Array.from(x.data.subarray(i * 6, i * 6 + 6)))), [4, 6]);
+        const yr = tensor(idx.map((i) => y.data[i]));
+        F.crossEntropy(ddps[r].forward(xr), yr).backward();
+      }
+      await Promise.all(ddps.map((d) => d.syncGradients()));
+      const refP = ref.parameters();
+      for (const m of models) {
+        m.parameters().forEach((p, i) => {
+          expect(Array.from(p.data)).toEqual(Array.from(refP[i].data));
+          const g = p.grad!.data, gr = refP[i].grad!.data;
+          for (let j = 0; j < g.length; j++) expect(Math.abs(g[j] - gr[j])).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(gr[j])));
+        });
+      }
+      expect(ddps[0].lastStats.buckets).toBe(cap === 25 ? 1 : cap === 0.001 ? 3 : 6); // 1e-6 MiB: one parameter per bucket
+      ddps.forEach((d) => d.detachHooks());
+    }
+  });
+
+  it('a model that differs on one rank fails at construction, naming the parameter on every rank', async () => {
+    const world = fakeWorld(2);
+    const results = await Promise.allSettled([
+      nn.DistributedDataParallel.create(mlp([4, 8, 2]), world[0]),
+      nn.DistributedDataParallel.create(mlp([4, 9, 2]), world[1]),
+    ]);
+    for (const r of results) {
+      expect(r.status).toBe('rejected');
+      expect(String((r as PromiseRejectedResult).reason.message)).toMatch(/differs across ranks at parameter #0 \(rank 0: '0\.weight' \[8,4\]; rank 1: '0\.weight' \[9,4\]\)/);
+    }
+  });
+
+  it('forward before ready, a second backward before sync, and bad options are clear errors', async () => {
+    const [pg] = fakeWorld(1);
+    const d = new nn.DistributedDataParallel(mlp([3, 2]), pg);
+    expect(() => d.forward(randn([1, 3]))).toThrow(/not ready/);
+    await d.ready;
+    const x = randn([2, 3]);
+    d.forward(x).sum().backward();
+    expect(() => d.forward(x).sum().backward()).toThrow(/second gradient before syncGradients/);
+    d.detachHooks();
+    expect(() => new nn.DistributedDataParallel(mlp([3, 2]), pg, { bucket_cap_mb: 1 } as never)).toThrow(/unknown option 'bucket_cap_mb' \(did you mean 'bucketCapMB'\?\)/);
+    expect(() => new nn.DistributedDataParallel(mlp([3, 2]), pg, { bucketCapMB: 0 })).toThrow(RangeError);
+    expect(() => new nn.DistributedDataParallel(mlp([3, 2]), {} as never)).toThrow(/process group/);
+  });
+
+  it('a world of one changes nothing: the same training, bit for bit', async () => {
+    const run = async (useDdp: boolean): Promise<number[]> => {
+      manualSeed(3);
+      const m = mlp([5, 12, 1]);
+      const [pg] = fakeWorld(1);
+      const d = useDdp ? await nn.DistributedDataParallel.create(m, pg) : null;
+      const opt = new optim.Adam(m.parameters(), { lr: 1e-2 });
+      manualSeed(4);
+      for (let s = 0; s < 5; s++) {
+        opt.zeroGrad();
+        const loss = F.mseLoss((d ?? m).forward(randn([6, 5])), randn([6, 1]));
+        if (d) await d.backward(loss); else loss.backward();
+        opt.step();
+      }
+      d?.detachHooks();
+      return m.parameters().flatMap((p) => Array.from(p.data));
+    };
+    expect(await run(true)).toEqual(await run(false));
+  });
+});
+
+describe('neurite launch (command lines, no MPI needed)', () => {
+  it('Open MPI: oversubscribe past the cores, root variables, hosts', () => {
+    const c = parseLaunchArgs(['-n', '4', 'train.mjs', '--epochs', '2']);
+    if (c === 'help') throw new Error('help');
+    const l = launchCommand(c, 'openmpi', { cores: 2, root: true, node: '/usr/bin/node' });
+    expect(l.args).toEqual(['-np', '4', '-x', 'NEURITE_LAUNCH_DIR', '--oversubscribe', '/usr/bin/node', 'train.mjs', '--epochs', '2']);
+    expect(l.env).toEqual({ OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_btl_vader_single_copy_mechanism: 'none' });
+    const two = launchCommand({ ...c, np: 2 }, 'openmpi', { cores: 2, root: false, node: 'node' });
+    expect(two.args).not.toContain('--oversubscribe');
+    expect(two.env).toEqual({ OMPI_MCA_btl_vader_single_copy_mechanism: 'none' });
+    const h = launchCommand({ ...c, np: 8, hosts: 'a:4,b:4' }, 'openmpi', { cores: 2, root: false, node: 'node' });
+    expect(h.args.slice(0, 4)).toEqual(['-np', '8', '--host', 'a:4,b:4']);
+    expect(h.args).not.toContain('--oversubscribe');
+    expect(launchCommand({ ...c, hosts: 'a:2,b:2' }, 'mpich', { cores: 2, root: true, node: 'node' }).args.slice(0, 4)).toEqual(['-n', '4', '-hosts', 'a:2,b:2']);
+  });
+  it('flags: -n is required and positive; help', () => {
+    expect(() => parseLaunchArgs(['train.mjs'])).toThrow(/-n must be a positive integer/);
+    expect(() => parseLaunchArgs(['-n', '0', 'train.mjs'])).toThrow(/-n must be/);
+    expect(() => parseLaunchArgs(['-n', '2'])).toThrow(/no script/);
+    expect(parseLaunchArgs(['--help'])).toBe('help');
+  });
+  it('names the lost rank from either launcher\'s report', () => {
+    expect(lostRank('mpirun noticed that process rank 2 with PID 0 on node vm exited on signal 9 (Killed).')).toEqual({ rank: 2, how: 'signal 9' });
+    expect(lostRank('  Process name: [[696,1],1]\n  Exit code:    3\n')).toEqual({ rank: 1, how: 'exit code 3' });
+    expect(lostRank('=   PID 9576 RUNNING AT vm\n=   EXIT CODE: 9\n', new Map([[9576, 1]]))).toEqual({ rank: 1, how: 'exit code 9' });
+    expect(lostRank('nothing here')).toBeNull();
+  });
+});
+
+describe('distributed.init without the MPI addon', () => {
+  it('rejects with an error that says how to install MPI', () => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e',
+      `import('${join(root, 'dist', 'esm', 'index.js')}').then(({ distributed }) => distributed.init()).then(() => console.log('no error'), (e) => console.log(e.message))`],
+    { encoding: 'utf8', env: { ...process.env, NEURITE_MPI_ADDON: join(tmpdir(), 'no-such-neurite-mpi.node') } });
+    expect(r.stdout).toMatch(/MPI addon is not built.*apt-get install libopenmpi-dev openmpi-bin/);
+  });
+  it('isAvailable() is a boolean and importing neurite loads no MPI', () => {
+    expect(typeof distributed.isAvailable).toBe('function');
+    expect(distributed.group()).toBeNull();
+  });
+});
+
+
+describe('DistributedSampler (PyTorch\'s layout)', () => {
+  const { DistributedSampler } = distributed;
+  it('rank r takes every N-th index of the epoch\'s permutation; all ranks together: every sample once', () => {
+    for (const [n, N] of [[10, 2], [10, 3], [7, 4], [1, 2], [12, 4]]) {
+      const ranks = Array.from({ length: N }, (_, r) => new DistributedSampler(n, null, { numReplicas: N, rank: r, seed: 5 }));
+      ranks.forEach((s) => s.setEpoch(3));
+      const one = new DistributedSampler(n, null, { numReplicas: 1, rank: 0, seed: 5 });
+      one.setEpoch(3);
+      const perm = one.indices();
+      const padded = [...perm]; for (let i = 0; padded.length < Math.ceil(n / N) * N; i++) padded.push(perm[i % perm.length]);
+      ranks.forEach((s, r) => expect(s.indices()).toEqual(padded.filter((_, i) => i % N === r)));
+      expect(new Set(ranks.flatMap((s) => s.indices()))).toEqual(new Set(perm));
+      ranks.forEach((s) => expect(s.length).toBe(Math.ceil(n / N)));
+    }
+  });
+  it('no shuffle: 0..n-1 strided, as torch (n=10, N=3, rank 1 -> 1,4,7,0); dropLast cuts the tail', () => {
+    expect(new DistributedSampler(10, null, { numReplicas: 3, rank: 1, shuffle: false }).indices()).toEqual([1, 4, 7, 0]);
+    expect(new DistributedSampler(10, null, { numReplicas: 3, rank: 1, shuffle: false, dropLast: true }).indices()).toEqual([1, 4, 7]);
+    expect(new DistributedSampler(10, { rank: 2, worldSize: 3 }, { shuffle: false, dropLast: true }).indices()).toEqual([2, 5, 8]);
+  });
+  it('setEpoch changes the permutation, the same epoch gives the same one, the global generator is untouched', () => {
+    const s = new DistributedSampler(50, null, { numReplicas: 2, rank: 0 });
+    manualSeed(9); const before = randn([3]).data;
+    const e0 = s.indices(); s.setEpoch(1); const e1 = s.indices(); s.setEpoch(0);
+    expect(s.indices()).toEqual(e0);
+    expect(e1).not.toEqual(e0);
+    manualSeed(9); s.indices(); expect(randn([3]).data).toEqual(before);
+  });
+  it('bad arguments are clear errors', () => {
+    expect(() => new DistributedSampler(10, null, { numReplicas: 2, rank: 2 })).toThrow(/invalid rank 2/);
+    expect(() => new DistributedSampler(10, null)).toThrow(/process group or both/);
+    expect(() => new DistributedSampler(10, null, { num_replicas: 2 } as never)).toThrow(/did you mean 'numReplicas'/);
+    expect(() => new DistributedSampler(10, { rank: 0, worldSize: 1 }).setEpoch(-1)).toThrow(RangeError);
+  });
+});
