@@ -11,6 +11,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { resolve as resolvePath } from 'node:path';
 import { backend } from '../backend/index.js';
+import { checkPrecision, getFloat32MatmulPrecision, withFloat32MatmulPrecision, type Float32MatmulPrecision } from '../precision.js';
 import { Module } from '../nn/module.js';
 import { Optimizer } from '../optim/optimizer.js';
 import * as lrScheduler from '../optim/lr-scheduler.js';
@@ -52,7 +53,7 @@ function abortError(signal: AbortSignal | undefined, history: FitHistory, steps:
 }
 
 const FIT_KEYS = ['epochs', 'batchSize', 'optimizer', 'loss', 'shuffle', 'seed', 'signal', 'onProgress', 'progressIntervalMs', 'worker',
-  'scheduler', 'schedulerStep', 'clipGradNorm', 'validationData', 'earlyStopping', 'moduleFile', 'moduleArgs'] as const;
+  'scheduler', 'schedulerStep', 'clipGradNorm', 'validationData', 'earlyStopping', 'moduleFile', 'moduleArgs', 'precision'] as const;
 /** Options of other training loops (Keras, Lightning) that fit() does not implement yet: an error, not a silent no-op. */
 const FIT_NOT_YET = ['validationSplit', 'callbacks', 'gradClip'] as const;
 const ES_KEYS = ['monitor', 'patience', 'minDelta', 'restoreBest'] as const;
@@ -160,6 +161,7 @@ export async function fit(model: Module, data: FitSource, opts: FitOptions): Pro
   if (opts.progressIntervalMs !== undefined && !(typeof opts.progressIntervalMs === 'number' && opts.progressIntervalMs >= 0)) {
     throw new RangeError(`fit: progressIntervalMs must be a number >= 0, got ${opts.progressIntervalMs}`);
   }
+  const precision = opts.precision === undefined ? getFloat32MatmulPrecision() : checkPrecision('fit', opts.precision);
   const epochs = positiveInt('epochs', opts.epochs);
   if (opts.batchSize !== undefined) positiveInt('batchSize', opts.batchSize);
   if (!(opts.optimizer instanceof Optimizer)) throw new TypeError('fit: optimizer must be an optim optimizer (SGD, Adam, ...)');
@@ -211,9 +213,9 @@ export async function fit(model: Module, data: FitSource, opts: FitOptions): Pro
   const { step, release } = claim(model, opts.optimizer);
   try {
     const engine = mode !== false && why === null
-      ? new WorkerEngine(model, opts, { type: 'start', backend: backend(), model: modelSrc!, state: snapshotState(model),
+      ? new WorkerEngine(model, opts, { type: 'start', backend: backend(), precision, model: modelSrc!, state: snapshotState(model),
         optimizer: optSpec as OptimizerSpec, loop, progressIntervalMs, abort: new SharedArrayBuffer(4) })
-      : new LocalEngine(model, new Trainer(model, model.parameters(), step, lossFn, loop, sched ?? undefined), progressIntervalMs);
+      : new LocalEngine(model, new Trainer(model, model.parameters(), step, lossFn, loop, sched ?? undefined), progressIntervalMs, precision);
     try {
       return await drive(ctx, engine);
     } finally {
@@ -336,7 +338,8 @@ class LocalEngine implements Engine {
   private sliceStart = performance.now();
   private lastReport = performance.now();
 
-  constructor(private readonly model: Module, private readonly t: Trainer, private readonly interval: number) {}
+  constructor(private readonly model: Module, private readonly t: Trainer, private readonly interval: number,
+    private readonly precision: Float32MatmulPrecision) {}
 
   /** Between slices the model is as the caller left it (forwardAsync may run). */
   private leave(): void {
@@ -360,7 +363,8 @@ class LocalEngine implements Engine {
   async train(b: WireBatch): Promise<void> {
     await this.yieldTurn();
     if (!this.flags) { this.flags = trainingFlags(this.model); this.model.train(); }
-    this.t.trainBatch(b);
+    // the precision holds inside the step only: code between slices keeps its own
+    withFloat32MatmulPrecision(this.precision, () => this.t.trainBatch(b));
     if (this.onRunning && performance.now() - this.lastReport >= this.interval) {
       this.lastReport = performance.now();
       this.onRunning(this.t.epoch + 1, { ...this.t.running(), globalStep: this.t.globalStep });
@@ -370,7 +374,7 @@ class LocalEngine implements Engine {
   async evaluate(b: WireBatch): Promise<void> {
     this.leave();
     await this.yieldTurn();
-    this.t.evalBatch(b);
+    withFloat32MatmulPrecision(this.precision, () => this.t.evalBatch(b));
   }
 
   async endEpoch(): Promise<{ stats: EpochStats; globalStep: number }> {
