@@ -3,7 +3,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // the MPI tests spawn mpirun for minutes: npm run test:mpi (test/mpi/vitest.config.ts)
+    // the multi-process MPI tests have their own config and CI step (npm run test:mpi)
     exclude: [...configDefaults.exclude, 'test/mpi/**'],
     // fast-check from a fixed, printed, replayable seed (NEURITE_FC_SEED)
     setupFiles: ['test/setup/fast-check.ts'],
