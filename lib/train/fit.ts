@@ -141,8 +141,8 @@ interface Engine {
   begin(): Promise<void>;
   train(b: WireBatch): Promise<void>;
   evaluate(b: WireBatch): Promise<void>;
-  /** The epoch's statistics; the model then holds the epoch-end weights. */
-  endEpoch(): Promise<{ stats: EpochStats; globalStep: number }>;
+  /** The epoch's statistics (the model then holds the epoch-end weights), or null when a stop request got there first. */
+  endEpoch(): Promise<{ stats: EpochStats; globalStep: number } | null>;
   /** Stop; the model then holds the weights of the last completed step. Returns the steps done. */
   abort(): Promise<number>;
   close(): void;
@@ -300,7 +300,9 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
       }
       if (m === 0) throw new RangeError(`fit: validationData gave no batches at the end of epoch ${e + 1}`);
     }
-    const { stats, globalStep: gs } = await engine.endEpoch();
+    const end = await engine.endEpoch();
+    if (!end) await halt();
+    const { stats, globalStep: gs } = end!;
     globalStep = gs;
     history.push(stats);
     if (stop) {
@@ -500,11 +502,11 @@ class WorkerEngine implements Engine {
     importState(this.opts.optimizer, s.optState);
   }
 
-  async endEpoch(): Promise<{ stats: EpochStats; globalStep: number }> {
+  async endEpoch(): Promise<{ stats: EpochStats; globalStep: number } | null> {
     await this.flush();
     this.post({ type: 'endEpoch' });
     await this.until(() => this.epochReply !== null || this.abortReply !== null);
-    if (!this.epochReply) throw this.failure ?? new Error('fit: the worker stopped before the epoch end');
+    if (!this.epochReply) return null; // the worker stopped on the abort flag before the epoch's end
     const r = this.epochReply;
     this.epochReply = null;
     this.take(r);
