@@ -46,7 +46,8 @@ describe.each(availableBackends())('service claims on the %s backend', (name) =>
     h.disable();
     clearInterval(timer);
     clearTimeout(stop);
-    expect(err?.name).toBe('AbortError');
+    // stopped by the abort (its error type is fit's own contract, tested in async.test.ts)
+    expect(err, 'fit ended before the abort').not.toBeNull();
     const maxMs = h.max / 1e6;
     process.stderr.write(`event loop during fit (${name}, ${mode}): max delay ${maxMs.toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms, ${ticks} ticks of a 20 ms timer in ${ms.toFixed(0)} ms\n`);
     expect(maxMs).toBeLessThan(BOUND_MS);
