@@ -26,7 +26,8 @@ const OPTS = {
 const QUICK_W5 = ['W5_relu_', 'W5_gelu_f'];
 
 function skipReason(c) {
-  if (args.only && !args.only.split(',').some((p) => c.id.startsWith(p))) return 'filtered';
+  // bf16 rows run under --only only when named (W3_sgd does not pull in W3_sgd_bf16)
+  if (args.only && !args.only.split(',').some((p) => c.id.startsWith(p) && (!c.bf16 || p.includes('bf16')))) return 'filtered';
   if (mode === 'quick' && c.act && !QUICK_W5.some((p) => c.id.startsWith(p))) return 'filtered';
   if (!c.heavy || be !== 'js') return null;
   if (c.gflop > 10) return 'js: over 5 s per call';

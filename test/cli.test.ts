@@ -71,6 +71,7 @@ const BAD: [string, () => string[], RegExp][] = [
   ['--label-column none for training', () => ['train', '--label-column', 'none'], /--label-column none: training needs a label column/],
   ['an empty delimiter', () => ['train', '--delimiter='], /--delimiter must be one or more characters/],
   ['a val split of 1', () => ['train', '--val-split', '1'], /--val-split must be a fraction in \[0, 1\), got '1'/],
+  ['an unknown precision', () => ['train', '--precision', 'bf16'], /--precision must be highest, high or medium, got 'bf16'/],
   ['a bad cell keeps file:line: column', () => ['train', '--data', csv('semi.csv', '1;2;0\n3;x;1\n'), '--delimiter', ';'], /semi\.csv:2: column 2 is not a number: 'x'/],
   ['info on a missing file', () => ['info', 'nope.safetensors'], /^neurite: error: .*nope\.safetensors: no such file\n$/],
   ['info on a file that is not safetensors', () => ['info', csv('notst.safetensors', 'hello world, not a model')], /notst\.safetensors.*\(is notst\.safetensors a safetensors file\?\)/],

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Tensor, data, io, manualSeed, tensor } from '../lib/index.js';
+import { Tensor, data, distributed, io, manualSeed, tensor } from '../lib/index.js';
 
 const { TensorDataset, DataLoader, randomSplit, RandomSampler, CsvDataset, JsonlDataset } = data;
 
@@ -97,6 +97,11 @@ describe('DataLoader over a map-style dataset', () => {
     rs.setEpoch(0);
     expect(Array.from(rs.indices())).toEqual(a);
     expect(() => new DataLoader(ds, { sampler: rs, shuffle: true })).toThrow(/sampler and shuffle are mutually exclusive/);
+    const dist = new distributed.DistributedSampler(10, null, { numReplicas: 3, rank: 1, seed: 4 });
+    const dl = new DataLoader(ds, { batchSize: 2, sampler: dist });
+    dl.setEpoch(2);
+    dist.setEpoch(2);
+    expect(order([...dl])).toEqual(Array.from(dist.indices()));
   });
 
   it('stacks get(i) samples of a dataset of your own (tensors, and numbers as class indices)', () => {

@@ -7,6 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  F, fit, optim, diagnostics,
   getFloat32MatmulPrecision, matmul, manualSeed, nn, noGrad, randn, setFloat32MatmulPrecision, withFloat32MatmulPrecision,
   type Float32MatmulPrecision,
 } from '../lib/index.js';
@@ -147,5 +148,39 @@ describeIfAvailable(nativeMissing(), 'backends agree at medium', () => {
     setBackend('native');
     expectWithin(out[0], reference(a.data, b.data, 70, 90, 200, 'medium'), 200, 1, 'js');
     expectWithin(out[1], reference(a.data, b.data, 70, 90, 200, 'medium'), 200, 1, 'native');
+  });
+});
+
+describe('fit and the report take the precision', () => {
+  it('fit({precision}) trains at that precision in a worker and on this thread (same result), leaves the caller\'s setting alone', async () => {
+    manualSeed(3);
+    const x = randn([96, 40]);
+    const y = Array.from({ length: 96 }, (_, i) => i % 4);
+    for (let i = 0; i < 96; i++) x.data[i * 40 + (i % 4)] += 2;
+    const train = async (precision: Float32MatmulPrecision | undefined, worker: boolean): Promise<number[]> => {
+      manualSeed(1);
+      const m = new nn.Sequential(new nn.Linear(40, 64), new nn.ReLU(), new nn.Linear(64, 4));
+      const opt = new optim.SGD(m.parameters(), { lr: 0.05 });
+      await fit(m, { x, y }, { epochs: 2, batchSize: 48, optimizer: opt, loss: F.crossEntropy, seed: 2, worker, ...(precision ? { precision } : {}) });
+      return Array.from(m.parameters()[0].data);
+    };
+    const w32 = await train(undefined, false);
+    const w16 = await train('medium', false);
+    const w16w = await train('medium', true);
+    expect(getFloat32MatmulPrecision()).toBe('highest');
+    expect(w16).toEqual(w16w);
+    expect(w16).not.toEqual(w32);
+    // the default is the caller's setting at the call
+    setFloat32MatmulPrecision('medium');
+    expect(await train(undefined, true)).toEqual(w16);
+    setFloat32MatmulPrecision('highest');
+    const m = new nn.Linear(2, 2);
+    await expect(fit(m, { x: randn([4, 2]), y: [0, 1, 0, 1] }, { epochs: 1, batchSize: 2, optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), loss: F.crossEntropy, precision: 'low' as Float32MatmulPrecision }))
+      .rejects.toThrow(/fit: precision must be 'highest', 'high' or 'medium', got 'low'/);
+  });
+
+  it('runInfo() (the report header) shows the precision in use', () => {
+    expect(diagnostics.runInfo().precision).toBe('highest');
+    expect(withFloat32MatmulPrecision('medium', () => diagnostics.runInfo().precision)).toBe('medium');
   });
 });

@@ -25,6 +25,15 @@ export const CASES = [
   })),
 ];
 
+// bf16 rows (issue 13): the same workload at matmul precision 'medium' on neurite, next to
+// PyTorch's bf16 autocast (W2, W3) and its bf16 matmul on bf16 tensors (W6: no conversion on
+// PyTorch's side, neurite's figure includes fp32 -> bf16 conversion and packing). Heavy on js.
+const BF16_OF = ['W2', 'W3_sgd', 'W6_512', 'W6_1024', 'W6_128x784x512', 'W6_512x512x2048'];
+for (const base of BF16_OF) {
+  const c = CASES.find((x) => x.id === base);
+  CASES.push({ ...c, id: `${base}_bf16`, title: `${c.title}, bf16 (medium / autocast)`, bf16: true, base, heavy: true });
+}
+
 export const caseById = (id) => {
   const c = CASES.find((x) => x.id === id);
   if (!c) throw new RangeError(`unknown case '${id}'`);

@@ -52,6 +52,7 @@ export const W6_SHAPES = [
 /** The named Float32Arrays of one workload (the case id's prefix picks it). */
 export function makeData(caseId) {
   const key = dataKey(caseId);
+  if (caseId.endsWith('_bf16')) caseId = caseId.slice(0, -5);  // the base case's data
   let h = 1234;
   for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
   const r = rng(h);
@@ -74,6 +75,7 @@ export function makeData(caseId) {
 
 /** Cases that share inputs share a key (W3_sgd and W3_adam; all of W5). */
 export function dataKey(caseId) {
+  if (caseId.endsWith('_bf16')) caseId = caseId.slice(0, -5);  // bf16 rows: the base case's data
   return caseId.startsWith('W3') ? 'W3' : caseId.startsWith('W5') ? 'W5' : caseId;
 }
 

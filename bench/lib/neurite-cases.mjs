@@ -65,6 +65,13 @@ function trainCheck(id, d) {
 /** Set up case `id` on the active backend: { fn, result() }. */
 export function setupCase(id, d) {
   const c = caseById(id);
+  if (c.bf16) {  // the base case at matmul precision 'medium'
+    const base = nt.withFloat32MatmulPrecision('medium', () => setupCase(c.base, d));
+    return {
+      fn: () => nt.withFloat32MatmulPrecision('medium', base.fn),
+      result: () => nt.withFloat32MatmulPrecision('medium', base.result),
+    };
+  }
   if (id === 'W1') {
     const model = mlp(MLPS.seed, d);
     model.eval();

@@ -31,6 +31,7 @@ W6.update({"W6_128x784x512": (128, 512, 784), "W6_512x512x2048": (512, 2048, 512
 
 
 def key(cid):
+    cid = cid[:-5] if cid.endswith("_bf16") else cid
     return "W3" if cid.startswith("W3") else "W5" if cid.startswith("W5") else cid
 
 
@@ -70,6 +71,28 @@ def trainer(cid, d):
 
 
 def setup(cid, d):
+    if cid.endswith("_bf16"):  # bf16 rows: W6 on bf16 tensors, the others under CPU autocast
+        base = cid[:-5]
+        if base in W6:
+            M, N, K = W6[base]
+            a, b = d["a"].view(M, K).bfloat16(), d["b"].view(K, N).bfloat16()
+
+            def mm16():
+                return torch.mm(a, b)
+
+            return mm16, lambda: mm16().float().reshape(-1)
+        s = setup(base, d)
+        if s is None:
+            return None
+        fn, res = s
+
+        def auto(f):
+            def g():
+                with torch.autocast("cpu", dtype=torch.bfloat16):
+                    return f()
+            return g
+
+        return auto(fn), auto(res)
     if cid in ("W1", "W2"):
         model = mlp(MLPS["seed"], d) if cid == "W1" else mlp([512, 2048, 512], d, nn.GELU)
         model.eval()

@@ -25,6 +25,7 @@ export interface TrainConfig {
   delimiter: string;
   out: string;
   backend: 'js' | 'native' | null;
+  precision: 'highest' | 'high' | 'medium';
   progress: boolean;
 }
 
@@ -51,6 +52,8 @@ column; a header line is skipped; .gz works) or, by default, on the bundled hand
                        loss and accuracy, 0 <= FRAC < 1 (default 0.1; 0: none)
   --out DIR            where model.safetensors, checkpoint.safetensors and report.html go (default ./neurite-out)
   --backend NAME       js|native (default: native when the addon loads)
+  --precision NAME     matmul precision highest|high|medium (default highest; medium = bf16 products,
+                       high = bf16x3; see setFloat32MatmulPrecision)
   --no-progress        no progress bar
   -h, --help           this text
 `;
@@ -79,7 +82,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | 'help' {
         lr: { type: 'string' }, momentum: { type: 'string' }, 'weight-decay': { type: 'string' }, epochs: { type: 'string' },
         'batch-size': { type: 'string' }, seed: { type: 'string' }, 'test-split': { type: 'string' }, out: { type: 'string' },
         'val-split': { type: 'string' }, 'label-column': { type: 'string' }, delimiter: { type: 'string' },
-        backend: { type: 'string' }, 'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        backend: { type: 'string' }, precision: { type: 'string' }, 'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (e) {
@@ -101,6 +104,8 @@ export function parseTrainArgs(argv: string[]): TrainConfig | 'help' {
   }
   const backend = str('backend');
   if (backend !== undefined && backend !== 'js' && backend !== 'native') throw new UsageError(`--backend must be js or native, got '${backend}'`);
+  const precision = str('precision') ?? 'highest';
+  if (!['highest', 'high', 'medium'].includes(precision)) throw new UsageError(`--precision must be highest, high or medium, got '${precision}'`);
   const data = str('data');
   if (data !== undefined && data.trim() === '') throw new UsageError('--data needs a file path');
   const out = str('out') ?? 'neurite-out';
@@ -122,6 +127,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | 'help' {
     delimiter: delimiterFlag(str('delimiter')),
     out,
     backend: (backend as 'js' | 'native' | undefined) ?? null,
+    precision: precision as TrainConfig['precision'],
     progress: !values['no-progress'],
   };
 }
@@ -165,6 +171,8 @@ A CSV with one column more than the model's inputs has labels: the accuracy goes
   --delimiter CHAR     cell separator (default ','; 'tab' for tabs)
   --probabilities      add one column per class with its softmax probability
   --backend NAME       js|native (default: native when the addon loads)
+  --precision NAME     matmul precision highest|high|medium (default highest; medium = bf16 products,
+                       high = bf16x3; see setFloat32MatmulPrecision)
   -h, --help           this text
 `;
 

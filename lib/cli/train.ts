@@ -6,6 +6,7 @@ import { Tensor } from '../tensor.js';
 import { manualSeed } from '../random.js';
 import { noGrad } from '../autograd.js';
 import { setBackend, backend } from '../backend/index.js';
+import { withFloat32MatmulPrecision } from '../precision.js';
 import { Linear, Sequential, ReLU, LeakyReLU, GELU, Sigmoid, Tanh, ELU } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
 import { SGD } from '../optim/sgd.js';
@@ -77,10 +78,16 @@ function evaluate(model: Module, x: Tensor, y: Int32Array, classes: number): { l
   }
 }
 
-export async function runTrain(c: TrainConfig, io: TrainIo): Promise<TrainResult> {
+export function runTrain(c: TrainConfig, io: TrainIo): Promise<TrainResult> {
+  // the whole run (training, evaluation, the report) computes its products at --precision
+  return withFloat32MatmulPrecision(c.precision, () => trainAt(c, io));
+}
+
+async function trainAt(c: TrainConfig, io: TrainIo): Promise<TrainResult> {
   if (c.backend) {
     try { setBackend(c.backend); } catch (e) { throw new UsageError(`--backend ${c.backend}: ${(e as Error).message}`); }
   }
+
   const path = c.data ? resolve(io.cwd ?? process.cwd(), c.data) : join(io.root, 'data', 'digits.csv.gz');
   const shown = c.data ?? 'digits (bundled)';
   const csv = readCsv(path, c.data ?? path, c.labelColumn, c.delimiter);
@@ -115,7 +122,7 @@ export async function runTrain(c: TrainConfig, io: TrainIo): Promise<TrainResult
   const model = buildMlp(d, c.hidden, classes, c.activation);
   const optimizer = buildOptimizer(model, c);
   io.stderr.write(`neurite train: ${shown}: ${n} rows, ${d} features, ${classes} classes; MLP ${[d, ...c.hidden, classes].join('-')} `
-    + `(${c.activation}), ${c.optimizer} lr ${c.lr}, ${c.epochs} epochs, batch ${c.batchSize}, ${backend()} backend; `
+    + `(${c.activation}), ${c.optimizer} lr ${c.lr}, ${c.epochs} epochs, batch ${c.batchSize}, ${backend()} backend, matmul precision ${c.precision}; `
     + `${yTrain.length} training, ${val ? val.y.length : 0} validation, ${split.yTest.length} test rows\n`);
 
   const bar = new ProgressBar(io.stderr, c.progress);

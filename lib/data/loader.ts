@@ -208,7 +208,8 @@ export class DataLoader {
 
   [Symbol.iterator](): Iterator<Batch> {
     if (!this.sampler) throw new TypeError('DataLoader: a stream is read asynchronously: use for await (const [x, y] of loader)');
-    return this.mapBatches(this.sampler.indices());
+    const idx = this.sampler.indices();
+    return this.mapBatches(idx instanceof Int32Array ? idx : Int32Array.from(idx));
   }
 
   [Symbol.asyncIterator](): AsyncIterator<Batch> {

@@ -13,7 +13,7 @@ export interface Sampler {
   /** Indices per epoch. */
   readonly length: number;
   /** The indices of the next pass, in order (advances a RandomSampler's epoch). */
-  indices(): Int32Array;
+  indices(): ArrayLike<number>;
   /** Use epoch `e`'s order for the next pass (PyTorch's DistributedSampler.set_epoch). */
   setEpoch?(epoch: number): void;
 }

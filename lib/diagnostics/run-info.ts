@@ -2,6 +2,7 @@
 import { cpus } from 'node:os';
 import { backend } from '../backend/index.js';
 import { nativeInfo } from '../backend/native.js';
+import { getFloat32MatmulPrecision } from '../precision.js';
 import type { RunInfo } from './types.js';
 
 /** The backend in use, its instruction set and thread count, the CPU model and the Node version. */
@@ -10,8 +11,8 @@ export function runInfo(): RunInfo {
   const info = b === 'native' ? nativeInfo() : null;
   return {
     backend: b,
-    isa: info ? (info.gemmIsa === info.isa ? info.isa : `${info.isa}, GEMM ${info.gemmIsa}`) : 'js',
-    precision: 'highest',
+    isa: info ? `${info.gemmIsa === info.isa ? info.isa : `${info.isa}, GEMM ${info.gemmIsa}`}, bf16 GEMM ${info.bf16Isa}` : 'js',
+    precision: getFloat32MatmulPrecision(),
     threads: info ? info.threads : 1,
     cpu: cpus()[0]?.model?.trim() || 'unknown CPU',
     node: process.versions.node,

@@ -11,6 +11,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { resolve as resolvePath } from 'node:path';
 import { backend } from '../backend/index.js';
+import { checkPrecision, getFloat32MatmulPrecision, withFloat32MatmulPrecision, type Float32MatmulPrecision } from '../precision.js';
 import { Module } from '../nn/module.js';
 import { Optimizer } from '../optim/optimizer.js';
 import * as lrScheduler from '../optim/lr-scheduler.js';
@@ -52,7 +53,7 @@ function abortError(signal: AbortSignal | undefined, history: FitHistory, steps:
 }
 
 const FIT_KEYS = ['epochs', 'batchSize', 'optimizer', 'loss', 'shuffle', 'seed', 'signal', 'onProgress', 'progressIntervalMs', 'worker',
-  'scheduler', 'schedulerStep', 'clipGradNorm', 'validationData', 'earlyStopping', 'moduleFile', 'moduleArgs'] as const;
+  'scheduler', 'schedulerStep', 'clipGradNorm', 'validationData', 'earlyStopping', 'moduleFile', 'moduleArgs', 'precision'] as const;
 /** Options of other training loops (Keras, Lightning) that fit() does not implement yet: an error, not a silent no-op. */
 const FIT_NOT_YET = ['validationSplit', 'callbacks', 'gradClip'] as const;
 const ES_KEYS = ['monitor', 'patience', 'minDelta', 'restoreBest'] as const;
@@ -140,8 +141,8 @@ interface Engine {
   begin(): Promise<void>;
   train(b: WireBatch): Promise<void>;
   evaluate(b: WireBatch): Promise<void>;
-  /** The epoch's statistics; the model then holds the epoch-end weights. */
-  endEpoch(): Promise<{ stats: EpochStats; globalStep: number }>;
+  /** The epoch's statistics (the model then holds the epoch-end weights), or null when a stop request got there first. */
+  endEpoch(): Promise<{ stats: EpochStats; globalStep: number } | null>;
   /** Stop; the model then holds the weights of the last completed step. Returns the steps done. */
   abort(): Promise<number>;
   close(): void;
@@ -166,6 +167,7 @@ export async function fit(model: Module, data: FitSource, opts: FitOptions): Pro
   if (opts.progressIntervalMs !== undefined && !(typeof opts.progressIntervalMs === 'number' && opts.progressIntervalMs >= 0)) {
     throw new RangeError(`fit: progressIntervalMs must be a number >= 0, got ${opts.progressIntervalMs}`);
   }
+  const precision = opts.precision === undefined ? getFloat32MatmulPrecision() : checkPrecision('fit', opts.precision);
   const epochs = positiveInt('epochs', opts.epochs);
   if (opts.batchSize !== undefined) positiveInt('batchSize', opts.batchSize);
   if (!(opts.optimizer instanceof Optimizer)) throw new TypeError('fit: optimizer must be an optim optimizer (SGD, Adam, ...)');
@@ -217,9 +219,9 @@ export async function fit(model: Module, data: FitSource, opts: FitOptions): Pro
   const { step, release } = claim(model, opts.optimizer);
   try {
     const engine = mode !== false && why === null
-      ? new WorkerEngine(model, opts, { type: 'start', backend: backend(), model: modelSrc!, state: snapshotState(model),
+      ? new WorkerEngine(model, opts, { type: 'start', backend: backend(), precision, model: modelSrc!, state: snapshotState(model),
         optimizer: optSpec as OptimizerSpec, loop, progressIntervalMs, abort: new SharedArrayBuffer(4) })
-      : new LocalEngine(model, new Trainer(model, model.parameters(), step, lossFn, loop, sched ?? undefined), progressIntervalMs);
+      : new LocalEngine(model, new Trainer(model, model.parameters(), step, lossFn, loop, sched ?? undefined), progressIntervalMs, precision);
     try {
       return await drive(ctx, engine);
     } finally {
@@ -304,7 +306,9 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
       }
       if (m === 0) throw new RangeError(`fit: validationData gave no batches at the end of epoch ${e + 1}`);
     }
-    const { stats, globalStep: gs } = await engine.endEpoch();
+    const end = await engine.endEpoch();
+    if (!end) await halt();
+    const { stats, globalStep: gs } = end!;
     globalStep = gs;
     history.push(stats);
     if (stop) {
@@ -340,7 +344,8 @@ class LocalEngine implements Engine {
   private sliceStart = performance.now();
   private lastReport = performance.now();
 
-  constructor(private readonly model: Module, private readonly t: Trainer, private readonly interval: number) {}
+  constructor(private readonly model: Module, private readonly t: Trainer, private readonly interval: number,
+    private readonly precision: Float32MatmulPrecision) {}
 
   /** Between slices the model is as the caller left it (forwardAsync may run). */
   private leave(): void {
@@ -364,7 +369,8 @@ class LocalEngine implements Engine {
   async train(b: WireBatch): Promise<void> {
     await this.yieldTurn();
     if (!this.flags) { this.flags = trainingFlags(this.model); this.model.train(); }
-    this.t.trainBatch(b);
+    // the precision holds inside the step only: code between slices keeps its own
+    withFloat32MatmulPrecision(this.precision, () => this.t.trainBatch(b));
     if (this.onRunning && performance.now() - this.lastReport >= this.interval) {
       this.lastReport = performance.now();
       this.onRunning(this.t.epoch + 1, { ...this.t.running(), globalStep: this.t.globalStep });
@@ -374,7 +380,7 @@ class LocalEngine implements Engine {
   async evaluate(b: WireBatch): Promise<void> {
     this.leave();
     await this.yieldTurn();
-    this.t.evalBatch(b);
+    withFloat32MatmulPrecision(this.precision, () => this.t.evalBatch(b));
   }
 
   async endEpoch(): Promise<{ stats: EpochStats; globalStep: number }> {
@@ -502,11 +508,11 @@ class WorkerEngine implements Engine {
     importState(this.opts.optimizer, s.optState);
   }
 
-  async endEpoch(): Promise<{ stats: EpochStats; globalStep: number }> {
+  async endEpoch(): Promise<{ stats: EpochStats; globalStep: number } | null> {
     await this.flush();
     this.post({ type: 'endEpoch' });
     await this.until(() => this.epochReply !== null || this.abortReply !== null);
-    if (!this.epochReply) throw this.failure ?? new Error('fit: the worker stopped before the epoch end');
+    if (!this.epochReply) return null; // the worker stopped on the abort flag before the epoch's end
     const r = this.epochReply;
     this.epochReply = null;
     this.take(r);

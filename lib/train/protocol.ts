@@ -6,6 +6,7 @@
 import type { ModuleSpec } from '../worker/spec.js';
 import type { ParamState } from '../optim/optimizer.js';
 import type { BackendName } from '../backend/index.js';
+import type { Float32MatmulPrecision } from '../precision.js';
 import type { LoopOptions, WireBatch } from './loop.js';
 import type { EpochStats } from './types.js';
 import type { OptimizerSpec } from './optim-spec.js';
@@ -18,6 +19,8 @@ export type ModelSource =
 export interface StartMessage {
   type: 'start';
   backend: BackendName;
+  /** The matmul precision of the run (the worker thread has its own setting). */
+  precision: Float32MatmulPrecision;
   model: ModelSource;
   state: Float32Array[];
   optimizer: OptimizerSpec;

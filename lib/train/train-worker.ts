@@ -5,6 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { setBackend } from '../backend/index.js';
+import { setFloat32MatmulPrecision } from '../precision.js';
 import { Module } from '../nn/module.js';
 import { buildModel, applyState, snapshotState, stateTensors } from '../worker/spec.js';
 import { LOSSES } from './losses.js';
@@ -57,6 +58,7 @@ function stop(): void {
 
 async function start(msg: StartMessage): Promise<void> {
   setBackend(msg.backend);
+  setFloat32MatmulPrecision(msg.precision);
   model = await makeModel(msg.model, msg.state);
   applyState(model, msg.state);
   model.train();

@@ -1,4 +1,5 @@
 /** fit()'s data sources, options, progress reports and history. */
+import type { Float32MatmulPrecision } from '../precision.js';
 import type { Tensor } from '../tensor.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Scheduler } from '../optim/lr-scheduler.js';
@@ -68,6 +69,11 @@ export interface FitOptions {
    * saying why not. false: always on the calling thread.
    */
   worker?: boolean | 'auto';
+  /**
+   * Matmul precision of the steps ('highest' | 'high' | 'medium', see setFloat32MatmulPrecision);
+   * default: this thread's setting when fit is called.
+   */
+  precision?: Float32MatmulPrecision;
   /** The file (path or file: URL) exporting your model's class, so a worker can build it: `new Class(...moduleArgs)`. */
   moduleFile?: string | URL;
   /** Arguments of your model class's constructor in the worker (structured-cloneable; default []). */

@@ -90,6 +90,26 @@ MPI_Op reduceOp(int id) {
   return MPI_SUM;
 }
 
+// Wait for a non-blocking collective without busy-polling a core away from the ranks' compute:
+// test in a tight loop for the first 100 us (small messages finish in microseconds), then
+// yield the core between tests (each test also drives the collective's progress; sleeping
+// instead, NEURITE_MPI_POLL_SLEEP_US, frees more CPU but slows large messages several-fold). A blocking
+// MPI call would spin this thread at 100% while a peer is still in backward: on a machine with
+// as many cores as ranks that steals the core of this rank's own compute thread.
+int kPollSleepUs = [] { const char* e = std::getenv("NEURITE_MPI_POLL_SLEEP_US"); return e ? std::atoi(e) : 0; }();
+int waitPolite(MPI_Request* req) {
+  int done = 0;
+  double t0 = MPI_Wtime();
+  for (;;) {
+    int rc = MPI_Test(req, &done, MPI_STATUS_IGNORE);
+    if (rc != MPI_SUCCESS || done) return rc;
+    if (MPI_Wtime() - t0 > 100e-6) {
+      if (kPollSleepUs > 0) std::this_thread::sleep_for(std::chrono::microseconds(kPollSleepUs));
+      else std::this_thread::yield();
+    }
+  }
+}
+
 // Large buffers go in chunks that fit MPI's int counts.
 constexpr int64_t kChunk = int64_t(1) << 30;
 
@@ -125,29 +145,41 @@ void run(Op* op) {
       t0 = MPI_Wtime();
       for (int64_t off = 0; off < op->count && rc == MPI_SUCCESS; off += kChunk) {
         int n = static_cast<int>(std::min(kChunk, op->count - off));
-        rc = MPI_Allreduce(MPI_IN_PLACE, op->buf + off, n, MPI_FLOAT, reduceOp(op->reduce), MPI_COMM_WORLD);
+        MPI_Request req;
+        rc = MPI_Iallreduce(MPI_IN_PLACE, op->buf + off, n, MPI_FLOAT, reduceOp(op->reduce), MPI_COMM_WORLD, &req);
+        if (rc == MPI_SUCCESS) rc = waitPolite(&req);
       }
-      if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Allreduce", rc); }
+      if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Iallreduce", rc); }
       break;
     case kBroadcast:
       t0 = MPI_Wtime();
       for (int64_t off = 0; off < op->count && rc == MPI_SUCCESS; off += kChunk) {
         int n = static_cast<int>(std::min(kChunk, op->count - off));
-        rc = MPI_Bcast(op->buf + off, n, MPI_FLOAT, op->root, MPI_COMM_WORLD);
+        MPI_Request req;
+        rc = MPI_Ibcast(op->buf + off, n, MPI_FLOAT, op->root, MPI_COMM_WORLD, &req);
+        if (rc == MPI_SUCCESS) rc = waitPolite(&req);
       }
-      if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Bcast", rc); }
+      if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Ibcast", rc); }
       break;
     case kAllGather:
       t0 = MPI_Wtime();
       if (op->count > INT32_MAX) { op->failed = true; op->error = "allGather: more than 2^31-1 elements per rank"; break; }
-      rc = MPI_Allgather(op->buf, static_cast<int>(op->count), MPI_FLOAT, op->out, static_cast<int>(op->count),
-                         MPI_FLOAT, MPI_COMM_WORLD);
-      if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Allgather", rc); }
+      {
+        MPI_Request req;
+        rc = MPI_Iallgather(op->buf, static_cast<int>(op->count), MPI_FLOAT, op->out, static_cast<int>(op->count),
+                            MPI_FLOAT, MPI_COMM_WORLD, &req);
+        if (rc == MPI_SUCCESS) rc = waitPolite(&req);
+      }
+      if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Iallgather", rc); }
       break;
     case kBarrier:
       t0 = MPI_Wtime();
-      rc = MPI_Barrier(MPI_COMM_WORLD);
-      if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Barrier", rc); }
+      {
+        MPI_Request req;
+        rc = MPI_Ibarrier(MPI_COMM_WORLD, &req);
+        if (rc == MPI_SUCCESS) rc = waitPolite(&req);
+      }
+      if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Ibarrier", rc); }
       break;
     case kFinalize:
       rc = MPI_Finalize();
