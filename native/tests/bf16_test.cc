@@ -42,7 +42,11 @@ static uint16_t ref_round(uint32_t u) {
   if ((u & 0xFFFF) == 0) return lo;
   const uint16_t hi = uint16_t(lo + 1);   // next away from zero (may be Inf)
   const double dl = std::fabs(double(x) - double(from_bits(uint32_t(lo) << 16)));
-  const double dh = std::fabs(double(from_bits(uint32_t(hi) << 16)) - double(x));
+  // past the largest bf16 the next value up is Inf: IEEE rounds to Inf from the midpoint between
+  // the largest bf16 and 2^128 (the value Inf stands for in the rounding), as if 2^128 existed
+  const bool hi_inf = (hi & 0x7FFF) == 0x7F80;
+  const double hv = hi_inf ? std::copysign(std::ldexp(1.0, 128), double(x)) : double(from_bits(uint32_t(hi) << 16));
+  const double dh = std::fabs(hv - double(x));
   if (dl < dh) return lo;
   if (dh < dl) return hi;
   return (lo & 1) ? hi : lo;
