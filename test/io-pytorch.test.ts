@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { io, nn, manualSeed, randn, noGrad, optim, F } from '../lib/index.js';
 import { expectClose } from './helpers/goldens.js';
 import { describeIfAvailable } from './helpers/requires.js';
-import { torchMissing, torchPython } from './helpers/torch.js';
+import { foreignEnv, torchMissing, torchPython } from './helpers/torch.js';
 
 const PY = torchPython();
 
@@ -67,7 +67,7 @@ describeIfAvailable(torchMissing(), 'neurite safetensors files load in PyTorch',
     stored.loadStateDict((await io.loadSafetensors(path)).tensors);
     const x = randn([4, 5]);
     const ours = noGrad(() => stored.forward(x));
-    const r = spawnSync(PY!, ['-c', LOADER, path, JSON.stringify(x.toArray())], { encoding: 'utf8' });
+    const r = spawnSync(PY!, ['-c', LOADER, path, JSON.stringify(x.toArray())], { encoding: 'utf8', env: foreignEnv() });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const got = JSON.parse(r.stdout);

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { F, diagnostics, nn, optim, randn, manualSeed } from '../lib/index.js';
 import type { EpochRow } from '../lib/diagnostics/index.js';
 import { readPng } from './helpers/png.js';
+import { foreignEnv } from './helpers/torch.js';
 import { describeIfAvailable } from './helpers/requires.js';
 
 const epochs: EpochRow[] = Array.from({ length: 20 }, (_, i) => ({
@@ -90,7 +91,7 @@ describeIfAvailable(CHROMIUM ? null : 'no Chromium here (apt-get install chromiu
       writeFileSync(file, diagnostics.html({ report, history, epochs, title: 'neurite report render test' }));
       const r = spawnSync(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
         '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${join(dir, 'profile')}`,
-        '--hide-scrollbars', '--window-size=1200,1600', `--screenshot=${png}`, `file://${file}`], { encoding: 'utf8', timeout: 90_000 });
+        '--hide-scrollbars', '--window-size=1200,1600', `--screenshot=${png}`, `file://${file}`], { encoding: 'utf8', timeout: 90_000, env: foreignEnv() });
       expect(existsSync(png), `chromium wrote no screenshot (status ${r.status}): ${r.stderr?.slice(-500)}`).toBe(true);
       const img = readPng(readFileSync(png));
       expect(img.width).toBe(1200);

@@ -16,9 +16,19 @@ const CANDIDATES = [process.env.NEURITE_PYTHON, 'python3', '/usr/bin/python3'].f
 let python: string | null | undefined;
 function findPython(): string | null {
   if (python === undefined) {
-    python = CANDIDATES.find((p) => spawnSync(p, ['-c', 'import torch, numpy'], { stdio: 'ignore', timeout: 60_000 }).status === 0) ?? null;
+    python = CANDIDATES.find((p) => spawnSync(p, ['-c', 'import torch, numpy'], { stdio: 'ignore', timeout: 60_000, env: foreignEnv() }).status === 0) ?? null;
   }
   return python;
+}
+
+/**
+ * The environment for a child that is not node (python, chromium): without the ASan runtime
+ * that `npm run test:sanitize` preloads into node, which such children do not need and which
+ * aborts them (C++ exceptions in torch, chromium's own allocator).
+ */
+export function foreignEnv(): NodeJS.ProcessEnv {
+  const { LD_PRELOAD: _drop, ...env } = process.env;
+  return env;
 }
 
 /** Whether a python3 with torch (and numpy) is installed here. */
@@ -42,7 +52,7 @@ export type TorchResult = Record<string, any>;
 
 /** Run every case through PyTorch in one subprocess; results in case order. */
 export function runTorch(cases: object[]): { version: string; results: TorchResult[] } {
-  const r = spawnSync(findPython() ?? 'python3', [DRIVER], {
+  const r = spawnSync(findPython() ?? 'python3', [DRIVER], { env: foreignEnv(),
     input: JSON.stringify({ cases }), maxBuffer: 1 << 30, timeout: 120_000, encoding: 'utf8',
   });
   if (r.status !== 0) throw new Error(`torch driver failed (${r.status ?? r.signal}): ${r.stderr || r.error}`);
