@@ -3,7 +3,7 @@
  * optimizer updates round to float32 after each step as PyTorch's kernels do (js-math.ts);
  * sums and products accumulate in double and round once on store.
  */
-import { Act, Binary, Unary, type ActId, type Backend, type BinaryId, type F32, type UnaryId } from './types.js';
+import { Act, Binary, CeReduction, Unary, type ActId, type Backend, type BinaryId, type F32, type UnaryId } from './types.js';
 import { actBackward, actForward } from './js-math.js';
 import { gemm, setGemmPrecision } from './js-gemm.js';
 
@@ -217,21 +217,78 @@ function stridedCopy(shape: readonly number[], src: F32, srcOffset: number, srcS
 }
 
 function crossEntropy(logits: F32, N: number, C: number, target: Int32Array, grad: F32 | null): number {
+  return Math.fround(crossEntropyEx(logits, N, C, target, null, null, -100, 0, CeReduction.mean, null, grad));
+}
+
+/** One row's log-sum-exp in double, the max first. */
+function rowLse(x: F32, base: number, C: number): number {
+  let m = -Infinity;
+  for (let k = 0; k < C; k++) if (x[base + k] > m) m = x[base + k];
+  let s = 0;
+  for (let k = 0; k < C; k++) s += Math.exp(x[base + k] - m);
+  return m + Math.log(s);
+}
+
+// the native kernel's twin (native/kernels/reduce.cc cross_entropy_ex), operation for operation
+function crossEntropyEx(x: F32, N: number, C: number, target: Int32Array | null, probs: F32 | null, weight: F32 | null,
+  ignore: number, eps: number, reduction: number, out: F32 | null, grad: F32 | null): number {
+  const keep = 1 - eps, share = eps / C;
+  let wsum = 0;
+  for (let k = 0; k < C; k++) wsum += weight ? weight[k] : 1;
+  let denom = 0;
+  if (target) { for (let r = 0; r < N; r++) if (target[r] !== ignore) denom += weight ? weight[target[r]] : 1; } else denom = N;
+  const mean = reduction === CeReduction.mean;
+  const pk = Math.fround(keep), ps = Math.fround(share);
   let total = 0;
   for (let r = 0; r < N; r++) {
     const base = r * C;
-    let m = -Infinity;
-    for (let c = 0; c < C; c++) if (logits[base + c] > m) m = logits[base + c];
-    let s = 0;
-    for (let c = 0; c < C; c++) s += Math.exp(logits[base + c] - m);
-    const lse = m + Math.log(s);
-    const t = target[r];
-    total += lse - logits[base + t];
-    if (grad) {
-      for (let c = 0; c < C; c++) grad[base + c] = (Math.exp(logits[base + c] - lse) - (c === t ? 1 : 0)) / N;
+    let li = 0;
+    if (target) {
+      const t = target[r];
+      if (t === ignore) {
+        if (grad) grad.fill(0, base, base + C);
+        if (out) out[r] = 0;
+        continue;
+      }
+      const lse = rowLse(x, base, C);
+      const wt = weight ? weight[t] : 1;
+      li = wt * (lse - x[base + t]);
+      if (eps > 0) {
+        let sm = 0;
+        for (let k = 0; k < C; k++) sm += (weight ? weight[k] : 1) * (lse - x[base + k]);
+        li = keep * li + share * sm;
+      }
+      if (grad) {
+        for (let k = 0; k < C; k++) {
+          const p = Math.exp(x[base + k] - lse);
+          let v = wt * (p - (k === t ? 1 : 0));
+          if (eps > 0) v = keep * v + share * (wsum * p - (weight ? weight[k] : 1));
+          grad[base + k] = mean ? v / denom : v;
+        }
+      }
+    } else {
+      const q = probs!;
+      const lse = rowLse(x, base, C);
+      let wq = 0;
+      for (let k = 0; k < C; k++) {
+        const qk = eps > 0 ? Math.fround(Math.fround(q[base + k] * pk) + ps) : q[base + k];
+        const w = weight ? weight[k] * qk : qk;
+        wq += w;
+        li += w * (lse - x[base + k]);
+      }
+      if (grad) {
+        for (let k = 0; k < C; k++) {
+          const qk = eps > 0 ? Math.fround(Math.fround(q[base + k] * pk) + ps) : q[base + k];
+          const w = weight ? weight[k] * qk : qk;
+          const v = wq * Math.exp(x[base + k] - lse) - w;
+          grad[base + k] = mean ? v / denom : v;
+        }
+      }
     }
+    if (out) out[r] = li;
+    total += li;
   }
-  return Math.fround(total / N);
+  return mean ? total / denom : total;
 }
 
 function linearForward(X: F32, W: F32, b: F32 | null, M: number, N: number, K: number,
@@ -368,6 +425,7 @@ export const jsBackend: Backend = {
   softmax,
   softmaxBackward,
   crossEntropy,
+  crossEntropyEx,
   sgdStep,
   adamStep,
   rmspropStep,

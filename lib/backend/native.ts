@@ -148,6 +148,7 @@ function wrap(raw: Raw): Backend {
     softmax: raw.softmax,
     softmaxBackward: raw.softmaxBackward,
     crossEntropy: raw.crossEntropy,
+    crossEntropyEx: raw.crossEntropyEx,
     sgdStep: raw.sgdStep,
     adamStep: raw.adamStep,
     rmspropStep: raw.rmspropStep,

@@ -45,6 +45,9 @@ export type MatmulPrecisionId = (typeof MatmulPrecision)[keyof typeof MatmulPrec
 /** Binary elementwise ops with NumPy broadcasting (ids shared with native). */
 export const Binary = { add: 0, sub: 1, mul: 2, div: 3 } as const;
 
+/** crossEntropyEx's reduction ids: the same numbers as kReduceNone/Mean/Sum in native/kernels/reduce.h. */
+export const CeReduction = { none: 0, mean: 1, sum: 2 } as const;
+
 /** The most layers one `linearChain` call takes (the addon's argument limit). */
 export const LINEAR_CHAIN_MAX = 16;
 export type BinaryId = (typeof Binary)[keyof typeof Binary];
@@ -127,6 +130,18 @@ export interface Backend {
    * caller). When grad is given it receives d(mean loss)/d(logits) = (softmax - onehot) / N.
    */
   crossEntropy(logits: F32, N: number, C: number, target: Int32Array, grad: F32 | null): number;
+
+  /**
+   * Cross-entropy with PyTorch 1.13's options, fused (forward and gradient in one pass per row).
+   * Exactly one of target (class indices in [0, C) or == ignoreIndex, checked by the caller) and
+   * probs (class probabilities [N, C]) is non-null; weight [C] may be null; labelSmoothing in
+   * [0, 1]; reduction: CE_REDUCTION ids. out (may be null) receives each row's loss; grad (may
+   * be null) d(loss)/d(logits) for an upstream gradient of 1 (per row for 'none', of the reduced
+   * loss otherwise). Returns the reduced loss (the sum for 'none'). The mean divides by the kept
+   * rows' weights (class indices) or by N (probabilities), as PyTorch.
+   */
+  crossEntropyEx(logits: F32, N: number, C: number, target: Int32Array | null, probs: F32 | null, weight: F32 | null,
+    ignoreIndex: number, labelSmoothing: number, reduction: number, out: F32 | null, grad: F32 | null): number;
 
   /**
    * SGD, PyTorch 1.13: g = maximize ? -grad : grad; g += wd*p; buf = first ? g : momentum*buf + (1-dampening)*g;

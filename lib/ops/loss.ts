@@ -1,5 +1,6 @@
 /** Softmax, log-softmax and the losses, mean-reduced as PyTorch by default. */
 import { B } from '../backend/index.js';
+import { CeReduction } from '../backend/types.js';
 import { result } from '../autograd.js';
 import { Tensor, fmtShape } from '../tensor.js';
 import { mean, sum } from './reduce.js';
@@ -78,6 +79,12 @@ function lossOpts<T extends { reduction?: string }>(op: string, opts: unknown, k
   return [o, r];
 }
 
+/** ignoreIndex: an integer in int32's range (class indices are held as Int32Array). */
+function checkIgnore(op: string, ignore: unknown): void {
+  if (!Number.isInteger(ignore)) throw new TypeError(`${op}: ignoreIndex must be an integer, got ${String(ignore)}`);
+  if ((ignore as number) < -(2 ** 31) || (ignore as number) >= 2 ** 31) throw new RangeError(`${op}: ignoreIndex must be in [-2^31, 2^31), got ${String(ignore)}`);
+}
+
 /** Class weights: a 1-D Tensor of C values, or null. */
 function classWeight(op: string, w: unknown, C: number): Float32Array | null {
   if (w === undefined || w === null) return null;
@@ -102,10 +109,12 @@ export function crossEntropy(logits: Tensor, target: Target, opts?: ClassLossOpt
   if (target instanceof Tensor && target.ndim === logits.ndim && target.shape.every((d, i) => d === logits.shape[i]) && logits.ndim >= 1
     && !(logits.ndim === 1 && target.size === 1 && C === 1)) {
     if (o.ignoreIndex !== undefined) throw new TypeError(`${op}: ignoreIndex applies to class-index targets, not to class probabilities`);
+    // a target or weight requiring grad gets its gradient through the composed ops, as PyTorch
+    if (!target.requiresGrad && !(o.weight instanceof Tensor && o.weight.requiresGrad)) return fusedCrossEntropy(logits, null, target.data, w, -100, eps, reduction, N, C);
     return probCrossEntropy(logits, target, w, o.weight ?? null, eps, reduction, N, C);
   }
   const ignore = o.ignoreIndex ?? -100;
-  if (!Number.isInteger(ignore)) throw new TypeError(`${op}: ignoreIndex must be an integer, got ${String(ignore)}`);
+  checkIgnore(op, ignore);
   const t = classIndices(op, target, N, C, ignore);
   if (reduction === 'mean' && w === null && eps === 0 && !t.includes(ignore)) {
     const grad = logits.requiresGrad ? new Float32Array(logits.size) : null;
@@ -116,18 +125,28 @@ export function crossEntropy(logits: Tensor, target: Target, opts?: ClassLossOpt
       return [gx];
     }, { inputs: [] });
   }
-  const logp = logSoftmax(logits, -1);
-  const nll = nllCore(op, logp, t, w, ignore, reduction, N, C);
-  if (eps === 0) return nll;
-  // PyTorch's label smoothing: (1 - eps)·nll + eps/C · Σ_c -w_c·logp_c, ignored rows zero, same normalisation
-  const wl = w ? mul(logp, new Tensor(w, [C])) : logp;
-  const keep = new Float32Array(N);
-  let denom = 0;
-  for (let i = 0; i < N; i++) if (t[i] !== ignore) { keep[i] = 1; denom += w ? w[t[i]] : 1; }
-  let smooth = mul(neg(sum(logits.ndim === 1 ? wl.reshape([1, C]) : wl, 1)), new Tensor(keep, [N]));
-  if (logits.ndim === 1) smooth = smooth.reshape([]);
-  const red = reduction === 'none' ? smooth : reduction === 'sum' ? sum(smooth) : div(sum(smooth), Math.fround(denom));
-  return add(mul(nll, 1 - eps), mul(red, eps / C));
+  return fusedCrossEntropy(logits, t, null, w, ignore, eps, reduction, N, C);
+}
+
+/**
+ * Cross-entropy with every option in one native (or js twin) kernel call: the loss and the
+ * gradient for an upstream 1 come out together; backward scales the saved gradient by the
+ * upstream value (per row for 'none').
+ */
+function fusedCrossEntropy(logits: Tensor, t: Int32Array | null, probs: Float32Array | null, w: Float32Array | null,
+  ignore: number, eps: number, reduction: Reduction, N: number, C: number): Tensor {
+  const grad = logits.requiresGrad ? new Float32Array(N * C) : null;
+  const per = reduction === 'none' ? new Float32Array(N) : null;
+  const total = B().crossEntropyEx(logits.data, N, C, t, probs, w, ignore, eps, CeReduction[reduction], per, grad);
+  // one sample [C] gives a 0-d loss even unreduced, as torch
+  const shape = reduction === 'none' && logits.ndim === 2 ? [N] : [];
+  return result(per ?? new Float32Array([total]), shape, 'crossEntropy', [logits], (g) => {
+    const gx = grad!.slice();
+    if (reduction === 'none') {
+      for (let i = 0; i < N; i++) { const gi = g[i]; if (gi !== 1) for (let k = i * C; k < (i + 1) * C; k++) gx[k] *= gi; }
+    } else if (g[0] !== 1) for (let i = 0; i < gx.length; i++) gx[i] *= g[0];
+    return [gx];
+  }, { inputs: [] });
 }
 
 /** -Σ_c w_c · t_c · logsoftmax(x)_c per row, smoothed targets t·(1 - eps) + eps/C; mean divides by N. */
@@ -147,7 +166,7 @@ export function nllLoss(logProbs: Tensor, target: Target, opts?: ClassLossOption
   const [o, reduction] = lossOpts<ClassLossOptions>(op, opts, ['reduction', 'weight', 'ignoreIndex']);
   const [N, C] = rows(op, logProbs);
   const ignore = o.ignoreIndex ?? -100;
-  if (!Number.isInteger(ignore)) throw new TypeError(`${op}: ignoreIndex must be an integer, got ${String(ignore)}`);
+  checkIgnore(op, ignore);
   return nllCore(op, logProbs, classIndices(op, target, N, C, ignore), classWeight(op, o.weight, C), ignore, reduction, N, C);
 }
 

@@ -356,6 +356,15 @@ void SoftmaxBackward(Args& a) {
   nk::softmax_backward(y.data, gy.data, s.outer, s.d, s.inner, gx.data, log);
 }
 
+// Every class index in [0, C), or the ignored index when one is given.
+void check_classes(Args& a, const I32& target, int64_t N, int64_t C, const int64_t* ignore) {
+  for (int64_t r = 0; r < N; ++r) {
+    int32_t t = target.data[r];
+    if ((t < 0 || t >= C) && !(ignore && t == *ignore))
+      a.range_error("target[" + std::to_string(r) + "] = " + std::to_string(t) + " is not a class in [0, " + std::to_string(C) + ")");
+  }
+}
+
 // crossEntropy(logits, N, C, target, grad) -> number
 double CrossEntropy(Args& a) {
   F32 logits = a.f32(0, "logits");
@@ -368,12 +377,44 @@ double CrossEntropy(Args& a) {
   a.need(grad, n, "grad", "N*C");
   a.no_overlap(grad, n, "grad", logits, n, "logits");
   a.no_overlap(grad, n, "grad", target, N, "target");
-  for (int64_t r = 0; r < N; ++r) {
-    int32_t t = target.data[r];
-    if (t < 0 || t >= C)
-      a.range_error("target[" + std::to_string(r) + "] = " + std::to_string(t) + " is not a class in [0, " + std::to_string(C) + ")");
-  }
+  check_classes(a, target, N, C, nullptr);
   return nk::cross_entropy(logits.data, N, C, target.data, grad.data);
+}
+
+// crossEntropyEx(logits, N, C, target, probs, weight, ignoreIndex, labelSmoothing, reduction, out, grad)
+// -> number. Exactly one of target (Int32Array) and probs (Float32Array [N*C]) is non-null.
+double CrossEntropyEx(Args& a) {
+  F32 logits = a.f32(0, "logits");
+  int64_t N = a.integer(1, "N", 0), C = a.integer(2, "C", 1);
+  I32 target = a.i32_or_null(3, "target");
+  F32 probs = a.f32_or_null(4, "probs"), weight = a.f32_or_null(5, "weight");
+  int64_t ignore = a.integer(6, "ignoreIndex", INT32_MIN);
+  double eps = a.finite(7, "labelSmoothing");
+  int reduction = a.id(8, "reduction", 3);
+  F32 out = a.f32_or_null(9, "out"), grad = a.f32_or_null(10, "grad");
+  if (target.null == probs.null) a.type_error("exactly one of target and probs must be given (the other null)");
+  if (!(eps >= 0 && eps <= 1)) a.range_error("labelSmoothing must be in [0, 1]");
+  int64_t n = a.mul(N, C, "N*C");
+  a.need(logits, n, "logits", "N*C");
+  a.need(target, N, "target", "N");
+  a.need(probs, n, "probs", "N*C");
+  a.need(weight, C, "weight", "C");
+  a.need(out, N, "out", "N");
+  a.need(grad, n, "grad", "N*C");
+  a.no_overlap(grad, n, "grad", logits, n, "logits");
+  a.no_overlap(grad, n, "grad", target, N, "target");
+  a.no_overlap(grad, n, "grad", probs, n, "probs");
+  a.no_overlap(grad, n, "grad", weight, C, "weight");
+  a.no_overlap(grad, n, "grad", out, N, "out");
+  a.no_overlap(out, N, "out", logits, n, "logits");
+  a.no_overlap(out, N, "out", target, N, "target");
+  a.no_overlap(out, N, "out", probs, n, "probs");
+  a.no_overlap(out, N, "out", weight, C, "weight");
+  if (!target.null) check_classes(a, target, N, C, &ignore);
+  return nk::cross_entropy_ex(logits.data, N, C, target.null ? nullptr : target.data,
+                              probs.null ? nullptr : probs.data, weight.null ? nullptr : weight.data,
+                              ignore, eps, reduction, out.null ? nullptr : out.data,
+                              grad.null ? nullptr : grad.data);
 }
 
 // sgdStep(p, g, buf, n, lr, momentum, dampening, weightDecay, nesterov, first, maximize)
@@ -489,11 +530,13 @@ napi_value Entry(napi_env env, napi_callback_info info, const char* fn) {
   });
 }
 
-napi_value CrossEntropyEntry(napi_env env, napi_callback_info info) {
-  return guarded(env, "crossEntropy", [&]() -> napi_value {
-    Args a(env, info, "crossEntropy", 5);
+// An entry returning one number.
+template <double (*F)(Args&), size_t kArgc>
+napi_value NumberEntry(napi_env env, napi_callback_info info, const char* fn) {
+  return guarded(env, fn, [&]() -> napi_value {
+    Args a(env, info, fn, kArgc);
     napi_value r;
-    napi_create_double(env, CrossEntropy(a), &r);
+    napi_create_double(env, F(a), &r);
     return r;
   });
 }
@@ -520,7 +563,8 @@ const Raw kRaw[] = {
     NEURITE_ENTRY("maxAxis", MaxAxis, 6),
     NEURITE_ENTRY("softmax", Softmax, 6),
     NEURITE_ENTRY("softmaxBackward", SoftmaxBackward, 7),
-    {"crossEntropy", CrossEntropyEntry},
+    {"crossEntropy", [](napi_env e, napi_callback_info i) { return NumberEntry<CrossEntropy, 5>(e, i, "crossEntropy"); }},
+    {"crossEntropyEx", [](napi_env e, napi_callback_info i) { return NumberEntry<CrossEntropyEx, 11>(e, i, "crossEntropyEx"); }},
     NEURITE_ENTRY("sgdStep", SgdStep, 11),
     NEURITE_ENTRY("adamStep", AdamStep, 14),
     NEURITE_ENTRY("rmspropStep", RmspropStep, 12),

@@ -59,6 +59,7 @@ class Args {
   F32 f32(size_t i, const char* name) const { return arr<float>(i, name, napi_float32_array, "Float32Array", false); }
   F32 f32_or_null(size_t i, const char* name) const { return arr<float>(i, name, napi_float32_array, "Float32Array", true); }
   I32 i32(size_t i, const char* name) const { return arr<int32_t>(i, name, napi_int32_array, "Int32Array", false); }
+  I32 i32_or_null(size_t i, const char* name) const { return arr<int32_t>(i, name, napi_int32_array, "Int32Array", true); }
   View<double> f64(size_t i, const char* name) const { return arr<double>(i, name, napi_float64_array, "Float64Array", false); }
 
   double number(size_t i, const char* name) const {

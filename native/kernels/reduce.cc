@@ -93,23 +93,86 @@ void softmax_backward(const float* y, const float* gy, int64_t outer, int64_t d,
 
 float cross_entropy(const float* logits, int64_t n, int64_t c, const int32_t* target,
                     float* grad) {
+  return static_cast<float>(cross_entropy_ex(logits, n, c, target, nullptr, nullptr, -100, 0.0,
+                                             kReduceMean, nullptr, grad));
+}
+
+// One row's log-sum-exp, in double (the max first, so large logits do not overflow).
+static double row_lse(const float* row, int64_t c) {
+  double m = -std::numeric_limits<double>::infinity();
+  for (int64_t k = 0; k < c; ++k) if (row[k] > m) m = row[k];
+  double s = 0;
+  for (int64_t k = 0; k < c; ++k) s += std::exp(row[k] - m);
+  return m + std::log(s);
+}
+
+double cross_entropy_ex(const float* x, int64_t n, int64_t c, const int32_t* target,
+                        const float* probs, const float* weight, int64_t ignore, double eps,
+                        int reduction, float* out, float* grad) {
+  const double keep = 1.0 - eps, share = eps / static_cast<double>(c);
+  double wsum = 0;  // Σ_k w_k: the smoothing term's gradient
+  for (int64_t k = 0; k < c; ++k) wsum += weight ? weight[k] : 1.0;
+  double denom = 0;  // the mean's divisor: Σ w[t_i] over kept rows, or N for probabilities
+  if (target) {
+    for (int64_t r = 0; r < n; ++r)
+      if (target[r] != ignore) denom += weight ? weight[target[r]] : 1.0;
+  } else {
+    denom = static_cast<double>(n);
+  }
+  const bool mean = reduction == kReduceMean;
+  // probability targets smoothed in float as PyTorch: t * (1 - eps) + eps / C
+  const float pk = static_cast<float>(keep), ps = static_cast<float>(share);
   double total = 0;
   for (int64_t r = 0; r < n; ++r) {
-    const float* row = logits + r * c;
-    double m = -std::numeric_limits<double>::infinity();
-    for (int64_t k = 0; k < c; ++k) if (row[k] > m) m = row[k];
-    double s = 0;
-    for (int64_t k = 0; k < c; ++k) s += std::exp(row[k] - m);
-    const double lse = m + std::log(s);
-    const int32_t t = target[r];
-    total += lse - row[t];
-    if (grad) {
-      float* g = grad + r * c;
-      for (int64_t k = 0; k < c; ++k)
-        g[k] = static_cast<float>((std::exp(row[k] - lse) - (k == t ? 1.0 : 0.0)) / n);
+    const float* row = x + r * c;
+    float* g = grad ? grad + r * c : nullptr;
+    double li = 0;
+    if (target) {
+      const int64_t t = target[r];
+      if (t == ignore) {
+        if (g) for (int64_t k = 0; k < c; ++k) g[k] = 0.0f;
+        if (out) out[r] = 0.0f;
+        continue;
+      }
+      const double lse = row_lse(row, c);
+      const double wt = weight ? weight[t] : 1.0;
+      li = wt * (lse - row[t]);
+      if (eps > 0) {
+        double sm = 0;
+        for (int64_t k = 0; k < c; ++k) sm += (weight ? weight[k] : 1.0) * (lse - row[k]);
+        li = keep * li + share * sm;
+      }
+      if (g) {
+        for (int64_t k = 0; k < c; ++k) {
+          const double p = std::exp(row[k] - lse);
+          double v = wt * (p - (k == t ? 1.0 : 0.0));
+          if (eps > 0) v = keep * v + share * (wsum * p - (weight ? weight[k] : 1.0));
+          g[k] = static_cast<float>(mean ? v / denom : v);
+        }
+      }
+    } else {
+      const float* q = probs + r * c;
+      const double lse = row_lse(row, c);
+      double wq = 0;  // Σ_k w_k q_k
+      for (int64_t k = 0; k < c; ++k) {
+        const float qk = eps > 0 ? q[k] * pk + ps : q[k];
+        const double w = weight ? weight[k] * static_cast<double>(qk) : static_cast<double>(qk);
+        wq += w;
+        li += w * (lse - row[k]);
+      }
+      if (g) {
+        for (int64_t k = 0; k < c; ++k) {
+          const float qk = eps > 0 ? q[k] * pk + ps : q[k];
+          const double w = weight ? weight[k] * static_cast<double>(qk) : static_cast<double>(qk);
+          const double v = wq * std::exp(row[k] - lse) - w;
+          g[k] = static_cast<float>(mean ? v / denom : v);
+        }
+      }
     }
+    if (out) out[r] = static_cast<float>(li);
+    total += li;
   }
-  return static_cast<float>(total / n);
+  return mean ? total / denom : total;
 }
 
 }  // namespace neurite

@@ -939,6 +939,52 @@ function lossOptionCases(r: Rng): DiffCase[] {
   return out;
 }
 
+// ---------------------------------------------------------------- fused cross-entropy options
+
+/** Cross-entropy's option paths (one fused kernel) on wider shapes: every combination, both target kinds. */
+function ceFusedCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  for (let k = 0; k < 24; k++) {
+    const reduction = (['mean', 'sum', 'none'] as const)[k % 3];
+    const probs = k % 4 === 3, weighted = (k >> 1) % 2 === 1, eps = [0, 0.1, 0.3][Math.floor(k / 4) % 3];
+    const N = int(r, 1, 64), C = int(r, 2, 50);
+    const x = randArr(r, N * C, 4);
+    const opts: Record<string, unknown> = { reduction }, tOpts: Record<string, unknown> = { reduction };
+    if (weighted) {
+      const w = Float32Array.from({ length: C }, () => f32(0.1 + r() * 3));
+      opts.weight = tensor(w.slice(), [C]); tOpts.weight = { data: enc(w), shape: [C] };
+    }
+    if (eps > 0) { opts.labelSmoothing = eps; tOpts.labelSmoothing = eps; }
+    let target: number[] | null = null, t: Float32Array | null = null;
+    if (probs) {
+      t = randArr(r, N * C).map((v) => f32(Math.exp(2 * v)));
+      for (let i = 0; i < N; i++) { let s2 = 0; for (let c = 0; c < C; c++) s2 += t[i * C + c]; for (let c = 0; c < C; c++) t[i * C + c] = f32(t[i * C + c] / s2); }
+    } else {
+      const ignore = k % 5 === 0 ? undefined : pick(r, [-100, 0, C - 1]);
+      if (ignore !== undefined) { opts.ignoreIndex = ignore; tOpts.ignoreIndex = ignore; }
+      target = Array.from({ length: N }, () => (ignore !== undefined && r() < 0.25 ? ignore : int(r, 0, C - 1)));
+      if (ignore !== undefined && target.every((v) => v === ignore)) target[0] = (((ignore + 1) % C) + C) % C;
+    }
+    const yShape = reduction === 'none' ? [N] : [];
+    const gy = randArr(r, Math.max(1, size(yShape)));
+    const cn = `crossEntropy fused ${fmt(Object.fromEntries(Object.entries(opts).map(([kk, v]) => [kk, v instanceof Tensor ? 'Tensor' : v])))} on ${fmt([N, C])}${probs ? ' (probability targets)' : ''} (#${k})`;
+    out.push({
+      group: 'loss options', name: cn,
+      torch: { op: 'loss2', name: 'crossEntropy', x: enc(x), xShape: [N, C], opts: tOpts, targetKind: probs ? 'float' : 'index',
+        ...(target ? { target, tShape: [N] } : { t: enc(t!) }), tGrad: false, gy: enc(gy) },
+      check(res) {
+        noError(cn, res);
+        const xt = leaf(x, [N, C]);
+        const y = F.crossEntropy(xt, t ? tensor(t.slice(), [N, C]) : target!, opts);
+        expect(y.shape, `${cn}: shape`).toEqual(res.shape);
+        y.backward(tensor(gy.slice(0, y.size), y.shape));
+        expectLikeTorch(cn, { y: y.data, gx: gradOf(xt) }, { y: dec(res.y), gx: dec(res.gx) }, { rel: 2e-5, abs: 2e-6 });
+      },
+    });
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- init, dropout
 
 function stats(d: Float32Array): { mean: number; std: number; maxAbs: number } {
@@ -1363,7 +1409,7 @@ export function allCases(seed: number): DiffCase[] {
   const r = lcg(seed);
   return [...activationCases(r), ...binaryCases(r), ...unaryCases(r), ...reductionCases(r), ...softmaxCases(r),
     ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...optimGroupCases(r), ...schedulerCases(r), ...clipCases(r),
-    ...embeddingCases(r), ...lossOptionCases(r), ...initCases(), ...dropoutCases(r),
+    ...embeddingCases(r), ...lossOptionCases(r), ...ceFusedCases(r), ...initCases(), ...dropoutCases(r),
     ...comparisonCases(r), ...indexingCases(r), ...joiningCases(r), ...statCases(r), ...sortingCases(r),
     ...viewCases(seed + 1)];
 }

@@ -269,6 +269,34 @@ describeIfAvailable(nativeMissing(), 'native kernels vs the js backend', () => {
     }), opts);
   });
 
+  it('crossEntropyEx: every option (weight, ignoreIndex, labelSmoothing, probabilities, reduction), loss, rows and gradient', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 1, max: 40 }), fc.boolean(), fc.boolean(), fc.constantFrom(0, 0.1, 0.5, 1),
+      fc.constantFrom(0, 1, 2), fc.constantFrom(-100, 0, 2), fc.integer(), (Nn, C, probsKind, weighted, eps, red, ignore, seed) => {
+        const logits = rand(Nn * C, seed, 6), r = rng(seed + 7);
+        const w = weighted ? Float32Array.from({ length: C }, () => 0.1 + 2 * r()) : null;
+        let t: Int32Array | null = null, p: Float32Array | null = null;
+        if (probsKind) p = Float32Array.from({ length: Nn * C }, () => r());
+        else t = Int32Array.from({ length: Nn }, () => (r() < 0.3 && ignore < C ? ignore : Math.floor(r() * C)));
+        const oj = new Float32Array(Nn), on = new Float32Array(Nn), gj = new Float32Array(Nn * C), gn = new Float32Array(Nn * C);
+        const lj = J.crossEntropyEx(logits, Nn, C, t, p, w, ignore, eps, red, oj, gj);
+        const ln = N.crossEntropyEx(logits, Nn, C, t, p, w, ignore, eps, red, on, gn);
+        // double sums over libm's and V8's exp/log: equal to float rounding (a last-bit libm difference may show)
+        if (!(Number.isNaN(lj) && Number.isNaN(ln))) expect(Math.abs(ln - lj)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(lj)));
+        expect(maxUlp(on, oj)).toBeLessThanOrEqual(1);
+        for (let i = 0; i < gj.length; i++) {
+          if (Math.abs(ord(gn[i]) - ord(gj[i])) > 1 && Math.abs(gn[i] - gj[i]) > 1e-13) expect.fail(`grad[${i}] native ${gn[i]} vs js ${gj[i]}`);
+        }
+        // without out/grad: the same reduced loss
+        expect(N.crossEntropyEx(logits, Nn, C, t, p, w, ignore, eps, red, null, null)).toBe(ln);
+        // the plain case equals the plain kernel bit for bit
+        if (t && !w && eps === 0 && red === 1 && ignore === -100 && Nn > 0) {
+          const g2 = new Float32Array(Nn * C);
+          expect(N.crossEntropy(logits, Nn, C, t, g2)).toBe(Math.fround(ln));
+          expect(maxUlp(g2, gn)).toBe(0);
+        }
+      }), opts);
+  });
+
   it('sgdStep, adamStep, rmspropStep, adagradStep: bit for bit over several steps (every flag)', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 100 }), fc.constantFrom(0, 0.9), fc.constantFrom(0, 0.1), fc.constantFrom(0, 0.01), fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), fc.integer(), (n, mom, damp, wd, nest, dec, max, ams, seed) => {
       const pj = rand(n, seed), pn = pj.slice(), bj = new Float32Array(n), bn = new Float32Array(n);
