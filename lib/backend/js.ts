@@ -220,13 +220,19 @@ function crossEntropy(logits: F32, N: number, C: number, target: Int32Array, gra
   return Math.fround(crossEntropyEx(logits, N, C, target, null, null, -100, 0, CeReduction.mean, null, grad));
 }
 
-/** One row's log-sum-exp in double, the max first. */
-function rowLse(x: F32, base: number, C: number): number {
+const lseOut = new Float64Array(1);
+/** One row's exponentials e_k = fround(exp(fround(x_k - max))) into e (a Float32Array: the fround); returns Σ e_k, lseOut[0] = max + log Σ e_k. */
+function rowExp(x: F32, base: number, C: number, e: F32, eb: number): number {
   let m = -Infinity;
   for (let k = 0; k < C; k++) if (x[base + k] > m) m = x[base + k];
-  let s = 0;
-  for (let k = 0; k < C; k++) s += Math.exp(x[base + k] - m);
-  return m + Math.log(s);
+  for (let k = 0; k < C; k++) e[eb + k] = Math.exp(Math.fround(x[base + k] - m));
+  // four interleaved sums (k mod 4) added pairwise, as the native kernel
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0, k = 0;
+  for (; k + 4 <= C; k += 4) { s0 += e[eb + k]; s1 += e[eb + k + 1]; s2 += e[eb + k + 2]; s3 += e[eb + k + 3]; }
+  for (; k < C; k++) s0 += e[eb + k];
+  const s = (s0 + s1) + (s2 + s3);
+  lseOut[0] = m + Math.log(s);
+  return s;
 }
 
 // the native kernel's twin (native/kernels/reduce.cc cross_entropy_ex), operation for operation
@@ -237,11 +243,13 @@ function crossEntropyEx(x: F32, N: number, C: number, target: Int32Array | null,
   for (let k = 0; k < C; k++) wsum += weight ? weight[k] : 1;
   let denom = 0;
   if (target) { for (let r = 0; r < N; r++) if (target[r] !== ignore) denom += weight ? weight[target[r]] : 1; } else denom = N;
-  const mean = reduction === CeReduction.mean;
+  const scale = reduction === CeReduction.mean ? 1 / denom : 1;
   const pk = Math.fround(keep), ps = Math.fround(share);
+  const scratch = grad ? null : new Float32Array(C);
   let total = 0;
   for (let r = 0; r < N; r++) {
     const base = r * C;
+    const e = grad ?? scratch!, eb = grad ? base : 0;
     let li = 0;
     if (target) {
       const t = target[r];
@@ -250,25 +258,28 @@ function crossEntropyEx(x: F32, N: number, C: number, target: Int32Array | null,
         if (out) out[r] = 0;
         continue;
       }
-      const lse = rowLse(x, base, C);
+      const inv = 1 / rowExp(x, base, C, e, eb), lse = lseOut[0];
       const wt = weight ? weight[t] : 1;
       li = wt * (lse - x[base + t]);
       if (eps > 0) {
-        let sm = 0;
-        for (let k = 0; k < C; k++) sm += (weight ? weight[k] : 1) * (lse - x[base + k]);
-        li = keep * li + share * sm;
+        // Σ_k w_k (lse - x_k) in four interleaved sums added pairwise, as the native kernel
+        let s0 = 0, s1 = 0, s2 = 0, s3 = 0, k = 0;
+        for (; k + 4 <= C; k += 4) {
+          s0 += (weight ? weight[k] : 1) * (lse - x[base + k]); s1 += (weight ? weight[k + 1] : 1) * (lse - x[base + k + 1]);
+          s2 += (weight ? weight[k + 2] : 1) * (lse - x[base + k + 2]); s3 += (weight ? weight[k + 3] : 1) * (lse - x[base + k + 3]);
+        }
+        for (; k < C; k++) s0 += (weight ? weight[k] : 1) * (lse - x[base + k]);
+        li = keep * li + share * ((s0 + s1) + (s2 + s3));
       }
       if (grad) {
-        for (let k = 0; k < C; k++) {
-          const p = Math.exp(x[base + k] - lse);
-          let v = wt * (p - (k === t ? 1 : 0));
-          if (eps > 0) v = keep * v + share * (wsum * p - (weight ? weight[k] : 1));
-          grad[base + k] = mean ? v / denom : v;
-        }
+        const a = keep * wt * scale, b = share * wsum * scale, d = share * scale;
+        const pt = e[eb + t] * inv;
+        for (let k = 0; k < C; k++) { const p = e[eb + k] * inv; grad[base + k] = a * p + b * p - d * (weight ? weight[k] : 1); }
+        grad[base + t] = a * (pt - 1) + b * pt - d * (weight ? weight[t] : 1);
       }
     } else {
       const q = probs!;
-      const lse = rowLse(x, base, C);
+      const inv = 1 / rowExp(x, base, C, e, eb), lse = lseOut[0];
       let wq = 0;
       for (let k = 0; k < C; k++) {
         const qk = eps > 0 ? Math.fround(Math.fround(q[base + k] * pk) + ps) : q[base + k];
@@ -280,15 +291,14 @@ function crossEntropyEx(x: F32, N: number, C: number, target: Int32Array | null,
         for (let k = 0; k < C; k++) {
           const qk = eps > 0 ? Math.fround(Math.fround(q[base + k] * pk) + ps) : q[base + k];
           const w = weight ? weight[k] * qk : qk;
-          const v = wq * Math.exp(x[base + k] - lse) - w;
-          grad[base + k] = mean ? v / denom : v;
+          grad[base + k] = (wq * (e[eb + k] * inv) - w) * scale;
         }
       }
     }
     if (out) out[r] = li;
     total += li;
   }
-  return mean ? total / denom : total;
+  return total * scale;
 }
 
 function linearForward(X: F32, W: F32, b: F32 | null, M: number, N: number, K: number,

@@ -112,4 +112,12 @@ void act_math(int fn, const float* x, float* y, int64_t n) {
   }
 }
 
+float act_exp_row(const float* x, float* y, int64_t n) {
+  switch (simd_isa()) {
+    case Isa::kAvx512: return act_avx512::exp_row(x, y, n);
+    case Isa::kAvx2: return act_avx2::exp_row(x, y, n);
+    default: return act_portable::exp_row(x, y, n);
+  }
+}
+
 }  // namespace neurite

@@ -43,5 +43,9 @@ void act_forward_rows(int act, float param, float* c, int64_t ldc, const float* 
 // The vector math behind the table, exposed for the accuracy tests: fn 0 = exp, 1 = tanh,
 // 2 = erf as PyTorch computes it.
 void act_math(int fn, const float* x, float* y, int64_t n);
+// m = max of x (n >= 1; a NaN in x makes the row's results NaN whichever m is found), then
+// y = exp(x - m) with each difference rounded to float, as fround(Math.exp(fround(x - m))) (the
+// exp of act_math fn 0); y may equal x; returns m. Softmax cross-entropy's row exponentials.
+float act_exp_row(const float* x, float* y, int64_t n);
 
 }  // namespace neurite

@@ -1,5 +1,7 @@
 #include "reduce.h"
 
+#include "activations.h"
+
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -97,13 +99,37 @@ float cross_entropy(const float* logits, int64_t n, int64_t c, const int32_t* ta
                                              kReduceMean, nullptr, grad));
 }
 
-// One row's log-sum-exp, in double (the max first, so large logits do not overflow).
-static double row_lse(const float* row, int64_t c) {
-  double m = -std::numeric_limits<double>::infinity();
-  for (int64_t k = 0; k < c; ++k) if (row[k] > m) m = row[k];
-  double s = 0;
-  for (int64_t k = 0; k < c; ++k) s += std::exp(row[k] - m);
-  return m + std::log(s);
+// One row's exponentials e_k = exp(x_k - max) (float, vectorised) into e; returns Σ e_k (double,
+// four interleaved sums k mod 4 added pairwise: a fixed order, the js twin's) and sets
+// *lse = max + log Σ e_k.
+static double row_exp(const float* row, int64_t c, float* e, double* lse) {
+  const float m = act_exp_row(row, e, c);
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t k = 0;
+  for (; k + 4 <= c; k += 4) { s0 += e[k]; s1 += e[k + 1]; s2 += e[k + 2]; s3 += e[k + 3]; }
+  for (; k < c; ++k) s0 += e[k];
+  const double s = (s0 + s1) + (s2 + s3);
+  *lse = static_cast<double>(m) + std::log(s);
+  return s;
+}
+
+// Σ_k w_k (lse - x_k), in four interleaved sums (k mod 4) added pairwise, as the js twin.
+static double smooth_sum(const float* row, int64_t c, const float* w, double lse) {
+  double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  int64_t k = 0;
+  if (w) {
+    for (; k + 4 <= c; k += 4) {
+      s0 += w[k] * (lse - row[k]); s1 += w[k + 1] * (lse - row[k + 1]);
+      s2 += w[k + 2] * (lse - row[k + 2]); s3 += w[k + 3] * (lse - row[k + 3]);
+    }
+    for (; k < c; ++k) s0 += w[k] * (lse - row[k]);
+  } else {
+    for (; k + 4 <= c; k += 4) {
+      s0 += lse - row[k]; s1 += lse - row[k + 1]; s2 += lse - row[k + 2]; s3 += lse - row[k + 3];
+    }
+    for (; k < c; ++k) s0 += lse - row[k];
+  }
+  return (s0 + s1) + (s2 + s3);
 }
 
 double cross_entropy_ex(const float* x, int64_t n, int64_t c, const int32_t* target,
@@ -119,14 +145,16 @@ double cross_entropy_ex(const float* x, int64_t n, int64_t c, const int32_t* tar
   } else {
     denom = static_cast<double>(n);
   }
-  const bool mean = reduction == kReduceMean;
+  const double scale = reduction == kReduceMean ? 1.0 / denom : 1.0;
   // probability targets smoothed in float as PyTorch: t * (1 - eps) + eps / C
   const float pk = static_cast<float>(keep), ps = static_cast<float>(share);
+  std::vector<float> scratch(grad ? 0 : static_cast<size_t>(c));
   double total = 0;
   for (int64_t r = 0; r < n; ++r) {
     const float* row = x + r * c;
     float* g = grad ? grad + r * c : nullptr;
-    double li = 0;
+    float* e = g ? g : scratch.data();  // the exponentials, then the gradient in their place
+    double li = 0, lse;
     if (target) {
       const int64_t t = target[r];
       if (t == ignore) {
@@ -134,25 +162,26 @@ double cross_entropy_ex(const float* x, int64_t n, int64_t c, const int32_t* tar
         if (out) out[r] = 0.0f;
         continue;
       }
-      const double lse = row_lse(row, c);
+      const double inv = 1.0 / row_exp(row, c, e, &lse);
       const double wt = weight ? weight[t] : 1.0;
       li = wt * (lse - row[t]);
       if (eps > 0) {
-        double sm = 0;
-        for (int64_t k = 0; k < c; ++k) sm += (weight ? weight[k] : 1.0) * (lse - row[k]);
-        li = keep * li + share * sm;
+        li = keep * li + share * smooth_sum(row, c, weight, lse);
       }
       if (g) {
-        for (int64_t k = 0; k < c; ++k) {
-          const double p = std::exp(row[k] - lse);
-          double v = wt * (p - (k == t ? 1.0 : 0.0));
-          if (eps > 0) v = keep * v + share * (wsum * p - (weight ? weight[k] : 1.0));
-          g[k] = static_cast<float>(mean ? v / denom : v);
+        // (keep·wt·(p - δ) + share·(W·p - w_k))·scale
+        const double a = keep * wt * scale, b = share * wsum * scale, d = share * scale;
+        const double pt = e[t] * inv;
+        if (weight) {
+          for (int64_t k = 0; k < c; ++k) { const double p = e[k] * inv; g[k] = static_cast<float>(a * p + b * p - d * weight[k]); }
+        } else {
+          for (int64_t k = 0; k < c; ++k) { const double p = e[k] * inv; g[k] = static_cast<float>(a * p + b * p - d); }
         }
+        g[t] = static_cast<float>(a * (pt - 1.0) + b * pt - d * (weight ? weight[t] : 1.0));
       }
     } else {
       const float* q = probs + r * c;
-      const double lse = row_lse(row, c);
+      const double inv = 1.0 / row_exp(row, c, e, &lse);
       double wq = 0;  // Σ_k w_k q_k
       for (int64_t k = 0; k < c; ++k) {
         const float qk = eps > 0 ? q[k] * pk + ps : q[k];
@@ -164,15 +193,14 @@ double cross_entropy_ex(const float* x, int64_t n, int64_t c, const int32_t* tar
         for (int64_t k = 0; k < c; ++k) {
           const float qk = eps > 0 ? q[k] * pk + ps : q[k];
           const double w = weight ? weight[k] * static_cast<double>(qk) : static_cast<double>(qk);
-          const double v = wq * std::exp(row[k] - lse) - w;
-          g[k] = static_cast<float>(mean ? v / denom : v);
+          g[k] = static_cast<float>((wq * (e[k] * inv) - w) * scale);
         }
       }
     }
     if (out) out[r] = static_cast<float>(li);
     total += li;
   }
-  return mean ? total / denom : total;
+  return total * scale;
 }
 
 }  // namespace neurite
