@@ -2,9 +2,9 @@
 export { Tensor, type NestedArray, type Shape } from './tensor.js';
 export { tensor, zeros, ones, full, randn, rand, arange, linspace, add, sub, mul, div, neg, exp, log, pow, sqrt, abs,
   clamp, eq, ne, gt, ge, lt, le, allclose, sum, mean, max, min, argmax, argmin, all, any, reshape, flatten, transpose, matmul,
-  softmax, logSoftmax, indexSelect, gather, scatter, scatterAdd, maskedFill, where, cat, stack, repeat, clone, randperm,
+  softmax, logSoftmax, indexSelect, gather, scatter, scatterAdd, scatterReduce, nonzero, maskedFill, where, cat, stack, repeat, clone, randperm,
   variance, var, std, cumsum, sort, argsort, topk, type Dims, type IndexLike, type VarOptions, type SortOptions,
-  type TopkOptions } from './ops/index.js';
+  type TopkOptions, type ScatterOptions, type ScatterReduction, type ScatterReduceOptions, type NonzeroOptions } from './ops/index.js';
 export { noGrad, isGradEnabled, setGradEnabled } from './autograd.js';
 export { manualSeed } from './random.js';
 export { setFloat32MatmulPrecision, getFloat32MatmulPrecision, withFloat32MatmulPrecision, type Float32MatmulPrecision } from './precision.js';

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   F, Tensor, argsort, cat, clone, cumsum, gather, indexSelect, manualSeed, maskedFill, randperm, repeat, scatter, scatterAdd,
-  sort, stack, std, tensor, topk, variance, where, zeros, ones, arange, randn,
+  sort, stack, std, tensor, topk, variance, where, zeros, ones, arange, randn, nonzero, scatterReduce,
 } from '../lib/index.js';
 import { availableBackends, useBackend } from './helpers/backends.js';
 import { gradcheck, lcg, strides, type InputSpec } from './helpers/gradcheck.js';
@@ -133,6 +133,74 @@ describe.each(availableBackends())('tensor ops (%s backend)', (name) => {
         return s;
       }));
     });
+
+    it('scatterReduce: sum, prod (zeros too), mean, amax, amin (ties), includeSelf both ways', () => {
+      const ii = [[0, 2, 0], [0, 1, 0]]; // [2, 3] into [3, 3] along 0: positions (0,0) and (0,2) get three values
+      const refOf = (red: string, inc: boolean) => ([x, s]: Float64Array[]): Float64Array => {
+        const o = Float64Array.from(x), vals: number[][] = Array.from({ length: 9 }, (_, p) => (inc ? [x[p]] : []));
+        ii.forEach((row, i) => row.forEach((j, c) => vals[j * 3 + c].push(s[i * 3 + c])));
+        for (let p = 0; p < 9; p++) {
+          const hit = ii.some((row) => row.some((j, c) => j * 3 + c === p));
+          if (!hit) continue;
+          const v = vals[p];
+          o[p] = red === 'sum' ? v.reduce((a, b) => a + b, 0) : red === 'prod' ? v.reduce((a, b) => a * b, 1)
+            : red === 'mean' ? v.reduce((a, b) => a + b, 0) / v.length : red === 'amax' ? Math.max(...v) : Math.min(...v);
+        }
+        return o;
+      };
+      for (const red of ['sum', 'prod', 'mean', 'amax', 'amin'] as const) {
+        for (const includeSelf of [true, false]) {
+          gradcheck([S(3, 3), S(2, 3)], ([x, s]) => scatterReduce(x, 0, tensor(ii), s, red, { includeSelf }), refOf(red, includeSelf), { seed: 7 });
+        }
+      }
+      // prod with a zero factor: the gradient of the other factors is 0, the zero's is the product of the rest
+      const x = tensor([[2, 3]], [1, 2], { requiresGrad: true }), s = tensor([[0, 5], [4, 1]], [2, 2], { requiresGrad: true });
+      scatterReduce(x, 0, tensor([[0, 0], [0, 0]]), s, 'prod').sum().backward();
+      expect(Array.from(x.grad!.data)).toEqual([0, 5]);
+      expect(Array.from(s.grad!.data)).toEqual([8, 3, 0, 15]);
+      // amax ties: the gradient splits evenly between x's value and the tied src values
+      const a = tensor([1, 3], [2], { requiresGrad: true }), b = tensor([3, 3, 2], [3], { requiresGrad: true });
+      scatterReduce(a, 0, tensor([1, 1, 1]), b, 'amax').sum().backward();
+      expect(Array.from(a.grad!.data)).toEqual([1, 1 / 3].map(Math.fround));
+      expect(Array.from(b.grad!.data)).toEqual([1 / 3, 1 / 3, 0].map(Math.fround));
+    });
+
+    it('crossEntropy with options (the fused kernel) against float64 differences', () => {
+      const C = 5, N = 4, t = [0, 3, 1, 3];
+      const w = tensor([0.5, 1, 2, 1.5, 0.8]);
+      const ref = (o: { w?: number[]; ignore?: number; eps?: number; red: string; probs?: number[] }) => ([x]: Float64Array[]): Float64Array => {
+        const per = new Float64Array(N);
+        let denom = 0;
+        for (let i = 0; i < N; i++) {
+          const row = Array.from(x.subarray(i * C, (i + 1) * C)), m = Math.max(...row);
+          const lse = m + Math.log(row.reduce((a, v) => a + Math.exp(v - m), 0));
+          const wk = (k: number): number => (o.w ? o.w[k] : 1), eps = o.eps ?? 0;
+          if (o.probs) {
+            for (let k = 0; k < C; k++) per[i] += wk(k) * (o.probs[i * C + k] * (1 - eps) + eps / C) * (lse - row[k]);
+            denom = N;
+            continue;
+          }
+          if (t[i] === o.ignore) continue;
+          denom += wk(t[i]);
+          let sm = 0;
+          for (let k = 0; k < C; k++) sm += wk(k) * (lse - row[k]);
+          per[i] = (1 - eps) * wk(t[i]) * (lse - row[t[i]]) + (eps / C) * sm;
+        }
+        if (o.red === 'none') return per;
+        const s = per.reduce((a, b) => a + b, 0);
+        return Float64Array.of(o.red === 'sum' ? s : s / denom);
+      };
+      const wv = Array.from(w.data);
+      const probs = Array.from({ length: N * C }, (_, i) => ((i * 7) % 5 + 1) / 15);
+      const pt = tensor(Float32Array.from(probs), [N, C]);
+      for (const red of ['mean', 'sum', 'none'] as const) {
+        gradcheck([S(N, C)], ([x]) => F.crossEntropy(x, t, { reduction: red, weight: w, ignoreIndex: 3, labelSmoothing: 0.2 }), ref({ w: wv, ignore: 3, eps: 0.2, red }));
+        gradcheck([S(N, C)], ([x]) => F.crossEntropy(x, t, { reduction: red, labelSmoothing: 0.1 }), ref({ eps: 0.1, red }));
+        gradcheck([S(N, C)], ([x]) => F.crossEntropy(x, pt, { reduction: red, weight: w, labelSmoothing: 0.3 }),
+          ref({ w: wv, eps: 0.3, red, probs: Array.from(pt.data) }));
+      }
+    });
+
   });
 
   describe('properties (fast-check)', () => {
@@ -348,6 +416,26 @@ describe.each(availableBackends())('tensor ops (%s backend)', (name) => {
   });
 
   describe('errors name the op', () => {
+    it('scatter reduce=, scatterReduce, nonzero, where(cond): options and errors', () => {
+      const x = tensor([[1, 2], [3, 4]], [2, 2], { requiresGrad: true });
+      expect(() => x.scatter(0, tensor([[0, 0]]), tensor([[1, 1]]), { reduce: 'sum' as never })).toThrow(/scatter: reduce must be 'add' or 'multiply'/);
+      expect(() => x.scatter(0, tensor([[0, 0]]), tensor([[1, 1]]), { reduction: 'add' } as never)).toThrow(/scatter: unknown option 'reduction'/);
+      const y = x.scatter(0, tensor([[1, 0]]), 2, { reduce: 'multiply' });
+      expect(Array.from(y.data)).toEqual([1, 4, 6, 4]);
+      expect(() => y.sum().backward()).toThrow(/scatter: the derivative of scatter with reduce='multiply' is not implemented \(as in PyTorch 1.13\); scatterReduce/);
+      expect(() => scatterReduce(x, 0, tensor([[0, 0]]), tensor([[1, 1]]), 'max' as never)).toThrow(/scatterReduce: reduce must be one of 'sum', 'prod', 'mean', 'amax', 'amin'/);
+      expect(() => scatterReduce(x, 0, tensor([[0, 0]]), tensor([[1, 1]]), 'sum', { include_self: false } as never)).toThrow(/did you mean 'includeSelf'/);
+      expect(() => scatterReduce(x, 0, tensor([[0, 0]]), 1 as never, 'sum')).toThrow(/scatterReduce: src must be a Tensor/);
+      const m = tensor([[0, 1, 0], [2, 0, NaN]], [2, 3]);
+      expect(nonzero(m).toArray()).toEqual([[0, 1], [1, 0], [1, 2]]);
+      const [r, c] = where(m);
+      expect([Array.from(r.data), Array.from(c.data)]).toEqual([[0, 1, 1], [1, 0, 2]]);
+      expect(m.nonzero({ asTuple: true }).length).toBe(2);
+      expect(nonzero(tensor(0)).shape).toEqual([0, 0]);
+      expect(() => nonzero(m, { as_tuple: true } as never)).toThrow(/did you mean 'asTuple'/);
+      expect(() => (where as (c: Tensor, a: number) => Tensor)(m, 1)).toThrow(/where: takes \(condition\) or \(condition, a, b\)/);
+    });
+
     it('bad indices and index shapes', () => {
       const x = arange(6).reshape([2, 3]);
       expect(() => x.indexSelect(1, [3])).toThrow(RangeError);

@@ -150,8 +150,11 @@ declare module '../tensor.js' {
   interface Tensor {
     indexSelect(dim: number, index: IndexLike): Tensor;
     gather(dim: number, index: IndexLike): Tensor;
-    scatter(dim: number, index: IndexLike, src: TensorLike): Tensor;
+    scatter(dim: number, index: IndexLike, src: TensorLike, opts?: idx.ScatterOptions): Tensor;
     scatterAdd(dim: number, index: IndexLike, src: Tensor): Tensor;
+    scatterReduce(dim: number, index: IndexLike, src: Tensor, reduce: idx.ScatterReduction, opts?: idx.ScatterReduceOptions): Tensor;
+    nonzero(opts: idx.NonzeroOptions & { asTuple: true }): Tensor[];
+    nonzero(opts?: idx.NonzeroOptions & { asTuple?: false }): Tensor;
     maskedFill(mask: Tensor, value: TensorLike): Tensor;
     /** torch.where(cond, this, other). */
     where(cond: Tensor, other: TensorLike): Tensor;
@@ -168,8 +171,10 @@ declare module '../tensor.js' {
 const moreMethods: Record<string, AnyFn> = {
   indexSelect(dim: number, i: IndexLike) { return idx.indexSelect(this, dim, i); },
   gather(dim: number, i: IndexLike) { return idx.gather(this, dim, i); },
-  scatter(dim: number, i: IndexLike, src: TensorLike) { return idx.scatter(this, dim, i, src); },
+  scatter(dim: number, i: IndexLike, src: TensorLike, o?: idx.ScatterOptions) { return idx.scatter(this, dim, i, src, o); },
   scatterAdd(dim: number, i: IndexLike, src: Tensor) { return idx.scatterAdd(this, dim, i, src); },
+  scatterReduce(dim: number, i: IndexLike, src: Tensor, r: idx.ScatterReduction, o?: idx.ScatterReduceOptions) { return idx.scatterReduce(this, dim, i, src, r, o); },
+  nonzero(o?: idx.NonzeroOptions) { return idx.nonzero(this, o); },
   maskedFill(mask: Tensor, v: TensorLike) { return idx.maskedFill(this, mask, v); },
   where(cond: Tensor, other: TensorLike) { return idx.where(cond, this, other); },
   repeat(...sizes: (number | readonly number[])[]) { return idx.repeat(this, ...sizes); },

@@ -1,11 +1,13 @@
 /**
- * Indexing and joining ops, each with its backward: indexSelect, gather, scatter / scatterAdd,
+ * Indexing and joining ops, each with its backward: indexSelect, gather, scatter / scatterAdd /
+ * scatterReduce, nonzero,
  * maskedFill, where, cat, stack, repeat, clone. Where PyTorch takes int64 indices, these take
  * float32 tensors of integers (what argmax, sort and topk return), number[] or Int32Array;
  * where it takes bool masks, any tensor, non-zero meaning true (what eq, gt, ... return: 0/1).
  */
 import { result } from '../autograd.js';
 import { Tensor, fmtShape } from '../tensor.js';
+import { options } from '../options.js';
 import {
   asTensor, broadcastShapes, broadcastTo, normDim, offsetsOf, outputArray, padShape, readIndex, splitAt, stridesOf,
   sumToShape, type IndexLike, type TensorLike,
@@ -97,21 +99,23 @@ export function gather(x: Tensor, dim: number, index: IndexLike): Tensor {
   }, { inputs: [] });
 }
 
+/** Where each index position reads src (row-major offsets into src), checking PyTorch's shape rules. */
+function srcPositions(op: string, s: Tensor, ishape: number[]): Int32Array {
+  if (s.ndim !== ishape.length) {
+    throw new RangeError(`${op}: src ${fmtShape(s.shape)} must have as many dims as the index ${fmtShape(ishape)}`);
+  }
+  for (let d = 0; d < s.ndim; d++) {
+    if (ishape[d] > s.shape[d]) throw new RangeError(`${op}: index ${fmtShape(ishape)} is larger than src ${fmtShape(s.shape)} in dim ${d}`);
+  }
+  return offsetsOf(ishape, stridesOf(s.shape));
+}
+
 function scatterOp(op: string, x: Tensor, dim: number, index: IndexLike, src: TensorLike, add: boolean): Tensor {
   checkTensor(op, x);
   const k = normDim(op, dim, x.ndim);
   const { pos, ishape } = indexPositions(op, x, k, index);
-  let srcPos: Int32Array | null = null;
   const s = typeof src === 'number' && !add ? null : asTensor(src, op);
-  if (s) {
-    if (s.ndim !== ishape.length) {
-      throw new RangeError(`${op}: src ${fmtShape(s.shape)} must have as many dims as the index ${fmtShape(ishape)}`);
-    }
-    for (let d = 0; d < s.ndim; d++) {
-      if (ishape[d] > s.shape[d]) throw new RangeError(`${op}: index ${fmtShape(ishape)} is larger than src ${fmtShape(s.shape)} in dim ${d}`);
-    }
-    srcPos = offsetsOf(ishape, stridesOf(s.shape));
-  }
+  const srcPos = s ? srcPositions(op, s, ishape) : null;
   const out = x.isContiguous() ? x.data.slice() : x.data; // a non-contiguous view's data is already a copy
   const sd = s ? s.data : null, value = typeof src === 'number' ? src : 0;
   for (let i = 0; i < pos.length; i++) {
@@ -133,20 +137,175 @@ function scatterOp(op: string, x: Tensor, dim: number, index: IndexLike, src: Te
   }, { inputs: [] });
 }
 
+/** scatter's options: PyTorch 1.13's `reduce=` ('add' or 'multiply'). */
+export interface ScatterOptions { reduce?: 'add' | 'multiply' }
+
 /**
  * A copy of x with the values of src (a tensor, or one number) written at the positions index
  * names along dim, as torch.scatter: out[index[i][j]][j] = src[i][j] for dim 0. With repeated
  * positions the last write wins (PyTorch leaves that order unspecified). Backward: x's gradient
  * is zero where it was overwritten; src's gradient gathers from the same positions.
+ * `{ reduce: 'add' | 'multiply' }` (PyTorch 1.13's `reduce=`) accumulates into x instead; as in
+ * PyTorch 1.13 that form has no derivative (backward throws): scatterReduce has one.
  */
-export function scatter(x: Tensor, dim: number, index: IndexLike, src: TensorLike): Tensor {
-  return scatterOp('scatter', x, dim, index, src, false);
+export function scatter(x: Tensor, dim: number, index: IndexLike, src: TensorLike, opts?: ScatterOptions): Tensor {
+  const o = options<ScatterOptions>('scatter', opts, ['reduce']);
+  if (o.reduce === undefined) return scatterOp('scatter', x, dim, index, src, false);
+  if (o.reduce !== 'add' && o.reduce !== 'multiply') {
+    throw new RangeError(`scatter: reduce must be 'add' or 'multiply', got '${String(o.reduce)}' (scatterReduce takes 'sum', 'prod', 'mean', 'amax', 'amin')`);
+  }
+  if (typeof src !== 'number') checkTensor('scatter', src, 'src');
+  const r = reduceCore('scatter', x, dim, index, src, o.reduce === 'add' ? 'sum' : 'prod', true);
+  return result(r.out, x.shape, 'scatter', typeof src === 'number' ? [x] : [x, src], () => {
+    throw new Error(`scatter: the derivative of scatter with reduce='${o.reduce}' is not implemented (as in PyTorch 1.13); `
+      + `scatterReduce(x, dim, index, src, '${o.reduce === 'add' ? 'sum' : 'prod'}') computes the same and has one`);
+  }, { inputs: [] });
 }
 
 /** As scatter, but src's values add into x (repeated positions accumulate), as torch.scatter_add. */
 export function scatterAdd(x: Tensor, dim: number, index: IndexLike, src: Tensor): Tensor {
   checkTensor('scatterAdd', src, 'src');
   return scatterOp('scatterAdd', x, dim, index, src, true);
+}
+
+/** scatterReduce's reductions, as torch.scatter_reduce. */
+export type ScatterReduction = 'sum' | 'prod' | 'mean' | 'amax' | 'amin';
+/** scatterReduce's options: PyTorch's `include_self` (default true). */
+export interface ScatterReduceOptions { includeSelf?: boolean }
+const REDUCTIONS: readonly ScatterReduction[] = ['sum', 'prod', 'mean', 'amax', 'amin'];
+
+/** The forward of scatterReduce (and of scatter's reduce=): the result and what backward needs. */
+function reduceCore(op: string, x: Tensor, dim: number, index: IndexLike, src: Tensor | number, reduce: ScatterReduction, includeSelf: boolean) {
+  checkTensor(op, x);
+  const k = normDim(op, dim, x.ndim);
+  const { pos, ishape } = indexPositions(op, x, k, index);
+  // one number: every position reads it
+  const srcPos = src instanceof Tensor ? srcPositions(op, src, ishape) : new Int32Array(pos.length);
+  const xd = x.data, sd = src instanceof Tensor ? src.data : Float32Array.of(src);
+  const out = xd.slice();
+  const count = new Int32Array(x.size); // how many src values land at each position
+  for (let i = 0; i < pos.length; i++) count[pos[i]]++;
+  if (!includeSelf) {
+    const init = reduce === 'prod' ? 1 : reduce === 'amax' ? -Infinity : reduce === 'amin' ? Infinity : 0;
+    for (let i = 0; i < pos.length; i++) out[pos[i]] = init;
+  }
+  for (let i = 0; i < pos.length; i++) {
+    const p = pos[i], v = sd[srcPos[i]];
+    switch (reduce) {
+      case 'sum': case 'mean': out[p] += v; break;
+      case 'prod': out[p] *= v; break;
+      // NaN propagates, as PyTorch's scatter_reduce
+      case 'amax': out[p] = Number.isNaN(v) || v > out[p] ? v : out[p]; break;
+      case 'amin': out[p] = Number.isNaN(v) || v < out[p] ? v : out[p]; break;
+    }
+  }
+  if (reduce === 'mean') for (let p = 0; p < out.length; p++) if (count[p] > 0) out[p] /= count[p] + (includeSelf ? 1 : 0);
+  return { out, pos, srcPos, count, xd, sd };
+}
+
+/**
+ * x with src's values reduced into the positions index names along dim, as
+ * torch.scatter_reduce(x, dim, index, src, reduce, include_self=True): 'sum', 'prod', 'mean',
+ * 'amax' or 'amin'; `{ includeSelf: false }` leaves x's own value out at the positions written.
+ * Gradients as PyTorch 1.13: amax/amin share the gradient evenly between the tied maxima (x's
+ * value counts as one of them when it equals the result); prod's are the products of the other
+ * factors (exact with zeros); positions written get no gradient to x when includeSelf is false.
+ */
+export function scatterReduce(x: Tensor, dim: number, index: IndexLike, src: Tensor, reduce: ScatterReduction,
+  opts?: ScatterReduceOptions): Tensor {
+  const op = 'scatterReduce';
+  checkTensor(op, src, 'src');
+  if (!REDUCTIONS.includes(reduce)) throw new RangeError(`${op}: reduce must be one of ${REDUCTIONS.map((r) => `'${r}'`).join(', ')}, got '${String(reduce)}'`);
+  const o = options<ScatterReduceOptions>(op, opts, ['includeSelf']);
+  const includeSelf = o.includeSelf ?? true;
+  if (typeof includeSelf !== 'boolean') throw new TypeError(`${op}: includeSelf must be a boolean, got ${typeof includeSelf}`);
+  const s = src;
+  const { out, pos, srcPos, count, xd, sd } = reduceCore(op, x, dim, index, src, reduce, includeSelf);
+  return result(out, x.shape, op, [x, s], (g) => {
+    const n = out.length;
+    const gx = new Float32Array(n), gs = new Float32Array(s.size);
+    if (reduce === 'sum') {
+      gx.set(g);
+      for (let i = 0; i < pos.length; i++) gs[srcPos[i]] = g[pos[i]];
+    } else if (reduce === 'mean') {
+      const gm = new Float32Array(n);
+      for (let p = 0; p < n; p++) gm[p] = g[p] / Math.max(1, count[p] + (includeSelf ? 1 : 0));
+      gx.set(gm);
+      for (let i = 0; i < pos.length; i++) gs[srcPos[i]] = gm[pos[i]];
+    } else if (reduce === 'prod') {
+      // each factor's gradient: g times the product of the other factors at its position (prefix x suffix products)
+      gx.set(g);
+      const order = groupByPosition(pos, count);
+      for (let a = 0; a < order.starts.length - 1; a++) {
+        const lo = order.starts[a], hi = order.starts[a + 1];
+        if (lo === hi) continue;
+        const p = pos[order.items[lo]];
+        const m = hi - lo + (includeSelf ? 1 : 0);
+        const f = new Float64Array(m);
+        for (let j = lo; j < hi; j++) f[j - lo] = sd[srcPos[order.items[j]]];
+        if (includeSelf) f[m - 1] = xd[p];
+        const pre = new Float64Array(m + 1), suf = new Float64Array(m + 1);
+        pre[0] = 1; suf[m] = 1;
+        for (let j = 0; j < m; j++) pre[j + 1] = pre[j] * f[j];
+        for (let j = m - 1; j >= 0; j--) suf[j] = suf[j + 1] * f[j];
+        for (let j = lo; j < hi; j++) gs[srcPos[order.items[j]]] = g[p] * (pre[j - lo] * suf[j - lo + 1]);
+        if (includeSelf) gx[p] = g[p] * pre[m - 1];
+      }
+    } else {
+      // amax / amin: the gradient split evenly between x's value (when it equals the result) and the src values that do
+      const ties = new Float32Array(n);
+      for (let p = 0; p < n; p++) ties[p] = xd[p] === out[p] ? 1 : 0;
+      for (let i = 0; i < pos.length; i++) if (sd[srcPos[i]] === out[pos[i]]) ties[pos[i]]++;
+      const share = new Float32Array(n);
+      for (let p = 0; p < n; p++) share[p] = g[p] / ties[p];
+      for (let p = 0; p < n; p++) gx[p] = xd[p] === out[p] ? share[p] : 0;
+      for (let i = 0; i < pos.length; i++) gs[srcPos[i]] = sd[srcPos[i]] === out[pos[i]] ? share[pos[i]] : 0;
+    }
+    if (!includeSelf) for (let i = 0; i < pos.length; i++) gx[pos[i]] = 0;
+    return [x.requiresGrad ? gx : null, s.requiresGrad ? gs : null];
+  }, { inputs: [] });
+}
+
+/** The index positions grouped by the x position they land at (counting sort): items[starts[p]..starts[p+1]). */
+function groupByPosition(pos: Int32Array, count: Int32Array): { items: Int32Array; starts: Int32Array } {
+  const starts = new Int32Array(count.length + 1);
+  for (let p = 0; p < count.length; p++) starts[p + 1] = starts[p] + count[p];
+  const fill = starts.slice(0, count.length), items = new Int32Array(pos.length);
+  for (let i = 0; i < pos.length; i++) items[fill[pos[i]]++] = i;
+  return { items, starts };
+}
+
+/** nonzero's options: PyTorch's `as_tuple`. */
+export interface NonzeroOptions { asTuple?: boolean }
+
+/**
+ * The indices of the non-zero entries (NaN counts as non-zero), in row-major order, as
+ * torch.nonzero: a [n, ndim] tensor of indices (float32 integers, as every neurite index), or
+ * with `{ asTuple: true }` one 1-D tensor per dim (a 0-d input counts as 1-D), which is what
+ * `where(cond)` returns. Not differentiable (indices).
+ */
+export function nonzero(x: Tensor, opts: NonzeroOptions & { asTuple: true }): Tensor[];
+export function nonzero(x: Tensor, opts?: NonzeroOptions & { asTuple?: false }): Tensor;
+export function nonzero(x: Tensor, opts?: NonzeroOptions): Tensor | Tensor[];
+export function nonzero(x: Tensor, opts?: NonzeroOptions): Tensor | Tensor[] {
+  const op = 'nonzero';
+  checkTensor(op, x);
+  const o = options<NonzeroOptions>(op, opts, ['asTuple']);
+  if (o.asTuple !== undefined && typeof o.asTuple !== 'boolean') throw new TypeError(`${op}: asTuple must be a boolean, got ${typeof o.asTuple}`);
+  const d = x.data, r = x.ndim;
+  let n = 0;
+  for (let i = 0; i < d.length; i++) if (d[i] !== 0) n++;
+  const rr = Math.max(r, 1), shape = r === 0 ? [1] : x.shape;
+  const cols = Array.from({ length: rr }, () => new Float32Array(n));
+  const at = new Array<number>(rr).fill(0);
+  for (let i = 0, j = 0; i < d.length; i++) {
+    if (d[i] !== 0) { for (let q = 0; q < rr; q++) cols[q][j] = at[q]; j++; }
+    for (let q = rr - 1; q >= 0; q--) { if (++at[q] < shape[q]) break; at[q] = 0; }
+  }
+  if (o.asTuple) return cols.map((c) => new Tensor(c, [n]));
+  const out = new Float32Array(n * r);
+  for (let j = 0; j < n; j++) for (let q = 0; q < r; q++) out[j * r + q] = cols[q][j];
+  return new Tensor(out, [n, r]);
 }
 
 /** A mask read once as 0/1 bytes (non-zero, NaN included, is true): backward keeps this, not the mask's storage. */
@@ -189,12 +348,16 @@ export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike): Tensor {
 
 /**
  * a where cond is non-zero, b elsewhere, as torch.where(cond, a, b) (all three broadcast; a and
- * b may be numbers). Gradients flow to a where cond holds, to b where it does not.
+ * b may be numbers). Gradients flow to a where cond holds, to b where it does not. With the
+ * condition alone, `where(cond)` is `nonzero(cond, { asTuple: true })`, as PyTorch.
  */
-export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+export function where(cond: Tensor): Tensor[];
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor;
+export function where(cond: Tensor, a?: TensorLike, b?: TensorLike): Tensor | Tensor[] {
   const op = 'where';
   checkTensor(op, cond, 'condition');
-  if (a === undefined || b === undefined) throw new TypeError(`${op}: takes (condition, a, b)`);
+  if (a === undefined && b === undefined) return nonzero(cond, { asTuple: true });
+  if (a === undefined || b === undefined) throw new TypeError(`${op}: takes (condition) or (condition, a, b)`);
   const at = asTensor(a, op), bt = asTensor(b, op);
   const shape = broadcastShapes(op, broadcastShapes(op, cond.shape, at.shape), bt.shape);
   const cv = truth(broadcastTo(op, cond, shape)), av = broadcastTo(op, at, shape), bv = broadcastTo(op, bt, shape);

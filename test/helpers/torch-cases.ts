@@ -6,7 +6,7 @@
  */
 import { expect } from 'vitest';
 import { F, Tensor, abs, argmax, clamp, exp, log, matmul, max, mean, min, neg, nn, optim, pow, softmax, logSoftmax,
-  sqrt, sum, tensor, zeros, add, sub, mul, div, noGrad, eq, ne, lt, le, gt, ge, indexSelect, gather, scatter, scatterAdd,
+  sqrt, sum, tensor, zeros, add, sub, mul, div, noGrad, eq, ne, lt, le, gt, ge, indexSelect, gather, scatter, scatterAdd, nonzero,
   maskedFill, where, cat, stack, repeat, clone, variance, std, cumsum, sort, argsort, topk, argmin } from '../../lib/index.js';
 import { Module, Parameter } from '../../lib/nn/module.js';
 import { lcg } from './gradcheck.js';
@@ -1404,12 +1404,52 @@ function sortingCases(r: Rng): DiffCase[] {
   return out;
 }
 
+/** scatterReduce (every reduction, includeSelf both ways, repeated positions, ties, zeros), scatter's reduce=, nonzero, where(cond). */
+function scatterReduceCases(r: Rng): DiffCase[] {
+  const out: DiffCase[] = [];
+  const G = 'indexing';
+  const reds = ['sum', 'prod', 'mean', 'amax', 'amin'] as const;
+  for (let k = 0; k < 20; k++) {
+    const reduce = reds[k % 5], includeSelf = Math.floor(k / 5) % 2 === 0;
+    const shape = randShape(r, 1, 3, 4);
+    const kd = int(r, 0, shape.length - 1), dim = k % 3 === 2 ? kd - shape.length : kd;
+    const ish = shape.map((d, i) => (i === kd ? int(r, 1, 6) : int(r, 1, d)));
+    const idx = Array.from({ length: size(ish) }, () => int(r, 0, shape[kd] - 1)); // repeats: several values per position
+    const vals = (n: number): Float32Array => (reduce === 'amax' || reduce === 'amin' ? tiedArr(r, n)
+      : reduce === 'prod' ? Float32Array.from({ length: n }, () => (r() < 0.1 ? 0 : f32(0.5 + r())))
+        : randArr(r, n, 2));
+    const x = vals(size(shape)), src = vals(size(ish));
+    out.push(callCase(r, G, `scatterReduce(${dim}, '${reduce}', includeSelf ${includeSelf}) of ${fmt(shape)} by ${fmt(ish)} #${k}`, 'scatterReduce',
+      [F_IN(x, shape), L_IN(idx, ish), F_IN(src, ish)], { dim, reduce, includeSelf },
+      ([t, i, sv]) => t.scatterReduce(dim, i, sv, reduce, { includeSelf }), { y: { rel: 1e-6, abs: 1e-7 } }));
+  }
+  for (let k = 0; k < 4; k++) {
+    const reduce = k % 2 ? 'multiply' : 'add', value = k >= 2;
+    const shape = [3, 4], ish = [2, 4];
+    const idx = Array.from({ length: 8 }, () => int(r, 0, 2));
+    const x = Float32Array.from({ length: 12 }, () => f32(0.5 + r())), src = Float32Array.from({ length: 8 }, () => f32(0.5 + r()));
+    const ins = [F_IN(x, shape, false), L_IN(idx, ish)];
+    if (!value) ins.push(F_IN(src, ish, false));
+    out.push(callCase(r, G, `scatter(0, reduce '${reduce}') of [3,4] by [2,4] from ${value ? 'the number 1.5' : 'a tensor'}`, 'scatterReduceArg', ins,
+      value ? { dim: 0, reduce, value: num(1.5) } : { dim: 0, reduce },
+      ([t, i, sv]) => t.scatter(0, i, value ? 1.5 : sv, { reduce }), { y: { rel: 1e-6, abs: 1e-7 } }));
+  }
+  for (let k = 0; k < 8; k++) {
+    const shape = k === 7 ? [] : randShape(r, 1, 4, 4);
+    const x = tiedArr(r, size(shape), 0.2).map((v) => (r() < 0.5 ? 0 : v)); // zeros, -0, NaN (non-zero)
+    const asTuple = k % 2 === 1;
+    out.push(callCase(r, G, `${asTuple ? 'where(cond)' : 'nonzero'} of ${fmt(shape)} #${k}`, asTuple ? 'whereCond' : 'nonzero', [F_IN(x, shape, false)], {},
+      ([t]) => (asTuple ? stack(where(t), 0) : nonzero(t))));
+  }
+  return out;
+}
+
 /** Every case, from one seed. */
 export function allCases(seed: number): DiffCase[] {
   const r = lcg(seed);
   return [...activationCases(r), ...binaryCases(r), ...unaryCases(r), ...reductionCases(r), ...softmaxCases(r),
     ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...optimGroupCases(r), ...schedulerCases(r), ...clipCases(r),
-    ...embeddingCases(r), ...lossOptionCases(r), ...ceFusedCases(r), ...initCases(), ...dropoutCases(r),
+    ...embeddingCases(r), ...lossOptionCases(r), ...initCases(), ...dropoutCases(r),
     ...comparisonCases(r), ...indexingCases(r), ...joiningCases(r), ...statCases(r), ...sortingCases(r),
-    ...viewCases(seed + 1)];
+    ...viewCases(seed + 1), ...ceFusedCases(lcg(seed + 2)), ...scatterReduceCases(lcg(seed + 3))];
 }
