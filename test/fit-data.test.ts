@@ -1,6 +1,6 @@
 // fit() on datasets, DataLoaders, streams and iterables; validation and early stopping; the
 // same weights and history in a worker and on the calling thread (early stopping, an abort
-// at an epoch end), no callback after abort, one history shape; a user's class in a worker.
+// at an epoch end or mid-epoch from onProgress), no callback after abort, one history shape; a user's class in a worker.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -111,6 +111,28 @@ describe.each(availableBackends())('fit with data tools on the %s backend', (nam
       expect(after).toBe(0);
       expect(err!.steps).toBe(3 * 30);
       expect(err!.history.epochs).toHaveLength(3);
+      runs.push({ w: weights(m), h: numbers(err!.history), steps: err!.steps });
+    }
+    expect(runs[0]).toEqual(runs[1]);
+  });
+
+  it('an abort mid-epoch from onProgress stops after the step the report describes, in both modes: same weights and steps', async () => {
+    const runs = [];
+    for (const worker of [true, false]) {
+      const m = mlp(4);
+      const ac = new AbortController();
+      let at = -1, after = 0;
+      // a report every step (progressIntervalMs 0): the abort comes at global step 47, mid-epoch 2 (30 steps an epoch)
+      const err = await fit(m, { x, y }, {
+        ...base(m), epochs: 50, batchSize: 8, worker, signal: ac.signal, progressIntervalMs: 0,
+        onProgress: (p) => { if (ac.signal.aborted) after++; if (!p.epochEnd && p.globalStep >= 47 && at < 0) { at = p.globalStep; ac.abort(); } },
+      }).then(() => null, (e: unknown) => e as DOMException & { history: FitHistory; steps: number });
+      expect(err?.name).toBe('AbortError');
+      expect(after).toBe(0);
+      expect(at).toBe(47);
+      expect(err!.steps).toBe(47);
+      expect(err!.history.steps).toBe(47);
+      expect(err!.history.epochs).toHaveLength(1);
       runs.push({ w: weights(m), h: numbers(err!.history), steps: err!.steps });
     }
     expect(runs[0]).toEqual(runs[1]);

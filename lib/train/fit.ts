@@ -220,7 +220,7 @@ export async function fit(model: Module, data: FitSource, opts: FitOptions): Pro
   try {
     const engine = mode !== false && why === null
       ? new WorkerEngine(model, opts, { type: 'start', backend: backend(), precision, model: modelSrc!, state: snapshotState(model),
-        optimizer: optSpec as OptimizerSpec, loop, progressIntervalMs, abort: new SharedArrayBuffer(4) })
+        optimizer: optSpec as OptimizerSpec, loop, progressIntervalMs, abort: new SharedArrayBuffer(8), handshake: opts.onProgress !== undefined })
       : new LocalEngine(model, new Trainer(model, model.parameters(), step, lossFn, loop, sched ?? undefined), progressIntervalMs, precision);
     try {
       return await drive(ctx, engine);
@@ -433,7 +433,15 @@ class WorkerEngine implements Engine {
   private onMessage(m: WorkerMessage): void {
     switch (m.type) {
       case 'credit': this.inFlight--; break;
-      case 'progress': this.onRunning?.(this.epoch, m.r); break;
+      case 'progress':
+        try {
+          this.onRunning?.(this.epoch, m.r);
+        } finally {
+          // the worker waits for this before its next step (handshake): onProgress has had its say
+          Atomics.store(this.abortFlag, 1, m.seq);
+          Atomics.notify(this.abortFlag, 1);
+        }
+        break;
       case 'epoch': this.epochReply = m; break;
       case 'aborted': this.abortReply = m; break;
       case 'error': {
@@ -536,6 +544,8 @@ class WorkerEngine implements Engine {
     this.signal?.removeEventListener('abort', this.onSignal);
     this.failure ??= new Error('fit: closed');
     this.w.removeAllListeners('exit');
+    Atomics.store(this.abortFlag, 1, 0x7fffffff); // release a worker waiting on a report handshake
+    Atomics.notify(this.abortFlag, 1);
     void this.w.terminate();
   }
 }

@@ -26,8 +26,17 @@ export interface StartMessage {
   optimizer: OptimizerSpec;
   loop: LoopOptions;
   progressIntervalMs: number;
-  /** Int32Array over it: [0] becomes 1 when the caller aborts (read before each step). */
+  /**
+   * Int32Array over it: [0] becomes 1 when the caller aborts (read before each step); [1] is the
+   * last progress report the calling thread has handled (its onProgress returned).
+   */
   abort: SharedArrayBuffer;
+  /**
+   * Wait after each progress report until the calling thread has run onProgress: an abort
+   * requested there then stops after exactly the step the report describes, as on the calling
+   * thread (set when there is an onProgress).
+   */
+  handshake: boolean;
 }
 
 export type MainMessage =
@@ -44,7 +53,7 @@ export interface Running { step: number; loss: number; accuracy: number | null; 
 
 export type WorkerMessage =
   | { type: 'credit' }
-  | { type: 'progress'; r: Running }
+  | { type: 'progress'; r: Running; seq: number }
   | ({ type: 'epoch'; stats: EpochStats } & Sync)
   | ({ type: 'aborted' } & Sync)
   | { type: 'error'; name: string; message: string; stack?: string };

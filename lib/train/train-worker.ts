@@ -42,6 +42,8 @@ let abort: Int32Array;
 let aborted = false;
 let interval = 100;
 let lastReport = 0;
+let handshake = false;
+let seq = 0; // progress reports sent
 
 function sync(): [Sync, ArrayBuffer[]] {
   const state = snapshotState(model);
@@ -66,6 +68,7 @@ async function start(msg: StartMessage): Promise<void> {
   opt = buildOptimizer(msg.optimizer, params);
   abort = new Int32Array(msg.abort);
   interval = msg.progressIntervalMs;
+  handshake = msg.handshake;
   const loss = msg.loop.loss;
   if (loss === null) throw new TypeError('fit: a worker needs a built-in loss');
   t = new Trainer(model, params, () => opt.step(), LOSSES[loss] as unknown as LossCall, msg.loop);
@@ -82,7 +85,9 @@ function handle(m: MainMessage): void {
         if (Atomics.load(abort, 0) !== 0) { stop(); break; }
         t.trainBatch(b);
         if (performance.now() - lastReport >= interval) {
-          send({ type: 'progress', r: { ...t.running(), globalStep: t.globalStep } });
+          send({ type: 'progress', r: { ...t.running(), globalStep: t.globalStep }, seq: ++seq });
+          // the calling thread's onProgress runs before the next step: an abort it asks for stops here
+          if (handshake) for (let a = Atomics.load(abort, 1); a < seq; a = Atomics.load(abort, 1)) Atomics.wait(abort, 1, a);
           lastReport = performance.now();
         }
       }
