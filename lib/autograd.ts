@@ -4,7 +4,7 @@
  * gradients into the leaves' `.grad` (as PyTorch: gradients add up until zeroed).
  */
 import { B } from './backend/index.js';
-import { Tensor, fmtShape, type GradNode, type Shape, type VersionCounter } from './tensor.js';
+import { Tensor, contiguousStrides, fmtShape, type GradNode, type Shape, type VersionCounter } from './tensor.js';
 
 let gradEnabled = true;
 
@@ -77,7 +77,7 @@ export function makeNode(op: string, inputs: readonly Tensor[], backward: (grad:
     for (const k of idx) saved.push({ counter: inputs[k].versionCounter, v: inputs[k].version, what: `input ${k}` });
   }
   if (saves?.output && out) saved.push({ counter: out.versionCounter, v: out.version, what: 'output' });
-  const edges = inputs.map((t) => (t.requiresGrad ? t.gradFn : undefined));
+  const edges = inputs.map((t) => (t.requiresGrad ? gradFnOf(t) : undefined));
   const node: Node = { op, inputs, backward, saved, edges };
   return node;
 }
@@ -94,6 +94,55 @@ export function shadowOf(t: Tensor): Tensor {
   const old = Tensor.view(t, t.shape, t.strides, t.offset, t.requiresGrad, t.gradFn, 'inplace');
   if (t.gradFn) shadows.set(t.gradFn, old);
   return old;
+}
+
+/** Views made by ops that return several views (split, chunk), and views of those: the op's name. */
+const multiOutput = new WeakMap<Tensor, string>();
+/** Mark t as (a view of) one of several views an op returned. */
+export function markMultiOutput(t: Tensor, op: string): void {
+  multiOutput.set(t, op);
+}
+/** The op that made t as one of several views (split / chunk), or undefined. */
+export function multiOutputOp(t: Tensor): string | undefined {
+  return multiOutput.get(t);
+}
+
+/** The storage version each differentiable view's gradFn was made at (PyTorch's view attr_version). */
+const viewVersion = new WeakMap<Tensor, number>();
+/** Record that view t's gradFn (a view of its base) describes its values as of now. */
+export function recordView(t: Tensor): void {
+  viewVersion.set(t, t.version);
+}
+
+/**
+ * t's history for a new use (an op taking t, or a backward from t). A view whose storage was
+ * written in place after its gradFn was made (through its base or another view) gets a new
+ * gradFn as PyTorch regenerates it: a view of its base's current history (PyTorch's
+ * AsStridedBackward), so its gradient goes through the in-place op; earlier users of the view
+ * keep the old node (a shadow). Views of split/chunk cannot be regenerated (PyTorch's error).
+ */
+export function gradFnOf(t: Tensor): GradNode | null {
+  const at = viewVersion.get(t);
+  if (at === undefined || at === t.version || !t.requiresGrad) return t.gradFn;
+  const base = t.base!;
+  const multi = multiOutput.get(t);
+  if (multi !== undefined) {
+    throw new Error(`${multi}: an output of ${multi} is a view and its base or another view of its base has been modified in place; ` +
+      `${multi} returns multiple views, whose history cannot be rebuilt after that (as PyTorch): clone() the output before the in-place op`);
+  }
+  if (!base.isContiguous() || base.offset !== 0 || base.storage.length !== base.size) {
+    throw new Error('backward: a view of a detached view whose storage was modified in place cannot be differentiated; clone() it first');
+  }
+  const shape = t.shape.slice(), strides = t.strides.slice(), offset = t.offset, n = base.size;
+  const cs = contiguousStrides(shape);
+  shadowOf(t); // earlier users of t keep its old history
+  (t as { gradFn: GradNode | null }).gradFn = makeNode('asStrided', [base], (g) => {
+    const gb = new Float32Array(n);
+    B().stridedCopy(shape, g, 0, cs, gb, offset, strides);
+    return [gb];
+  }, { inputs: [] }, t);
+  viewVersion.set(t, t.version);
+  return t.gradFn;
 }
 
 /** Count an in-place write to t's storage (named for the error a stale backward reports). */
@@ -166,6 +215,7 @@ export function backward(root: Tensor, grad?: Tensor | Float32Array): void {
       throw new RangeError(`backward: gradient has ${g.length} elements, output ${fmtShape(root.shape)} has ${root.size}`);
     }
   }
+  gradFnOf(root); // a view whose base changed in place since: its history through the in-place op
   // the caller's gradient is read in place, never adopted: whoever would keep it copies it
   const borrowed = g;
 

@@ -55,18 +55,28 @@ export function sub(a: TensorLike, b: TensorLike): Tensor {
 
 /** `a * b` elementwise with broadcasting (torch.mul); numbers allowed. Method form: `a.mul(b)`. */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp('mul', Binary.mul, a, b, (g, at, bt, n) => {
+  const at = asTensor(a, 'mul'), bt = asTensor(b, 'mul');
+  return binaryOp('mul', Binary.mul, at, bt, (g, _a, _b, n) => {
     const shape = broadcastShapes('mul', at.shape, bt.shape);
     return [
       at.requiresGrad ? mulBuf(g, expand(bt, shape, n), shape) : null,
       bt.requiresGrad ? mulBuf(g, expand(at, shape, n), shape) : null,
     ];
-  });
+  }, savedOperands(at, bt, false)); // as PyTorch: each operand is saved only for the other's gradient
+}
+
+/** The operands a product (or, with `quotient`, a quotient) saves: a for b's gradient, b for a's (and a's too for a quotient). */
+function savedOperands(at: Tensor, bt: Tensor, quotient: boolean): Saves {
+  const inputs: number[] = [];
+  if (bt.requiresGrad) inputs.push(0);
+  if (at.requiresGrad || (quotient && bt.requiresGrad)) inputs.push(1);
+  return { inputs };
 }
 
 /** `a / b` with broadcasting (torch.div); numbers allowed. Method form: `a.div(b)`. */
 export function div(a: TensorLike, b: TensorLike): Tensor {
-  return binaryOp('div', Binary.div, a, b, (g, at, bt, n) => {
+  const at = asTensor(a, 'div'), bt = asTensor(b, 'div');
+  return binaryOp('div', Binary.div, at, bt, (g, _a, _b, n) => {
     const shape = broadcastShapes('div', at.shape, bt.shape);
     const bb = expand(bt, shape, n);
     const ga = new Float32Array(n);
@@ -79,7 +89,7 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
       B().unary(Unary.neg, gb, gb, n, 0, 0);
     }
     return [at.requiresGrad ? ga : null, gb];
-  });
+  }, savedOperands(at, bt, true));
 }
 
 function scaled(g: Float32Array, s: number): Float32Array {

@@ -9,7 +9,7 @@
  */
 import { B } from '../backend/index.js';
 import { Binary, Unary } from '../backend/types.js';
-import { bumpVersion, isGradEnabled, makeNode, shadowOf, type Saves } from '../autograd.js';
+import { bumpVersion, isGradEnabled, makeNode, recordView, shadowOf, type Saves } from '../autograd.js';
 import { Tensor, contiguousStrides, fmtShape } from '../tensor.js';
 import { multiOutputOp } from './shape.js';
 import { asTensor, broadcastShapes, padShape, sumToShape, type TensorLike } from './util.js';
@@ -113,7 +113,8 @@ function rebase(op: string, t: Tensor, others: Tensor[], backward: Backward, sav
     return [scatter(gb.slice(), gOld), ...rest];
   }, saves, t);
   bm.requiresGrad = true;
-  mut.gradFn = makeNode('view', [base], (g) => [scatter(new Float32Array(n), g)], { inputs: [0] }, t);
+  mut.gradFn = makeNode('view', [base], (g) => [scatter(new Float32Array(n), g)], { inputs: [] }, t);
+  recordView(t);
   mut.requiresGrad = true;
 }
 

@@ -6,7 +6,7 @@
  * its input, through the same layout taken relative to a contiguous input.
  */
 import { B } from '../backend/index.js';
-import { isGradEnabled, makeNode, result } from '../autograd.js';
+import { isGradEnabled, makeNode, markMultiOutput, multiOutputOp, recordView, result } from '../autograd.js';
 import { Tensor, contiguousStrides, fmtShape, shapeSize, stridesContiguous } from '../tensor.js';
 import { normDim, outputArray, sumToShape } from './util.js';
 
@@ -16,15 +16,10 @@ export interface Layout { shape: number[]; strides: number[]; offset: number }
 /** How a view op maps an input layout to the view's layout (applied to the real and the contiguous one). */
 type LayoutFn = (shape: readonly number[], strides: readonly number[], offset: number) => Layout;
 
-/**
- * Views made by ops that return several views (split, chunk), and views of those: PyTorch
- * forbids writing them in place while recording (their gradients could not be rebased).
- */
-const multiOutput = new WeakMap<Tensor, string>();
-/** The op that made t as one of several views (split / chunk), or undefined. */
-export function multiOutputOp(t: Tensor): string | undefined {
-  return multiOutput.get(t);
-}
+// Views made by ops that return several views (split, chunk), and views of those (autograd.ts
+// keeps the mark): PyTorch forbids writing them in place while recording, and rebuilding their
+// history after their base was written in place.
+export { multiOutputOp };
 
 /** A view of x through `f`, with autograd (scatter of the gradient through f of x's contiguous layout). */
 function viewOf(x: Tensor, op: string, f: LayoutFn,
@@ -32,13 +27,14 @@ function viewOf(x: Tensor, op: string, f: LayoutFn,
   if (!(x instanceof Tensor)) throw new TypeError(`${op}: expected a Tensor`);
   const v = f(x.shape, x.strides, x.offset);
   const out = Tensor.view(x, v.shape, v.strides, v.offset, false, null, op);
-  const multi = multiOutput.get(x);
-  if (multi !== undefined) multiOutput.set(out, multi);
+  const multi = multiOutputOp(x);
+  if (multi !== undefined) markMultiOutput(out, multi);
   if (isGradEnabled() && x.requiresGrad) {
     const bw = backward ?? scatterBackward(x, f);
     out.requiresGrad = true;
-    // a view saves its input's version: its values are the input's as of now
-    out.gradFn = makeNode(op, [x], (g) => [bw(g)], { inputs: [0] }, out);
+    // a view's backward reads nothing; if its storage is written in place later, its history is rebuilt (gradFnOf)
+    out.gradFn = makeNode(op, [x], (g) => [bw(g)], { inputs: [] }, out);
+    recordView(out);
   }
   return out;
 }
@@ -345,7 +341,7 @@ export function split(x: Tensor, sizes: number | readonly number[], dim = 0): Te
   let s = 0;
   for (const p of parts) {
     const v = narrow(x, d, s, p);
-    multiOutput.set(v, 'split'); // even a single piece, as PyTorch
+    markMultiOutput(v, 'split'); // even a single piece, as PyTorch
     out.push(v);
     s += p;
   }

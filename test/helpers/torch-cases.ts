@@ -1444,6 +1444,34 @@ function scatterReduceCases(r: Rng): DiffCase[] {
   return out;
 }
 
+/** A view taken, then its base (or a sibling view) written in place, then the view used: PyTorch rebuilds its history. */
+function viewRebaseCases(r: Rng): DiffCase[] {
+  const chains: Record<string, (l: Tensor, w: Tensor) => [Tensor, Tensor]> = {
+    'slice-mul_': (l) => { const x = l.clone(); const v = x.slice(0, 0, 2); x.mul_(2); return [v.sum(), v]; },
+    'old-user-and-new': (l) => { const x = l.clone(); const v = x.slice(0, 0, 2); const y = v.mul(3); x.mul_(2); return [y.sum().add(v.sum()), v]; },
+    'transpose-row-mul_': (l, w) => { const x = l.clone().view(2, 3); const v = x.T; x.select(0, 1).mul_(w.slice(0, 0, 3)); return [v.mul(v).sum(), v]; },
+    'view-of-view-add_': (l) => { const x = l.clone(); const v = x.slice(0, 1, 4); const v2 = v.slice(0, 0, 2); x.add_(1); return [v2.exp().sum(), v2]; },
+    'transpose-add_-other': (l, w) => { const x = l.clone().view(2, 3); const v = x.T; x.add_(w.view(2, 3)); return [v.mul(v).sum(), v]; },
+    'step-slice-sibling-mul_': (l, w) => { const x = l.clone(); const v = x.slice(0, 0, 6, 2); x.slice(0, 1, 4).mul_(3); return [v.mul(w.slice(0, 0, 3)).sum(), v]; },
+  };
+  return Object.entries(chains).map(([name, f]) => {
+    const l = randArr(r, 6), w = randArr(r, 6);
+    const cn = `a view after an in-place write to its base: ${name}`;
+    return {
+      group: 'views', name: cn,
+      torch: { op: 'viewRebase', name, l: enc(l), lShape: [6], w: enc(w), wShape: [6] },
+      check(res) {
+        noError(cn, res);
+        const lt = leaf(l, [6]), wt = leaf(w, [6]);
+        const [loss, v] = f(lt, wt);
+        loss.backward();
+        expect(v.shape, `${cn}: shape`).toEqual(res.shape);
+        expectLikeTorch(cn, { v: v.data, gl: gradOf(lt), gw: gradOf(wt) }, { v: dec(res.v), gl: dec(res.gl), gw: dec(res.gw) }, { rel: 1e-6, abs: 1e-7 });
+      },
+    };
+  });
+}
+
 /** Every case, from one seed. */
 export function allCases(seed: number): DiffCase[] {
   const r = lcg(seed);
@@ -1451,5 +1479,5 @@ export function allCases(seed: number): DiffCase[] {
     ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...optimGroupCases(r), ...schedulerCases(r), ...clipCases(r),
     ...embeddingCases(r), ...lossOptionCases(r), ...initCases(), ...dropoutCases(r),
     ...comparisonCases(r), ...indexingCases(r), ...joiningCases(r), ...statCases(r), ...sortingCases(r),
-    ...viewCases(seed + 1), ...ceFusedCases(lcg(seed + 2)), ...scatterReduceCases(lcg(seed + 3))];
+    ...viewCases(seed + 1), ...ceFusedCases(lcg(seed + 2)), ...scatterReduceCases(lcg(seed + 3)), ...viewRebaseCases(lcg(seed + 4))];
 }

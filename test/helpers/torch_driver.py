@@ -169,6 +169,32 @@ def apply_view(t, step):
     return getattr(t, n)(*a)
 
 
+def view_rebase_chain(name, l, w):
+    """A view taken, then its base (or another view of it) written in place, then the view used:
+    PyTorch rebuilds the view's history through the in-place op. Returns the loss and the view."""
+    if name == 'slice-mul_':
+        x = l.clone(); v = x[0:2]; x.mul_(2); return v.sum(), v
+    if name == 'old-user-and-new':
+        x = l.clone(); v = x[0:2]; y = v * 3; x.mul_(2); return y.sum() + v.sum(), v
+    if name == 'transpose-row-mul_':
+        x = l.clone().view(2, 3); v = x.T; x[1].mul_(w[0:3]); return (v * v).sum(), v
+    if name == 'view-of-view-add_':
+        x = l.clone(); v = x[1:4]; v2 = v[0:2]; x.add_(1); return v2.exp().sum(), v2
+    if name == 'transpose-add_-other':
+        x = l.clone().view(2, 3); v = x.T; x.add_(w.view(2, 3)); return (v * v).sum(), v
+    if name == 'step-slice-sibling-mul_':
+        x = l.clone(); v = x[0:6:2]; x[1:4].mul_(3); return (v * w[0:3]).sum(), v
+    raise ValueError(name)
+
+
+def op_viewRebase(c):
+    l = leaf(c, 'l')
+    w = leaf(c, 'w')
+    loss, v = view_rebase_chain(c['name'], l, w)
+    loss.backward()
+    return {'v': enc(v.detach()), 'gl': enc(grad_of(l)), 'gw': enc(grad_of(w)), 'shape': list(v.shape)}
+
+
 def op_views(c):
     x = leaf(c, 'x')
     y = x
