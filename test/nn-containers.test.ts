@@ -72,6 +72,27 @@ describe('Module helpers', () => {
     expect(Array.from(p.grad!.data)).toEqual([0, 0, 0, 0]);
   });
 
+  it('zeroGrad: null by default (PyTorch 2.x), zeros with setToNone false (1.13); the next backward gives the same gradients', () => {
+    const x = tensor([[1, -2], [0.5, 3]]);
+    const grads: number[][][] = [];
+    for (const [who, setToNone] of [['module', true], ['module', false], ['optimizer', true], ['optimizer', false]] as const) {
+      const m = new nn.Linear(2, 2);
+      const opt = new optim.SGD(m.parameters(), { lr: 0.1 });
+      m.forward(x).sum().backward();
+      const held = m.weight.grad!;
+      if (who === 'module') m.zeroGrad({ setToNone }); else opt.zeroGrad({ setToNone });
+      if (setToNone) expect(m.weight.grad).toBeNull();
+      else { expect(m.weight.grad).toBe(held); expect(Array.from(held.data)).toEqual([0, 0, 0, 0]); }
+      if (who === 'module') m.zeroGrad(); else opt.zeroGrad(); // the default: null
+      expect(m.weight.grad).toBeNull();
+      if (!setToNone) m.weight.grad = held; // zero-filled, as 1.13 leaves it
+      m.forward(x).sum().backward();
+      grads.push(m.parameters().map((q) => Array.from(q.grad!.data)));
+    }
+    for (const g of grads) expect(g).toEqual(grads[0]);
+    expect(() => new optim.SGD([tensor([1], { requiresGrad: true })], { lr: 0.1 }).zeroGrad({ setToNone: 1 } as never)).toThrow(/SGD.zeroGrad: setToNone must be a boolean/);
+  });
+
   it('registerBuffer / registerParameter; console.log prints the summary', () => {
     class M extends nn.Module {
       constructor() {

@@ -174,7 +174,12 @@ export abstract class Module {
     return this.train(false);
   }
 
-  /** Drop every parameter's gradient (setToNone, the default) or fill it with zeros. */
+  /**
+   * Clear every parameter's gradient before the next backward. By default (`setToNone: true`,
+   * PyTorch 2.x's default) the gradients become `null`; `{ setToNone: false }` (PyTorch 1.13's
+   * default) fills them with zeros and keeps the tensors. The next backward gives the same
+   * gradients either way; code that reads `p.grad` before it sees `null` in the first case.
+   */
   zeroGrad(opts?: { setToNone?: boolean }): void {
     const none = options<{ setToNone?: boolean }>('zeroGrad', opts, ['setToNone']).setToNone ?? true;
     if (typeof none !== 'boolean') throw new TypeError(`zeroGrad: setToNone must be a boolean, got ${typeof none}`);

@@ -106,10 +106,16 @@ export abstract class Optimizer<O extends { lr: number } = { lr: number }> {
     this.paramGroups.push(merged as ParamGroup<O>);
   }
 
-  /** Drop the gradients (setToNone, the default) or fill them with zeros. */
+  /**
+   * Clear the gradients of every parameter of every group before the next backward. By default (`setToNone: true`,
+   * PyTorch 2.x's default) the gradients become `null`; `{ setToNone: false }` (PyTorch 1.13's
+   * default) fills them with zeros and keeps the tensors. The next backward gives the same
+   * gradients either way; code that reads `p.grad` before it sees `null` in the first case.
+   */
   zeroGrad(opts?: { setToNone?: boolean }): void {
     const o = options<{ setToNone?: boolean }>(`${this.name}.zeroGrad`, opts, ['setToNone']);
     const none = o.setToNone ?? true;
+    checkBool(`${this.name}.zeroGrad`, 'setToNone', none);
     for (const p of this.params) {
       if (none) p.grad = null;
       else if (p.grad) p.grad.data.fill(0);
