@@ -44,6 +44,17 @@ export function checkBool(name: string, key: string, v: unknown): void {
   if (typeof v !== 'boolean') throw new TypeError(`${name}: ${key} must be a boolean, got ${typeof v}`);
 }
 
+/**
+ * A group's hyper-parameters from a table: lr, then each number that must be >= 0 (our key ->
+ * PyTorch's name, which the message uses), then each boolean, in that order.
+ */
+export function checkGroup<H extends object>(name: string, g: H, nonNegative: Partial<Record<keyof H, string>>, bools: readonly (keyof H & string)[]): void {
+  const v = g as Record<string, unknown>;
+  checkLr(name, v.lr);
+  for (const [k, py] of Object.entries(nonNegative)) checkNonNegative(name, py as string, v[k]);
+  for (const k of bools) checkBool(name, k, v[k]);
+}
+
 /** Base class of the optimizers (torch.optim.Optimizer): paramGroups, zeroGrad(), step(), stateDict()/loadStateDict(), addParamGroup(). */
 export abstract class Optimizer<O extends { lr: number } = { lr: number }> {
   readonly paramGroups: ParamGroup<O>[] = [];

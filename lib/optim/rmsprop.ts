@@ -2,22 +2,15 @@
 import { B } from '../backend/index.js';
 import type { Tensor } from '../tensor.js';
 import { options } from '../options.js';
-import { Optimizer, checkLr, checkBool, checkNonNegative, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, checkGroup, type ParamGroup, type Params } from './optimizer.js';
 
 /** RMSprop's options, as PyTorch's: lr (1e-2), alpha (0.99), eps (1e-8), weightDecay (0), momentum (0), centered (false), maximize (false). */
 export interface RMSpropOptions { lr?: number; alpha?: number; eps?: number; weightDecay?: number; momentum?: number; centered?: boolean; maximize?: boolean }
 type RHyper = Required<RMSpropOptions>;
 const RKEYS = ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize'] as const;
 
-function checkRms(g: RHyper): void {
-  checkLr('RMSprop', g.lr);
-  checkNonNegative('RMSprop', 'epsilon', g.eps);
-  checkNonNegative('RMSprop', 'momentum', g.momentum);
-  checkNonNegative('RMSprop', 'weight_decay', g.weightDecay);
-  checkNonNegative('RMSprop', 'alpha', g.alpha);
-  checkBool('RMSprop', 'centered', g.centered);
-  checkBool('RMSprop', 'maximize', g.maximize);
-}
+const checkRms = (g: RHyper): void => checkGroup('RMSprop', g,
+  { eps: 'epsilon', momentum: 'momentum', weightDecay: 'weight_decay', alpha: 'alpha' }, ['centered', 'maximize']);
 
 /** RMSprop, PyTorch 1.13's update rule (torch.optim.RMSprop). */
 export class RMSprop extends Optimizer<RHyper> {
@@ -42,14 +35,8 @@ export interface AdagradOptions { lr?: number; lrDecay?: number; weightDecay?: n
 type AHyper = Required<AdagradOptions>;
 const AKEYS = ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps', 'maximize'] as const;
 
-function checkAdagrad(g: AHyper): void {
-  checkLr('Adagrad', g.lr);
-  checkNonNegative('Adagrad', 'lr_decay', g.lrDecay);
-  checkNonNegative('Adagrad', 'weight_decay', g.weightDecay);
-  checkNonNegative('Adagrad', 'initial_accumulator_value', g.initialAccumulatorValue);
-  checkNonNegative('Adagrad', 'epsilon', g.eps);
-  checkBool('Adagrad', 'maximize', g.maximize);
-}
+const checkAdagrad = (g: AHyper): void => checkGroup('Adagrad', g,
+  { lrDecay: 'lr_decay', weightDecay: 'weight_decay', initialAccumulatorValue: 'initial_accumulator_value', eps: 'epsilon' }, ['maximize']);
 
 /** Adagrad, PyTorch 1.13's update rule (torch.optim.Adagrad). */
 export class Adagrad extends Optimizer<AHyper> {

@@ -401,15 +401,15 @@ double CrossEntropyEx(Args& a) {
   a.need(weight, C, "weight", "C");
   a.need(out, N, "out", "N");
   a.need(grad, n, "grad", "N*C");
-  a.no_overlap(grad, n, "grad", logits, n, "logits");
+  // neither output overlaps an input or the other output
+  struct In { const F32& v; int64_t len; const char* name; };
+  for (const In& in : {In{logits, n, "logits"}, In{probs, n, "probs"}, In{weight, C, "weight"}}) {
+    a.no_overlap(grad, n, "grad", in.v, in.len, in.name);
+    a.no_overlap(out, N, "out", in.v, in.len, in.name);
+  }
   a.no_overlap(grad, n, "grad", target, N, "target");
-  a.no_overlap(grad, n, "grad", probs, n, "probs");
-  a.no_overlap(grad, n, "grad", weight, C, "weight");
-  a.no_overlap(grad, n, "grad", out, N, "out");
-  a.no_overlap(out, N, "out", logits, n, "logits");
   a.no_overlap(out, N, "out", target, N, "target");
-  a.no_overlap(out, N, "out", probs, n, "probs");
-  a.no_overlap(out, N, "out", weight, C, "weight");
+  a.no_overlap(grad, n, "grad", out, N, "out");
   if (!target.null) check_classes(a, target, N, C, &ignore);
   return nk::cross_entropy_ex(logits.data, N, C, target.null ? nullptr : target.data,
                               probs.null ? nullptr : probs.data, weight.null ? nullptr : weight.data,
