@@ -178,9 +178,9 @@ function readCheckpoint(buf: Uint8Array, op: string, source: string): ParsedSafe
 }
 
 /** A checkpoint's step, epoch and fit state without restoring anything (fit checks a resume against them first). */
-export function peekCheckpoint(buf: Uint8Array, source = 'buffer'): { step: number; epoch?: number; fit?: unknown; optimizer?: string; scheduler?: string } {
+export function peekCheckpoint(buf: Uint8Array, source = 'buffer'): { step: number; epoch?: number; fit?: unknown; extra?: unknown } {
   const { state } = readCheckpoint(buf, `loadCheckpoint: ${source}`, source);
-  return { step: state.step, epoch: state.epoch, fit: state.fit, optimizer: state.optimizer?.type, scheduler: state.scheduler?.type };
+  return { step: state.step, epoch: state.epoch, fit: state.fit, extra: state.extra };
 }
 
 /**

@@ -159,16 +159,18 @@ interface FitState {
 
 const FIT_STATE = 'neurite-fit/1';
 
-function checkpointOption(c: FitOptions['checkpoint']): Required<FitCheckpoint> | null {
+interface CheckpointPlan { path: string; every: number; extra: unknown }
+
+function checkpointOption(c: FitOptions['checkpoint']): CheckpointPlan | null {
   if (c === undefined) return null;
   if (typeof c === 'string') {
-    if (c === '') throw new TypeError('fit: checkpoint must be a file path or { path, every }, got an empty string');
-    return { path: c, every: 1 };
+    if (c === '') throw new TypeError('fit: checkpoint must be a file path or { path, every, extra }, got an empty string');
+    return { path: c, every: 1, extra: undefined };
   }
-  if (c === null || typeof c !== 'object') throw new TypeError('fit: checkpoint must be a file path or { path, every }');
-  const o = options<FitCheckpoint>('fit: checkpoint', c, ['path', 'every'], ['monitor', 'saveBestOnly', 'saveTopK']);
+  if (c === null || typeof c !== 'object') throw new TypeError('fit: checkpoint must be a file path or { path, every, extra }');
+  const o = options<FitCheckpoint>('fit: checkpoint', c, ['path', 'every', 'extra'], ['monitor', 'saveBestOnly', 'saveTopK']);
   if (typeof o.path !== 'string' || o.path === '') throw new TypeError('fit: checkpoint.path must be a file path');
-  return { path: o.path, every: o.every === undefined ? 1 : positiveInt('checkpoint.every', o.every) };
+  return { path: o.path, every: o.every === undefined ? 1 : positiveInt('checkpoint.every', o.every), extra: o.extra };
 }
 
 /** The shuffling seed of a DataLoader given as data (its own or its RandomSampler's), else null. */
@@ -248,7 +250,7 @@ async function writeFitCheckpoint(ctx: Ctx, run: RunState): Promise<void> {
   const tensors: Record<string, Tensor> = {};
   run.bestState?.forEach((a, i) => { tensors[`fit.best.${i}`] = new Tensor(a, [a.length]); });
   await saveCheckpoint(ctx.checkpoint!.path, {
-    model, optimizer: opts.optimizer, step: run.globalStep, epoch: run.epoch, rng: getRngState(), fit: fitState,
+    model, optimizer: opts.optimizer, step: run.globalStep, epoch: run.epoch, rng: getRngState(), fit: fitState, extra: ctx.checkpoint!.extra,
     ...(opts.scheduler ? { scheduler: opts.scheduler } : {}), ...(run.bestState ? { tensors } : {}),
   });
 }
@@ -265,7 +267,7 @@ interface Ctx {
   progressIntervalMs: number;
   lossName: LossName | null;
   dataSeed: number | null;
-  checkpoint: Required<FitCheckpoint> | null;
+  checkpoint: CheckpointPlan | null;
   /** The run to continue (resumeFrom), or null. */
   start: RunState | null;
 }

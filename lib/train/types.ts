@@ -48,6 +48,8 @@ export interface FitCheckpoint {
   path: string;
   /** Write at the end of every `every`-th epoch (default 1); the run's last epoch is always written. */
   every?: number;
+  /** Anything JSON can hold (your run's configuration), kept in every checkpoint as its `extra` (loadCheckpoint returns it). */
+  extra?: unknown;
 }
 
 /** fit's options (see docs/services.md): epochs, optimizer, loss (required); batchSize, shuffle (true), seed, signal, onProgress, progressIntervalMs (100), worker ('auto'), scheduler, schedulerStep ('epoch'), clipGradNorm, validationData, earlyStopping. */
