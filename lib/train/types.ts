@@ -162,7 +162,7 @@ export interface FitHistory {
   bestEpoch: number | null;
   /** True when earlyStopping ended the run before `epochs`. */
   stoppedEarly: boolean;
-  /** Samples per second over the whole run. */
+  /** Samples per second over the whole run (a resumed run: over the epochs this call trained). */
   samplesPerSec: number;
   steps: number;
   durationMs: number;
