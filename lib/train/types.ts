@@ -52,7 +52,7 @@ export interface FitCheckpoint {
   extra?: unknown;
 }
 
-/** fit's options (see docs/services.md): epochs, optimizer, loss (required); batchSize, shuffle (true), seed, signal, onProgress, progressIntervalMs (100), worker ('auto'), scheduler, schedulerStep ('epoch'), clipGradNorm, validationData, earlyStopping. */
+/** fit's options (see docs/services.md): epochs, optimizer, loss (required); batchSize, shuffle (true), seed, signal, onProgress, progressIntervalMs (100), worker ('auto'), scheduler, schedulerStep ('epoch'), clipGradNorm, validationData, earlyStopping, checkpoint, resumeFrom. */
 export interface FitOptions {
   epochs: number;
   /** Samples per step ({x, y} and datasets; a DataLoader has its own). */
