@@ -1,6 +1,6 @@
 /**
- * fit's checkpoint and resumeFrom options, and `neurite train --resume`: a run stopped after k
- * epochs and resumed in a FRESH process ends with the same bits (weights, optimizer and
+ * fit's checkpoint and resumeFrom options, and `neurite train --resume`: a run killed part way
+ * and resumed in a FRESH process ends with the same bits (weights, optimizer and
  * scheduler state, history, the global generator) as the run never stopped, on the calling
  * thread, in a worker and across the two; and the resumes that cannot continue a run say why.
  * The fresh processes run the built library (dist/, built by `npm run build`, npm test's pretest).
@@ -22,16 +22,17 @@ let dir: string;
 beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'neurite-resume-')); });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function node(args: string[], env: Record<string, string>): { code: number | null; out: string; err: string } {
+function node(args: string[], env: Record<string, string>): { code: number | null; signal: NodeJS.Signals | null; out: string; err: string } {
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', env: { ...process.env, NEURITE_DEBUG: '', ...env }, timeout: 60_000, cwd: dir });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  return { code: r.status, signal: r.signal, out: r.stdout, err: r.stderr };
 }
 
 describe.each(availableBackends())('resume in a fresh process (%s backend)', (name) => {
   const env = { NEURITE_BACKEND: name, ...(name === 'native' ? { NEURITE_ADDON_PATH: nativeAddonPath() } : {}) };
   const child = (variant: string, mode: string, path: string, epochs: number): string => {
     const r = node([CHILD, LIB, variant, mode, path, String(epochs)], env);
-    expect(r.code, r.err).toBe(0);
+    if (mode === 'killed') expect([r.signal, r.err]).toEqual(['SIGKILL', '']);
+    else expect(r.code, r.err).toBe(0);
     return r.out;
   };
 
@@ -39,11 +40,11 @@ describe.each(availableBackends())('resume in a fresh process (%s backend)', (na
     ['main', 'the calling thread: {x, y}, Adam + StepLR, a drawn seed'],
     ['worker', 'a worker: a shuffled DataLoader, SGD momentum, restoreBest'],
     ['cross', 'a worker, then the calling thread: a Dataset'],
-  ])('fit: 2 epochs, stop, resume to 5 == 5 epochs, bit for bit (%s: %s)', (variant) => {
+  ])('fit: 5 epochs == killed in epoch 3, resumed from epoch 2 in a new process, bit for bit (%s: %s)', (variant) => {
     expect(existsSync(join(ROOT, 'dist', 'esm', 'index.js')), 'dist/ is built by npm run build (pretest)').toBe(true);
     const full = JSON.parse(child(variant, 'full', join(dir, `full-${variant}-${name}.ckpt`), 5));
     const path = join(dir, `part-${variant}-${name}.ckpt`);
-    expect(child(variant, 'first', path, 2)).toBe('');
+    expect(child(variant, 'killed', path, 5)).toBe('');
     expect(io.loadCheckpointSync(path, { model: new nn.Sequential(new nn.Linear(6, 8), new nn.ReLU(), new nn.Dropout(0.3), new nn.Linear(8, 3)), restoreRng: false }).epoch).toBe(2);
     const rest = JSON.parse(child(variant, 'rest', path, 5));
     expect(rest.meta.resumedFrom).toBe(2);
