@@ -138,6 +138,12 @@ describe.each(availableBackends())('fit checkpoint and resumeFrom (%s backend)',
     expect(h.stoppedEarly).toBe(true);
     expect(h.epochs).toHaveLength(2);
     expect(h.resumedFrom).toBe(2);
+    // a 2-epoch run extended to 6 stops where the 6-epoch run did
+    const short = await saved('short', { epochs: 2, earlyStopping: es });
+    const ext = mk();
+    const he = await fit(ext.model, { x, y }, opts({ optimizer: ext.optimizer, epochs: 6, earlyStopping: es, resumeFrom: short }));
+    expect([he.stoppedEarly, he.loss, he.bestEpoch]).toEqual([true, h.loss, h.bestEpoch]);
+    expect(weights(ext.model)).toEqual(weights(model));
     const every = join(dir, `every-${name}.ckpt`);
     const seen: number[] = [];
     const m = mk();

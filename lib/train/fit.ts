@@ -422,6 +422,8 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
   let bestState: Float32Array[] | null = start?.bestState ?? null;
   let wait = start?.wait ?? 0;
   let stopped = start?.stopped ?? false;
+  // a shorter run whose last epoch used up the patience: with more epochs it would have stopped there
+  if (start && stop && start.epoch < epochs && wait >= Math.max(1, stop.patience)) stopped = true;
   const stopRequested = (): boolean => userError !== null || signal?.aborted === true;
   const totalSteps = train.stepsPerEpoch === null ? null : train.stepsPerEpoch * epochs;
   const report = (p: FitProgress): void => {
