@@ -183,11 +183,22 @@ function loaderSeed(data: FitSource): number | null {
 
 interface Resume { path: string; buf: Buffer; state: FitState }
 
+/** The io layer's errors about resumeFrom's file, said as fit's (same class, `fit: resumeFrom: PATH: ...`). */
+function asResume<T>(path: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    const prefix = `loadCheckpoint: ${path}`;
+    if (e instanceof Error && e.message.startsWith(prefix)) e.message = `fit: resumeFrom: ${path}${e.message.slice(prefix.length)}`;
+    throw e;
+  }
+}
+
 /** Read resumeFrom's checkpoint and its fit state; nothing is restored yet. */
 function readResume(path: unknown): Resume {
   if (typeof path !== 'string' || path === '') throw new TypeError(`fit: resumeFrom must be a checkpoint's file path, got ${typeof path === 'string' ? 'an empty string' : typeof path}`);
   const buf = readFileSync(path, 'fit: resumeFrom');
-  const peek = peekCheckpoint(buf, path);
+  const peek = asResume(path, () => peekCheckpoint(buf, path));
   const st = peek.fit as FitState | undefined;
   if (!st || typeof st !== 'object' || st.format !== FIT_STATE) {
     throw new TypeError(`fit: resumeFrom: ${path} was not written by fit's checkpoint option (it holds no fit state); restore it with io.loadCheckpoint and a loop of your own`);
@@ -217,7 +228,7 @@ function checkResume(r: Resume, o: { epochs: number; loss: LossName | null; step
 /** Restore model, optimizer, scheduler and the global generator from the checkpoint; the run's state to start from. */
 function restore(r: Resume, model: Module, opts: FitOptions): RunState {
   if (isBusy(model) || isBusy(opts.optimizer)) throw new Error('fit: this model or optimizer is already being trained by another fit(); await it first');
-  const got = checkpointFromBuffer(r.buf, { model, optimizer: opts.optimizer, ...(opts.scheduler ? { scheduler: opts.scheduler } : {}) }, r.path);
+  const got = asResume(r.path, () => checkpointFromBuffer(r.buf, { model, optimizer: opts.optimizer, ...(opts.scheduler ? { scheduler: opts.scheduler } : {}) }, r.path));
   const st = r.state;
   let bestState: Float32Array[] | null = null;
   if (st.stop.bestTensors > 0) {
