@@ -1,10 +1,9 @@
 // Cross-entropy with options (issue 12): forward + backward of F.crossEntropy through the fused
 // kernel (weight, ignoreIndex, labelSmoothing, probability targets), both backends, against
-// PyTorch 1.13's F.cross_entropy on the same data, interleaved: each round times neurite, then a
-// python3 child times PyTorch; the figure is the median over rounds of the per-round ratio.
+// PyTorch 1.13's F.cross_entropy on the same data, interleaved case by case (a python3 child
+// times its side when asked); the figure is the median over rounds of the per-case ratio.
 // Run: flock /tmp/neurite-bench.lock node bench/loss.mjs [--rounds 7]  (build first: npm run build)
 // Prints a markdown block for bench/RESULTS.md.
-import { spawnSync } from 'node:child_process';
 import { F, setBackend, tensor } from '../dist/esm/index.js';
 import { machine, loadMonitor, loadText } from './lib/machine.mjs';
 
@@ -47,12 +46,12 @@ function time(f) {
   return med(ts);
 }
 
+// PyTorch's side: one python3 child that times a case each time it reads the case's key on stdin
 const py = (file) => `
 import sys, time, json, torch, numpy as np
 import torch.nn.functional as F
 torch.set_num_threads(1)
 spec = json.load(open('${file}'))
-out = {}
 def med(xs): return sorted(xs)[len(xs) // 2]
 def timeit(f):
     f(); k = 1
@@ -67,6 +66,7 @@ def timeit(f):
         for _ in range(k): f()
         ts.append((time.perf_counter() - t0) / k)
     return med(ts)
+steps = {}
 for sh in spec:
     N, C = sh['N'], sh['C']
     x = torch.tensor(np.array(sh['x'], dtype=np.float32).reshape(N, C), requires_grad=True)
@@ -80,12 +80,13 @@ for sh in spec:
         if 'labelSmoothing' in o: kw['label_smoothing'] = o['labelSmoothing']
         tgt = p if o.get('probs') else t
         gy = torch.ones(N) if kw['reduction'] == 'none' else None
-        def step():
+        def step(x=x, tgt=tgt, kw=kw, gy=gy):
             x.grad = None
-            y = F.cross_entropy(x, tgt, **kw)
-            y.backward(gy)
-        out[f"{N}x{C} {name}"] = timeit(step)
-print(json.dumps(out))
+            F.cross_entropy(x, tgt, **kw).backward(gy)
+        steps[f"{N}x{C} {name}"] = step
+print('ready', flush=True)
+for line in sys.stdin:
+    print(timeit(steps[line.strip()]), flush=True)
 `;
 
 const { writeFileSync, mkdtempSync } = await import('node:fs');
@@ -96,43 +97,48 @@ const file = join(dir, 'spec.json');
 const sets = SHAPES.map(([N, C]) => ({ N, C, ...data(N, C) }));
 writeFileSync(file, JSON.stringify(sets.map((s) => ({ N: s.N, C: s.C, x: Array.from(s.x), t: Array.from(s.t), p: Array.from(s.p), w: Array.from(s.w), cases: CASES }))));
 
+const { spawn } = await import('node:child_process');
+const { createInterface } = await import('node:readline');
+const child = spawn('/usr/bin/python3', ['-c', py(file)], { stdio: ['pipe', 'pipe', 'inherit'] });
+const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+const ask = async (key) => { if (key !== null) child.stdin.write(`${key}\n`); const r = await lines.next(); return r.value; };
+if ((await ask(null)) !== 'ready') throw new Error('bench/loss: the python3 child did not start');
+
 const mon = loadMonitor();
 const rows = {};
 const add = (k, v) => (rows[k] ??= []).push(v);
+const prepared = sets.map((s) => ({ s, x: tensor(s.x.slice(), [s.N, s.C], { requiresGrad: true }), p: tensor(s.p, [s.N, s.C]), w: tensor(s.w, [s.C]),
+  gy: tensor(new Float32Array(s.N).fill(1), [s.N]) }));
 for (let r = 0; r < rounds; r++) {
-  const nt = {};
-  for (const be of ['native', 'js']) {
-    setBackend(be);
-    for (const s of sets) {
-      const x = tensor(s.x.slice(), [s.N, s.C], { requiresGrad: true });
-      const p = tensor(s.p, [s.N, s.C]), w = tensor(s.w, [s.C]);
-      const gy = tensor(new Float32Array(s.N).fill(1), [s.N]);
-      for (const [name, o] of CASES) {
-        const opts = { reduction: o.reduction ?? 'mean' };
-        if (o.weight) opts.weight = w;
-        if ('ignoreIndex' in o) opts.ignoreIndex = o.ignoreIndex;
-        if ('labelSmoothing' in o) opts.labelSmoothing = o.labelSmoothing;
-        const tgt = o.probs ? p : s.t;
-        const sec = time(() => { x.grad = null; const y = F.crossEntropy(x, tgt, opts); y.backward(opts.reduction === 'none' ? gy : undefined); });
-        nt[`${be} ${s.N}x${s.C} ${name}`] = sec;
+  for (const { s, x, p, w, gy } of prepared) {
+    for (const [name, o] of CASES) {
+      const opts = { reduction: o.reduction ?? 'mean' };
+      if (o.weight) opts.weight = w;
+      if ('ignoreIndex' in o) opts.ignoreIndex = o.ignoreIndex;
+      if ('labelSmoothing' in o) opts.labelSmoothing = o.labelSmoothing;
+      const tgt = o.probs ? p : s.t;
+      const k = `${s.N}x${s.C} ${name}`;
+      // case by case, alternating the order: neurite native, PyTorch, neurite js (and the reverse on odd rounds)
+      const order = r % 2 ? ['js', 'torch', 'native'] : ['native', 'torch', 'js'];
+      const got = {};
+      for (const who of order) {
+        if (who === 'torch') { got.torch = Number(await ask(k)); continue; }
+        setBackend(who);
+        got[who] = time(() => { x.grad = null; F.crossEntropy(x, tgt, opts).backward(opts.reduction === 'none' ? gy : undefined); });
       }
+      add(`torch ${k}`, got.torch * 1e6);
+      for (const be of ['native', 'js']) { add(`${be} ${k}`, got[be] * 1e6); add(`ratio ${be} ${k}`, got.torch / got[be]); }
     }
   }
-  setBackend('native');
-  const pr = spawnSync('/usr/bin/python3', ['-c', py(file)], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (pr.status !== 0) { console.error(pr.stderr); process.exit(1); }
-  const pt = JSON.parse(pr.stdout.trim().split('\n').pop());
-  for (const [k, v] of Object.entries(pt)) {
-    add(`torch ${k}`, v * 1e6);
-    for (const be of ['native', 'js']) { add(`${be} ${k}`, nt[`${be} ${k}`] * 1e6); add(`ratio ${be} ${k}`, v / nt[`${be} ${k}`]); }
-  }
 }
+setBackend('native');
+child.stdin.end();
 const load = mon.stop();
 const m = machine();
 const out = [];
 out.push('### Cross-entropy with options (issue 12): `node bench/loss.mjs`', '');
 out.push(`${m.cpu}, ${m.cores} cores, ${m.isa}; Node ${m.node}; neurite @ ${m.commit}; ${m.date}; ${loadText(load)}.`);
-out.push(`Forward + backward of \`F.crossEntropy(x, target, opts)\` (mean unless stated; x requires grad) vs PyTorch 1.13 \`F.cross_entropy\` on the same data, one thread (NEURITE_NUM_THREADS=1, torch.set_num_threads(1)). ${rounds} rounds, each timing neurite then PyTorch (a python3 child); a time is the median of 15 batches of calls; speed = PyTorch time ÷ neurite time per round, median (min–max) over rounds.`, '');
+out.push(`Forward + backward of \`F.crossEntropy(x, target, opts)\` (mean unless stated; x requires grad) vs PyTorch 1.13 \`F.cross_entropy\` on the same data, one thread (NEURITE_NUM_THREADS=1, torch.set_num_threads(1)). ${rounds} rounds; in each, every case is timed by neurite native, PyTorch (a python3 child) and neurite js one after the other (order reversed on odd rounds); a time is the median of 15 batches of calls; speed = PyTorch time ÷ neurite time of the same round, median (min–max) over rounds.`, '');
 out.push('| shape | options | PyTorch µs | native µs | native speed ÷ PyTorch | js µs | js speed ÷ PyTorch |', '| --- | --- | --- | --- | --- | --- | --- |');
 for (const s of sets) for (const [name] of CASES) {
   const k = `${s.N}x${s.C} ${name}`;

@@ -280,13 +280,20 @@ function crossEntropyEx(x: F32, N: number, C: number, target: Int32Array | null,
     } else {
       const q = probs!;
       const inv = 1 / rowExp(x, base, C, e, eb), lse = lseOut[0];
-      let wq = 0;
+      // four interleaved sums (k mod 4) added pairwise, as the native kernel
+      let w0 = 0, w1 = 0, w2 = 0, w3 = 0, l0 = 0, l1 = 0, l2 = 0, l3 = 0;
       for (let k = 0; k < C; k++) {
         const qk = eps > 0 ? Math.fround(Math.fround(q[base + k] * pk) + ps) : q[base + k];
-        const w = weight ? weight[k] * qk : qk;
-        wq += w;
-        li += w * (lse - x[base + k]);
+        const w = weight ? weight[k] * qk : qk, l = w * (lse - x[base + k]);
+        switch (k & 3) {
+          case 0: w0 += w; l0 += l; break;
+          case 1: w1 += w; l1 += l; break;
+          case 2: w2 += w; l2 += l; break;
+          default: w3 += w; l3 += l;
+        }
       }
+      const wq = (w0 + w1) + (w2 + w3);
+      li = (l0 + l1) + (l2 + l3);
       if (grad) {
         for (let k = 0; k < C; k++) {
           const qk = eps > 0 ? Math.fround(Math.fround(q[base + k] * pk) + ps) : q[base + k];

@@ -182,13 +182,16 @@ double cross_entropy_ex(const float* x, int64_t n, int64_t c, const int32_t* tar
     } else {
       const float* q = probs + r * c;
       const double inv = 1.0 / row_exp(row, c, e, &lse);
-      double wq = 0;  // Σ_k w_k q_k
+      // wq = Σ_k w_k q_k and the loss Σ_k w_k q_k (lse - x_k), each in four interleaved sums (k mod 4)
+      double wa[4] = {0, 0, 0, 0}, la[4] = {0, 0, 0, 0};
       for (int64_t k = 0; k < c; ++k) {
         const float qk = eps > 0 ? q[k] * pk + ps : q[k];
         const double w = weight ? weight[k] * static_cast<double>(qk) : static_cast<double>(qk);
-        wq += w;
-        li += w * (lse - row[k]);
+        wa[k & 3] += w;
+        la[k & 3] += w * (lse - row[k]);
       }
+      const double wq = (wa[0] + wa[1]) + (wa[2] + wa[3]);
+      li = (la[0] + la[1]) + (la[2] + la[3]);
       if (g) {
         for (int64_t k = 0; k < c; ++k) {
           const float qk = eps > 0 ? q[k] * pk + ps : q[k];
