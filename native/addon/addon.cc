@@ -395,17 +395,16 @@ double CrossEntropyEx(Args& a) {
   if (target.null == probs.null) a.type_error("exactly one of target and probs must be given (the other null)");
   if (!(eps >= 0 && eps <= 1)) a.range_error("labelSmoothing must be in [0, 1]");
   int64_t n = a.mul(N, C, "N*C");
-  a.need(logits, n, "logits", "N*C");
+  // every float array long enough; neither output overlaps an input or the other output
+  struct Arr { const F32& v; int64_t len; const char* name; const char* what; };
+  const Arr ins[] = {{logits, n, "logits", "N*C"}, {probs, n, "probs", "N*C"}, {weight, C, "weight", "C"}};
+  for (const Arr& x : ins) a.need(x.v, x.len, x.name, x.what);
   a.need(target, N, "target", "N");
-  a.need(probs, n, "probs", "N*C");
-  a.need(weight, C, "weight", "C");
   a.need(out, N, "out", "N");
   a.need(grad, n, "grad", "N*C");
-  // neither output overlaps an input or the other output
-  struct In { const F32& v; int64_t len; const char* name; };
-  for (const In& in : {In{logits, n, "logits"}, In{probs, n, "probs"}, In{weight, C, "weight"}}) {
-    a.no_overlap(grad, n, "grad", in.v, in.len, in.name);
-    a.no_overlap(out, N, "out", in.v, in.len, in.name);
+  for (const Arr& x : ins) {
+    a.no_overlap(grad, n, "grad", x.v, x.len, x.name);
+    a.no_overlap(out, N, "out", x.v, x.len, x.name);
   }
   a.no_overlap(grad, n, "grad", target, N, "target");
   a.no_overlap(out, N, "out", target, N, "target");
