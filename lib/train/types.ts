@@ -6,6 +6,7 @@ import type { Scheduler } from '../optim/lr-scheduler.js';
 import type { Dataset } from '../data/dataset.js';
 import type { DataLoader } from '../data/loader.js';
 import type { LossName } from './losses.js';
+import type { Collectives } from '../distributed/ddp.js';
 
 /** A loss such as F.crossEntropy or F.mseLoss: (output, target) -> scalar tensor. */
 export type LossFn = (output: Tensor, target: never) => Tensor;
@@ -42,7 +43,7 @@ export interface EarlyStopping {
   restoreBest?: boolean;
 }
 
-/** fit's options (see docs/services.md): epochs, optimizer, loss (required); batchSize, shuffle (true), seed, signal, onProgress, progressIntervalMs (100), worker ('auto'), scheduler, schedulerStep ('epoch'), clipGradNorm, validationData, earlyStopping. */
+/** fit's options (see docs/services.md): epochs, optimizer, loss (required); batchSize, shuffle (true), seed, signal, onProgress, progressIntervalMs (100), worker ('auto'), scheduler, schedulerStep ('epoch'), clipGradNorm, validationData, earlyStopping, distributed. */
 export interface FitOptions {
   epochs: number;
   /** Samples per step ({x, y} and datasets; a DataLoader has its own). */
@@ -88,6 +89,14 @@ export interface FitOptions {
   schedulerStep?: 'epoch' | 'batch';
   /** Clip the gradients' total 2-norm to this before every optimizer step (nn.utils.clipGradNorm_). */
   clipGradNorm?: number;
+  /**
+   * Train data-parallel over the ranks of this process group (`await distributed.init()`, see
+   * docs/distributed.md): the model is wrapped in nn.DistributedDataParallel (or given as one),
+   * {x, y}, datasets and DataLoaders over one are shared out as PyTorch's DistributedSampler
+   * (batchSize per rank), validation data every N-th sample, and the history's figures are over
+   * every rank's samples (the same history on every rank). Steps run on the calling thread.
+   */
+  distributed?: Collectives;
 }
 
 /** What onProgress receives: epoch, step, loss, accuracy, samplesPerSec; `epochEnd` at the end of an epoch. */
