@@ -101,6 +101,34 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
     expect(read(f('n2a.json'))).toEqual(read(f('n2b.json')));
   });
 
+  // fit(model, data, { distributed: pg }): the whole path (DDP, DistributedSampler, per-step agreement, combined history)
+  const fitScript = join(root, 'test', 'distributed', 'fit-rank.mjs');
+  interface FitOut { worldSize: number; history: { loss: number[]; accuracy: number[] | null; samples: number[]; mode: string; steps: number }; params: Record<string, number[]> }
+  const readFit = (file: string): FitOut => JSON.parse(readFileSync(file, 'utf8')) as FitOut;
+  const fitCompare = (a: FitOut, b: FitOut) => compare({ worldSize: 1, losses: a.history.loss, params: a.params }, { worldSize: 1, losses: b.history.loss, params: b.params });
+  it('fit({ distributed }): N = 1 bit-identical to plain fit; N = 2, 4 at batch B/N = plain fit at batch B ({x, y}, dataset, DataLoader); every rank the same history', async () => {
+    const plainFit = (args: string[], out: string) => run(process.execPath, [fitScript, '--plain', ...args, '--out', out], process.env, 150_000);
+    const base = ['--model', 'W4', '--opt', 'adam', '--batch', '32', '--samples', '256', '--epochs', '2'];
+    const p = await plainFit(base, f('fit-plain.json'));
+    expect(p.status, p.stderr).toBe(0);
+    const one = await mpirun(impl, 1, fitScript, [...base, '--out', f('fit-n1.json')]);
+    expect(one.status, one.stderr).toBe(0);
+    expect(readFit(f('fit-n1.json.rank0'))).toEqual({ ...readFit(f('fit-plain.json')), worldSize: 1 });
+    const plans: [number, string][] = impl.name === 'MPICH' ? [[2, 'loader']] : [[2, 'xy'], [2, 'dataset'], [4, 'loader']];
+    for (const [n, src] of plans) {
+      const r = await mpirun(impl, n, fitScript, [...base, '--data', src, '--worker', 'auto', '--out', f(`fit-${n}${src}.json`)]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr.match(/NEURITE_FIT_DISTRIBUTED_MAIN/g)?.length, 'the calling-thread notice, rank 0 only').toBe(1);
+      const outs = Array.from({ length: n }, (_, k) => readFit(f(`fit-${n}${src}.json.rank${k}`)));
+      for (const o of outs.slice(1)) expect(o).toEqual(outs[0]);
+      expect(outs[0].history.mode).toBe('main');
+      expect(outs[0].history.samples).toEqual([256, 256]);
+      const d = fitCompare(readFit(f('fit-plain.json')), outs[0]);
+      expect(d.param, `N=${n} ${src}`).toBeLessThanOrEqual(1e-5);
+      expect(d.loss, `N=${n} ${src}`).toBeLessThanOrEqual(1e-4);
+    }
+  });
+
   it('a model that differs on one rank: every rank exits non-zero at init naming the parameter', async () => {
     const r = await mpirun(impl, 2, rankScript, ['--mismatch'], 60_000);
     expect(r.status).not.toBe(0);
