@@ -13,6 +13,7 @@ import { nn, optim, F, manualSeed, randn, Tensor, tensor, distributed, fit, data
 import type { FitHistory } from '../lib/index.js';
 import type { Collectives } from '../lib/distributed/ddp.js';
 import { launchCommand, lostRank, parseLaunchArgs } from '../lib/cli/launch.js';
+import { parseTrainArgs } from '../lib/cli/args.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -284,6 +285,17 @@ describe('neurite launch (command lines, no MPI needed)', () => {
     expect(h.args.slice(0, 4)).toEqual(['-np', '8', '--host', 'a:4,b:4']);
     expect(h.args).not.toContain('--oversubscribe');
     expect(launchCommand({ ...c, hosts: 'a:2,b:2' }, 'mpich', { cores: 2, root: true, node: 'node' }).args.slice(0, 4)).toEqual(['-n', '4', '-hosts', 'a:2,b:2']);
+  });
+  it('`neurite launch -n N train ...` runs `neurite train --distributed ...` on every rank', () => {
+    const c = parseLaunchArgs(['-n', '2', 'train', '--epochs', '2']);
+    if (c === 'help') throw new Error('help');
+    const env = { cores: 2, root: false, node: '/usr/bin/node', neurite: '/x/bin/neurite.mjs' };
+    expect(launchCommand(c, 'openmpi', env).args.slice(-5)).toEqual(['/x/bin/neurite.mjs', 'train', '--distributed', '--epochs', '2']);
+    expect(launchCommand({ ...c, args: ['--distributed'] }, 'mpich', env).args.slice(-3)).toEqual(['/x/bin/neurite.mjs', 'train', '--distributed']);
+    const t = parseTrainArgs(['--distributed', '--epochs', '2']);
+    expect(t !== 'help' && t.distributed).toBe(true);
+    const u = parseTrainArgs([]);
+    expect(u !== 'help' && u.distributed).toBe(false);
   });
   it('flags: -n is required and positive; help', () => {
     expect(() => parseLaunchArgs(['train.mjs'])).toThrow(/-n must be a positive integer/);

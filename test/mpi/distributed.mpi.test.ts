@@ -129,6 +129,24 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
     }
   });
 
+  it('neurite launch -n 2 train: rank 0 alone prints and writes; the weights are one process\'s at twice the batch', async () => {
+    const bin = join(root, 'bin', 'neurite.mjs');
+    const flags = ['--epochs', '2', '--optimizer', 'sgd', '--seed', '3', '--no-progress'];
+    const one = await run(process.execPath, [bin, 'train', ...flags, '--batch-size', '64', '--out', f('cli1')], process.env, 150_000);
+    expect(one.status, one.stderr).toBe(0);
+    const two = await run(process.execPath, [bin, 'launch', '--mpirun', impl.mpirun, '-n', '2', 'train', ...flags, '--batch-size', '32', '--out', f('cli2')],
+      { ...process.env, NEURITE_MPI_ADDON: impl.addon }, 150_000);
+    expect(two.status, two.stderr).toBe(0);
+    expect(two.stdout.match(/test accuracy/g)?.length).toBe(1);
+    expect(two.stdout.match(/^wrote /gm)?.length).toBe(1);
+    expect(two.stderr).toMatch(/2 ranks \((Open MPI|MPICH)[^)]*\), batch 32 per rank/);
+    const { io } = await import(join(root, 'dist', 'esm', 'index.js')) as typeof import('../../lib/index.js');
+    const a = io.loadSafetensorsSync(f('cli1/model.safetensors')).tensors, b = io.loadSafetensorsSync(f('cli2/model.safetensors')).tensors;
+    let d = 0, m = 0;
+    for (const k of Object.keys(a)) a[k].data.forEach((v, i) => { d = Math.max(d, Math.abs(v - b[k].data[i])); m = Math.max(m, Math.abs(v)); });
+    expect(d / m).toBeLessThanOrEqual(1e-5);
+  });
+
   it('a model that differs on one rank: every rank exits non-zero at init naming the parameter', async () => {
     const r = await mpirun(impl, 2, rankScript, ['--mismatch'], 60_000);
     expect(r.status).not.toBe(0);
