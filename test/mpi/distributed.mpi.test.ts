@@ -147,6 +147,17 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
     expect(d / m).toBeLessThanOrEqual(1e-5);
   });
 
+  it.each(['sgd', 'adam'])('fit({ distributed }) at N = 2 = PyTorch 1.13 DDP (Gloo) at N = 2 (test/fixtures/ddp-golden), %s', async (opt) => {
+    const r = await mpirun(impl, 2, join(root, 'test', 'distributed', 'golden-rank.mjs'), [opt, f(`golden-${opt}.json`)]);
+    expect(r.status, r.stderr).toBe(0);
+    const g = JSON.parse(readFileSync(join(root, 'test', 'fixtures', 'ddp-golden', 'golden.json'), 'utf8')) as Record<string, { losses: number[]; params: Record<string, number[]> }>;
+    const mine = JSON.parse(readFileSync(f(`golden-${opt}.json`), 'utf8')) as { losses: number[]; params: Record<string, number[]> };
+    expect(mine.losses.length).toBe(12);
+    const d = compare({ worldSize: 2, ...g[opt] }, { worldSize: 2, ...mine });
+    expect(d.param).toBeLessThanOrEqual(1e-5);
+    expect(d.loss).toBeLessThanOrEqual(1e-4);
+  });
+
   it('a model that differs on one rank: every rank exits non-zero at init naming the parameter', async () => {
     const r = await mpirun(impl, 2, rankScript, ['--mismatch'], 60_000);
     expect(r.status).not.toBe(0);
