@@ -21,9 +21,11 @@ const MPI_ENV = { OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '
 interface Impl { name: string; mpirun: string; addon: string; extra: string[] }
 const which = (cmd: string): boolean => spawnSync(cmd, ['--version'], { encoding: 'utf8' }).status === 0;
 const impls: Impl[] = [];
-const ompiAddon = join(root, 'build-mpi', 'openmpi', 'neurite_mpi.node');
+// NEURITE_MPI_ADDON_DIR: the addons' directory (test:sanitize --mpi points it at the instrumented build)
+const addonDir = process.env.NEURITE_MPI_ADDON_DIR ?? join(root, 'build-mpi');
+const ompiAddon = join(addonDir, 'openmpi', 'neurite_mpi.node');
 if (which('mpirun.openmpi') && existsSync(ompiAddon)) impls.push({ name: 'Open MPI', mpirun: 'mpirun.openmpi', addon: ompiAddon, extra: ['--oversubscribe'] });
-const mpichAddon = join(root, 'build-mpi', 'mpich', 'neurite_mpi.node');
+const mpichAddon = join(addonDir, 'mpich', 'neurite_mpi.node');
 if (which('mpirun.mpich') && existsSync(mpichAddon)) impls.push({ name: 'MPICH', mpirun: 'mpirun.mpich', addon: mpichAddon, extra: [] });
 const noMpi = impls.length === 0 ? `skipped: no MPI here (${which('mpirun.openmpi') ? 'the MPI addon is not built: node scripts/build-mpi.cjs --strict' : 'apt-get install libopenmpi-dev openmpi-bin'})` : '';
 
