@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -254,6 +255,28 @@ describe('fit(model, data, { distributed }) on an in-process world (no MPI neede
       expect(r.status).toBe('rejected');
       expect(String((r as PromiseRejectedResult).reason.message)).toMatch(/different numbers of batches in epoch 1: at step 3, 1 of 2 ranks had none/);
     }
+  });
+
+  it('checkpoint: rank 0 alone writes it; every rank resumes from it to the uninterrupted run\'s weights, bit for bit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'neurite-ddp-ck-'));
+    const run = async (epochs: number, o: { checkpoint?: (r: number) => string; resumeFrom?: string }) => {
+      const world = fakeWorld(2);
+      const models = world.map(() => { manualSeed(11); return mlp([6, 16, 3]); });
+      await Promise.all(models.map((m, r) => fit(m, { x, y }, {
+        epochs, batchSize: 4, seed: 5, loss: F.crossEntropy, distributed: world[r], worker: false,
+        optimizer: new optim.Adam(m.parameters(), { lr: 1e-2 }),
+        ...(o.checkpoint ? { checkpoint: o.checkpoint(r) } : {}), ...(o.resumeFrom ? { resumeFrom: o.resumeFrom } : {}),
+      })));
+      return models.map(params);
+    };
+    const full = await run(4, {});
+    await run(2, { checkpoint: (r) => join(dir, `ck${r}.safetensors`) });
+    expect(existsSync(join(dir, 'ck0.safetensors'))).toBe(true);
+    expect(existsSync(join(dir, 'ck1.safetensors'))).toBe(false);
+    const resumed = await run(4, { resumeFrom: join(dir, 'ck0.safetensors') });
+    expect(resumed[0]).toEqual(full[0]);
+    expect(resumed[1]).toEqual(full[0]);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('an abort on one rank stops every rank at the same step with an AbortError', async () => {

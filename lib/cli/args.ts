@@ -29,6 +29,8 @@ export interface TrainConfig {
   progress: boolean;
   /** Train data-parallel over the ranks of the MPI job this process runs in (neurite launch -n N train ...). */
   distributed: boolean;
+  /** --resume: the checkpoint to continue ('' for --out's checkpoint.safetensors), or null. */
+  resume: string | null;
 }
 
 export const TRAIN_HELP = `usage: neurite train [options]
@@ -52,7 +54,10 @@ column; a header line is skipped; .gz works) or, by default, on the bundled hand
   --test-split FRAC    fraction held out for the test accuracy, 0 < FRAC < 1 (default 0.2)
   --val-split FRAC     fraction of the training rows held out for the per-epoch validation
                        loss and accuracy, 0 <= FRAC < 1 (default 0.1; 0: none)
-  --out DIR            where model.safetensors, checkpoint.safetensors and report.html go (default ./neurite-out)
+  --out DIR            where model.safetensors, checkpoint.safetensors and report.html go (default ./neurite-out);
+                       the checkpoint is rewritten at every epoch end
+  --resume [FILE]      continue an interrupted run from its checkpoint (default: DIR/checkpoint.safetensors)
+                       up to --epochs, bit for bit as if never stopped; give the run's other flags unchanged
   --backend NAME       js|native (default: native when the addon loads)
   --precision NAME     matmul precision highest|high|medium (default highest; medium = bf16 products,
                        high = bf16x3; see setFloat32MatmulPrecision)
@@ -78,7 +83,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | 'help' {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
-      args: joinNegativeValues(argv),
+      args: optionalResumeValue(joinNegativeValues(argv)),
       strict: true,
       allowPositionals: false,
       options: {
@@ -88,6 +93,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | 'help' {
         'val-split': { type: 'string' }, 'label-column': { type: 'string' }, delimiter: { type: 'string' },
         backend: { type: 'string' }, precision: { type: 'string' }, 'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
         distributed: { type: 'boolean' },
+        resume: { type: 'string' },
       },
     }));
   } catch (e) {
@@ -135,7 +141,13 @@ export function parseTrainArgs(argv: string[]): TrainConfig | 'help' {
     precision: precision as TrainConfig['precision'],
     progress: !values['no-progress'],
     distributed: values.distributed === true,
+    resume: str('resume') ?? null,
   };
+}
+
+/** `--resume` takes an optional value: alone (last, or before another flag) it means --out's checkpoint. */
+function optionalResumeValue(argv: string[]): string[] {
+  return argv.map((a, i) => (a === '--resume' && (i + 1 === argv.length || argv[i + 1].startsWith('-')) ? '--resume=' : a));
 }
 
 /** `--label-column`: last, first, (none), a 1-based column number (negative from the end) or a header name. */

@@ -4,6 +4,7 @@
 // `batch` rows (batch / N per rank). Every rank writes its final parameters and fit's history as
 // JSON to `--out` with `.rank<r>` appended (the plain run: `--out` itself).
 //   node fit-rank.mjs --model W4 --opt adam --batch 32 --samples 256 --epochs 2 --out f.json [--plain] [--data dataset|loader|xy]
+//     [--checkpoint file] [--resume file] [--die-in-epoch k]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -16,6 +17,7 @@ const { values: a } = parseArgs({ options: {
   model: { type: 'string', default: 'W4' }, opt: { type: 'string', default: 'sgd' }, epochs: { type: 'string', default: '2' },
   batch: { type: 'string', default: '32' }, samples: { type: 'string', default: '256' }, out: { type: 'string' },
   plain: { type: 'boolean', default: false }, data: { type: 'string', default: 'xy' }, worker: { type: 'string', default: 'false' },
+  checkpoint: { type: 'string' }, resume: { type: 'string' }, 'die-in-epoch': { type: 'string', default: '0' },
 } });
 const B = Number(a.batch), n = Number(a.samples);
 
@@ -40,7 +42,9 @@ const src = a.data === 'dataset' ? ds : a.data === 'loader' ? new data.DataLoade
 const history = await fit(model, src, {
   epochs: Number(a.epochs), ...(a.data === 'loader' ? {} : { batchSize: per }), seed: 7, optimizer: opt,
   loss: a.model === 'W3' ? F.crossEntropy : F.mseLoss, worker: a.worker === 'auto' ? 'auto' : a.worker === 'true',
-  ...(pg ? { distributed: pg } : {}),
+  ...(pg ? { distributed: pg } : {}), ...(a.checkpoint ? { checkpoint: a.checkpoint } : {}), ...(a.resume ? { resumeFrom: a.resume } : {}),
+  // --die-in-epoch k: rank 1 is killed (SIGKILL) at step 2 of epoch k, after rank 0 wrote epoch k-1's checkpoint
+  ...(a['die-in-epoch'] !== '0' && pg?.rank === 1 ? { progressIntervalMs: 0, onProgress: (p) => { if (p.epoch === Number(a['die-in-epoch']) && p.step === 2) process.kill(process.pid, 'SIGKILL'); } } : {}),
 });
 const out = a.plain ? a.out : `${a.out}.rank${pg.rank}`;
 writeFileSync(out, JSON.stringify({ worldSize: N, history: { loss: history.loss, accuracy: history.accuracy, samples: history.epochs.map((e) => e.samples), mode: history.mode, steps: history.steps },

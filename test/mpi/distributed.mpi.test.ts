@@ -131,6 +131,24 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
     }
   });
 
+  it('fit({ distributed, checkpoint }): rank 0 writes; rank 1 killed in epoch 3, a resume at N = 2 ends bit-identical to the uninterrupted run', async () => {
+    const base = ['--model', 'W4', '--opt', 'adam', '--batch', '32', '--samples', '256', '--epochs', '4'];
+    const full = await mpirun(impl, 2, fitScript, [...base, '--out', f('ck-full.json')]);
+    expect(full.status, full.stderr).toBe(0);
+    const ck = f('ck.safetensors');
+    const died = await mpirun(impl, 2, fitScript, [...base, '--checkpoint', ck, '--die-in-epoch', '3', '--out', f('ck-died.json')], 60_000);
+    expect(died.status).not.toBe(0);
+    expect(existsSync(f('ck-died.json.rank0'))).toBe(false);
+    const { io } = await import(join(root, 'dist', 'esm', 'index.js')) as typeof import('../../lib/index.js');
+    expect((JSON.parse(io.loadSafetensorsSync(ck).metadata['neurite.state']) as { epoch: number }).epoch, 'the last checkpoint is epoch 2\'s').toBe(2);
+    const resumed = await mpirun(impl, 2, fitScript, [...base, '--checkpoint', ck, '--resume', ck, '--out', f('ck-resumed.json')]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const a = readFit(f('ck-full.json.rank0')), b = readFit(f('ck-resumed.json.rank0'));
+    expect(b.params).toEqual(a.params);
+    expect(b.history.loss).toEqual(a.history.loss);
+    expect(readFit(f('ck-resumed.json.rank1')).params).toEqual(a.params);
+  });
+
   it('neurite launch -n 2 train: rank 0 alone prints and writes; the weights are one process\'s at twice the batch', async () => {
     const bin = join(root, 'bin', 'neurite.mjs');
     const flags = ['--epochs', '2', '--optimizer', 'sgd', '--seed', '3', '--no-progress'];
@@ -158,6 +176,17 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
     const d = compare({ worldSize: 2, ...g[opt] }, { worldSize: 2, ...mine });
     expect(d.param).toBeLessThanOrEqual(1e-5);
     expect(d.loss).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('neurite launch -n 2 train --resume: 2 epochs, then on to 4 = 4 epochs at once, bit for bit', async () => {
+    const bin = join(root, 'bin', 'neurite.mjs');
+    const launch = (args: string[]) => run(process.execPath, [bin, 'launch', '--mpirun', impl.mpirun, '-n', '2', 'train', '--seed', '3', '--no-progress', ...args],
+      { ...process.env, NEURITE_MPI_ADDON: impl.addon }, 150_000);
+    for (const [args, dir] of [[['--epochs', '4'], 'r4'], [['--epochs', '2'], 'r2'], [['--epochs', '4', '--resume'], 'r2']] as const) {
+      const r = await launch([...args, '--out', f(dir)]);
+      expect(r.status, r.stderr).toBe(0);
+    }
+    expect(readFileSync(f('r2/model.safetensors'))).toEqual(readFileSync(f('r4/model.safetensors')));
   });
 
   it('a model that differs on one rank: every rank exits non-zero at init naming the parameter', async () => {
