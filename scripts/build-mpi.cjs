@@ -62,7 +62,9 @@ if (inc === null) fail('no local Node headers (include/node/node_api.h)');
 const cxx = process.env.CXX || 'g++';
 const version = run(flags.wrapper.split(' ')[0], flags.wrapper.startsWith('pkg-config') ? ['--modversion', 'ompi'] : ['--version']) ?? '';
 const impl = implArg !== 'default' ? implArg : /Open MPI|openmpi/i.test(flags.libs.join(' ') + version) ? 'openmpi' : 'mpich';
-const outDir = path.join(root, 'build-mpi', impl);
+// NEURITE_MPI_OUT: another output root (test:sanitize builds its instrumented copy into build-sanitize/mpi)
+const outRoot = process.env.NEURITE_MPI_OUT || path.join(root, 'build-mpi');
+const outDir = path.join(outRoot, impl);
 fs.mkdirSync(outDir, { recursive: true });
 const out = path.join(outDir, 'neurite_mpi.node');
 const rpath = flags.libs.filter((f) => f.startsWith('-L')).map((f) => `-Wl,-rpath,${f.slice(2)}`);
@@ -71,5 +73,5 @@ const args = ['-O2', '-std=c++17', '-shared', '-fPIC', '-fexceptions', '-DNAPI_V
 if (process.env.NEURITE_MPI_SANITIZE === '1') args.unshift('-fsanitize=address,undefined', '-fno-omit-frame-pointer');
 const r = spawnSync(cxx, args, { cwd: root, encoding: 'utf8' });
 if (r.status !== 0) fail(`${cxx} failed:\n${r.stderr || r.error}`);
-if (implArg === 'default') fs.copyFileSync(out, path.join(root, 'build-mpi', 'neurite_mpi.node'));
+if (implArg === 'default') fs.copyFileSync(out, path.join(outRoot, 'neurite_mpi.node'));
 if (strict || process.env.NEURITE_MPI_VERBOSE) console.log(`neurite: MPI addon built against ${impl} (${flags.wrapper}): ${out}`);

@@ -2,6 +2,9 @@
 // -fsanitize=address,undefined into build-sanitize/ (CMake, no cmake-js needed), runs the C++
 // tests (ctest), then the whole vitest suite against that addon (NEURITE_ADDON_PATH) with
 // libasan preloaded into node. Any sanitizer report aborts the process and fails the run.
+// `npm run test:sanitize -- --mpi`: instead, the MPI addon built with the same flags into
+// build-sanitize/mpi/<impl> (Open MPI and MPICH, where installed) and the multi-process suite
+// (test/mpi, every rank preloaded) against it; not in CI's sanitizer step (a minute more).
 'use strict';
 const { execFileSync, spawnSync } = require('child_process');
 const path = require('path');
@@ -16,6 +19,7 @@ const run = (cmd, args, env) => {
   }
 };
 
+const mpi = process.argv.includes('--mpi');
 const jobs = String(require('os').availableParallelism?.() ?? 2);
 run('cmake', ['-S', root, '-B', dir, '-DNEURITE_SANITIZE=ON', '-DCMAKE_BUILD_TYPE=RelWithDebInfo']);
 run('cmake', ['--build', dir, '-j', jobs]);
@@ -23,8 +27,10 @@ run('cmake', ['--build', dir, '-j', jobs]);
 const san = { ASAN_OPTIONS: 'detect_leaks=0:abort_on_error=1', UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1' };
 // bf16_test's sweep of all 2^32 float patterns takes a minute unsanitized (ctest runs it in the
 // plain build); here it runs with --quick (every kernel and rounding case, not the sweep)
-run('ctest', ['--test-dir', dir, '--output-on-failure', '-E', '^bf16_test$'], { ...process.env, ...san });
-run(path.join(dir, 'bf16_test'), ['--quick'], { ...process.env, ...san });
+if (!mpi) {
+  run('ctest', ['--test-dir', dir, '--output-on-failure', '-E', '^bf16_test$'], { ...process.env, ...san });
+  run(path.join(dir, 'bf16_test'), ['--quick'], { ...process.env, ...san });
+}
 
 const libasan = execFileSync('gcc', ['-print-file-name=libasan.so'], { encoding: 'utf8' }).trim();
 const env = {
@@ -38,5 +44,21 @@ const env = {
 };
 run(process.execPath, ['-e', `if (!require(process.env.NEURITE_ADDON_PATH).info().sanitized) { console.error('the addon is not the sanitizer build'); process.exit(1); }`], env);
 const vitest = path.join(root, 'node_modules', 'vitest', 'vitest.mjs');
+if (mpi) {
+  const mpiDir = path.join(dir, 'mpi');
+  const built = [];
+  for (const impl of ['openmpi', 'mpich']) {
+    const r = spawnSync(process.execPath, [path.join(__dirname, 'build-mpi.cjs'), '--strict', '--impl', impl],
+      { cwd: root, stdio: 'inherit', env: { ...process.env, NEURITE_MPI_SANITIZE: '1', NEURITE_MPI_OUT: mpiDir } });
+    if (r.status === 0) built.push(impl);
+  }
+  if (built.length === 0) { console.error('test:sanitize --mpi: no MPI addon built (apt-get install libopenmpi-dev openmpi-bin)'); process.exit(1); }
+  for (const impl of built) {
+    run(process.execPath, ['-e', `if (!require(${JSON.stringify(path.join(mpiDir, impl, 'neurite_mpi.node'))}).info().sanitized) { console.error('the ${impl} MPI addon is not the sanitizer build'); process.exit(1); }`], env);
+  }
+  run(process.execPath, [vitest, 'run', '--config', 'test/mpi/vitest.config.ts', ...process.argv.slice(2).filter((a) => a !== '--mpi')], { ...env, NEURITE_MPI_ADDON_DIR: mpiDir });
+  console.log(`test:sanitize --mpi: clean (${built.join(', ')})`);
+  process.exit(0);
+}
 run(process.execPath, [vitest, 'run', ...process.argv.slice(2)], env);
 console.log('test:sanitize: clean');

@@ -6,12 +6,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nn, optim, F, manualSeed, randn, Tensor, tensor, distributed } from '../lib/index.js';
+import { nn, optim, F, manualSeed, randn, Tensor, tensor, distributed, fit, data } from '../lib/index.js';
+import type { FitHistory } from '../lib/index.js';
 import type { Collectives } from '../lib/distributed/ddp.js';
 import { launchCommand, lostRank, parseLaunchArgs } from '../lib/cli/launch.js';
+import { parseTrainArgs } from '../lib/cli/args.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -140,6 +143,157 @@ describe('DistributedDataParallel on an in-process world (no MPI needed)', () =>
   });
 });
 
+describe('fit(model, data, { distributed }) on an in-process world (no MPI needed)', () => {
+  const params = (m: nn.Module): number[] => m.parameters().flatMap((p) => Array.from(p.data));
+  const relDiff = (a: number[], b: number[]): number => {
+    let d = 0, mx = 0;
+    a.forEach((v, i) => { d = Math.max(d, Math.abs(v - b[i])); mx = Math.max(mx, Math.abs(v)); });
+    return d / mx;
+  };
+  /** N ranks of fit on an in-process world; `dataOf(rank)` gives each rank's data argument. */
+  async function ranks(N: number, dataOf: (r: number) => Parameters<typeof fit>[1], o: { batch?: number; adam?: boolean; val?: boolean; seed?: number } = {}) {
+    const world = fakeWorld(N);
+    const models = world.map((_, r) => { manualSeed(r === 0 ? 11 : 50 + r); return mlp([6, 16, 3]); }); // rank 0's weights win the broadcast
+    manualSeed(12);
+    const vx = randn([7, 6]);
+    const histories = await Promise.all(models.map((m, r) => fit(m, dataOf(r), {
+      epochs: 3, batchSize: o.batch, seed: o.seed ?? 5, loss: F.crossEntropy, distributed: world[r], worker: false,
+      optimizer: o.adam ? new optim.Adam(m.parameters(), { lr: 1e-2 }) : new optim.SGD(m.parameters(), { lr: 0.1, momentum: 0.9 }),
+      ...(o.val ? { validationData: { x: vx, y: [0, 1, 2, 0, 1, 2, 0] } } : {}),
+    })));
+    return { models, histories };
+  }
+  async function plain(d: Parameters<typeof fit>[1], o: { batch?: number; adam?: boolean; val?: boolean; seed?: number } = {}) {
+    manualSeed(11);
+    const m = mlp([6, 16, 3]);
+    manualSeed(12);
+    const vx = randn([7, 6]);
+    const h = await fit(m, d, {
+      epochs: 3, batchSize: o.batch, seed: o.seed ?? 5, loss: F.crossEntropy, worker: false,
+      optimizer: o.adam ? new optim.Adam(m.parameters(), { lr: 1e-2 }) : new optim.SGD(m.parameters(), { lr: 0.1, momentum: 0.9 }),
+      ...(o.val ? { validationData: { x: vx, y: [0, 1, 2, 0, 1, 2, 0] } } : {}),
+    });
+    return { model: m, history: h };
+  }
+  manualSeed(13);
+  const x = randn([32, 6]);
+  const y = Array.from({ length: 32 }, (_, i) => (i * 5) % 3);
+  const sameHistory = (hs: FitHistory[]): void => {
+    for (const h of hs.slice(1)) {
+      expect(h.loss).toEqual(hs[0].loss);
+      expect(h.accuracy).toEqual(hs[0].accuracy);
+      expect(h.valLoss).toEqual(hs[0].valLoss);
+      expect(h.epochs.map((e) => e.samples)).toEqual(hs[0].epochs.map((e) => e.samples));
+    }
+  };
+
+  it('N = 1 through the distributed path is bit-identical to plain fit (weights and history)', async () => {
+    for (const adam of [false, true]) {
+      const p = await plain({ x, y }, { batch: 8, adam, val: true });
+      const d = await ranks(1, () => ({ x, y }), { batch: 8, adam, val: true });
+      expect(params(d.models[0])).toEqual(params(p.model));
+      expect(d.histories[0].loss).toEqual(p.history.loss);
+      expect(d.histories[0].valLoss).toEqual(p.history.valLoss);
+      expect(d.histories[0].accuracy).toEqual(p.history.accuracy);
+      expect(d.histories[0].mode).toBe('main');
+    }
+  });
+
+  it.each([2, 4])('N = %i ranks at batchSize B (per rank) = one process at N x B, shuffled; every rank returns the same history', async (N) => {
+    for (const adam of [false, true]) {
+      const p = await plain({ x, y }, { batch: 16, adam, val: true });
+      const d = await ranks(N, () => ({ x, y }), { batch: 16 / N, adam, val: true });
+      for (const m of d.models) expect(relDiff(params(p.model), params(m))).toBeLessThanOrEqual(1e-5);
+      sameHistory(d.histories);
+      d.histories[0].loss.forEach((l, i) => expect(Math.abs(l - p.history.loss[i]) / l).toBeLessThanOrEqual(1e-5));
+      d.histories[0].valLoss!.forEach((l, i) => expect(Math.abs(l - p.history.valLoss![i]) / l).toBeLessThanOrEqual(1e-5));
+      expect(d.histories[0].accuracy).toEqual(p.history.accuracy);
+      expect(d.histories[0].epochs[0].samples).toBe(32);
+    }
+  });
+
+  it('a dataset and a shuffling DataLoader are shared out the same way; a DDP model is taken as it is', async () => {
+    const p = await plain({ x, y }, { batch: 8 });
+    const ds = new data.TensorDataset(x, Int32Array.from(y));
+    const a = await ranks(2, () => ds, { batch: 4 });
+    const b = await ranks(2, () => new data.DataLoader(ds, { batchSize: 4, shuffle: true, seed: 5 }));
+    for (const d of [a, b]) for (const m of d.models) expect(relDiff(params(p.model), params(m))).toBeLessThanOrEqual(1e-5);
+    expect(params(b.models[0])).toEqual(params(a.models[0]));
+    // a DistributedSampler of the user's: used as given
+    const world = fakeWorld(2);
+    const ms = world.map(() => { manualSeed(11); return mlp([6, 16, 3]); });
+    const ddps = await Promise.all(ms.map((m, r) => nn.DistributedDataParallel.create(m, world[r])));
+    await Promise.all(ms.map((m, r) => fit(ddps[r], new data.DataLoader(ds, { batchSize: 4, sampler: new distributed.DistributedSampler(32, world[r], { seed: 5 }) }), {
+      epochs: 3, loss: F.crossEntropy, distributed: world[r], optimizer: new optim.SGD(m.parameters(), { lr: 0.1, momentum: 0.9 }), worker: false })));
+    ddps.forEach((d) => d.detachHooks());
+    expect(params(ms[1])).toEqual(params(b.models[1]));
+  });
+
+  it('clear errors: worker true, a DDP model without the option, a foreign sampler, a sampler for another rank, uneven batches', async () => {
+    const [pg] = fakeWorld(1);
+    const m = mlp([6, 3]);
+    const opt = new optim.SGD(m.parameters(), { lr: 0.1 });
+    const base = { epochs: 1, loss: F.crossEntropy, optimizer: opt } as const;
+    await expect(fit(m, { x, y }, { ...base, batchSize: 4, distributed: pg, worker: true })).rejects.toThrow(/cannot train in a worker thread: distributed training runs its steps on the calling thread/);
+    await expect(fit(m, { x, y }, { ...base, batchSize: 4, distributed: {} as never })).rejects.toThrow(/distributed must be a process group/);
+    const ddp = await nn.DistributedDataParallel.create(m, pg);
+    await expect(fit(ddp, { x, y }, { ...base, batchSize: 4 })).rejects.toThrow(/is a DistributedDataParallel: pass its process group/);
+    ddp.detachHooks();
+    const ds = new data.TensorDataset(x, Int32Array.from(y));
+    await expect(fit(m, new data.DataLoader(ds, { sampler: { length: 32, indices: () => Int32Array.from({ length: 32 }, (_, i) => i) } }), { ...base, distributed: pg, worker: false }))
+      .rejects.toThrow(/a sampler of its own: under distributed, give it a distributed.DistributedSampler/);
+    await expect(fit(m, new data.DataLoader(ds, { sampler: new distributed.DistributedSampler(32, null, { numReplicas: 2, rank: 1 }) }), { ...base, distributed: pg, worker: false }))
+      .rejects.toThrow(/DistributedSampler is for rank 1 of 2; this is rank 0 of 1/);
+    // each rank's own batches, one rank with fewer: every rank fails at the same step, nobody hangs
+    const world = fakeWorld(2);
+    const batches = (k: number) => Array.from({ length: k }, () => ({ x: randn([4, 6]), y: [0, 1, 2, 0] }));
+    const res = await Promise.allSettled(world.map((g, r) => {
+      const mm = mlp([6, 3]);
+      return fit(mm, batches(r === 0 ? 3 : 2), { epochs: 1, loss: F.crossEntropy, optimizer: new optim.SGD(mm.parameters(), { lr: 0.1 }), distributed: g, worker: false });
+    }));
+    for (const r of res) {
+      expect(r.status).toBe('rejected');
+      expect(String((r as PromiseRejectedResult).reason.message)).toMatch(/different numbers of batches in epoch 1: at step 3, 1 of 2 ranks had none/);
+    }
+  });
+
+  it('checkpoint: rank 0 alone writes it; every rank resumes from it to the uninterrupted run\'s weights, bit for bit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'neurite-ddp-ck-'));
+    const run = async (epochs: number, o: { checkpoint?: (r: number) => string; resumeFrom?: string }) => {
+      const world = fakeWorld(2);
+      const models = world.map(() => { manualSeed(11); return mlp([6, 16, 3]); });
+      await Promise.all(models.map((m, r) => fit(m, { x, y }, {
+        epochs, batchSize: 4, seed: 5, loss: F.crossEntropy, distributed: world[r], worker: false,
+        optimizer: new optim.Adam(m.parameters(), { lr: 1e-2 }),
+        ...(o.checkpoint ? { checkpoint: o.checkpoint(r) } : {}), ...(o.resumeFrom ? { resumeFrom: o.resumeFrom } : {}),
+      })));
+      return models.map(params);
+    };
+    const full = await run(4, {});
+    await run(2, { checkpoint: (r) => join(dir, `ck${r}.safetensors`) });
+    expect(existsSync(join(dir, 'ck0.safetensors'))).toBe(true);
+    expect(existsSync(join(dir, 'ck1.safetensors'))).toBe(false);
+    const resumed = await run(4, { resumeFrom: join(dir, 'ck0.safetensors') });
+    expect(resumed[0]).toEqual(full[0]);
+    expect(resumed[1]).toEqual(full[0]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('an abort on one rank stops every rank at the same step with an AbortError', async () => {
+    const world = fakeWorld(2);
+    const ac = new AbortController();
+    const res = await Promise.allSettled(world.map((g, r) => {
+      const mm = mlp([6, 3]);
+      return fit(mm, { x, y }, { epochs: 5, batchSize: 2, loss: F.crossEntropy, optimizer: new optim.SGD(mm.parameters(), { lr: 0.1 }), distributed: g, worker: false,
+        progressIntervalMs: 0, onProgress: (p) => { if (r === 1 && p.globalStep === 10) ac.abort(); }, ...(r === 1 ? { signal: ac.signal } : {}) });
+    }));
+    const errs = res.map((r) => (r as PromiseRejectedResult).reason as { name: string; steps: number; cause: unknown });
+    expect(errs.map((e) => e.name)).toEqual(['AbortError', 'AbortError']);
+    expect(errs[0].steps).toBe(errs[1].steps);
+    expect(String(errs[0].cause)).toMatch(/rank 1 stopped/);
+  });
+});
+
 describe('neurite launch (command lines, no MPI needed)', () => {
   it('Open MPI: oversubscribe past the cores, root variables, hosts', () => {
     const c = parseLaunchArgs(['-n', '4', 'train.mjs', '--epochs', '2']);
@@ -154,6 +308,17 @@ describe('neurite launch (command lines, no MPI needed)', () => {
     expect(h.args.slice(0, 4)).toEqual(['-np', '8', '--host', 'a:4,b:4']);
     expect(h.args).not.toContain('--oversubscribe');
     expect(launchCommand({ ...c, hosts: 'a:2,b:2' }, 'mpich', { cores: 2, root: true, node: 'node' }).args.slice(0, 4)).toEqual(['-n', '4', '-hosts', 'a:2,b:2']);
+  });
+  it('`neurite launch -n N train ...` runs `neurite train --distributed ...` on every rank', () => {
+    const c = parseLaunchArgs(['-n', '2', 'train', '--epochs', '2']);
+    if (c === 'help') throw new Error('help');
+    const env = { cores: 2, root: false, node: '/usr/bin/node', neurite: '/x/bin/neurite.mjs' };
+    expect(launchCommand(c, 'openmpi', env).args.slice(-5)).toEqual(['/x/bin/neurite.mjs', 'train', '--distributed', '--epochs', '2']);
+    expect(launchCommand({ ...c, args: ['--distributed'] }, 'mpich', env).args.slice(-3)).toEqual(['/x/bin/neurite.mjs', 'train', '--distributed']);
+    const t = parseTrainArgs(['--distributed', '--epochs', '2']);
+    expect(t !== 'help' && t.distributed).toBe(true);
+    const u = parseTrainArgs([]);
+    expect(u !== 'help' && u.distributed).toBe(false);
   });
   it('flags: -n is required and positive; help', () => {
     expect(() => parseLaunchArgs(['train.mjs'])).toThrow(/-n must be a positive integer/);

@@ -1,5 +1,6 @@
 // The distributed benchmark (issue 14): W3 SGD scaling (1 rank x 1 thread, 2 ranks x 1 thread,
-// 1 process x 2 threads at the same global batch, 4 ranks oversubscribed), per-step all-reduce
+// 1 process x 2 threads at the same global batch, 4 ranks oversubscribed; and through
+// fit(model, data, { distributed }) at 1 and 2 ranks), per-step all-reduce
 // time and the share hidden behind backward, and the engine overhead: neurite's all-reduce of
 // 4 bytes and of W3's 2.68 MB gradient against a plain C MPI_Allreduce loop. Configurations
 // interleave over --rounds rounds; medians are reported with the CPU model and the load.
@@ -34,6 +35,8 @@ const configs = {
   '2 ranks x 1 thread, batch 128 each': () => mpi(2, [process.execPath, w3, '--batch', '128', ...steps]),
   '1 process x 2 threads, batch 256': () => node([w3, '--plain', '--batch', '256', ...steps], 2),
   '4 ranks x 1 thread (oversubscribed), batch 128 each': () => mpi(4, [process.execPath, w3, '--batch', '128', ...steps]),
+  'fit: 1 rank x 1 thread, batch 128': () => node([w3, '--plain', '--fit', '--batch', '128', ...steps], 1),
+  'fit({ distributed }): 2 ranks x 1 thread, batch 128 each': () => mpi(2, [process.execPath, w3, '--fit', '--batch', '128', ...steps]),
   'allreduce 4 B, C': () => mpi(2, [cBin, '1', '20000']),
   'allreduce 4 B, neurite': () => mpi(2, [process.execPath, ar, '1', '20000']),
   'allreduce 2.68 MB, C': () => mpi(2, [cBin, '669706', '200']),
@@ -54,6 +57,10 @@ const out = {
   scalingEfficiency2: s2 / (2 * s1), twoRanksVsTwoThreads: s2 / t2, fourVsTwo: s4 / s2,
   perStep2: { allReduceMs: m('2 ranks x 1 thread, batch 128 each', 'allReduceMs'), exposedMs: m('2 ranks x 1 thread, batch 128 each', 'exposedMs'), hiddenShare: m('2 ranks x 1 thread, batch 128 each', 'hiddenShare') },
   perStep4: { allReduceMs: m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'allReduceMs'), exposedMs: m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'exposedMs'), hiddenShare: m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'hiddenShare') },
+  fit: { oneRank: m('fit: 1 rank x 1 thread, batch 128', 'samplesPerSec'), twoRanks: m('fit({ distributed }): 2 ranks x 1 thread, batch 128 each', 'samplesPerSec'),
+    scalingEfficiency2: m('fit({ distributed }): 2 ranks x 1 thread, batch 128 each', 'samplesPerSec') / (2 * m('fit: 1 rank x 1 thread, batch 128', 'samplesPerSec')),
+    perStep2: { allReduceMs: m('fit({ distributed }): 2 ranks x 1 thread, batch 128 each', 'allReduceMs'), exposedMs: m('fit({ distributed }): 2 ranks x 1 thread, batch 128 each', 'exposedMs'),
+      hiddenShare: m('fit({ distributed }): 2 ranks x 1 thread, batch 128 each', 'hiddenShare') } },
   allreduceUs: { '4B': { c: m('allreduce 4 B, C', 'usPerCall'), neurite: m('allreduce 4 B, neurite', 'usPerCall') },
     '2.68MB': { c: m('allreduce 2.68 MB, C', 'usPerCall'), neurite: m('allreduce 2.68 MB, neurite', 'usPerCall') } },
   raw: res,

@@ -27,6 +27,8 @@ export interface TrainConfig {
   backend: 'js' | 'native' | null;
   precision: 'highest' | 'high' | 'medium';
   progress: boolean;
+  /** Train data-parallel over the ranks of the MPI job this process runs in (neurite launch -n N train ...). */
+  distributed: boolean;
   /** --resume: the checkpoint to continue ('' for --out's checkpoint.safetensors), or null. */
   resume: string | null;
 }
@@ -60,6 +62,8 @@ column; a header line is skipped; .gz works) or, by default, on the bundled hand
   --precision NAME     matmul precision highest|high|medium (default highest; medium = bf16 products,
                        high = bf16x3; see setFloat32MatmulPrecision)
   --no-progress        no progress bar
+  --distributed        data-parallel over the ranks of an MPI job: --batch-size per rank, output
+                       (progress, report, files) from rank 0; \`neurite launch -n 2 train ...\` sets it
   -h, --help           this text
 `;
 
@@ -88,6 +92,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | 'help' {
         'batch-size': { type: 'string' }, seed: { type: 'string' }, 'test-split': { type: 'string' }, out: { type: 'string' },
         'val-split': { type: 'string' }, 'label-column': { type: 'string' }, delimiter: { type: 'string' },
         backend: { type: 'string' }, precision: { type: 'string' }, 'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        distributed: { type: 'boolean' },
         resume: { type: 'string' },
       },
     }));
@@ -135,6 +140,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | 'help' {
     backend: (backend as 'js' | 'native' | undefined) ?? null,
     precision: precision as TrainConfig['precision'],
     progress: !values['no-progress'],
+    distributed: values.distributed === true,
     resume: str('resume') ?? null,
   };
 }

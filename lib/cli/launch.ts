@@ -17,9 +17,11 @@ import { UsageError } from './errors.js';
 import type { ProgressStream } from './progress.js';
 
 export const LAUNCH_HELP = `usage: neurite launch -n N [--hosts LIST] [--mpirun PATH] [--dry-run] script.mjs [args...]
+       neurite launch -n N [...] train [train options]
 
 Runs N copies of \`node script.mjs args...\` as one MPI job (distributed.init() in the script
-joins it). Needs MPI: apt-get install libopenmpi-dev openmpi-bin (or libmpich-dev mpich).
+joins it); \`train\` runs \`neurite train --distributed [train options]\` on every rank.
+Needs MPI: apt-get install libopenmpi-dev openmpi-bin (or libmpich-dev mpich).
 
   -n, --np N         number of ranks
   --hosts LIST       hosts and slots, e.g. a:4,b:4 (default: this host)
@@ -61,7 +63,7 @@ export function mpiFlavour(mpirun: string): 'openmpi' | 'mpich' | null {
 }
 
 /** The command line and the environment it needs (pure: the tests check it). */
-export function launchCommand(c: Omit<LaunchConfig, 'dryRun'>, flavour: 'openmpi' | 'mpich', env: { cores: number; root: boolean; node: string }):
+export function launchCommand(c: Omit<LaunchConfig, 'dryRun'>, flavour: 'openmpi' | 'mpich', env: { cores: number; root: boolean; node: string; neurite?: string }):
   { cmd: string; args: string[]; env: Record<string, string> } {
   const args: string[] = [];
   const extra: Record<string, string> = {};
@@ -77,7 +79,11 @@ export function launchCommand(c: Omit<LaunchConfig, 'dryRun'>, flavour: 'openmpi
     args.push('-n', String(c.np));
     if (c.hosts !== null) args.push('-hosts', c.hosts);
   }
-  args.push(env.node, c.script, ...c.args);
+  if (c.script === 'train') {
+    // neurite's own command: `neurite train --distributed ...` on every rank
+    if (!env.neurite) throw new UsageError('launch: cannot find the neurite command to run train with');
+    args.push(env.node, env.neurite, 'train', ...(c.args.includes('--distributed') ? [] : ['--distributed']), ...c.args);
+  } else args.push(env.node, c.script, ...c.args);
   return { cmd: c.mpirun, args, env: extra };
 }
 
@@ -99,7 +105,7 @@ export async function runLaunch(c: LaunchConfig, io: { stdout: ProgressStream; s
   if (flavour === null) {
     throw new UsageError(`launch: cannot run '${c.mpirun} --version'; install MPI (apt-get install libopenmpi-dev openmpi-bin) or pass --mpirun PATH`);
   }
-  const l = launchCommand(c, flavour, { cores: availableParallelism(), root: process.getuid?.() === 0, node: process.execPath });
+  const l = launchCommand(c, flavour, { cores: availableParallelism(), root: process.getuid?.() === 0, node: process.execPath, neurite: process.argv[1] });
   if (c.dryRun) {
     const envs = Object.entries(l.env).map(([k, v]) => `${k}=${v}`);
     io.stdout.write(`${[...envs, l.cmd, ...l.args].join(' ')}\n`);

@@ -18,6 +18,7 @@ import { readFileSync } from '../io/fsutil.js';
 import { writeFileAtomicSync } from '../io/atomic.js';
 import { diagnose, summary, html } from '../diagnostics/index.js';
 import { fit } from '../train/fit.js';
+import { init as initDistributed, type ProcessGroup } from '../distributed/group.js';
 import { UsageError } from './errors.js';
 import { ProgressBar, type ProgressStream } from './progress.js';
 import type { ActivationFlag, TrainConfig } from './args.js';
@@ -113,6 +114,27 @@ async function trainAt(c: TrainConfig, io: TrainIo): Promise<TrainResult> {
     throw new UsageError(`--out ${c.out}: not a writable directory (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
 
+  // --distributed: one rank of an MPI job (neurite launch -n N train ...); every rank reads the same data and
+  // splits it with the same seed, fit shares the training rows out; rank 0 alone speaks and writes files
+  let pg: ProcessGroup | null = null;
+  if (c.distributed) {
+    try { pg = await initDistributed(); } catch (e) { throw new UsageError(`--distributed: ${(e as Error).message}`); }
+  }
+  try {
+    return await trainRank(c, io, { csv, y, classes, n, d, nTest, shown, outDir, pg, path });
+  } finally {
+    await pg?.destroy();
+  }
+}
+
+interface Loaded {
+  csv: ReturnType<typeof readCsv>; y: Int32Array; classes: number; n: number; d: number; nTest: number; shown: string; outDir: string; pg: ProcessGroup | null; path: string;
+}
+
+async function trainRank(c: TrainConfig, io: TrainIo, { csv, y, classes, n, d, nTest, shown, outDir, pg, path }: Loaded): Promise<TrainResult> {
+  const rank0 = pg === null || pg.rank === 0;
+  const quiet = { write: (): boolean => true };
+  if (!rank0) io = { ...io, stdout: quiet, stderr: quiet };
   manualSeed(c.seed);
   const split = trainTestSplit(csv.x, y, c.testSplit);
   // the validation rows come out of the training rows (the test rows stay untouched until the end)
@@ -136,7 +158,8 @@ async function trainAt(c: TrainConfig, io: TrainIo): Promise<TrainResult> {
   const resumed = resumeFile === null ? 0 : checkResume(resumeFile, c.resume || join(c.out, 'checkpoint.safetensors'), c, dataPath);
   io.stderr.write(`neurite train: ${shown}: ${n} rows, ${d} features, ${classes} classes; MLP ${[d, ...c.hidden, classes].join('-')} `
     + `(${c.activation}), ${c.optimizer} lr ${c.lr}, ${c.epochs} epochs, batch ${c.batchSize}, ${backend()} backend, matmul precision ${c.precision}; `
-    + `${yTrain.length} training, ${val ? val.y.length : 0} validation, ${split.yTest.length} test rows\n`);
+    + `${yTrain.length} training, ${val ? val.y.length : 0} validation, ${split.yTest.length} test rows`
+    + `${pg ? `; ${pg.worldSize} ranks (${pg.library.split(',')[0]}), batch ${c.batchSize} per rank` : ''}\n`);
   if (resumeFile !== null) {
     io.stderr.write(resumed >= c.epochs ? `neurite train: ${resumeFile} already holds all ${c.epochs} epochs: nothing to train\n`
       : `neurite train: resuming from ${resumeFile} after epoch ${resumed} of ${c.epochs}\n`);
@@ -150,7 +173,7 @@ async function trainAt(c: TrainConfig, io: TrainIo): Promise<TrainResult> {
   try {
     // worker: false: a CLI has no event loop to keep free, so the steps run here, in fit's time slices
     history = await fit(model, { x: xTrain, y: yTrain }, {
-      epochs: c.epochs, batchSize: c.batchSize, optimizer, loss: 'crossEntropy', seed: c.seed, worker: false,
+      epochs: c.epochs, batchSize: c.batchSize, optimizer, loss: 'crossEntropy', seed: c.seed, worker: false, ...(pg ? { distributed: pg } : {}),
       progressIntervalMs: 100, signal: stop.signal, ...(val ? { validationData: val } : {}),
       // rewritten at every epoch end (after onProgress, so a diverged epoch is never saved): --resume continues from it
       checkpoint: { path: ckpt, extra: { config: { ...c, data: dataPath }, architecture: arch } },
@@ -196,6 +219,7 @@ async function trainAt(c: TrainConfig, io: TrainIo): Promise<TrainResult> {
   }
   const acc = correct / split.yTest.length;
   io.stdout.write(`test accuracy: ${(100 * acc).toFixed(1)}%  (${correct}/${split.yTest.length} held-out rows; trained in ${seconds.toFixed(1)} s)\n`);
+  if (!rank0) return { testAccuracy: acc, files: [] }; // the files, the report and the diagnostics are rank 0's
 
   // diagnostics of the trained model on (up to) 512 training rows: dead units, saturation, gradient flow
   const rows = Math.min(512, yTrain.length);

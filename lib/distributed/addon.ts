@@ -25,7 +25,7 @@ export interface MpiRaw {
   allGather(input: Float32Array, output: Float32Array): Promise<number>;
   barrier(): Promise<number>;
   finalize(): Promise<number>;
-  info(): { library: string; initialized: boolean };
+  info(): { library: string; initialized: boolean; sanitized: boolean };
 }
 
 export const INSTALL_HINT = 'install MPI (Debian/Ubuntu: apt-get install libopenmpi-dev openmpi-bin; or MPICH: ' +

@@ -76,6 +76,8 @@ export class DistributedDataParallel extends Module {
   /** Communication figures of the last syncGradients(). */
   lastStats: CommStats = { buckets: 0, allReduceSeconds: 0, exposedSeconds: 0, hiddenShare: 0 };
   private readonly pg: Collectives;
+  /** The process group the gradients are averaged over. */
+  get processGroup(): Collectives { return this.pg; }
   private readonly buckets: Bucket[] = [];
   private readonly where = new Map<Parameter, { bucket: Bucket; offset: number; marked: boolean }>();
   private nextBucket = 0;

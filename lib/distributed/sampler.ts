@@ -4,10 +4,11 @@
  * on every rank; 0..n-1 in order without shuffle) padded by its own head to a multiple of N
  * (or cut to one, with dropLast), and rank r takes every N-th index from position r. So N
  * ranks at batch B/N see exactly the samples one process sees at batch B, every sample once per
- * epoch. The permutation is neurite's randperm (its generator is not PyTorch's).
+ * epoch. The permutation is the one a shuffling DataLoader (RandomSampler) with the same seed
+ * draws for that epoch (neurite's generator, not PyTorch's), so one rank sees exactly what plain
+ * `fit` sees, and N ranks together what one process sees at N times the batch.
  */
-import { getRngState, manualSeed, setRngState } from '../random.js';
-import { randperm } from '../ops/create.js';
+import { permutation } from '../random.js';
 import { options } from '../options.js';
 
 /** DistributedSampler's options, as PyTorch's: numReplicas (num_replicas), rank, shuffle (true), seed (0), dropLast (drop_last, false). */
@@ -67,11 +68,7 @@ export class DistributedSampler implements Iterable<number> {
     const n = this.datasetLength;
     let all: number[];
     if (this.shuffle) {
-      // the epoch's own generator, leaving the global one as it was
-      const saved = getRngState();
-      manualSeed(this.seed + this.epoch);
-      all = Array.from(randperm(n).data);
-      setRngState(saved);
+      all = Array.from(permutation(n, this.seed, this.epoch)); // the epoch's own generator: the global one is untouched
     } else {
       all = Array.from({ length: n }, (_, i) => i);
     }
@@ -94,4 +91,20 @@ export class DistributedSampler implements Iterable<number> {
   }
 
   get length(): number { return this.numSamples; }
+}
+
+/**
+ * Rank r's indices r, r+N, r+2N, ... of 0..n-1 in order, without padding (ranks may get one
+ * sample more than others): how fit shards validation data, so every sample is evaluated once.
+ */
+export class EvalShardSampler {
+  readonly length: number;
+  constructor(readonly datasetLength: number, readonly pg: { rank: number; worldSize: number }) {
+    this.length = Math.max(0, Math.ceil((datasetLength - pg.rank) / pg.worldSize));
+  }
+  indices(): Int32Array {
+    const out = new Int32Array(this.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.pg.rank + i * this.pg.worldSize;
+    return out;
+  }
 }

@@ -32,6 +32,8 @@ import { getRngState } from '../random.js';
 import { readFileSync } from '../io/fsutil.js';
 import { checkpointFromBuffer, peekCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
 import { claim, isBusy } from './busy.js';
+import { DistributedDataParallel, type Collectives } from '../distributed/ddp.js';
+import { RankSync, checkGroup, wrap } from './ranks.js';
 import type { EarlyStopping, EpochStats, FitCheckpoint, FitHistory, FitOptions, FitProgress, FitSource } from './types.js';
 
 /** Work done per event-loop turn on the calling thread (whole steps; a longer step is one turn). */
@@ -59,7 +61,7 @@ function abortError(signal: AbortSignal | undefined, history: FitHistory, steps:
 
 const FIT_KEYS = ['epochs', 'batchSize', 'optimizer', 'loss', 'shuffle', 'seed', 'signal', 'onProgress', 'progressIntervalMs', 'worker',
   'scheduler', 'schedulerStep', 'clipGradNorm', 'validationData', 'earlyStopping', 'moduleFile', 'moduleArgs', 'precision',
-  'checkpoint', 'resumeFrom'] as const;
+  'checkpoint', 'resumeFrom', 'distributed'] as const;
 /** Options of other training loops (Keras, Lightning) that fit() does not implement yet: an error, not a silent no-op. */
 const FIT_NOT_YET = ['validationSplit', 'callbacks', 'gradClip'] as const;
 const ES_KEYS = ['monitor', 'patience', 'minDelta', 'restoreBest'] as const;
@@ -248,7 +250,7 @@ function restore(r: Resume, model: Module, opts: FitOptions): RunState {
 
 /**
  * Write fit's checkpoint for the run at an epoch end (atomically: the previous file survives a crash mid-write).
- * The one place fit writes checkpoints (a distributed run would gate this to one rank).
+ * The one place fit writes checkpoints (a distributed run calls it on rank 0 only).
  */
 async function writeFitCheckpoint(ctx: Ctx, run: RunState): Promise<void> {
   const { opts, model } = ctx;
@@ -268,6 +270,8 @@ async function writeFitCheckpoint(ctx: Ctx, run: RunState): Promise<void> {
 
 interface Ctx {
   model: Module;
+  /** Distributed training: the collectives fit runs between the ranks besides DDP's. */
+  sync: RankSync | null;
   opts: FitOptions;
   epochs: number;
   train: Source;
@@ -312,10 +316,16 @@ interface Engine {
  * a scheduler and gradient clipping (PyTorch has no fit: this is the loop you would write). Resolves to the per-epoch history.
  * @example const history = await fit(model, { x, y }, { epochs: 5, batchSize: 32, optimizer, loss: F.crossEntropy });
  */
-export async function fit(model: Module, data: FitSource, opts: FitOptions): Promise<FitHistory> {
-  if (!(model instanceof Module)) throw new TypeError('fit: model must be an nn.Module');
+export async function fit(given: Module, data: FitSource, opts: FitOptions): Promise<FitHistory> {
+  if (!(given instanceof Module)) throw new TypeError('fit: model must be an nn.Module');
   if (!opts || typeof opts !== 'object') throw new TypeError('fit: options {epochs, batchSize, optimizer, loss} are required');
   options('fit', opts, FIT_KEYS, FIT_NOT_YET);
+  const pg: Collectives | null = opts.distributed === undefined ? null : checkGroup(opts.distributed);
+  if (given instanceof DistributedDataParallel && !pg) {
+    throw new TypeError('fit: the model is a DistributedDataParallel: pass its process group as fit\'s { distributed: pg } option');
+  }
+  // the model whose steps run (a DDP model's module; its wrapper only adds the gradient all-reduce)
+  const model = given instanceof DistributedDataParallel ? given.module : given;
   if (opts.shuffle !== undefined && typeof opts.shuffle !== 'boolean') throw new TypeError(`fit: shuffle must be a boolean, got ${typeof opts.shuffle}`);
   if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) throw new TypeError('fit: signal must be an AbortSignal (new AbortController().signal)');
   if (opts.onProgress !== undefined && typeof opts.onProgress !== 'function') throw new TypeError('fit: onProgress must be a function');
@@ -348,11 +358,13 @@ export async function fit(model: Module, data: FitSource, opts: FitOptions): Pro
   // a resumed run takes its seed from the checkpoint, without drawing from the global generator
   const seed = resume ? resume.state.seed : seedOrDraw('fit', opts.seed);
   const indices = name === 'crossEntropy' || name === 'nllLoss';
-  const train = makeSource(data, { batchSize: opts.batchSize, shuffle: opts.shuffle, seed }, 'data');
+  // distributed: each rank takes its share of the samples (batchSize per rank, as PyTorch)
+  const shard = (pad: boolean) => (pg ? { shard: { rank: pg.rank, worldSize: pg.worldSize, pad } } : {});
+  const train = makeSource(data, { batchSize: opts.batchSize, shuffle: opts.shuffle, seed, ...shard(true) }, 'data');
   const vd = opts.validationData;
   // {x, y} and datasets are evaluated in batches of batchSize (256 when the training data brings its own)
   const val = vd === undefined ? null
-    : makeSource(vd, { batchSize: isFitData(vd) || isDataset(vd) ? (opts.batchSize ?? 256) : undefined, shuffle: isFitData(vd) || isDataset(vd) ? false : undefined, seed }, 'validationData');
+    : makeSource(vd, { batchSize: isFitData(vd) || isDataset(vd) ? (opts.batchSize ?? 256) : undefined, shuffle: isFitData(vd) || isDataset(vd) ? false : undefined, seed, ...shard(false) }, 'validationData');
   const stop = stopper(opts.earlyStopping, val !== null);
   let clip: number | undefined;
   if (opts.clipGradNorm !== undefined) {
@@ -380,25 +392,47 @@ export async function fit(model: Module, data: FitSource, opts: FitOptions): Pro
   else if (!why && name === null) why = 'the loss is a custom function';
   else if (!why && sched) why = 'a learning-rate scheduler steps on the calling thread';
   if (!why && mode !== false) why = workerUnavailable('train/train-worker');
+  if (pg) {
+    // the process group (the MPI addon's communication thread) belongs to this thread; a worker cannot reach it
+    if (mode === true) throw new TypeError(`fit: cannot train in a worker thread: ${DIST_MAIN}`);
+    if (mode === 'auto' && why === null && pg.rank === 0) warnDistributedMain();
+    why = DIST_MAIN;
+  }
   if (mode === true && why) throw new TypeError(`fit: cannot train in a worker thread: ${why}`);
 
-  const ctx: Ctx = { model, opts, epochs, train, val, indices, stop, seed, progressIntervalMs, lossName: name, dataSeed, checkpoint: ckpt, start };
+  const ctx: Ctx = { model, sync: pg ? new RankSync(pg) : null, opts, epochs, train, val, indices, stop, seed, progressIntervalMs, lossName: name, dataSeed, checkpoint: ckpt, start };
   const loop: LoopOptions = { seed, loss: name, ...(clip !== undefined ? { clipGradNorm: clip } : {}),
     ...(start ? { resume: { epoch: start.epoch, globalStep: start.globalStep, rng: start.rng } } : {}) };
   const { step, release } = claim(model, opts.optimizer);
   try {
-    const engine = mode !== false && why === null
-      ? new WorkerEngine(model, opts, { type: 'start', backend: backend(), precision, model: modelSrc!, state: snapshotState(model),
-        optimizer: optSpec as OptimizerSpec, loop, progressIntervalMs, abort: new SharedArrayBuffer(8), handshake: opts.onProgress !== undefined })
-      : new LocalEngine(model, new Trainer(model, model.parameters(), step, lossFn, loop, sched ?? undefined), progressIntervalMs, precision);
+    const dist = pg ? await wrap(given, pg) : null;
     try {
-      return await drive(ctx, engine);
+      const engine = mode !== false && why === null
+        ? new WorkerEngine(model, opts, { type: 'start', backend: backend(), precision, model: modelSrc!, state: snapshotState(model),
+          optimizer: optSpec as OptimizerSpec, loop, progressIntervalMs, abort: new SharedArrayBuffer(8), handshake: opts.onProgress !== undefined })
+        : new LocalEngine(model, new Trainer(model, model.parameters(), step, lossFn, loop, sched ?? undefined), progressIntervalMs, precision,
+          dist && ctx.sync ? { ddp: dist.ddp, sync: ctx.sync } : null);
+      try {
+        return await drive(ctx, engine);
+      } finally {
+        engine.close();
+      }
     } finally {
-      engine.close();
+      if (dist?.own) dist.ddp.detachHooks();
     }
   } finally {
     release();
   }
+}
+
+/** Why distributed fit runs its steps on the calling thread. */
+const DIST_MAIN = 'distributed training runs its steps on the calling thread (the process group\'s MPI communication thread is reached from it; a worker thread cannot share it)';
+let warnedDistMain = false;
+/** Said once per process, on rank 0, when fit would otherwise have picked a worker thread. */
+function warnDistributedMain(): void {
+  if (warnedDistMain) return;
+  warnedDistMain = true;
+  process.emitWarning(`fit: ${DIST_MAIN}; history.mode is 'main'. Pass worker: false to say so and silence this.`, { code: 'NEURITE_FIT_DISTRIBUTED_MAIN' });
 }
 
 function makeHistory(epochs: EpochStats[], t0: number, mode: FitHistory['mode'], seed: number, steps: number,
@@ -421,7 +455,7 @@ async function next(it: Iterator<unknown> | AsyncIterator<unknown>): Promise<Ite
 
 /** The one training loop over epochs and batches, for both engines. */
 async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
-  const { model, opts, epochs, train, val, indices, stop } = ctx;
+  const { model, opts, epochs, train, val, indices, stop, sync } = ctx;
   const { signal, onProgress } = opts;
   const t0 = performance.now();
   const start = ctx.start;
@@ -446,23 +480,40 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
     loss: r.loss, accuracy: r.accuracy, valLoss: null, valAccuracy: null, samplesPerSec: r.samplesPerSec, epochEnd: false,
   });
   const hist = (): FitHistory => makeHistory(history.slice(), t0, engine.mode, ctx.seed, globalStep, stop ? { best: bestEpoch, stopped } : null, start?.epoch ?? null);
-  const halt = async (it?: Iterator<unknown> | AsyncIterator<unknown>): Promise<never> => {
+  const halt = async (it?: Iterator<unknown> | AsyncIterator<unknown>, others?: number[]): Promise<never> => {
     await it?.return?.();
     const steps = await engine.abort();
     globalStep = steps;
     if (userError !== null) throw userError;
+    if (others && signal?.aborted !== true) {
+      // another rank stopped: this one stops at the same step, with the same error's shape
+      const e = abortError(undefined, hist(), steps);
+      e.cause = new Error(`fit: rank ${others.join(', ')} stopped (aborted, or its onProgress threw); every rank stops at the same step`);
+      throw e;
+    }
     throw abortError(signal, hist(), steps);
   };
   engine.onRunning = progress;
   for (let e = start?.epoch ?? 0; e < epochs && !stopped; e++) {
-    if (stopRequested()) await halt();
+    if (!sync && stopRequested()) await halt(); // distributed: at the next step's agreement, on every rank
     await engine.begin(e);
     const it = train.open(e);
     let n = 0;
     for (;;) {
-      if (stopRequested()) await halt(it);
+      if (!sync && stopRequested()) await halt(it);
       const r = await next(it);
-      if (r.done) break;
+      if (sync) {
+        // every rank takes a step, or none does: so a rank never waits alone in an all-reduce
+        const a = await sync.agree(stopRequested(), !r.done);
+        if (a.stopping.length > 0) await halt(it, a.stopping);
+        if (a.withBatch !== 0 && a.withBatch !== sync.pg.worldSize) {
+          await it.return?.();
+          throw new RangeError(`fit: the ranks' data gave different numbers of batches in epoch ${e + 1}: at step ${n + 1}, ` +
+            `${sync.pg.worldSize - a.withBatch} of ${sync.pg.worldSize} ranks had none (this is rank ${sync.pg.rank}, ${r.done ? 'without' : 'with'} one). ` +
+            'Under distributed, every rank must give the same number of batches per epoch ({x, y}, datasets and DataLoaders over one are shared out evenly)');
+        }
+        if (a.withBatch === 0) break;
+      } else if (r.done) break;
       await engine.train(wireBatch(r.value, indices, train.fresh, engine.own, 'data'));
       n++;
     }
@@ -478,7 +529,7 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
         await engine.evaluate(wireBatch(r.value, indices, val.fresh, engine.own, 'validationData'));
         m++;
       }
-      if (m === 0) throw new RangeError(`fit: validationData gave no batches at the end of epoch ${e + 1}`);
+      if (m === 0 && !sync) throw new RangeError(`fit: validationData gave no batches at the end of epoch ${e + 1}`); // a rank's share may be empty
     }
     const end = await engine.endEpoch();
     if (!end) await halt();
@@ -502,9 +553,11 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
       epoch: stats.epoch, epochs, step: train.stepsPerEpoch ?? n, stepsPerEpoch: train.stepsPerEpoch, globalStep, totalSteps,
       loss: stats.loss, accuracy: stats.accuracy, valLoss: stats.valLoss, valAccuracy: stats.valAccuracy, samplesPerSec: stats.samplesPerSec, epochEnd: true,
     });
-    if (stopRequested()) await halt();
-    // after onProgress, so a run it stops (a diverged loss) leaves the previous checkpoint
-    if (ctx.checkpoint && ((e + 1) % ctx.checkpoint.every === 0 || e + 1 === epochs || stopped)) {
+    // distributed: a stop before the last epoch's end waits for the next step's agreement (the other ranks are headed there)
+    if (stopRequested() && (!sync || stopped || e + 1 === epochs)) await halt();
+    // after onProgress, so a run it stops (a diverged loss) leaves the previous checkpoint; distributed: rank 0
+    // writes it (every rank holds the same weights, optimizer state and generators), every rank reads it to resume
+    if (ctx.checkpoint && !stopRequested() && (!sync || sync.pg.rank === 0) && ((e + 1) % ctx.checkpoint.every === 0 || e + 1 === epochs || stopped)) {
       await writeFitCheckpoint(ctx, { epoch: e + 1, globalStep, rng, history: history.slice(), best, bestEpoch, wait, stopped, bestState });
     }
   }
@@ -522,7 +575,8 @@ class LocalEngine implements Engine {
   private lastReport = performance.now();
 
   constructor(private readonly model: Module, private readonly t: Trainer, private readonly interval: number,
-    private readonly precision: Float32MatmulPrecision) {}
+    private readonly precision: Float32MatmulPrecision,
+    private readonly dist: { ddp: DistributedDataParallel; sync: RankSync } | null = null) {}
 
   /** Between slices the model is as the caller left it (forwardAsync may run). */
   private leave(): void {
@@ -547,7 +601,10 @@ class LocalEngine implements Engine {
     await this.yieldTurn();
     if (!this.flags) { this.flags = trainingFlags(this.model); this.model.train(); }
     // the precision holds inside the step only: code between slices keeps its own
-    withFloat32MatmulPrecision(this.precision, () => this.t.trainBatch(b));
+    if (this.dist) {
+      const ddp = this.dist.ddp;
+      await this.t.trainBatchSynced(b, () => ddp.syncGradients(), (f) => withFloat32MatmulPrecision(this.precision, f));
+    } else withFloat32MatmulPrecision(this.precision, () => this.t.trainBatch(b));
     if (this.onRunning && performance.now() - this.lastReport >= this.interval) {
       this.lastReport = performance.now();
       this.onRunning(this.t.epoch + 1, { ...this.t.running(), globalStep: this.t.globalStep });
@@ -562,7 +619,9 @@ class LocalEngine implements Engine {
 
   async endEpoch(): Promise<EpochEnd> {
     this.leave();
-    return { stats: this.t.endEpoch(), globalStep: this.t.globalStep, rng: this.t.rngState() };
+    // distributed: the statistics of every rank's samples, the same on every rank
+    const combined = this.dist ? await this.dist.sync.combine(this.t.epochSums()) : undefined;
+    return { stats: this.t.endEpoch(combined), globalStep: this.t.globalStep, rng: this.t.rngState() };
   }
 
   requestStop(): void {}

@@ -110,6 +110,21 @@ export class Trainer {
 
   /** One optimizer step on a batch (the model must be in training mode). */
   trainBatch(batch: WireBatch): void {
+    this.finishStep(this.gradients(batch));
+  }
+
+  /**
+   * One optimizer step whose gradients are synchronised between backward and the update
+   * (distributed training: `sync` awaits DistributedDataParallel's all-reduce).
+   */
+  async trainBatchSynced(batch: WireBatch, sync: () => Promise<void>, within: <T>(f: () => T) => T = (f) => f()): Promise<void> {
+    const s = within(() => this.gradients(batch));
+    await sync();
+    within(() => this.finishStep(s));
+  }
+
+  /** Forward and backward of a step, under the run's generator. */
+  private gradients(batch: WireBatch): { l: Tensor; out: Tensor; target: Int32Array | Tensor; rows: number } {
     const [x, target] = this.inputs(batch);
     const saved = getRngState();
     setRngState(this.rng);
@@ -118,14 +133,19 @@ export class Trainer {
       const l = this.lossOf(out, target);
       for (const p of this.params) p.grad = null;
       backward(l);
-      if (this.o.clipGradNorm !== undefined) clipGradNorm_(this.params, this.o.clipGradNorm);
-      this.optimizerStep();
-      this.count(this.train, l, out, target, x.shape[0]);
-      this.hooks?.batch(l.data[0]);
+      return { l, out, target, rows: x.shape[0] };
     } finally {
       this.rng = getRngState();
       setRngState(saved);
     }
+  }
+
+  /** Clipping, the optimizer's update and the step's statistics. */
+  private finishStep(s: { l: Tensor; out: Tensor; target: Int32Array | Tensor; rows: number }): void {
+    if (this.o.clipGradNorm !== undefined) clipGradNorm_(this.params, this.o.clipGradNorm);
+    this.optimizerStep();
+    this.count(this.train, s.l, s.out, s.target, s.rows);
+    this.hooks?.batch(s.l.data[0]);
     this.globalStep++;
   }
 
@@ -144,12 +164,30 @@ export class Trainer {
     }
   }
 
-  /** The epoch's statistics (validation fields when validation batches ran). */
-  endEpoch(): EpochStats {
-    const t = this.train;
+  /**
+   * This epoch's running sums as numbers: train loss×rows, correct, rows, steps, then the same
+   * for validation, then the epoch's milliseconds so far (what ranks combine at an epoch end).
+   */
+  epochSums(): number[] {
+    const t = this.train, v = this.val;
+    return [t.loss, t.correct, t.seen, t.steps, v.loss, v.correct, v.seen, v.steps, performance.now() - this.epochStart];
+  }
+
+  /**
+   * The epoch's statistics (validation fields when validation batches ran); `combined`: the
+   * sums of epochSums() over every rank (the milliseconds: the slowest rank's), used instead of
+   * this rank's own.
+   */
+  endEpoch(combined?: number[]): EpochStats {
+    let t = this.train, v = this.val;
+    let durationMs = performance.now() - this.epochStart;
+    if (combined) {
+      const [tl, tc, ts, tn, vl, vc, vs, vn, ms] = combined;
+      t = Object.assign(new Sums(), { loss: tl, correct: tc, seen: ts, steps: tn });
+      v = Object.assign(new Sums(), { loss: vl, correct: vc, seen: vs, steps: vn });
+      durationMs = ms;
+    }
     if (t.seen === 0) throw new RangeError(`fit: epoch ${this.epoch + 1} had no batches`);
-    const durationMs = performance.now() - this.epochStart;
-    const v = this.val;
     const stats: EpochStats = {
       epoch: this.epoch + 1, loss: t.loss / t.seen, accuracy: this.accuracy ? t.correct / t.seen : null,
       valLoss: v.seen ? v.loss / v.seen : null, valAccuracy: v.seen && this.accuracy ? v.correct / v.seen : null,

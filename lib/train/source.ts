@@ -6,8 +6,10 @@
  */
 import { Tensor, fmtShape } from '../tensor.js';
 import { options } from '../options.js';
-import { type Batch, type Column, TensorDataset, isDataset, rowsOf } from '../data/dataset.js';
+import { type Batch, type Column, type Dataset, TensorDataset, isDataset, rowsOf } from '../data/dataset.js';
 import { DataLoader, asBatch } from '../data/loader.js';
+import { RandomSampler, SequentialSampler, type Sampler } from '../data/sampler.js';
+import { DistributedSampler, EvalShardSampler } from '../distributed/sampler.js';
 import type { WireBatch } from './loop.js';
 import type { FitData, FitSource } from './types.js';
 
@@ -68,19 +70,52 @@ function loaderSource(l: DataLoader): Source {
 }
 
 /**
- * The source for `data`. batchSize/shuffle/seed batch an {x, y} or a dataset, and rebatch an
- * iterable (then a stream of rows); a DataLoader brings its own and takes none.
+ * Under distributed training, which share of the data this rank takes: training data as
+ * PyTorch's DistributedSampler (padded so every rank gets as many samples), validation data
+ * every N-th sample without padding (`pad: false`: each sample evaluated once).
  */
-export function makeSource(data: FitSource, o: { batchSize?: number; shuffle?: boolean; seed: number }, what: string): Source {
+export interface Shard { rank: number; worldSize: number; pad: boolean }
+
+function shardSampler(n: number, sh: Shard, shuffle: boolean, seed: number): Sampler {
+  return sh.pad ? new DistributedSampler(n, sh, { shuffle, seed }) : new EvalShardSampler(n, sh);
+}
+
+/** A DataLoader over a map-style dataset, made to take this rank's share (a stream is each rank's own). */
+function shardLoader(l: DataLoader, sh: Shard, what: string): DataLoader {
+  const s = l.sampler;
+  if (s === null) return l;
+  if (s instanceof DistributedSampler || s instanceof EvalShardSampler) {
+    const N = s instanceof DistributedSampler ? s.numReplicas : s.pg.worldSize;
+    const r = s instanceof DistributedSampler ? s.rank : s.pg.rank;
+    if (N !== sh.worldSize || r !== sh.rank) {
+      throw new RangeError(`fit: ${what}'s DistributedSampler is for rank ${r} of ${N}; this is rank ${sh.rank} of ${sh.worldSize}`);
+    }
+    return l;
+  }
+  if (!(s instanceof RandomSampler || s instanceof SequentialSampler)) {
+    throw new TypeError(`fit: ${what} is a DataLoader with a sampler of its own: under distributed, give it a distributed.DistributedSampler (or use shuffle)`);
+  }
+  const ds = l.dataset as Dataset;
+  const shuffle = s instanceof RandomSampler;
+  return new DataLoader(ds, { batchSize: l.batchSize, dropLast: l.dropLast, sampler: shardSampler(ds.length, sh, shuffle, shuffle ? s.seed : 0) });
+}
+
+/**
+ * The source for `data`. batchSize/shuffle/seed batch an {x, y} or a dataset, and rebatch an
+ * iterable (then a stream of rows); a DataLoader brings its own and takes none. With `shard`,
+ * an {x, y}, a dataset and a DataLoader over one give this rank's share (batchSize per rank).
+ */
+export function makeSource(data: FitSource, o: { batchSize?: number; shuffle?: boolean; seed: number; shard?: Shard }, what: string): Source {
   const given = o.batchSize !== undefined;
   if (data instanceof DataLoader) {
     if (given || o.shuffle !== undefined) throw new TypeError(`fit: ${what} is a DataLoader: set batchSize and shuffle on the DataLoader, not in fit's options`);
-    return loaderSource(data);
+    return loaderSource(o.shard ? shardLoader(data, o.shard, what) : data);
   }
   if (isFitData(data) || isDataset(data)) {
     if (!given) throw new TypeError(`fit: batchSize is required with ${isFitData(data) ? `{x, y} ${what}` : `a dataset as ${what}`}`);
     const ds = isFitData(data) ? copyFitData(data, what) : data;
     if (ds.length === 0) throw new RangeError(`fit: ${what} holds no samples`);
+    if (o.shard) return loaderSource(new DataLoader(ds, { batchSize: o.batchSize, sampler: shardSampler(ds.length, o.shard, o.shuffle ?? true, o.seed) }));
     return loaderSource(new DataLoader(ds, { batchSize: o.batchSize, shuffle: o.shuffle ?? true, seed: o.seed }));
   }
   if (typeof data === 'function') {

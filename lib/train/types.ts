@@ -6,6 +6,7 @@ import type { Scheduler } from '../optim/lr-scheduler.js';
 import type { Dataset } from '../data/dataset.js';
 import type { DataLoader } from '../data/loader.js';
 import type { LossName } from './losses.js';
+import type { Collectives } from '../distributed/ddp.js';
 
 /** A loss such as F.crossEntropy or F.mseLoss: (output, target) -> scalar tensor. */
 export type LossFn = (output: Tensor, target: never) => Tensor;
@@ -52,7 +53,7 @@ export interface FitCheckpoint {
   extra?: unknown;
 }
 
-/** fit's options (see docs/services.md): epochs, optimizer, loss (required); batchSize, shuffle (true), seed, signal, onProgress, progressIntervalMs (100), worker ('auto'), scheduler, schedulerStep ('epoch'), clipGradNorm, validationData, earlyStopping, checkpoint, resumeFrom. */
+/** fit's options (see docs/services.md): epochs, optimizer, loss (required); batchSize, shuffle (true), seed, signal, onProgress, progressIntervalMs (100), worker ('auto'), scheduler, schedulerStep ('epoch'), clipGradNorm, validationData, earlyStopping, checkpoint, resumeFrom, distributed. */
 export interface FitOptions {
   epochs: number;
   /** Samples per step ({x, y} and datasets; a DataLoader has its own). */
@@ -99,9 +100,18 @@ export interface FitOptions {
   /** Clip the gradients' total 2-norm to this before every optimizer step (nn.utils.clipGradNorm_). */
   clipGradNorm?: number;
   /**
+   * Train data-parallel over the ranks of this process group (`await distributed.init()`, see
+   * docs/distributed.md): the model is wrapped in nn.DistributedDataParallel (or given as one),
+   * {x, y}, datasets and DataLoaders over one are shared out as PyTorch's DistributedSampler
+   * (batchSize per rank), validation data every N-th sample, and the history's figures are over
+   * every rank's samples (the same history on every rank). Steps run on the calling thread.
+   */
+  distributed?: Collectives;
+  /**
    * Write a checkpoint at epoch ends (a path, or `{ path, every }`): model, optimizer, scheduler, the
    * random generators, the epoch, the history and the early-stopping state, in one file replaced
    * atomically (a crash mid-write keeps the previous one). `resumeFrom` continues from it.
+   * With `distributed`, rank 0 writes it; every rank resumes from it.
    */
   checkpoint?: string | FitCheckpoint;
   /**

@@ -421,6 +421,12 @@ napi_value Info(napi_env env, napi_callback_info info) {
     setProp(env, o, "library", s);
     napi_get_boolean(env, g.started && !g.stopping, &b);
     setProp(env, o, "initialized", b);
+#if defined(__SANITIZE_ADDRESS__)
+    napi_get_boolean(env, true, &b);  // the ASan+UBSan build (test:sanitize)
+#else
+    napi_get_boolean(env, false, &b);
+#endif
+    setProp(env, o, "sanitized", b);
     return o;
   });
 }

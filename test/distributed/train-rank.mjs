@@ -4,7 +4,7 @@
 // batch without any MPI; otherwise each of N ranks takes rows r, r+N, r+2N, ... (the layout of
 // PyTorch's DistributedSampler) through DistributedDataParallel. Rank 0 (or the plain run)
 // writes the final parameters and the losses as JSON to --out.
-//   node train-rank.mjs --model W3 --opt sgd --steps 50 --batch 64 --out f.json [--plain]
+//   node train-rank.mjs --model W3 --opt sgd --steps 50 --batch 64 --out f.json [--plain] [--seed k (init 1234+k, data 99+k)]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -17,11 +17,11 @@ const { values: a } = parseArgs({ options: {
   model: { type: 'string', default: 'W4' }, opt: { type: 'string', default: 'sgd' }, steps: { type: 'string', default: '50' },
   batch: { type: 'string', default: '32' }, out: { type: 'string' }, plain: { type: 'boolean', default: false },
   bucket: { type: 'string', default: '25' }, mismatch: { type: 'boolean', default: false },
-  'die-at': { type: 'string', default: '-1' }, stamp: { type: 'string' }, 'die-rank': { type: 'string', default: '1' },
+  'die-at': { type: 'string', default: '-1' }, seed: { type: 'string', default: '0' }, stamp: { type: 'string' }, 'die-rank': { type: 'string', default: '1' },
 } });
 const steps = Number(a.steps), B = Number(a.batch);
 
-manualSeed(1234);
+manualSeed(1234 + Number(a.seed));
 const dims = a.model === 'W3' ? [784, 512, 512, 10] : [10, 64, 64, 1];
 const pg = a.plain ? null : await distributed.init();
 if (a.mismatch && pg.rank === pg.worldSize - 1) dims[2] = 32; // a different model on the last rank
@@ -44,7 +44,7 @@ const opt = a.opt === 'sgd' ? new optim.SGD(params, { lr, momentum: 0.9 })
   : a.opt === 'adam' ? new optim.Adam(params, { lr }) : new optim.AdamW(params, { lr, weightDecay: 0.01 });
 
 // the data: its own generator, the same on every rank
-manualSeed(99);
+manualSeed(99 + Number(a.seed));
 const N = pg ? pg.worldSize : 1, r = pg ? pg.rank : 0;
 const rows = (x, w) => { const out = new Float32Array((x.length / B) * (B / N)); const k = x.length / B;
   for (let i = 0, j = r; j < B; i++, j += N) out.set(x.subarray(j * k, (j + 1) * k), i * k); return new Tensor(out, w); };

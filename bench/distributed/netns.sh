@@ -1,0 +1,51 @@
+#!/bin/sh
+# Issue 14's stretch: two ranks across a shaped link before a second machine exists. Rank 0 in
+# this network namespace, rank 1 in namespace nrt1, joined by a veth pair (10.99.0.1 <-> 10.99.0.2)
+# shaped with tc tbf to 1 Gbit/s each way; Open MPI reaches the namespace through an rsh agent that
+# runs orted under `ip netns exec`, over TCP only (btl tcp,self). Prints: one TCP stream's rate (the
+# link as TCP sees it), then the all-reduce of 4 MB (and 1, 16, 64 MB) per call for a plain C
+# MPI_Allreduce loop and for neurite's ProcessGroup.allReduce. Needs root (CAP_NET_ADMIN); removes
+# the namespace and the link at the end.   sh bench/distributed/netns.sh   (after npm run build)
+set -eu
+here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)
+tmp=$(mktemp -d)
+cleanup() { ip link del nrtv0 2>/dev/null || true; ip netns del nrt1 2>/dev/null || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+ip netns add nrt1
+ip link add nrtv0 type veth peer name nrtv1
+ip link set nrtv1 netns nrt1
+ip addr add 10.99.0.1/24 dev nrtv0 && ip link set nrtv0 up
+ip netns exec nrt1 ip addr add 10.99.0.2/24 dev nrtv1
+ip netns exec nrt1 ip link set nrtv1 up && ip netns exec nrt1 ip link set lo up
+tc qdisc add dev nrtv0 root tbf rate 1gbit burst 256kb latency 10ms
+ip netns exec nrt1 tc qdisc add dev nrtv1 root tbf rate 1gbit burst 256kb latency 10ms
+cat > "$tmp/agent.sh" <<'A'
+#!/bin/sh
+while [ "${1#-}" != "$1" ]; do shift; done
+shift
+exec ip netns exec nrt1 sh -c "$*"
+A
+chmod +x "$tmp/agent.sh"
+printf 'localhost slots=1\n10.99.0.2 slots=1\n' > "$tmp/hosts"
+cat > "$tmp/tcp.mjs" <<'T'
+import net from 'node:net';
+const [mode, host] = process.argv.slice(2);
+const N = 64 << 20;
+if (mode === 'server') {
+  net.createServer((s) => { let n = 0; const t0 = performance.now(); s.on('data', (b) => { n += b.length; });
+    s.on('end', () => { console.log(`one TCP stream, 64 MB: ${(n * 8 / ((performance.now() - t0) / 1000) / 1e6).toFixed(0)} Mbit/s`); process.exit(0); }); }).listen(5999, host);
+} else {
+  const s = net.connect(5999, host, () => { const buf = Buffer.alloc(1 << 20); let sent = 0;
+    const go = () => { while (sent < N) { sent += buf.length; if (!s.write(buf)) return s.once('drain', go); } s.end(); }; go(); });
+}
+T
+ip netns exec nrt1 node "$tmp/tcp.mjs" server 10.99.0.2 & sleep 1; node "$tmp/tcp.mjs" client 10.99.0.2; wait
+mpicc.openmpi -O2 "$here/allreduce.c" -o "$tmp/allreduce"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
+M="--hostfile $tmp/hosts -np 2 --mca plm_rsh_agent $tmp/agent.sh --mca btl tcp,self --mca btl_tcp_if_include 10.99.0.0/24 --mca oob_tcp_if_include 10.99.0.0/24"
+for c in 262144 1048576 4194304 16777216; do
+  printf 'C       %8d floats: ' $c; mpirun.openmpi $M "$tmp/allreduce" $c 3 2>/dev/null | tail -1
+done
+printf 'neurite %8d floats: ' 1048576
+mpirun.openmpi $M -x NEURITE_MPI_ADDON="$root/build-mpi/openmpi/neurite_mpi.node" node "$here/allreduce-rank.mjs" 1048576 5 2>/dev/null | tail -1
+cat /proc/loadavg
