@@ -339,6 +339,7 @@ const Kernel kAvx2 = {"avx2", MR, NR, KC, KCS, MC, NC, NEURITE_AVX2_ORDER, ukr<f
 const Kernel* avx2_kernel() { return &kAvx2; }
 
 }  // namespace gemm
+
 }  // namespace neurite
 
 #else

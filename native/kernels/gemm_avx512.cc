@@ -1,6 +1,7 @@
 // AVX-512 kernels. Only functions marked NT_AVX512 use AVX-512, so this file compiles without
 // -mavx512f and the binary still runs on CPUs without it (the driver dispatches at run time).
 #include "gemm_internal.h"
+#include "transpose.h"
 
 #if defined(__x86_64__)
 // GCC 12 warns about the _mm512_undefined_ps() pass-through inside its own shuffle intrinsics.
@@ -152,6 +153,46 @@ NT_AVX512 inline void transpose_block(const float* src, int64_t lds, int64_t row
 #pragma GCC unroll 16
   for (int k = 0; k < 16; ++k)
     if (k < kw) _mm512_storeu_ps(dst + k * ldd, r[k]);
+}
+
+// The transpose copy of transpose.h: 16 x 16 tiles (16 row loads, the register transpose, 16
+// row stores; masked at the edges, columns past n0 read as zero). The tiles sweep the source
+// in strips 128 floats wide (512 B of each source row, 8 tiles, then the next 16 rows): each
+// source line is read whole once, and the L2's adjacent-line prefetch pays off. A strip of
+// one tile (64 B of each row, every row 4 KB apart on a 1024-wide matrix) measured 1.0 ns per
+// element on a 1024^2 transpose, strips of 2 / 4 / 8 tiles 0.71 / 0.70 / 0.67 ns; software
+// prefetch of the next rows did not help (Xeon model 207, load average 11).
+NT_AVX512 void transpose_copy(int64_t n0, int64_t n1, const float* src, int64_t s1, float* dst,
+                              int64_t d0) {
+  constexpr int64_t kStrip = 128;
+  for (int64_t is = 0; is < n0; is += kStrip) {
+    const int64_t ie = std::min(n0, is + kStrip);
+    for (int64_t j0 = 0; j0 < n1; j0 += 16) {
+      const int64_t w = std::min<int64_t>(16, n1 - j0);
+      for (int64_t i0 = is; i0 < ie; i0 += 16) {
+        const int64_t h = std::min<int64_t>(16, n0 - i0);
+        const float* s = src + i0 + j0 * s1;
+        float* d = dst + i0 * d0 + j0;
+        __m512 r[16];
+        if (h == 16 && w == 16) {
+#pragma GCC unroll 16
+          for (int j = 0; j < 16; ++j) r[j] = _mm512_loadu_ps(s + j * s1);
+          transpose16(r);
+#pragma GCC unroll 16
+          for (int i = 0; i < 16; ++i) _mm512_storeu_ps(d + i * d0, r[i]);
+          continue;
+        }
+        const __mmask16 mi = tail_mask(h), mj = tail_mask(w);
+#pragma GCC unroll 16
+        for (int j = 0; j < 16; ++j)
+          r[j] = j < w ? _mm512_maskz_loadu_ps(mi, s + j * s1) : _mm512_setzero_ps();
+        transpose16(r);
+#pragma GCC unroll 16
+        for (int i = 0; i < 16; ++i)
+          if (i < h) _mm512_mask_storeu_ps(d + i * d0, mj, r[i]);
+      }
+    }
+  }
 }
 
 NT_AVX512 void pack_b(bool trans_b, const float* B, int64_t ldb, int64_t k0, int64_t kc,
@@ -367,6 +408,8 @@ const Kernel kAvx512 = {"avx512", MR, NR, KC, KCS, MC, NC, NEURITE_AVX512_ORDER,
 const Kernel* avx512_kernel() { return &kAvx512; }
 
 }  // namespace gemm
+
+TransposeCopy transpose_copy_avx512() { return gemm::transpose_copy; }
 }  // namespace neurite
 
 #else
@@ -375,6 +418,7 @@ namespace neurite {
 namespace gemm {
 const Kernel* avx512_kernel() { return nullptr; }
 }  // namespace gemm
+TransposeCopy transpose_copy_avx512() { return nullptr; }
 }  // namespace neurite
 
 #endif
