@@ -141,9 +141,10 @@ NT_AVX512 inline void transpose16(__m512 r[16]) {
 }
 
 // dst[k * ldd + j] = src[j * lds + k] for j < rows (16 or fewer, rest zero), k < kw (<= 16).
-// Writes 16 floats per k.
+// Writes the floats of store_mask per k (all 16 by default).
 NT_AVX512 inline void transpose_block(const float* src, int64_t lds, int64_t rows, int64_t kw,
-                                      float* dst, int64_t ldd) {
+                                      float* dst, int64_t ldd,
+                                      __mmask16 store_mask = __mmask16(0xFFFF)) {
   const __mmask16 km = tail_mask(kw);
   __m512 r[16];
 #pragma GCC unroll 16
@@ -152,7 +153,7 @@ NT_AVX512 inline void transpose_block(const float* src, int64_t lds, int64_t row
   transpose16(r);
 #pragma GCC unroll 16
   for (int k = 0; k < 16; ++k)
-    if (k < kw) _mm512_storeu_ps(dst + k * ldd, r[k]);
+    if (k < kw) _mm512_mask_storeu_ps(dst + k * ldd, store_mask, r[k]);
 }
 
 // The transpose copy of transpose.h: 16 x 16 tiles (16 row loads, the register transpose, 16
@@ -182,14 +183,7 @@ NT_AVX512 void transpose_copy(int64_t n0, int64_t n1, const float* src, int64_t 
           for (int i = 0; i < 16; ++i) _mm512_storeu_ps(d + i * d0, r[i]);
           continue;
         }
-        const __mmask16 mi = tail_mask(h), mj = tail_mask(w);
-#pragma GCC unroll 16
-        for (int j = 0; j < 16; ++j)
-          r[j] = j < w ? _mm512_maskz_loadu_ps(mi, s + j * s1) : _mm512_setzero_ps();
-        transpose16(r);
-#pragma GCC unroll 16
-        for (int i = 0; i < 16; ++i)
-          if (i < h) _mm512_mask_storeu_ps(d + i * d0, mj, r[i]);
+        transpose_block(s, s1, w, h, d, d0, tail_mask(w));  // the edges, masked
       }
     }
   }
