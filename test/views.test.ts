@@ -9,6 +9,9 @@ import fc from 'fast-check';
 import { F, Tensor, arange, matmul, nn, noGrad, optim, randn, tensor, zeros } from '../lib/index.js';
 import { availableBackends, useBackend } from './helpers/backends.js';
 import { gradcheck } from './helpers/gradcheck.js';
+import { B } from '../lib/backend/index.js';
+import { Act } from '../lib/backend/types.js';
+import { linear as linearOp } from '../lib/ops/linalg.js';
 
 const ar = (n: number, shape: number[]): Tensor => arange(n).reshape(shape);
 
@@ -211,6 +214,49 @@ describe.each(availableBackends())('%s backend', (name) => {
         }
         return out;
       });
+    });
+  });
+
+  it('linear with a transposed weight view reads it in place (no copy): values, gradients, gradcheck', () => {
+    const be = B() as { stridedCopy: (...a: never[]) => void };
+    const orig = be.stridedCopy;
+    let copies = 0;
+    const close = (p: Float32Array, q: Float32Array): void => {
+      expect(p.length).toBe(q.length);
+      for (let i = 0; i < p.length; i++) expect(Math.abs(p[i] - q[i])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(q[i])));
+    };
+    for (const act of [Act.identity, Act.relu, Act.geluErf]) { // the fused epilogue, needing pre or not
+      const x = randn([9, 5], { requiresGrad: true }), v = randn([5, 6], { requiresGrad: true });
+      const bias = randn([6], { requiresGrad: true });
+      const f = (w: Tensor, xx: Tensor, bb: Tensor): Tensor => linearOp(xx, w, bb, act);
+      copies = 0;
+      be.stridedCopy = (...a: never[]) => { copies++; orig.apply(be, a); };
+      let y: Tensor;
+      try {
+        y = f(v.T, x, bias); // v.T: [6, 5], the weight layout, stored transposed
+        expect(copies).toBe(0); // forward: the weight is read in place
+        y.backward(tensor(Array.from({ length: 54 }, (_, i) => Math.sin(i)), [9, 6]));
+      } finally { be.stridedCopy = orig; }
+      // backward reads the weight in place too; the one copy is v.T's own view backward
+      // scattering the [6, 5] gradient into v's [5, 6] layout (as after matmul(x, v.T))
+      expect(copies).toBe(1);
+      const x2 = tensor(x.data.slice(), x.shape, { requiresGrad: true });
+      const w2 = tensor(v.T.data, [6, 5], { requiresGrad: true }), b2 = tensor(bias.data.slice(), [6], { requiresGrad: true });
+      const y2 = f(w2, x2, b2);
+      y2.backward(tensor(Array.from({ length: 54 }, (_, i) => Math.sin(i)), [9, 6]));
+      close(y.data, y2.data);
+      close(x.grad!.data, x2.grad!.data);
+      close(v.grad!.data, w2.grad!.T.data);
+      close(bias.grad!.data, b2.grad!.data);
+    }
+    gradcheck([{ shape: [3, 4] }, { shape: [4, 2] }], ([p, q]) => F.linear(p, q.T), ([p, q]) => {
+      const out: number[] = [];
+      for (let i = 0; i < 3; i++) for (let j = 0; j < 2; j++) {
+        let s = 0;
+        for (let k = 0; k < 4; k++) s += p[i * 4 + k] * q[k * 2 + j];
+        out.push(s);
+      }
+      return out;
     });
   });
 

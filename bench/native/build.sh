@@ -5,6 +5,7 @@
 #   bench/native/build.sh peak       build, then run the W7 FMA peak
 #   bench/native/build.sh test       build and run native/tests/gemm_test (plain and ASan+UBSan)
 #   build-sgemm/sgemm_one avx512 1024 1024 1024 [ta tb]   one shape, neurite only (NT=threads)
+#   build-sgemm/trans_pair avx512 [M N K]   TN and NT vs NN of one shape, paired, 1 thread
 # neurite's sources get no -march flag: ISA code is selected at run time, as in the addon.
 # OpenBLAS runs with OPENBLAS_CORETYPE=SkylakeX, set for the benchmark process only.
 set -euo pipefail
@@ -21,6 +22,7 @@ $CXX $FLAGS $SRCS native/tests/gemm_test.cc -o "$OUT/gemm_test"
 $CXX $FLAGS $SRCS bench/native/sgemm_bench.cc -o "$OUT/sgemm_bench" \
   -I/usr/include/x86_64-linux-gnu/openblas-pthread -L$OB -Wl,-rpath,$OB -lopenblas -ldl
 $CXX $FLAGS $SRCS bench/native/sgemm_one.cc -o "$OUT/sgemm_one"
+$CXX $FLAGS $SRCS bench/native/trans_pair.cc -o "$OUT/trans_pair"
 $CXX $FLAGS -Inative/kernels $SRCS bench/native/bf16_bench.cc -o "$OUT/bf16_bench"
 $CXX $FLAGS bench/native/peak.cc -o "$OUT/peak"
 

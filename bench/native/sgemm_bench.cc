@@ -72,6 +72,10 @@ std::vector<Shape> shapes() {
     s.push_back({"sq" + std::to_string(n) + " NT", false, true, n, n, n});
     s.push_back({"sq" + std::to_string(n) + " TN", true, false, n, n, n});
   }
+  // The strided-view shapes of issue 11: op(A) = A^T read through trans_a vs untransposed.
+  s.push_back({"views 784x128x512 TN", true, false, 784, 128, 512});
+  s.push_back({"views 784x128x512 NN", false, false, 784, 128, 512});
+  s.push_back({"views 128x512x784 NT", false, true, 128, 512, 784});
   // Linear layer (batch b, in i, out o): fwd X*W^T, dX = dZ*W, dW = dZ^T*X.
   auto linear = [&](const std::string& tag, int64_t b, int64_t i, int64_t o) {
     s.push_back({tag + " fwd", false, true, b, o, i});

@@ -309,8 +309,8 @@ function crossEntropyEx(x: F32, N: number, C: number, target: Int32Array | null,
 }
 
 function linearForward(X: F32, W: F32, b: F32 | null, M: number, N: number, K: number,
-  act: ActId, param: number, Y: F32, pre: F32 | null): void {
-  gemm(false, true, M, N, K, 1, X, W, 0, Y);
+  act: ActId, param: number, Y: F32, pre: F32 | null, transW = false): void {
+  gemm(false, !transW, M, N, K, 1, X, W, 0, Y);
   if (b) for (let i = 0; i < M; i++) { const o = i * N; for (let j = 0; j < N; j++) Y[o + j] += b[j]; }
   if (pre) pre.set(Y.subarray(0, M * N));
   actForwardInto(act, param, Y, Y, M * N);
@@ -331,7 +331,8 @@ function linearChain(X: F32, M: number, spec: Float64Array, Y: F32, S: F32, wb: 
 }
 
 function linearBackward(X: F32, W: F32, M: number, N: number, K: number, act: ActId, param: number,
-  Z: F32 | null, Y: F32, gY: F32, gX: F32 | null, gW: F32 | null, gB: F32 | null, accumulate: boolean): void {
+  Z: F32 | null, Y: F32, gY: F32, gX: F32 | null, gW: F32 | null, gB: F32 | null, accumulate: boolean,
+  transW = false): void {
   let dZ = gY;
   if (act !== Act.identity) {
     dZ = new Float32Array(M * N);
@@ -344,7 +345,7 @@ function linearBackward(X: F32, W: F32, M: number, N: number, K: number, act: Ac
   }
   const beta = accumulate ? 1 : 0;
   if (gW) gemm(true, false, N, K, M, 1, dZ, X, beta, gW);
-  if (gX) gemm(false, false, M, K, N, 1, dZ, W, beta, gX);
+  if (gX) gemm(false, transW, M, K, N, 1, dZ, W, beta, gX);
 }
 
 function sgdStep(p: F32, g: F32, buf: F32 | null, n: number, lr: number, momentum: number,

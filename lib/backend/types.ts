@@ -66,9 +66,11 @@ export interface Backend {
   /**
    * Linear forward with the fused epilogue: Y = act(X·Wᵀ + b), X: M×K, W: N×K (PyTorch layout),
    * b: N or null. When `pre` is given it receives X·Wᵀ + b (needed by backward for GELU).
+   * `transW`: W is stored transposed (K×N, the storage of a transposed view such as `v.T`), read
+   * in place through the GEMM's transpose flag.
    */
   linearForward(X: F32, W: F32, b: F32 | null, M: number, N: number, K: number,
-    act: ActId, param: number, Y: F32, pre: F32 | null): void;
+    act: ActId, param: number, Y: F32, pre: F32 | null, transW?: boolean): void;
 
   /**
    * Inference through a chain of Linear(+activation) layers in one call (Sequential in eval).
@@ -83,10 +85,11 @@ export interface Backend {
    * gB = Σ_rows dZ, gW = dZᵀ·X (N×K), gX = dZ·W (M×K). Each output may be null (not wanted).
    * `Z` is the pre-activation (required when `actNeedsPre(act, param)`), `Y` the activation output.
    * With accumulate = true the results are added to gX/gW/gB, otherwise they overwrite them.
+   * `transW`: W stored K×N as in linearForward; gW is N×K either way.
    */
   linearBackward(X: F32, W: F32, M: number, N: number, K: number, act: ActId, param: number,
     Z: F32 | null, Y: F32, gY: F32, gX: F32 | null, gW: F32 | null, gB: F32 | null,
-    accumulate: boolean): void;
+    accumulate: boolean, transW?: boolean): void;
 
   /**
    * The precision of every matrix product of this backend on this thread (gemm, linear forward,

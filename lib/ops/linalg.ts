@@ -76,8 +76,10 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, act: ActId
   const recording = isGradEnabled() && (x.requiresGrad || w.requiresGrad || (b !== null && b.requiresGrad));
   const keepPre = act !== Act.identity && ((recording && actNeedsPre(act, param)) || activationListenerCount() > 0);
   const pre = keepPre ? outputArray(rows * N) : null;
-  const xd = x.data, wd = w.data; // copies only for non-contiguous views
-  B().linearForward(xd, wd, b ? b.data : null, rows, N, K, act, param, y, pre);
+  // a transposed weight view (w = v.T) is read in place through the GEMM flag; other
+  // non-contiguous views are copied once
+  const xd = x.data, ow = operand(w), wd = ow.buf;
+  B().linearForward(xd, wd, b ? b.data : null, rows, N, K, act, param, y, pre, ow.trans);
   const shape = x.shape.slice();
   shape[shape.length - 1] = N;
   const inputs = b ? [x, w, b] : [x, w];
@@ -85,7 +87,7 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, act: ActId
     const gx = x.requiresGrad ? outputArray(x.size) : null;
     const gw = w.requiresGrad ? outputArray(w.size) : null;
     const gb = b && b.requiresGrad ? outputArray(N) : null;
-    B().linearBackward(xd, wd, rows, N, K, act, param, pre, y, g, gx, gw, gb, false);
+    B().linearBackward(xd, wd, rows, N, K, act, param, pre, y, g, gx, gw, gb, false, ow.trans);
     return b ? [gx, gw, gb] : [gx, gw];
   }, { inputs: [0, 1], output: act !== Act.identity });
   if (act !== Act.identity && pre) notifyActivation(act, param, new Tensor(pre, shape), res);

@@ -41,13 +41,14 @@ void Gemm(Args& a) {
   nk::gemm(ta, tb, M, N, K, static_cast<float>(alpha), A.data, B.data, static_cast<float>(beta), C.data);
 }
 
-// linearForward(X, W, b, M, N, K, act, param, Y, pre)
+// linearForward(X, W, b, M, N, K, act, param, Y, pre[, transW]); transW: W stored K x N
 void LinearForward(Args& a) {
   F32 X = a.f32(0, "X"), W = a.f32(1, "W"), b = a.f32_or_null(2, "b");
   int64_t M = a.integer(3, "M", 0), N = a.integer(4, "N", 0), K = a.integer(5, "K", 0);
   int act = a.id(6, "activation", nk::kActCount);
   float param = static_cast<float>(a.number(7, "param"));
   F32 Y = a.f32(8, "Y"), pre = a.f32_or_null(9, "pre");
+  const bool trans_w = a.count() > 10 && a.boolean(10, "transW");
   int64_t nX = a.mul(M, K, "M*K"), nW = a.mul(N, K, "N*K"), nY = a.mul(M, N, "M*N");
   a.need(X, nX, "X", "M*K");
   a.need(W, nW, "W", "N*K");
@@ -60,7 +61,7 @@ void LinearForward(Args& a) {
     a.no_overlap(*o.first, nY, o.second, b, N, "b");
   }
   a.no_overlap(pre, nY, "pre", Y, nY, "Y");
-  nk::linear_forward(X.data, W.data, b.data, M, N, K, act, param, Y.data, pre.data);
+  nk::linear_forward(X.data, W.data, b.data, M, N, K, act, param, Y.data, pre.data, trans_w);
 }
 
 // linearChain(X, M, spec, Y, S, W1, b1, ..., WL, bL); spec = [K0, N1, act1, param1, ...]
@@ -127,7 +128,7 @@ void LinearChain(Args& a) {
   nk::linear_chain(X.data, M, L, dims, acts, params, W, b, S.data, Y.data);
 }
 
-// linearBackward(X, W, M, N, K, act, param, Z, Y, gY, gX, gW, gB, accumulate)
+// linearBackward(X, W, M, N, K, act, param, Z, Y, gY, gX, gW, gB, accumulate[, transW])
 void LinearBackward(Args& a) {
   F32 X = a.f32(0, "X"), W = a.f32(1, "W");
   int64_t M = a.integer(2, "M", 0), N = a.integer(3, "N", 0), K = a.integer(4, "K", 0);
@@ -136,6 +137,7 @@ void LinearBackward(Args& a) {
   F32 Z = a.f32_or_null(7, "Z"), Y = a.f32(8, "Y"), gY = a.f32(9, "gY");
   F32 gX = a.f32_or_null(10, "gX"), gW = a.f32_or_null(11, "gW"), gB = a.f32_or_null(12, "gB");
   bool accumulate = a.boolean(13, "accumulate");
+  const bool trans_w = a.count() > 14 && a.boolean(14, "transW");
   int64_t nX = a.mul(M, K, "M*K"), nW = a.mul(N, K, "N*K"), nY = a.mul(M, N, "M*N");
   if (Z.null && nk::act_needs_pre(act, param)) a.type_error("Z (the pre-activation) is required for this activation");
   a.need(X, nX, "X", "M*K");
@@ -158,7 +160,7 @@ void LinearBackward(Args& a) {
   a.no_overlap(gX, nX, "gX", gB, N, "gB");
   a.no_overlap(gW, nW, "gW", gB, N, "gB");
   nk::linear_backward(X.data, W.data, M, N, K, act, param, Z.data, Y.data, gY.data, gX.data,
-                      gW.data, gB.data, accumulate);
+                      gW.data, gB.data, accumulate, trans_w);
 }
 
 // actForward(act, param, x, y, n)
@@ -546,8 +548,12 @@ napi_value NumberEntry(napi_env env, napi_callback_info info, const char* fn) {
 struct Raw { const char* name; napi_callback cb; };
 const Raw kRaw[] = {
     NEURITE_ENTRY("gemm", Gemm, 10),
-    NEURITE_ENTRY("linearForward", LinearForward, 10),
-    NEURITE_ENTRY("linearBackward", LinearBackward, 14),
+    {"linearForward", [](napi_env e, napi_callback_info i) {
+       return Entry<LinearForward, 10, 11>(e, i, "linearForward");
+     }},
+    {"linearBackward", [](napi_env e, napi_callback_info i) {
+       return Entry<LinearBackward, 14, 15>(e, i, "linearBackward");
+     }},
     {"linearChain", [](napi_env e, napi_callback_info i) {
        return Entry<LinearChain, kChainFixedArgs + 2, kChainFixedArgs + 2 * kChainMaxLayers>(e, i, "linearChain");
      }},

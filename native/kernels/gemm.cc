@@ -59,10 +59,39 @@ void scale_c(int64_t M, int64_t N, float beta, float* C, int64_t ldc) {
   }
 }
 
+// The k-major (trans_a) pack for a panel height known at compile time: MR contiguous floats
+// per k, which the compiler turns into a few vector moves (a memcpy call per k cost 20% of a
+// TN product).
+template <int MR>
+void pack_a_t_fixed(const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t k0, int64_t kc,
+                    int64_t ld, float* ap) {
+  for (int64_t ip = 0; ip < mc; ip += MR) {
+    float* dst = ap + (ip / MR) * MR * ld;
+    const float* src = A + k0 * lda + i0 + ip;
+    const int64_t rows = std::min<int64_t>(MR, mc - ip);
+    if (rows == MR) {
+      for (int64_t k = 0; k < kc; ++k, src += lda, dst += MR)
+        for (int r = 0; r < MR; ++r) dst[r] = src[r];
+    } else {
+      for (int64_t k = 0; k < kc; ++k, src += lda, dst += MR)
+        for (int r = 0; r < MR; ++r) dst[r] = r < rows ? src[r] : 0.0f;
+    }
+  }
+}
+
 void pack_a(const Kernel& kr, bool trans_a, const float* A, int64_t lda, int64_t i0,
             int64_t mc, int64_t k0, int64_t kc, float* ap) {
   const int MR = kr.mr;
   const int64_t LD = kr.a_ld;
+  if (trans_a) {
+    if (kr.pack_a_t) return kr.pack_a_t(A, lda, i0, mc, k0, kc, ap);
+    switch (MR) {
+      case 4: return pack_a_t_fixed<4>(A, lda, i0, mc, k0, kc, LD, ap);
+      case 6: return pack_a_t_fixed<6>(A, lda, i0, mc, k0, kc, LD, ap);
+      case 12: return pack_a_t_fixed<12>(A, lda, i0, mc, k0, kc, LD, ap);
+      default: break;
+    }
+  }
   for (int64_t ip = 0; ip < mc; ip += MR) {
     float* panel = ap + (ip / MR) * MR * LD;
     const int64_t rows = std::min<int64_t>(MR, mc - ip);

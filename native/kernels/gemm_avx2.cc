@@ -170,6 +170,37 @@ NT_AVX2 inline void transpose_block(const float* src, int64_t lds, int64_t rows,
     if (k < kw) _mm256_storeu_ps(dst + k * ldd, r[k]);
 }
 
+// The trans_a pack (k-major panels of 6 floats per k): four k steps at a time, four masked
+// row loads (rows past mc read as zero) merged by lane permutes and blends into three 32-byte
+// stores (4 x 6 floats = 3 vectors).
+NT_AVX2 void pack_a_t(const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t k0,
+                      int64_t kc, float* ap) {
+  static_assert(MR == 6, "the permutes below assume 6-row panels");
+  const __m256i q01 = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 0, 1);  // r1's 0,1 into lanes 6,7
+  const __m256i q1 = _mm256_setr_epi32(2, 3, 4, 5, 0, 1, 2, 3);   // r1's 2..5 | r2's 0..3
+  const __m256i q2 = _mm256_setr_epi32(4, 5, 0, 1, 2, 3, 4, 5);   // r2's 4,5 | r3's 0..5
+  for (int64_t ip = 0; ip < mc; ip += MR) {
+    float* dst = ap + (ip / MR) * MR * KCS;
+    const float* src = A + k0 * lda + i0 + ip;
+    const __m256i m = tail_mask(std::min<int64_t>(MR, mc - ip));
+    int64_t k = 0;
+    for (; k + 4 <= kc; k += 4, src += 4 * lda, dst += 4 * MR) {
+      const __m256 r0 = _mm256_maskload_ps(src, m), r1 = _mm256_maskload_ps(src + lda, m),
+                   r2 = _mm256_maskload_ps(src + 2 * lda, m),
+                   r3 = _mm256_maskload_ps(src + 3 * lda, m);
+      const __m256 p1 = _mm256_permutevar8x32_ps(r1, q01), p1b = _mm256_permutevar8x32_ps(r1, q1),
+                   p2 = _mm256_permutevar8x32_ps(r2, q1), p2b = _mm256_permutevar8x32_ps(r2, q2),
+                   p3 = _mm256_permutevar8x32_ps(r3, q2);
+      _mm256_storeu_ps(dst, _mm256_blend_ps(r0, p1, 0xC0));
+      _mm256_storeu_ps(dst + 8, _mm256_blend_ps(p1b, p2, 0xF0));
+      _mm256_storeu_ps(dst + 16, _mm256_blend_ps(p2b, p3, 0xFC));
+    }
+    const __m256i m6 = tail_mask(MR);
+    for (; k < kc; ++k, src += lda, dst += MR)
+      _mm256_maskstore_ps(dst, m6, _mm256_maskload_ps(src, m));
+  }
+}
+
 NT_AVX2 void pack_b(bool trans_b, const float* B, int64_t ldb, int64_t k0, int64_t kc,
                     int64_t j0, int64_t nc, float* bp) {
   for (int64_t jp = 0; jp < nc; jp += NR) {
@@ -301,13 +332,14 @@ constexpr bool kSmallEqualRows = false;  // SR rows at a time, the last tile tak
 #define NT_TARGET NT_AVX2
 #include "gemm_small_impl.inc"
 
-const Kernel kAvx2 = {"avx2", MR, NR, KC, KCS, MC, NC, NEURITE_AVX2_ORDER, ukr<false>, ukr<true>, pack_b, small, nullptr};
+const Kernel kAvx2 = {"avx2", MR, NR, KC, KCS, MC, NC, NEURITE_AVX2_ORDER, ukr<false>, ukr<true>, pack_b, small, nullptr, pack_a_t};
 
 }  // namespace
 
 const Kernel* avx2_kernel() { return &kAvx2; }
 
 }  // namespace gemm
+
 }  // namespace neurite
 
 #else

@@ -22,6 +22,10 @@ namespace gemm {
 // mr <= MR, nr <= NR, over kc steps of k.
 using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                              int mr, int nr, float alpha, float beta);
+// Packs op(A)[i0 : i0+mc, k0 : k0+kc] of a trans_a A (stored K x M, lda) into k-major
+// micro-panels at ap (panels MR * a_ld floats apart; rows past mc zero).
+using PackAT = void (*)(const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t k0,
+                        int64_t kc, float* ap);
 // Packs op(B)[k0 : k0+kc, j0 : j0+nc] into micro-panels at bp.
 using PackB = void (*)(bool trans_b, const float* B, int64_t ldb, int64_t k0, int64_t kc,
                        int64_t j0, int64_t nc, float* bp);
@@ -47,6 +51,8 @@ struct Kernel {
   // Optional: !trans_a && trans_b with N < 16 (Linear with few outputs, any batch), as dot
   // products along K, where a 16-wide N vector would be mostly empty.
   SmallGemm narrow;
+  // The trans_a pack of A (k-major), vectorised per ISA; nullptr: the driver's portable copy.
+  PackAT pack_a_t = nullptr;
 };
 
 const Kernel* portable_kernel();

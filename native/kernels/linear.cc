@@ -43,7 +43,7 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
 }
 
 void linear_forward(const float* X, const float* W, const float* b, int64_t M, int64_t N,
-                    int64_t K, int act, float param, float* Y, float* pre) {
+                    int64_t K, int act, float param, float* Y, float* pre, bool trans_w) {
   if (M == 0 || N == 0) return;
   FwdCtx ctx{b, pre, N, act, param};
   Epilogue ep{fwd_epilogue, &ctx};
@@ -53,7 +53,8 @@ void linear_forward(const float* X, const float* W, const float* b, int64_t M, i
     if (need_ep) fwd_epilogue(&ep, Y, N, 0, 0, M, N);
     return;
   }
-  sgemm(false, true, M, N, K, 1.0f, X, K, W, K, 0.0f, Y, N, need_ep ? &ep : nullptr);
+  sgemm(false, !trans_w, M, N, K, 1.0f, X, K, W, trans_w ? N : K, 0.0f, Y, N,
+        need_ep ? &ep : nullptr);
 }
 
 void linear_chain(const float* X, int64_t M, int L, const int64_t* dims, const int* acts,
@@ -71,7 +72,7 @@ void linear_chain(const float* X, int64_t M, int L, const int64_t* dims, const i
 
 void linear_backward(const float* X, const float* W, int64_t M, int64_t N, int64_t K, int act,
                      float param, const float* Z, const float* Y, const float* gY, float* gX,
-                     float* gW, float* gB, bool accumulate) {
+                     float* gW, float* gB, bool accumulate, bool trans_w) {
   const float* dZ = gY;
   const bool need_dz = act != kActIdentity && M > 0 && N > 0 && (gX || gW || gB);
   std::vector<double>& acc = scratch_d();
@@ -96,7 +97,7 @@ void linear_backward(const float* X, const float* W, int64_t M, int64_t N, int64
       gB[j] = static_cast<float>((accumulate ? static_cast<double>(gB[j]) : 0.0) + acc[j]);
   const float beta = accumulate ? 1.0f : 0.0f;
   if (gW) gemm(true, false, N, K, M, 1.0f, dZ, X, beta, gW);
-  if (gX) gemm(false, false, M, K, N, 1.0f, dZ, W, beta, gX);
+  if (gX) gemm(false, trans_w, M, K, N, 1.0f, dZ, W, beta, gX);
 }
 
 }  // namespace neurite

@@ -187,6 +187,13 @@ void test_isa(const char* isa) {
       run_case({bool(t & 1), bool(t & 2), s[0], s[1], s[2], 0.75f, 0.5f, 3, 1, 2, t == 3 ? 1 : 2},
                isa, t == 1 || t == 2);
 
+  // The trans_a pack (vectorised per ISA, 4 k steps at a time): row-panel edges (M mod MR),
+  // k tails (kc mod 4), padded lda, through the packed path (M > 16, above the small size).
+  for (int64_t M : {17, 23, 25, 35, 47})
+    for (int64_t K : {259, 262, 263})
+      run_case({true, bool(K & 1), M, 100, K, 1.0f, K == 262 ? 0.5f : 0.0f, 5, 0, 0, 0}, isa,
+               M == 25);
+
   // Degenerate sizes, alpha == 0, K == 0.
   for (int64_t M : {0, 1, 2})
     for (int64_t N : {0, 1, 3})

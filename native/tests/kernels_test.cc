@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "activations.h"
+#include "elementwise.h"
 #include "linear.h"
 #include "reduce.h"
 #include "simd_isa.h"
@@ -181,6 +182,70 @@ static void test_cross_entropy() {
   }
 }
 
+// strided_copy on every ISA: the transpose path (16x16 / 8x8 register tiles, masked edges) on
+// sizes around the tile widths, padded source / destination strides, a 3-D permute, and
+// non-transposing layouts; compared element by element with the index arithmetic.
+static void test_strided_copy() {
+  std::mt19937 g(11);
+  std::uniform_int_distribution<int64_t> pad(0, 5);
+  const int64_t sizes[] = {1, 2, 7, 8, 9, 15, 16, 17, 31, 33, 64, 100};
+  for (const char* isa : kIsas) {
+    if (!simd_force_isa(isa)) continue;
+    int64_t bad = 0, cases = 0;
+    for (int64_t n0 : sizes)
+      for (int64_t n1 : sizes) {
+        // dst (n0 x n1, row stride d0) = transpose of src (n1 x n0, row stride s1)
+        const int64_t s1 = n0 + pad(g), d0 = n1 + pad(g);
+        std::vector<float> src(static_cast<size_t>(n1 * s1)), dst(static_cast<size_t>(n0 * d0), -7.0f);
+        for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<float>(i) * 0.5f - 3.0f;
+        const int64_t shape[] = {n0, n1}, ss[] = {1, s1}, ds[] = {d0, 1};
+        strided_copy(2, shape, src.data(), ss, dst.data(), ds);
+        ++cases;
+        for (int64_t i = 0; i < n0; ++i)
+          for (int64_t j = 0; j < d0; ++j) {
+            const float want = j < n1 ? src[static_cast<size_t>(i + j * s1)] : -7.0f;  // padding untouched
+            if (std::memcmp(&dst[static_cast<size_t>(i * d0 + j)], &want, 4) != 0) ++bad;
+          }
+      }
+    // row strides that are multiples of 4 KB (the AVX-512 register-tile path), with edges
+    for (int64_t n0 : {1000, 37, 1024})
+      for (int64_t n1 : {17, 1024, 5}) {
+        const int64_t s1 = 1024, d0 = 2048;
+        std::vector<float> src(static_cast<size_t>(n1 * s1)), dst(static_cast<size_t>(n0 * d0), -7.0f);
+        for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<float>(i % 8191) - 9.0f;
+        const int64_t shape[] = {n0, n1}, ss[] = {1, s1}, ds[] = {d0, 1};
+        strided_copy(2, shape, src.data(), ss, dst.data(), ds);
+        ++cases;
+        for (int64_t i = 0; i < n0; ++i)
+          for (int64_t j = 0; j < d0; ++j) {
+            const float want = j < n1 ? src[static_cast<size_t>(i + j * s1)] : -7.0f;
+            if (std::memcmp(&dst[static_cast<size_t>(i * d0 + j)], &want, 4) != 0) ++bad;
+          }
+      }
+    // 3-D permute (2, 0, 1) of a [5, 19, 37] tensor: the transpose of the two inner dims per
+    // outer index, and a plain layout (row copies)
+    {
+      const int64_t A = 5, Bd = 19, C = 37;
+      std::vector<float> src(static_cast<size_t>(A * Bd * C)), dst(src.size()), dst2(src.size());
+      for (size_t i = 0; i < src.size(); ++i) src[i] = static_cast<float>(i);
+      const int64_t shape[] = {C, A, Bd}, ss[] = {1, Bd * C, C}, ds[] = {A * Bd, Bd, 1};
+      strided_copy(3, shape, src.data(), ss, dst.data(), ds);
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t a = 0; a < A; ++a)
+          for (int64_t b = 0; b < Bd; ++b)
+            if (dst[static_cast<size_t>(c * A * Bd + a * Bd + b)] != src[static_cast<size_t>(a * Bd * C + b * C + c)]) ++bad;
+      const int64_t shape2[] = {A, Bd, C}, s2[] = {Bd * C, C, 1};
+      strided_copy(3, shape2, src.data(), s2, dst2.data(), s2);
+      if (dst2 != src) ++bad;
+      ++cases;
+    }
+    CHECK(bad == 0, "strided_copy on %s: %lld wrong elements over %lld cases", isa, static_cast<long long>(bad),
+          static_cast<long long>(cases));
+    std::printf("%s strided_copy: %lld cases\n", isa, static_cast<long long>(cases));
+  }
+  simd_force_isa("avx512") || simd_force_isa("avx2");
+}
+
 int main() {
   const char* env = std::getenv("NEURITE_TEST_STEP");
 #if defined(__SANITIZE_ADDRESS__)
@@ -198,6 +263,7 @@ int main() {
   test_parallel_split();
   test_linear();
   test_cross_entropy();
+  test_strided_copy();
   std::printf("%s (%d failures)\n", failures ? "FAILED" : "ok", failures);
   return failures ? 1 : 0;
 }

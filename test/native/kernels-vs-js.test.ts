@@ -160,6 +160,28 @@ describeIfAvailable(nativeMissing(), 'native kernels vs the js backend', () => {
     }), opts);
   });
 
+  it('linearForward / linearBackward with transW (W stored K×N): equal to the call on Wᵀ copied, both backends', () => {
+    fc.assert(fc.property(size, size, size, fc.constantFrom(...ACTS), fc.boolean(), fc.integer(), (M, Nn, K, [act, p], hasB, seed) => {
+      const X = rand(M * K, seed), Wt = rand(K * Nn, seed + 1, 0.5), b = hasB ? rand(Nn, seed + 2) : null;
+      const W = new Float32Array(Nn * K);
+      for (let k = 0; k < K; k++) for (let j = 0; j < Nn; j++) W[j * K + k] = Wt[k * Nn + j];
+      const gY = rand(M * Nn, seed + 3);
+      for (const be of [J, N]) {
+        const y0 = new Float32Array(M * Nn), y1 = new Float32Array(M * Nn);
+        const z0 = new Float32Array(M * Nn), z1 = new Float32Array(M * Nn);
+        be.linearForward(X, W, b, M, Nn, K, act, p, y0, z0);
+        be.linearForward(X, Wt, b, M, Nn, K, act, p, y1, z1, true);
+        expectClose(y1, y0, 1e-4, 1e-4);
+        const gx0 = new Float32Array(M * K), gx1 = new Float32Array(M * K);
+        const gw0 = new Float32Array(Nn * K), gw1 = new Float32Array(Nn * K);
+        be.linearBackward(X, W, M, Nn, K, act, p, z0, y0, gY, gx0, gw0, null, false);
+        be.linearBackward(X, Wt, M, Nn, K, act, p, z0, y0, gY, gx1, gw1, null, false, true);
+        expectClose(gx1, gx0, 1e-4, 1e-4);
+        expect(Array.from(gw1)).toEqual(Array.from(gw0)); // gW = dZᵀ·X whatever W's layout
+      }
+    }), opts);
+  });
+
   it('unary: bit for bit, in place too', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 100 }), fc.integer(), (op, n, seed) => {
       const x = rand(n, seed, 4);
