@@ -45,7 +45,7 @@ const KernelBf16* bf16_kernel() {
   return v == 2 ? amx_kernel() : v == 1 ? avx512bf16_kernel() : nullptr;
 }
 
-// 'medium': hi x hi over K. 'high': K three times, A = [hi hi lo], B = [hi; lo; hi].
+// The portable path's 'high': K three times, A = [hi hi lo], B = [hi; lo; hi] ('medium': hi x hi).
 constexpr int kPartA[3] = {kHi, kHi, kLo}, kPartB[3] = {kHi, kLo, kHi};
 
 // Below this many multiply-adds (or with fewer than 32 rows / columns) the packing of the tile
@@ -106,38 +106,41 @@ struct ProblemBf16 {
 
 inline int64_t round32(int64_t n) { return (n + 31) / 32 * 32; }
 
-// C[m0:m1, n0:n1] on the calling thread, with its own bf16 packing buffers.
+// C[m0:m1, n0:n1] on the calling thread, with its own bf16 packing buffers. 'high' packs both
+// parts of each input at once (kHiLo) and runs the three products in one tile loop.
 void block_bf16(const ProblemBf16& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   const KernelBf16& kr = *p.kr;
   const int64_t M = m1 - m0, N = n1 - n0, K = p.K;
   if (M <= 0 || N <= 0) return;
   kr.thread_init();
+  const bool high = p.parts == 3;
+  const int part = high ? kHiLo : kHi;
+  const int64_t np = high ? 2 : 1;
+  const MicroKernelBf16 ukr = high ? kr.ukr_high : kr.ukr;
   const int64_t KC = balanced(K, kr.kc, kBf16Ku), MC = balanced(M, kr.mc, kBf16Mr),
                 NC = balanced(N, kr.nc, kBf16Nr);
-  const int64_t kcp_max = round32(std::min(K, KC));
+  const int64_t kcp_max = round32(std::min(K, KC)) * np;
   uint16_t* ap = reinterpret_cast<uint16_t*>(scratch(3, size_t(round32(std::min(M, MC)) * kcp_max / 2)));
   uint16_t* bp = reinterpret_cast<uint16_t*>(scratch(4, size_t(round32(std::min(N, NC)) * kcp_max / 2)));
   for (int64_t ic = 0; ic < M; ic += MC) {
     const int64_t mc = std::min(MC, M - ic);
-    for (int q = 0; q < p.parts; ++q) {
-      for (int64_t pc = 0; pc < K; pc += KC) {
-        const int64_t kc = std::min(KC, K - pc), kcp = round32(kc);
-        const bool first = q == 0 && pc == 0, last = q + 1 == p.parts && pc + kc == K;
-        const float beta = first ? p.beta : 1.0f;
-        kr.pack_a(p.ta, p.A, p.lda, m0 + ic, mc, pc, kc, kPartA[q], ap);
-        for (int64_t jc = 0; jc < N; jc += NC) {
-          const int64_t nc = std::min(NC, N - jc);
-          kr.pack_b(p.tb, p.B, p.ldb, n0 + jc, nc, pc, kc, kPartB[q], bp);
-          for (int64_t ir = 0; ir < mc; ir += kBf16Mr)
-            for (int64_t jr = 0; jr < nc; jr += kBf16Nr) {
-              const int64_t row = m0 + ic + ir, col = n0 + jc + jr;
-              const int mr = int(std::min<int64_t>(kBf16Mr, mc - ir));
-              const int nr = int(std::min<int64_t>(kBf16Nr, nc - jr));
-              float* c = p.C + row * p.ldc + col;
-              kr.ukr(kcp, ap + ir * kcp, bp + jr * kcp, c, p.ldc, mr, nr, p.alpha, beta);
-              if (last && p.ep) p.ep->apply(p.ep, c, p.ldc, row, col, mr, nr);
-            }
-        }
+    for (int64_t pc = 0; pc < K; pc += KC) {
+      const int64_t kc = std::min(KC, K - pc), kcp = round32(kc) * np;
+      const bool last = pc + kc == K;
+      const float beta = pc == 0 ? p.beta : 1.0f;
+      kr.pack_a(p.ta, p.A, p.lda, m0 + ic, mc, pc, kc, part, ap);
+      for (int64_t jc = 0; jc < N; jc += NC) {
+        const int64_t nc = std::min(NC, N - jc);
+        kr.pack_b(p.tb, p.B, p.ldb, n0 + jc, nc, pc, kc, part, bp);
+        for (int64_t ir = 0; ir < mc; ir += kBf16Mr)
+          for (int64_t jr = 0; jr < nc; jr += kBf16Nr) {
+            const int64_t row = m0 + ic + ir, col = n0 + jc + jr;
+            const int mr = int(std::min<int64_t>(kBf16Mr, mc - ir));
+            const int nr = int(std::min<int64_t>(kBf16Nr, nc - jr));
+            float* c = p.C + row * p.ldc + col;
+            ukr(kcp, ap + ir * kcp, bp + jr * kcp, c, p.ldc, mr, nr, p.alpha, beta);
+            if (last && p.ep) p.ep->apply(p.ep, c, p.ldc, row, col, mr, nr);
+          }
       }
     }
   }
