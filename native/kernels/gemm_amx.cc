@@ -131,20 +131,25 @@ NT_PACK void pack_panels(bool k_contig, bool line_major, const float* X, int64_t
                          int64_t n, int64_t k0, int64_t kc, int part, uint16_t* dst) {
   const int64_t np = part == kHiLo ? 2 : 1;
   const int64_t kcp = (kc + kBf16Ku - 1) / kBf16Ku * kBf16Ku, tiles = kcp / kBf16Ku;
-  for (int64_t p = 0; p < n; p += 32) {
-    uint16_t* panel = dst + (p / 32) * 32 * kcp * np;
-    for (int h = 0; h < 2; ++h) {
-      const int64_t s0 = i0 + p + 16 * h, lines = std::min<int64_t>(16, n - p - 16 * h);
-      uint16_t* half = panel + h * 16 * kcp * np;
-      for (int64_t t = 0; t < tiles; ++t) {
-        uint32_t* tile = reinterpret_cast<uint32_t*>(half + t * 512 * np);
-        const int64_t k = k0 + t * kBf16Ku, ks = std::min<int64_t>(kBf16Ku, k0 + kc - k);
-        if (lines <= 0) { std::memset(tile, 0, 1024 * np); continue; }
-        const float* x = k_contig ? X + s0 * ldx + k : X + k * ldx + s0;
-        tile16(x, ldx, k_contig, lines, ks, part, line_major, tile);
-      }
-    }
-  }
+  // One tile: k tile t of the 16 lines from s = 16 * h16.
+  auto one = [&](int64_t t, int64_t h16) {
+    const int64_t s = 16 * h16, lines = std::min<int64_t>(16, n - s);
+    uint32_t* tile = reinterpret_cast<uint32_t*>(dst + (s / 32) * 32 * kcp * np +
+                                                 (h16 % 2) * 16 * kcp * np + t * 512 * np);
+    const int64_t k = k0 + t * kBf16Ku, ks = std::min<int64_t>(kBf16Ku, k0 + kc - k);
+    if (lines <= 0) { std::memset(tile, 0, 1024 * np); return; }
+    tile16(k_contig ? X + (i0 + s) * ldx + k : X + k * ldx + i0 + s, ldx, k_contig, lines, ks,
+           part, line_major, tile);
+  };
+  const int64_t halves = (n + 31) / 32 * 2;
+  // Reads along the contiguous direction: 16 lines over all k, or 32 k rows over all lines
+  // (line by line over k would read one cache line per row at a stride of ldx).
+  if (k_contig)
+    for (int64_t h16 = 0; h16 < halves; ++h16)
+      for (int64_t t = 0; t < tiles; ++t) one(t, h16);
+  else
+    for (int64_t t = 0; t < tiles; ++t)
+      for (int64_t h16 = 0; h16 < halves; ++h16) one(t, h16);
 }
 
 void pack_a(bool trans, const float* A, int64_t lda, int64_t i0, int64_t n, int64_t k0,
@@ -209,11 +214,23 @@ NT_PACK void write_back(const float* t, float* c, int64_t ldc, int mr, int nr, f
 
 // 32 x 32 C = 4 accumulator tiles (tmm0-3), A halves in tmm4/5, B halves in tmm6/7: per 32-deep
 // k step 4 tile loads (1 KB each, contiguous) and 4 tdpbf16ps.
+// A whole 32 x 32 tile with alpha 1 and beta 0 or 1 (every K block of an ordinary product)
+// accumulates on C itself: the accumulators start as C (or zero) and are stored straight back.
+// Otherwise they start at zero, go through a buffer and write_back applies alpha and beta.
 NT_PACK void ukr_amx(int64_t kcp, const uint16_t* a, const uint16_t* b, float* c, int64_t ldc,
                      int mr, int nr, float alpha, float beta) {
   alignas(64) float t[32 * 32];
   const uint16_t *a0 = a, *a1 = a + 16 * kcp, *b0 = b, *b1 = b + 16 * kcp;
-  NT_TILE_ZERO(0); NT_TILE_ZERO(1); NT_TILE_ZERO(2); NT_TILE_ZERO(3);
+  const bool direct = mr == 32 && nr == 32 && alpha == 1.0f && (beta == 0.0f || beta == 1.0f);
+  const int64_t ldcb = ldc * 4;
+  if (direct && beta == 1.0f) {
+    NT_TILE_LOAD(0, c, ldcb);
+    NT_TILE_LOAD(1, c + 16, ldcb);
+    NT_TILE_LOAD(2, c + 16 * ldc, ldcb);
+    NT_TILE_LOAD(3, c + 16 * ldc + 16, ldcb);
+  } else {
+    NT_TILE_ZERO(0); NT_TILE_ZERO(1); NT_TILE_ZERO(2); NT_TILE_ZERO(3);
+  }
   for (int64_t off = 0; off < 16 * kcp; off += 512) {
     NT_TILE_LOAD(4, a0 + off, 64);
     NT_TILE_LOAD(6, b0 + off, 64);
@@ -223,6 +240,13 @@ NT_PACK void ukr_amx(int64_t kcp, const uint16_t* a, const uint16_t* b, float* c
     NT_TILE_LOAD(5, a1 + off, 64);
     NT_TDP(2, 5, 6);
     NT_TDP(3, 5, 7);
+  }
+  if (direct) {
+    NT_TILE_STORE(0, c, ldcb);
+    NT_TILE_STORE(1, c + 16, ldcb);
+    NT_TILE_STORE(2, c + 16 * ldc, ldcb);
+    NT_TILE_STORE(3, c + 16 * ldc + 16, ldcb);
+    return;
   }
   NT_TILE_STORE(0, t, 128);
   NT_TILE_STORE(1, t + 16, 128);
@@ -237,7 +261,16 @@ NT_PACK void ukr_amx_high(int64_t kcp2, const uint16_t* a, const uint16_t* b, fl
                           int64_t ldc, int mr, int nr, float alpha, float beta) {
   alignas(64) float t[32 * 32];
   const uint16_t *a0 = a, *a1 = a + 16 * kcp2, *b0 = b, *b1 = b + 16 * kcp2;
-  NT_TILE_ZERO(0); NT_TILE_ZERO(1); NT_TILE_ZERO(2); NT_TILE_ZERO(3);
+  const bool direct = mr == 32 && nr == 32 && alpha == 1.0f && (beta == 0.0f || beta == 1.0f);
+  const int64_t ldcb = ldc * 4;
+  if (direct && beta == 1.0f) {
+    NT_TILE_LOAD(0, c, ldcb);
+    NT_TILE_LOAD(1, c + 16, ldcb);
+    NT_TILE_LOAD(2, c + 16 * ldc, ldcb);
+    NT_TILE_LOAD(3, c + 16 * ldc + 16, ldcb);
+  } else {
+    NT_TILE_ZERO(0); NT_TILE_ZERO(1); NT_TILE_ZERO(2); NT_TILE_ZERO(3);
+  }
   for (int64_t off = 0; off < 16 * kcp2; off += 1024) {
     NT_TILE_LOAD(4, a0 + off, 64);  // hi * hi
     NT_TILE_LOAD(6, b0 + off, 64);
@@ -261,6 +294,13 @@ NT_PACK void ukr_amx_high(int64_t kcp2, const uint16_t* a, const uint16_t* b, fl
     NT_TILE_LOAD(5, a1 + off, 64);
     NT_TDP(2, 5, 6);
     NT_TDP(3, 5, 7);
+  }
+  if (direct) {
+    NT_TILE_STORE(0, c, ldcb);
+    NT_TILE_STORE(1, c + 16, ldcb);
+    NT_TILE_STORE(2, c + 16 * ldc, ldcb);
+    NT_TILE_STORE(3, c + 16 * ldc + 16, ldcb);
+    return;
   }
   NT_TILE_STORE(0, t, 128);
   NT_TILE_STORE(1, t + 16, 128);
