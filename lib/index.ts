@@ -15,6 +15,6 @@ export * as optim from './optim/index.js';
 export * as io from './io/index.js';
 export * as data from './data/index.js';
 export * as diagnostics from './diagnostics/index.js';
-export { fit, type FitData, type FitSource, type FitBatch, type FitOptions, type FitProgress, type FitHistory, type EpochStats, type EarlyStopping } from './train/index.js';
+export { fit, type FitData, type FitSource, type FitBatch, type FitOptions, type FitProgress, type FitHistory, type EpochStats, type EarlyStopping, type FitCheckpoint } from './train/index.js';
 export { forwardAsync, InferencePool, LoadedModel, defaultPool, setDefaultPool } from './serve/index.js';
 export * as distributed from './distributed/index.js';

@@ -145,6 +145,19 @@ describe('checkpoints that do not fit change nothing', () => {
     await expect(io.loadCheckpoint(join(dir, 'missing.ckpt'), { model: makeModel() })).rejects.toThrow(/missing\.ckpt: no such file/);
     expect(() => io.checkpointToBuffer({ model: makeModel(), step: -1 })).toThrow(/step must be a non-negative integer/);
     expect(() => io.checkpointToBuffer({ model: makeModel(), step: 1, extra: { x: 1n } })).toThrow(/extra must be JSON-serialisable/);
+    expect(() => io.checkpointToBuffer({ model: makeModel(), step: 1, tensors: { ema: [1, 2] as never } })).toThrow(/saveCheckpoint: tensors\.ema must be a Tensor/);
+  });
+
+  it('keeps more named tensors (tensors) and gives them back as float32 copies', () => {
+    const m = makeModel();
+    const ema = randn([3, 5]);
+    const buf = io.checkpointToBuffer({ model: m, step: 4, tensors: { ema, 'fit.best.0': randn([7]) } });
+    const got = io.checkpointFromBuffer(buf, { model: makeModel(), restoreRng: false });
+    expect(Object.keys(got.tensors!)).toEqual(['ema', 'fit.best.0']);
+    expect(got.tensors!.ema.shape).toEqual([3, 5]);
+    expect(Array.from(got.tensors!.ema.data)).toEqual(Array.from(ema.data));
+    expect(got.tensors!.ema.data.buffer).not.toBe(buf.buffer); // a copy: the buffer may be reused
+    expect(io.checkpointFromBuffer(io.checkpointToBuffer({ model: m, step: 4 }), { model: makeModel(), restoreRng: false }).tensors).toBeUndefined();
   });
 });
 

@@ -27,6 +27,8 @@ export interface TrainConfig {
   backend: 'js' | 'native' | null;
   precision: 'highest' | 'high' | 'medium';
   progress: boolean;
+  /** --resume: the checkpoint to continue ('' for --out's checkpoint.safetensors), or null. */
+  resume: string | null;
 }
 
 export const TRAIN_HELP = `usage: neurite train [options]
@@ -50,7 +52,10 @@ column; a header line is skipped; .gz works) or, by default, on the bundled hand
   --test-split FRAC    fraction held out for the test accuracy, 0 < FRAC < 1 (default 0.2)
   --val-split FRAC     fraction of the training rows held out for the per-epoch validation
                        loss and accuracy, 0 <= FRAC < 1 (default 0.1; 0: none)
-  --out DIR            where model.safetensors, checkpoint.safetensors and report.html go (default ./neurite-out)
+  --out DIR            where model.safetensors, checkpoint.safetensors and report.html go (default ./neurite-out);
+                       the checkpoint is rewritten at every epoch end
+  --resume [FILE]      continue an interrupted run from its checkpoint (default: DIR/checkpoint.safetensors)
+                       up to --epochs, bit for bit as if never stopped; give the run's other flags unchanged
   --backend NAME       js|native (default: native when the addon loads)
   --precision NAME     matmul precision highest|high|medium (default highest; medium = bf16 products,
                        high = bf16x3; see setFloat32MatmulPrecision)
@@ -74,7 +79,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | 'help' {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
-      args: joinNegativeValues(argv),
+      args: optionalResumeValue(joinNegativeValues(argv)),
       strict: true,
       allowPositionals: false,
       options: {
@@ -83,6 +88,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig | 'help' {
         'batch-size': { type: 'string' }, seed: { type: 'string' }, 'test-split': { type: 'string' }, out: { type: 'string' },
         'val-split': { type: 'string' }, 'label-column': { type: 'string' }, delimiter: { type: 'string' },
         backend: { type: 'string' }, precision: { type: 'string' }, 'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        resume: { type: 'string' },
       },
     }));
   } catch (e) {
@@ -129,7 +135,13 @@ export function parseTrainArgs(argv: string[]): TrainConfig | 'help' {
     backend: (backend as 'js' | 'native' | undefined) ?? null,
     precision: precision as TrainConfig['precision'],
     progress: !values['no-progress'],
+    resume: str('resume') ?? null,
   };
+}
+
+/** `--resume` takes an optional value: alone (last, or before another flag) it means --out's checkpoint. */
+function optionalResumeValue(argv: string[]): string[] {
+  return argv.map((a, i) => (a === '--resume' && (i + 1 === argv.length || argv[i + 1].startsWith('-')) ? '--resume=' : a));
 }
 
 /** `--label-column`: last, first, (none), a 1-based column number (negative from the end) or a header name. */

@@ -12,9 +12,9 @@ import type { Module } from '../nn/module.js';
 import { SGD } from '../optim/sgd.js';
 import { Adam, AdamW } from '../optim/adam.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { crossEntropy } from '../ops/loss.js';
 import { saveSafetensorsSync } from '../io/safetensors.js';
-import { saveCheckpointSync } from '../io/checkpoint.js';
+import { peekCheckpoint } from '../io/checkpoint.js';
+import { readFileSync } from '../io/fsutil.js';
 import { writeFileAtomicSync } from '../io/atomic.js';
 import { diagnose, summary, html } from '../diagnostics/index.js';
 import { fit } from '../train/fit.js';
@@ -59,23 +59,31 @@ export class DivergedError extends UsageError {
   constructor(message: string) { super(message, 3); }
 }
 
-/** Mean cross-entropy and accuracy of the model on held-out rows (eval mode, no graph). */
-function evaluate(model: Module, x: Tensor, y: Int32Array, classes: number): { loss: number; accuracy: number } {
-  const wasTraining = model.training;
-  model.eval();
+/** The flags a resumed run must repeat unchanged (--epochs may grow; --out, --backend, --no-progress are free). */
+const RESUME_KEYS = ['data', 'labelColumn', 'delimiter', 'hidden', 'activation', 'optimizer', 'lr', 'momentum', 'weightDecay',
+  'batchSize', 'seed', 'testSplit', 'valSplit', 'precision'] as const;
+
+/** --resume: the checkpoint's path and epochs done, after checking it is a neurite train run with these flags. */
+function checkResume(file: string, shown: string, c: TrainConfig, data: string | null): number {
+  let peek;
   try {
-    const logits = noGrad(() => model.forward(x));
-    const loss = noGrad(() => crossEntropy(logits, y)).item();
-    let correct = 0;
-    for (let r = 0; r < y.length; r++) {
-      let best = 0;
-      for (let k = 1; k < classes; k++) if (logits.data[r * classes + k] > logits.data[r * classes + best]) best = k;
-      if (best === y[r]) correct++;
-    }
-    return { loss, accuracy: correct / y.length };
-  } finally {
-    model.train(wasTraining);
+    peek = peekCheckpoint(readFileSync(file, '--resume'), file);
+  } catch (e) {
+    throw new UsageError((e as Error).message.startsWith('--resume') ? (e as Error).message : `--resume ${shown}: ${(e as Error).message}`);
   }
+  const saved = (peek.extra as { config?: Record<string, unknown> } | undefined)?.config;
+  if (!saved || peek.fit === undefined) throw new UsageError(`--resume ${shown}: not a checkpoint of a 'neurite train' run`);
+  const now: Record<string, unknown> = { ...c, data };
+  for (const k of RESUME_KEYS) {
+    if (JSON.stringify(saved[k]) !== JSON.stringify(now[k])) {
+      const flag = `--${k.replace(/[A-Z]/g, (m) => `-${m.toLowerCase()}`)}`;
+      const show = (v: unknown): string => (v === null || v === undefined ? '(default)' : Array.isArray(v) ? v.join(',') : typeof v === 'object' ? JSON.stringify(v) : String(v));
+      throw new UsageError(`--resume ${shown}: the run had ${flag} ${show(saved[k])}, this one ${show(now[k])}; a resumed run repeats its flags (only --epochs may grow)`);
+    }
+  }
+  const done = peek.epoch ?? 0;
+  if (done > c.epochs) throw new UsageError(`--resume ${shown}: the run already did ${done} epochs, more than --epochs ${c.epochs} (the total, not the epochs to add)`);
+  return done;
 }
 
 export function runTrain(c: TrainConfig, io: TrainIo): Promise<TrainResult> {
@@ -121,21 +129,32 @@ async function trainAt(c: TrainConfig, io: TrainIo): Promise<TrainResult> {
   const val = tv ? { x: standardize(tv.xTest, stdz), y: tv.yTest } : null;
   const model = buildMlp(d, c.hidden, classes, c.activation);
   const optimizer = buildOptimizer(model, c);
+  const arch = { inputs: d, hidden: c.hidden, classes, activation: c.activation };
+  const ckpt = join(outDir, 'checkpoint.safetensors');
+  const dataPath = c.data ? path : null;
+  const resumeFile = c.resume === null ? null : c.resume === '' ? ckpt : resolve(io.cwd ?? process.cwd(), c.resume);
+  const resumed = resumeFile === null ? 0 : checkResume(resumeFile, c.resume || join(c.out, 'checkpoint.safetensors'), c, dataPath);
   io.stderr.write(`neurite train: ${shown}: ${n} rows, ${d} features, ${classes} classes; MLP ${[d, ...c.hidden, classes].join('-')} `
     + `(${c.activation}), ${c.optimizer} lr ${c.lr}, ${c.epochs} epochs, batch ${c.batchSize}, ${backend()} backend, matmul precision ${c.precision}; `
     + `${yTrain.length} training, ${val ? val.y.length : 0} validation, ${split.yTest.length} test rows\n`);
+  if (resumeFile !== null) {
+    io.stderr.write(resumed >= c.epochs ? `neurite train: ${resumeFile} already holds all ${c.epochs} epochs: nothing to train\n`
+      : `neurite train: resuming from ${resumeFile} after epoch ${resumed} of ${c.epochs}\n`);
+  }
 
   const bar = new ProgressBar(io.stderr, c.progress);
   const t0 = performance.now();
   const stop = new AbortController();
   let diverged: string | null = null;
-  const valRows: { loss: number; accuracy: number }[] = [];
   let history;
   try {
     // worker: false: a CLI has no event loop to keep free, so the steps run here, in fit's time slices
     history = await fit(model, { x: xTrain, y: yTrain }, {
       epochs: c.epochs, batchSize: c.batchSize, optimizer, loss: 'crossEntropy', seed: c.seed, worker: false,
-      progressIntervalMs: 100, signal: stop.signal,
+      progressIntervalMs: 100, signal: stop.signal, ...(val ? { validationData: val } : {}),
+      // rewritten at every epoch end (after onProgress, so a diverged epoch is never saved): --resume continues from it
+      checkpoint: { path: ckpt, extra: { config: { ...c, data: dataPath }, architecture: arch } },
+      ...(resumeFile !== null ? { resumeFrom: resumeFile } : {}),
       onProgress: (p) => {
         if (diverged) return;
         if (!Number.isFinite(p.loss)) {
@@ -149,15 +168,14 @@ async function trainAt(c: TrainConfig, io: TrainIo): Promise<TrainResult> {
           stop.abort();
           return;
         }
-        const v = p.epochEnd && val ? evaluate(model, val.x, val.y, classes) : null;
-        if (v) {
-          valRows.push(v);
-          if (!Number.isFinite(v.loss)) { diverged = `the validation loss became ${v.loss} after epoch ${p.epoch}`; stop.abort(); return; }
-        }
+        const v = p.epochEnd && p.valLoss !== null ? { loss: p.valLoss, accuracy: p.valAccuracy ?? NaN } : null;
+        if (v && !Number.isFinite(v.loss)) { diverged = `the validation loss became ${v.loss} after epoch ${p.epoch}`; stop.abort(); return; }
         bar.update({ ...p, val: v });
       },
     });
   } catch (e) {
+    // the checkpoint's disk full or gone: the environment's problem, one line, exit 2
+    if (!diverged && (e as NodeJS.ErrnoException).code) throw new UsageError((e as Error).message);
     if (!diverged) throw e;
   } finally {
     bar.done();
@@ -187,7 +205,6 @@ async function trainAt(c: TrainConfig, io: TrainIo): Promise<TrainResult> {
 
   const files: string[] = [];
   try {
-    const arch = { inputs: d, hidden: c.hidden, classes, activation: c.activation };
     const weights = join(outDir, 'model.safetensors');
     saveSafetensorsSync(weights, model.stateDict(), {
       format: 'pt',
@@ -195,12 +212,9 @@ async function trainAt(c: TrainConfig, io: TrainIo): Promise<TrainResult> {
       'neurite.standardize': JSON.stringify({ mean: Array.from(stdz.mean), std: Array.from(stdz.std) }),
     });
     files.push(weights);
-    const ckpt = join(outDir, 'checkpoint.safetensors');
-    saveCheckpointSync(ckpt, { model, optimizer, step: history.steps, epoch: c.epochs, extra: { config: c, architecture: arch } });
-    files.push(ckpt);
+    files.push(ckpt); // written by fit at the last epoch end
     const page = join(outDir, 'report.html');
-    const epochRows = history.epochs.map((e, i) => ({ ...e, valLoss: valRows[i]?.loss ?? null, valAccuracy: valRows[i]?.accuracy ?? null }));
-    writeFileAtomicSync(page, Buffer.from(html({ report, epochs: epochRows, title: `neurite train: ${shown}, test accuracy ${(100 * acc).toFixed(1)}%` })));
+    writeFileAtomicSync(page, Buffer.from(html({ report, epochs: history.epochs, title: `neurite train: ${shown}, test accuracy ${(100 * acc).toFixed(1)}%` })));
     files.push(page);
   } catch (e) {
     // a full disk or a vanished directory is the environment's problem, not a bug: one line, exit 2

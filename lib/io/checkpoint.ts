@@ -1,7 +1,8 @@
 /**
  * Training checkpoints: one safetensors file holding the model (`model.<name>`), the optimizer
- * state (`optimizer.<param index>.<name>`), the data order (`data.order`, I32) and, in the
- * metadata, the step, epoch, RNG state, optimizer scalars and hyper-parameters. Written
+ * state (`optimizer.<param index>.<name>`), the data order (`data.order`, I32), more tensors
+ * (`extra.<name>`) and, in the metadata, the step, epoch, RNG state, optimizer scalars and
+ * hyper-parameters, the scheduler and fit's own state. Written
  * atomically, so a crash mid-save keeps the previous checkpoint; restoring weights, optimizer
  * and RNG makes a resumed run continue bit for bit.
  */
@@ -10,7 +11,7 @@ import type { Optimizer, OptimizerStateDict } from '../optim/optimizer.js';
 import { Tensor, fmtShape } from '../tensor.js';
 import { getRngState, setRngState } from '../random.js';
 import { decodeToFloat32, encodeFromFloat32 } from './dtypes.js';
-import { encodeRaw, parseSafetensors, type RawEntry } from './safetensors.js';
+import { encodeRaw, parseSafetensors, type ParsedSafetensors, type RawEntry } from './safetensors.js';
 import { writeFileAtomic, writeFileAtomicSync } from './atomic.js';
 import { readFile, readFileSync } from './fsutil.js';
 import { options } from '../options.js';
@@ -39,6 +40,10 @@ export interface CheckpointInput {
   scheduler?: Scheduler;
   /** Anything JSON can hold (the run's configuration...). */
   extra?: unknown;
+  /** More tensors to keep (an EMA of the weights, fit's best-epoch weights...), saved as `extra.<name>`; loadCheckpoint returns them as `tensors`. */
+  tensors?: Record<string, Tensor>;
+  /** fit's own state (epoch, history, early stopping, the run's generator), written by fit's `checkpoint` option for `resumeFrom`. */
+  fit?: unknown;
 }
 
 /** What loadCheckpoint returns besides restoring: step, epoch, rng state, data `{ order, position }`, extra. */
@@ -48,6 +53,10 @@ export interface LoadedCheckpoint {
   rng: number[];
   data?: { order?: Int32Array; position?: number };
   extra?: unknown;
+  /** The checkpoint's `tensors` (float32), when it holds any. */
+  tensors?: Record<string, Tensor>;
+  /** fit's own state, when fit wrote the checkpoint. */
+  fit?: unknown;
 }
 
 /** What loadCheckpoint restores into: model (required), optimizer, scheduler, restoreRng (default true). */
@@ -68,6 +77,7 @@ interface StateJson {
   rng: (number | null)[];
   position?: number;
   extra?: unknown;
+  fit?: unknown;
   optimizer?: { type: string; paramGroups: unknown[]; scalars: Record<string, Record<string, number>> };
   scheduler?: { type: string; state: Record<string, unknown> };
 }
@@ -89,7 +99,7 @@ function count(op: string, name: string, v: unknown, optional: boolean): void {
 export function checkpointToBuffer(input: CheckpointInput): Buffer {
   const op = 'saveCheckpoint';
   if (!input || typeof input !== 'object' || typeof input.model?.stateDict !== 'function') throw new TypeError(`${op}: expected {model, optimizer?, step, ...}`);
-  options(op, input, ['model', 'optimizer', 'scheduler', 'step', 'epoch', 'rng', 'data', 'extra']);
+  options(op, input, ['model', 'optimizer', 'scheduler', 'step', 'epoch', 'rng', 'data', 'extra', 'tensors', 'fit']);
   checkOptimizer(op, input.optimizer);
   if (input.data !== undefined) options(`${op}: data`, input.data, ['order', 'position']);
   count(op, 'step', input.step, false);
@@ -103,7 +113,14 @@ export function checkpointToBuffer(input: CheckpointInput): Buffer {
     raw.push({ key: `model.${k}`, dtype, shape: t.shape, bytes: encodeFromFloat32(dtype, t.data, k) });
   }
   const state: StateJson = { step: input.step, epoch: input.epoch, rng: rng.map((x) => (Number.isNaN(x) ? null : x)),
-    position: input.data?.position, extra: input.extra };
+    position: input.data?.position, extra: input.extra, fit: input.fit };
+  if (input.tensors !== undefined) {
+    if (input.tensors === null || typeof input.tensors !== 'object') throw new TypeError(`${op}: tensors must be an object of named Tensors`);
+    for (const [k, t] of Object.entries(input.tensors)) {
+      if (!(t instanceof Tensor)) throw new TypeError(`${op}: tensors.${k} must be a Tensor`);
+      raw.push({ key: `extra.${k}`, dtype: 'F32', shape: t.shape, bytes: encodeFromFloat32('F32', t.data, k) });
+    }
+  }
   if (input.optimizer) {
     const opt = input.optimizer;
     const scalars: Record<string, Record<string, number>> = {};
@@ -143,17 +160,9 @@ export function saveCheckpointSync(path: string, input: CheckpointInput): void {
   writeFileAtomicSync(path, checkpointToBuffer(input));
 }
 
-/**
- * Restore a checkpoint into `model` (and `optimizer`, and the RNG). Everything is checked
- * before anything changes: a checkpoint of another architecture or optimizer changes nothing.
- */
-export function checkpointFromBuffer(buf: Uint8Array, opts: LoadOptions, source = 'buffer'): LoadedCheckpoint {
-  const op = `loadCheckpoint: ${source}`;
-  if (!opts || typeof opts.model?.loadStateDict !== 'function') throw new TypeError('loadCheckpoint: expected {model, optimizer?}');
-  options('loadCheckpoint', opts, ['model', 'optimizer', 'scheduler', 'restoreRng']);
-  checkOptimizer('loadCheckpoint', opts.optimizer);
-  if (opts.restoreRng !== undefined && typeof opts.restoreRng !== 'boolean') throw new TypeError('loadCheckpoint: restoreRng must be a boolean');
-  const { entries, metadata, data } = parseSafetensors(buf, source);
+function readCheckpoint(buf: Uint8Array, op: string, source: string): ParsedSafetensors & { state: StateJson } {
+  const parsed = parseSafetensors(buf, source);
+  const { metadata } = parsed;
   if (metadata['neurite.format'] !== FORMAT) {
     throw new TypeError(`${op}: not a neurite checkpoint (metadata neurite.format is ${JSON.stringify(metadata['neurite.format'])}, expected '${FORMAT}'); a plain state dict loads with loadSafetensors`);
   }
@@ -165,9 +174,31 @@ export function checkpointFromBuffer(buf: Uint8Array, opts: LoadOptions, source 
   }
   count(op, 'step', state?.step, false);
   if (!Array.isArray(state.rng) || state.rng.length !== 5) throw new TypeError(`${op}: the saved RNG state is malformed`);
+  return { ...parsed, state };
+}
+
+/** A checkpoint's step, epoch and fit state without restoring anything (fit checks a resume against them first). */
+export function peekCheckpoint(buf: Uint8Array, source = 'buffer'): { step: number; epoch?: number; fit?: unknown; extra?: unknown } {
+  const { state } = readCheckpoint(buf, `loadCheckpoint: ${source}`, source);
+  return { step: state.step, epoch: state.epoch, fit: state.fit, extra: state.extra };
+}
+
+/**
+ * Restore a checkpoint into `model` (and `optimizer`, and the RNG). Everything is checked
+ * before anything changes: a checkpoint of another architecture or optimizer changes nothing.
+ */
+export function checkpointFromBuffer(buf: Uint8Array, opts: LoadOptions, source = 'buffer'): LoadedCheckpoint {
+  const op = `loadCheckpoint: ${source}`;
+  if (!opts || typeof opts.model?.loadStateDict !== 'function') throw new TypeError('loadCheckpoint: expected {model, optimizer?}');
+  options('loadCheckpoint', opts, ['model', 'optimizer', 'scheduler', 'restoreRng']);
+  checkOptimizer('loadCheckpoint', opts.optimizer);
+  if (opts.restoreRng !== undefined && typeof opts.restoreRng !== 'boolean') throw new TypeError('loadCheckpoint: restoreRng must be a boolean');
+  const { entries, data, state } = readCheckpoint(buf, op, source);
   const model = new Map<string, Tensor>();
   const optArrays = new Map<string, Record<string, Float32Array>>();
   let order: Int32Array | undefined;
+  const tensors: Record<string, Tensor> = {};
+  let anyTensors = false;
   for (const [key, e] of entries) {
     const bytes = data.subarray(e.begin, e.end);
     const n = e.shape.reduce((a, b) => a * b, 1);
@@ -176,6 +207,9 @@ export function checkpointFromBuffer(buf: Uint8Array, opts: LoadOptions, source 
       const m = /^optimizer\.(\d+)\.(.+)$/.exec(key);
       if (!m) throw new TypeError(`${op}: unexpected tensor name '${key}'`);
       (optArrays.get(m[1]) ?? optArrays.set(m[1], {}).get(m[1])!)[m[2]] = decodeToFloat32(e.dtype, bytes, n, true);
+    } else if (key.startsWith('extra.')) {
+      tensors[key.slice(6)] = new Tensor(decodeToFloat32(e.dtype, bytes, n, false), e.shape);
+      anyTensors = true;
     } else if (key === 'data.order' && e.dtype === 'I32') {
       order = new Int32Array(n);
       new Uint8Array(order.buffer).set(bytes);
@@ -227,6 +261,8 @@ export function checkpointFromBuffer(buf: Uint8Array, opts: LoadOptions, source 
   if (state.epoch !== undefined) out.epoch = state.epoch;
   if (order !== undefined || state.position !== undefined) out.data = { order, position: state.position };
   if (state.extra !== undefined) out.extra = state.extra;
+  if (anyTensors) out.tensors = tensors;
+  if (state.fit !== undefined) out.fit = state.fit;
   return out;
 }
 

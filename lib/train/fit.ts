@@ -20,14 +20,19 @@ import { seedOrDraw } from '../data/sampler.js';
 import { activationListenerCount } from '../ops/activations.js';
 import { spawnLibWorker, workerUnavailable } from '../worker/spawn.js';
 import { applyState, describeModel, setTrainingFlags, snapshotState, trainingFlags } from '../worker/spec.js';
-import { claim } from './busy.js';
 import { LOSSES, lossName, type LossName } from './losses.js';
 import { Trainer, type LossCall, type LoopOptions, type StepHooks, type WireBatch } from './loop.js';
 import { describeOptimizer, importState, stateBuffers, type OptimizerSpec } from './optim-spec.js';
 import type { MainMessage, ModelSource, Running, StartMessage, Sync, WorkerMessage } from './protocol.js';
 import { isFitData, makeSource, wireBatch, type Source } from './source.js';
 import { isDataset } from '../data/dataset.js';
-import type { EarlyStopping, EpochStats, FitHistory, FitOptions, FitProgress, FitSource } from './types.js';
+import { DataLoader } from '../data/loader.js';
+import { Tensor } from '../tensor.js';
+import { getRngState } from '../random.js';
+import { readFileSync } from '../io/fsutil.js';
+import { checkpointFromBuffer, peekCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
+import { claim, isBusy } from './busy.js';
+import type { EarlyStopping, EpochStats, FitCheckpoint, FitHistory, FitOptions, FitProgress, FitSource } from './types.js';
 
 /** Work done per event-loop turn on the calling thread (whole steps; a longer step is one turn). */
 const SLICE_MS = 4;
@@ -53,7 +58,8 @@ function abortError(signal: AbortSignal | undefined, history: FitHistory, steps:
 }
 
 const FIT_KEYS = ['epochs', 'batchSize', 'optimizer', 'loss', 'shuffle', 'seed', 'signal', 'onProgress', 'progressIntervalMs', 'worker',
-  'scheduler', 'schedulerStep', 'clipGradNorm', 'validationData', 'earlyStopping', 'moduleFile', 'moduleArgs', 'precision'] as const;
+  'scheduler', 'schedulerStep', 'clipGradNorm', 'validationData', 'earlyStopping', 'moduleFile', 'moduleArgs', 'precision',
+  'checkpoint', 'resumeFrom'] as const;
 /** Options of other training loops (Keras, Lightning) that fit() does not implement yet: an error, not a silent no-op. */
 const FIT_NOT_YET = ['validationSplit', 'callbacks', 'gradClip'] as const;
 const ES_KEYS = ['monitor', 'patience', 'minDelta', 'restoreBest'] as const;
@@ -117,6 +123,149 @@ function moduleUrl(f: unknown): string {
   return f.startsWith('file:') ? f : pathToFileURL(resolvePath(f)).href;
 }
 
+/** Where a run stands at an epoch end: what a checkpoint keeps and a resume starts from. */
+interface RunState {
+  /** Epochs done. */
+  epoch: number;
+  globalStep: number;
+  /** The run's own generator (dropout), not the global one. */
+  rng: number[];
+  history: EpochStats[];
+  best: number;
+  bestEpoch: number | null;
+  wait: number;
+  stopped: boolean;
+  /** restoreBest's weights (snapshotState order), or null. */
+  bestState: Float32Array[] | null;
+}
+
+/** fit's part of a checkpoint (CheckpointInput.fit), as JSON; restoreBest's weights go in the tensors `fit.best.<i>`. */
+interface FitState {
+  format: 'neurite-fit/1';
+  epoch: number;
+  globalStep: number;
+  seed: number;
+  rng: (number | null)[];
+  history: EpochStats[];
+  /** The built-in loss's name, null for a function of your own. */
+  loss: LossName | null;
+  stepsPerEpoch: number | null;
+  /** The shuffling seed of a DataLoader given as data, else null. */
+  dataSeed: number | null;
+  earlyStopping: Stopper | null;
+  stop: { best: number | null; bestEpoch: number | null; wait: number; stopped: boolean; bestTensors: number };
+  scheduler: string | null;
+}
+
+const FIT_STATE = 'neurite-fit/1';
+
+interface CheckpointPlan { path: string; every: number; extra: unknown }
+
+function checkpointOption(c: FitOptions['checkpoint']): CheckpointPlan | null {
+  if (c === undefined) return null;
+  if (typeof c === 'string') {
+    if (c === '') throw new TypeError('fit: checkpoint must be a file path or { path, every, extra }, got an empty string');
+    return { path: c, every: 1, extra: undefined };
+  }
+  if (c === null || typeof c !== 'object') throw new TypeError('fit: checkpoint must be a file path or { path, every, extra }');
+  const o = options<FitCheckpoint>('fit: checkpoint', c, ['path', 'every', 'extra'], ['monitor', 'saveBestOnly', 'saveTopK']);
+  if (typeof o.path !== 'string' || o.path === '') throw new TypeError('fit: checkpoint.path must be a file path');
+  return { path: o.path, every: o.every === undefined ? 1 : positiveInt('checkpoint.every', o.every), extra: o.extra };
+}
+
+/** The shuffling seed of a DataLoader given as data (its own or its RandomSampler's), else null. */
+function loaderSeed(data: FitSource): number | null {
+  if (!(data instanceof DataLoader)) return null;
+  if (!Number.isNaN(data.seed)) return data.seed;
+  const s = (data.sampler as { seed?: unknown } | null)?.seed;
+  return typeof s === 'number' ? s : null;
+}
+
+interface Resume { path: string; buf: Buffer; state: FitState }
+
+/** The io layer's errors about resumeFrom's file, said as fit's (same class, `fit: resumeFrom: PATH: ...`). */
+function asResume<T>(path: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    const prefix = `loadCheckpoint: ${path}`;
+    if (e instanceof Error && e.message.startsWith(prefix)) e.message = `fit: resumeFrom: ${path}${e.message.slice(prefix.length)}`;
+    throw e;
+  }
+}
+
+/** Read resumeFrom's checkpoint and its fit state; nothing is restored yet. */
+function readResume(path: unknown): Resume {
+  if (typeof path !== 'string' || path === '') throw new TypeError(`fit: resumeFrom must be a checkpoint's file path, got ${typeof path === 'string' ? 'an empty string' : typeof path}`);
+  const buf = readFileSync(path, 'fit: resumeFrom');
+  const peek = asResume(path, () => peekCheckpoint(buf, path));
+  const st = peek.fit as FitState | undefined;
+  if (!st || typeof st !== 'object' || st.format !== FIT_STATE) {
+    throw new TypeError(`fit: resumeFrom: ${path} was not written by fit's checkpoint option (it holds no fit state); restore it with io.loadCheckpoint and a loop of your own`);
+  }
+  return { path, buf, state: st };
+}
+
+/** A resume that cannot continue the checkpoint's run as it was is an error naming what differs. */
+function checkResume(r: Resume, o: { epochs: number; loss: LossName | null; stepsPerEpoch: number | null; dataSeed: number | null; stop: Stopper | null; scheduler: FitOptions['scheduler'] }): void {
+  const st = r.state;
+  const at = `fit: resumeFrom: ${r.path}`;
+  if (st.epoch > o.epochs) throw new RangeError(`${at} holds ${st.epoch} epochs, more than epochs: ${o.epochs} (epochs is the run's total, not the epochs to add)`);
+  if (st.loss !== o.loss) throw new TypeError(`${at}: the run trained with the loss ${st.loss ?? 'a function of your own'}, this fit has ${o.loss ?? 'a function of your own'}`);
+  if (st.stepsPerEpoch !== null && o.stepsPerEpoch !== null && st.stepsPerEpoch !== o.stepsPerEpoch) {
+    throw new RangeError(`${at}: the run had ${st.stepsPerEpoch} batches per epoch, this data gives ${o.stepsPerEpoch} (other data or another batchSize?)`);
+  }
+  if (st.dataSeed !== null && o.dataSeed !== null && st.dataSeed !== o.dataSeed) {
+    throw new RangeError(`${at}: the run's DataLoader shuffled with seed ${st.dataSeed}, this one with ${o.dataSeed}: build it with { seed: ${st.dataSeed} }`);
+  }
+  if (JSON.stringify(st.earlyStopping) !== JSON.stringify(o.stop)) {
+    throw new TypeError(`${at}: the run's earlyStopping was ${JSON.stringify(st.earlyStopping)}, this fit's is ${JSON.stringify(o.stop)}`);
+  }
+  if (st.scheduler !== null && o.scheduler === undefined) throw new TypeError(`${at}: the run had a scheduler (${st.scheduler}): pass one of the same kind as scheduler`);
+  if (st.scheduler === null && o.scheduler !== undefined) throw new TypeError(`${at}: the run had no scheduler, this fit has a ${o.scheduler.constructor.name}`);
+}
+
+/** Restore model, optimizer, scheduler and the global generator from the checkpoint; the run's state to start from. */
+function restore(r: Resume, model: Module, opts: FitOptions): RunState {
+  if (isBusy(model) || isBusy(opts.optimizer)) throw new Error('fit: this model or optimizer is already being trained by another fit(); await it first');
+  const got = asResume(r.path, () => checkpointFromBuffer(r.buf, { model, optimizer: opts.optimizer, ...(opts.scheduler ? { scheduler: opts.scheduler } : {}) }, r.path));
+  const st = r.state;
+  let bestState: Float32Array[] | null = null;
+  if (st.stop.bestTensors > 0) {
+    bestState = [];
+    for (let i = 0; i < st.stop.bestTensors; i++) {
+      const t = got.tensors?.[`fit.best.${i}`];
+      if (!t) throw new TypeError(`fit: resumeFrom: ${r.path}: the best epoch's weights (fit.best.${i}) are missing`);
+      bestState.push(t.data);
+    }
+  }
+  return {
+    epoch: st.epoch, globalStep: st.globalStep, rng: st.rng.map((x) => (x === null ? NaN : x)),
+    history: st.history.map((e) => ({ ...e, loss: e.loss ?? NaN })),
+    best: st.stop.best ?? Infinity, bestEpoch: st.stop.bestEpoch, wait: st.stop.wait, stopped: st.stop.stopped, bestState,
+  };
+}
+
+/**
+ * Write fit's checkpoint for the run at an epoch end (atomically: the previous file survives a crash mid-write).
+ * The one place fit writes checkpoints (a distributed run would gate this to one rank).
+ */
+async function writeFitCheckpoint(ctx: Ctx, run: RunState): Promise<void> {
+  const { opts, model } = ctx;
+  const fitState: FitState = {
+    format: FIT_STATE, epoch: run.epoch, globalStep: run.globalStep, seed: ctx.seed, rng: run.rng.map((x) => (Number.isNaN(x) ? null : x)),
+    history: run.history, loss: ctx.lossName, stepsPerEpoch: ctx.train.stepsPerEpoch, dataSeed: ctx.dataSeed, earlyStopping: ctx.stop,
+    stop: { best: Number.isFinite(run.best) ? run.best : null, bestEpoch: run.bestEpoch, wait: run.wait, stopped: run.stopped, bestTensors: run.bestState?.length ?? 0 },
+    scheduler: opts.scheduler ? opts.scheduler.constructor.name : null,
+  };
+  const tensors: Record<string, Tensor> = {};
+  run.bestState?.forEach((a, i) => { tensors[`fit.best.${i}`] = new Tensor(a, [a.length]); });
+  await saveCheckpoint(ctx.checkpoint!.path, {
+    model, optimizer: opts.optimizer, step: run.globalStep, epoch: run.epoch, rng: getRngState(), fit: fitState, extra: ctx.checkpoint!.extra,
+    ...(opts.scheduler ? { scheduler: opts.scheduler } : {}), ...(run.bestState ? { tensors } : {}),
+  });
+}
+
 interface Ctx {
   model: Module;
   opts: FitOptions;
@@ -127,7 +276,15 @@ interface Ctx {
   stop: Stopper | null;
   seed: number;
   progressIntervalMs: number;
+  lossName: LossName | null;
+  dataSeed: number | null;
+  checkpoint: CheckpointPlan | null;
+  /** The run to continue (resumeFrom), or null. */
+  start: RunState | null;
 }
+
+/** An epoch's statistics, the steps so far and the run's generator state after it. */
+interface EpochEnd { stats: EpochStats; globalStep: number; rng: number[] }
 
 /** Where the steps run: the calling thread or a worker; the driver does not know which. */
 interface Engine {
@@ -138,11 +295,12 @@ interface Engine {
   onRunning: ((epoch: number, r: Running) => void) | null;
   /** Ask the steps to stop soon (the driver then calls abort). */
   requestStop(): void;
-  begin(): Promise<void>;
+  /** Start epoch `epoch` (0-based). */
+  begin(epoch: number): Promise<void>;
   train(b: WireBatch): Promise<void>;
   evaluate(b: WireBatch): Promise<void>;
   /** The epoch's statistics (the model then holds the epoch-end weights), or null when a stop request got there first. */
-  endEpoch(): Promise<{ stats: EpochStats; globalStep: number } | null>;
+  endEpoch(): Promise<EpochEnd | null>;
   /** Stop; the model then holds the weights of the last completed step. Returns the steps done. */
   abort(): Promise<number>;
   close(): void;
@@ -182,7 +340,13 @@ export async function fit(model: Module, data: FitSource, opts: FitOptions): Pro
   if (opts.moduleFile !== undefined && opts.worker === false) throw new TypeError('fit: moduleFile is for a worker thread; with worker: false it would go unused');
   const mode = opts.worker ?? 'auto';
   const signal = opts.signal;
-  const seed = seedOrDraw('fit', opts.seed);
+  const ckpt = checkpointOption(opts.checkpoint);
+  const resume = opts.resumeFrom === undefined ? null : readResume(opts.resumeFrom);
+  if (resume && opts.seed !== undefined && opts.seed !== resume.state.seed) {
+    throw new RangeError(`fit: resumeFrom: ${resume.path}: the run's seed was ${resume.state.seed}, this fit's is ${opts.seed} (leave seed out to take the checkpoint's)`);
+  }
+  // a resumed run takes its seed from the checkpoint, without drawing from the global generator
+  const seed = resume ? resume.state.seed : seedOrDraw('fit', opts.seed);
   const indices = name === 'crossEntropy' || name === 'nllLoss';
   const train = makeSource(data, { batchSize: opts.batchSize, shuffle: opts.shuffle, seed }, 'data');
   const vd = opts.validationData;
@@ -197,7 +361,11 @@ export async function fit(model: Module, data: FitSource, opts: FitOptions): Pro
   }
   const sched = checkScheduler(opts);
   const progressIntervalMs = opts.progressIntervalMs ?? 100;
-  if (signal?.aborted) throw abortError(signal, makeHistory([], performance.now(), 'main', seed, 0, null), 0);
+  const dataSeed = loaderSeed(data);
+  if (resume) checkResume(resume, { epochs, loss: name, stepsPerEpoch: train.stepsPerEpoch, dataSeed, stop, scheduler: opts.scheduler });
+  if (signal?.aborted) throw abortError(signal, makeHistory([], performance.now(), 'main', seed, 0, null, null), 0);
+  // everything is checked: restore the run (model, optimizer, scheduler, global generator) before the steps take their copies
+  const start = resume ? restore(resume, model, opts) : null;
 
   let why: string | null = null;
   let modelSrc: ModelSource | null = null;
@@ -214,8 +382,9 @@ export async function fit(model: Module, data: FitSource, opts: FitOptions): Pro
   if (!why && mode !== false) why = workerUnavailable('train/train-worker');
   if (mode === true && why) throw new TypeError(`fit: cannot train in a worker thread: ${why}`);
 
-  const ctx: Ctx = { model, opts, epochs, train, val, indices, stop, seed, progressIntervalMs };
-  const loop: LoopOptions = { seed, loss: name, ...(clip !== undefined ? { clipGradNorm: clip } : {}) };
+  const ctx: Ctx = { model, opts, epochs, train, val, indices, stop, seed, progressIntervalMs, lossName: name, dataSeed, checkpoint: ckpt, start };
+  const loop: LoopOptions = { seed, loss: name, ...(clip !== undefined ? { clipGradNorm: clip } : {}),
+    ...(start ? { resume: { epoch: start.epoch, globalStep: start.globalStep, rng: start.rng } } : {}) };
   const { step, release } = claim(model, opts.optimizer);
   try {
     const engine = mode !== false && why === null
@@ -232,14 +401,16 @@ export async function fit(model: Module, data: FitSource, opts: FitOptions): Pro
   }
 }
 
-function makeHistory(epochs: EpochStats[], t0: number, mode: FitHistory['mode'], seed: number, steps: number, stop: { best: number | null; stopped: boolean } | null): FitHistory {
+function makeHistory(epochs: EpochStats[], t0: number, mode: FitHistory['mode'], seed: number, steps: number,
+  stop: { best: number | null; stopped: boolean } | null, resumedFrom: number | null): FitHistory {
   const durationMs = performance.now() - t0;
-  const samples = epochs.reduce((n, e) => n + e.samples, 0);
+  // samples per second of this call: the epochs it trained
+  const samples = epochs.slice(resumedFrom ?? 0).reduce((n, e) => n + e.samples, 0);
   const col = (k: 'accuracy' | 'valLoss' | 'valAccuracy'): number[] | null => (epochs.length && epochs.every((e) => e[k] !== null) ? epochs.map((e) => e[k] as number) : null);
   return {
     epochs, loss: epochs.map((e) => e.loss), accuracy: col('accuracy'), valLoss: col('valLoss'), valAccuracy: col('valAccuracy'),
     bestEpoch: stop?.best ?? null, stoppedEarly: stop?.stopped ?? false,
-    samplesPerSec: samples > 0 ? samples / (durationMs / 1000) : 0, steps, durationMs, mode, seed,
+    samplesPerSec: samples > 0 ? samples / (durationMs / 1000) : 0, steps, durationMs, mode, seed, resumedFrom,
   };
 }
 
@@ -253,14 +424,17 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
   const { model, opts, epochs, train, val, indices, stop } = ctx;
   const { signal, onProgress } = opts;
   const t0 = performance.now();
-  const history: EpochStats[] = [];
+  const start = ctx.start;
+  const history: EpochStats[] = start ? start.history.slice() : [];
   let userError: unknown = null;
-  let globalStep = 0;
-  let best = Infinity;
-  let bestEpoch: number | null = null;
-  let bestState: Float32Array[] | null = null;
-  let wait = 0;
-  let stopped = false;
+  let globalStep = start?.globalStep ?? 0;
+  let best = start?.best ?? Infinity;
+  let bestEpoch: number | null = start?.bestEpoch ?? null;
+  let bestState: Float32Array[] | null = start?.bestState ?? null;
+  let wait = start?.wait ?? 0;
+  let stopped = start?.stopped ?? false;
+  // a shorter run whose last epoch used up the patience: with more epochs it would have stopped there
+  if (start && stop && start.epoch < epochs && wait >= Math.max(1, stop.patience)) stopped = true;
   const stopRequested = (): boolean => userError !== null || signal?.aborted === true;
   const totalSteps = train.stepsPerEpoch === null ? null : train.stepsPerEpoch * epochs;
   const report = (p: FitProgress): void => {
@@ -271,7 +445,7 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
     epoch, epochs, step: r.step, stepsPerEpoch: train.stepsPerEpoch, globalStep: r.globalStep, totalSteps,
     loss: r.loss, accuracy: r.accuracy, valLoss: null, valAccuracy: null, samplesPerSec: r.samplesPerSec, epochEnd: false,
   });
-  const hist = (): FitHistory => makeHistory(history.slice(), t0, engine.mode, ctx.seed, globalStep, stop ? { best: bestEpoch, stopped } : null);
+  const hist = (): FitHistory => makeHistory(history.slice(), t0, engine.mode, ctx.seed, globalStep, stop ? { best: bestEpoch, stopped } : null, start?.epoch ?? null);
   const halt = async (it?: Iterator<unknown> | AsyncIterator<unknown>): Promise<never> => {
     await it?.return?.();
     const steps = await engine.abort();
@@ -280,9 +454,9 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
     throw abortError(signal, hist(), steps);
   };
   engine.onRunning = progress;
-  for (let e = 0; e < epochs; e++) {
+  for (let e = start?.epoch ?? 0; e < epochs && !stopped; e++) {
     if (stopRequested()) await halt();
-    await engine.begin();
+    await engine.begin(e);
     const it = train.open(e);
     let n = 0;
     for (;;) {
@@ -308,7 +482,7 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
     }
     const end = await engine.endEpoch();
     if (!end) await halt();
-    const { stats, globalStep: gs } = end!;
+    const { stats, globalStep: gs, rng } = end!;
     globalStep = gs;
     history.push(stats);
     if (stop) {
@@ -329,7 +503,10 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
       loss: stats.loss, accuracy: stats.accuracy, valLoss: stats.valLoss, valAccuracy: stats.valAccuracy, samplesPerSec: stats.samplesPerSec, epochEnd: true,
     });
     if (stopRequested()) await halt();
-    if (stopped) break;
+    // after onProgress, so a run it stops (a diverged loss) leaves the previous checkpoint
+    if (ctx.checkpoint && ((e + 1) % ctx.checkpoint.every === 0 || e + 1 === epochs || stopped)) {
+      await writeFitCheckpoint(ctx, { epoch: e + 1, globalStep, rng, history: history.slice(), best, bestEpoch, wait, stopped, bestState });
+    }
   }
   if (bestState) applyState(model, bestState);
   return hist();
@@ -383,9 +560,9 @@ class LocalEngine implements Engine {
     withFloat32MatmulPrecision(this.precision, () => this.t.evalBatch(b));
   }
 
-  async endEpoch(): Promise<{ stats: EpochStats; globalStep: number }> {
+  async endEpoch(): Promise<EpochEnd> {
     this.leave();
-    return { stats: this.t.endEpoch(), globalStep: this.t.globalStep };
+    return { stats: this.t.endEpoch(), globalStep: this.t.globalStep, rng: this.t.rngState() };
   }
 
   requestStop(): void {}
@@ -490,8 +667,8 @@ class WorkerEngine implements Engine {
     if (this.group.length >= GROUP_BATCHES || this.groupBytes >= GROUP_BYTES) await this.flush();
   }
 
-  async begin(): Promise<void> {
-    this.epoch++;
+  async begin(epoch: number): Promise<void> {
+    this.epoch = epoch + 1;
     this.post({ type: 'begin' });
   }
 
@@ -508,7 +685,7 @@ class WorkerEngine implements Engine {
     importState(this.opts.optimizer, s.optState);
   }
 
-  async endEpoch(): Promise<{ stats: EpochStats; globalStep: number } | null> {
+  async endEpoch(): Promise<EpochEnd | null> {
     await this.flush();
     this.post({ type: 'endEpoch' });
     await this.until(() => this.epochReply !== null || this.abortReply !== null);
@@ -516,7 +693,7 @@ class WorkerEngine implements Engine {
     const r = this.epochReply;
     this.epochReply = null;
     this.take(r);
-    return { stats: r.stats, globalStep: r.globalStep };
+    return { stats: r.stats, globalStep: r.globalStep, rng: r.rng };
   }
 
   requestStop(): void {

@@ -28,6 +28,8 @@ export interface LoopOptions {
   loss: LossName | null;
   /** Clip the gradients' total 2-norm to this before each optimizer step (nn.utils.clipGradNorm_). */
   clipGradNorm?: number;
+  /** Continue a run (fit's resumeFrom): epochs and steps done, the run's generator state. */
+  resume?: { epoch: number; globalStep: number; rng: number[] };
 }
 
 /** Called after every optimizer step (its loss) and at every epoch end (fit's scheduler). */
@@ -62,6 +64,16 @@ export class Trainer {
     manualSeed(o.seed);
     this.rng = getRngState();
     setRngState(saved);
+    if (o.resume) {
+      this.epoch = o.resume.epoch;
+      this.globalStep = o.resume.globalStep;
+      this.rng = o.resume.rng.slice();
+    }
+  }
+
+  /** The run's generator state (dropout), for checkpoints. */
+  rngState(): number[] {
+    return this.rng.slice();
   }
 
   get stepInEpoch(): number {

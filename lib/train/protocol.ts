@@ -37,8 +37,8 @@ export type MainMessage =
   | { type: 'endEpoch' }
   | { type: 'abort' };
 
-/** Weights and optimizer state after a completed step. */
-export interface Sync { state: Float32Array[]; optState: (ParamState | null)[]; globalStep: number }
+/** Weights, optimizer state and the run's generator state after a completed step. */
+export interface Sync { state: Float32Array[]; optState: (ParamState | null)[]; globalStep: number; rng: number[] }
 
 export interface Running { step: number; loss: number; accuracy: number | null; samplesPerSec: number; globalStep: number }
 

@@ -46,7 +46,7 @@ let lastReport = 0;
 function sync(): [Sync, ArrayBuffer[]] {
   const state = snapshotState(model);
   const optState = exportState(opt);
-  return [{ state, optState, globalStep: t.globalStep }, [...state.map((s) => s.buffer as ArrayBuffer), ...stateBuffers(optState)]];
+  return [{ state, optState, globalStep: t.globalStep, rng: t.rngState() }, [...state.map((s) => s.buffer as ArrayBuffer), ...stateBuffers(optState)]];
 }
 
 function stop(): void {

@@ -42,7 +42,17 @@ export interface EarlyStopping {
   restoreBest?: boolean;
 }
 
-/** fit's options (see docs/services.md): epochs, optimizer, loss (required); batchSize, shuffle (true), seed, signal, onProgress, progressIntervalMs (100), worker ('auto'), scheduler, schedulerStep ('epoch'), clipGradNorm, validationData, earlyStopping. */
+/** fit's checkpoint option in its long form: where, and every how many epochs. */
+export interface FitCheckpoint {
+  /** The checkpoint file (one safetensors file, replaced atomically at each write). */
+  path: string;
+  /** Write at the end of every `every`-th epoch (default 1); the run's last epoch is always written. */
+  every?: number;
+  /** Anything JSON can hold (your run's configuration), kept in every checkpoint as its `extra` (loadCheckpoint returns it). */
+  extra?: unknown;
+}
+
+/** fit's options (see docs/services.md): epochs, optimizer, loss (required); batchSize, shuffle (true), seed, signal, onProgress, progressIntervalMs (100), worker ('auto'), scheduler, schedulerStep ('epoch'), clipGradNorm, validationData, earlyStopping, checkpoint, resumeFrom. */
 export interface FitOptions {
   epochs: number;
   /** Samples per step ({x, y} and datasets; a DataLoader has its own). */
@@ -88,6 +98,19 @@ export interface FitOptions {
   schedulerStep?: 'epoch' | 'batch';
   /** Clip the gradients' total 2-norm to this before every optimizer step (nn.utils.clipGradNorm_). */
   clipGradNorm?: number;
+  /**
+   * Write a checkpoint at epoch ends (a path, or `{ path, every }`): model, optimizer, scheduler, the
+   * random generators, the epoch, the history and the early-stopping state, in one file replaced
+   * atomically (a crash mid-write keeps the previous one). `resumeFrom` continues from it.
+   */
+  checkpoint?: string | FitCheckpoint;
+  /**
+   * Resume from a checkpoint written by fit's `checkpoint` option: restores everything it holds into
+   * model, optimizer and scheduler and trains on from the next epoch up to `epochs` (the total), so
+   * the result is bit for bit the run's without the interruption (same data, options and model class).
+   * A finished run (its last epoch, or stopped early) resolves to its history with nothing trained.
+   */
+  resumeFrom?: string;
 }
 
 /** What onProgress receives: epoch, step, loss, accuracy, samplesPerSec; `epochEnd` at the end of an epoch. */
@@ -139,11 +162,13 @@ export interface FitHistory {
   bestEpoch: number | null;
   /** True when earlyStopping ended the run before `epochs`. */
   stoppedEarly: boolean;
-  /** Samples per second over the whole run. */
+  /** Samples per second over the whole run (a resumed run: over the epochs this call trained). */
   samplesPerSec: number;
   steps: number;
   durationMs: number;
   /** Where the steps ran. */
   mode: 'worker' | 'main';
   seed: number;
+  /** With resumeFrom: the epochs the checkpoint held (history.epochs starts with them), else null. */
+  resumedFrom: number | null;
 }
