@@ -87,22 +87,7 @@ void portable_bf16(int parts, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
   sgemm_fp32(ta, tb, M, N, Ke, alpha, a, ta ? M : Ke, b, tb ? Ke : N, beta, C, ldc, ep, threads);
 }
 
-struct ProblemBf16 {
-  const KernelBf16* kr;
-  int parts;
-  bool ta, tb;
-  int64_t M, N, K;
-  float alpha, beta;
-  const float* A;
-  int64_t lda;
-  const float* B;
-  int64_t ldb;
-  float* C;
-  int64_t ldc;
-  const Epilogue* ep;
-  int tm, tn;
-  std::atomic<int> next{0};
-};
+using ProblemBf16 = GemmProblem<KernelBf16>;
 
 inline int64_t round32(int64_t n) { return (n + 31) / 32 * 32; }
 
@@ -170,7 +155,8 @@ void sgemm_bf16(MatmulPrecision prec, bool ta, bool tb, int64_t M, int64_t N, in
     portable_bf16(parts, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep, threads);
     return;
   }
-  ProblemBf16 p{kr, parts, ta, tb, M, N, K, alpha, beta, A, lda, B, ldb, C, ldc, ep, 1, 1};
+  ProblemBf16 p{kr, ta, tb, M, N, K, alpha, beta, A, lda, B, ldb, C, ldc, ep, 1, 1};
+  p.parts = parts;
   int nt = threads > 0 ? threads : ThreadPool::default_threads();
   nt = int(std::min<int64_t>(nt, std::max<int64_t>(1, macs * parts / kThreadMacs)));
   if (nt > 1) {

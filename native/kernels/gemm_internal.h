@@ -1,5 +1,6 @@
 // Internals shared by the GEMM driver (gemm.cc) and the per-ISA kernels (gemm_<isa>.cc).
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -58,6 +59,26 @@ const Kernel* avx512_kernel();  // nullptr when not compiled (non-x86)
 // A / B, or the portable path's rounded copies of A / B). Never shrinks, freed at thread exit.
 constexpr int kScratchSlots = 5;
 float* scratch(int slot, size_t floats);
+
+// One product being computed by the driver of kernel family Kr (Kernel: fp32, gemm.cc;
+// KernelBf16: bf16, gemm_bf16.cc), shared by the threads that take parts of C.
+template <class Kr>
+struct GemmProblem {
+  const Kr* kr;
+  bool ta, tb;
+  int64_t M, N, K;
+  float alpha, beta;
+  const float* A;
+  int64_t lda;
+  const float* B;
+  int64_t ldb;
+  float* C;
+  int64_t ldc;
+  const Epilogue* ep;
+  int tm, tn;                // grid of parts of C
+  std::atomic<int> next{0};  // next part to take: threads take parts until none is left
+  int parts = 1;             // bf16: 1 = 'medium', 3 = 'high' (hi*hi + lo*hi + hi*lo)
+};
 
 // Block-size and thread-split helpers of the fp32 driver, shared with the bf16 driver.
 // The block size <= limit that cuts n into equal blocks, a multiple of unit where possible.
