@@ -2,7 +2,9 @@
 // PyTorch 1.13 fp32 and CPU bf16 autocast (bench/peers/bf16_train.py), on the same weights and
 // data: train-step rates of W3 (784-512-512-10, batch 128) and of the 1024-wide MLP
 // (784-1024-1024-10, batch 256), SGD lr 0.01, cross-entropy, interleaved round by round (median
-// of the rounds); then the W3 loss curve over 500 steps in all four.
+// of the rounds), and matmul 1024^3 (neurite's public matmul, fp32 tensors in and out, next to
+// torch.mm in fp32, on bf16 tensors and under autocast); then the W3 loss curve over 500 steps
+// in all four.
 //   npm run build && NEURITE_NUM_THREADS=1 node bench/bf16-train.mjs [--rounds 5] [--steps 20] [--curve 500]
 // --curve 0 skips the curve. Threads: NEURITE_NUM_THREADS (PyTorch gets the same count).
 import { spawnSync } from 'node:child_process';
@@ -76,21 +78,45 @@ const rate = (c, prec) => nt.withFloat32MatmulPrecision(prec, () => {
 const py = pythonWith('torch');
 const torchRun = (what, n) => {
   if (!py) return null;
-  const r = spawnSync(py, [fileURLToPath(new URL('./peers/bf16_train.py', import.meta.url)), dir, String(threads), what, String(n)], { encoding: 'utf8' });
+  // OpenBLAS 0.3.21 does not know this Xeon and falls back to a slow generic kernel for
+  // PyTorch's fp32 products; SkylakeX is its fastest setting here (as bench:compare's pytorch-skx)
+  const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), OPENBLAS_CORETYPE: 'SkylakeX' };
+  const r = spawnSync(py, [fileURLToPath(new URL('./peers/bf16_train.py', import.meta.url)), dir, String(threads), what, String(n)], { encoding: 'utf8', env });
   if (r.status !== 0) throw new Error(`bf16_train.py: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 };
 
 const info = nt.backendInfo();
-console.log(`cpu: ${cpus()[0].model}; backend ${info.backend}, fp32 ${info.isa.fp32}, bf16 ${info.isa.bf16}; threads ${threads}; loadavg before ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`cpu: ${cpus()[0].model}; backend ${info.backend}, fp32 ${info.isa.fp32}, bf16 ${info.isa.bf16}; threads ${threads}; PyTorch with OPENBLAS_CORETYPE=SkylakeX; loadavg before ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 const samples = {};
 const add = (k, v) => (samples[k] ??= []).push(v);
+const N = 1024, ma = nt.randn([N, N]), mb = nt.randn([N, N]);
+const mmRate = (p) => nt.withFloat32MatmulPrecision(p, () => {
+  nt.matmul(ma, mb);
+  const ts = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = process.hrtime.bigint();
+    nt.matmul(ma, mb);
+    ts.push(Number(process.hrtime.bigint() - t0) * 1e-9);
+  }
+  return (2 * N ** 3) / ts.sort((x, y) => x - y)[2] / 1e9;
+});
 for (let r = 0; r < rounds; r++) {
+  for (const p of ['highest', 'medium', 'high']) add(`mm neurite ${p}`, mmRate(p));
+  const m = torchRun('mm', 5);
+  if (m) for (const [k, v] of Object.entries(m)) add(`mm torch ${k}`, v);
   for (const c of Object.keys(CASES)) for (const p of ['highest', 'medium']) add(`${c} neurite ${p}`, rate(c, p));
   const t = torchRun('time', steps);
   if (t) for (const [k, v] of Object.entries(t)) add(`${k.split('_')[0]} torch ${k.split('_')[1]}`, v);
 }
 const med = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
+{
+  const m = (k) => med(samples[`mm ${k}`] ?? [NaN]);
+  console.log(`matmul 1024^3 GFLOP/s (median of ${rounds} rounds x median of 5): neurite highest ${m('neurite highest').toFixed(0)}, ` +
+    `medium ${m('neurite medium').toFixed(0)}, high ${m('neurite high').toFixed(0)}; torch fp32 ${m('torch fp32').toFixed(0)}, ` +
+    `bf16 tensors ${m('torch bf16').toFixed(0)}, autocast ${m('torch autocast').toFixed(0)}; medium/torch bf16 ${(m('neurite medium') / m('torch bf16')).toFixed(2)}x, ` +
+    `high/highest ${(m('neurite high') / m('neurite highest')).toFixed(2)}x`);
+}
 for (const c of Object.keys(CASES)) {
   const m = (k) => med(samples[`${c} ${k}`] ?? [NaN]);
   console.log(`${c}: steps/s (median of ${rounds}) neurite highest ${m('neurite highest').toFixed(1)}, medium ${m('neurite medium').toFixed(1)}; ` +

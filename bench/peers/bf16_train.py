@@ -3,6 +3,8 @@
 # the node script). Prints one JSON line.
 #   bf16_train.py DIR THREADS time STEPS   -> steps/s per case and mode
 #   bf16_train.py DIR THREADS curve STEPS  -> W3 losses per step, fp32 and autocast
+#   bf16_train.py DIR THREADS mm REPS      -> 1024^3 GFLOP/s (median): fp32 mm, mm on bf16
+#                                             tensors, mm of fp32 tensors under autocast
 import json
 import sys
 import time
@@ -61,6 +63,23 @@ def main():
                 for _ in range(steps):
                     step(bf16)
                 out["%s_%s" % (case, mode)] = steps / (time.perf_counter() - t0)
+    elif what == "mm":
+        n = 1024
+        a, b = torch.randn(n, n), torch.randn(n, n)
+        a16, b16 = a.bfloat16(), b.bfloat16()
+
+        def auto():
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                return torch.mm(a, b)
+
+        for name, f in (("fp32", lambda: torch.mm(a, b)), ("bf16", lambda: torch.mm(a16, b16)), ("autocast", auto)):
+            f()
+            ts = []
+            for _ in range(steps):
+                t0 = time.perf_counter()
+                f()
+                ts.append(time.perf_counter() - t0)
+            out[name] = 2 * n ** 3 / sorted(ts)[len(ts) // 2] / 1e9
     else:
         for mode, bf16 in (("fp32", False), ("bf16", True)):
             step = trainer(d, "w3")
