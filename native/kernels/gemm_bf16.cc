@@ -102,7 +102,9 @@ void block_bf16(const ProblemBf16& p, int64_t m0, int64_t m1, int64_t n0, int64_
   const int part = high ? kHiLo : kHi;
   const int64_t np = high ? 2 : 1;
   const MicroKernelBf16 ukr = high ? kr.ukr_high : kr.ukr;
-  const int64_t KC = balanced(K, kr.kc, kBf16Ku), MC = balanced(M, kr.mc, kBf16Mr),
+  // kHiLo packs are twice as deep per k: half the K block keeps the A panel (32 rows) in L1
+  // and the B block in L2 as for 'medium'.
+  const int64_t KC = balanced(K, high ? std::max<int64_t>(kBf16Ku, kr.kc / 2) : kr.kc, kBf16Ku), MC = balanced(M, kr.mc, kBf16Mr),
                 NC = balanced(N, kr.nc, kBf16Nr);
   const int64_t kcp_max = round32(std::min(K, KC)) * np;
   uint16_t* ap = reinterpret_cast<uint16_t*>(scratch(3, size_t(round32(std::min(M, MC)) * kcp_max / 2)));
