@@ -110,21 +110,7 @@ void pack_a(const Kernel& kr, bool trans_a, const float* A, int64_t lda, int64_t
 }
 
 
-struct Problem {
-  const Kernel* kr;
-  bool ta, tb;
-  int64_t M, N, K;
-  float alpha, beta;
-  const float* A;
-  int64_t lda;
-  const float* B;
-  int64_t ldb;
-  float* C;
-  int64_t ldc;
-  const Epilogue* ep;
-  int tm, tn;                // grid of parts of C
-  std::atomic<int> next{0};  // next part to take: threads take parts until none is left
-};
+using Problem = GemmProblem<Kernel>;
 
 // C[m0:m1, n0:n1] on the calling thread, with its own packing buffers.
 void gemm_block(const Problem& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {

@@ -39,45 +39,89 @@ NT_PACK inline __mmask16 mask16(int64_t n) {
   return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1);
 }
 
-// One 1 KB tile: 16 lines x 16 k-pairs (u32: bf16 of k even | bf16 of k odd << 16).
+// Both parts of x (16 lanes): *h = bf16(x), *l = bf16(x - bf16(x)), from one rounding.
+NT_PACK inline void split16(__m512 x, __m512i* h, __m512i* l) {
+  *h = round16(x);
+  const __m512 hf = _mm512_castsi512_ps(_mm512_slli_epi32(*h, 16));
+  const __mmask16 finite = _mm512_cmp_ps_mask(_mm512_sub_ps(hf, hf), _mm512_setzero_ps(), _CMP_EQ_OQ);
+  *l = round16(_mm512_maskz_sub_ps(finite, x, hf));
+}
+// The part `part` of x in *a, or for kHiLo the high part in *a and the low part in *b.
+NT_PACK inline void parts(__m512 x, int part, __m512i* a, __m512i* b) {
+  if (part == kHiLo) split16(x, a, b);
+  else *a = part16(x, part);
+}
+// The bf16 of 32 values (low 16 bits of the lanes of x0, then x1) as 16 u32 k-pairs.
+NT_PACK inline __m512i pairs32(__m512i x0, __m512i x1) {
+  const __m512i idx = _mm512_set_epi16(62, 60, 58, 56, 54, 52, 50, 48, 46, 44, 42, 40, 38, 36, 34, 32,
+                                       30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+  return _mm512_permutex2var_epi16(x0, idx, x1);
+}
+// 16 x 16 32-bit transpose in registers (r[i] lane j <-> r[j] lane i).
+NT_PACK inline void transpose16(__m512i r[16]) {
+  __m512i t[16];
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_epi32(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_epi32(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; ++i) {  // r[4i+j], 128-bit lane L: rows 4i..4i+3 of column 4L+j
+    r[4 * i] = _mm512_unpacklo_epi64(t[4 * i], t[4 * i + 2]);
+    r[4 * i + 1] = _mm512_unpackhi_epi64(t[4 * i], t[4 * i + 2]);
+    r[4 * i + 2] = _mm512_unpacklo_epi64(t[4 * i + 1], t[4 * i + 3]);
+    r[4 * i + 3] = _mm512_unpackhi_epi64(t[4 * i + 1], t[4 * i + 3]);
+  }
+  for (int j = 0; j < 4; ++j) {
+    const __m512i a = _mm512_shuffle_i32x4(r[j], r[4 + j], 0x88), b = _mm512_shuffle_i32x4(r[j], r[4 + j], 0xDD);
+    const __m512i c = _mm512_shuffle_i32x4(r[8 + j], r[12 + j], 0x88), d = _mm512_shuffle_i32x4(r[8 + j], r[12 + j], 0xDD);
+    t[j] = _mm512_shuffle_i32x4(a, c, 0x88);
+    t[4 + j] = _mm512_shuffle_i32x4(b, d, 0x88);
+    t[8 + j] = _mm512_shuffle_i32x4(a, c, 0xDD);
+    t[12 + j] = _mm512_shuffle_i32x4(b, d, 0xDD);
+  }
+  for (int i = 0; i < 16; ++i) r[i] = t[i];
+}
+
+// One 1 KB tile: 16 lines x 16 k-pairs (u32: bf16 of k even | bf16 of k odd << 16); for part
+// kHiLo two tiles, the high parts at dst and the low parts 1 KB after, from one rounding.
 // k_contig: line s has its k values contiguous (X[s*ldx + k]); else each k has the lines
 // contiguous (X[k*ldx + s]). `lines`, `ks` are the valid extents (rest zero). The tile is
-// written as dst[s*16 + kp] when line_major (A), else dst[kp*16 + s] (B, VNNI).
+// written as dst[s*16 + kp] when line_major (A), else dst[kp*16 + s] (B, VNNI); where that is
+// not the load order, the 16 x 16 block is transposed in registers.
 NT_PACK void tile16(const float* X, int64_t ldx, bool k_contig, int64_t lines, int64_t ks,
                     int part, bool line_major, uint32_t* dst) {
+  const bool both = part == kHiLo;
+  __m512i h[16], l[16];
+  const __m512i z = _mm512_setzero_si512();
   if (k_contig) {
-    alignas(64) uint32_t t[16][16];
-    uint32_t* out = line_major ? dst : &t[0][0];
     const __mmask16 m0 = mask16(ks), m1 = mask16(ks - 16);
     for (int64_t s = 0; s < 16; ++s) {
-      __m512i lo = _mm512_setzero_si512(), hi = lo;
-      if (s < lines) {
-        const float* x = X + s * ldx;
-        lo = part16(_mm512_maskz_loadu_ps(m0, x), part);
-        hi = part16(_mm512_maskz_loadu_ps(m1, x + 16), part);
-      }
-      // 32 bf16 in k order = 16 pairs
-      const __m256i l16 = _mm512_cvtepi32_epi16(lo), h16 = _mm512_cvtepi32_epi16(hi);
-      _mm256_store_si256(reinterpret_cast<__m256i*>(out + s * 16), l16);
-      _mm256_store_si256(reinterpret_cast<__m256i*>(out + s * 16 + 8), h16);
+      h[s] = l[s] = z;
+      if (s >= lines) continue;
+      const float* x = X + s * ldx;
+      __m512i h0, h1, l0 = z, l1 = z;
+      parts(_mm512_maskz_loadu_ps(m0, x), part, &h0, &l0);
+      parts(_mm512_maskz_loadu_ps(m1, x + 16), part, &h1, &l1);
+      h[s] = pairs32(h0, h1);
+      if (both) l[s] = pairs32(l0, l1);
     }
-    if (!line_major)
-      for (int s = 0; s < 16; ++s)
-        for (int kp = 0; kp < 16; ++kp) dst[kp * 16 + s] = t[s][kp];
-    return;
+  } else {
+    const __mmask16 m = mask16(lines);
+    for (int64_t kp = 0; kp < 16; ++kp) {
+      const int64_t k = 2 * kp;
+      __m512i he = z, le = z, ho = z, lo = z;
+      if (k < ks) parts(_mm512_maskz_loadu_ps(m, X + k * ldx), part, &he, &le);
+      if (k + 1 < ks) parts(_mm512_maskz_loadu_ps(m, X + (k + 1) * ldx), part, &ho, &lo);
+      h[kp] = _mm512_or_si512(he, _mm512_slli_epi32(ho, 16));
+      l[kp] = _mm512_or_si512(le, _mm512_slli_epi32(lo, 16));
+    }
   }
-  alignas(64) uint32_t t[16][16];
-  uint32_t* out = line_major ? &t[0][0] : dst;
-  const __mmask16 m = mask16(lines);
-  for (int64_t kp = 0; kp < 16; ++kp) {
-    const int64_t k = 2 * kp;
-    const __m512i e = k < ks ? part16(_mm512_maskz_loadu_ps(m, X + k * ldx), part) : _mm512_setzero_si512();
-    const __m512i o = k + 1 < ks ? part16(_mm512_maskz_loadu_ps(m, X + (k + 1) * ldx), part) : _mm512_setzero_si512();
-    _mm512_store_si512(out + kp * 16, _mm512_or_si512(e, _mm512_slli_epi32(o, 16)));
+  if (k_contig != line_major) {
+    transpose16(h);
+    if (both) transpose16(l);
   }
-  if (line_major)
-    for (int s = 0; s < 16; ++s)
-      for (int kp = 0; kp < 16; ++kp) dst[s * 16 + kp] = t[kp][s];
+  for (int i = 0; i < 16; ++i) _mm512_store_si512(dst + i * 16, h[i]);
+  if (both)
+    for (int i = 0; i < 16; ++i) _mm512_store_si512(dst + 256 + i * 16, l[i]);
 }
 
 // Packs lines [i0, i0+n) x k [k0, k0+kc) of op(X) into 32-line panels (layout in
@@ -85,21 +129,27 @@ NT_PACK void tile16(const float* X, int64_t ldx, bool k_contig, int64_t lines, i
 // op(B) (k_contig = trans).
 NT_PACK void pack_panels(bool k_contig, bool line_major, const float* X, int64_t ldx, int64_t i0,
                          int64_t n, int64_t k0, int64_t kc, int part, uint16_t* dst) {
+  const int64_t np = part == kHiLo ? 2 : 1;
   const int64_t kcp = (kc + kBf16Ku - 1) / kBf16Ku * kBf16Ku, tiles = kcp / kBf16Ku;
-  for (int64_t p = 0; p < n; p += 32) {
-    uint16_t* panel = dst + (p / 32) * 32 * kcp;
-    for (int h = 0; h < 2; ++h) {
-      const int64_t s0 = i0 + p + 16 * h, lines = std::min<int64_t>(16, n - p - 16 * h);
-      uint16_t* half = panel + h * 16 * kcp;
-      for (int64_t t = 0; t < tiles; ++t) {
-        uint32_t* tile = reinterpret_cast<uint32_t*>(half + t * 512);
-        const int64_t k = k0 + t * kBf16Ku, ks = std::min<int64_t>(kBf16Ku, k0 + kc - k);
-        if (lines <= 0) { std::memset(tile, 0, 1024); continue; }
-        const float* x = k_contig ? X + s0 * ldx + k : X + k * ldx + s0;
-        tile16(x, ldx, k_contig, lines, ks, part, line_major, tile);
-      }
-    }
-  }
+  // One tile: k tile t of the 16 lines from s = 16 * h16.
+  auto one = [&](int64_t t, int64_t h16) {
+    const int64_t s = 16 * h16, lines = std::min<int64_t>(16, n - s);
+    uint32_t* tile = reinterpret_cast<uint32_t*>(dst + (s / 32) * 32 * kcp * np +
+                                                 (h16 % 2) * 16 * kcp * np + t * 512 * np);
+    const int64_t k = k0 + t * kBf16Ku, ks = std::min<int64_t>(kBf16Ku, k0 + kc - k);
+    if (lines <= 0) { std::memset(tile, 0, 1024 * np); return; }
+    tile16(k_contig ? X + (i0 + s) * ldx + k : X + k * ldx + i0 + s, ldx, k_contig, lines, ks,
+           part, line_major, tile);
+  };
+  const int64_t halves = (n + 31) / 32 * 2;
+  // Reads along the contiguous direction: 16 lines over all k, or 32 k rows over all lines
+  // (line by line over k would read one cache line per row at a stride of ldx).
+  if (k_contig)
+    for (int64_t h16 = 0; h16 < halves; ++h16)
+      for (int64_t t = 0; t < tiles; ++t) one(t, h16);
+  else
+    for (int64_t t = 0; t < tiles; ++t)
+      for (int64_t h16 = 0; h16 < halves; ++h16) one(t, h16);
 }
 
 void pack_a(bool trans, const float* A, int64_t lda, int64_t i0, int64_t n, int64_t k0,
@@ -164,11 +214,23 @@ NT_PACK void write_back(const float* t, float* c, int64_t ldc, int mr, int nr, f
 
 // 32 x 32 C = 4 accumulator tiles (tmm0-3), A halves in tmm4/5, B halves in tmm6/7: per 32-deep
 // k step 4 tile loads (1 KB each, contiguous) and 4 tdpbf16ps.
+// A whole 32 x 32 tile with alpha 1 and beta 0 or 1 (every K block of an ordinary product)
+// accumulates on C itself: the accumulators start as C (or zero) and are stored straight back.
+// Otherwise they start at zero, go through a buffer and write_back applies alpha and beta.
 NT_PACK void ukr_amx(int64_t kcp, const uint16_t* a, const uint16_t* b, float* c, int64_t ldc,
                      int mr, int nr, float alpha, float beta) {
   alignas(64) float t[32 * 32];
   const uint16_t *a0 = a, *a1 = a + 16 * kcp, *b0 = b, *b1 = b + 16 * kcp;
-  NT_TILE_ZERO(0); NT_TILE_ZERO(1); NT_TILE_ZERO(2); NT_TILE_ZERO(3);
+  const bool direct = mr == 32 && nr == 32 && alpha == 1.0f && (beta == 0.0f || beta == 1.0f);
+  const int64_t ldcb = ldc * 4;
+  if (direct && beta == 1.0f) {
+    NT_TILE_LOAD(0, c, ldcb);
+    NT_TILE_LOAD(1, c + 16, ldcb);
+    NT_TILE_LOAD(2, c + 16 * ldc, ldcb);
+    NT_TILE_LOAD(3, c + 16 * ldc + 16, ldcb);
+  } else {
+    NT_TILE_ZERO(0); NT_TILE_ZERO(1); NT_TILE_ZERO(2); NT_TILE_ZERO(3);
+  }
   for (int64_t off = 0; off < 16 * kcp; off += 512) {
     NT_TILE_LOAD(4, a0 + off, 64);
     NT_TILE_LOAD(6, b0 + off, 64);
@@ -178,6 +240,67 @@ NT_PACK void ukr_amx(int64_t kcp, const uint16_t* a, const uint16_t* b, float* c
     NT_TILE_LOAD(5, a1 + off, 64);
     NT_TDP(2, 5, 6);
     NT_TDP(3, 5, 7);
+  }
+  if (direct) {
+    NT_TILE_STORE(0, c, ldcb);
+    NT_TILE_STORE(1, c + 16, ldcb);
+    NT_TILE_STORE(2, c + 16 * ldc, ldcb);
+    NT_TILE_STORE(3, c + 16 * ldc + 16, ldcb);
+    return;
+  }
+  NT_TILE_STORE(0, t, 128);
+  NT_TILE_STORE(1, t + 16, 128);
+  NT_TILE_STORE(2, t + 16 * 32, 128);
+  NT_TILE_STORE(3, t + 16 * 32 + 16, 128);
+  write_back(t, c, ldc, mr, nr, alpha, beta);
+}
+
+// 'high' on kHiLo packs (each 32-deep k step: a high tile, then a low tile): per step
+// hi*hi + lo*hi + hi*lo into the same 4 accumulator tiles, 10 tile loads and 12 tdpbf16ps.
+NT_PACK void ukr_amx_high(int64_t kcp2, const uint16_t* a, const uint16_t* b, float* c,
+                          int64_t ldc, int mr, int nr, float alpha, float beta) {
+  alignas(64) float t[32 * 32];
+  const uint16_t *a0 = a, *a1 = a + 16 * kcp2, *b0 = b, *b1 = b + 16 * kcp2;
+  const bool direct = mr == 32 && nr == 32 && alpha == 1.0f && (beta == 0.0f || beta == 1.0f);
+  const int64_t ldcb = ldc * 4;
+  if (direct && beta == 1.0f) {
+    NT_TILE_LOAD(0, c, ldcb);
+    NT_TILE_LOAD(1, c + 16, ldcb);
+    NT_TILE_LOAD(2, c + 16 * ldc, ldcb);
+    NT_TILE_LOAD(3, c + 16 * ldc + 16, ldcb);
+  } else {
+    NT_TILE_ZERO(0); NT_TILE_ZERO(1); NT_TILE_ZERO(2); NT_TILE_ZERO(3);
+  }
+  for (int64_t off = 0; off < 16 * kcp2; off += 1024) {
+    NT_TILE_LOAD(4, a0 + off, 64);  // hi * hi
+    NT_TILE_LOAD(6, b0 + off, 64);
+    NT_TDP(0, 4, 6);
+    NT_TILE_LOAD(7, b1 + off, 64);
+    NT_TDP(1, 4, 7);
+    NT_TILE_LOAD(5, a1 + off, 64);
+    NT_TDP(2, 5, 6);
+    NT_TDP(3, 5, 7);
+    NT_TILE_LOAD(4, a0 + off + 512, 64);  // lo * hi
+    NT_TDP(0, 4, 6);
+    NT_TDP(1, 4, 7);
+    NT_TILE_LOAD(5, a1 + off + 512, 64);
+    NT_TDP(2, 5, 6);
+    NT_TDP(3, 5, 7);
+    NT_TILE_LOAD(4, a0 + off, 64);  // hi * lo
+    NT_TILE_LOAD(6, b0 + off + 512, 64);
+    NT_TDP(0, 4, 6);
+    NT_TILE_LOAD(7, b1 + off + 512, 64);
+    NT_TDP(1, 4, 7);
+    NT_TILE_LOAD(5, a1 + off, 64);
+    NT_TDP(2, 5, 6);
+    NT_TDP(3, 5, 7);
+  }
+  if (direct) {
+    NT_TILE_STORE(0, c, ldcb);
+    NT_TILE_STORE(1, c + 16, ldcb);
+    NT_TILE_STORE(2, c + 16 * ldc, ldcb);
+    NT_TILE_STORE(3, c + 16 * ldc + 16, ldcb);
+    return;
   }
   NT_TILE_STORE(0, t, 128);
   NT_TILE_STORE(1, t + 16, 128);
@@ -195,7 +318,7 @@ NT_PACK void ukr_amx(int64_t kcp, const uint16_t* a, const uint16_t* b, float* c
 void amx_release() { tile_release(); }
 
 const KernelBf16 kAmx = {"amx", NEURITE_AMX_KC, NEURITE_AMX_MC, NEURITE_AMX_NC, pack_a, pack_b,
-                         ukr_amx, amx_thread_init, amx_release};
+                         ukr_amx, ukr_amx_high, amx_thread_init, amx_release};
 
 }  // namespace
 

@@ -20,8 +20,11 @@ NT_BF16 inline __mmask16 mask16(int64_t n) {
 
 // 8 rows x 32 columns at a time (16 zmm accumulators); per k-pair 2 loads of B, 8 broadcasts
 // of A pairs, 16 vdpbf16ps. The 32-column B panel (32 x kcp bf16) stays in L1 over 4 groups.
+// kHigh: kHiLo packs (a 32-deep k tile high, then low; kcp counts both), hi*hi + hi*lo + lo*hi.
+template <bool kHigh>
 NT_BF16 void ukr_avx512bf16(int64_t kcp, const uint16_t* a, const uint16_t* b, float* c,
                             int64_t ldc, int mr, int nr, float alpha, float beta) {
+  constexpr int64_t kStep = kHigh ? 1024 : 512;  // bf16 per 32-deep k tile of a half
   const uint16_t *b0 = b, *b1 = b + 16 * kcp;
   const __mmask16 m0 = mask16(nr), m1 = mask16(nr - 16);
   const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
@@ -30,10 +33,15 @@ NT_BF16 void ukr_avx512bf16(int64_t kcp, const uint16_t* a, const uint16_t* b, f
     __m512 acc0[8], acc1[8];
 #pragma GCC unroll 8
     for (int r = 0; r < 8; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
-    for (int64_t off = 0; off < 16 * kcp; off += 512) {  // one 32-deep k tile
+    for (int64_t off = 0; off < 16 * kcp; off += kStep) {  // one 32-deep k tile
       for (int kp = 0; kp < 16; ++kp) {
         const __m512bh x0 = (__m512bh)_mm512_load_si512(b0 + off + kp * 32);
         const __m512bh x1 = (__m512bh)_mm512_load_si512(b1 + off + kp * 32);
+        __m512bh x0l = x0, x1l = x1;
+        if (kHigh) {
+          x0l = (__m512bh)_mm512_load_si512(b0 + off + 512 + kp * 32);
+          x1l = (__m512bh)_mm512_load_si512(b1 + off + 512 + kp * 32);
+        }
 #pragma GCC unroll 8
         for (int r = 0; r < 8; ++r) {
           uint32_t pair;
@@ -41,6 +49,14 @@ NT_BF16 void ukr_avx512bf16(int64_t kcp, const uint16_t* a, const uint16_t* b, f
           const __m512bh y = (__m512bh)_mm512_set1_epi32(int(pair));
           acc0[r] = _mm512_dpbf16_ps(acc0[r], y, x0);
           acc1[r] = _mm512_dpbf16_ps(acc1[r], y, x1);
+          if (kHigh) {
+            __builtin_memcpy(&pair, ah + off + 512 + r * 32 + 2 * kp, 4);
+            const __m512bh yl = (__m512bh)_mm512_set1_epi32(int(pair));
+            acc0[r] = _mm512_dpbf16_ps(acc0[r], yl, x0);
+            acc1[r] = _mm512_dpbf16_ps(acc1[r], yl, x1);
+            acc0[r] = _mm512_dpbf16_ps(acc0[r], y, x0l);
+            acc1[r] = _mm512_dpbf16_ps(acc1[r], y, x1l);
+          }
         }
       }
     }
@@ -63,7 +79,7 @@ void no_init() {}
 
 const KernelBf16* avx512bf16_kernel() {
   static const KernelBf16 k = {"avx512bf16", 256, 1024, 512, bf16_pack_a(), bf16_pack_b(),
-                               ukr_avx512bf16, no_init, nullptr};
+                               ukr_avx512bf16<false>, ukr_avx512bf16<true>, no_init, nullptr};
   return &k;
 }
 

@@ -45,7 +45,7 @@ const KernelBf16* bf16_kernel() {
   return v == 2 ? amx_kernel() : v == 1 ? avx512bf16_kernel() : nullptr;
 }
 
-// 'medium': hi x hi over K. 'high': K three times, A = [hi hi lo], B = [hi; lo; hi].
+// The portable path's 'high': K three times, A = [hi hi lo], B = [hi; lo; hi] ('medium': hi x hi).
 constexpr int kPartA[3] = {kHi, kHi, kLo}, kPartB[3] = {kHi, kLo, kHi};
 
 // Below this many multiply-adds (or with fewer than 32 rows / columns) the packing of the tile
@@ -87,57 +87,47 @@ void portable_bf16(int parts, bool ta, bool tb, int64_t M, int64_t N, int64_t K,
   sgemm_fp32(ta, tb, M, N, Ke, alpha, a, ta ? M : Ke, b, tb ? Ke : N, beta, C, ldc, ep, threads);
 }
 
-struct ProblemBf16 {
-  const KernelBf16* kr;
-  int parts;
-  bool ta, tb;
-  int64_t M, N, K;
-  float alpha, beta;
-  const float* A;
-  int64_t lda;
-  const float* B;
-  int64_t ldb;
-  float* C;
-  int64_t ldc;
-  const Epilogue* ep;
-  int tm, tn;
-  std::atomic<int> next{0};
-};
+using ProblemBf16 = GemmProblem<KernelBf16>;
 
 inline int64_t round32(int64_t n) { return (n + 31) / 32 * 32; }
 
-// C[m0:m1, n0:n1] on the calling thread, with its own bf16 packing buffers.
+// C[m0:m1, n0:n1] on the calling thread, with its own bf16 packing buffers. 'high' packs both
+// parts of each input at once (kHiLo) and runs the three products in one tile loop.
 void block_bf16(const ProblemBf16& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   const KernelBf16& kr = *p.kr;
   const int64_t M = m1 - m0, N = n1 - n0, K = p.K;
   if (M <= 0 || N <= 0) return;
   kr.thread_init();
-  const int64_t KC = balanced(K, kr.kc, kBf16Ku), MC = balanced(M, kr.mc, kBf16Mr),
+  const bool high = p.parts == 3;
+  const int part = high ? kHiLo : kHi;
+  const int64_t np = high ? 2 : 1;
+  const MicroKernelBf16 ukr = high ? kr.ukr_high : kr.ukr;
+  // kHiLo packs are twice as deep per k: half the K block keeps the A panel (32 rows) in L1
+  // and the B block in L2 as for 'medium'.
+  const int64_t KC = balanced(K, high ? std::max<int64_t>(kBf16Ku, kr.kc / 2) : kr.kc, kBf16Ku), MC = balanced(M, kr.mc, kBf16Mr),
                 NC = balanced(N, kr.nc, kBf16Nr);
-  const int64_t kcp_max = round32(std::min(K, KC));
+  const int64_t kcp_max = round32(std::min(K, KC)) * np;
   uint16_t* ap = reinterpret_cast<uint16_t*>(scratch(3, size_t(round32(std::min(M, MC)) * kcp_max / 2)));
   uint16_t* bp = reinterpret_cast<uint16_t*>(scratch(4, size_t(round32(std::min(N, NC)) * kcp_max / 2)));
   for (int64_t ic = 0; ic < M; ic += MC) {
     const int64_t mc = std::min(MC, M - ic);
-    for (int q = 0; q < p.parts; ++q) {
-      for (int64_t pc = 0; pc < K; pc += KC) {
-        const int64_t kc = std::min(KC, K - pc), kcp = round32(kc);
-        const bool first = q == 0 && pc == 0, last = q + 1 == p.parts && pc + kc == K;
-        const float beta = first ? p.beta : 1.0f;
-        kr.pack_a(p.ta, p.A, p.lda, m0 + ic, mc, pc, kc, kPartA[q], ap);
-        for (int64_t jc = 0; jc < N; jc += NC) {
-          const int64_t nc = std::min(NC, N - jc);
-          kr.pack_b(p.tb, p.B, p.ldb, n0 + jc, nc, pc, kc, kPartB[q], bp);
-          for (int64_t ir = 0; ir < mc; ir += kBf16Mr)
-            for (int64_t jr = 0; jr < nc; jr += kBf16Nr) {
-              const int64_t row = m0 + ic + ir, col = n0 + jc + jr;
-              const int mr = int(std::min<int64_t>(kBf16Mr, mc - ir));
-              const int nr = int(std::min<int64_t>(kBf16Nr, nc - jr));
-              float* c = p.C + row * p.ldc + col;
-              kr.ukr(kcp, ap + ir * kcp, bp + jr * kcp, c, p.ldc, mr, nr, p.alpha, beta);
-              if (last && p.ep) p.ep->apply(p.ep, c, p.ldc, row, col, mr, nr);
-            }
-        }
+    for (int64_t pc = 0; pc < K; pc += KC) {
+      const int64_t kc = std::min(KC, K - pc), kcp = round32(kc) * np;
+      const bool last = pc + kc == K;
+      const float beta = pc == 0 ? p.beta : 1.0f;
+      kr.pack_a(p.ta, p.A, p.lda, m0 + ic, mc, pc, kc, part, ap);
+      for (int64_t jc = 0; jc < N; jc += NC) {
+        const int64_t nc = std::min(NC, N - jc);
+        kr.pack_b(p.tb, p.B, p.ldb, n0 + jc, nc, pc, kc, part, bp);
+        for (int64_t ir = 0; ir < mc; ir += kBf16Mr)
+          for (int64_t jr = 0; jr < nc; jr += kBf16Nr) {
+            const int64_t row = m0 + ic + ir, col = n0 + jc + jr;
+            const int mr = int(std::min<int64_t>(kBf16Mr, mc - ir));
+            const int nr = int(std::min<int64_t>(kBf16Nr, nc - jr));
+            float* c = p.C + row * p.ldc + col;
+            ukr(kcp, ap + ir * kcp, bp + jr * kcp, c, p.ldc, mr, nr, p.alpha, beta);
+            if (last && p.ep) p.ep->apply(p.ep, c, p.ldc, row, col, mr, nr);
+          }
       }
     }
   }
@@ -167,7 +157,8 @@ void sgemm_bf16(MatmulPrecision prec, bool ta, bool tb, int64_t M, int64_t N, in
     portable_bf16(parts, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep, threads);
     return;
   }
-  ProblemBf16 p{kr, parts, ta, tb, M, N, K, alpha, beta, A, lda, B, ldb, C, ldc, ep, 1, 1};
+  ProblemBf16 p{kr, ta, tb, M, N, K, alpha, beta, A, lda, B, ldb, C, ldc, ep, 1, 1};
+  p.parts = parts;
   int nt = threads > 0 ? threads : ThreadPool::default_threads();
   nt = int(std::min<int64_t>(nt, std::max<int64_t>(1, macs * parts / kThreadMacs)));
   if (nt > 1) {

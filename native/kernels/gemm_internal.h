@@ -1,5 +1,6 @@
 // Internals shared by the GEMM driver (gemm.cc) and the per-ISA kernels (gemm_<isa>.cc).
 #pragma once
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
@@ -65,6 +66,26 @@ const Kernel* avx512_kernel();  // nullptr when not compiled (non-x86)
 constexpr int kScratchSlots = 5;
 float* scratch(int slot, size_t floats);
 
+// One product being computed by the driver of kernel family Kr (Kernel: fp32, gemm.cc;
+// KernelBf16: bf16, gemm_bf16.cc), shared by the threads that take parts of C.
+template <class Kr>
+struct GemmProblem {
+  const Kr* kr;
+  bool ta, tb;
+  int64_t M, N, K;
+  float alpha, beta;
+  const float* A;
+  int64_t lda;
+  const float* B;
+  int64_t ldb;
+  float* C;
+  int64_t ldc;
+  const Epilogue* ep;
+  int tm, tn;                // grid of parts of C
+  std::atomic<int> next{0};  // next part to take: threads take parts until none is left
+  int parts = 1;             // bf16: 1 = 'medium', 3 = 'high' (hi*hi + lo*hi + hi*lo)
+};
+
 // Block-size and thread-split helpers of the fp32 driver, shared with the bf16 driver.
 // The block size <= limit that cuts n into equal blocks, a multiple of unit where possible.
 int64_t balanced(int64_t n, int64_t limit, int64_t unit);
@@ -95,7 +116,9 @@ inline float bf16_to_float(uint16_t h) {
 // Part of x for the bf16 products: kHi = bf16(x); kLo = bf16(x - bf16(x)) (0 when bf16(x) is
 // not finite). 'medium' uses kHi for both inputs; 'high' concatenates K three times:
 // A = [hi hi lo], B = [hi; lo; hi], so one product of depth 3K is hi*hi + hi*lo + lo*hi.
-enum Bf16Part : int { kHi = 0, kLo = 1 };
+// kHiLo (packs only): both parts, each 32-deep k tile of a half written twice, high then low
+// (so a half of a panel is 2 * 16 * kcp bf16), for the fused 'high' kernels (ukr_high).
+enum Bf16Part : int { kHi = 0, kLo = 1, kHiLo = 2 };
 inline uint16_t bf16_part(float x, int part) {
   const uint16_t h = bf16_round(x);
   if (part == kHi) return h;
@@ -115,14 +138,15 @@ constexpr int kBf16Mr = 32, kBf16Nr = 32, kBf16Ku = 32;
 using PackBf16 = void (*)(bool trans, const float* X, int64_t ldx, int64_t i0, int64_t n,
                           int64_t k0, int64_t kc, int part, uint16_t* dst);
 // C tile (mr x nr <= 32 x 32) = alpha * Ap * Bp + beta * C (beta == 0: C not read), kcp a
-// multiple of 32.
+// multiple of 32. ukr_high: the same on kHiLo packs (kcp = twice the padded depth), computing
+// hi*hi + lo*hi + hi*lo.
 using MicroKernelBf16 = void (*)(int64_t kcp, const uint16_t* a, const uint16_t* b, float* c,
                                  int64_t ldc, int mr, int nr, float alpha, float beta);
 struct KernelBf16 {
   const char* name;
   int64_t kc, mc, nc;       // blocks (kc a multiple of 32)
   PackBf16 pack_a, pack_b;  // pack_a: op(A) rows [i0, i0+n); pack_b: op(B) columns [i0, i0+n)
-  MicroKernelBf16 ukr;
+  MicroKernelBf16 ukr, ukr_high;
   void (*thread_init)();  // per thread and block before ukr calls (AMX tile config)
   void (*thread_done)();  // after the block (AMX: tilerelease), may be null
 };

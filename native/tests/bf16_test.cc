@@ -99,6 +99,47 @@ static void test_conversion_all() {
   std::printf("conversion: all 2^32 patterns checked\n");
 }
 
+// The vector packs (both orientations of A and B: the transposed ones go through the register
+// transpose) against the layout of gemm_internal.h built element by element from bf16_part,
+// for each part and for kHiLo (high tile, then low tile, per 32-deep k step).
+static void test_pack_layouts() {
+  const g::PackBf16 pa = g::bf16_pack_a(), pb = g::bf16_pack_b();
+  if (pa == nullptr || !neurite::cpu_features().avx512) {
+    std::printf("skip pack layouts (the CPU lacks avx512f/bw)\n");
+    return;
+  }
+  std::mt19937 rng(5);
+  std::normal_distribution<float> d;
+  for (int it = 0; it < 24; ++it) {
+    const bool isb = it % 2, trans = (it / 2) % 2;
+    const int part = (it / 4) % 3;
+    const int64_t lines = 1 + int64_t(rng() % 70), kc = 1 + int64_t(rng() % 90), i0 = rng() % 5, k0 = rng() % 7;
+    // op(X) has lines i0.. and depth k0..; stored k-contiguous unless (A and trans) or (B and !trans)
+    const bool k_contig = isb ? trans : !trans;
+    const int64_t L = i0 + lines, Kt = k0 + kc, ld = k_contig ? Kt + 3 : L + 3;
+    std::vector<float> X((k_contig ? L : Kt) * ld);
+    for (float& x : X) x = d(rng);
+    if (it % 5 == 0) X[0] = NAN, X[1] = INFINITY;
+    const int64_t np = part == g::kHiLo ? 2 : 1, kcp = (kc + 31) / 32 * 32, panels = (lines + 31) / 32;
+    std::vector<uint16_t> out(panels * 32 * kcp * np, 0xDEAD);
+    (isb ? pb : pa)(trans, X.data(), ld, i0, lines, k0, kc, part, out.data());
+    int64_t bad = 0;
+    for (int64_t s = 0; s < panels * 32; ++s)
+      for (int64_t k = 0; k < kcp; ++k)
+        for (int64_t q = 0; q < np; ++q) {
+          const int want_part = part == g::kHiLo ? int(q) : part;
+          const float x = s < lines && k < kc ? (k_contig ? X[(i0 + s) * ld + k0 + k] : X[(k0 + k) * ld + i0 + s]) : 0.0f;
+          const uint16_t want = g::bf16_part(x, want_part);
+          const int64_t half = (s / 32) * 32 * kcp * np + ((s % 32) / 16) * 16 * kcp * np + (k / 32) * 512 * np + q * 512;
+          const int64_t r = s % 16, kk = k % 32;
+          const int64_t at = isb ? half + (kk / 2) * 32 + r * 2 + kk % 2 : half + r * 32 + kk;
+          if (out[at] != want) ++bad;
+        }
+    CHECK(bad == 0, "pack %s trans=%d part=%d lines=%lld kc=%lld: %lld elements differ", isb ? "B" : "A",
+          trans, part, (long long)lines, (long long)kc, (long long)bad);
+  }
+}
+
 struct Case { bool ta, tb; int64_t M, N, K; float alpha, beta; };
 
 static float at(const std::vector<float>& X, bool t, int64_t rows, int64_t cols, int64_t i, int64_t j) {
@@ -205,6 +246,7 @@ int main(int argc, char** argv) {
     if (neurite::bf16_force_isa(isa)) test_high_accuracy();
   }
   neurite::bf16_force_isa(keep.c_str());
+  test_pack_layouts();
   CHECK(!neurite::bf16_force_isa("sse9"), "unknown isa rejected");
   if (!(argc > 1 && !std::strcmp(argv[1], "--quick"))) test_conversion_all();
   std::printf("%d passed, %d failed\n", g_passed, g_failed);
