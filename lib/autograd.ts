@@ -8,12 +8,28 @@ import { Tensor, contiguousStrides, fmtShape, type GradNode, type Shape, type Ve
 
 let gradEnabled = true;
 
-/** Whether ops currently record the graph. */
+/**
+ * Whether ops currently record the graph.
+ * @example
+ * ```js
+ * import { isGradEnabled, noGrad } from 'neurite';
+ * console.log(isGradEnabled(), noGrad(() => isGradEnabled())); // true false  (torch.is_grad_enabled())
+ * ```
+ */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }
 
-/** Run fn without recording the graph (PyTorch's `with torch.no_grad()`). */
+/**
+ * Run fn without recording the graph (PyTorch's `with torch.no_grad()`).
+ * @example
+ * ```js
+ * import { noGrad, tensor } from 'neurite';
+ * const w = tensor([1, 2], { requiresGrad: true });
+ * const y = noGrad(() => w.mul(2)); // with torch.no_grad(): y = w * 2
+ * console.log(y.requiresGrad); // false
+ * ```
+ */
 export function noGrad<T>(fn: () => T): T {
   const prev = gradEnabled;
   gradEnabled = false;
@@ -24,7 +40,16 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
-/** Set gradient recording on or off; returns the previous setting. */
+/**
+ * Set gradient recording on or off; returns the previous setting.
+ * @example
+ * ```js
+ * import { isGradEnabled, setGradEnabled } from 'neurite';
+ * const prev = setGradEnabled(false); // torch.set_grad_enabled(False); returns the previous setting
+ * console.log(isGradEnabled()); // false
+ * setGradEnabled(prev);
+ * ```
+ */
 export function setGradEnabled(on: boolean): boolean {
   const prev = gradEnabled;
   gradEnabled = on;

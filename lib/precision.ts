@@ -23,14 +23,30 @@ export function checkPrecision(fn: string, p: unknown): Float32MatmulPrecision {
   return p as Float32MatmulPrecision;
 }
 
-/** Sets the precision of float32 matrix products on this thread (PyTorch 2's names). */
+/**
+ * Sets the precision of float32 matrix products on this thread (PyTorch 2's names).
+ * @example
+ * ```js
+ * import { getFloat32MatmulPrecision, setFloat32MatmulPrecision } from 'neurite';
+ * setFloat32MatmulPrecision('medium'); // torch.set_float32_matmul_precision('medium'): bf16 products where the CPU has them
+ * console.log(getFloat32MatmulPrecision()); // 'medium'
+ * setFloat32MatmulPrecision('highest');
+ * ```
+ */
 export function setFloat32MatmulPrecision(precision: Float32MatmulPrecision): void {
   const p = checkPrecision('setFloat32MatmulPrecision', precision);
   setMatmulPrecisionId(MatmulPrecision[p]);
   current = p;
 }
 
-/** The precision of float32 matrix products on this thread. */
+/**
+ * The precision of float32 matrix products on this thread.
+ * @example
+ * ```js
+ * import { getFloat32MatmulPrecision } from 'neurite';
+ * console.log(getFloat32MatmulPrecision()); // 'highest' (the default; torch.get_float32_matmul_precision())
+ * ```
+ */
 export function getFloat32MatmulPrecision(): Float32MatmulPrecision {
   return current;
 }
@@ -38,6 +54,13 @@ export function getFloat32MatmulPrecision(): Float32MatmulPrecision {
 /**
  * Runs fn with the given precision and restores the previous one when fn returns, throws, or
  * (for a Promise) settles. Other code that runs while an async fn awaits sees the setting too.
+ * @example
+ * ```js
+ * import { matmul, randn, withFloat32MatmulPrecision } from 'neurite';
+ * const a = randn(64, 64);
+ * const y = withFloat32MatmulPrecision('medium', () => matmul(a, a)); // restored afterwards
+ * console.log(y.shape); // [ 64, 64 ]
+ * ```
  */
 export function withFloat32MatmulPrecision<T>(precision: Float32MatmulPrecision, fn: () => T): T {
   const p = checkPrecision('withFloat32MatmulPrecision', precision);

@@ -52,7 +52,17 @@ export class RandomStream {
 
 const g = new RandomStream(0);
 
-/** Seed the generator (any finite number; equal seeds give equal streams). */
+/**
+ * Seed the generator (any finite number; equal seeds give equal streams).
+ * @example
+ * ```js
+ * import { manualSeed, randn } from 'neurite';
+ * manualSeed(42);
+ * const a = randn(3);
+ * manualSeed(42);
+ * console.log(randn(3).toArray().join() === a.toArray().join()); // true  (torch.manual_seed(42))
+ * ```
+ */
 export function manualSeed(seed: number): void {
   g.seed(seed);
 }

@@ -65,12 +65,29 @@ export function B(): Backend {
   return current;
 }
 
-/** The active backend's name: 'native' when the addon loaded, else 'js'. */
+/**
+ * The active backend's name: 'native' when the addon loaded, else 'js'.
+ * @example
+ * ```js
+ * import { backend } from 'neurite';
+ * console.log(backend()); // 'native' when the addon loaded, else 'js'
+ * ```
+ */
 export function backend(): BackendName {
   return B().name;
 }
 
-/** Switch backend; 'native' throws (with the reason) when the addon cannot load. */
+/**
+ * Switch backend; 'native' throws (with the reason) when the addon cannot load.
+ * @example
+ * ```js
+ * import { backend, setBackend } from 'neurite';
+ * const prev = backend();
+ * setBackend('js'); // the portable TypeScript kernels
+ * console.log(backend()); // 'js'
+ * setBackend(prev);
+ * ```
+ */
 export function setBackend(name: BackendName): void {
   if (name === 'js') { current = jsBackend; return; }
   if (name === 'native') {
@@ -82,7 +99,14 @@ export function setBackend(name: BackendName): void {
   throw new RangeError(`setBackend: unknown backend '${String(name)}' (expected 'js' or 'native')`);
 }
 
-/** The backends that load on this machine, for tests and benchmarks. */
+/**
+ * The backends that load on this machine, for tests and benchmarks.
+ * @example
+ * ```js
+ * import { availableBackends } from 'neurite';
+ * console.log(availableBackends()); // [ 'js', 'native' ] (or [ 'js' ] without the addon)
+ * ```
+ */
 export function availableBackends(): BackendName[] {
   return native().backend !== null ? ['js', 'native'] : ['js'];
 }
@@ -116,6 +140,12 @@ export interface BackendInfo {
 /**
  * The active backend, the CPU, the ISA chosen for each kernel family (NEURITE_ISA=amx|
  * avx512bf16|avx512|avx2|portable caps it), AMX permission and threads.
+ * @example
+ * ```js
+ * import { backendInfo } from 'neurite';
+ * const info = backendInfo();
+ * console.log(info.backend, info.cpuModel, info.isa.fp32, info.threads);
+ * ```
  */
 export function backendInfo(): BackendInfo {
   const name = backend();

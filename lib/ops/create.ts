@@ -73,6 +73,13 @@ function flatten(data: NestedArray, shape: number[], dim: number, out: Float32Ar
 /**
  * A tensor from a number, nested arrays, or a Float32Array (used as the storage, not copied)
  * with an optional shape (default: 1-D).
+ * @example
+ * ```js
+ * import { tensor } from 'neurite';
+ * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true }); // torch.tensor([[1., 2.], [3., 4.]], requires_grad=True)
+ * const y = tensor([1, 2, 3, 4, 5, 6], [2, 3]); // flat data and a shape
+ * console.log(x.shape, y.shape); // [ 2, 2 ] [ 2, 3 ]
+ * ```
  */
 export function tensor(data: NestedArray | Float32Array | ArrayLike<number>, shape?: Shape | TensorOptions,
   opts?: TensorOptions): Tensor {
@@ -129,15 +136,36 @@ function sized(op: string, args: readonly unknown[], fill: (buf: Float32Array) =
   return make(shape, opts, fill, op);
 }
 
-/** Zeros of a size given as varargs or one array: `zeros(2, 3)`, `zeros([2, 3], { requiresGrad: true })`. */
+/**
+ * Zeros of a size given as varargs or one array: `zeros(2, 3)`, `zeros([2, 3], { requiresGrad: true })`.
+ * @example
+ * ```js
+ * import { zeros } from 'neurite';
+ * console.log(zeros(2, 3).shape, zeros([4], { requiresGrad: true }).requiresGrad); // [ 2, 3 ] true  (torch.zeros(2, 3))
+ * ```
+ */
 export function zeros(...size: SizeArgs): Tensor {
   return sized('zeros', size, () => undefined);
 }
-/** Ones, sized as zeros. */
+/**
+ * Ones, sized as zeros.
+ * @example
+ * ```js
+ * import { ones } from 'neurite';
+ * console.log(ones(2, 2).toArray()); // [ [ 1, 1 ], [ 1, 1 ] ]  (torch.ones(2, 2))
+ * ```
+ */
 export function ones(...size: SizeArgs): Tensor {
   return sized('ones', size, (b) => b.fill(1));
 }
-/** A constant: `full([2, 3], 7)`, as torch.full (the size is one array, then the value). */
+/**
+ * A constant: `full([2, 3], 7)`, as torch.full (the size is one array, then the value).
+ * @example
+ * ```js
+ * import { full } from 'neurite';
+ * console.log(full([2, 2], 7).toArray()); // [ [ 7, 7 ], [ 7, 7 ] ]  (torch.full((2, 2), 7.))
+ * ```
+ */
 export function full(shape: Shape, value: number, opts?: TensorOptions): Tensor {
   if (!Array.isArray(shape) && !ArrayBuffer.isView(shape)) {
     throw new TypeError(`full: size must be an array of dims such as full([2, 3], ${typeof value === 'number' ? value : 'value'}), got ${fmtArg(shape)}`);
@@ -146,15 +174,38 @@ export function full(shape: Shape, value: number, opts?: TensorOptions): Tensor 
   const { shape: sh } = sizeArgs('full', [shape]);
   return make(sh, opts, (b) => b.fill(value), 'full');
 }
-/** Standard normal samples from the seeded generator, sized as zeros. */
+/**
+ * Standard normal samples from the seeded generator, sized as zeros.
+ * @example
+ * ```js
+ * import { manualSeed, randn } from 'neurite';
+ * manualSeed(0);
+ * console.log(randn(3, 4).shape); // [ 3, 4 ]  (torch.manual_seed(0); torch.randn(3, 4))
+ * ```
+ */
 export function randn(...size: SizeArgs): Tensor {
   return sized('randn', size, (b) => { for (let i = 0; i < b.length; i++) b[i] = normal(); });
 }
-/** Uniform samples in [0, 1) from the seeded generator, sized as zeros. */
+/**
+ * Uniform samples in [0, 1) from the seeded generator, sized as zeros.
+ * @example
+ * ```js
+ * import { rand } from 'neurite';
+ * const u = rand(1000);
+ * console.log(u.min().item() >= 0, u.max().item() < 1); // true true  (torch.rand(1000))
+ * ```
+ */
 export function rand(...size: SizeArgs): Tensor {
   return sized('rand', size, (b) => { for (let i = 0; i < b.length; i++) b[i] = uniform(); });
 }
-/** [start, end) in steps, as torch.arange (arange(n) is 0..n-1). */
+/**
+ * [start, end) in steps, as torch.arange (arange(n) is 0..n-1).
+ * @example
+ * ```js
+ * import { arange } from 'neurite';
+ * console.log(arange(5).toArray(), arange(1, 2, 0.25).toArray()); // [ 0, 1, 2, 3, 4 ] [ 1, 1.25, 1.5, 1.75 ]
+ * ```
+ */
 export function arange(start: number, end?: number, step = 1, opts?: TensorOptions): Tensor {
   if (end === undefined) { end = start; start = 0; }
   for (const [k, v] of [['start', start], ['end', end], ['step', step]] as const) {
@@ -164,7 +215,14 @@ export function arange(start: number, end?: number, step = 1, opts?: TensorOptio
   const n = Math.max(0, Math.ceil((end - start) / step));
   return make([n], opts, (b) => { for (let i = 0; i < n; i++) b[i] = start + i * step; }, 'arange');
 }
-/** `steps` evenly spaced values from start to end inclusive, as torch.linspace. */
+/**
+ * `steps` evenly spaced values from start to end inclusive, as torch.linspace.
+ * @example
+ * ```js
+ * import { linspace } from 'neurite';
+ * console.log(linspace(0, 1, 5).toArray()); // [ 0, 0.25, 0.5, 0.75, 1 ]  (torch.linspace(0, 1, 5))
+ * ```
+ */
 export function linspace(start: number, end: number, steps: number, opts?: TensorOptions): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
@@ -178,6 +236,12 @@ export function linspace(start: number, end: number, steps: number, opts?: Tenso
  * A random permutation of 0..n-1 from the seeded generator (Fisher-Yates), as torch.randperm:
  * float32 integers (n <= 2^24, so each is exact). The same seed gives the same permutation;
  * it is not PyTorch's permutation for that seed (the generators differ).
+ * @example
+ * ```js
+ * import { manualSeed, randperm } from 'neurite';
+ * manualSeed(0);
+ * console.log(randperm(5).toArray().sort()); // [ 0, 1, 2, 3, 4 ] in a seeded order  (torch.randperm(5))
+ * ```
  */
 export function randperm(n: number, opts?: TensorOptions): Tensor {
   if (!Number.isInteger(n) || n < 0) throw new RangeError(`randperm: n must be a non-negative integer, got ${n}`);

@@ -42,18 +42,36 @@ function mulBuf(x: Float32Array, y: Float32Array, shape: number[]): Float32Array
 
 /**
  * `a + b` with broadcasting (torch.add); numbers allowed. Method form: `a.add(b)`.
- * @example add(tensor([1, 2]), 1) // [2, 3]
+ * @example
+ * ```js
+ * import { add, tensor } from 'neurite';
+ * console.log(add(tensor([1, 2]), 1).toArray(), add(tensor([[1], [2]]), tensor([10, 20])).toArray()); // [ 2, 3 ] [ [ 11, 21 ], [ 12, 22 ] ] (broadcast)
+ * ```
  */
 export function add(a: TensorLike, b: TensorLike): Tensor {
   return binaryOp('add', Binary.add, a, b, (g) => [g, g], NONE);
 }
 
-/** `a - b` with broadcasting (torch.sub); numbers allowed. Method form: `a.sub(b)`. */
+/**
+ * `a - b` with broadcasting (torch.sub); numbers allowed. Method form: `a.sub(b)`.
+ * @example
+ * ```js
+ * import { sub, tensor } from 'neurite';
+ * console.log(sub(tensor([5, 7]), tensor([1, 2])).toArray()); // [ 4, 5 ]  (torch.sub(a, b) / a - b)
+ * ```
+ */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
   return binaryOp('sub', Binary.sub, a, b, (g, _a, bt) => [g, bt.requiresGrad ? scaled(g, -1) : null], NONE);
 }
 
-/** `a * b` elementwise with broadcasting (torch.mul); numbers allowed. Method form: `a.mul(b)`. */
+/**
+ * `a * b` elementwise with broadcasting (torch.mul); numbers allowed. Method form: `a.mul(b)`.
+ * @example
+ * ```js
+ * import { mul, tensor } from 'neurite';
+ * console.log(mul(tensor([1, 2, 3]), 2).toArray()); // [ 2, 4, 6 ]  (torch.mul(a, 2))
+ * ```
+ */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
   const at = asTensor(a, 'mul'), bt = asTensor(b, 'mul');
   return binaryOp('mul', Binary.mul, at, bt, (g, _a, _b, n) => {
@@ -73,7 +91,14 @@ function savedOperands(at: Tensor, bt: Tensor, quotient: boolean): Saves {
   return { inputs };
 }
 
-/** `a / b` with broadcasting (torch.div); numbers allowed. Method form: `a.div(b)`. */
+/**
+ * `a / b` with broadcasting (torch.div); numbers allowed. Method form: `a.div(b)`.
+ * @example
+ * ```js
+ * import { div, tensor } from 'neurite';
+ * console.log(div(tensor([1, 3]), tensor([2, 4])).toArray()); // [ 0.5, 0.75 ]  (a / b)
+ * ```
+ */
 export function div(a: TensorLike, b: TensorLike): Tensor {
   const at = asTensor(a, 'div'), bt = asTensor(b, 'div');
   return binaryOp('div', Binary.div, at, bt, (g, _a, _b, n) => {
@@ -117,15 +142,36 @@ function mulInto(a: Float32Array, b: Float32Array): Float32Array {
   return mulBuf(a, b, s);
 }
 
-/** `-x` (torch.neg). */
+/**
+ * `-x` (torch.neg).
+ * @example
+ * ```js
+ * import { neg, tensor } from 'neurite';
+ * console.log(neg(tensor([1, -2])).toArray()); // [ -1, 2 ]
+ * ```
+ */
 export function neg(x: Tensor): Tensor {
   return unaryOp('neg', Unary.neg, x, 0, 0, (g) => scaled(g, -1), NONE);
 }
-/** `e^x` elementwise (torch.exp). */
+/**
+ * `e^x` elementwise (torch.exp).
+ * @example
+ * ```js
+ * import { exp, tensor } from 'neurite';
+ * console.log(exp(tensor([0, 1])).toArray()); // [ 1, 2.7182817459106445 ]
+ * ```
+ */
 export function exp(x: Tensor): Tensor {
   return unaryOp('exp', Unary.exp, x, 0, 0, (g, _x, y) => mulInto(g, y), OUTPUT);
 }
-/** Natural logarithm elementwise (torch.log); log(0) = -Infinity, log(x<0) = NaN. */
+/**
+ * Natural logarithm elementwise (torch.log); log(0) = -Infinity, log(x<0) = NaN.
+ * @example
+ * ```js
+ * import { log, tensor } from 'neurite';
+ * console.log(log(tensor([1, Math.E])).toArray()); // [ 0, 1 ] (float32)
+ * ```
+ */
 export function log(x: Tensor): Tensor {
   return unaryOp('log', Unary.log, x, 0, 0, (g, xd) => {
     const out = new Float32Array(g.length);
@@ -133,7 +179,14 @@ export function log(x: Tensor): Tensor {
     return out;
   });
 }
-/** Square root elementwise (torch.sqrt). */
+/**
+ * Square root elementwise (torch.sqrt).
+ * @example
+ * ```js
+ * import { sqrt, tensor } from 'neurite';
+ * console.log(sqrt(tensor([4, 9])).toArray()); // [ 2, 3 ]
+ * ```
+ */
 export function sqrt(x: Tensor): Tensor {
   return unaryOp('sqrt', Unary.sqrt, x, 0, 0, (g, _x, y) => {
     const out = new Float32Array(g.length);
@@ -142,7 +195,14 @@ export function sqrt(x: Tensor): Tensor {
     return out;
   }, OUTPUT);
 }
-/** Absolute value elementwise (torch.abs). */
+/**
+ * Absolute value elementwise (torch.abs).
+ * @example
+ * ```js
+ * import { abs, tensor } from 'neurite';
+ * console.log(abs(tensor([-1.5, 2])).toArray()); // [ 1.5, 2 ]
+ * ```
+ */
 export function abs(x: Tensor): Tensor {
   // d|x| = g·sgn(x) with PyTorch's sgn: 0 at ±0 and at NaN (a NaN input gets a zero gradient)
   return unaryOp('abs', Unary.abs, x, 0, 0, (g, xd) => {
@@ -174,7 +234,14 @@ function powInto(x: Float32Array, p: number, out: Float32Array): void {
   }
 }
 
-/** x ** p for a number p; the gradient is p·x^(p-1)·g, and exactly 0 when p = 0 (as PyTorch). */
+/**
+ * x ** p for a number p; the gradient is p·x^(p-1)·g, and exactly 0 when p = 0 (as PyTorch).
+ * @example
+ * ```js
+ * import { pow, tensor } from 'neurite';
+ * console.log(pow(tensor([2, 3]), 2).toArray()); // [ 4, 9 ]  (torch.pow(x, 2) / x ** 2)
+ * ```
+ */
 export function pow(x: Tensor, p: number): Tensor {
   if (typeof p !== 'number') throw new TypeError('pow: the exponent must be a number');
   if (!(x instanceof Tensor)) throw new TypeError('pow: expected a Tensor');
@@ -192,6 +259,12 @@ export function pow(x: Tensor, p: number): Tensor {
 /**
  * Clamp into [min, max]; either bound may be omitted. The gradient passes where min <= x <= max.
  * With min > max every element becomes max (NaN stays NaN) and no gradient passes, as torch.
+ * @example
+ * ```js
+ * import { clamp, tensor } from 'neurite';
+ * const x = tensor([-2, 0.5, 3]);
+ * console.log(clamp(x, 0, 1).toArray(), clamp(x, null, 1).toArray()); // [ 0, 0.5, 1 ] [ -2, 0.5, 1 ]  (torch.clamp(x, max=1))
+ * ```
  */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   const lo = min ?? -Infinity, hi = max ?? Infinity;
@@ -214,21 +287,67 @@ function compare(name: string, a: Tensor, b: TensorLike, f: (x: number, y: numbe
 }
 /**
  * `a == b` with broadcasting (torch.eq): a float32 0/1 mask, not bool.
- * @example eq(tensor([1, 2]), 2) // [0, 1]
+ * @example
+ * ```js
+ * import { eq, tensor } from 'neurite';
+ * console.log(eq(tensor([1, 2]), 2).toArray()); // [ 0, 1 ]  (torch.eq; neurite's booleans are float32 0/1)
+ * ```
  */
 export const eq = (a: Tensor, b: TensorLike): Tensor => compare('eq', a, b, (x, y) => x === y);
-/** `a != b` with broadcasting (torch.ne): a float32 0/1 mask. */
+/**
+ * `a != b` with broadcasting (torch.ne): a float32 0/1 mask.
+ * @example
+ * ```js
+ * import { ne, tensor } from 'neurite';
+ * console.log(ne(tensor([1, 2]), tensor([1, 3])).toArray()); // [ 0, 1 ]
+ * ```
+ */
 export const ne = (a: Tensor, b: TensorLike): Tensor => compare('ne', a, b, (x, y) => x !== y);
-/** `a > b` with broadcasting (torch.gt): a float32 0/1 mask. */
+/**
+ * `a > b` with broadcasting (torch.gt): a float32 0/1 mask.
+ * @example
+ * ```js
+ * import { gt, tensor } from 'neurite';
+ * console.log(gt(tensor([1, 2, 3]), 2).toArray()); // [ 0, 0, 1 ]
+ * ```
+ */
 export const gt = (a: Tensor, b: TensorLike): Tensor => compare('gt', a, b, (x, y) => x > y);
-/** `a >= b` with broadcasting (torch.ge): a float32 0/1 mask. */
+/**
+ * `a >= b` with broadcasting (torch.ge): a float32 0/1 mask.
+ * @example
+ * ```js
+ * import { ge, tensor } from 'neurite';
+ * console.log(ge(tensor([1, 2, 3]), 2).toArray()); // [ 0, 1, 1 ]
+ * ```
+ */
 export const ge = (a: Tensor, b: TensorLike): Tensor => compare('ge', a, b, (x, y) => x >= y);
-/** `a < b` with broadcasting (torch.lt): a float32 0/1 mask. */
+/**
+ * `a < b` with broadcasting (torch.lt): a float32 0/1 mask.
+ * @example
+ * ```js
+ * import { lt, tensor } from 'neurite';
+ * console.log(lt(tensor([1, 2, 3]), 2).toArray()); // [ 1, 0, 0 ]
+ * ```
+ */
 export const lt = (a: Tensor, b: TensorLike): Tensor => compare('lt', a, b, (x, y) => x < y);
-/** `a <= b` with broadcasting (torch.le): a float32 0/1 mask. */
+/**
+ * `a <= b` with broadcasting (torch.le): a float32 0/1 mask.
+ * @example
+ * ```js
+ * import { le, tensor } from 'neurite';
+ * console.log(le(tensor([1, 2, 3]), 2).toArray()); // [ 1, 1, 0 ]
+ * ```
+ */
 export const le = (a: Tensor, b: TensorLike): Tensor => compare('le', a, b, (x, y) => x <= y);
 
-/** |a - b| <= atol + rtol * |b| everywhere, as torch.allclose. */
+/**
+ * |a - b| <= atol + rtol * |b| everywhere, as torch.allclose.
+ * @example
+ * ```js
+ * import { allclose, tensor } from 'neurite';
+ * console.log(allclose(tensor([1, 2]), tensor([1, 2 + 1e-7])), allclose(tensor([1]), tensor([1.1]), 0, 0.2)); // true true  (rtol, atol)
+ * ```
+ */
 export function allclose(a: Tensor, b: Tensor, rtol = 1e-5, atol = 1e-8): boolean {
   const shape = broadcastShapes('allclose', a.shape, b.shape);
   const n = shape.reduce((x, y) => x * y, 1);

@@ -24,6 +24,12 @@ const dimSize = (x: Tensor, k: number): number => (x.ndim === 0 ? 1 : x.shape[k]
  * The entries of `index` (1-D, or 0-D for one) along `dim`, as torch.index_select: the result
  * has x's shape with dim resized to the number of indices. Backward adds the gradient rows back
  * (repeated indices accumulate).
+ * @example
+ * ```js
+ * import { indexSelect, tensor } from 'neurite';
+ * const x = tensor([[1, 2], [3, 4], [5, 6]]);
+ * console.log(indexSelect(x, 0, [2, 0]).toArray()); // [ [ 5, 6 ], [ 1, 2 ] ]  (torch.index_select(x, 0, idx))
+ * ```
  */
 export function indexSelect(x: Tensor, dim: number, index: IndexLike): Tensor {
   const op = 'indexSelect';
@@ -83,6 +89,12 @@ function indexPositions(op: string, x: Tensor, k: number, index: IndexLike): { p
 /**
  * out[i][j] = x[index[i][j]][j] along dim 0 (and so on for other dims), as torch.gather: the
  * result has index's shape. Backward scatter-adds the gradient back.
+ * @example
+ * ```js
+ * import { gather, tensor } from 'neurite';
+ * const x = tensor([[1, 2], [3, 4]]);
+ * console.log(gather(x, 1, tensor([[1], [0]])).toArray()); // [ [ 2 ], [ 3 ] ]  (torch.gather(x, 1, idx))
+ * ```
  */
 export function gather(x: Tensor, dim: number, index: IndexLike): Tensor {
   const op = 'gather';
@@ -147,6 +159,12 @@ export interface ScatterOptions { reduce?: 'add' | 'multiply' }
  * is zero where it was overwritten; src's gradient gathers from the same positions.
  * `{ reduce: 'add' | 'multiply' }` (PyTorch 1.13's `reduce=`) accumulates into x instead; as in
  * PyTorch 1.13 that form has no derivative (backward throws): scatterReduce has one.
+ * @example
+ * ```js
+ * import { scatter, tensor, zeros } from 'neurite';
+ * console.log(scatter(zeros(3), 0, tensor([2, 0]), tensor([5, 6])).toArray()); // [ 6, 0, 5 ]
+ * console.log(scatter(zeros(3), 0, [1], 9).toArray()); // [ 0, 9, 0 ]  (one number as src)
+ * ```
  */
 export function scatter(x: Tensor, dim: number, index: IndexLike, src: TensorLike, opts?: ScatterOptions): Tensor {
   const o = options<ScatterOptions>('scatter', opts, ['reduce']);
@@ -162,7 +180,14 @@ export function scatter(x: Tensor, dim: number, index: IndexLike, src: TensorLik
   }, { inputs: [] });
 }
 
-/** As scatter, but src's values add into x (repeated positions accumulate), as torch.scatter_add. */
+/**
+ * As scatter, but src's values add into x (repeated positions accumulate), as torch.scatter_add.
+ * @example
+ * ```js
+ * import { scatterAdd, tensor, zeros } from 'neurite';
+ * console.log(scatterAdd(zeros(2), 0, tensor([0, 0, 1]), tensor([1, 2, 3])).toArray()); // [ 3, 3 ]
+ * ```
+ */
 export function scatterAdd(x: Tensor, dim: number, index: IndexLike, src: Tensor): Tensor {
   checkTensor('scatterAdd', src, 'src');
   return scatterOp('scatterAdd', x, dim, index, src, true);
@@ -210,6 +235,13 @@ function reduceCore(op: string, x: Tensor, dim: number, index: IndexLike, src: T
  * Gradients as PyTorch 1.13: amax/amin share the gradient evenly between the tied maxima (x's
  * value counts as one of them when it equals the result); prod's are the products of the other
  * factors (exact with zeros); positions written get no gradient to x when includeSelf is false.
+ * @example
+ * ```js
+ * import { scatterReduce, tensor, zeros } from 'neurite';
+ * const src = tensor([1, 5, 3]);
+ * console.log(scatterReduce(zeros(2), 0, tensor([0, 0, 1]), src, 'amax', { includeSelf: false }).toArray()); // [ 5, 3 ]
+ * // torch: x.scatter_reduce(0, idx, src, reduce='amax', include_self=False)
+ * ```
  */
 export function scatterReduce(x: Tensor, dim: number, index: IndexLike, src: Tensor, reduce: ScatterReduction,
   opts?: ScatterReduceOptions): Tensor {
@@ -283,6 +315,12 @@ export interface NonzeroOptions { asTuple?: boolean }
  * torch.nonzero: a [n, ndim] tensor of indices (float32 integers, as every neurite index), or
  * with `{ asTuple: true }` one 1-D tensor per dim (a 0-d input counts as 1-D), which is what
  * `where(cond)` returns. Not differentiable (indices).
+ * @example
+ * ```js
+ * import { nonzero, tensor } from 'neurite';
+ * const x = tensor([[0, 1], [2, 0]]);
+ * console.log(nonzero(x).toArray(), nonzero(x, { asTuple: true }).map((t) => t.toArray())); // [ [ 0, 1 ], [ 1, 0 ] ] [ [ 0, 1 ], [ 1, 0 ] ]
+ * ```
  */
 export function nonzero(x: Tensor, opts: NonzeroOptions & { asTuple: true }): Tensor[];
 export function nonzero(x: Tensor, opts?: NonzeroOptions & { asTuple?: false }): Tensor;
@@ -318,6 +356,12 @@ function truth(m: Float32Array): Uint8Array {
 /**
  * x with `value` where mask is non-zero, as torch.masked_fill (the mask broadcasts). value is
  * a number or a 0-d tensor (which then receives the gradient of the filled positions).
+ * @example
+ * ```js
+ * import { gt, maskedFill, tensor } from 'neurite';
+ * const x = tensor([1, -2, 3]);
+ * console.log(maskedFill(x, gt(x, 0), 0).toArray()); // [ 0, -2, 0 ]  (x.masked_fill(x > 0, 0))
+ * ```
  */
 export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike): Tensor {
   const op = 'maskedFill';
@@ -350,6 +394,13 @@ export function maskedFill(x: Tensor, mask: Tensor, value: TensorLike): Tensor {
  * a where cond is non-zero, b elsewhere, as torch.where(cond, a, b) (all three broadcast; a and
  * b may be numbers). Gradients flow to a where cond holds, to b where it does not. With the
  * condition alone, `where(cond)` is `nonzero(cond, { asTuple: true })`, as PyTorch.
+ * @example
+ * ```js
+ * import { gt, tensor, where } from 'neurite';
+ * const x = tensor([1, -2, 3]);
+ * console.log(where(gt(x, 0), x, 0).toArray()); // [ 1, 0, 3 ]  (torch.where(x > 0, x, 0.))
+ * console.log(where(gt(x, 0))[0].toArray()); // [ 0, 2 ]  (one tensor of indices per dim)
+ * ```
  */
 export function where(cond: Tensor): Tensor[];
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor;
@@ -413,6 +464,11 @@ function tensorList(op: string, tensors: readonly Tensor[]): Tensor[] {
 /**
  * Concatenate along dim, as torch.cat: the shapes agree except in dim. As PyTorch 1.13, 1-D
  * empty tensors (shape [0]) are skipped whatever the others' shapes.
+ * @example
+ * ```js
+ * import { cat, ones, zeros } from 'neurite';
+ * console.log(cat([zeros(2, 1), ones(2, 2)], 1).shape); // [ 2, 3 ]  (torch.cat([a, b], dim=1))
+ * ```
  */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const op = 'cat';
@@ -436,7 +492,14 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   return join(op, all, all.map((t) => (t.ndim === 1 && t.size === 0 ? 0 : t.shape[k])), outer, inner, shape);
 }
 
-/** Stack equal-shaped tensors along a new dim, as torch.stack. */
+/**
+ * Stack equal-shaped tensors along a new dim, as torch.stack.
+ * @example
+ * ```js
+ * import { stack, tensor } from 'neurite';
+ * console.log(stack([tensor([1, 2]), tensor([3, 4])], 1).toArray()); // [ [ 1, 3 ], [ 2, 4 ] ]
+ * ```
+ */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
   const op = 'stack';
   const ts = tensorList(op, tensors);
@@ -456,6 +519,11 @@ export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
 /**
  * Tile x, as torch.Tensor.repeat: sizes (one per dim, or more: x gains leading dims) multiply
  * each dim. `x.repeat(2, 3)` or `x.repeat([2, 3])`. Backward sums the tiles.
+ * @example
+ * ```js
+ * import { repeat, tensor } from 'neurite';
+ * console.log(repeat(tensor([1, 2]), 2, 2).toArray()); // [ [ 1, 2, 1, 2 ], [ 1, 2, 1, 2 ] ]  (x.repeat(2, 2))
+ * ```
  */
 export function repeat(x: Tensor, ...sizes: (number | readonly number[])[]): Tensor {
   const op = 'repeat';
@@ -478,7 +546,17 @@ export function repeat(x: Tensor, ...sizes: (number | readonly number[])[]): Ten
   return result(out, shape, op, [x], (g) => [sumToShape(g, big, small)], { inputs: [] });
 }
 
-/** A copy with its own storage; the gradient passes through, as torch.clone. */
+/**
+ * A copy with its own storage; the gradient passes through, as torch.clone.
+ * @example
+ * ```js
+ * import { clone, tensor } from 'neurite';
+ * const x = tensor([1, 2]);
+ * const y = clone(x);
+ * y.data[0] = 9;
+ * console.log(x.toArray(), y.toArray()); // [ 1, 2 ] [ 9, 2 ]
+ * ```
+ */
 export function clone(x: Tensor): Tensor {
   checkTensor('clone', x);
   return result(x.isContiguous() ? x.data.slice() : x.data, x.shape, 'clone', [x], (g) => [g], { inputs: [] });

@@ -22,7 +22,15 @@ function operand(t: Tensor): Operand {
   return { buf: t.data, trans: false };
 }
 
-/** a·b for a 2-D or N-D `a` (product over its last dim) and a 2-D `b`. */
+/**
+ * a·b for a 2-D or N-D `a` (product over its last dim) and a 2-D `b`.
+ * @example
+ * ```js
+ * import { matmul, tensor } from 'neurite';
+ * const a = tensor([[1, 2], [3, 4]]);
+ * console.log(matmul(a, tensor([[1], [1]])).toArray()); // [ [ 3 ], [ 7 ] ]  (a @ b)
+ * ```
+ */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError('matmul: expected two Tensors');
   if (a.ndim < 1 || b.ndim !== 2) {

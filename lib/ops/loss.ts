@@ -21,9 +21,23 @@ function softmaxOp(name: string, x: Tensor, dim: number, log: boolean): Tensor {
   }, { inputs: [], output: true });
 }
 
-/** exp(x - max) / Σ exp(x - max) along dim: stable for large logits. */
+/**
+ * exp(x - max) / Σ exp(x - max) along dim: stable for large logits.
+ * @example
+ * ```js
+ * import { softmax, tensor } from 'neurite';
+ * console.log(softmax(tensor([[0, Math.log(3)]]), -1).toArray()); // [ [ 0.25, 0.75 ] ]  (torch.softmax(x, dim=-1))
+ * ```
+ */
 export const softmax = (x: Tensor, dim = -1): Tensor => softmaxOp('softmax', x, dim, false);
-/** (x - max) - log Σ exp(x - max) along dim. */
+/**
+ * (x - max) - log Σ exp(x - max) along dim.
+ * @example
+ * ```js
+ * import { F, tensor } from 'neurite';
+ * console.log(F.logSoftmax(tensor([[0, 0]]), 1).toArray()); // [ [ -0.6931..., -0.6931... ] ]  (F.log_softmax(x, dim=1))
+ * ```
+ */
 export const logSoftmax = (x: Tensor, dim = -1): Tensor => softmaxOp('logSoftmax', x, dim, true);
 
 export type Reduction = 'mean' | 'sum' | 'none';

@@ -19,12 +19,28 @@ function spread(g: Float32Array, outer: number, d: number, inner: number, scale:
   return out;
 }
 
-/** Sum of all elements, or along `dim` or several dims `[0, 1]` (keepDim keeps them as size 1). */
+/**
+ * Sum of all elements, or along `dim` or several dims `[0, 1]` (keepDim keeps them as size 1).
+ * @example
+ * ```js
+ * import { sum, tensor } from 'neurite';
+ * const x = tensor([[1, 2], [3, 4]]);
+ * console.log(sum(x).item(), sum(x, 1).toArray(), sum(x, 0, true).shape); // 10 [ 3, 7 ] [ 1, 2 ]  (x.sum(0, keepdim=True))
+ * ```
+ */
 export function sum(x: Tensor, dim?: Dims, keepDim = false): Tensor {
   return reduceDims('sum', x, dim, keepDim, false);
 }
 
-/** Mean of all elements, or along `dim` or several dims `[0, 1]`. */
+/**
+ * Mean of all elements, or along `dim` or several dims `[0, 1]`.
+ * @example
+ * ```js
+ * import { mean, tensor } from 'neurite';
+ * const x = tensor([[1, 2], [3, 4]]);
+ * console.log(mean(x).item(), mean(x, [0, 1]).item(), mean(x, 0).toArray()); // 2.5 2.5 [ 2, 3 ]
+ * ```
+ */
 export function mean(x: Tensor, dim?: Dims, keepDim = false): Tensor {
   return reduceDims('mean', x, dim, keepDim, true);
 }
@@ -97,6 +113,13 @@ function negated(a: Float32Array): Float32Array {
 /**
  * max(x): the largest element (0-d tensor); max(x, dim): {values, indices} along dim, as
  * torch.max. Along a dim the gradient goes to the (first) position of the maximum.
+ * @example
+ * ```js
+ * import { max, tensor } from 'neurite';
+ * const x = tensor([[1, 5], [7, 2]]);
+ * const { values, indices } = max(x, 1); // torch.max(x, dim=1)
+ * console.log(max(x).item(), values.toArray(), indices.toArray()); // 7 [ 5, 7 ] [ 1, 0 ]
+ * ```
  */
 export function max(x: Tensor): Tensor;
 export function max(x: Tensor, dim: number, keepDim?: boolean): { values: Tensor; indices: Tensor };
@@ -123,7 +146,15 @@ function extremeAll(op: string, x: Tensor, sign: 1 | -1): Tensor {
   });
 }
 
-/** min, as max. */
+/**
+ * min, as max.
+ * @example
+ * ```js
+ * import { min, tensor } from 'neurite';
+ * const x = tensor([[1, 5], [7, 2]]);
+ * console.log(min(x).item(), min(x, 0).values.toArray()); // 1 [ 1, 2 ]
+ * ```
+ */
 export function min(x: Tensor): Tensor;
 export function min(x: Tensor, dim: number, keepDim?: boolean): { values: Tensor; indices: Tensor };
 export function min(x: Tensor, dim?: number, keepDim = false): Tensor | { values: Tensor; indices: Tensor } {
@@ -131,13 +162,27 @@ export function min(x: Tensor, dim?: number, keepDim = false): Tensor | { values
   return extreme('min', x, dim, keepDim, -1);
 }
 
-/** Index of the maximum along dim (or of the flattened tensor), as a float tensor of indices. */
+/**
+ * Index of the maximum along dim (or of the flattened tensor), as a float tensor of indices.
+ * @example
+ * ```js
+ * import { argmax, tensor } from 'neurite';
+ * console.log(argmax(tensor([[1, 5], [7, 2]]), 1).toArray()); // [ 1, 0 ]  (x.argmax(dim=1))
+ * ```
+ */
 export function argmax(x: Tensor, dim?: number, keepDim = false): Tensor {
   if (dim === undefined) return extreme('argmax', flat(x), 0, false, 1).indices;
   return extreme('argmax', x, dim, keepDim, 1).indices;
 }
 
-/** Index of the minimum along dim (or of the flattened tensor), as argmax. */
+/**
+ * Index of the minimum along dim (or of the flattened tensor), as argmax.
+ * @example
+ * ```js
+ * import { argmin, tensor } from 'neurite';
+ * console.log(argmin(tensor([3, 1, 2])).item()); // 1
+ * ```
+ */
 export function argmin(x: Tensor, dim?: number, keepDim = false): Tensor {
   if (dim === undefined) return extreme('argmin', flat(x), 0, false, -1).indices;
   return extreme('argmin', x, dim, keepDim, -1).indices;
@@ -149,11 +194,25 @@ function flat(x: Tensor): Tensor {
   return result(x.data, [x.size], 'flatten', [x], (g) => [g], { inputs: [] });
 }
 
-/** 1 where every element along dim (or anywhere) is non-zero. */
+/**
+ * 1 where every element along dim (or anywhere) is non-zero.
+ * @example
+ * ```js
+ * import { all, tensor } from 'neurite';
+ * console.log(all(tensor([1, 1, 0])).item(), all(tensor([[1, 1], [0, 1]]), 1).toArray()); // 0 [ 1, 0 ]
+ * ```
+ */
 export function all(x: Tensor, dim?: number, keepDim = false): Tensor {
   return logical('all', x, dim, keepDim, (s, d) => (s === d ? 1 : 0));
 }
-/** 1 where any element along dim (or anywhere) is non-zero. */
+/**
+ * 1 where any element along dim (or anywhere) is non-zero.
+ * @example
+ * ```js
+ * import { any, tensor } from 'neurite';
+ * console.log(any(tensor([0, 0, 2])).item()); // 1
+ * ```
+ */
 export function any(x: Tensor, dim?: number, keepDim = false): Tensor {
   return logical('any', x, dim, keepDim, (s) => (s > 0 ? 1 : 0));
 }

@@ -119,14 +119,28 @@ export function view(x: Tensor, ...args: ShapeArgs): Tensor {
   return viewOf(x, 'view', (sh, s, o) => ({ shape, strides: viewStrides(sh, s, shape) ?? contiguousStrides(shape), offset: o }));
 }
 
-/** The same elements in a new shape (one dim may be -1): a view when the strides allow, else a copy. */
+/**
+ * The same elements in a new shape (one dim may be -1): a view when the strides allow, else a copy.
+ * @example
+ * ```js
+ * import { arange, reshape } from 'neurite';
+ * console.log(reshape(arange(6), 2, -1).shape, reshape(arange(6), [3, 2]).shape); // [ 2, 3 ] [ 3, 2 ]
+ * ```
+ */
 export function reshape(x: Tensor, ...args: ShapeArgs): Tensor {
   const shape = inferShape('reshape', shapeArg('reshape', args), x.size, x.shape);
   if (viewStrides(x.shape, x.strides, shape) !== null) return view(x, shape);
   return view(contiguous(x), shape);
 }
 
-/** Flatten dims startDim..endDim into one (nn.Flatten's default is startDim = 1); a view when possible. */
+/**
+ * Flatten dims startDim..endDim into one (nn.Flatten's default is startDim = 1); a view when possible.
+ * @example
+ * ```js
+ * import { flatten, zeros } from 'neurite';
+ * console.log(flatten(zeros(2, 3, 4)).shape, flatten(zeros(2, 3, 4), 1).shape); // [ 24 ] [ 2, 12 ]  (torch.flatten(x, 1))
+ * ```
+ */
 export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
   const a = normDim('flatten', startDim, x.ndim), b = normDim('flatten', endDim, x.ndim);
@@ -151,7 +165,14 @@ export function contiguous(x: Tensor): Tensor {
   return result(out, x.shape, 'contiguous', [x], (g) => [g], { inputs: [] });
 }
 
-/** Swap two dims: a view (`transpose(x, 0, 1)` of a matrix is its transpose). */
+/**
+ * Swap two dims: a view (`transpose(x, 0, 1)` of a matrix is its transpose).
+ * @example
+ * ```js
+ * import { arange, transpose } from 'neurite';
+ * console.log(transpose(arange(6).reshape(2, 3), 0, 1).toArray()); // [ [ 0, 3 ], [ 1, 4 ], [ 2, 5 ] ]
+ * ```
+ */
 export function transpose(x: Tensor, dim0 = 0, dim1 = 1): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError('transpose: expected a Tensor');
   const a = normDim('transpose', dim0, x.ndim), b = normDim('transpose', dim1, x.ndim);

@@ -170,13 +170,26 @@ function take(op: string, x: Tensor, dim: number, descending: boolean, m: number
  * Sort along dim (default the last), as torch.sort: { values, indices }. `sort(x, 0, true)` or
  * `sort(x, { dim: 0, descending: true, stable: true })`. The gradient goes back to each value's
  * source position.
+ * @example
+ * ```js
+ * import { sort, tensor } from 'neurite';
+ * const { values, indices } = sort(tensor([3, 1, 2]), { descending: true }); // torch.sort(x, descending=True)
+ * console.log(values.toArray(), indices.toArray()); // [ 3, 2, 1 ] [ 0, 2, 1 ]
+ * ```
  */
 export function sort(x: Tensor, dim?: number | SortOptions, descending?: boolean): { values: Tensor; indices: Tensor } {
   const a = sortArgs('sort', dim, descending);
   return take('sort', x, a.dim, a.descending, null);
 }
 
-/** The indices that sort x along dim, as torch.argsort (float32 integers). */
+/**
+ * The indices that sort x along dim, as torch.argsort (float32 integers).
+ * @example
+ * ```js
+ * import { argsort, tensor } from 'neurite';
+ * console.log(argsort(tensor([3, 1, 2])).toArray()); // [ 1, 2, 0 ]
+ * ```
+ */
 export function argsort(x: Tensor, dim?: number | SortOptions, descending?: boolean): Tensor {
   const a = sortArgs('argsort', dim, descending);
   const { order } = sortedOrder('argsort', x, a.dim, a.descending, null);
@@ -188,6 +201,12 @@ export function argsort(x: Tensor, dim?: number | SortOptions, descending?: bool
  * { values, indices }, in sorted order. `topk(x, 3)`, `topk(x, 3, 0, false)` or
  * `topk(x, 3, { dim: 0, largest: false })`. Which of several equal values is taken is
  * unspecified in PyTorch; here the first ones.
+ * @example
+ * ```js
+ * import { tensor, topk } from 'neurite';
+ * const { values, indices } = topk(tensor([1, 9, 3, 7]), 2); // torch.topk(x, 2)
+ * console.log(values.toArray(), indices.toArray()); // [ 9, 7 ] [ 1, 3 ]
+ * ```
  */
 export function topk(x: Tensor, k: number, dim?: number | TopkOptions, largest?: boolean, sorted?: boolean): { values: Tensor; indices: Tensor } {
   const op = 'topk';

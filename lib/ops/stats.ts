@@ -97,13 +97,26 @@ function varStd(op: string, x: Tensor, dimArg: Dims | VarOptions, opts: VarOptio
  * Variance over `dim` (one dim, several, or all when omitted), divided by N - correction, as
  * torch.var: `var(x)`, `var(x, 1)`, `var(x, [0, 1], { correction: 0, keepDim: true })`,
  * `var(x, { unbiased: false })`. N - correction <= 0 gives inf or NaN, as PyTorch.
+ * @example
+ * ```js
+ * import { tensor, variance } from 'neurite';
+ * const x = tensor([1, 2, 3, 4]);
+ * console.log(variance(x).item(), variance(x, { correction: 0 }).item()); // 1.6666... 1.25  (torch.var(x, correction=0))
+ * ```
  */
 export function variance(x: Tensor, dim?: Dims | VarOptions, opts?: VarOptions): Tensor {
   return varStd('var', x, dim, opts, false);
 }
 export { variance as var };
 
-/** Standard deviation: the square root of var, with var's arguments, as torch.std. */
+/**
+ * Standard deviation: the square root of var, with var's arguments, as torch.std.
+ * @example
+ * ```js
+ * import { std, tensor } from 'neurite';
+ * console.log(std(tensor([[1, 3], [2, 2]]), 1).toArray()); // [ 1.4142..., 0 ]  (x.std(dim=1))
+ * ```
+ */
 export function std(x: Tensor, dim?: Dims | VarOptions, opts?: VarOptions): Tensor {
   return varStd('std', x, dim, opts, true);
 }
@@ -111,6 +124,11 @@ export function std(x: Tensor, dim?: Dims | VarOptions, opts?: VarOptions): Tens
 /**
  * Running sums along dim, as torch.cumsum: out[..., i, ...] = Σ_{j<=i} x[..., j, ...],
  * accumulated in float64 (as PyTorch on CPU). Backward is the reversed running sum.
+ * @example
+ * ```js
+ * import { cumsum, tensor } from 'neurite';
+ * console.log(cumsum(tensor([1, 2, 3]), 0).toArray()); // [ 1, 3, 6 ]
+ * ```
  */
 export function cumsum(x: Tensor, dim: number): Tensor {
   const op = 'cumsum';
