@@ -73,8 +73,12 @@ export function stridesContiguous(shape: Shape, strides: Shape): boolean {
  * A float32 n-d array with autograd, PyTorch's torch.Tensor: (storage, shape, strides, offset), `grad`, `requiresGrad`.
  * Build one with `tensor`, `zeros`, `randn`, ...; ops are methods (`x.add(y)`, `x.view(2, 3)`) and functions.
  * @example
- * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true });
- * x.mul(x).sum().backward(); // x.grad = 2x
+ * ```js
+ * import { tensor } from 'neurite';
+ * const x = tensor([[1, 2], [3, 4]], { requiresGrad: true }); // torch.tensor(..., requires_grad=True)
+ * x.mul(x).sum().backward();
+ * console.log(x.grad.toArray(), x.view(4).shape, x.T.shape); // [ [ 2, 4 ], [ 6, 8 ] ] [ 4 ] [ 2, 2 ]  (x.grad = 2x)
+ * ```
  */
 export class Tensor {
   /** The storage, shared with every view of this tensor. */

@@ -4,7 +4,17 @@ import { Module, Parameter } from './module.js';
 
 type Fields = Record<string, unknown>;
 
-/** Modules by position ('0', '1', ... in names and state dicts). Not callable: use its modules in your forward. */
+/**
+ * Modules by position ('0', '1', ... in names and state dicts). Not callable: use its modules in your forward.
+ * @example
+ * ```js
+ * import { nn, randn } from 'neurite';
+ * const layers = new nn.ModuleList([new nn.Linear(4, 4), new nn.Linear(4, 4)]);
+ * let x = randn(1, 4);
+ * for (const l of layers) x = l.forward(x);
+ * console.log(layers.length, x.shape); // 2 [ 1, 4 ]
+ * ```
+ */
 export class ModuleList extends Module implements Iterable<Module> {
   constructor(modules: Iterable<Module> = []) {
     super();
@@ -44,7 +54,15 @@ export class ModuleList extends Module implements Iterable<Module> {
   }
 }
 
-/** Modules by name, in insertion order. Keys must not clash with Module's own members (train, forward, ...). */
+/**
+ * Modules by name, in insertion order. Keys must not clash with Module's own members (train, forward, ...).
+ * @example
+ * ```js
+ * import { nn } from 'neurite';
+ * const heads = new nn.ModuleDict({ cls: new nn.Linear(8, 3), reg: new nn.Linear(8, 1) });
+ * console.log(heads.get('reg').outFeatures); // 1
+ * ```
+ */
 export class ModuleDict extends Module {
   private declare readonly order: string[];
   constructor(modules: Record<string, Module> | Iterable<[string, Module]> = {}) {
@@ -87,7 +105,15 @@ export class ModuleDict extends Module {
   }
 }
 
-/** Parameters by position ('0', '1', ...): a Tensor is wrapped as a Parameter (sharing its data). */
+/**
+ * Parameters by position ('0', '1', ...): a Tensor is wrapped as a Parameter (sharing its data).
+ * @example
+ * ```js
+ * import { nn, zeros } from 'neurite';
+ * const ps = new nn.ParameterList([zeros(2), zeros(3)]);
+ * console.log(ps.length); // 2
+ * ```
+ */
 export class ParameterList extends Module implements Iterable<Parameter> {
   constructor(params: Iterable<Tensor> = []) {
     super();

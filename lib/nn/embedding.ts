@@ -11,7 +11,12 @@ export interface EmbeddingModuleOptions { paddingIdx?: number | null; maxNorm?: 
 
 /**
  * A lookup table of numEmbeddings vectors of size embeddingDim (nn.Embedding); indices: an integer Tensor, Int32Array or number[].
- * @example new nn.Embedding(100, 8, { paddingIdx: 0 }).forward([1, 2, 0]) // [3, 8]
+ * @example
+ * ```js
+ * import { nn } from 'neurite';
+ * const emb = new nn.Embedding(100, 8, { paddingIdx: 0 }); // nn.Embedding(100, 8, padding_idx=0)
+ * console.log(emb.forward([1, 2, 0]).shape); // [ 3, 8 ]
+ * ```
  */
 export class Embedding extends Module {
   weight: Parameter;

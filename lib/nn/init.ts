@@ -10,7 +10,14 @@ export type Nonlinearity = 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_tra
 /** Which fan the Kaiming inits scale by: 'fan_in' (default, preserves the forward variance) or 'fan_out' (the backward's). */
 export type FanMode = 'fan_in' | 'fan_out';
 
-/** The recommended gain for a nonlinearity (PyTorch's values). */
+/**
+ * The recommended gain for a nonlinearity (PyTorch's values).
+ * @example
+ * ```js
+ * import { nn } from 'neurite';
+ * console.log(nn.init.calculateGain('relu'), nn.init.calculateGain('leaky_relu', 0.2)); // 1.4142... 1.3867...
+ * ```
+ */
 export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
   switch (nonlinearity) {
     case 'linear': case 'conv1d': case 'conv2d': case 'conv3d': case 'conv_transpose1d': case 'conv_transpose2d':
@@ -27,7 +34,14 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
   }
 }
 
-/** fan_in = size(1) * receptive field, fan_out = size(0) * receptive field. */
+/**
+ * fan_in = size(1) * receptive field, fan_out = size(0) * receptive field.
+ * @example
+ * ```js
+ * import { nn, zeros } from 'neurite';
+ * console.log(nn.init.calculateFans(zeros(3, 5))); // { fanIn: 5, fanOut: 3 }
+ * ```
+ */
 export function calculateFans(t: Tensor): { fanIn: number; fanOut: number } {
   if (t.ndim < 2) throw new RangeError(`init: fan in and fan out cannot be computed for a tensor with fewer than 2 dims, got ${fmtShape(t.shape)}`);
   const rf = t.shape.slice(2).reduce((a, b) => a * b, 1);
@@ -41,23 +55,59 @@ function fill(t: Tensor, f: () => number, op = 'init'): Tensor {
   return setElements(op, t, buf);
 }
 
-/** Fill t in place from U(a, b) (nn.init.uniform_; a default 0, b default 1); returns t. */
+/**
+ * Fill t in place from U(a, b) (nn.init.uniform_; a default 0, b default 1); returns t.
+ * @example
+ * ```js
+ * import { nn, zeros } from 'neurite';
+ * const w = nn.init.uniform_(zeros(100), -1, 1); // nn.init.uniform_(w, a=-1, b=1)
+ * console.log(w.min().item() >= -1 && w.max().item() <= 1); // true
+ * ```
+ */
 export function uniform_(t: Tensor, a = 0, b = 1): Tensor {
   if (!(a <= b)) throw new RangeError(`uniform_: a (${a}) must not exceed b (${b})`);
   return fill(t, () => a + (b - a) * uniform());
 }
-/** Fill t in place from N(mean, std²) (nn.init.normal_; defaults 0 and 1); returns t. */
+/**
+ * Fill t in place from N(mean, std²) (nn.init.normal_; defaults 0 and 1); returns t.
+ * @example
+ * ```js
+ * import { nn, zeros } from 'neurite';
+ * console.log(nn.init.normal_(zeros(4, 4), 0, 0.02).shape); // [ 4, 4 ]  (nn.init.normal_(w, 0, 0.02))
+ * ```
+ */
 export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
   if (!(std >= 0)) throw new RangeError(`normal_: std must be non-negative, got ${std}`);
   return fill(t, () => mean + std * normal());
 }
-/** Fill t in place with value (nn.init.constant_); returns t. */
+/**
+ * Fill t in place with value (nn.init.constant_); returns t.
+ * @example
+ * ```js
+ * import { nn, zeros } from 'neurite';
+ * console.log(nn.init.constant_(zeros(2), 0.5).toArray()); // [ 0.5, 0.5 ]
+ * ```
+ */
 export function constant_(t: Tensor, value: number): Tensor {
   return fill(t, () => value, 'constant_');
 }
-/** Fill t with 0 in place (nn.init.zeros_); returns t. */
+/**
+ * Fill t with 0 in place (nn.init.zeros_); returns t.
+ * @example
+ * ```js
+ * import { nn, ones } from 'neurite';
+ * console.log(nn.init.zeros_(ones(2)).toArray()); // [ 0, 0 ]
+ * ```
+ */
 export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
-/** Fill t with 1 in place (nn.init.ones_); returns t. */
+/**
+ * Fill t with 1 in place (nn.init.ones_); returns t.
+ * @example
+ * ```js
+ * import { nn, zeros } from 'neurite';
+ * console.log(nn.init.ones_(zeros(2)).toArray()); // [ 1, 1 ]
+ * ```
+ */
 export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
 
 /** Options of kaimingUniform_/kaimingNormal_, as PyTorch's: a (negative slope, default 0), mode ('fan_in'), nonlinearity ('leaky_relu'). */
@@ -80,22 +130,53 @@ function kaimingStd(name: string, t: Tensor, o: unknown): number {
   return gain / Math.sqrt(mode === 'fan_in' ? fanIn : fanOut);
 }
 
-/** U(-b, b) with b = gain·√(3/fan) (He et al.). */
+/**
+ * U(-b, b) with b = gain·√(3/fan) (He et al.).
+ * @example
+ * ```js
+ * import { nn } from 'neurite';
+ * const fc = new nn.Linear(64, 32);
+ * nn.init.kaimingUniform_(fc.weight, { mode: 'fan_in', nonlinearity: 'relu' }); // kaiming_uniform_(w, mode='fan_in', nonlinearity='relu')
+ * console.log(fc.weight.abs().max().item() <= Math.sqrt(6 / 64)); // true
+ * ```
+ */
 export function kaimingUniform_(t: Tensor, opts?: KaimingOptions): Tensor {
   const bound = Math.sqrt(3) * kaimingStd('kaimingUniform_', t, opts);
   return uniform_(t, -bound, bound);
 }
-/** N(0, std²) with std = gain/√fan (He et al.). */
+/**
+ * N(0, std²) with std = gain/√fan (He et al.).
+ * @example
+ * ```js
+ * import { nn, zeros } from 'neurite';
+ * console.log(nn.init.kaimingNormal_(zeros(32, 64), { a: 0, mode: 'fan_out' }).shape); // [ 32, 64 ]
+ * ```
+ */
 export function kaimingNormal_(t: Tensor, opts?: KaimingOptions): Tensor {
   return normal_(t, 0, kaimingStd('kaimingNormal_', t, opts));
 }
-/** U(-b, b) with b = gain·√(6/(fan_in + fan_out)) (Glorot & Bengio). */
+/**
+ * U(-b, b) with b = gain·√(6/(fan_in + fan_out)) (Glorot & Bengio).
+ * @example
+ * ```js
+ * import { nn, zeros } from 'neurite';
+ * const w = nn.init.xavierUniform_(zeros(10, 10), 1); // bound sqrt(6 / (fanIn + fanOut))
+ * console.log(w.abs().max().item() <= Math.sqrt(6 / 20)); // true
+ * ```
+ */
 export function xavierUniform_(t: Tensor, gain = 1): Tensor {
   const { fanIn, fanOut } = calculateFans(t);
   const bound = gain * Math.sqrt(6 / (fanIn + fanOut));
   return uniform_(t, -bound, bound);
 }
-/** N(0, std²) with std = gain·√(2/(fan_in + fan_out)). */
+/**
+ * N(0, std²) with std = gain·√(2/(fan_in + fan_out)).
+ * @example
+ * ```js
+ * import { nn, zeros } from 'neurite';
+ * console.log(nn.init.xavierNormal_(zeros(10, 10)).shape); // [ 10, 10 ]
+ * ```
+ */
 export function xavierNormal_(t: Tensor, gain = 1): Tensor {
   const { fanIn, fanOut } = calculateFans(t);
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)));
@@ -131,6 +212,12 @@ function erfApprox(x: number): number {
 /**
  * N(mean, std²) truncated to [a, b], as PyTorch's trunc_normal_: uniform draws between the
  * bounds' CDF values, mapped through the inverse normal CDF, clamped to [a, b].
+ * @example
+ * ```js
+ * import { nn, zeros } from 'neurite';
+ * const w = nn.init.truncNormal_(zeros(1000), 0, 1, -2, 2); // nn.init.trunc_normal_(w, 0, 1, -2, 2)
+ * console.log(w.abs().max().item() <= 2); // true
+ * ```
  */
 export function truncNormal_(t: Tensor, mean = 0, std = 1, a = -2, b = 2): Tensor {
   for (const [k, v] of [['mean', mean], ['std', std], ['a', a], ['b', b]] as const) {
@@ -145,6 +232,13 @@ export function truncNormal_(t: Tensor, mean = 0, std = 1, a = -2, b = 2): Tenso
 /**
  * A (semi-)orthogonal matrix times gain, as PyTorch's orthogonal_: the Q of a QR of a normal
  * matrix [rows, numel/rows] (transposed when wider than tall), with R's diagonal made positive.
+ * @example
+ * ```js
+ * import { allclose, matmul, nn, tensor, transpose, zeros } from 'neurite';
+ * const q = nn.init.orthogonal_(zeros(3, 3)); // nn.init.orthogonal_(w)
+ * const I = tensor([[1, 0, 0], [0, 1, 0], [0, 0, 1]]);
+ * console.log(allclose(matmul(q, transpose(q, 0, 1)), I, 1e-4, 1e-5)); // true: q qᵀ = I
+ * ```
  */
 export function orthogonal_(t: Tensor, gain = 1): Tensor {
   if (t.ndim < 2) throw new RangeError(`orthogonal_: only tensors with 2 or more dimensions are supported, got ${fmtShape(t.shape)}`);

@@ -24,7 +24,15 @@ function numberArg(name: string, key: string, arg: unknown, dflt: number, notYet
   return v;
 }
 
-/** y = x·Wᵀ + b over the last dim of any input, W: [out, in], PyTorch's default init. */
+/**
+ * y = x·Wᵀ + b over the last dim of any input, W: [out, in], PyTorch's default init.
+ * @example
+ * ```js
+ * import { nn, randn } from 'neurite';
+ * const fc = new nn.Linear(4, 2, { bias: false }); // torch.nn.Linear(4, 2, bias=False)
+ * console.log(fc.forward(randn(8, 4)).shape, fc.bias); // [ 8, 2 ] null
+ * ```
+ */
 export class Linear extends Module {
   weight: Parameter;
   bias: Parameter | null;
@@ -70,7 +78,15 @@ export class Linear extends Module {
   }
 }
 
-/** Base of the activation modules: which activation, and its parameter. */
+/**
+ * Base of the activation modules: which activation, and its parameter.
+ * @example
+ * ```js
+ * import { nn } from 'neurite';
+ * const acts = [new nn.ReLU(), new nn.GELU(), new nn.Tanh()];
+ * console.log(acts.every((m) => m instanceof nn.ActivationModule)); // true: the base of the activation modules
+ * ```
+ */
 export abstract class ActivationModule extends Module {
   abstract readonly activation: ActivationInfo;
   abstract readonly param: number;
@@ -96,24 +112,52 @@ function paramAndInplace(name: string, key: string, arg: unknown, opts: unknown,
   return [numberArg(name, key, o[key], dflt), inplaceOpt(name, o.inplace === undefined ? undefined : { inplace: o.inplace })];
 }
 
-/** ReLU as a module (nn.ReLU); `new nn.ReLU({ inplace: true })` writes into its input (default false). */
+/**
+ * ReLU as a module (nn.ReLU); `new nn.ReLU({ inplace: true })` writes into its input (default false).
+ * @example
+ * ```js
+ * import { nn, tensor } from 'neurite';
+ * console.log(new nn.ReLU().forward(tensor([-1, 1])).toArray()); // [ 0, 1 ]  (nn.ReLU(); { inplace: true } as inplace=True)
+ * ```
+ */
 export class ReLU extends ActivationModule {
   readonly activation = ACTIVATIONS.relu;
   readonly param = 0;
   constructor(opts?: { inplace?: boolean }) { super(); this.inplace = inplaceOpt('ReLU', opts); }
   extraRepr(): string { return this.inplace ? 'inplace=True' : ''; }
 }
-/** Sigmoid as a module (nn.Sigmoid). */
+/**
+ * Sigmoid as a module (nn.Sigmoid).
+ * @example
+ * ```js
+ * import { nn, tensor } from 'neurite';
+ * console.log(new nn.Sigmoid().forward(tensor([0])).toArray()); // [ 0.5 ]
+ * ```
+ */
 export class Sigmoid extends ActivationModule {
   readonly activation = ACTIVATIONS.sigmoid;
   readonly param = 0;
 }
-/** Tanh as a module (nn.Tanh). */
+/**
+ * Tanh as a module (nn.Tanh).
+ * @example
+ * ```js
+ * import { nn, tensor } from 'neurite';
+ * console.log(new nn.Tanh().forward(tensor([0])).toArray()); // [ 0 ]
+ * ```
+ */
 export class Tanh extends ActivationModule {
   readonly activation = ACTIVATIONS.tanh;
   readonly param = 0;
 }
-/** LeakyReLU as a module (nn.LeakyReLU): negativeSlope default 0.01. */
+/**
+ * LeakyReLU as a module (nn.LeakyReLU): negativeSlope default 0.01.
+ * @example
+ * ```js
+ * import { nn, tensor } from 'neurite';
+ * console.log(new nn.LeakyReLU(0.2).forward(tensor([-1, 1])).toArray()); // [ -0.2..., 1 ]  (nn.LeakyReLU(0.2))
+ * ```
+ */
 export class LeakyReLU extends ActivationModule {
   readonly activation = ACTIVATIONS.leakyRelu;
   readonly param: number;
@@ -124,7 +168,14 @@ export class LeakyReLU extends ActivationModule {
   }
   extraRepr(): string { return `negative_slope=${this.param}${this.inplace ? ', inplace=True' : ''}`; }
 }
-/** ELU as a module (nn.ELU): alpha default 1. */
+/**
+ * ELU as a module (nn.ELU): alpha default 1.
+ * @example
+ * ```js
+ * import { nn, tensor } from 'neurite';
+ * console.log(new nn.ELU({ alpha: 1 }).forward(tensor([1])).toArray()); // [ 1 ]  (nn.ELU(alpha=1.))
+ * ```
+ */
 export class ELU extends ActivationModule {
   readonly activation = ACTIVATIONS.elu;
   readonly param: number;
@@ -135,7 +186,14 @@ export class ELU extends ActivationModule {
   }
   extraRepr(): string { return `alpha=${this.param}${this.inplace ? ', inplace=True' : ''}`; }
 }
-/** GELU as a module (nn.GELU): `{ approximate: 'none' | 'tanh' }`, default 'none' (erf). */
+/**
+ * GELU as a module (nn.GELU): `{ approximate: 'none' | 'tanh' }`, default 'none' (erf).
+ * @example
+ * ```js
+ * import { nn, tensor } from 'neurite';
+ * console.log(new nn.GELU({ approximate: 'tanh' }).forward(tensor([0])).toArray()); // [ 0 ]  (nn.GELU(approximate='tanh'))
+ * ```
+ */
 export class GELU extends ActivationModule {
   readonly activation: ActivationInfo;
   readonly param = 0;
@@ -148,12 +206,26 @@ export class GELU extends ActivationModule {
   extraRepr(): string { return this.activation.id === Act.geluTanh ? "approximate='tanh'" : ''; }
 }
 
-/** Returns its input unchanged (nn.Identity). */
+/**
+ * Returns its input unchanged (nn.Identity).
+ * @example
+ * ```js
+ * import { nn, tensor } from 'neurite';
+ * console.log(new nn.Identity().forward(tensor([1, 2])).toArray()); // [ 1, 2 ]
+ * ```
+ */
 export class Identity extends Module {
   forward(x: Tensor): Tensor { return x; }
 }
 
-/** Flattens dims startDim..endDim into one (nn.Flatten; defaults 1 and -1). */
+/**
+ * Flattens dims startDim..endDim into one (nn.Flatten; defaults 1 and -1).
+ * @example
+ * ```js
+ * import { nn, zeros } from 'neurite';
+ * console.log(new nn.Flatten().forward(zeros(2, 3, 4)).shape); // [ 2, 12 ]  (nn.Flatten(): start_dim=1)
+ * ```
+ */
 export class Flatten extends Module {
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
@@ -164,7 +236,16 @@ export class Flatten extends Module {
   forward(x: Tensor): Tensor { return flatten(x, this.startDim, this.endDim); }
 }
 
-/** Zeroes elements with probability p in training (survivors scaled by 1/(1-p)); identity in eval. */
+/**
+ * Zeroes elements with probability p in training (survivors scaled by 1/(1-p)); identity in eval.
+ * @example
+ * ```js
+ * import { nn, ones } from 'neurite';
+ * const drop = new nn.Dropout(0.25); // nn.Dropout(p=0.25)
+ * drop.eval();
+ * console.log(drop.forward(ones(3)).toArray()); // [ 1, 1, 1 ] (identity in eval mode)
+ * ```
+ */
 export class Dropout extends Module {
   readonly p: number;
   /** `new Dropout(0.2)` or `new Dropout({ p: 0.2 })`; p in [0, 1] as PyTorch. */
@@ -255,6 +336,12 @@ function runChain(c: Chain, x: Tensor): Tensor | null {
  * backend call (`linearChain`) whose hidden outputs stay in scratch space nobody else sees, and
  * the other modules run as they are between the runs: one mechanism, whatever the mix. A run
  * whose layer is hooked, wrapped or reshaped goes module by module, so the hook runs.
+ * @example
+ * ```js
+ * import { nn, randn } from 'neurite';
+ * const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 1));
+ * console.log(model.forward(randn(2, 4)).shape); // [ 2, 1 ]
+ * ```
  */
 export class Sequential extends Module {
   private declare readonly kids: Module[];

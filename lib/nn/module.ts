@@ -6,7 +6,15 @@
 import { Tensor, fmtShape } from '../tensor.js';
 import { isPlainObject, options } from '../options.js';
 
-/** A tensor that a Module trains: requiresGrad on, and listed by parameters(). */
+/**
+ * A tensor that a Module trains: requiresGrad on, and listed by parameters().
+ * @example
+ * ```js
+ * import { nn, zeros } from 'neurite';
+ * const p = new nn.Parameter(zeros(3)); // torch.nn.Parameter(torch.zeros(3)): requires grad, registered when assigned to a Module
+ * console.log(p.requiresGrad); // true
+ * ```
+ */
 export class Parameter extends Tensor {
   constructor(t: Tensor) {
     super(t.data, t.shape, true, null);
@@ -51,10 +59,16 @@ function unregistered(m: Module, k: string, v: object): void {
  * Base class of every layer and model (torch.nn.Module): parameters, buffers and children registered by assignment,
  * `forward`, `train()`/`eval()`, `stateDict()`/`loadStateDict()`, hooks.
  * @example
+ * ```js
+ * import { F, nn, randn } from 'neurite';
  * class MLP extends nn.Module {
  *   constructor() { super(); this.fc1 = new nn.Linear(10, 64); this.fc2 = new nn.Linear(64, 1); }
  *   forward(x) { return this.fc2.forward(F.relu(this.fc1.forward(x))); }
  * }
+ * const model = new MLP();
+ * console.log(model.forward(randn(4, 10)).shape, model.parameters().length); // [ 4, 1 ] 4
+ * console.log(Object.keys(model.stateDict())); // [ 'fc1.weight', 'fc1.bias', 'fc2.weight', 'fc2.bias' ]
+ * ```
  */
 export abstract class Module {
   training = true;

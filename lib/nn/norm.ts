@@ -25,7 +25,15 @@ function normalize(x: Tensor, dim: number, eps: number): { y: Tensor; mu: Tensor
   return { y: div(c, sqrt(add(varB, eps))), mu, varB };
 }
 
-/** Normalises over the last dim(s) with biased variance, then an elementwise affine map. */
+/**
+ * Normalises over the last dim(s) with biased variance, then an elementwise affine map.
+ * @example
+ * ```js
+ * import { nn, randn } from 'neurite';
+ * const ln = new nn.LayerNorm(16, { elementwiseAffine: true }); // nn.LayerNorm(16)
+ * console.log(ln.forward(randn(2, 16)).shape); // [ 2, 16 ]
+ * ```
+ */
 export class LayerNorm extends Module {
   weight: Parameter | null;
   bias: Parameter | null;
@@ -72,6 +80,12 @@ export class LayerNorm extends Module {
  * mean and biased variance in training (running statistics updated with the unbiased variance,
  * as PyTorch), running statistics in eval. `momentum: null` makes the running statistics a
  * cumulative average (factor 1/num_batches_tracked), as torch's momentum=None.
+ * @example
+ * ```js
+ * import { nn, randn } from 'neurite';
+ * const bn = new nn.BatchNorm1d(4, { momentum: 0.1, eps: 1e-5 }); // nn.BatchNorm1d(4, eps=1e-5, momentum=0.1)
+ * console.log(bn.forward(randn(8, 4)).shape); // [ 8, 4 ]
+ * ```
  */
 export class BatchNorm1d extends Module {
   weight: Parameter;

@@ -27,6 +27,14 @@ function pNorm(xs: ArrayLike<number>, p: number): number {
  * norms) is at most maxNorm: g *= min(1, maxNorm / (total + 1e-6)). Returns the total norm
  * before clipping as a one-element tensor, as PyTorch. normType: a positive number, 0 or
  * Infinity (also 'inf'). errorIfNonfinite: throw when the total norm is NaN or infinite.
+ * @example
+ * ```js
+ * import { nn, randn } from 'neurite';
+ * const fc = new nn.Linear(4, 1);
+ * fc.forward(randn(8, 4)).sum().mul(100).backward();
+ * const total = nn.utils.clipGradNorm_(fc.parameters(), 1.0); // nn.utils.clip_grad_norm_(params, max_norm=1.0)
+ * console.log(total.item() > 1); // true: the norm before clipping
+ * ```
  */
 export function clipGradNorm_(parameters: Tensor | Iterable<Tensor>, maxNorm: number, normType: number | 'inf' = 2, errorIfNonfinite = false): Tensor {
   const fn = 'clipGradNorm_';
@@ -49,7 +57,17 @@ export function clipGradNorm_(parameters: Tensor | Iterable<Tensor>, maxNorm: nu
   return new Tensor(Float32Array.of(total), []);
 }
 
-/** Clamp every gradient element to [-clipValue, clipValue] in place. */
+/**
+ * Clamp every gradient element to [-clipValue, clipValue] in place.
+ * @example
+ * ```js
+ * import { nn, randn } from 'neurite';
+ * const fc = new nn.Linear(4, 1);
+ * fc.forward(randn(8, 4)).sum().mul(100).backward();
+ * nn.utils.clipGradValue_(fc.parameters(), 0.5); // nn.utils.clip_grad_value_(params, 0.5)
+ * console.log(fc.weight.grad.abs().max().item() <= 0.5); // true
+ * ```
+ */
 export function clipGradValue_(parameters: Tensor | Iterable<Tensor>, clipValue: number): void {
   const fn = 'clipGradValue_';
   const ps = tensorsOf(fn, parameters);
@@ -62,7 +80,14 @@ export function clipGradValue_(parameters: Tensor | Iterable<Tensor>, clipValue:
   }
 }
 
-/** Every parameter's values, flattened and concatenated in order (a copy). */
+/**
+ * Every parameter's values, flattened and concatenated in order (a copy).
+ * @example
+ * ```js
+ * import { nn } from 'neurite';
+ * console.log(nn.utils.parametersToVector(new nn.Linear(4, 2).parameters()).shape); // [ 10 ]
+ * ```
+ */
 export function parametersToVector(parameters: Tensor | Iterable<Tensor>): Tensor {
   const ps = tensorsOf('parametersToVector', parameters);
   const out = new Float32Array(ps.reduce((n, t) => n + t.size, 0));
@@ -71,7 +96,16 @@ export function parametersToVector(parameters: Tensor | Iterable<Tensor>): Tenso
   return new Tensor(out, [out.length]);
 }
 
-/** Copy consecutive slices of vec into the parameters (in place), the inverse of parametersToVector. */
+/**
+ * Copy consecutive slices of vec into the parameters (in place), the inverse of parametersToVector.
+ * @example
+ * ```js
+ * import { nn, zeros } from 'neurite';
+ * const fc = new nn.Linear(4, 2);
+ * nn.utils.vectorToParameters(zeros(10), fc.parameters());
+ * console.log(fc.weight.abs().sum().item()); // 0
+ * ```
+ */
 export function vectorToParameters(vec: Tensor, parameters: Tensor | Iterable<Tensor>): void {
   const fn = 'vectorToParameters';
   if (!(vec instanceof Tensor)) throw new TypeError(`${fn}: expected a Tensor, but got: ${vec === null ? 'null' : typeof vec}`);

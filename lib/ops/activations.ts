@@ -112,17 +112,49 @@ function applyAct(fn: string, x: Tensor, id: ActId, param: number, opts: Inplace
 
 /**
  * max(0, x) (F.relu); `{ inplace: true }` writes into x (default false). relu'(0) = 0 as PyTorch.
- * @example F.relu(tensor([-1, 2])) // [0, 2]
+ * @example
+ * ```js
+ * import { F, tensor } from 'neurite';
+ * console.log(F.relu(tensor([-1, 2])).toArray()); // [ 0, 2 ]  (F.relu(x); { inplace: true } as inplace=True)
+ * ```
  */
 export const relu = (x: Tensor, opts?: InplaceOptions): Tensor => applyAct('relu', x, Act.relu, 0, opts);
-/** x for x > 0, else negativeSlope·x (F.leaky_relu; negativeSlope default 0.01; `{ inplace }` default false). */
+/**
+ * x for x > 0, else negativeSlope·x (F.leaky_relu; negativeSlope default 0.01; `{ inplace }` default false).
+ * @example
+ * ```js
+ * import { F, tensor } from 'neurite';
+ * console.log(F.leakyRelu(tensor([-1, 2]), 0.1).toArray()); // [ -0.1..., 2 ]  (F.leaky_relu(x, 0.1))
+ * ```
+ */
 export const leakyRelu = (x: Tensor, negativeSlope = 0.01, opts?: InplaceOptions): Tensor =>
   applyAct('leakyRelu', x, Act.leakyRelu, scalarArg('leakyRelu', 'negativeSlope', negativeSlope), opts);
-/** 1 / (1 + e^-x) elementwise (torch.sigmoid), bit-identical to PyTorch's vector path. */
+/**
+ * 1 / (1 + e^-x) elementwise (torch.sigmoid), bit-identical to PyTorch's vector path.
+ * @example
+ * ```js
+ * import { F, tensor } from 'neurite';
+ * console.log(F.sigmoid(tensor([0])).toArray()); // [ 0.5 ]
+ * ```
+ */
 export const sigmoid = (x: Tensor): Tensor => activation(x, Act.sigmoid, 0);
-/** Hyperbolic tangent elementwise (torch.tanh). */
+/**
+ * Hyperbolic tangent elementwise (torch.tanh).
+ * @example
+ * ```js
+ * import { F, tensor } from 'neurite';
+ * console.log(F.tanh(tensor([0])).toArray()); // [ 0 ]
+ * ```
+ */
 export const tanh = (x: Tensor): Tensor => activation(x, Act.tanh, 0);
-/** ELU (F.elu): x for x > 0, else alpha·(e^x - 1); alpha default 1, `{ inplace }` default false. */
+/**
+ * ELU (F.elu): x for x > 0, else alpha·(e^x - 1); alpha default 1, `{ inplace }` default false.
+ * @example
+ * ```js
+ * import { F, tensor } from 'neurite';
+ * console.log(F.elu(tensor([-1, 1]), 1).toArray()); // [ -0.632..., 1 ]  (F.elu(x, alpha=1.))
+ * ```
+ */
 export const elu = (x: Tensor, alpha = 1, opts?: InplaceOptions): Tensor =>
   applyAct('elu', x, Act.elu, scalarArg('elu', 'alpha', alpha), opts);
 /** relu in place (PyTorch's relu_). */
@@ -134,7 +166,15 @@ function scalarArg(op: string, name: string, v: unknown): number {
   return v;
 }
 export interface GeluOptions { approximate?: 'none' | 'tanh' }
-/** GELU (F.gelu): exact erf form by default, `{ approximate: 'tanh' }` for the tanh approximation (PyTorch's `approximate='tanh'`). */
+/**
+ * GELU (F.gelu): exact erf form by default, `{ approximate: 'tanh' }` for the tanh approximation (PyTorch's `approximate='tanh'`).
+ * @example
+ * ```js
+ * import { F, tensor } from 'neurite';
+ * const x = tensor([-1, 0, 1]);
+ * console.log(F.gelu(x).toArray(), F.gelu(x, { approximate: 'tanh' }).shape); // F.gelu(x, approximate='tanh')
+ * ```
+ */
 export function gelu(x: Tensor, opts?: GeluOptions): Tensor {
   const approx = options<GeluOptions>('gelu', opts, ['approximate']).approximate ?? 'none';
   if (approx !== 'none' && approx !== 'tanh') {

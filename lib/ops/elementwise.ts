@@ -169,7 +169,7 @@ export function exp(x: Tensor): Tensor {
  * @example
  * ```js
  * import { log, tensor } from 'neurite';
- * console.log(log(tensor([1, Math.E])).toArray()); // [ 0, 1 ] (float32)
+ * console.log(log(tensor([1, Math.E])).toArray()); // [ 0, 0.9999999403953552 ] (float32)
  * ```
  */
 export function log(x: Tensor): Tensor {

@@ -35,6 +35,12 @@ function rowNorm(w: Float32Array, o: number, d: number, p: number): number {
  * the rows looked up whose norm exceeds it are rescaled in place first (PyTorch's
  * embedding_renorm_). scaleGradByFreq: each row's gradient divided by its count in the batch.
  * Repeated indices accumulate their gradients.
+ * @example
+ * ```js
+ * import { F, tensor } from 'neurite';
+ * const w = tensor([[0, 0], [1, 1], [2, 2]]);
+ * console.log(F.embedding([2, 1], w).toArray()); // [ [ 2, 2 ], [ 1, 1 ] ]  (F.embedding(idx, w))
+ * ```
  */
 export function embedding(input: Tensor | Int32Array | readonly number[], weight: Tensor, opts?: EmbeddingOptions): Tensor {
   const op = 'embedding';

@@ -112,6 +112,14 @@ function classWeight(op: string, w: unknown, C: number): Float32Array | null {
  * Softmax cross-entropy of logits [N, C] (or [C]) against class indices or class
  * probabilities (a Tensor shaped like the logits), with PyTorch's weight, ignoreIndex and
  * labelSmoothing. The plain mean over class indices is one fused kernel.
+ * @example
+ * ```js
+ * import { F, tensor } from 'neurite';
+ * const logits = tensor([[2, 0, 0], [0, 2, 0]], { requiresGrad: true });
+ * const loss = F.crossEntropy(logits, tensor([0, 1]), { labelSmoothing: 0.1 }); // F.cross_entropy(x, y, label_smoothing=0.1)
+ * loss.backward();
+ * console.log(loss.item() > 0, logits.grad.shape); // true [ 2, 3 ]
+ * ```
  */
 export function crossEntropy(logits: Tensor, target: Target, opts?: ClassLossOptions): Tensor {
   const op = 'crossEntropy';
@@ -174,7 +182,15 @@ function probCrossEntropy(x: Tensor, target: Tensor, w: Float32Array | null, wt:
   return reduction === 'sum' ? total : div(total, N);
 }
 
-/** Negative log-likelihood of log-probabilities [N, C] (or [C]) at the target classes, with weight and ignoreIndex. */
+/**
+ * Negative log-likelihood of log-probabilities [N, C] (or [C]) at the target classes, with weight and ignoreIndex.
+ * @example
+ * ```js
+ * import { F, tensor } from 'neurite';
+ * const logp = F.logSoftmax(tensor([[2, 0], [0, 2]]), 1);
+ * console.log(F.nllLoss(logp, tensor([0, 1]), { ignoreIndex: -100 }).item()); // 0.1269...  (F.nll_loss(logp, y))
+ * ```
+ */
 export function nllLoss(logProbs: Tensor, target: Target, opts?: ClassLossOptions): Tensor {
   const op = 'nllLoss';
   const [o, reduction] = lossOpts<ClassLossOptions>(op, opts, ['reduction', 'weight', 'ignoreIndex']);
@@ -218,7 +234,14 @@ function reduce(x: Tensor, r: Reduction): Tensor {
   return r === 'mean' ? mean(x) : r === 'sum' ? sum(x) : x;
 }
 
-/** Mean squared error. */
+/**
+ * Mean squared error.
+ * @example
+ * ```js
+ * import { F, tensor } from 'neurite';
+ * console.log(F.mseLoss(tensor([1, 2]), tensor([1, 4])).item(), F.mseLoss(tensor([1, 2]), tensor([1, 4]), { reduction: 'sum' }).item()); // 2 4
+ * ```
+ */
 export function mseLoss(input: Tensor, target: Tensor, opts?: LossOptions): Tensor {
   const [, reduction] = lossOpts<LossOptions>('mseLoss', opts);
   sameShape('mseLoss', input, target);
@@ -226,7 +249,14 @@ export function mseLoss(input: Tensor, target: Tensor, opts?: LossOptions): Tens
   return reduce(mul(d, d), reduction);
 }
 
-/** Mean absolute error. */
+/**
+ * Mean absolute error.
+ * @example
+ * ```js
+ * import { F, tensor } from 'neurite';
+ * console.log(F.l1Loss(tensor([1, 2]), tensor([2, 4])).item()); // 1.5
+ * ```
+ */
 export function l1Loss(input: Tensor, target: Tensor, opts?: LossOptions): Tensor {
   const [, reduction] = lossOpts<LossOptions>('l1Loss', opts);
   sameShape('l1Loss', input, target);
@@ -247,7 +277,14 @@ function elementwiseLoss(op: string, input: Tensor, target: Tensor, f: (d: numbe
   });
 }
 
-/** 0.5·d²/beta where |d| < beta, else |d| - 0.5·beta (beta = 0: L1). */
+/**
+ * 0.5·d²/beta where |d| < beta, else |d| - 0.5·beta (beta = 0: L1).
+ * @example
+ * ```js
+ * import { F, tensor } from 'neurite';
+ * console.log(F.smoothL1Loss(tensor([0, 0]), tensor([0.5, 3]), { beta: 1 }).item()); // 1.3125  (F.smooth_l1_loss(x, y, beta=1.))
+ * ```
+ */
 export function smoothL1Loss(input: Tensor, target: Tensor, opts?: SmoothL1Options): Tensor {
   const op = 'smoothL1Loss';
   const [o, reduction] = lossOpts<SmoothL1Options>(op, opts, ['reduction', 'beta']);
@@ -259,7 +296,14 @@ export function smoothL1Loss(input: Tensor, target: Tensor, opts?: SmoothL1Optio
   return reduce(per, reduction);
 }
 
-/** 0.5·d² where |d| < delta, else delta·(|d| - 0.5·delta). */
+/**
+ * 0.5·d² where |d| < delta, else delta·(|d| - 0.5·delta).
+ * @example
+ * ```js
+ * import { F, tensor } from 'neurite';
+ * console.log(F.huberLoss(tensor([0, 0]), tensor([0.5, 3]), { delta: 1 }).item()); // 1.3125  (F.huber_loss(x, y, delta=1.))
+ * ```
+ */
 export function huberLoss(input: Tensor, target: Tensor, opts?: HuberOptions): Tensor {
   const op = 'huberLoss';
   const [o, reduction] = lossOpts<HuberOptions>(op, opts, ['reduction', 'delta']);
@@ -298,6 +342,12 @@ function broadcastWeight(op: string, name: string, w: unknown, shape: readonly n
 /**
  * Binary cross-entropy on logits, stable for any x: (1 - y)·x + lw·(log(1 + e^-|x|) + max(-x, 0)),
  * lw = 1 + (posWeight - 1)·y; times weight. weight and posWeight broadcast to the input.
+ * @example
+ * ```js
+ * import { F, tensor } from 'neurite';
+ * const z = tensor([0, 0]), y = tensor([1, 0]);
+ * console.log(F.binaryCrossEntropyWithLogits(z, y, { posWeight: tensor([2]) }).item()); // 1.0397...  (pos_weight=torch.tensor([2.]))
+ * ```
  */
 export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opts?: BCEWithLogitsOptions): Tensor {
   const op = 'binaryCrossEntropyWithLogits';
@@ -334,7 +384,14 @@ export function binaryCrossEntropyWithLogits(logits: Tensor, target: Tensor, opt
   return reduce(perT, reduction);
 }
 
-/** Binary cross-entropy on probabilities: -w·(y·log x + (1 - y)·log(1 - x)), the logs clamped at -100 as PyTorch. */
+/**
+ * Binary cross-entropy on probabilities: -w·(y·log x + (1 - y)·log(1 - x)), the logs clamped at -100 as PyTorch.
+ * @example
+ * ```js
+ * import { F, tensor } from 'neurite';
+ * console.log(F.binaryCrossEntropy(tensor([0.5, 0.5]), tensor([1, 0])).item()); // 0.6931...  (F.binary_cross_entropy(p, y))
+ * ```
+ */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: BCEOptions): Tensor {
   const op = 'binaryCrossEntropy';
   const [o, reduction] = lossOpts<BCEOptions>(op, opts, ['reduction', 'weight']);
@@ -366,6 +423,12 @@ export function binaryCrossEntropy(input: Tensor, target: Tensor, opts?: BCEOpti
  * KL divergence with input = log-probabilities: target·(log target - input) (0 where target is 0),
  * or with logTarget exp(target)·(target - input). reduction 'batchmean' divides the sum by the
  * batch size (the mathematically right KL); 'mean' (PyTorch's default) by the element count.
+ * @example
+ * ```js
+ * import { F, tensor } from 'neurite';
+ * const logq = F.logSoftmax(tensor([[0, 0]]), 1), p = tensor([[0.5, 0.5]]);
+ * console.log(F.klDiv(logq, p, { reduction: 'batchmean' }).item()); // ~0 (float32 rounding)  (F.kl_div(logq, p, reduction='batchmean'))
+ * ```
  */
 export function klDiv(input: Tensor, target: Tensor, opts?: KLDivOptions): Tensor {
   const op = 'klDiv';
