@@ -47,13 +47,29 @@ class AdamBase extends Optimizer<Hyper> {
 
 /**
  * Adam, PyTorch 1.13's update rule (torch.optim.Adam).
- * @example const opt = new optim.Adam(model.parameters(), { lr: 1e-3 });
+ * @example
+ * ```js
+ * import { nn, optim, randn } from 'neurite';
+ * const model = new nn.Linear(4, 1);
+ * const opt = new optim.Adam(model.parameters(), { lr: 1e-3, betas: [0.9, 0.999] }); // torch.optim.Adam(params, lr=1e-3)
+ * model.forward(randn(8, 4)).pow(2).mean().backward();
+ * opt.step();
+ * console.log(opt.paramGroups[0].lr); // 0.001
+ * ```
  */
 export class Adam extends AdamBase {
   constructor(params: Params, opts?: AdamOptions) { super(params, opts, false, 'Adam'); }
 }
 
-/** AdamW, decoupled weight decay (torch.optim.AdamW; weightDecay default 0.01). */
+/**
+ * AdamW, decoupled weight decay (torch.optim.AdamW; weightDecay default 0.01).
+ * @example
+ * ```js
+ * import { nn, optim } from 'neurite';
+ * const opt = new optim.AdamW(new nn.Linear(4, 1).parameters(), { lr: 1e-3, weightDecay: 0.01 }); // torch.optim.AdamW(params, weight_decay=0.01)
+ * console.log(opt.paramGroups[0].weightDecay); // 0.01
+ * ```
+ */
 export class AdamW extends AdamBase {
   constructor(params: Params, opts?: AdamOptions) { super(params, opts, true, 'AdamW'); }
 }

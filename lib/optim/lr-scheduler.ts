@@ -29,7 +29,16 @@ function perGroup(name: string, what: string, opt: AnyOptimizer, v: unknown): nu
   return new Array(n).fill(v);
 }
 
-/** What every scheduler stores; subclasses add their own fields to `saved`. */
+/**
+ * What every scheduler stores; subclasses add their own fields to `saved`.
+ * @example
+ * ```js
+ * import { nn, optim } from 'neurite';
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 1 });
+ * const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 1, gamma: 0.5 });
+ * console.log(sched instanceof optim.lrScheduler.LRScheduler, sched.getLastLr()); // true [ 1 ]
+ * ```
+ */
 export abstract class LRScheduler {
   readonly optimizer: AnyOptimizer;
   baseLrs: number[];
@@ -103,7 +112,17 @@ export abstract class LRScheduler {
 
 /** LambdaLR's options: lastEpoch (last_epoch, default -1). */
 export interface LambdaLROptions { lastEpoch?: number }
-/** lr = base_lr * lambda(epoch), one function or one per group. Functions are not in the state dict (as PyTorch). */
+/**
+ * lr = base_lr * lambda(epoch), one function or one per group. Functions are not in the state dict (as PyTorch).
+ * @example
+ * ```js
+ * import { nn, optim } from 'neurite';
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 1 });
+ * const sched = new optim.lrScheduler.LambdaLR(opt, (epoch) => 1 / (epoch + 1)); // LambdaLR(opt, lr_lambda=lambda e: 1 / (e + 1))
+ * opt.step(); sched.step();
+ * console.log(sched.getLastLr()); // [ 0.5 ]
+ * ```
+ */
 export class LambdaLR extends LRScheduler {
   protected readonly saved = [] as const;
   private readonly lambdas: ((epoch: number) => number)[];
@@ -122,7 +141,18 @@ export class LambdaLR extends LRScheduler {
 
 /** StepLR's options: stepSize (step_size, required), gamma (0.1), lastEpoch (-1). */
 export interface StepLROptions { stepSize: number; gamma?: number; lastEpoch?: number }
-/** Multiply by gamma every stepSize epochs. */
+/**
+ * Multiply by gamma every stepSize epochs.
+ * @example
+ * ```js
+ * import { nn, optim } from 'neurite';
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 1 });
+ * const sched = new optim.lrScheduler.StepLR(opt, { stepSize: 2, gamma: 0.1 }); // StepLR(opt, step_size=2, gamma=0.1)
+ * const lrs = [];
+ * for (let e = 0; e < 4; e++) { lrs.push(sched.getLastLr()[0]); opt.step(); sched.step(); }
+ * console.log(lrs); // [ 1, 1, 0.1, 0.1 ]
+ * ```
+ */
 export class StepLR extends LRScheduler {
   protected readonly saved = ['stepSize', 'gamma'] as const;
   stepSize: number;
@@ -144,7 +174,18 @@ export class StepLR extends LRScheduler {
 
 /** MultiStepLR's options: milestones (required), gamma (0.1), lastEpoch (-1). */
 export interface MultiStepLROptions { milestones: number[]; gamma?: number; lastEpoch?: number }
-/** Multiply by gamma at each milestone (a repeated milestone multiplies once per repeat). */
+/**
+ * Multiply by gamma at each milestone (a repeated milestone multiplies once per repeat).
+ * @example
+ * ```js
+ * import { nn, optim } from 'neurite';
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 1 });
+ * const sched = new optim.lrScheduler.MultiStepLR(opt, { milestones: [1, 3], gamma: 0.5 }); // MultiStepLR(opt, milestones=[1, 3], gamma=0.5)
+ * const lrs = [];
+ * for (let e = 0; e < 4; e++) { lrs.push(sched.getLastLr()[0]); opt.step(); sched.step(); }
+ * console.log(lrs); // [ 1, 0.5, 0.5, 0.25 ]
+ * ```
+ */
 export class MultiStepLR extends LRScheduler {
   protected readonly saved = ['milestones', 'gamma'] as const;
   milestones: number[];
@@ -167,7 +208,18 @@ export class MultiStepLR extends LRScheduler {
 
 /** ConstantLR's options: factor (1/3), totalIters (total_iters, 5), lastEpoch (-1). */
 export interface ConstantLROptions { factor?: number; totalIters?: number; lastEpoch?: number }
-/** lr * factor until totalIters, then lr. */
+/**
+ * lr * factor until totalIters, then lr.
+ * @example
+ * ```js
+ * import { nn, optim } from 'neurite';
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 1 });
+ * const sched = new optim.lrScheduler.ConstantLR(opt, { factor: 0.5, totalIters: 2 }); // ConstantLR(opt, factor=0.5, total_iters=2)
+ * const lrs = [];
+ * for (let e = 0; e < 3; e++) { lrs.push(sched.getLastLr()[0]); opt.step(); sched.step(); }
+ * console.log(lrs); // [ 0.5, 0.5, 1 ]
+ * ```
+ */
 export class ConstantLR extends LRScheduler {
   protected readonly saved = ['factor', 'totalIters'] as const;
   factor: number;
@@ -193,7 +245,18 @@ export class ConstantLR extends LRScheduler {
 
 /** LinearLR's options: startFactor (start_factor, 1/3), endFactor (1), totalIters (5), lastEpoch (-1). */
 export interface LinearLROptions { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number }
-/** The factor moves linearly from startFactor to endFactor over totalIters steps. */
+/**
+ * The factor moves linearly from startFactor to endFactor over totalIters steps.
+ * @example
+ * ```js
+ * import { nn, optim } from 'neurite';
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 1 });
+ * const sched = new optim.lrScheduler.LinearLR(opt, { startFactor: 0.25, endFactor: 1, totalIters: 3 }); // linear warm-up
+ * const lrs = [];
+ * for (let e = 0; e < 4; e++) { lrs.push(sched.getLastLr()[0]); opt.step(); sched.step(); }
+ * console.log(lrs); // [ 0.25, 0.5, 0.75, 1 ]
+ * ```
+ */
 export class LinearLR extends LRScheduler {
   protected readonly saved = ['startFactor', 'endFactor', 'totalIters'] as const;
   startFactor: number;
@@ -223,7 +286,17 @@ export class LinearLR extends LRScheduler {
 
 /** ExponentialLR's options: gamma (required), lastEpoch (-1). */
 export interface ExponentialLROptions { gamma: number; lastEpoch?: number }
-/** Multiply by gamma every epoch. */
+/**
+ * Multiply by gamma every epoch.
+ * @example
+ * ```js
+ * import { nn, optim } from 'neurite';
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 1 });
+ * const sched = new optim.lrScheduler.ExponentialLR(opt, { gamma: 0.5 }); // ExponentialLR(opt, gamma=0.5)
+ * opt.step(); sched.step(); opt.step(); sched.step();
+ * console.log(sched.getLastLr()); // [ 0.25 ]
+ * ```
+ */
 export class ExponentialLR extends LRScheduler {
   protected readonly saved = ['gamma'] as const;
   gamma: number;
@@ -243,7 +316,18 @@ export class ExponentialLR extends LRScheduler {
 
 /** CosineAnnealingLR's options: tMax (T_max, required), etaMin (eta_min, 0), lastEpoch (-1). */
 export interface CosineAnnealingLROptions { tMax: number; etaMin?: number; lastEpoch?: number }
-/** Cosine from the base rate down to etaMin over tMax epochs (and back up, as PyTorch's recursive form). */
+/**
+ * Cosine from the base rate down to etaMin over tMax epochs (and back up, as PyTorch's recursive form).
+ * @example
+ * ```js
+ * import { nn, optim } from 'neurite';
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 1 });
+ * const sched = new optim.lrScheduler.CosineAnnealingLR(opt, { tMax: 2, etaMin: 0 }); // CosineAnnealingLR(opt, T_max=2, eta_min=0)
+ * const lrs = [];
+ * for (let e = 0; e < 3; e++) { lrs.push(sched.getLastLr()[0]); opt.step(); sched.step(); }
+ * console.log(lrs.map((x) => x.toFixed(3))); // [ '1.000', '0.500', '0.000' ]
+ * ```
+ */
 export class CosineAnnealingLR extends LRScheduler {
   protected readonly saved = ['tMax', 'etaMin'] as const;
   tMax: number;
@@ -270,7 +354,18 @@ export class CosineAnnealingLR extends LRScheduler {
 
 /** CosineAnnealingWarmRestarts' options: t0 (T_0, required), tMult (T_mult, 1), etaMin (0), lastEpoch (-1). */
 export interface CosineAnnealingWarmRestartsOptions { t0: number; tMult?: number; etaMin?: number; lastEpoch?: number }
-/** Cosine annealing restarted every tI epochs (t0, then times tMult after each restart). */
+/**
+ * Cosine annealing restarted every tI epochs (t0, then times tMult after each restart).
+ * @example
+ * ```js
+ * import { nn, optim } from 'neurite';
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 1 });
+ * const sched = new optim.lrScheduler.CosineAnnealingWarmRestarts(opt, { t0: 2, tMult: 1 }); // CosineAnnealingWarmRestarts(opt, T_0=2)
+ * const lrs = [];
+ * for (let e = 0; e < 4; e++) { lrs.push(sched.getLastLr()[0]); opt.step(); sched.step(); }
+ * console.log(lrs.map((x) => x.toFixed(2))); // [ '1.00', '0.50', '1.00', '0.50' ]
+ * ```
+ */
 export class CosineAnnealingWarmRestarts extends LRScheduler {
   protected readonly saved = ['t0', 'tI', 'tMult', 'tCur', 'etaMin'] as const;
   t0: number;
@@ -335,7 +430,17 @@ export interface OneCycleLROptions {
   divFactor?: number; finalDivFactor?: number; threePhase?: boolean; lastEpoch?: number;
 }
 interface Phase { endStep: number; startLr: string; endLr: string; startMomentum: string; endMomentum: string }
-/** The 1cycle policy (Smith): up to maxLr, then down to maxLr/divFactor/finalDivFactor; momentum the other way. */
+/**
+ * The 1cycle policy (Smith): up to maxLr, then down to maxLr/divFactor/finalDivFactor; momentum the other way.
+ * @example
+ * ```js
+ * import { nn, optim } from 'neurite';
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 0.1, momentum: 0.9 });
+ * const sched = new optim.lrScheduler.OneCycleLR(opt, { maxLr: 0.1, totalSteps: 100 }); // OneCycleLR(opt, max_lr=0.1, total_steps=100)
+ * for (let i = 0; i < 30; i++) { opt.step(); sched.step(); } // step per batch
+ * console.log(sched.getLastLr()[0] > 0.09); // true: near the peak after pctStart (0.3) of the steps
+ * ```
+ */
 export class OneCycleLR extends LRScheduler {
   protected readonly saved = ['totalSteps', 'phases', 'annealStrategy', 'cycleMomentum', 'useBeta1'] as const;
   totalSteps: number;
@@ -443,7 +548,18 @@ export interface CyclicLROptions {
   mode?: 'triangular' | 'triangular2' | 'exp_range'; gamma?: number; scaleFn?: (x: number) => number; scaleMode?: 'cycle' | 'iterations';
   cycleMomentum?: boolean; baseMomentum?: number | number[]; maxMomentum?: number | number[]; lastEpoch?: number;
 }
-/** Cyclical learning rates (Smith): between baseLr and maxLr, triangular, triangular2 or exp_range. */
+/**
+ * Cyclical learning rates (Smith): between baseLr and maxLr, triangular, triangular2 or exp_range.
+ * @example
+ * ```js
+ * import { nn, optim } from 'neurite';
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 0.1, momentum: 0.9 });
+ * const sched = new optim.lrScheduler.CyclicLR(opt, { baseLr: 0.01, maxLr: 0.1, stepSizeUp: 2 }); // CyclicLR(opt, 0.01, 0.1, step_size_up=2)
+ * const lrs = [];
+ * for (let i = 0; i < 5; i++) { lrs.push(sched.getLastLr()[0].toFixed(3)); opt.step(); sched.step(); }
+ * console.log(lrs); // [ '0.010', '0.055', '0.100', '0.055', '0.010' ]
+ * ```
+ */
 export class CyclicLR extends LRScheduler {
   protected readonly saved = ['maxLrs', 'totalSize', 'stepRatio', 'mode', 'gamma', 'scaleMode', 'cycleMomentum', 'baseMomentums', 'maxMomentums'] as const;
   maxLrs: number[];
@@ -522,7 +638,21 @@ export class CyclicLR extends LRScheduler {
 
 /** SequentialLR's options: milestones (the steps where the next scheduler takes over, required), lastEpoch (-1). */
 export interface SequentialLROptions { milestones: number[]; lastEpoch?: number }
-/** The schedulers one after another, switching at the milestones. */
+/**
+ * The schedulers one after another, switching at the milestones.
+ * @example
+ * ```js
+ * import { nn, optim } from 'neurite';
+ * const { LinearLR, ExponentialLR, SequentialLR } = optim.lrScheduler;
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 1 });
+ * const warmup = new LinearLR(opt, { startFactor: 0.5, totalIters: 2 });
+ * const decay = new ExponentialLR(opt, { gamma: 0.5 });
+ * const sched = new SequentialLR(opt, [warmup, decay], { milestones: [2] }); // SequentialLR(opt, [warmup, decay], milestones=[2])
+ * const lrs = [];
+ * for (let e = 0; e < 4; e++) { lrs.push(sched.getLastLr()[0]); opt.step(); sched.step(); }
+ * console.log(lrs); // [ 0.5, 0.75, 1, 0.5 ]
+ * ```
+ */
 export class SequentialLR {
   readonly optimizer: AnyOptimizer;
   lastEpoch: number;
@@ -569,7 +699,19 @@ export class SequentialLR {
   }
 }
 
-/** Every scheduler steps at each step; their factors multiply (chainable schedulers only). */
+/**
+ * Every scheduler steps at each step; their factors multiply (chainable schedulers only).
+ * @example
+ * ```js
+ * import { nn, optim } from 'neurite';
+ * const { ConstantLR, ExponentialLR, ChainedScheduler } = optim.lrScheduler;
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 1 });
+ * const sched = new ChainedScheduler([new ConstantLR(opt, { factor: 0.5, totalIters: 1 }), new ExponentialLR(opt, { gamma: 0.9 })]);
+ * const lrs = [];
+ * for (let e = 0; e < 3; e++) { lrs.push(+sched.getLastLr()[0].toFixed(3)); opt.step(); sched.step(); }
+ * console.log(lrs); // [ 0.5, 0.9, 0.81 ]: both schedules applied each step
+ * ```
+ */
 export class ChainedScheduler {
   readonly optimizer: AnyOptimizer;
   private readonly schedulers: LRScheduler[];
@@ -605,7 +747,17 @@ export interface ReduceLROnPlateauOptions {
   mode?: 'min' | 'max'; factor?: number; patience?: number; threshold?: number; thresholdMode?: 'rel' | 'abs';
   cooldown?: number; minLr?: number | number[]; eps?: number;
 }
-/** Reduce the rates by factor when a metric has stopped improving for patience epochs: step(metric). */
+/**
+ * Reduce the rates by factor when a metric has stopped improving for patience epochs: step(metric).
+ * @example
+ * ```js
+ * import { nn, optim } from 'neurite';
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 1 });
+ * const sched = new optim.lrScheduler.ReduceLROnPlateau(opt, { mode: 'min', factor: 0.1, patience: 1 }); // ReduceLROnPlateau(opt, 'min', factor=0.1, patience=1)
+ * for (const valLoss of [1.0, 0.9, 0.9, 0.9]) sched.step(valLoss);
+ * console.log(opt.paramGroups[0].lr); // 0.1: two epochs without improvement > patience
+ * ```
+ */
 export class ReduceLROnPlateau {
   readonly optimizer: AnyOptimizer;
   mode: 'min' | 'max';

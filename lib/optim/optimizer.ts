@@ -55,7 +55,15 @@ export function checkGroup<H extends object>(name: string, g: H, nonNegative: Pa
   for (const k of bools) checkBool(name, k, v[k]);
 }
 
-/** Base class of the optimizers (torch.optim.Optimizer): paramGroups, zeroGrad(), step(), stateDict()/loadStateDict(), addParamGroup(). */
+/**
+ * Base class of the optimizers (torch.optim.Optimizer): paramGroups, zeroGrad(), step(), stateDict()/loadStateDict(), addParamGroup().
+ * @example
+ * ```js
+ * import { nn, optim } from 'neurite';
+ * const opt = new optim.SGD(new nn.Linear(2, 1).parameters(), { lr: 0.1 });
+ * console.log(opt instanceof optim.Optimizer, opt.paramGroups[0].lr); // true 0.1: the base of every optimizer (torch.optim.Optimizer)
+ * ```
+ */
 export abstract class Optimizer<O extends { lr: number } = { lr: number }> {
   readonly paramGroups: ParamGroup<O>[] = [];
   readonly state = new Map<Tensor, ParamState>();

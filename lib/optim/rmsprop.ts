@@ -12,7 +12,15 @@ const RKEYS = ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'max
 const checkRms = (g: RHyper): void => checkGroup('RMSprop', g,
   { eps: 'epsilon', momentum: 'momentum', weightDecay: 'weight_decay', alpha: 'alpha' }, ['centered', 'maximize']);
 
-/** RMSprop, PyTorch 1.13's update rule (torch.optim.RMSprop). */
+/**
+ * RMSprop, PyTorch 1.13's update rule (torch.optim.RMSprop).
+ * @example
+ * ```js
+ * import { nn, optim } from 'neurite';
+ * const opt = new optim.RMSprop(new nn.Linear(4, 1).parameters(), { lr: 0.01, alpha: 0.99 }); // torch.optim.RMSprop(params, lr=0.01, alpha=0.99)
+ * console.log(opt.paramGroups[0].alpha); // 0.99
+ * ```
+ */
 export class RMSprop extends Optimizer<RHyper> {
   constructor(params: Params, opts?: RMSpropOptions) {
     const o = options<RMSpropOptions>('RMSprop', opts, RKEYS, ['foreach', 'differentiable']);
@@ -38,7 +46,15 @@ const AKEYS = ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps',
 const checkAdagrad = (g: AHyper): void => checkGroup('Adagrad', g,
   { lrDecay: 'lr_decay', weightDecay: 'weight_decay', initialAccumulatorValue: 'initial_accumulator_value', eps: 'epsilon' }, ['maximize']);
 
-/** Adagrad, PyTorch 1.13's update rule (torch.optim.Adagrad). */
+/**
+ * Adagrad, PyTorch 1.13's update rule (torch.optim.Adagrad).
+ * @example
+ * ```js
+ * import { nn, optim } from 'neurite';
+ * const opt = new optim.Adagrad(new nn.Linear(4, 1).parameters(), { lr: 0.01 }); // torch.optim.Adagrad(params, lr=0.01)
+ * console.log(opt.paramGroups[0].lr); // 0.01
+ * ```
+ */
 export class Adagrad extends Optimizer<AHyper> {
   constructor(params: Params, opts?: AdagradOptions) {
     const o = options<AdagradOptions>('Adagrad', opts, AKEYS, ['foreach']);

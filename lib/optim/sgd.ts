@@ -25,7 +25,16 @@ function check(g: Hyper): void {
 
 /**
  * Stochastic gradient descent with momentum, PyTorch 1.13's update rule (torch.optim.SGD).
- * @example const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * @example
+ * ```js
+ * import { nn, optim, randn } from 'neurite';
+ * const model = new nn.Linear(4, 1);
+ * const opt = new optim.SGD(model.parameters(), { lr: 0.1, momentum: 0.9, nesterov: true }); // torch.optim.SGD(params, lr=0.1, momentum=0.9, nesterov=True)
+ * opt.zeroGrad();
+ * model.forward(randn(8, 4)).pow(2).mean().backward();
+ * opt.step();
+ * console.log(opt.paramGroups[0].momentum); // 0.9
+ * ```
  */
 export class SGD extends Optimizer<Hyper> {
   constructor(params: Params, opts: SGDOptions) {
