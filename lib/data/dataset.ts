@@ -58,6 +58,13 @@ function sampleOf(c: Column, i: number): Tensor | number {
  * PyTorch's TensorDataset: samples are rows of the given columns (Tensors [N, ...], or class
  * indices as an Int32Array or number[]), which must all have N rows. Contiguous tensors are not
  * copied (an in-place change to them is seen by the dataset); a strided view is copied once.
+ * @example
+ * ```js
+ * import { data, randn } from 'neurite';
+ * const ds = new data.TensorDataset(randn(10, 3), [0, 1, 0, 1, 0, 1, 0, 1, 0, 1]); // TensorDataset(x, y)
+ * const [x0, y0] = ds.get(0);
+ * console.log(ds.length, x0.shape, y0); // 10 [ 3 ] 0
+ * ```
  */
 export class TensorDataset implements Dataset {
   readonly tensors: Column[];
@@ -99,7 +106,16 @@ export class TensorDataset implements Dataset {
   }
 }
 
-/** PyTorch's Subset: the samples of `dataset` at `indices`, in that order (nothing copied). */
+/**
+ * PyTorch's Subset: the samples of `dataset` at `indices`, in that order (nothing copied).
+ * @example
+ * ```js
+ * import { data, randn } from 'neurite';
+ * const ds = new data.TensorDataset(randn(10, 3));
+ * const sub = new data.Subset(ds, [0, 2, 4]); // torch.utils.data.Subset(ds, [0, 2, 4])
+ * console.log(sub.length); // 3
+ * ```
+ */
 export class Subset implements Dataset {
   readonly indices: Int32Array;
 
@@ -128,7 +144,15 @@ export function isDataset(d: unknown): d is Dataset {
   return d !== null && typeof d === 'object' && typeof (d as Dataset).get === 'function' && Number.isInteger((d as Dataset).length);
 }
 
-/** Stack single samples into a batch (PyTorch's default_collate for tensors and numbers). */
+/**
+ * Stack single samples into a batch (PyTorch's default_collate for tensors and numbers).
+ * @example
+ * ```js
+ * import { data, tensor } from 'neurite';
+ * const [x, y] = data.collate([[tensor([1, 2]), 0], [tensor([3, 4]), 1]]); // default_collate
+ * console.log(x.toArray(), y); // [ [ 1, 2 ], [ 3, 4 ] ] Int32Array(2) [ 0, 1 ]
+ * ```
+ */
 export function collate(samples: readonly (readonly (Tensor | number)[])[], fn = 'DataLoader'): Batch {
   if (samples.length === 0) throw new RangeError(`${fn}: cannot collate an empty batch`);
   const k = samples[0].length;
@@ -164,6 +188,12 @@ export function fetchBatch(ds: Dataset, indices: Int32Array): Batch {
  * PyTorch's random_split: `lengths` are counts summing to the dataset's length, or fractions
  * summing to 1 (floors, then one more sample to each split in turn until all are used).
  * The permutation comes from `seed` (default: drawn from the global generator).
+ * @example
+ * ```js
+ * import { data, randn } from 'neurite';
+ * const [train, val] = data.randomSplit(new data.TensorDataset(randn(100, 3)), [80, 20], { seed: 0 }); // random_split(ds, [80, 20])
+ * console.log(train.length, val.length); // 80 20
+ * ```
  */
 export function randomSplit(dataset: Dataset, lengths: readonly number[], opts?: { seed?: number }): Subset[] {
   const o = options<{ seed?: number }>('randomSplit', opts, ['seed'], ['generator']);

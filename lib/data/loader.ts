@@ -128,6 +128,15 @@ class Rows {
 /**
  * Batches of a Dataset or a stream, shuffled per epoch with a seed (torch.utils.data.DataLoader): batchSize (1), shuffle (false),
  * dropLast (false), seed, sampler. Iterate with `for await (const { x, y } of loader)`; fit takes it as its data.
+ * @example
+ * ```js
+ * import { data, randn } from 'neurite';
+ * const ds = new data.TensorDataset(randn(10, 3), randn(10));
+ * const loader = new data.DataLoader(ds, { batchSize: 4, shuffle: true, seed: 0, dropLast: false }); // DataLoader(ds, batch_size=4, shuffle=True)
+ * const shapes = [];
+ * for (const [x] of loader) shapes.push(x.shape[0]);
+ * console.log(loader.length, shapes); // 3 [ 4, 4, 2 ]
+ * ```
  */
 export class DataLoader {
   readonly dataset: Dataset | BlockStream;

@@ -36,7 +36,14 @@ export function checkEpoch(fn: string, e: unknown): number {
   return e as number;
 }
 
-/** 0, 1, ..., n-1 every pass. */
+/**
+ * 0, 1, ..., n-1 every pass.
+ * @example
+ * ```js
+ * import { data } from 'neurite';
+ * console.log(new data.SequentialSampler(4).indices()); // Int32Array(4) [ 0, 1, 2, 3 ]
+ * ```
+ */
 export class SequentialSampler implements Sampler {
   readonly length: number;
   constructor(dataset: { length: number } | number) {
@@ -47,7 +54,16 @@ export class SequentialSampler implements Sampler {
   }
 }
 
-/** A fresh seeded permutation every pass (epoch 0, 1, ... unless setEpoch says otherwise). */
+/**
+ * A fresh seeded permutation every pass (epoch 0, 1, ... unless setEpoch says otherwise).
+ * @example
+ * ```js
+ * import { data } from 'neurite';
+ * const s = new data.RandomSampler(5, { seed: 1 });
+ * s.setEpoch(0);
+ * console.log([...s.indices()].sort()); // [ 0, 1, 2, 3, 4 ]: a seeded permutation per epoch
+ * ```
+ */
 export class RandomSampler implements Sampler {
   readonly length: number;
   readonly seed: number;

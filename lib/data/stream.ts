@@ -32,6 +32,15 @@ function checkPath(fn: string, path: unknown): string {
  * [rows] of the label column (float: a stream cannot know in advance that all labels are
  * integers; fit and the losses read class indices from it), or `[x]` with labelColumn 'none'.
  * Same options and the same checks and errors as io.loadCsv.
+ * @example
+ * ```js
+ * import { writeFileSync } from 'node:fs';
+ * import { data } from 'neurite';
+ * writeFileSync('big.csv', 'f1,f2,y\n' + Array.from({ length: 10 }, (_, i) => `${i},${i * 2},${i % 2}`).join('\n') + '\n');
+ * const rows = [];
+ * for await (const [x, y] of new data.CsvDataset('big.csv', { blockRows: 4 })) rows.push(x.shape[0]); // streamed, never all in memory
+ * console.log(rows); // [ 4, 4, 2 ]
+ * ```
  */
 export class CsvDataset implements AsyncIterable<Batch> {
   readonly path: string;
@@ -118,6 +127,13 @@ function flatten(v: unknown, out: number[], shape: number[], depth: number): boo
  * A newline-delimited JSON file (one object per line, e.g. `{"x": [0.1, 2], "y": 1}`) as a
  * stream of `[x, y]` blocks: x a Tensor [rows, ...shape of one x], y a Tensor [rows] (a number
  * per line) or [rows, k] (an array). Every line is checked; errors name file and line.
+ * @example
+ * ```js
+ * import { writeFileSync } from 'node:fs';
+ * import { data } from 'neurite';
+ * writeFileSync('d.jsonl', '{"x": [1, 2], "y": 0}\n{"x": [3, 4], "y": 1}\n');
+ * for await (const [x, y] of new data.JsonlDataset('d.jsonl')) console.log(x.shape, y.toArray()); // [ 2, 2 ] [ 0, 1 ]
+ * ```
  */
 export class JsonlDataset implements AsyncIterable<Batch> {
   readonly path: string;

@@ -32,7 +32,16 @@ function syncDir(dir: string): void {
   try { fd = fs.openSync(dir, 'r'); fs.fsyncSync(fd); } catch { /* best effort */ } finally { if (fd >= 0) fs.closeSync(fd); }
 }
 
-/** writeFileAtomic, synchronously. */
+/**
+ * writeFileAtomic, synchronously.
+ * @example
+ * ```js
+ * import { readFileSync } from 'node:fs';
+ * import { io } from 'neurite';
+ * io.writeFileAtomicSync('out.txt', Buffer.from('hello'));
+ * console.log(readFileSync('out.txt', 'utf8')); // hello
+ * ```
+ */
 export function writeFileAtomicSync(path: string, data: Uint8Array): void {
   for (const t of staleTemps(path)) fs.rmSync(t, { force: true });
   const tmp = tempName(path);
@@ -53,7 +62,16 @@ export function writeFileAtomicSync(path: string, data: Uint8Array): void {
   syncDir(dirname(path));
 }
 
-/** Write bytes to path atomically: a temporary file, fsync, rename over the old one, fsync the directory. */
+/**
+ * Write bytes to path atomically: a temporary file, fsync, rename over the old one, fsync the directory.
+ * @example
+ * ```js
+ * import { readFileSync } from 'node:fs';
+ * import { io } from 'neurite';
+ * await io.writeFileAtomic('out.bin', new Uint8Array([1, 2, 3])); // temp file + fsync + rename: never half-written
+ * console.log([...readFileSync('out.bin')]); // [ 1, 2, 3 ]
+ * ```
+ */
 export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
   for (const t of staleTemps(path)) await fs.promises.rm(t, { force: true });
   const tmp = tempName(path);

@@ -95,7 +95,16 @@ function count(op: string, name: string, v: unknown, optional: boolean): void {
   if (!Number.isSafeInteger(v) || (v as number) < 0) throw new RangeError(`${op}: ${name} must be a non-negative integer, got ${String(v)}`);
 }
 
-/** Encode a checkpoint (taken now: training may go on while it is written). */
+/**
+ * Encode a checkpoint (taken now: training may go on while it is written).
+ * @example
+ * ```js
+ * import { io, nn } from 'neurite';
+ * const model = new nn.Linear(2, 1);
+ * const buf = io.checkpointToBuffer({ model, step: 5 }); // the bytes saveCheckpoint writes
+ * console.log(io.checkpointFromBuffer(buf, { model }).step); // 5
+ * ```
+ */
 export function checkpointToBuffer(input: CheckpointInput): Buffer {
   const op = 'saveCheckpoint';
   if (!input || typeof input !== 'object' || typeof input.model?.stateDict !== 'function') throw new TypeError(`${op}: expected {model, optimizer?, step, ...}`);
@@ -150,12 +159,32 @@ export function checkpointToBuffer(input: CheckpointInput): Buffer {
   return encodeRaw(raw, { format: 'pt', 'neurite.format': FORMAT, 'neurite.state': json });
 }
 
-/** Save a checkpoint atomically: the previous file at `path` survives a crash mid-save. */
+/**
+ * Save a checkpoint atomically: the previous file at `path` survives a crash mid-save.
+ * @example
+ * ```js
+ * import { io, nn, optim } from 'neurite';
+ * const model = new nn.Linear(4, 1);
+ * const optimizer = new optim.Adam(model.parameters(), { lr: 1e-3 });
+ * await io.saveCheckpoint('run.ckpt', { model, optimizer, step: 100, epoch: 2, extra: { note: 'warm-up done' } });
+ * const ck = await io.loadCheckpoint('run.ckpt', { model, optimizer }); // restores model, optimizer and the generator
+ * console.log(ck.step, ck.epoch, ck.extra); // 100 2 { note: 'warm-up done' }
+ * ```
+ */
 export async function saveCheckpoint(path: string, input: CheckpointInput): Promise<void> {
   await writeFileAtomic(path, checkpointToBuffer(input));
 }
 
-/** saveCheckpoint, synchronously: one atomic safetensors file with the model, optimizer, scheduler, RNG and data position. */
+/**
+ * saveCheckpoint, synchronously: one atomic safetensors file with the model, optimizer, scheduler, RNG and data position.
+ * @example
+ * ```js
+ * import { io, nn } from 'neurite';
+ * const model = new nn.Linear(4, 1);
+ * io.saveCheckpointSync('run.ckpt', { model, step: 1 });
+ * console.log(io.loadCheckpointSync('run.ckpt', { model }).step); // 1
+ * ```
+ */
 export function saveCheckpointSync(path: string, input: CheckpointInput): void {
   writeFileAtomicSync(path, checkpointToBuffer(input));
 }
@@ -186,6 +215,13 @@ export function peekCheckpoint(buf: Uint8Array, source = 'buffer'): { step: numb
 /**
  * Restore a checkpoint into `model` (and `optimizer`, and the RNG). Everything is checked
  * before anything changes: a checkpoint of another architecture or optimizer changes nothing.
+ * @example
+ * ```js
+ * import { io, nn } from 'neurite';
+ * const a = new nn.Linear(2, 1), b = new nn.Linear(2, 1);
+ * io.checkpointFromBuffer(io.checkpointToBuffer({ model: a, step: 1 }), { model: b });
+ * console.log(b.weight.toArray().join() === a.weight.toArray().join()); // true
+ * ```
  */
 export function checkpointFromBuffer(buf: Uint8Array, opts: LoadOptions, source = 'buffer'): LoadedCheckpoint {
   const op = `loadCheckpoint: ${source}`;
@@ -287,13 +323,30 @@ function checkModelFits(model: Module, saved: Map<string, Tensor>, op: string): 
 
 /**
  * Restore model, optimizer (and scheduler, RNG) from a saveCheckpoint file, checking everything before changing anything.
- * @example const ck = await io.loadCheckpoint('run.ckpt', { model, optimizer }); // ck.step, ck.epoch, ck.data
+ * @example
+ * ```js
+ * import { io, nn, optim } from 'neurite';
+ * const model = new nn.Linear(2, 1);
+ * const optimizer = new optim.SGD(model.parameters(), { lr: 0.1 });
+ * await io.saveCheckpoint('run.ckpt', { model, optimizer, step: 7 });
+ * const ck = await io.loadCheckpoint('run.ckpt', { model, optimizer, restoreRng: true });
+ * console.log(ck.step, ck.rng.length > 0); // 7 true
+ * ```
  */
 export async function loadCheckpoint(path: string, opts: LoadOptions): Promise<LoadedCheckpoint> {
   return checkpointFromBuffer(await readFile(path, 'loadCheckpoint'), opts, path);
 }
 
-/** loadCheckpoint, synchronously. */
+/**
+ * loadCheckpoint, synchronously.
+ * @example
+ * ```js
+ * import { io, nn } from 'neurite';
+ * const model = new nn.Linear(2, 1);
+ * io.saveCheckpointSync('a.ckpt', { model, step: 3, epoch: 1 });
+ * console.log(io.loadCheckpointSync('a.ckpt', { model, restoreRng: false }).epoch); // 1
+ * ```
+ */
 export function loadCheckpointSync(path: string, opts: LoadOptions): LoadedCheckpoint {
   return checkpointFromBuffer(readFileSync(path, 'loadCheckpoint'), opts, path);
 }

@@ -123,7 +123,15 @@ export function csvOptions(fn: string, o: unknown, extra: readonly string[] = []
   return opts;
 }
 
-/** Parse CSV text (already decompressed); `source` names it in errors. */
+/**
+ * Parse CSV text (already decompressed); `source` names it in errors.
+ * @example
+ * ```js
+ * import { io } from 'neurite';
+ * const { x, y } = io.parseCsv('1,2,0.5\n3,4,1.5\n'); // labels not all integers: a Tensor
+ * console.log(x.shape, y.toArray()); // [ 2, 2 ] [ 0.5, 1.5 ]
+ * ```
+ */
 export function parseCsv(text: string, o?: CsvOptions, source = 'csv'): CsvData {
   const opts = csvOptions('loadCsv', o);
   const delim = opts.delimiter ?? ',';
@@ -147,12 +155,32 @@ export function parseCsv(text: string, o?: CsvOptions, source = 'csv'): CsvData 
   return { x: new Tensor(x, [n, lay.nfeat]), y: labels, header, lines: Int32Array.from(rows, (r) => r.line) };
 }
 
-/** Read a CSV file (gzip detected from its first bytes) into features and labels. */
+/**
+ * Read a CSV file (gzip detected from its first bytes) into features and labels.
+ * @example
+ * ```js
+ * import { writeFileSync } from 'node:fs';
+ * import { io } from 'neurite';
+ * writeFileSync('iris.csv', 'a,b,label\n1,2,0\n3,4,1\n');
+ * const { x, y, header } = await io.loadCsv('iris.csv', { labelColumn: 'last' });
+ * console.log(x.shape, y, header); // [ 2, 2 ] Int32Array(2) [ 0, 1 ] [ 'a', 'b', 'label' ]
+ * ```
+ */
 export async function loadCsv(path: string, opts?: CsvOptions): Promise<CsvData> {
   return parseCsv(decode(await readFile(path, 'loadCsv'), path), opts, path);
 }
 
-/** loadCsv, synchronously: features `x`, labels `y`, `header` of a numeric CSV (gzip recognised). */
+/**
+ * loadCsv, synchronously: features `x`, labels `y`, `header` of a numeric CSV (gzip recognised).
+ * @example
+ * ```js
+ * import { writeFileSync } from 'node:fs';
+ * import { io } from 'neurite';
+ * writeFileSync('data.csv', '0.5;1.5\n2.5;3.5\n');
+ * const { x, y } = io.loadCsvSync('data.csv', { delimiter: ';', labelColumn: 'none', header: false });
+ * console.log(x.toArray(), y); // [ [ 0.5, 1.5 ], [ 2.5, 3.5 ] ] null
+ * ```
+ */
 export function loadCsvSync(path: string, opts?: CsvOptions): CsvData {
   return parseCsv(decode(readFileSync(path, 'loadCsv'), path), opts, path);
 }

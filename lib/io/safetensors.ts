@@ -79,7 +79,15 @@ function fail(source: string, msg: string, Err: typeof RangeError = RangeError):
   throw new Err(`safetensors: ${source}: ${msg}`);
 }
 
-/** Check every header field against the bytes; throws on the first problem. */
+/**
+ * Check every header field against the bytes; throws on the first problem.
+ * @example
+ * ```js
+ * import { io, tensor } from 'neurite';
+ * const parsed = io.parseSafetensors(io.safetensorsToBuffer({ a: tensor([[1, 2, 3]]) })); // header only, nothing decoded
+ * console.log(parsed.entries.map(([k, e]) => [k, e.dtype, e.shape])); // [ [ 'a', 'F32', [ 1, 3 ] ] ]
+ * ```
+ */
 export function parseSafetensors(buf: Uint8Array, source = 'buffer'): ParsedSafetensors {
   if (!(buf instanceof Uint8Array)) fail(source, 'expected a Buffer or Uint8Array', TypeError);
   if (buf.length < 8) fail(source, `${buf.length} bytes is too short: a safetensors file starts with an 8-byte header length`);
@@ -152,7 +160,15 @@ function checkEntry(source: string, key: string, v: unknown, dataLen: number): H
   return { dtype, shape: shape as number[], begin, end };
 }
 
-/** Decode a buffer in safetensors format into float32 tensors (copies: the buffer stays the caller's). */
+/**
+ * Decode a buffer in safetensors format into float32 tensors (copies: the buffer stays the caller's).
+ * @example
+ * ```js
+ * import { io, tensor } from 'neurite';
+ * const buf = io.safetensorsToBuffer({ a: tensor([1, 2]) });
+ * console.log(io.safetensorsFromBuffer(buf).tensors.a.toArray()); // [ 1, 2 ]  (safetensors.torch.load(bytes))
+ * ```
+ */
 export function safetensorsFromBuffer(buf: Uint8Array, source = 'buffer'): SafetensorsFile {
   return decodeFile(buf, source, false);
 }
@@ -178,6 +194,12 @@ export interface RawEntry { key: string; dtype: Dtype; shape: number[]; bytes: U
 /**
  * Encode tensors (state-dict order) and optional string metadata in safetensors format:
  * `(tensors, metadata?, options?)` or `(tensors, { metadata?, dtype?, dtypes? })` (see writeArgs).
+ * @example
+ * ```js
+ * import { io, tensor } from 'neurite';
+ * const buf = io.safetensorsToBuffer({ a: tensor([1, 2]) }, { note: 'in memory' }); // safetensors.torch.save(sd, metadata)
+ * console.log(buf.length > 0, io.safetensorsFromBuffer(buf).metadata); // true { note: 'in memory' }
+ * ```
  */
 export function safetensorsToBuffer(tensors: TensorMap, metadata?: Metadata | WriteForm, opts?: WriteOptions): Buffer {
   return encodeTensors('safetensorsToBuffer', tensors, metadata, opts);
@@ -232,22 +254,57 @@ export function encodeRaw(items: RawEntry[], metadata?: Metadata): Buffer {
  * Write a state dict as a safetensors file, atomically (a crash leaves the old file or the
  * new one, never a mix). The tensors are encoded when called, so training may go on while
  * the bytes are written.
+ * @example
+ * ```js
+ * import { io, nn } from 'neurite';
+ * const model = new nn.Linear(4, 2);
+ * await io.saveSafetensors('model.safetensors', model.stateDict(), { epoch: '3' }); // safetensors.torch.save_file(sd, path, metadata)
+ * const { tensors, metadata } = await io.loadSafetensors('model.safetensors');
+ * console.log(Object.keys(tensors), metadata); // [ 'weight', 'bias' ] { epoch: '3' }
+ * ```
  */
 export async function saveSafetensors(path: string, tensors: TensorMap, metadata?: Metadata | WriteForm, opts?: WriteOptions): Promise<void> {
   await writeFileAtomic(path, encodeTensors('saveSafetensors', tensors, metadata, opts));
 }
 
-/** saveSafetensors, synchronously: same arguments (path, tensors, metadata?, options?), for scripts. */
+/**
+ * saveSafetensors, synchronously: same arguments (path, tensors, metadata?, options?), for scripts.
+ * @example
+ * ```js
+ * import { io, nn } from 'neurite';
+ * io.saveSafetensorsSync('half.safetensors', new nn.Linear(4, 2).stateDict(), { dtype: 'BF16' }); // bfloat16 on disk
+ * console.log(io.loadSafetensorsSync('half.safetensors').tensors.weight.shape); // [ 2, 4 ] (float32 again in memory)
+ * ```
+ */
 export function saveSafetensorsSync(path: string, tensors: TensorMap, metadata?: Metadata | WriteForm, opts?: WriteOptions): void {
   writeFileAtomicSync(path, encodeTensors('saveSafetensorsSync', tensors, metadata, opts));
 }
 
-/** Read a safetensors file: every tensor as float32 under its PyTorch name, and the metadata. */
+/**
+ * Read a safetensors file: every tensor as float32 under its PyTorch name, and the metadata.
+ * @example
+ * ```js
+ * import { io, nn, tensor } from 'neurite';
+ * await io.saveSafetensors('w.safetensors', { w: tensor([[1, 2]]) });
+ * const model = new nn.Linear(2, 1, { bias: false });
+ * const { tensors } = await io.loadSafetensors('w.safetensors'); // safetensors.torch.load_file(path)
+ * model.loadStateDict({ weight: tensors.w });
+ * console.log(model.weight.toArray()); // [ [ 1, 2 ] ]
+ * ```
+ */
 export async function loadSafetensors(path: string): Promise<SafetensorsFile> {
   return decodeFile(await readFile(path, 'loadSafetensors'), path, true);
 }
 
-/** loadSafetensors, synchronously: `{ tensors, metadata }` of a checked safetensors file. */
+/**
+ * loadSafetensors, synchronously: `{ tensors, metadata }` of a checked safetensors file.
+ * @example
+ * ```js
+ * import { io, tensor } from 'neurite';
+ * io.saveSafetensorsSync('t.safetensors', { t: tensor([1, 2, 3]) });
+ * console.log(io.loadSafetensorsSync('t.safetensors').tensors.t.toArray()); // [ 1, 2, 3 ]
+ * ```
+ */
 export function loadSafetensorsSync(path: string): SafetensorsFile {
   return decodeFile(readFileSync(path, 'loadSafetensors'), path, true);
 }
