@@ -75,7 +75,13 @@ export function firstNonFiniteOp(root: Tensor): string | null {
 /**
  * One forward (and with a target, one backward) of model on input with every activation and gradient measured:
  * dead units, saturation, gradient norms, NaN/Inf, warnings. Leaves the model as it found it.
- * @example console.log(diagnostics.diagnose(model, x, { target: y }).toString());
+ * @example
+ * ```js
+ * import { diagnostics, nn, randn } from 'neurite';
+ * const model = new nn.Sequential(new nn.Linear(8, 16), new nn.ReLU(), new nn.Linear(16, 3));
+ * const report = diagnostics.diagnose(model, randn(32, 8), { target: [0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1] });
+ * console.log(report.layers.length > 0, typeof report.toString()); // true 'string': per-layer activations and gradients, warnings
+ * ```
  */
 export function diagnose(model: Module, input: Tensor, o?: DiagnoseOptions): Report {
   if (!(model instanceof Module)) throw new TypeError('diagnose: expected an nn.Module as the first argument');

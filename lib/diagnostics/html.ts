@@ -35,7 +35,15 @@ export interface HtmlInput extends HtmlOptions {
   run?: RunInfo;
 }
 
-/** f(x) and f'(x) on [-4, 4] for every activation of the table, computed by the active backend's kernels. */
+/**
+ * f(x) and f'(x) on [-4, 4] for every activation of the table, computed by the active backend's kernels.
+ * @example
+ * ```js
+ * import { diagnostics } from 'neurite';
+ * const curves = diagnostics.activationCurves(['relu'], 5); // f and f' on [-4, 4], by the active backend's kernels
+ * console.log(curves.length ?? Object.keys(curves)); // one curve per activation
+ * ```
+ */
 export function activationCurves(names: readonly ActivationName[] = ['relu', 'leakyRelu', 'gelu', 'sigmoid', 'tanh', 'elu'], n = 161):
   { name: ActivationName; x: number[]; f: number[]; df: number[] }[] {
   const x = new Float32Array(n);
@@ -132,7 +140,14 @@ function watchSections(h: readonly WatchRecord[]): string {
   return parts.join('\n');
 }
 
-/** Every warning the watch raised, once, with the step it first appeared and how often. */
+/**
+ * Every warning the watch raised, once, with the step it first appeared and how often.
+ * @example
+ * ```js
+ * import { diagnostics } from 'neurite';
+ * console.log(diagnostics.firstWarnings([])); // [] : from a watch history, each warning code with the step it first appeared
+ * ```
+ */
 export function firstWarnings(h: readonly WatchRecord[]): { code: string; layer: string | null; message: string; firstStep: number; records: number }[] {
   const seen = new Map<string, { code: string; layer: string | null; message: string; firstStep: number; records: number }>();
   for (const r of h) {
@@ -206,7 +221,18 @@ export function htmlOptions(fn: string, opts: unknown): HtmlOptions {
   return o;
 }
 
-/** Render a self-contained HTML page (inline SVG, no scripts, no network) from a report and/or a watch history: curves, table, warnings, run facts. */
+/**
+ * Render a self-contained HTML page (inline SVG, no scripts, no network) from a report and/or a watch history: curves, table, warnings, run facts.
+ * @example
+ * ```js
+ * import { writeFileSync } from 'node:fs';
+ * import { diagnostics } from 'neurite';
+ * const epochs = [{ epoch: 0, loss: 1.2, lr: 0.1 }, { epoch: 1, loss: 0.7, lr: 0.05 }];
+ * const page = diagnostics.html({ epochs, title: 'my run', activationChart: false }); // curves, warnings and the run's backend/CPU/threads
+ * writeFileSync('run.html', page);
+ * console.log(page.includes('my run')); // true
+ * ```
+ */
 export function renderHtml(input: HtmlInput): string {
   options('html', input, ['title', 'activationChart', 'report', 'history', 'epochs', 'run']);
   if (input === undefined) throw new TypeError('html: expected { report?, history?, epochs?, run?, title?, activationChart? }');

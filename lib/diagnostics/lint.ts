@@ -28,7 +28,15 @@ function leaves(seq: Sequential, prefix: string): [string, Module][] {
   return out;
 }
 
-/** The structural warnings of a model without running data: linear collapse, deep sigmoid/tanh stacks, a final activation before a logits loss. */
+/**
+ * The structural warnings of a model without running data: linear collapse, deep sigmoid/tanh stacks, a final activation before a logits loss.
+ * @example
+ * ```js
+ * import { diagnostics, nn } from 'neurite';
+ * const warnings = diagnostics.lint(new nn.Sequential(new nn.Linear(8, 4), new nn.Sigmoid()), { loss: 'crossEntropy' });
+ * console.log(warnings.map((w) => w.code)); // [ 'final-activation' ]: a squashing activation before a logits loss (static, no data)
+ * ```
+ */
 export function lint(model: Module, o?: LintOptions): Warning[] {
   const opts = options<LintOptions>('lint', o, ['loss', 'deep']);
   const deep = opts.deep ?? 4;

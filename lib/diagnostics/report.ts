@@ -22,7 +22,17 @@ function table(head: string[], rows: string[][]): string {
   return [line(head), w.map((n) => '─'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
 }
 
-/** The result of diagnose: rows per activation and layer, warnings; `toString()`, `toJSON()`, `toHTML()`. */
+/**
+ * The result of diagnose: rows per activation and layer, warnings; `toString()`, `toJSON()`, `toHTML()`.
+ * @example
+ * ```js
+ * import { diagnostics, nn, randn } from 'neurite';
+ * const report = diagnostics.diagnose(new nn.Linear(4, 2), randn(8, 4), { target: randn(8, 2) });
+ * console.log(report instanceof diagnostics.Report, report.hasWarning('dead-relu')); // true false
+ * const html = report.toHTML({ title: 'at init' }); // one self-contained page
+ * console.log(html.length > 0); // true
+ * ```
+ */
 export class Report implements ReportData {
   readonly layers: LayerRow[];
   readonly warnings: Warning[];
@@ -101,7 +111,15 @@ export class Report implements ReportData {
   }
 }
 
-/** A few lines for the end of a training run (the CLI prints this). */
+/**
+ * A few lines for the end of a training run (the CLI prints this).
+ * @example
+ * ```js
+ * import { diagnostics, nn, randn } from 'neurite';
+ * const report = diagnostics.diagnose(new nn.Linear(4, 2), randn(8, 4), { target: randn(8, 2) });
+ * console.log(diagnostics.summary(report).split('\n')[0]); // 'activations: 0 layers, 0/0 units dead' (no activation layers here)
+ * ```
+ */
 export function summary(report: Report | ReportData): string {
   const acts = report.layers.filter((r): r is ActivationRow => r.type === 'activation');
   const grads = report.layers.filter((r): r is ParamRow => r.type === 'params' && r.gradNorm !== null);

@@ -5,7 +5,15 @@ import { nativeInfo } from '../backend/native.js';
 import { getFloat32MatmulPrecision } from '../precision.js';
 import type { RunInfo } from './types.js';
 
-/** The backend in use, its instruction set and thread count, the CPU model and the Node version. */
+/**
+ * The backend in use, its instruction set and thread count, the CPU model and the Node version.
+ * @example
+ * ```js
+ * import { diagnostics } from 'neurite';
+ * const info = diagnostics.runInfo();
+ * console.log(info.backend, info.precision, info.threads > 0); // e.g. native highest true
+ * ```
+ */
 export function runInfo(): RunInfo {
   const b = backend();
   const info = b === 'native' ? nativeInfo() : null;

@@ -34,7 +34,16 @@ export type { WatchRecord } from './types.js';
 
 interface Pending { step: number; cap: CaptureResult; loss: number | null; grads: Map<Tensor, Float32Array>; sawBackward: boolean }
 
-/** A running watch (from diagnostics.watch): `history`, `stop()`, `toHTML()`. */
+/**
+ * A running watch (from diagnostics.watch): `history`, `stop()`, `toHTML()`.
+ * @example
+ * ```js
+ * import { diagnostics, nn } from 'neurite';
+ * const w = diagnostics.watch(new nn.Linear(2, 1), { every: 1 });
+ * console.log(w instanceof diagnostics.Watch, w.toJSON().steps); // true 0: what watch() returns; toHTML() renders its history
+ * w.stop();
+ * ```
+ */
 export class Watch {
   private readonly records: WatchRecord[] = [];
   private readonly undo: (() => void)[] = [];
@@ -183,7 +192,20 @@ export class Watch {
 
 /**
  * Sample diagnostics every `every` steps of a training run; `stop()` removes every wrapper, `history` and `toHTML()` show the run.
- * @example const w = diagnostics.watch(model, { every: 100, optimizer: opt });
+ * @example
+ * ```js
+ * import { diagnostics, F, nn, optim, randn } from 'neurite';
+ * const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 1));
+ * const opt = new optim.SGD(model.parameters(), { lr: 0.01 });
+ * const w = diagnostics.watch(model, { every: 5, optimizer: opt }); // samples every 5th optimizer step
+ * for (let i = 0; i < 20; i++) {
+ *   opt.zeroGrad();
+ *   F.mseLoss(model.forward(randn(16, 4)), randn(16, 1)).backward();
+ *   opt.step();
+ * }
+ * w.stop();
+ * console.log(w.steps, w.history.length); // 20 4
+ * ```
  */
 export function watch(model: Module, opts: WatchOptions = {}): Watch {
   return new Watch(model, opts);

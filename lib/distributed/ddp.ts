@@ -68,6 +68,18 @@ const decode = (a: Float32Array): string => { let s = ''; for (const c of a) { i
 /**
  * Wraps a model so that backward all-reduces (averages) its gradients over the ranks in buckets, overlapped with backward
  * (torch.nn.parallel.DistributedDataParallel); options bucketCapMB (25), broadcastBuffers (true). Await `ready` before training.
+ * @example
+ * ```js
+ * import { distributed, F, nn, optim, randn, tensor } from 'neurite';
+ * // a one-rank stand-in for a ProcessGroup (in a real job: await distributed.init())
+ * const pg = { rank: 0, worldSize: 1, allReduce: async (t) => t, broadcast: async (t) => t, allGather: async (t) => tensor(t) };
+ * const ddp = await distributed.DistributedDataParallel.create(new nn.Linear(4, 1), pg, { bucketCapMB: 25 }); // DDP(model, bucket_cap_mb=25)
+ * const opt = new optim.SGD(ddp.parameters(), { lr: 0.1 });
+ * F.mseLoss(ddp.forward(randn(8, 4)), randn(8, 1)).backward();
+ * await ddp.syncGradients(); // gradients averaged over the ranks
+ * opt.step();
+ * console.log(ddp.parameters().length); // 2
+ * ```
  */
 export class DistributedDataParallel extends Module {
   readonly module: Module;

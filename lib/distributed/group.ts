@@ -20,7 +20,18 @@ const dataOf = (fn: string, t: unknown): Float32Array => {
   throw new TypeError(`${fn}: expected a Tensor or a Float32Array, got ${t === null ? 'null' : typeof t === 'object' ? (t as object).constructor?.name ?? 'an object' : typeof t}`);
 };
 
-/** The ranks of an MPI job and their collectives (torch.distributed's process group): rank, worldSize, allReduce, broadcast, barrier, ... */
+/**
+ * The ranks of an MPI job and their collectives (torch.distributed's process group): rank, worldSize, allReduce, broadcast, barrier, ...
+ * @example
+ * ```js
+ * // not run: joins an MPI job; start it with `mpirun -n 2 node allreduce.mjs` (needs the MPI addon)
+ * import { distributed, tensor } from 'neurite';
+ * const pg = await distributed.init();
+ * const sum = await pg.allReduce(new Float32Array([pg.rank])); // torch.distributed.all_reduce
+ * console.log(sum); // Float32Array [ 1 ] on both ranks
+ * await pg.destroy();
+ * ```
+ */
 export class ProcessGroup {
   /** This process's rank in 0..worldSize-1. */
   readonly rank: number;
@@ -104,6 +115,14 @@ let starting: Promise<ProcessGroup> | null = null;
  * Join the MPI job this process was started in (by mpirun or `neurite launch`); a process
  * started alone is a world of one. Returns the process group; a second call returns the same.
  * Throws an Error saying how to install MPI where the MPI addon is not built.
+ * @example
+ * ```js
+ * // not run: joins an MPI job; start it with `mpirun -n 2 node train.mjs` (needs the MPI addon)
+ * import { distributed } from 'neurite';
+ * const pg = await distributed.init(); // torch.distributed.init_process_group('mpi')
+ * console.log(pg.rank, pg.worldSize);
+ * await pg.destroy();
+ * ```
  */
 export function init(): Promise<ProcessGroup> {
   if (current !== null) return Promise.resolve(current);
@@ -119,12 +138,26 @@ export function init(): Promise<ProcessGroup> {
   return starting;
 }
 
-/** Whether MPI can be used here (the addon is built and loads). */
+/**
+ * Whether MPI can be used here (the addon is built and loads).
+ * @example
+ * ```js
+ * import { distributed } from 'neurite';
+ * console.log(typeof distributed.isAvailable()); // 'boolean': whether the optional MPI addon loaded
+ * ```
+ */
 export function isAvailable(): boolean {
   try { mpiRaw(); return true; } catch { return false; }
 }
 
-/** The process group init() made, or null. */
+/**
+ * The process group init() made, or null.
+ * @example
+ * ```js
+ * import { distributed } from 'neurite';
+ * console.log(distributed.group()); // null outside an MPI job (after init(): the ProcessGroup)
+ * ```
+ */
 export function group(): ProcessGroup | null {
   return current;
 }

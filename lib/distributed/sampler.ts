@@ -26,6 +26,12 @@ const KEYS = ['numReplicas', 'rank', 'shuffle', 'seed', 'dropLast'] as const;
 /**
  * Each rank's share of a dataset's indices, reshuffled per epoch with setEpoch (torch.utils.data.distributed.DistributedSampler):
  * numReplicas and rank (the process group's), shuffle (true), seed (0), dropLast (false).
+ * @example
+ * ```js
+ * import { distributed } from 'neurite';
+ * const s = new distributed.DistributedSampler(10, { rank: 1, worldSize: 2 }, { shuffle: false }); // DistributedSampler(ds, num_replicas=2, rank=1)
+ * console.log(s.indices()); // [ 1, 3, 5, 7, 9 ]
+ * ```
  */
 export class DistributedSampler implements Iterable<number> {
   readonly numReplicas: number;

@@ -22,12 +22,29 @@ declare module '../nn/module.js' {
 
 let shared: InferencePool | null = null;
 
-/** The pool forwardAsync uses (created on first use). */
+/**
+ * The pool forwardAsync uses (created on first use).
+ * @example
+ * ```js
+ * import { defaultPool, setDefaultPool } from 'neurite';
+ * console.log(defaultPool().size > 0); // true: the pool forwardAsync uses, created on first use
+ * await setDefaultPool(null);
+ * ```
+ */
 export function defaultPool(): InferencePool {
   return (shared ??= new InferencePool());
 }
 
-/** Replace the pool forwardAsync uses (e.g. a larger one); the previous one is closed. */
+/**
+ * Replace the pool forwardAsync uses (e.g. a larger one); the previous one is closed.
+ * @example
+ * ```js
+ * import { InferencePool, defaultPool, setDefaultPool } from 'neurite';
+ * await setDefaultPool(new InferencePool({ size: 1 })); // the previous pool is closed
+ * console.log(defaultPool().size); // 1
+ * await setDefaultPool(null);
+ * ```
+ */
 export async function setDefaultPool(pool: InferencePool | null): Promise<void> {
   const prev = shared;
   shared = pool;
@@ -38,7 +55,14 @@ let mainQueue: Promise<unknown> = Promise.resolve();
 
 /**
  * The forward pass under noGrad off the event loop: in the shared InferencePool for built-in models, else on the calling thread.
- * @example const logits = await forwardAsync(model, x); // or model.forwardAsync(x)
+ * @example
+ * ```js
+ * import { forwardAsync, nn, randn, setDefaultPool } from 'neurite';
+ * const model = new nn.Sequential(new nn.Linear(4, 8), new nn.ReLU(), new nn.Linear(8, 2));
+ * const y = await forwardAsync(model, randn(3, 4)); // off the event loop, under noGrad (or model.forwardAsync(x))
+ * console.log(y.shape); // [ 3, 2 ]
+ * await setDefaultPool(null); // close the shared pool's workers
+ * ```
  */
 export function forwardAsync(model: Module, x: Tensor, opts?: { worker?: boolean | 'auto' }): Promise<Tensor> {
   if (!(model instanceof Module)) return Promise.reject(new TypeError('forwardAsync: model must be an nn.Module'));

@@ -39,7 +39,17 @@ let nextKey = 0;
 let nextVersion = 0;
 let nextId = 0;
 
-/** A model loaded into a pool: its weights as they were at load time. */
+/**
+ * A model loaded into a pool: its weights as they were at load time.
+ * @example
+ * ```js
+ * import { InferencePool, LoadedModel, nn, randn } from 'neurite';
+ * const pool = new InferencePool({ size: 1 });
+ * const loaded = pool.load(new nn.Linear(3, 1));
+ * console.log(loaded instanceof LoadedModel, (await loaded.forward(randn(2, 3))).shape); // true [ 2, 1 ]
+ * await pool.close();
+ * ```
+ */
 export class LoadedModel {
   constructor(private readonly pool: InferencePool, readonly key: string, readonly spec: ModuleSpec,
     readonly version: number, readonly state: Float32Array[]) {}
@@ -58,7 +68,15 @@ export function checkSpec(op: string, model: Module): ModuleSpec {
 
 /**
  * Worker threads running forward passes: `load(model)` once then `forward(x)`, or `forward(model, x)`; `close()`.
- * @example const pool = new InferencePool({ size: 2 }); const y = await pool.load(model).forward(x);
+ * @example
+ * ```js
+ * import { InferencePool, nn, randn } from 'neurite';
+ * const model = new nn.Sequential(new nn.Linear(4, 2));
+ * const pool = new InferencePool({ size: 2 }); // 2 worker threads
+ * const loaded = pool.load(model); // the weights as they are now
+ * console.log((await loaded.forward(randn(5, 4))).shape); // [ 5, 2 ]
+ * await pool.close();
+ * ```
  */
 export class InferencePool {
   readonly size: number;

@@ -314,7 +314,17 @@ interface Engine {
  * Train model for `epochs` on `{ x, y }` tensors, a Dataset, a DataLoader or your own batches, in a worker thread when the
  * model allows it (else time-sliced on the calling thread), with progress, validation, early stopping, cancellation (signal),
  * a scheduler and gradient clipping (PyTorch has no fit: this is the loop you would write). Resolves to the per-epoch history.
- * @example const history = await fit(model, { x, y }, { epochs: 5, batchSize: 32, optimizer, loss: F.crossEntropy });
+ * @example
+ * ```js
+ * import { F, fit, manualSeed, nn, optim, randn, tensor } from 'neurite';
+ * manualSeed(0);
+ * const x = randn(64, 4);
+ * const y = Int32Array.from({ length: 64 }, (_, i) => (x.data[i * 4] > 0 ? 1 : 0));
+ * const model = new nn.Sequential(new nn.Linear(4, 16), new nn.ReLU(), new nn.Linear(16, 2));
+ * const optimizer = new optim.Adam(model.parameters(), { lr: 1e-2 });
+ * const history = await fit(model, { x, y }, { epochs: 3, batchSize: 16, optimizer, loss: F.crossEntropy, worker: false });
+ * console.log(history.loss.length, history.accuracy.length); // 3 3 (one entry per epoch)
+ * ```
  */
 export async function fit(given: Module, data: FitSource, opts: FitOptions): Promise<FitHistory> {
   if (!(given instanceof Module)) throw new TypeError('fit: model must be an nn.Module');
