@@ -5,7 +5,20 @@ import { options } from '../options.js';
 import { Optimizer, checkLr, checkBool, checkNonNegative, type ParamGroup, type Params } from './optimizer.js';
 
 /** Adam/AdamW options, as PyTorch's: lr (1e-3), betas ([0.9, 0.999]), eps (1e-8), weightDecay (weight_decay: 0 for Adam, 0.01 for AdamW), amsgrad (false), maximize (false). */
-export interface AdamOptions { lr?: number; betas?: [number, number]; eps?: number; weightDecay?: number; amsgrad?: boolean; maximize?: boolean }
+export interface AdamOptions {
+  /** Learning rate. PyTorch: `lr`. @defaultValue 1e-3 */
+  lr?: number;
+  /** Decay rates of the first and second moment estimates. PyTorch: `betas`. @defaultValue [0.9, 0.999] */
+  betas?: [number, number];
+  /** Added to the denominator for numerical stability. PyTorch: `eps`. @defaultValue 1e-8 */
+  eps?: number;
+  /** Adam: L2 penalty added to the gradient; AdamW: decoupled decay of the weights (lr · weightDecay · w). PyTorch: `weight_decay`. @defaultValue 0 for Adam, 0.01 for AdamW */
+  weightDecay?: number;
+  /** Use the AMSGrad variant (the running maximum of the second moment). PyTorch: `amsgrad`. @defaultValue false */
+  amsgrad?: boolean;
+  /** Maximize the objective instead of minimizing it. PyTorch: `maximize`. @defaultValue false */
+  maximize?: boolean;
+}
 type Hyper = Required<AdamOptions>;
 const KEYS = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'] as const;
 /** torch.optim.Adam options not implemented here: a TypeError, not a silent no-op. */

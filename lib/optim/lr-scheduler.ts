@@ -111,7 +111,10 @@ export abstract class LRScheduler {
 }
 
 /** LambdaLR's options: lastEpoch (last_epoch, default -1). */
-export interface LambdaLROptions { lastEpoch?: number }
+export interface LambdaLROptions {
+  /** The index of the last epoch when resuming (-1: start fresh). PyTorch: `last_epoch`. @defaultValue -1 */
+  lastEpoch?: number;
+}
 /**
  * lr = base_lr * lambda(epoch), one function or one per group. Functions are not in the state dict (as PyTorch).
  * @example
@@ -140,7 +143,14 @@ export class LambdaLR extends LRScheduler {
 }
 
 /** StepLR's options: stepSize (step_size, required), gamma (0.1), lastEpoch (-1). */
-export interface StepLROptions { stepSize: number; gamma?: number; lastEpoch?: number }
+export interface StepLROptions {
+  /** Epochs between two decays (required). PyTorch: `step_size`. */
+  stepSize: number;
+  /** Multiplicative factor of each decay. PyTorch: `gamma`. @defaultValue 0.1 */
+  gamma?: number;
+  /** The index of the last epoch when resuming (-1: start fresh). PyTorch: `last_epoch`. @defaultValue -1 */
+  lastEpoch?: number;
+}
 /**
  * Multiply by gamma every stepSize epochs.
  * @example
@@ -173,7 +183,14 @@ export class StepLR extends LRScheduler {
 }
 
 /** MultiStepLR's options: milestones (required), gamma (0.1), lastEpoch (-1). */
-export interface MultiStepLROptions { milestones: number[]; gamma?: number; lastEpoch?: number }
+export interface MultiStepLROptions {
+  /** Epoch indices at which the rate is multiplied by gamma (required, increasing). PyTorch: `milestones`. */
+  milestones: number[];
+  /** Multiplicative factor of each decay. PyTorch: `gamma`. @defaultValue 0.1 */
+  gamma?: number;
+  /** The index of the last epoch when resuming (-1: start fresh). PyTorch: `last_epoch`. @defaultValue -1 */
+  lastEpoch?: number;
+}
 /**
  * Multiply by gamma at each milestone (a repeated milestone multiplies once per repeat).
  * @example
@@ -207,7 +224,14 @@ export class MultiStepLR extends LRScheduler {
 }
 
 /** ConstantLR's options: factor (1/3), totalIters (total_iters, 5), lastEpoch (-1). */
-export interface ConstantLROptions { factor?: number; totalIters?: number; lastEpoch?: number }
+export interface ConstantLROptions {
+  /** The rate is multiplied by it until totalIters (in (0, 1]). PyTorch: `factor`. @defaultValue 1/3 */
+  factor?: number;
+  /** Steps during which the factor applies. PyTorch: `total_iters`. @defaultValue 5 */
+  totalIters?: number;
+  /** The index of the last epoch when resuming (-1: start fresh). PyTorch: `last_epoch`. @defaultValue -1 */
+  lastEpoch?: number;
+}
 /**
  * lr * factor until totalIters, then lr.
  * @example
@@ -244,7 +268,16 @@ export class ConstantLR extends LRScheduler {
 }
 
 /** LinearLR's options: startFactor (start_factor, 1/3), endFactor (1), totalIters (5), lastEpoch (-1). */
-export interface LinearLROptions { startFactor?: number; endFactor?: number; totalIters?: number; lastEpoch?: number }
+export interface LinearLROptions {
+  /** Factor of the rate at the first step. PyTorch: `start_factor`. @defaultValue 1/3 */
+  startFactor?: number;
+  /** Factor of the rate after totalIters steps. PyTorch: `end_factor`. @defaultValue 1 */
+  endFactor?: number;
+  /** Steps over which the factor moves linearly. PyTorch: `total_iters`. @defaultValue 5 */
+  totalIters?: number;
+  /** The index of the last epoch when resuming (-1: start fresh). PyTorch: `last_epoch`. @defaultValue -1 */
+  lastEpoch?: number;
+}
 /**
  * The factor moves linearly from startFactor to endFactor over totalIters steps.
  * @example
@@ -285,7 +318,12 @@ export class LinearLR extends LRScheduler {
 }
 
 /** ExponentialLR's options: gamma (required), lastEpoch (-1). */
-export interface ExponentialLROptions { gamma: number; lastEpoch?: number }
+export interface ExponentialLROptions {
+  /** Multiplicative factor applied every step (required). PyTorch: `gamma`. */
+  gamma: number;
+  /** The index of the last epoch when resuming (-1: start fresh). PyTorch: `last_epoch`. @defaultValue -1 */
+  lastEpoch?: number;
+}
 /**
  * Multiply by gamma every epoch.
  * @example
@@ -315,7 +353,14 @@ export class ExponentialLR extends LRScheduler {
 }
 
 /** CosineAnnealingLR's options: tMax (T_max, required), etaMin (eta_min, 0), lastEpoch (-1). */
-export interface CosineAnnealingLROptions { tMax: number; etaMin?: number; lastEpoch?: number }
+export interface CosineAnnealingLROptions {
+  /** Steps of a half cosine period (required). PyTorch: `T_max`. */
+  tMax: number;
+  /** The lowest rate. PyTorch: `eta_min`. @defaultValue 0 */
+  etaMin?: number;
+  /** The index of the last epoch when resuming (-1: start fresh). PyTorch: `last_epoch`. @defaultValue -1 */
+  lastEpoch?: number;
+}
 /**
  * Cosine from the base rate down to etaMin over tMax epochs (and back up, as PyTorch's recursive form).
  * @example
@@ -353,7 +398,16 @@ export class CosineAnnealingLR extends LRScheduler {
 }
 
 /** CosineAnnealingWarmRestarts' options: t0 (T_0, required), tMult (T_mult, 1), etaMin (0), lastEpoch (-1). */
-export interface CosineAnnealingWarmRestartsOptions { t0: number; tMult?: number; etaMin?: number; lastEpoch?: number }
+export interface CosineAnnealingWarmRestartsOptions {
+  /** Steps until the first restart (required, a positive integer). PyTorch: `T_0`. */
+  t0: number;
+  /** Factor growing the period after each restart (an integer ≥ 1). PyTorch: `T_mult`. @defaultValue 1 */
+  tMult?: number;
+  /** The lowest rate. PyTorch: `eta_min`. @defaultValue 0 */
+  etaMin?: number;
+  /** The index of the last epoch when resuming (-1: start fresh). PyTorch: `last_epoch`. @defaultValue -1 */
+  lastEpoch?: number;
+}
 /**
  * Cosine annealing restarted every tI epochs (t0, then times tMult after each restart).
  * @example
@@ -425,9 +479,32 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
  * annealStrategy ('cos'), cycleMomentum (true), baseMomentum (0.85), maxMomentum (0.95), divFactor (25), finalDivFactor (1e4), threePhase (false), lastEpoch (-1).
  */
 export interface OneCycleLROptions {
-  maxLr: number | number[]; totalSteps?: number; epochs?: number; stepsPerEpoch?: number; pctStart?: number;
-  annealStrategy?: 'cos' | 'linear'; cycleMomentum?: boolean; baseMomentum?: number | number[]; maxMomentum?: number | number[];
-  divFactor?: number; finalDivFactor?: number; threePhase?: boolean; lastEpoch?: number;
+  /** The peak rate (one per param group, or one for all; required). PyTorch: `max_lr`. */
+  maxLr: number | number[];
+  /** Steps in the cycle; or give epochs and stepsPerEpoch. PyTorch: `total_steps`. */
+  totalSteps?: number;
+  /** With stepsPerEpoch: totalSteps = epochs · stepsPerEpoch. PyTorch: `epochs`. */
+  epochs?: number;
+  /** With epochs: totalSteps = epochs · stepsPerEpoch. PyTorch: `steps_per_epoch`. */
+  stepsPerEpoch?: number;
+  /** Fraction of the cycle spent increasing the rate. PyTorch: `pct_start`. @defaultValue 0.3 */
+  pctStart?: number;
+  /** How the rate moves between phases. PyTorch: `anneal_strategy`. @defaultValue 'cos' */
+  annealStrategy?: 'cos' | 'linear';
+  /** Cycle the momentum (SGD's momentum, Adam's beta1) inversely to the rate. PyTorch: `cycle_momentum`. @defaultValue true */
+  cycleMomentum?: boolean;
+  /** The lowest momentum (at the peak rate). PyTorch: `base_momentum`. @defaultValue 0.85 */
+  baseMomentum?: number | number[];
+  /** The highest momentum (at the start and the end). PyTorch: `max_momentum`. @defaultValue 0.95 */
+  maxMomentum?: number | number[];
+  /** The initial rate is maxLr / divFactor. PyTorch: `div_factor`. @defaultValue 25 */
+  divFactor?: number;
+  /** The final rate is initial rate / finalDivFactor. PyTorch: `final_div_factor`. @defaultValue 1e4 */
+  finalDivFactor?: number;
+  /** fast.ai's three phases (up, down symmetrically, then annihilate) instead of two. PyTorch: `three_phase`. @defaultValue false */
+  threePhase?: boolean;
+  /** The index of the last step when resuming (-1: start fresh). PyTorch: `last_epoch`. @defaultValue -1 */
+  lastEpoch?: number;
 }
 interface Phase { endStep: number; startLr: string; endLr: string; startMomentum: string; endMomentum: string }
 /**
@@ -544,9 +621,30 @@ export class OneCycleLR extends LRScheduler {
  * mode ('triangular'), gamma (1), scaleFn, scaleMode ('cycle'), cycleMomentum (true), baseMomentum (0.8), maxMomentum (0.9), lastEpoch (-1).
  */
 export interface CyclicLROptions {
-  baseLr: number | number[]; maxLr: number | number[]; stepSizeUp?: number; stepSizeDown?: number;
-  mode?: 'triangular' | 'triangular2' | 'exp_range'; gamma?: number; scaleFn?: (x: number) => number; scaleMode?: 'cycle' | 'iterations';
-  cycleMomentum?: boolean; baseMomentum?: number | number[]; maxMomentum?: number | number[]; lastEpoch?: number;
+  /** The lower rate of the cycle (required). PyTorch: `base_lr`. */
+  baseLr: number | number[];
+  /** The upper rate of the cycle (required). PyTorch: `max_lr`. */
+  maxLr: number | number[];
+  /** Steps of the increasing half of a cycle. PyTorch: `step_size_up`. @defaultValue 2000 */
+  stepSizeUp?: number;
+  /** Steps of the decreasing half. PyTorch: `step_size_down`. @defaultValue stepSizeUp */
+  stepSizeDown?: number;
+  /** The amplitude's policy: constant, halved every cycle, or scaled by gamma^step (ignored with scaleFn). PyTorch: `mode`. @defaultValue 'triangular' */
+  mode?: 'triangular' | 'triangular2' | 'exp_range';
+  /** 'exp_range''s factor per step. PyTorch: `gamma`. @defaultValue 1 */
+  gamma?: number;
+  /** Your own amplitude scaling (then mode is ignored); not in the state dict. PyTorch: `scale_fn`. */
+  scaleFn?: (x: number) => number;
+  /** What scaleFn is given: the cycle number or the step. PyTorch: `scale_mode`. @defaultValue 'cycle' */
+  scaleMode?: 'cycle' | 'iterations';
+  /** Cycle the momentum inversely to the rate. PyTorch: `cycle_momentum`. @defaultValue true */
+  cycleMomentum?: boolean;
+  /** The lowest momentum. PyTorch: `base_momentum`. @defaultValue 0.8 */
+  baseMomentum?: number | number[];
+  /** The highest momentum. PyTorch: `max_momentum`. @defaultValue 0.9 */
+  maxMomentum?: number | number[];
+  /** The index of the last step when resuming (-1: start fresh). PyTorch: `last_epoch`. @defaultValue -1 */
+  lastEpoch?: number;
 }
 /**
  * Cyclical learning rates (Smith): between baseLr and maxLr, triangular, triangular2 or exp_range.
@@ -637,7 +735,12 @@ export class CyclicLR extends LRScheduler {
 }
 
 /** SequentialLR's options: milestones (the steps where the next scheduler takes over, required), lastEpoch (-1). */
-export interface SequentialLROptions { milestones: number[]; lastEpoch?: number }
+export interface SequentialLROptions {
+  /** Steps at which the next scheduler takes over (one fewer than the schedulers; required). PyTorch: `milestones`. */
+  milestones: number[];
+  /** The index of the last epoch when resuming (-1: start fresh). PyTorch: `last_epoch`. @defaultValue -1 */
+  lastEpoch?: number;
+}
 /**
  * The schedulers one after another, switching at the milestones.
  * @example
@@ -744,8 +847,22 @@ export class ChainedScheduler {
  * thresholdMode ('rel'), cooldown (0), minLr (min_lr, 0), eps (1e-8).
  */
 export interface ReduceLROnPlateauOptions {
-  mode?: 'min' | 'max'; factor?: number; patience?: number; threshold?: number; thresholdMode?: 'rel' | 'abs';
-  cooldown?: number; minLr?: number | number[]; eps?: number;
+  /** 'min': reduce when the metric stops decreasing; 'max': when it stops increasing. PyTorch: `mode`. @defaultValue 'min' */
+  mode?: 'min' | 'max';
+  /** The rate is multiplied by it at each reduction (< 1). PyTorch: `factor`. @defaultValue 0.1 */
+  factor?: number;
+  /** Epochs without improvement tolerated before a reduction. PyTorch: `patience`. @defaultValue 10 */
+  patience?: number;
+  /** How much better counts as an improvement. PyTorch: `threshold`. @defaultValue 1e-4 */
+  threshold?: number;
+  /** 'rel': relative to the best value; 'abs': absolute. PyTorch: `threshold_mode`. @defaultValue 'rel' */
+  thresholdMode?: 'rel' | 'abs';
+  /** Epochs to wait after a reduction before counting again. PyTorch: `cooldown`. @defaultValue 0 */
+  cooldown?: number;
+  /** Lower bound of the rate (one per param group, or one for all). PyTorch: `min_lr`. @defaultValue 0 */
+  minLr?: number | number[];
+  /** A reduction smaller than eps is skipped. PyTorch: `eps`. @defaultValue 1e-8 */
+  eps?: number;
 }
 /**
  * Reduce the rates by factor when a metric has stopped improving for patience epochs: step(metric).

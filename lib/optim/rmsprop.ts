@@ -5,7 +5,22 @@ import { options } from '../options.js';
 import { Optimizer, checkGroup, type ParamGroup, type Params } from './optimizer.js';
 
 /** RMSprop's options, as PyTorch's: lr (1e-2), alpha (0.99), eps (1e-8), weightDecay (0), momentum (0), centered (false), maximize (false). */
-export interface RMSpropOptions { lr?: number; alpha?: number; eps?: number; weightDecay?: number; momentum?: number; centered?: boolean; maximize?: boolean }
+export interface RMSpropOptions {
+  /** Learning rate. PyTorch: `lr`. @defaultValue 1e-2 */
+  lr?: number;
+  /** Smoothing constant of the squared-gradient average. PyTorch: `alpha`. @defaultValue 0.99 */
+  alpha?: number;
+  /** Added to the denominator for numerical stability. PyTorch: `eps`. @defaultValue 1e-8 */
+  eps?: number;
+  /** L2 penalty added to the gradient. PyTorch: `weight_decay`. @defaultValue 0 */
+  weightDecay?: number;
+  /** Momentum factor. PyTorch: `momentum`. @defaultValue 0 */
+  momentum?: number;
+  /** Normalize by the estimated variance of the gradient (subtract the squared mean). PyTorch: `centered`. @defaultValue false */
+  centered?: boolean;
+  /** Maximize the objective instead of minimizing it. PyTorch: `maximize`. @defaultValue false */
+  maximize?: boolean;
+}
 type RHyper = Required<RMSpropOptions>;
 const RKEYS = ['lr', 'alpha', 'eps', 'weightDecay', 'momentum', 'centered', 'maximize'] as const;
 
@@ -39,7 +54,20 @@ export class RMSprop extends Optimizer<RHyper> {
 }
 
 /** Adagrad's options, as PyTorch's: lr (1e-2), lrDecay (lr_decay, 0), weightDecay (0), initialAccumulatorValue (0), eps (1e-10), maximize (false). */
-export interface AdagradOptions { lr?: number; lrDecay?: number; weightDecay?: number; initialAccumulatorValue?: number; eps?: number; maximize?: boolean }
+export interface AdagradOptions {
+  /** Learning rate. PyTorch: `lr`. @defaultValue 1e-2 */
+  lr?: number;
+  /** Learning-rate decay: lr / (1 + (step - 1) · lrDecay). PyTorch: `lr_decay`. @defaultValue 0 */
+  lrDecay?: number;
+  /** L2 penalty added to the gradient. PyTorch: `weight_decay`. @defaultValue 0 */
+  weightDecay?: number;
+  /** Starting value of the sum of squared gradients. PyTorch: `initial_accumulator_value`. @defaultValue 0 */
+  initialAccumulatorValue?: number;
+  /** Added to the denominator for numerical stability. PyTorch: `eps`. @defaultValue 1e-10 */
+  eps?: number;
+  /** Maximize the objective instead of minimizing it. PyTorch: `maximize`. @defaultValue false */
+  maximize?: boolean;
+}
 type AHyper = Required<AdagradOptions>;
 const AKEYS = ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps', 'maximize'] as const;
 

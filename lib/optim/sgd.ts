@@ -5,7 +5,20 @@ import { options } from '../options.js';
 import { Optimizer, checkLr, checkBool, checkNonNegative, type ParamGroup, type Params } from './optimizer.js';
 
 /** SGD's options, as PyTorch's: lr (required), momentum (0), dampening (0), weightDecay (weight_decay, 0), nesterov (false), maximize (false). */
-export interface SGDOptions { lr: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean; maximize?: boolean }
+export interface SGDOptions {
+  /** Learning rate (required unless every param group sets its own). PyTorch: `lr`. */
+  lr: number;
+  /** Momentum factor. PyTorch: `momentum`. @defaultValue 0 */
+  momentum?: number;
+  /** Dampening of the momentum. PyTorch: `dampening`. @defaultValue 0 */
+  dampening?: number;
+  /** L2 penalty added to the gradient. PyTorch: `weight_decay`. @defaultValue 0 */
+  weightDecay?: number;
+  /** Nesterov momentum (needs momentum > 0 and dampening 0). PyTorch: `nesterov`. @defaultValue false */
+  nesterov?: boolean;
+  /** Maximize the objective instead of minimizing it. PyTorch: `maximize`. @defaultValue false */
+  maximize?: boolean;
+}
 type Hyper = Required<SGDOptions>;
 const KEYS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'] as const;
 /** torch.optim.SGD options not implemented here: a TypeError, not a silent no-op. */
