@@ -33,13 +33,13 @@ export type FitSource = FitData | Dataset | DataLoader | BatchIterable | ((epoch
 
 /** fit's earlyStopping option (Keras' EarlyStopping; PyTorch has none): monitor ('valLoss'), patience (0), minDelta (0), restoreBest (false). */
 export interface EarlyStopping {
-  /** 'valLoss' (default), 'valAccuracy', 'loss' or 'accuracy'. */
+  /** The figure watched: 'valLoss', 'valAccuracy', 'loss' or 'accuracy'. @defaultValue 'valLoss' */
   monitor?: 'valLoss' | 'valAccuracy' | 'loss' | 'accuracy';
-  /** Epochs without improvement before stopping (default 0: stop at the first). */
+  /** Epochs without improvement before stopping (0: stop at the first). @defaultValue 0 */
   patience?: number;
-  /** The least change that counts as an improvement (default 0). */
+  /** The least change that counts as an improvement. @defaultValue 0 */
   minDelta?: number;
-  /** At the end, put back the weights of the best epoch (default false). */
+  /** At the end, put back the weights of the best epoch. @defaultValue false */
   restoreBest?: boolean;
 }
 
@@ -47,7 +47,7 @@ export interface EarlyStopping {
 export interface FitCheckpoint {
   /** The checkpoint file (one safetensors file, replaced atomically at each write). */
   path: string;
-  /** Write at the end of every `every`-th epoch (default 1); the run's last epoch is always written. */
+  /** Write at the end of every `every`-th epoch; the run's last epoch is always written. @defaultValue 1 */
   every?: number;
   /** Anything JSON can hold (your run's configuration), kept in every checkpoint as its `extra` (loadCheckpoint returns it). */
   extra?: unknown;
@@ -55,15 +55,17 @@ export interface FitCheckpoint {
 
 /** fit's options (see docs/services.md): epochs, optimizer, loss (required); batchSize, shuffle (true), seed, signal, onProgress, progressIntervalMs (100), worker ('auto'), scheduler, schedulerStep ('epoch'), clipGradNorm, validationData, earlyStopping, checkpoint, resumeFrom, distributed. */
 export interface FitOptions {
+  /** Epochs to train (required; with resumeFrom, the run's total). The loop `for (epoch ...)` you would write around PyTorch. */
   epochs: number;
-  /** Samples per step ({x, y} and datasets; a DataLoader has its own). */
+  /** Samples per step: required with {x, y} and datasets, left out with a DataLoader (it has its own; batches you give are rebatched to it). PyTorch: DataLoader's `batch_size`. */
   batchSize?: number;
+  /** The optimizer stepping the model's parameters (required): `new optim.Adam(model.parameters())`. */
   optimizer: Optimizer<{ lr: number }>;
-  /** A loss function (F.crossEntropy, F.mseLoss, F.nllLoss, F.binaryCrossEntropyWithLogits or your own) or its name. */
+  /** A loss function (F.crossEntropy, F.mseLoss, F.nllLoss, F.binaryCrossEntropyWithLogits or your own) or its name (required). PyTorch: the criterion of your loop. */
   loss: LossFn | LossName;
-  /** Reshuffle the samples every epoch (default true for {x, y} and datasets), from the seed. */
+  /** Reshuffle the samples every epoch ({x, y} and datasets), from the seed. PyTorch: DataLoader's `shuffle`. @defaultValue true */
   shuffle?: boolean;
-  /** Seed of the run (data order, dropout). Default: drawn from the global generator (see manualSeed). */
+  /** Seed of the run (data order, dropout). @defaultValue drawn from the global generator (see manualSeed) */
   seed?: number;
   /** Evaluated at every epoch end in eval mode: {x, y}, a dataset, a DataLoader or an iterable of batches. */
   validationData?: FitSource;
@@ -73,21 +75,23 @@ export interface FitOptions {
   signal?: AbortSignal;
   /** Called at every epoch end (the model holds that epoch's weights) and at most every progressIntervalMs within an epoch. */
   onProgress?: (p: FitProgress) => void;
+  /** Least milliseconds between two onProgress calls within an epoch. @defaultValue 100 */
   progressIntervalMs?: number;
   /**
-   * 'auto' (default): a worker thread when the model, optimizer and loss are built-in (see
+   * 'auto': a worker thread when the model, optimizer and loss are built-in (see
    * the README (In Node services)), else time-sliced on the calling thread. true: a worker or a TypeError
    * saying why not. false: always on the calling thread.
+   * @defaultValue 'auto'
    */
   worker?: boolean | 'auto';
   /**
    * Matmul precision of the steps ('highest' | 'high' | 'medium', see setFloat32MatmulPrecision);
-   * default: this thread's setting when fit is called.
+   * @defaultValue this thread's setting when fit is called
    */
   precision?: Float32MatmulPrecision;
   /** The file (path or file: URL) exporting your model's class, so a worker can build it: `new Class(...moduleArgs)`. */
   moduleFile?: string | URL;
-  /** Arguments of your model class's constructor in the worker (structured-cloneable; default []). */
+  /** Arguments of your model class's constructor in the worker (structured-cloneable). @defaultValue [] */
   moduleArgs?: unknown[];
   /**
    * A scheduler of `optimizer` (optim.lrScheduler), stepped after every epoch or, with
@@ -96,8 +100,9 @@ export interface FitOptions {
    * makes fit train on the calling thread.
    */
   scheduler?: Scheduler;
+  /** When the scheduler steps: after every epoch, or after every optimizer step (OneCycleLR, CyclicLR). @defaultValue 'epoch' */
   schedulerStep?: 'epoch' | 'batch';
-  /** Clip the gradients' total 2-norm to this before every optimizer step (nn.utils.clipGradNorm_). */
+  /** Clip the gradients' total 2-norm to this before every optimizer step (nn.utils.clipGradNorm_; PyTorch: `clip_grad_norm_(params, max_norm)` before `step()`). @defaultValue no clipping */
   clipGradNorm?: number;
   /**
    * Train data-parallel over the ranks of this process group (`await distributed.init()`, see
