@@ -57,7 +57,7 @@ export interface FitCheckpoint {
 export interface FitOptions {
   /** Epochs to train (required; with resumeFrom, the run's total). The loop `for (epoch ...)` you would write around PyTorch. */
   epochs: number;
-  /** Samples per step: required with {x, y} and datasets, left out with a DataLoader (it has its own; batches you give are rebatched to it). PyTorch: DataLoader's `batch_size`. */
+  /** Samples per step: required with {x, y} and datasets, not allowed with a DataLoader (it has its own); given with an iterable of batches, they are rebatched to it. PyTorch: DataLoader's `batch_size`. */
   batchSize?: number;
   /** The optimizer stepping the model's parameters (required): `new optim.Adam(model.parameters())`. */
   optimizer: Optimizer<{ lr: number }>;
