@@ -13,17 +13,17 @@ import { RandomSampler, SequentialSampler, type Sampler, checkEpoch, seedOrDraw 
 
 /** DataLoader's options, as PyTorch's: batchSize (batch_size, 1), shuffle (false), dropLast (drop_last, false), seed, and the keys below. */
 export interface DataLoaderOptions {
-  /** Samples per batch (default 1). */
+  /** Samples per batch. PyTorch: `batch_size`. @defaultValue 1 */
   batchSize?: number;
-  /** Reshuffle every epoch (default false): a seeded RandomSampler, or a shuffle buffer on a stream. */
+  /** Reshuffle every epoch: a seeded RandomSampler, or a shuffle buffer on a stream. PyTorch: `shuffle`. @defaultValue false */
   shuffle?: boolean;
-  /** Drop the last batch of an epoch when it is smaller than batchSize (default false). */
+  /** Drop the last batch of an epoch when it is smaller than batchSize. PyTorch: `drop_last`. @defaultValue false */
   dropLast?: boolean;
-  /** Seed of the shuffling (default: drawn from the global generator, so manualSeed fixes it). */
+  /** Seed of the shuffling. PyTorch: a seeded `generator`. @defaultValue drawn from the global generator, so manualSeed fixes it */
   seed?: number;
-  /** Your own Sampler (map-style datasets; not with shuffle). */
+  /** Your own Sampler (map-style datasets; not with shuffle). PyTorch: `sampler`. @defaultValue SequentialSampler, or RandomSampler with shuffle */
   sampler?: Sampler;
-  /** Rows held by a stream's shuffle buffer (default 10000). */
+  /** Rows held by a stream's shuffle buffer (as tf.data's shuffle; PyTorch has none for iterable datasets). @defaultValue 10000 */
   shuffleBuffer?: number;
 }
 

@@ -29,9 +29,9 @@ export interface Collectives {
 
 /** DistributedDataParallel's options: bucketCapMB (PyTorch's bucket_cap_mb, default 25), broadcastBuffers (broadcast_buffers, true). */
 export interface DDPOptions {
-  /** Bucket size in MiB (PyTorch's bucket_cap_mb, default 25). */
+  /** Bucket size in MiB: gradients are all-reduced a bucket at a time while backward goes on. PyTorch: `bucket_cap_mb`. @defaultValue 25 */
   bucketCapMB?: number;
-  /** Broadcast parameters and buffers from rank 0 at construction (default true). */
+  /** Broadcast parameters and buffers from rank 0 at construction. PyTorch: `broadcast_buffers`. @defaultValue true */
   broadcastBuffers?: boolean;
 }
 const DDP_KEYS = ['bucketCapMB', 'broadcastBuffers'] as const;

@@ -13,12 +13,15 @@ import { options } from '../options.js';
 
 /** DistributedSampler's options, as PyTorch's: numReplicas (num_replicas), rank, shuffle (true), seed (0), dropLast (drop_last, false). */
 export interface DistributedSamplerOptions {
-  /** Number of ranks (default: the process group's worldSize). */
+  /** Number of ranks. PyTorch: `num_replicas`. @defaultValue the process group's worldSize */
   numReplicas?: number;
-  /** This rank (default: the process group's rank). */
+  /** This rank. PyTorch: `rank`. @defaultValue the process group's rank */
   rank?: number;
+  /** A new permutation every epoch (seed + epoch, the same on every rank; call setEpoch). PyTorch: `shuffle`. @defaultValue true */
   shuffle?: boolean;
+  /** Seed of the permutations. PyTorch: `seed`. @defaultValue 0 */
   seed?: number;
+  /** Cut the tail that does not split evenly instead of padding with the head. PyTorch: `drop_last`. @defaultValue false */
   dropLast?: boolean;
 }
 const KEYS = ['numReplicas', 'rank', 'shuffle', 'seed', 'dropLast'] as const;

@@ -7,7 +7,16 @@ import { normal_ } from './init.js';
 import { Module, Parameter } from './module.js';
 
 /** Options of nn.Embedding, as PyTorch's: paddingIdx (padding_idx, default null), maxNorm (max_norm, null), normType (norm_type, 2), scaleGradByFreq (scale_grad_by_freq, false). */
-export interface EmbeddingModuleOptions { paddingIdx?: number | null; maxNorm?: number | null; normType?: number; scaleGradByFreq?: boolean }
+export interface EmbeddingModuleOptions {
+  /** A row that starts at zeros and gets no gradient (negative counts from the end). PyTorch: `padding_idx`. @defaultValue null */
+  paddingIdx?: number | null;
+  /** Rows looked up are renormalized in place to at most this norm. PyTorch: `max_norm`. @defaultValue null */
+  maxNorm?: number | null;
+  /** The p of the p-norm for maxNorm. PyTorch: `norm_type`. @defaultValue 2 */
+  normType?: number;
+  /** Scale each row's gradient by the inverse of its count in the batch. PyTorch: `scale_grad_by_freq`. @defaultValue false */
+  scaleGradByFreq?: boolean;
+}
 
 /**
  * A lookup table of numEmbeddings vectors of size embeddingDim (nn.Embedding); indices: an integer Tensor, Int32Array or number[].

@@ -111,7 +111,14 @@ export const zeros_ = (t: Tensor): Tensor => constant_(t, 0);
 export const ones_ = (t: Tensor): Tensor => constant_(t, 1);
 
 /** Options of kaimingUniform_/kaimingNormal_, as PyTorch's: a (negative slope, default 0), mode ('fan_in'), nonlinearity ('leaky_relu'). */
-export interface KaimingOptions { a?: number; mode?: FanMode; nonlinearity?: Nonlinearity }
+export interface KaimingOptions {
+  /** The negative slope of the rectifier after this layer (used with 'leaky_relu'). PyTorch: `a`. @defaultValue 0 */
+  a?: number;
+  /** 'fan_in' keeps the forward's variance, 'fan_out' the backward's. PyTorch: `mode`. @defaultValue 'fan_in' */
+  mode?: FanMode;
+  /** The activation after this layer (see calculateGain). PyTorch: `nonlinearity`. @defaultValue 'leaky_relu' */
+  nonlinearity?: Nonlinearity;
+}
 
 function kaimingStd(name: string, t: Tensor, o: unknown): number {
   const opts = options<KaimingOptions>(name, o, ['a', 'mode', 'nonlinearity']);

@@ -9,9 +9,23 @@ import { isPlainObject, options } from '../options.js';
 import { checkIndexable, normDim, splitAt } from './util.js';
 
 /** Options of sort and argsort (PyTorch's keywords; sorting is always stable, so `stable` changes nothing). */
-export interface SortOptions { dim?: number; descending?: boolean; stable?: boolean }
+export interface SortOptions {
+  /** The dim to sort along (negative counts from the end). PyTorch: `dim`. @defaultValue -1 */
+  dim?: number;
+  /** Largest first. PyTorch: `descending`. @defaultValue false */
+  descending?: boolean;
+  /** Accepted for PyTorch parity; neurite always sorts stably. PyTorch: `stable`. @defaultValue false */
+  stable?: boolean;
+}
 /** Options of topk (PyTorch's keywords; the result is always sorted). */
-export interface TopkOptions { dim?: number; largest?: boolean; sorted?: boolean }
+export interface TopkOptions {
+  /** The dim to select along (negative counts from the end). PyTorch: `dim`. @defaultValue -1 */
+  dim?: number;
+  /** The k largest (false: the k smallest). PyTorch: `largest`. @defaultValue true */
+  largest?: boolean;
+  /** Accepted for PyTorch parity; the result is always sorted. PyTorch: `sorted`. @defaultValue true */
+  sorted?: boolean;
+}
 const SORT_KEYS = ['dim', 'descending', 'stable'] as const;
 const TOPK_KEYS = ['dim', 'largest', 'sorted'] as const;
 

@@ -10,10 +10,11 @@ import { normDim, normDims, reductionPlan, splitAt, type Dims } from './util.js'
 
 /** Options of var and std (PyTorch's keywords). */
 export interface VarOptions {
-  /** Subtracted from the count of elements in the divisor: 1 (default) is Bessel's, 0 the population's. */
+  /** Subtracted from the count of elements in the divisor: 1 is Bessel's, 0 the population's. PyTorch: `correction`. @defaultValue 1 */
   correction?: number;
-  /** PyTorch's older spelling: unbiased = false is correction = 0. */
+  /** PyTorch's older spelling: unbiased = false is correction = 0. PyTorch: `unbiased`. @defaultValue true */
   unbiased?: boolean;
+  /** Keep the reduced dims as size 1. PyTorch: `keepdim`. @defaultValue false */
   keepDim?: boolean;
 }
 const VAR_KEYS = ['correction', 'unbiased', 'keepDim'] as const;
