@@ -12,7 +12,7 @@ import type { Batch } from './dataset.js';
 
 /** CsvDataset's options: loadCsv's (header, labelColumn, delimiter) plus blockRows (rows per read, default 4096). */
 export interface CsvDatasetOptions extends CsvOptions {
-  /** Rows per block read (default 4096). */
+  /** Rows per block read (each block is one `[x, y]` item of the stream). @defaultValue 4096 */
   blockRows?: number;
 }
 
@@ -101,11 +101,11 @@ export class CsvDataset implements AsyncIterable<Batch> {
 
 /** JsonlDataset's options: xKey ('x'), yKey ('y'; null for none), blockRows (4096). */
 export interface JsonlDatasetOptions {
-  /** Key of the features in each line's object (default 'x'): a number or a (nested) array of numbers. */
+  /** Key of the features in each line's object: a number or a (nested) array of numbers. @defaultValue 'x' */
   xKey?: string;
-  /** Key of the target (default 'y'): a number or an array of numbers; null for none. */
+  /** Key of the target: a number or an array of numbers; null for none. @defaultValue 'y' */
   yKey?: string | null;
-  /** Rows per block read (default 4096). */
+  /** Rows per block read (each block is one `[x, y]` item of the stream). @defaultValue 4096 */
   blockRows?: number;
 }
 

@@ -27,12 +27,13 @@ export type LossFn = (output: Tensor, target: never) => Tensor;
 export interface DiagnoseOptions {
   /** Targets: class indices for cross-entropy, or a tensor shaped like the output. */
   target?: Target;
-  /** A loss name or function (output, target) => scalar; default: cross-entropy for class indices, else MSE. */
+  /** A loss name or function (output, target) => scalar. @defaultValue cross-entropy for class indices, else MSE */
   loss?: LossName | LossFn;
-  /** Check the cross-entropy against ln(classes) (true: diagnose is usually called before training). */
+  /** Check the cross-entropy against ln(classes) (diagnose is usually called before training). @defaultValue true */
   atInit?: boolean;
+  /** Overrides of the warning thresholds. @defaultValue DEFAULT_THRESHOLDS */
   thresholds?: Partial<Thresholds>;
-  /** Histogram bins per activation (30). */
+  /** Histogram bins per activation. @defaultValue 30 */
   bins?: number;
 }
 

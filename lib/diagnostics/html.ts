@@ -18,8 +18,9 @@ import { options } from '../options.js';
 
 /** The page's title and whether it includes the activation-function chart (default true). */
 export interface HtmlOptions {
+  /** The page's title. @defaultValue 'neurite diagnostics' */
   title?: string;
-  /** Include the chart of activation functions and derivatives (true). */
+  /** Include the chart of activation functions and derivatives. @defaultValue true */
   activationChart?: boolean;
 }
 

@@ -9,9 +9,9 @@ import { options } from '../options.js';
 
 /** lint's options. */
 export interface LintOptions {
-  /** The loss the model trains with: 'mse' accepts a final activation; the default assumes a logits loss. */
+  /** The loss the model trains with: 'mse' accepts a final activation; the default assumes a logits loss. @defaultValue a logits loss (crossEntropy) */
   loss?: 'crossEntropy' | 'bceWithLogits' | 'mse' | string;
-  /** Linear layers from which a stack counts as deep (4). */
+  /** Linear layers from which a stack counts as deep. @defaultValue 4 */
   deep?: number;
 }
 

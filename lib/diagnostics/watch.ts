@@ -21,12 +21,13 @@ export interface Steppable { step(): void; readonly params?: readonly Tensor[] }
 
 /** watch's options: every (sampling period in steps), optimizer (steps counted at optimizer.step()), and the keys below. */
 export interface WatchOptions {
-  /** Sample every N steps (100). Steps are optimizer.step() calls, else training-mode forwards. */
+  /** Sample every N steps. Steps are optimizer.step() calls, else training-mode forwards. @defaultValue 100 */
   every?: number;
-  /** With it: steps are counted by optimizer.step(), and update-to-weight ratios are measured. */
+  /** With it: steps are counted by optimizer.step(), and update-to-weight ratios are measured. @defaultValue none (count forwards) */
   optimizer?: Steppable;
-  /** Histogram bins kept per activation and record (0: none; the watch charts do not use them). */
+  /** Histogram bins kept per activation and record (0: none; the watch charts do not use them). @defaultValue 0 */
   bins?: number;
+  /** Overrides of the warning thresholds. @defaultValue DEFAULT_THRESHOLDS */
   thresholds?: Partial<Thresholds>;
 }
 

@@ -65,7 +65,7 @@ export interface LoadOptions {
   optimizer?: AnyOptimizer;
   /** A scheduler of the same kind as the saved one, restored so the learning rates continue exactly. */
   scheduler?: Scheduler;
-  /** Set the global random generator to the saved state (default true). */
+  /** Set the global random generator to the saved state (as torch.set_rng_state). @defaultValue true */
   restoreRng?: boolean;
 }
 

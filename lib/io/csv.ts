@@ -9,11 +9,11 @@ import { options } from '../options.js';
 
 /** loadCsv's options: header ('auto'), labelColumn ('last'), delimiter (','). */
 export interface CsvOptions {
-  /** Skip the first line: true, false, or 'auto' (default: skip it when any cell is not a number). */
+  /** Skip the first line: true, false, or 'auto' (skip it when any cell is not a number). pandas: `header`. @defaultValue 'auto' */
   header?: boolean | 'auto';
-  /** The column holding the labels: 'last' (default), 'first', an index (negative from the end), or 'none'. */
+  /** The column holding the labels: 'last', 'first', an index (negative from the end), or 'none'. @defaultValue 'last' */
   labelColumn?: 'last' | 'first' | 'none' | number;
-  /** Cell separator (default ','). */
+  /** Cell separator. pandas: `sep`. @defaultValue ',' */
   delimiter?: string;
 }
 

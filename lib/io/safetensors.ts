@@ -38,9 +38,9 @@ export interface ParsedSafetensors {
 
 /** How safetensors are written: dtype ('F32' default, 'F16', 'BF16', 'F64') and per-key dtypes. */
 export interface WriteOptions {
-  /** dtype for float tensors (default F32; F16/BF16 round to nearest even). */
+  /** dtype for float tensors (F16/BF16 round to nearest even), as `sd = {k: v.half()}` before safetensors' save_file. @defaultValue 'F32' */
   dtype?: WriteDtype;
-  /** Per-key dtype; `*.num_batches_tracked` is I64 unless named here, as PyTorch saves it. */
+  /** Per-key dtype; `*.num_batches_tracked` is I64 unless named here, as PyTorch saves it. @defaultValue none (dtype for every key) */
   dtypes?: Record<string, WriteDtype>;
 }
 

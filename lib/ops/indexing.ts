@@ -150,7 +150,10 @@ function scatterOp(op: string, x: Tensor, dim: number, index: IndexLike, src: Te
 }
 
 /** scatter's options: PyTorch 1.13's `reduce=` ('add' or 'multiply'). */
-export interface ScatterOptions { reduce?: 'add' | 'multiply' }
+export interface ScatterOptions {
+  /** Combine src with the values already there instead of overwriting them. PyTorch: `reduce`. @defaultValue none (overwrite) */
+  reduce?: 'add' | 'multiply';
+}
 
 /**
  * A copy of x with the values of src (a tensor, or one number) written at the positions index
@@ -196,7 +199,10 @@ export function scatterAdd(x: Tensor, dim: number, index: IndexLike, src: Tensor
 /** scatterReduce's reductions, as torch.scatter_reduce. */
 export type ScatterReduction = 'sum' | 'prod' | 'mean' | 'amax' | 'amin';
 /** scatterReduce's options: PyTorch's `include_self` (default true). */
-export interface ScatterReduceOptions { includeSelf?: boolean }
+export interface ScatterReduceOptions {
+  /** Whether x's own values at the written positions take part in the reduction. PyTorch: `include_self`. @defaultValue true */
+  includeSelf?: boolean;
+}
 const REDUCTIONS: readonly ScatterReduction[] = ['sum', 'prod', 'mean', 'amax', 'amin'];
 
 /** The forward of scatterReduce (and of scatter's reduce=): the result and what backward needs. */
@@ -308,7 +314,10 @@ function groupByPosition(pos: Int32Array, count: Int32Array): { items: Int32Arra
 }
 
 /** nonzero's options: PyTorch's `as_tuple`. */
-export interface NonzeroOptions { asTuple?: boolean }
+export interface NonzeroOptions {
+  /** One 1-D index tensor per dim instead of one [n, ndim] tensor. PyTorch: `as_tuple`. @defaultValue false */
+  asTuple?: boolean;
+}
 
 /**
  * The indices of the non-zero entries (NaN counts as non-zero), in row-major order, as
