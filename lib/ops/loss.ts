@@ -73,14 +73,53 @@ function checkReduction(op: string, r: Reduction): void {
   }
 }
 
-export interface LossOptions { reduction?: Reduction }
+export interface LossOptions {
+  /** How the per-element losses are combined: their mean, their sum, or none (one loss per element). PyTorch: `reduction`. @defaultValue 'mean' */
+  reduction?: Reduction;
+}
 /** cross-entropy / NLL options, as PyTorch: class weights [C], an ignored class index, label smoothing in [0, 1]. */
-export interface ClassLossOptions { reduction?: Reduction; weight?: Tensor | null; ignoreIndex?: number; labelSmoothing?: number }
-export interface BCEWithLogitsOptions { reduction?: Reduction; weight?: Tensor | null; posWeight?: Tensor | null }
-export interface BCEOptions { reduction?: Reduction; weight?: Tensor | null }
-export interface SmoothL1Options { reduction?: Reduction; beta?: number }
-export interface HuberOptions { reduction?: Reduction; delta?: number }
-export interface KLDivOptions { reduction?: Reduction | 'batchmean'; logTarget?: boolean }
+export interface ClassLossOptions {
+  /** How the per-element losses are combined: their mean, their sum, or none (one loss per element). PyTorch: `reduction`. @defaultValue 'mean' */
+  reduction?: Reduction;
+  /** A manual rescaling weight: one per class (class losses) or broadcast to the input (binary losses). PyTorch: `weight`. @defaultValue null */
+  weight?: Tensor | null;
+  /** A target value that is skipped (no loss, no gradient; the mean is over the others). PyTorch: `ignore_index`. @defaultValue -100 */
+  ignoreIndex?: number;
+  /** Mix the one-hot target with the uniform distribution by this amount (crossEntropy only), in [0, 1]. PyTorch: `label_smoothing`. @defaultValue 0 */
+  labelSmoothing?: number;
+}
+export interface BCEWithLogitsOptions {
+  /** How the per-element losses are combined: their mean, their sum, or none (one loss per element). PyTorch: `reduction`. @defaultValue 'mean' */
+  reduction?: Reduction;
+  /** A manual rescaling weight: one per class (class losses) or broadcast to the input (binary losses). PyTorch: `weight`. @defaultValue null */
+  weight?: Tensor | null;
+  /** A weight of the positive examples (typically one per class), broadcast to the input. PyTorch: `pos_weight`. @defaultValue null */
+  posWeight?: Tensor | null;
+}
+export interface BCEOptions {
+  /** How the per-element losses are combined: their mean, their sum, or none (one loss per element). PyTorch: `reduction`. @defaultValue 'mean' */
+  reduction?: Reduction;
+  /** A manual rescaling weight: one per class (class losses) or broadcast to the input (binary losses). PyTorch: `weight`. @defaultValue null */
+  weight?: Tensor | null;
+}
+export interface SmoothL1Options {
+  /** How the per-element losses are combined: their mean, their sum, or none (one loss per element). PyTorch: `reduction`. @defaultValue 'mean' */
+  reduction?: Reduction;
+  /** Where the loss turns from quadratic (|d| < beta: 0.5·d²/beta) to linear (|d| - 0.5·beta). PyTorch: `beta`. @defaultValue 1 */
+  beta?: number;
+}
+export interface HuberOptions {
+  /** How the per-element losses are combined: their mean, their sum, or none (one loss per element). PyTorch: `reduction`. @defaultValue 'mean' */
+  reduction?: Reduction;
+  /** Where the loss turns from quadratic (0.5·d²) to linear (delta·(|d| - 0.5·delta)). PyTorch: `delta`. @defaultValue 1 */
+  delta?: number;
+}
+export interface KLDivOptions {
+  /** As the other losses, plus 'batchmean' (the sum divided by the batch size: the true KL divergence). PyTorch: `reduction`. @defaultValue 'mean' */
+  reduction?: Reduction | 'batchmean';
+  /** The target is given as log-probabilities. PyTorch: `log_target`. @defaultValue false */
+  logTarget?: boolean;
+}
 const LOSS_KEYS = ['reduction'] as const;
 /** PyTorch's deprecated spellings: an error, not a silent no-op. */
 const DEPRECATED = ['sizeAverage', 'reduce'] as const;
