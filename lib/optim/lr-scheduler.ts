@@ -225,7 +225,7 @@ export class MultiStepLR extends LRScheduler {
 
 /** ConstantLR's options: factor (1/3), totalIters (total_iters, 5), lastEpoch (-1). */
 export interface ConstantLROptions {
-  /** The rate is multiplied by it until totalIters (in (0, 1]). PyTorch: `factor`. @defaultValue 1/3 */
+  /** The rate is multiplied by it until totalIters (in [0, 1]). PyTorch: `factor`. @defaultValue 1/3 */
   factor?: number;
   /** Steps during which the factor applies. PyTorch: `total_iters`. @defaultValue 5 */
   totalIters?: number;
@@ -269,7 +269,7 @@ export class ConstantLR extends LRScheduler {
 
 /** LinearLR's options: startFactor (start_factor, 1/3), endFactor (1), totalIters (5), lastEpoch (-1). */
 export interface LinearLROptions {
-  /** Factor of the rate at the first step. PyTorch: `start_factor`. @defaultValue 1/3 */
+  /** Factor of the rate at the first step (in (0, 1]). PyTorch: `start_factor`. @defaultValue 1/3 */
   startFactor?: number;
   /** Factor of the rate after totalIters steps. PyTorch: `end_factor`. @defaultValue 1 */
   endFactor?: number;
