@@ -4,12 +4,14 @@
 // see the same load; per op and side the fastest call of each round, median over rounds.
 // Run: flock /tmp/neurite-bench.lock node bench/index-ops.mjs [--rounds 7]  (build first: npm run build)
 // Prints a markdown block for bench/RESULTS.md.
+import { argv } from './lib/args.mjs';
 import { spawnSync } from 'node:child_process';
 import { cat, gather, indexSelect, randn, scatter, scatterAdd, setBackend, stack, zeros } from '../dist/esm/index.js';
 import { machine, loadMonitor, loadText } from './lib/machine.mjs';
 
 process.env.NEURITE_NUM_THREADS ??= '1';
-const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 7);
+const rounds = Number(argv(process.argv.slice(2)).rounds ?? 7);
+if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`--rounds must be a positive integer, got ${rounds}`);
 const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
 setBackend('native');
 

@@ -4,11 +4,13 @@
 // times its side when asked); the figure is the median over rounds of the per-case ratio.
 // Run: flock /tmp/neurite-bench.lock node bench/loss.mjs [--rounds 7]  (build first: npm run build)
 // Prints a markdown block for bench/RESULTS.md.
+import { argv } from './lib/args.mjs';
 import { F, setBackend, tensor } from '../dist/esm/index.js';
 import { machine, loadMonitor, loadText } from './lib/machine.mjs';
 
 process.env.NEURITE_NUM_THREADS ??= '1';
-const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 7);
+const rounds = Number(argv(process.argv.slice(2)).rounds ?? 7);
+if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`--rounds must be a positive integer, got ${rounds}`);
 const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
 const range = (xs) => `${med(xs).toPrecision(3)} (${Math.min(...xs).toPrecision(3)}–${Math.max(...xs).toPrecision(3)})`;
 

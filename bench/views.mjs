@@ -5,6 +5,7 @@
 //   relu_ timed in a python3 child between rounds.
 // Run: flock /tmp/neurite-bench.lock node bench/views.mjs [--rounds 9]  (build first: npm run build)
 // Prints a markdown block for bench/RESULTS.md.
+import { argv } from './lib/args.mjs';
 import { spawnSync } from 'node:child_process';
 import { F, matmul, randn, setBackend } from '../dist/esm/index.js';
 import { getBackend } from '../dist/esm/backend/index.js';
@@ -12,7 +13,8 @@ import { machine, loadMonitor, loadText } from './lib/machine.mjs';
 import { W5_N } from './lib/data.mjs';
 
 process.env.NEURITE_NUM_THREADS ??= '1';
-const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 9);
+const rounds = Number(argv(process.argv.slice(2)).rounds ?? 9);
+if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError(`--rounds must be a positive integer, got ${rounds}`);
 const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
 const range = (xs) => `${med(xs).toPrecision(4)} (${Math.min(...xs).toPrecision(4)}–${Math.max(...xs).toPrecision(4)})`;
 
