@@ -78,6 +78,18 @@ function indexPositions(op: string, x: Tensor, k: number, index: IndexLike): { p
       throw new RangeError(`${op}: index ${fmtShape(ishape)} is larger than the input ${fmtShape(x.shape)} in dim ${d}`);
     }
   }
+  if (x.ndim > 0 && ishape.every((n, d) => d === k || n === x.shape[d])) {
+    // index covers x except along k: hoisted [outer, m, inner] arithmetic, no multi-index decoding
+    const [outer, m, inner] = splitAt(ishape, k), dk = x.shape[k];
+    const pos = new Int32Array(idx.length);
+    let p = 0;
+    for (let o = 0; o < outer; o++) {
+      const base = o * dk * inner;
+      if (inner === 1) { for (let j = 0; j < m; j++, p++) pos[p] = base + idx[p]; continue; }
+      for (let j = 0; j < m; j++) for (let i = 0; i < inner; i++, p++) pos[p] = base + idx[p] * inner + i;
+    }
+    return { pos, ishape };
+  }
   const xs = stridesOf(x.shape);
   const step = x.ndim === 0 ? 0 : xs[k];
   if (x.ndim > 0) xs[k] = 0;
@@ -118,6 +130,11 @@ function srcPositions(op: string, s: Tensor, ishape: number[]): Int32Array {
   }
   for (let d = 0; d < s.ndim; d++) {
     if (ishape[d] > s.shape[d]) throw new RangeError(`${op}: index ${fmtShape(ishape)} is larger than src ${fmtShape(s.shape)} in dim ${d}`);
+  }
+  if (ishape.every((n, d) => n === s.shape[d])) { // src read whole, row-major: the identity
+    const pos = new Int32Array(s.size);
+    for (let i = 0; i < pos.length; i++) pos[i] = i;
+    return pos;
   }
   return offsetsOf(ishape, stridesOf(s.shape));
 }
