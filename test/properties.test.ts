@@ -49,6 +49,20 @@ describe.each(availableBackends())('properties (%s backend)', (name) => {
     }), { numRuns: 150 });
   });
 
+  it('cat along a random dim equals a naive row-major join, for contiguous and transposed inputs', () => {
+    const arb = fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }).chain((shape) => fc.tuple(fc.constant(shape),
+      fc.integer({ min: 0, max: shape.length - 1 }), fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 4 }), fc.nat(), fc.boolean()));
+    fc.assert(fc.property(arb, ([shape, k, dks, seed, transposed]) => {
+      const parts = dks.map((dk, j) => { const s = shape.slice(); s[k] = dk; return tensor(fill(size(s), seed + j), s); });
+      // the same values through a non-contiguous view: transpose a copy of the transpose
+      const ins = transposed && shape.length > 1 ? parts.map((t) => t.transpose(0, -1).contiguous().transpose(0, -1)) : parts;
+      const got = cat(ins, k);
+      const outer = size(shape.slice(0, k)), inner = size(shape.slice(k + 1)), want: number[] = [];
+      for (let o = 0; o < outer; o++) for (const t of parts) { const run = t.shape[k] * inner; want.push(...t.data.subarray(o * run, (o + 1) * run)); }
+      expect(Array.from(got.data)).toEqual(want);
+    }), { numRuns: 150 });
+  });
+
   it('binary ops broadcast as NumPy does', () => {
     fc.assert(fc.property(shapePair, fc.integer({ min: 0, max: 3 }), fc.nat(), ([sa, sb], op, seed) => {
       const a = fill(size(sa), seed), b = fill(size(sb), seed + 1).map((v) => (op === 3 && Math.abs(v) < 0.1 ? 0.5 : v));

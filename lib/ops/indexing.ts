@@ -5,6 +5,7 @@
  * float32 tensors of integers (what argmax, sort and topk return), number[] or Int32Array;
  * where it takes bool masks, any tensor, non-zero meaning true (what eq, gt, ... return: 0/1).
  */
+import { B } from '../backend/index.js';
 import { result } from '../autograd.js';
 import { Tensor, fmtShape } from '../tensor.js';
 import { options } from '../options.js';
@@ -463,19 +464,15 @@ function join(op: string, ts: Tensor[], dks: number[], outer: number, inner: num
   let c = 0;
   for (let j = 0; j < ts.length; j++) {
     starts.push(c);
-    const run = dks[j] * inner, src = ts[j].data;
-    if (run > 0) for (let o = 0; o < outer; o++) out.set(src.subarray(o * run, (o + 1) * run), (o * total + c) * inner);
+    const run = dks[j] * inner;
+    // each input is one [outer, run] block: one backend 2-D copy instead of `outer` row copies
+    if (run > 0) B().stridedCopy([outer, run], ts[j].data, 0, [run, 1], out, c * inner, [total * inner, 1]);
     c += dks[j];
   }
   return result(out, shape, op, ts, (g) => ts.map((t, j) => {
     if (!t.requiresGrad) return null;
     const run = dks[j] * inner, gt = new Float32Array(t.size);
-    if (run > 0) {
-      for (let o = 0; o < outer; o++) {
-        const at = (o * total + starts[j]) * inner;
-        gt.set(g.subarray(at, at + run), o * run);
-      }
-    }
+    if (run > 0) B().stridedCopy([outer, run], g, starts[j] * inner, [total * inner, 1], gt, 0, [run, 1]);
     return gt;
   }), { inputs: [] });
 }
