@@ -146,7 +146,8 @@ function scatterOp(op: string, x: Tensor, dim: number, index: IndexLike, src: Te
   const { pos, ishape } = indexPositions(op, x, k, index);
   const s = typeof src === 'number' && !add ? null : asTensor(src, op);
   const srcPos = s ? srcPositions(op, s, ishape) : null;
-  const out = x.isContiguous() ? x.data.slice() : x.data; // a non-contiguous view's data is already a copy
+  let out = x.data; // a non-contiguous view's data is already a copy
+  if (x.isContiguous()) { out = outputArray(x.size); out.set(x.data); } // not slice(): no zero-fill before the copy
   const sd = s ? s.data : null, value = typeof src === 'number' ? src : 0;
   for (let i = 0; i < pos.length; i++) {
     const v = sd ? sd[srcPos![i]] : value;
