@@ -1,7 +1,7 @@
 /** Property tests (fast-check) against naive float64 references, on every backend. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { F, tensor } from '../lib/index.js';
+import { F, cat, gather, scatter, scatterAdd, tensor } from '../lib/index.js';
 import { B } from '../lib/backend/index.js';
 import { Binary } from '../lib/backend/types.js';
 import { availableBackends, useBackend } from './helpers/backends.js';
@@ -26,6 +26,42 @@ const shapePair = fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 0, maxLe
 
 describe.each(availableBackends())('properties (%s backend)', (name) => {
   useBackend(name);
+
+  it('gather / scatter / scatterAdd: the hoisted path (index covers x off dim) equals the general one (x padded off dim)', () => {
+    const arb = fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }).chain((shape) => fc.tuple(fc.constant(shape),
+      fc.integer({ min: 0, max: shape.length - 1 }), fc.integer({ min: 0, max: shape.length - 1 }), fc.integer({ min: 1, max: 3 }), fc.nat()));
+    fc.assert(fc.property(arb, ([shape, k, p, extra, seed]) => {
+      const n = size(shape), r = lcg(seed);
+      const x = tensor(fill(n, seed), shape), src = tensor(fill(n, seed + 1), shape);
+      const idx = tensor(Float32Array.from({ length: n }, () => Math.floor(r() * shape[k])), shape);
+      const fast = [gather(x, k, idx), scatter(x, k, idx, src), scatterAdd(x, k, idx, src)];
+      if (shape.length === 1 || p === k) { // no other dim to pad: a naive reference
+        const want = new Float32Array(n);
+        const st = shape.map((_, d) => size(shape.slice(d + 1)));
+        for (let i = 0; i < n; i++) want[i] = x.data[i + (idx.data[i] - Math.floor(i / st[k]) % shape[k]) * st[k]];
+        expect(Array.from(fast[0].data)).toEqual(Array.from(want));
+        return;
+      }
+      const padShape = shape.slice(); padShape[p] = extra;
+      const xp = cat([x, tensor(fill(size(padShape), seed + 2), padShape)], p);
+      const general = [gather(xp, k, idx), scatter(xp, k, idx, src).narrow(p, 0, shape[p]), scatterAdd(xp, k, idx, src).narrow(p, 0, shape[p])];
+      fast.forEach((f, i) => expect(Array.from(f.data), ['gather', 'scatter', 'scatterAdd'][i]).toEqual(Array.from(general[i].data)));
+    }), { numRuns: 150 });
+  });
+
+  it('cat along a random dim equals a naive row-major join, for contiguous and transposed inputs', () => {
+    const arb = fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }).chain((shape) => fc.tuple(fc.constant(shape),
+      fc.integer({ min: 0, max: shape.length - 1 }), fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 4 }), fc.nat(), fc.boolean()));
+    fc.assert(fc.property(arb, ([shape, k, dks, seed, transposed]) => {
+      const parts = dks.map((dk, j) => { const s = shape.slice(); s[k] = dk; return tensor(fill(size(s), seed + j), s); });
+      // the same values through a non-contiguous view: transpose a copy of the transpose
+      const ins = transposed && shape.length > 1 ? parts.map((t) => t.transpose(0, -1).contiguous().transpose(0, -1)) : parts;
+      const got = cat(ins, k);
+      const outer = size(shape.slice(0, k)), inner = size(shape.slice(k + 1)), want: number[] = [];
+      for (let o = 0; o < outer; o++) for (const t of parts) { const run = t.shape[k] * inner; want.push(...t.data.subarray(o * run, (o + 1) * run)); }
+      expect(Array.from(got.data)).toEqual(want);
+    }), { numRuns: 150 });
+  });
 
   it('binary ops broadcast as NumPy does', () => {
     fc.assert(fc.property(shapePair, fc.integer({ min: 0, max: 3 }), fc.nat(), ([sa, sb], op, seed) => {

@@ -119,7 +119,9 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
 
 function scaled(g: Float32Array, s: number): Float32Array {
   const out = new Float32Array(g.length);
-  B().unary(Unary.scale, g, out, g.length, s, 0);
+  // s = -1 as neg: x·(-1) + 0 would turn PyTorch's -grad = -0 into +0
+  if (s === -1) B().unary(Unary.neg, g, out, g.length, 0, 0);
+  else B().unary(Unary.scale, g, out, g.length, s, 0);
   return out;
 }
 

@@ -5,6 +5,7 @@
  * float32 tensors of integers (what argmax, sort and topk return), number[] or Int32Array;
  * where it takes bool masks, any tensor, non-zero meaning true (what eq, gt, ... return: 0/1).
  */
+import { B } from '../backend/index.js';
 import { result } from '../autograd.js';
 import { Tensor, fmtShape } from '../tensor.js';
 import { options } from '../options.js';
@@ -78,6 +79,18 @@ function indexPositions(op: string, x: Tensor, k: number, index: IndexLike): { p
       throw new RangeError(`${op}: index ${fmtShape(ishape)} is larger than the input ${fmtShape(x.shape)} in dim ${d}`);
     }
   }
+  if (x.ndim > 0 && ishape.every((n, d) => d === k || n === x.shape[d])) {
+    // index covers x except along k: hoisted [outer, m, inner] arithmetic, no multi-index decoding
+    const [outer, m, inner] = splitAt(ishape, k), dk = x.shape[k];
+    const pos = new Int32Array(idx.length);
+    let p = 0;
+    for (let o = 0; o < outer; o++) {
+      const base = o * dk * inner;
+      if (inner === 1) { for (let j = 0; j < m; j++, p++) pos[p] = base + idx[p]; continue; }
+      for (let j = 0; j < m; j++) for (let i = 0; i < inner; i++, p++) pos[p] = base + idx[p] * inner + i;
+    }
+    return { pos, ishape };
+  }
   const xs = stridesOf(x.shape);
   const step = x.ndim === 0 ? 0 : xs[k];
   if (x.ndim > 0) xs[k] = 0;
@@ -119,6 +132,11 @@ function srcPositions(op: string, s: Tensor, ishape: number[]): Int32Array {
   for (let d = 0; d < s.ndim; d++) {
     if (ishape[d] > s.shape[d]) throw new RangeError(`${op}: index ${fmtShape(ishape)} is larger than src ${fmtShape(s.shape)} in dim ${d}`);
   }
+  if (ishape.every((n, d) => n === s.shape[d])) { // src read whole, row-major: the identity
+    const pos = new Int32Array(s.size);
+    for (let i = 0; i < pos.length; i++) pos[i] = i;
+    return pos;
+  }
   return offsetsOf(ishape, stridesOf(s.shape));
 }
 
@@ -128,7 +146,8 @@ function scatterOp(op: string, x: Tensor, dim: number, index: IndexLike, src: Te
   const { pos, ishape } = indexPositions(op, x, k, index);
   const s = typeof src === 'number' && !add ? null : asTensor(src, op);
   const srcPos = s ? srcPositions(op, s, ishape) : null;
-  const out = x.isContiguous() ? x.data.slice() : x.data; // a non-contiguous view's data is already a copy
+  let out = x.data; // a non-contiguous view's data is already a copy
+  if (x.isContiguous()) { out = outputArray(x.size); out.set(x.data); } // not slice(): no zero-fill before the copy
   const sd = s ? s.data : null, value = typeof src === 'number' ? src : 0;
   for (let i = 0; i < pos.length; i++) {
     const v = sd ? sd[srcPos![i]] : value;
@@ -446,19 +465,15 @@ function join(op: string, ts: Tensor[], dks: number[], outer: number, inner: num
   let c = 0;
   for (let j = 0; j < ts.length; j++) {
     starts.push(c);
-    const run = dks[j] * inner, src = ts[j].data;
-    if (run > 0) for (let o = 0; o < outer; o++) out.set(src.subarray(o * run, (o + 1) * run), (o * total + c) * inner);
+    const run = dks[j] * inner;
+    // each input is one [outer, run] block: one backend 2-D copy instead of `outer` row copies
+    if (run > 0) B().stridedCopy([outer, run], ts[j].data, 0, [run, 1], out, c * inner, [total * inner, 1]);
     c += dks[j];
   }
   return result(out, shape, op, ts, (g) => ts.map((t, j) => {
     if (!t.requiresGrad) return null;
     const run = dks[j] * inner, gt = new Float32Array(t.size);
-    if (run > 0) {
-      for (let o = 0; o < outer; o++) {
-        const at = (o * total + starts[j]) * inner;
-        gt.set(g.subarray(at, at + run), o * run);
-      }
-    }
+    if (run > 0) B().stridedCopy([outer, run], g, starts[j] * inner, [total * inner, 1], gt, 0, [run, 1]);
     return gt;
   }), { inputs: [] });
 }

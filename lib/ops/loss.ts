@@ -302,7 +302,12 @@ export function l1Loss(input: Tensor, target: Tensor, opts?: LossOptions): Tenso
   return reduce(abs(sub(input, target)), reduction);
 }
 
-/** An elementwise loss of d = input - target with its derivative, as one graph node. */
+/**
+ * An elementwise loss of d = input - target with its derivative, as one graph node. The target's
+ * gradient is df at target - input (PyTorch 1.13's derivatives.yaml calls the backward with the
+ * arguments swapped), not -df(d): they differ where df is not odd, e.g. smoothL1 beta = 0 at
+ * d = 0, where PyTorch gives -1 to both input and target.
+ */
 function elementwiseLoss(op: string, input: Tensor, target: Tensor, f: (d: number) => number, df: (d: number) => number): Tensor {
   sameShape(op, input, target);
   const n = input.size, x = input.data, y = target.data;
@@ -311,7 +316,11 @@ function elementwiseLoss(op: string, input: Tensor, target: Tensor, f: (d: numbe
   return result(per, input.shape, op, [input, target], (g) => {
     const gx = new Float32Array(n);
     for (let i = 0; i < n; i++) gx[i] = g[i] * df(Math.fround(x[i] - y[i]));
-    const gy = target.requiresGrad ? gx.map((v) => -v) : null;
+    let gy: Float32Array | null = null;
+    if (target.requiresGrad) {
+      gy = new Float32Array(n);
+      for (let i = 0; i < n; i++) gy[i] = g[i] * df(Math.fround(y[i] - x[i]));
+    }
     return [gx, gy];
   });
 }

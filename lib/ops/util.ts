@@ -118,6 +118,18 @@ export function readIndex(op: string, index: IndexLike, bound: number, what = 'i
   else if (index instanceof Int32Array || Array.isArray(index)) { vals = index; shape = [index.length]; }
   else throw new TypeError(`${op}: ${what} must be a Tensor of integers, a number[] or an Int32Array`);
   const idx = new Int32Array(vals.length);
+  // fast monomorphic pass for typed arrays (the common index forms); any bad entry falls through
+  // to the checking loop below, which names it
+  if (vals instanceof Float32Array || vals instanceof Int32Array) {
+    const n = vals.length;
+    let i = 0;
+    for (; i < n; i++) {
+      const v = vals[i], t = v | 0;
+      if (t !== v || t < 0 || t >= bound) break;
+      idx[i] = t;
+    }
+    if (i === n) return { idx, shape };
+  }
   for (let i = 0; i < vals.length; i++) {
     const v = vals[i];
     if (!Number.isInteger(v)) throw new RangeError(`${op}: ${what} ${v} at position ${i} is not an integer`);

@@ -939,6 +939,44 @@ function lossOptionCases(r: Rng): DiffCase[] {
   return out;
 }
 
+// ---------------------------------------------------------------- loss kinks
+
+/**
+ * Elementwise losses at their kinks, deterministic (the random cases reach d = 0 only by chance):
+ * input == target (d = 0, where smoothL1 beta = 0 gives PyTorch's -1 to BOTH input and target),
+ * d = ±beta / ±delta exactly, with both gradients, and zeros compared with their sign.
+ */
+function lossKinkCases(): DiffCase[] {
+  const out: DiffCase[] = [];
+  const x = Float32Array.from([1, -2, 0.5, 3, 0, 0.25, -0.5, 1.5]);
+  const t = Float32Array.from([1, -2, 0, 3, 0, -0.25, 0, 0.5]); // d = 0, 0, 0.5, 0, 0, 0.5, -0.5, 1
+  const specs: [string, Record<string, unknown>][] = [
+    ['smoothL1Loss', { beta: 0 }], ['smoothL1Loss', { beta: 0.5 }], ['smoothL1Loss', { beta: 1 }],
+    ['huberLoss', { delta: 0.5 }], ['l1Loss', {}]];
+  for (const [name, extra] of specs) {
+    for (const reduction of ['none', 'mean'] as const) {
+      const opts = { reduction, ...extra };
+      const shape = [2, 4];
+      const gy = reduction === 'none' ? Float32Array.from([1, -1, 2, 0.5, -3, 1, 1, -2]) : Float32Array.from([0.75]);
+      const cn = `${name} ${fmt(opts)} at the kink (input == target)`;
+      out.push({
+        group: 'loss options', name: cn,
+        torch: { op: 'loss2', name, x: enc(x), xShape: shape, opts, targetKind: 'float', t: enc(t), tGrad: true, gy: enc(gy) },
+        check(res) {
+          noError(cn, res);
+          const xt = leaf(x, shape), tt = tensor(t.slice(), shape, { requiresGrad: true });
+          const fn = (F as unknown as Record<string, (a: Tensor, b: Tensor, o: unknown) => Tensor>)[name];
+          const y = fn(xt, tt, opts);
+          y.backward(tensor(gy.slice(), y.shape));
+          expectLikeTorch(cn, { y: y.data, gx: gradOf(xt), gt: gradOf(tt) }, { y: dec(res.y), gx: dec(res.gx), gt: dec(res.gt) },
+            { rel: 1e-6, abs: 0, signedZero: true });
+        },
+      });
+    }
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- fused cross-entropy options
 
 /** Cross-entropy's option paths (one fused kernel) on wider shapes: every combination, both target kinds. */
@@ -1477,7 +1515,7 @@ export function allCases(seed: number): DiffCase[] {
   const r = lcg(seed);
   return [...activationCases(r), ...binaryCases(r), ...unaryCases(r), ...reductionCases(r), ...softmaxCases(r),
     ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...optimGroupCases(r), ...schedulerCases(r), ...clipCases(r),
-    ...embeddingCases(r), ...lossOptionCases(r), ...initCases(), ...dropoutCases(r),
+    ...embeddingCases(r), ...lossOptionCases(r), ...lossKinkCases(), ...initCases(), ...dropoutCases(r),
     ...comparisonCases(r), ...indexingCases(r), ...joiningCases(r), ...statCases(r), ...sortingCases(r),
     ...viewCases(seed + 1), ...ceFusedCases(lcg(seed + 2)), ...scatterReduceCases(lcg(seed + 3)), ...viewRebaseCases(lcg(seed + 4))];
 }
