@@ -299,15 +299,24 @@ describe('neurite launch (command lines, no MPI needed)', () => {
     const c = parseLaunchArgs(['-n', '4', 'train.mjs', '--epochs', '2']);
     if (c === 'help') throw new Error('help');
     const l = launchCommand(c, 'openmpi', { cores: 2, root: true, node: '/usr/bin/node' });
-    expect(l.args).toEqual(['-np', '4', '-x', 'NEURITE_LAUNCH_DIR', '--oversubscribe', '/usr/bin/node', 'train.mjs', '--epochs', '2']);
-    expect(l.env).toEqual({ OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_btl_vader_single_copy_mechanism: 'none' });
+    expect(l.args).toEqual(['-np', '4', '-x', 'NEURITE_LAUNCH_DIR', '-x', 'NEURITE_NUM_THREADS', '--oversubscribe', '/usr/bin/node', 'train.mjs', '--epochs', '2']);
+    expect(l.env).toEqual({ NEURITE_NUM_THREADS: '1', OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_btl_vader_single_copy_mechanism: 'none' });
     const two = launchCommand({ ...c, np: 2 }, 'openmpi', { cores: 2, root: false, node: 'node' });
     expect(two.args).not.toContain('--oversubscribe');
-    expect(two.env).toEqual({ OMPI_MCA_btl_vader_single_copy_mechanism: 'none' });
+    expect(two.env).toEqual({ NEURITE_NUM_THREADS: '1', OMPI_MCA_btl_vader_single_copy_mechanism: 'none' });
     const h = launchCommand({ ...c, np: 8, hosts: 'a:4,b:4' }, 'openmpi', { cores: 2, root: false, node: 'node' });
     expect(h.args.slice(0, 4)).toEqual(['-np', '8', '--host', 'a:4,b:4']);
     expect(h.args).not.toContain('--oversubscribe');
+    expect(h.env.NEURITE_NUM_THREADS).toBe('1');
     expect(launchCommand({ ...c, hosts: 'a:2,b:2' }, 'mpich', { cores: 2, root: true, node: 'node' }).args.slice(0, 4)).toEqual(['-n', '4', '-hosts', 'a:2,b:2']);
+  });
+  it('compute threads per rank: the cores shared out over the ranks of this host, unless NEURITE_NUM_THREADS is set', () => {
+    const c = parseLaunchArgs(['-n', '2', 'train.mjs']);
+    if (c === 'help') throw new Error('help');
+    expect(launchCommand(c, 'openmpi', { cores: 8, root: false, node: 'node' }).env.NEURITE_NUM_THREADS).toBe('4');
+    expect(launchCommand({ ...c, np: 3 }, 'mpich', { cores: 8, root: false, node: 'node' }).env.NEURITE_NUM_THREADS).toBe('2');
+    expect(launchCommand({ ...c, np: 16 }, 'openmpi', { cores: 8, root: false, node: 'node' }).env.NEURITE_NUM_THREADS).toBe('1');
+    expect(launchCommand(c, 'openmpi', { cores: 8, root: false, node: 'node', numThreads: '3' }).env.NEURITE_NUM_THREADS).toBe('3');
   });
   it('`neurite launch -n N train ...` runs `neurite train --distributed ...` on every rank', () => {
     const c = parseLaunchArgs(['-n', '2', 'train', '--epochs', '2']);

@@ -3,9 +3,9 @@
 // fit(model, data, { distributed }) at 1 and 2 ranks), per-step all-reduce
 // time and the share hidden behind backward, and the engine overhead: neurite's all-reduce of
 // 4 bytes and of W3's 2.68 MB gradient against a plain C MPI_Allreduce loop. Configurations
-// interleave over --rounds rounds; medians are reported with the CPU model and the load.
+// interleave over --rounds rounds; two plain processes at once (no MPI) give the machine's ceiling; medians are reported with the CPU model and the load.
 //   npm run build && flock /tmp/neurite-bench.lock node bench/distributed/run.mjs [--rounds 3]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -23,6 +23,17 @@ const node = (args, threads) => {
   if (r.status !== 0) throw new Error(r.stderr);
   return json(r.stdout);
 };
+// two plain processes at once, no MPI: the ceiling for 2 ranks on this machine (on a 2-vCPU VM the
+// vCPUs may share a physical core or memory bandwidth; then no data-parallel scheme reaches 2x)
+const pair = (args) => {
+  const one = () => new Promise((res, rej) => {
+    const c = spawn(process.execPath, args, { env: { ...env, NEURITE_NUM_THREADS: '1' } });
+    let out = '';
+    c.stdout.on('data', (b) => { out += b; });
+    c.on('exit', (code) => (code === 0 ? res(json(out)) : rej(new Error(`exit ${code}`))));
+  });
+  return Promise.all([one(), one()]).then(([p, q]) => ({ samplesPerSec: p.samplesPerSec + q.samplesPerSec }));
+};
 const mpi = (np, args, threads = 1) => {
   const r = spawnSync('mpirun.openmpi', [...(np > 2 ? ['--oversubscribe'] : []), '-np', String(np), ...args], { encoding: 'utf8', env: { ...env, NEURITE_NUM_THREADS: String(threads) } });
   if (r.status !== 0) throw new Error(r.stderr);
@@ -32,6 +43,7 @@ const w3 = join(here, 'w3-rank.mjs'), ar = join(here, 'allreduce-rank.mjs');
 const steps = ['--steps', a.steps];
 const configs = {
   '1 rank x 1 thread, batch 128': () => node([w3, '--plain', '--batch', '128', ...steps], 1),
+  '2 independent processes x 1 thread, batch 128 each (no MPI)': () => pair([w3, '--plain', '--batch', '128', ...steps]),
   '2 ranks x 1 thread, batch 128 each': () => mpi(2, [process.execPath, w3, '--batch', '128', ...steps]),
   '1 process x 2 threads, batch 256': () => node([w3, '--plain', '--batch', '256', ...steps], 2),
   '4 ranks x 1 thread (oversubscribed), batch 128 each': () => mpi(4, [process.execPath, w3, '--batch', '128', ...steps]),
@@ -45,7 +57,7 @@ const configs = {
 const res = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
 const loads = [];
 for (let r = 0; r < Number(a.rounds); r++) {
-  for (const [k, f] of Object.entries(configs)) { res[k].push(f()); loads.push(readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')); }
+  for (const [k, f] of Object.entries(configs)) { res[k].push(await f()); loads.push(readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')); }
 }
 const med = (v) => { const s = v.filter((x) => x !== null && x !== undefined).sort((p, q) => p - q); return s.length ? s[Math.floor(s.length / 2)] : null; };
 const m = (k, f) => med(res[k].map((x) => x[f]));
@@ -54,7 +66,11 @@ const t2 = m('1 process x 2 threads, batch 256', 'samplesPerSec'), s4 = m('4 ran
 const out = {
   cpu: cpus()[0].model, rounds: Number(a.rounds), loadavg: loads,
   samplesPerSec: { oneRank: s1, twoRanks: s2, oneProcessTwoThreads: t2, fourRanksOversubscribed: s4 },
-  scalingEfficiency2: s2 / (2 * s1), twoRanksVsTwoThreads: s2 / t2, fourVsTwo: s4 / s2,
+  twoIndependent: m('2 independent processes x 1 thread, batch 128 each (no MPI)', 'samplesPerSec'),
+  scalingEfficiency2: s2 / (2 * s1),
+  // the machine's own ceiling (two plain processes at once) and 2 ranks against it
+  independentEfficiency2: m('2 independent processes x 1 thread, batch 128 each (no MPI)', 'samplesPerSec') / (2 * s1),
+  twoRanksVsIndependent: s2 / m('2 independent processes x 1 thread, batch 128 each (no MPI)', 'samplesPerSec'), twoRanksVsTwoThreads: s2 / t2, fourVsTwo: s4 / s2,
   perStep2: { allReduceMs: m('2 ranks x 1 thread, batch 128 each', 'allReduceMs'), exposedMs: m('2 ranks x 1 thread, batch 128 each', 'exposedMs'), hiddenShare: m('2 ranks x 1 thread, batch 128 each', 'hiddenShare') },
   perStep4: { allReduceMs: m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'allReduceMs'), exposedMs: m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'exposedMs'), hiddenShare: m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'hiddenShare') },
   fit: { oneRank: m('fit: 1 rank x 1 thread, batch 128', 'samplesPerSec'), twoRanks: m('fit({ distributed }): 2 ranks x 1 thread, batch 128 each', 'samplesPerSec'),

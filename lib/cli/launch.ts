@@ -2,7 +2,9 @@
  * `neurite launch -n 4 [--hosts a:4,b:4] script.mjs [args...]`: builds the mpirun line and runs
  * it, nothing more. Open MPI gets --oversubscribe when ranks exceed this host's cores (its
  * ranks busy-poll otherwise), the run-as-root variables when run as root, and
- * btl_vader_single_copy_mechanism=none (containers refuse the shared-memory single copy).
+ * btl_vader_single_copy_mechanism=none (containers refuse the shared-memory single copy), and
+ * NEURITE_NUM_THREADS (unless set) = this host's cores / ranks on one host, 1 with --hosts: a
+ * rank's GEMM pool would otherwise take every core, N ranks x cores threads on the cores.
  * When a rank dies, mpirun stops the job; this command then names the lost rank and exits
  * non-zero.
  */
@@ -63,14 +65,17 @@ export function mpiFlavour(mpirun: string): 'openmpi' | 'mpich' | null {
 }
 
 /** The command line and the environment it needs (pure: the tests check it). */
-export function launchCommand(c: Omit<LaunchConfig, 'dryRun'>, flavour: 'openmpi' | 'mpich', env: { cores: number; root: boolean; node: string; neurite?: string }):
+export function launchCommand(c: Omit<LaunchConfig, 'dryRun'>, flavour: 'openmpi' | 'mpich',
+  env: { cores: number; root: boolean; node: string; neurite?: string; numThreads?: string }):
   { cmd: string; args: string[]; env: Record<string, string> } {
   const args: string[] = [];
   const extra: Record<string, string> = {};
+  // compute threads per rank, as torchrun's OMP_NUM_THREADS: the user's setting, else the cores shared out
+  extra.NEURITE_NUM_THREADS = env.numThreads ?? String(c.hosts === null ? Math.max(1, Math.floor(env.cores / c.np)) : 1);
   if (flavour === 'openmpi') {
     args.push('-np', String(c.np));
     if (c.hosts !== null) args.push('--host', c.hosts);
-    args.push('-x', LAUNCH_DIR_ENV);
+    args.push('-x', LAUNCH_DIR_ENV, '-x', 'NEURITE_NUM_THREADS');
     const slots = c.hosts === null ? env.cores : c.hosts.split(',').reduce((n, h) => n + (Number(h.split(':')[1]) || 1), 0);
     if (c.np > slots) args.push('--oversubscribe');
     if (env.root) { extra.OMPI_ALLOW_RUN_AS_ROOT = '1'; extra.OMPI_ALLOW_RUN_AS_ROOT_CONFIRM = '1'; }
@@ -105,7 +110,8 @@ export async function runLaunch(c: LaunchConfig, io: { stdout: ProgressStream; s
   if (flavour === null) {
     throw new UsageError(`launch: cannot run '${c.mpirun} --version'; install MPI (apt-get install libopenmpi-dev openmpi-bin) or pass --mpirun PATH`);
   }
-  const l = launchCommand(c, flavour, { cores: availableParallelism(), root: process.getuid?.() === 0, node: process.execPath, neurite: process.argv[1] });
+  const l = launchCommand(c, flavour, { cores: availableParallelism(), root: process.getuid?.() === 0, node: process.execPath, neurite: process.argv[1],
+    numThreads: process.env.NEURITE_NUM_THREADS });
   if (c.dryRun) {
     const envs = Object.entries(l.env).map(([k, v]) => `${k}=${v}`);
     io.stdout.write(`${[...envs, l.cmd, ...l.args].join(' ')}\n`);

@@ -18,6 +18,10 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#ifdef __linux__
+#include <pthread.h>
+#include <sys/prctl.h>
+#endif
 
 #include "../addon/args.h"
 
@@ -97,17 +101,40 @@ MPI_Op reduceOp(int id) {
 // MPI call would spin this thread at 100% while a peer is still in backward: on a machine with
 // as many cores as ranks that steals the core of this rank's own compute thread.
 int kPollSleepUs = [] { const char* e = std::getenv("NEURITE_MPI_POLL_SLEEP_US"); return e ? std::atoi(e) : 0; }();
-int waitPolite(MPI_Request* req) {
+// sleepy: after the first 100 us, sleep between tests (10 us doubling to 100 us) instead of
+// yielding. sched_yield() returns at once when nothing else is runnable on this core, so the
+// yielding loop burns a full core for as long as a peer is late; measured on 2 cores with 2
+// ranks, each rank's communication thread used as much CPU as its compute thread.
+int waitPolite(MPI_Request* req, bool sleepy = false) {
   int done = 0;
   double t0 = MPI_Wtime();
+  int sleepUs = 10;
   for (;;) {
     int rc = MPI_Test(req, &done, MPI_STATUS_IGNORE);
     if (rc != MPI_SUCCESS || done) return rc;
     if (MPI_Wtime() - t0 > 100e-6) {
-      if (kPollSleepUs > 0) std::this_thread::sleep_for(std::chrono::microseconds(kPollSleepUs));
-      else std::this_thread::yield();
+      if (sleepy) {
+        std::this_thread::sleep_for(std::chrono::microseconds(sleepUs));
+        sleepUs = std::min(sleepUs * 2, 100);
+      } else if (kPollSleepUs > 0) {
+        std::this_thread::sleep_for(std::chrono::microseconds(kPollSleepUs));
+      } else {
+        std::this_thread::yield();
+      }
     }
   }
+}
+
+// Before a large collective, wait for every rank to arrive with a barrier waited for sleepily:
+// the wait for a late peer (still in backward) then costs no CPU, and the transfer itself,
+// which needs every rank to drive its progress, runs with the fast polling wait. Small
+// collectives (up to kRendezvousBytes) are waited for sleepily at once.
+constexpr int64_t kRendezvousBytes = 64 * 1024;
+int rendezvous() {
+  MPI_Request req;
+  int rc = MPI_Ibarrier(MPI_COMM_WORLD, &req);
+  if (rc == MPI_SUCCESS) rc = waitPolite(&req, true);
+  return rc;
 }
 
 // Large buffers go in chunks that fit MPI's int counts.
@@ -143,32 +170,35 @@ void run(Op* op) {
     }
     case kAllReduce:
       t0 = MPI_Wtime();
+      if (op->count * 4 > kRendezvousBytes) rc = rendezvous();
       for (int64_t off = 0; off < op->count && rc == MPI_SUCCESS; off += kChunk) {
         int n = static_cast<int>(std::min(kChunk, op->count - off));
         MPI_Request req;
         rc = MPI_Iallreduce(MPI_IN_PLACE, op->buf + off, n, MPI_FLOAT, reduceOp(op->reduce), MPI_COMM_WORLD, &req);
-        if (rc == MPI_SUCCESS) rc = waitPolite(&req);
+        if (rc == MPI_SUCCESS) rc = waitPolite(&req, op->count * 4 <= kRendezvousBytes);
       }
       if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Iallreduce", rc); }
       break;
     case kBroadcast:
       t0 = MPI_Wtime();
+      if (op->count * 4 > kRendezvousBytes) rc = rendezvous();
       for (int64_t off = 0; off < op->count && rc == MPI_SUCCESS; off += kChunk) {
         int n = static_cast<int>(std::min(kChunk, op->count - off));
         MPI_Request req;
         rc = MPI_Ibcast(op->buf + off, n, MPI_FLOAT, op->root, MPI_COMM_WORLD, &req);
-        if (rc == MPI_SUCCESS) rc = waitPolite(&req);
+        if (rc == MPI_SUCCESS) rc = waitPolite(&req, op->count * 4 <= kRendezvousBytes);
       }
       if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Ibcast", rc); }
       break;
     case kAllGather:
       t0 = MPI_Wtime();
       if (op->count > INT32_MAX) { op->failed = true; op->error = "allGather: more than 2^31-1 elements per rank"; break; }
-      {
+      if (op->count * 4 > kRendezvousBytes) rc = rendezvous();
+      if (rc == MPI_SUCCESS) {
         MPI_Request req;
         rc = MPI_Iallgather(op->buf, static_cast<int>(op->count), MPI_FLOAT, op->out, static_cast<int>(op->count),
                             MPI_FLOAT, MPI_COMM_WORLD, &req);
-        if (rc == MPI_SUCCESS) rc = waitPolite(&req);
+        if (rc == MPI_SUCCESS) rc = waitPolite(&req, op->count * 4 <= kRendezvousBytes);
       }
       if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Iallgather", rc); }
       break;
@@ -177,7 +207,7 @@ void run(Op* op) {
       {
         MPI_Request req;
         rc = MPI_Ibarrier(MPI_COMM_WORLD, &req);
-        if (rc == MPI_SUCCESS) rc = waitPolite(&req);
+        if (rc == MPI_SUCCESS) rc = waitPolite(&req, true);
       }
       if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Ibarrier", rc); }
       break;
@@ -190,6 +220,10 @@ void run(Op* op) {
 }
 
 void commLoop() {
+#ifdef __linux__
+  pthread_setname_np(pthread_self(), "neurite-mpi");  // visible in top -H
+  prctl(PR_SET_TIMERSLACK, 1000UL);  // 1 us: sleepy waits wake when asked (default slack 50 us)
+#endif
   for (;;) {
     Op* op;
     {
