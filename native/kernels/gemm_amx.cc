@@ -212,16 +212,11 @@ NT_PACK void write_back(const float* t, float* c, int64_t ldc, int mr, int nr, f
   }
 }
 
-// 32 x 32 C = 4 accumulator tiles (tmm0-3), A halves in tmm4/5, B halves in tmm6/7: per 32-deep
-// k step 4 tile loads (1 KB each, contiguous) and 4 tdpbf16ps.
-// A whole 32 x 32 tile with alpha 1 and beta 0 or 1 (every K block of an ordinary product)
-// accumulates on C itself: the accumulators start as C (or zero) and are stored straight back.
-// Otherwise they start at zero, go through a buffer and write_back applies alpha and beta.
-NT_PACK void ukr_amx(int64_t kcp, const uint16_t* a, const uint16_t* b, float* c, int64_t ldc,
-                     int mr, int nr, float alpha, float beta) {
-  alignas(64) float t[32 * 32];
-  const uint16_t *a0 = a, *a1 = a + 16 * kcp, *b0 = b, *b1 = b + 16 * kcp;
-  const bool direct = mr == 32 && nr == 32 && alpha == 1.0f && (beta == 0.0f || beta == 1.0f);
+// The 4 accumulator tiles (tmm0-3) of a 32 x 32 C block, shared by ukr_amx and ukr_amx_high:
+// they start as C itself (direct, beta 1) or zero, and end stored straight to C (direct) or
+// through a buffer that write_back scales by alpha and beta.
+NT_PACK static inline __attribute__((always_inline)) void acc_start(bool direct, float beta, float* c,
+                                                                   int64_t ldc) {
   const int64_t ldcb = ldc * 4;
   if (direct && beta == 1.0f) {
     NT_TILE_LOAD(0, c, ldcb);
@@ -231,6 +226,35 @@ NT_PACK void ukr_amx(int64_t kcp, const uint16_t* a, const uint16_t* b, float* c
   } else {
     NT_TILE_ZERO(0); NT_TILE_ZERO(1); NT_TILE_ZERO(2); NT_TILE_ZERO(3);
   }
+}
+NT_PACK static inline __attribute__((always_inline)) void acc_finish(bool direct, float* c, int64_t ldc,
+                                                                    int mr, int nr, float alpha, float beta) {
+  const int64_t ldcb = ldc * 4;
+  if (direct) {
+    NT_TILE_STORE(0, c, ldcb);
+    NT_TILE_STORE(1, c + 16, ldcb);
+    NT_TILE_STORE(2, c + 16 * ldc, ldcb);
+    NT_TILE_STORE(3, c + 16 * ldc + 16, ldcb);
+    return;
+  }
+  alignas(64) float t[32 * 32];
+  NT_TILE_STORE(0, t, 128);
+  NT_TILE_STORE(1, t + 16, 128);
+  NT_TILE_STORE(2, t + 16 * 32, 128);
+  NT_TILE_STORE(3, t + 16 * 32 + 16, 128);
+  write_back(t, c, ldc, mr, nr, alpha, beta);
+}
+
+// 32 x 32 C = 4 accumulator tiles (tmm0-3), A halves in tmm4/5, B halves in tmm6/7: per 32-deep
+// k step 4 tile loads (1 KB each, contiguous) and 4 tdpbf16ps.
+// A whole 32 x 32 tile with alpha 1 and beta 0 or 1 (every K block of an ordinary product)
+// accumulates on C itself: the accumulators start as C (or zero) and are stored straight back.
+// Otherwise they start at zero, go through a buffer and write_back applies alpha and beta.
+NT_PACK void ukr_amx(int64_t kcp, const uint16_t* a, const uint16_t* b, float* c, int64_t ldc,
+                     int mr, int nr, float alpha, float beta) {
+  const uint16_t *a0 = a, *a1 = a + 16 * kcp, *b0 = b, *b1 = b + 16 * kcp;
+  const bool direct = mr == 32 && nr == 32 && alpha == 1.0f && (beta == 0.0f || beta == 1.0f);
+  acc_start(direct, beta, c, ldc);
   for (int64_t off = 0; off < 16 * kcp; off += 512) {
     NT_TILE_LOAD(4, a0 + off, 64);
     NT_TILE_LOAD(6, b0 + off, 64);
@@ -241,36 +265,16 @@ NT_PACK void ukr_amx(int64_t kcp, const uint16_t* a, const uint16_t* b, float* c
     NT_TDP(2, 5, 6);
     NT_TDP(3, 5, 7);
   }
-  if (direct) {
-    NT_TILE_STORE(0, c, ldcb);
-    NT_TILE_STORE(1, c + 16, ldcb);
-    NT_TILE_STORE(2, c + 16 * ldc, ldcb);
-    NT_TILE_STORE(3, c + 16 * ldc + 16, ldcb);
-    return;
-  }
-  NT_TILE_STORE(0, t, 128);
-  NT_TILE_STORE(1, t + 16, 128);
-  NT_TILE_STORE(2, t + 16 * 32, 128);
-  NT_TILE_STORE(3, t + 16 * 32 + 16, 128);
-  write_back(t, c, ldc, mr, nr, alpha, beta);
+  acc_finish(direct, c, ldc, mr, nr, alpha, beta);
 }
 
 // 'high' on kHiLo packs (each 32-deep k step: a high tile, then a low tile): per step
 // hi*hi + lo*hi + hi*lo into the same 4 accumulator tiles, 10 tile loads and 12 tdpbf16ps.
 NT_PACK void ukr_amx_high(int64_t kcp2, const uint16_t* a, const uint16_t* b, float* c,
                           int64_t ldc, int mr, int nr, float alpha, float beta) {
-  alignas(64) float t[32 * 32];
   const uint16_t *a0 = a, *a1 = a + 16 * kcp2, *b0 = b, *b1 = b + 16 * kcp2;
   const bool direct = mr == 32 && nr == 32 && alpha == 1.0f && (beta == 0.0f || beta == 1.0f);
-  const int64_t ldcb = ldc * 4;
-  if (direct && beta == 1.0f) {
-    NT_TILE_LOAD(0, c, ldcb);
-    NT_TILE_LOAD(1, c + 16, ldcb);
-    NT_TILE_LOAD(2, c + 16 * ldc, ldcb);
-    NT_TILE_LOAD(3, c + 16 * ldc + 16, ldcb);
-  } else {
-    NT_TILE_ZERO(0); NT_TILE_ZERO(1); NT_TILE_ZERO(2); NT_TILE_ZERO(3);
-  }
+  acc_start(direct, beta, c, ldc);
   for (int64_t off = 0; off < 16 * kcp2; off += 1024) {
     NT_TILE_LOAD(4, a0 + off, 64);  // hi * hi
     NT_TILE_LOAD(6, b0 + off, 64);
@@ -295,18 +299,7 @@ NT_PACK void ukr_amx_high(int64_t kcp2, const uint16_t* a, const uint16_t* b, fl
     NT_TDP(2, 5, 6);
     NT_TDP(3, 5, 7);
   }
-  if (direct) {
-    NT_TILE_STORE(0, c, ldcb);
-    NT_TILE_STORE(1, c + 16, ldcb);
-    NT_TILE_STORE(2, c + 16 * ldc, ldcb);
-    NT_TILE_STORE(3, c + 16 * ldc + 16, ldcb);
-    return;
-  }
-  NT_TILE_STORE(0, t, 128);
-  NT_TILE_STORE(1, t + 16, 128);
-  NT_TILE_STORE(2, t + 16 * 32, 128);
-  NT_TILE_STORE(3, t + 16 * 32 + 16, 128);
-  write_back(t, c, ldc, mr, nr, alpha, beta);
+  acc_finish(direct, c, ldc, mr, nr, alpha, beta);
 }
 
 #ifndef NEURITE_AMX_KC  // overridable only to tune
