@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as nt from '../dist/esm/index.js';
 import { pythonWith } from './lib/peers.mjs';
+import { rng } from './lib/data.mjs';
 
 const { nn, F, optim, tensor } = nt;
 const arg = (name, dflt) => {
@@ -24,15 +25,8 @@ const rounds = arg('rounds', 5), steps = arg('steps', 20), curveSteps = arg('cur
 const threads = Number(process.env.NEURITE_NUM_THREADS || 1);
 const CASES = { w3: [[784, 512, 512, 10], 128], mlp1024: [[784, 1024, 1024, 10], 256] };
 
-// Seeded data (mulberry32), PyTorch's Linear init range, written once for both sides.
-let seed = 12345;
-const u = () => {
-  seed = (seed + 0x6d2b79f5) >>> 0;
-  let t = seed;
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-};
+// Seeded data (bench/lib/data.mjs's mulberry32 stream), PyTorch's Linear init range, written once for both sides.
+const { u, n } = rng(12345);
 const dir = mkdtempSync(join(tmpdir(), 'neurite-bf16-'));
 const data = {};
 const put = (name, a) => { data[name] = a; writeFileSync(join(dir, `${name}.f32`), Buffer.from(a.buffer)); };
@@ -42,7 +36,7 @@ for (const [c, [sizes, batch]] of Object.entries(CASES)) {
     put(`${c}_w${l}`, Float32Array.from({ length: sizes[l + 1] * sizes[l] }, () => (2 * u() - 1) * b));
     put(`${c}_b${l}`, Float32Array.from({ length: sizes[l + 1] }, () => (2 * u() - 1) * b));
   }
-  put(`${c}_x`, Float32Array.from({ length: batch * sizes[0] }, () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u())));
+  put(`${c}_x`, Float32Array.from({ length: batch * sizes[0] }, n));
   put(`${c}_y`, Float32Array.from({ length: batch }, () => Math.floor(u() * 10)));
 }
 

@@ -5,7 +5,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** mulberry32 + Box-Muller: tiny, deterministic, and the same in every process. */
-function rng(seed) {
+/** The seeded streams both sides of a benchmark draw from (mulberry32): u() uniform, n() normal (Box-Muller). */
+export function rng(seed) {
   let s = seed >>> 0;
   const u = () => {
     s = (s + 0x6d2b79f5) >>> 0;
