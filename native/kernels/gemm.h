@@ -33,6 +33,35 @@ enum class MatmulPrecision : int { kHighest = 0, kHigh = 1, kMedium = 2 };
 void set_matmul_precision(MatmulPrecision p);
 MatmulPrecision matmul_precision();
 
+// Packed-weight cache of the bf16 products ('medium', 'high'; gemm_bf16.cc). A caller that
+// knows its B operand is a weight names it (id of its storage, the storage's version: any
+// in-place write bumps the version) for the products it runs on this thread while a
+// ScopedWeightKey lives; the tile path then packs that B once (all K blocks, all 32-column
+// panels) into a bounded cache and later products with the same key, shape, layout and
+// precision read the packed panels instead of converting and packing B again. Results are
+// bit-identical to packing each time. id 0 = no key. The cache never holds a pointer into B.
+struct WeightKey {
+  uint64_t id = 0, version = 0;
+};
+class ScopedWeightKey {
+ public:
+  explicit ScopedWeightKey(const WeightKey* k);  // null or id 0: no key
+  ~ScopedWeightKey();
+  ScopedWeightKey(const ScopedWeightKey&) = delete;
+  ScopedWeightKey& operator=(const ScopedWeightKey&) = delete;
+
+ private:
+  WeightKey saved_;
+};
+// Drops every packed weight (frees the memory).
+void pack_cache_drop();
+// The cache's byte bound (least recently used entries go first); 0 disables it. Default 64 MB.
+void pack_cache_set_limit(uint64_t bytes);
+struct PackCacheStats {
+  uint64_t entries, bytes, limit, hits, misses;
+};
+PackCacheStats pack_cache_stats();
+
 // The kernel chosen at run time from CPU features: "avx512", "avx2", or "portable".
 const char* sgemm_isa();
 // The kernel of the bf16 products ('medium', 'high'): "amx" (AMX-BF16 tiles), "avx512bf16"

@@ -2,7 +2,11 @@
 // choice, the blocked driver over the bf16 kernels (AMX, AVX512-BF16) and the portable path.
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
+#include <list>
+#include <memory>
+#include <mutex>
 
 #include "cpu.h"
 #include "gemm.h"
@@ -91,6 +95,86 @@ using ProblemBf16 = GemmProblem<KernelBf16>;
 
 inline int64_t round32(int64_t n) { return (n + 31) / 32 * 32; }
 
+// The K block of a product: kHiLo packs are twice as deep per k, so 'high' halves it to keep
+// the A panel (32 rows) in L1 and the B block in L2 as for 'medium'.
+inline int64_t k_block(const KernelBf16& kr, int64_t K, bool high) {
+  return balanced(K, high ? std::max<int64_t>(kBf16Ku, kr.kc / 2) : kr.kc, kBf16Ku);
+}
+
+// ---- packed-weight cache (gemm.h) ----
+// An entry is the whole of op(B) packed as the driver reads it: K block after K block (as
+// k_block cuts K), each block all ceil(N/32) panels of 32 columns (panel q at q*32*kcp), so
+// any 32-aligned column range of any thread's part is a slice of it.
+thread_local WeightKey tls_weight_key;
+
+struct PackedB {
+  uint64_t id, version;
+  const float* B;  // compared only (identity), never read through the cache
+  int64_t ldb, N, K;
+  bool tb;
+  int part;
+  const KernelBf16* kr;
+  uint16_t* data = nullptr;
+  size_t bytes = 0;
+  ~PackedB() { std::free(data); }
+  bool same(const PackedB& o) const {
+    return id == o.id && version == o.version && B == o.B && ldb == o.ldb && N == o.N &&
+           K == o.K && tb == o.tb && part == o.part && kr == o.kr;
+  }
+};
+
+struct PackCache {
+  std::mutex mu;
+  std::list<std::shared_ptr<PackedB>> lru;  // most recently used first
+  uint64_t bytes = 0, limit = uint64_t(64) << 20, hits = 0, misses = 0;
+};
+PackCache& pack_cache() {
+  static PackCache* c = new PackCache;  // never destroyed: products may run during exit
+  return *c;
+}
+
+// The packed B of p (ta/tb, N, K, part from p) for key k: from the cache, or packed now on the
+// calling thread and cached. Null when it would not fit the cache's bound.
+std::shared_ptr<PackedB> cached_b(const GemmProblem<KernelBf16>& p, const WeightKey& k, int part) {
+  PackedB want{k.id, k.version, p.B, p.ldb, p.N, p.K, p.tb, part, p.kr};
+  const bool high = part == kHiLo;
+  const int64_t np = high ? 2 : 1, KC = k_block(*p.kr, p.K, high), panels = (p.N + 31) / 32;
+  size_t bytes = 0;
+  for (int64_t pc = 0; pc < p.K; pc += KC)
+    bytes += size_t(panels) * 32 * size_t(round32(std::min(KC, p.K - pc)) * np) * 2;
+  PackCache& c = pack_cache();
+  {
+    std::lock_guard<std::mutex> g(c.mu);
+    for (auto it = c.lru.begin(); it != c.lru.end(); ++it)
+      if ((*it)->same(want)) {
+        ++c.hits;
+        c.lru.splice(c.lru.begin(), c.lru, it);
+        return c.lru.front();
+      }
+    ++c.misses;
+    if (bytes > c.limit) return nullptr;
+  }
+  auto e = std::make_shared<PackedB>(want);
+  e->bytes = bytes;
+  e->data = static_cast<uint16_t*>(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
+  if (e->data == nullptr) return nullptr;
+  size_t off = 0;  // in bf16
+  for (int64_t pc = 0; pc < p.K; pc += KC) {
+    const int64_t kc = std::min(KC, p.K - pc);
+    p.kr->pack_b(p.tb, p.B, p.ldb, 0, p.N, pc, kc, part, e->data + off);
+    off += size_t(panels) * 32 * size_t(round32(kc) * np);
+  }
+  std::lock_guard<std::mutex> g(c.mu);
+  if (bytes > c.limit) return e;  // the limit shrank meanwhile: use it once, do not keep it
+  c.lru.push_front(e);
+  c.bytes += bytes;
+  while (c.bytes > c.limit) {
+    c.bytes -= c.lru.back()->bytes;
+    c.lru.pop_back();
+  }
+  return e;
+}
+
 // C[m0:m1, n0:n1] on the calling thread, with its own bf16 packing buffers. 'high' packs both
 // parts of each input at once (kHiLo) and runs the three products in one tile loop.
 void block_bf16(const ProblemBf16& p, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
@@ -102,30 +186,34 @@ void block_bf16(const ProblemBf16& p, int64_t m0, int64_t m1, int64_t n0, int64_
   const int part = high ? kHiLo : kHi;
   const int64_t np = high ? 2 : 1;
   const MicroKernelBf16 ukr = high ? kr.ukr_high : kr.ukr;
-  // kHiLo packs are twice as deep per k: half the K block keeps the A panel (32 rows) in L1
-  // and the B block in L2 as for 'medium'.
-  const int64_t KC = balanced(K, high ? std::max<int64_t>(kBf16Ku, kr.kc / 2) : kr.kc, kBf16Ku), MC = balanced(M, kr.mc, kBf16Mr),
+  const int64_t KC = k_block(kr, K, high), MC = balanced(M, kr.mc, kBf16Mr),
                 NC = balanced(N, kr.nc, kBf16Nr);
   const int64_t kcp_max = round32(std::min(K, KC)) * np;
   uint16_t* ap = reinterpret_cast<uint16_t*>(scratch(3, size_t(round32(std::min(M, MC)) * kcp_max / 2)));
   uint16_t* bp = reinterpret_cast<uint16_t*>(scratch(4, size_t(round32(std::min(N, NC)) * kcp_max / 2)));
+  const int64_t panels = (p.N + 31) / 32;  // of the whole B (p.bpack)
   for (int64_t ic = 0; ic < M; ic += MC) {
     const int64_t mc = std::min(MC, M - ic);
+    size_t boff = 0;  // K block pc of p.bpack, in bf16
     for (int64_t pc = 0; pc < K; pc += KC) {
       const int64_t kc = std::min(KC, K - pc), kcp = round32(kc) * np;
+      const uint16_t* bblock = p.bpack ? p.bpack + boff : nullptr;
+      boff += size_t(panels) * 32 * size_t(kcp);
       const bool last = pc + kc == K;
       const float beta = pc == 0 ? p.beta : 1.0f;
       kr.pack_a(p.ta, p.A, p.lda, m0 + ic, mc, pc, kc, part, ap);
       for (int64_t jc = 0; jc < N; jc += NC) {
         const int64_t nc = std::min(NC, N - jc);
-        kr.pack_b(p.tb, p.B, p.ldb, n0 + jc, nc, pc, kc, part, bp);
+        const uint16_t* b = bp;
+        if (bblock && (n0 + jc) % 32 == 0) b = bblock + (n0 + jc) / 32 * 32 * kcp;
+        else kr.pack_b(p.tb, p.B, p.ldb, n0 + jc, nc, pc, kc, part, bp);
         for (int64_t ir = 0; ir < mc; ir += kBf16Mr)
           for (int64_t jr = 0; jr < nc; jr += kBf16Nr) {
             const int64_t row = m0 + ic + ir, col = n0 + jc + jr;
             const int mr = int(std::min<int64_t>(kBf16Mr, mc - ir));
             const int nr = int(std::min<int64_t>(kBf16Nr, nc - jr));
             float* c = p.C + row * p.ldc + col;
-            ukr(kcp, ap + ir * kcp, bp + jr * kcp, c, p.ldc, mr, nr, p.alpha, beta);
+            ukr(kcp, ap + ir * kcp, b + jr * kcp, c, p.ldc, mr, nr, p.alpha, beta);
             if (last && p.ep) p.ep->apply(p.ep, c, p.ldc, row, col, mr, nr);
           }
       }
@@ -159,6 +247,11 @@ void sgemm_bf16(MatmulPrecision prec, bool ta, bool tb, int64_t M, int64_t N, in
   }
   ProblemBf16 p{kr, ta, tb, M, N, K, alpha, beta, A, lda, B, ldb, C, ldc, ep, 1, 1};
   p.parts = parts;
+  std::shared_ptr<PackedB> packed;  // holds the cached B for the whole product
+  if (tls_weight_key.id != 0) {
+    packed = cached_b(p, tls_weight_key, parts == 3 ? kHiLo : kHi);
+    if (packed) p.bpack = packed->data;
+  }
   int nt = threads > 0 ? threads : ThreadPool::default_threads();
   nt = int(std::min<int64_t>(nt, std::max<int64_t>(1, macs * parts / kThreadMacs)));
   if (nt > 1) {
@@ -173,6 +266,39 @@ void sgemm_bf16(MatmulPrecision prec, bool ta, bool tb, int64_t M, int64_t N, in
 }
 
 }  // namespace gemm
+
+ScopedWeightKey::ScopedWeightKey(const WeightKey* k) : saved_(gemm::tls_weight_key) {
+  gemm::tls_weight_key = k ? *k : WeightKey{};
+}
+ScopedWeightKey::~ScopedWeightKey() { gemm::tls_weight_key = saved_; }
+
+void pack_cache_drop() {
+  gemm::PackCache& c = gemm::pack_cache();
+  std::list<std::shared_ptr<gemm::PackedB>> gone;
+  {
+    std::lock_guard<std::mutex> g(c.mu);
+    gone.swap(c.lru);
+    c.bytes = 0;
+  }  // freed outside the lock (a product still using an entry keeps it alive)
+}
+
+void pack_cache_set_limit(uint64_t bytes) {
+  gemm::PackCache& c = gemm::pack_cache();
+  std::list<std::shared_ptr<gemm::PackedB>> gone;
+  std::lock_guard<std::mutex> g(c.mu);
+  c.limit = bytes;
+  while (c.bytes > c.limit) {
+    c.bytes -= c.lru.back()->bytes;
+    gone.push_back(std::move(c.lru.back()));
+    c.lru.pop_back();
+  }
+}
+
+PackCacheStats pack_cache_stats() {
+  gemm::PackCache& c = gemm::pack_cache();
+  std::lock_guard<std::mutex> g(c.mu);
+  return {c.lru.size(), c.bytes, c.limit, c.hits, c.misses};
+}
 
 bool bf16_force_isa(const char* isa) {
   const IsaLevel d = isa_detected();

@@ -84,6 +84,7 @@ struct GemmProblem {
   int tm, tn;                // grid of parts of C
   std::atomic<int> next{0};  // next part to take: threads take parts until none is left
   int parts = 1;             // bf16: 1 = 'medium', 3 = 'high' (hi*hi + lo*hi + hi*lo)
+  const uint16_t* bpack = nullptr;  // bf16: the whole of B already packed (gemm_bf16.cc cache)
 };
 
 // Block-size and thread-split helpers of the fp32 driver, shared with the bf16 driver.

@@ -235,6 +235,72 @@ static void test_high_accuracy() {
   CHECK(err[2] > err[1], "medium less accurate than high");
 }
 
+// The packed-weight cache (gemm.h): a product with a weight key gives the same bits as without
+// (miss, then hit), for both precisions, both layouts of B, 1 and 2 threads, alpha/beta and
+// an epilogue-free C update; a new version or another key packs again; the bound and drop hold.
+static void test_pack_cache(const char* isa) {
+  if (!neurite::bf16_force_isa(isa)) return;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> d;
+  neurite::pack_cache_drop();
+  neurite::pack_cache_set_limit(uint64_t(64) << 20);
+  const neurite::PackCacheStats s0 = neurite::pack_cache_stats();
+  const Case cases[] = {{false, true, 96, 300, 200, 1, 0}, {false, false, 64, 97, 1100, 1, 0},
+                        {true, true, 130, 64, 70, 0.5f, 1}, {false, true, 257, 1030, 96, 1, 0.5f}};
+  int64_t expect_miss = 0, expect_hit = 0;
+  for (const Case& c : cases)
+    for (MatmulPrecision p : {MatmulPrecision::kMedium, MatmulPrecision::kHigh})
+      for (int threads : {1, 2}) {
+        std::vector<float> A(c.M * c.K), B(c.K * c.N), C0(c.M * c.N);
+        for (float& x : A) x = d(rng);
+        for (float& x : B) x = d(rng);
+        for (float& x : C0) x = d(rng);
+        neurite::set_matmul_precision(p);
+        auto prod = [&](const neurite::WeightKey* k) {
+          std::vector<float> C = C0;
+          neurite::ScopedWeightKey scope(k);
+          neurite::sgemm(c.ta, c.tb, c.M, c.N, c.K, c.alpha, A.data(), c.ta ? c.M : c.K, B.data(),
+                         c.tb ? c.K : c.N, c.beta, C.data(), c.N, nullptr, threads);
+          return C;
+        };
+        const std::vector<float> plain = prod(nullptr);
+        const neurite::WeightKey k{uint64_t(1000 + expect_miss), 3};
+        const std::vector<float> miss = prod(&k), hit = prod(&k);
+        const bool tiles = std::string(isa) != "portable";
+        expect_miss += tiles ? 1 : 0;
+        expect_hit += tiles ? 1 : 0;
+        CHECK(std::memcmp(plain.data(), miss.data(), plain.size() * 4) == 0 &&
+                  std::memcmp(plain.data(), hit.data(), plain.size() * 4) == 0,
+              "pack cache %s %s ta=%d tb=%d %lldx%lldx%lld threads=%d: same bits as unpacked", isa,
+              p == MatmulPrecision::kHigh ? "high" : "medium", c.ta, c.tb, (long long)c.M,
+              (long long)c.N, (long long)c.K, threads);
+        // The weight changes in place (new version): the next product packs it again.
+        for (float& x : B) x = d(rng);
+        const std::vector<float> plain2 = prod(nullptr);
+        const neurite::WeightKey k2{k.id, 4};
+        const std::vector<float> fresh = prod(&k2);
+        expect_miss += tiles ? 1 : 0;
+        CHECK(std::memcmp(plain2.data(), fresh.data(), plain2.size() * 4) == 0,
+              "pack cache %s: a new version packs the new weight", isa);
+      }
+  neurite::set_matmul_precision(MatmulPrecision::kHighest);
+  const neurite::PackCacheStats s1 = neurite::pack_cache_stats();
+  CHECK(s1.misses - s0.misses == uint64_t(expect_miss) && s1.hits - s0.hits == uint64_t(expect_hit),
+        "pack cache %s: %llu misses, %llu hits (expected %lld, %lld)", isa,
+        (unsigned long long)(s1.misses - s0.misses), (unsigned long long)(s1.hits - s0.hits),
+        (long long)expect_miss, (long long)expect_hit);
+  CHECK(s1.bytes <= s1.limit && (s1.entries > 0) == (expect_miss > 0), "pack cache %s: %llu entries, %llu bytes",
+        isa, (unsigned long long)s1.entries, (unsigned long long)s1.bytes);
+  neurite::pack_cache_set_limit(300 * 1024);  // evicts down to the bound
+  const neurite::PackCacheStats s2 = neurite::pack_cache_stats();
+  CHECK(s2.bytes <= 300 * 1024 && s2.limit == 300 * 1024, "pack cache %s: limit evicts (%llu bytes)", isa,
+        (unsigned long long)s2.bytes);
+  neurite::pack_cache_drop();
+  const neurite::PackCacheStats s3 = neurite::pack_cache_stats();
+  CHECK(s3.entries == 0 && s3.bytes == 0, "pack cache %s: drop empties it", isa);
+  neurite::pack_cache_set_limit(uint64_t(64) << 20);
+}
+
 int main(int argc, char** argv) {
   std::printf("bf16 kernel: %s, ISA level %s\n", neurite::bf16_gemm_isa(),
               neurite::isa_level_name(neurite::isa_level()));
@@ -244,6 +310,7 @@ int main(int argc, char** argv) {
     test_kernel(isa, !std::strcmp(isa, "amx") ? "amx_bf16 / amx_tile (or the AMX permission)"
                                                : "avx512_bf16");
     if (neurite::bf16_force_isa(isa)) test_high_accuracy();
+    test_pack_cache(isa);
   }
   neurite::bf16_force_isa(keep.c_str());
   test_pack_layouts();
