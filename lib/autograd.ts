@@ -177,6 +177,18 @@ export function bumpVersion(t: Tensor, op: string): void {
 }
 const lastWriter = new WeakMap<VersionCounter, string>();
 
+/**
+ * A number naming t's storage (shared by its views), never reused in this thread: with
+ * `t.version` it keys the native packed-weight cache of the bf16 products (lib/precision.ts).
+ */
+export function storageId(t: Tensor): number {
+  let id = storageIds.get(t.versionCounter);
+  if (id === undefined) storageIds.set(t.versionCounter, id = ++lastStorageId);
+  return id;
+}
+const storageIds = new WeakMap<VersionCounter, number>();
+let lastStorageId = 0;
+
 function checkSaved(node: GradNode): void {
   const saved = (node as Partial<Node>).saved;
   if (!saved) return;

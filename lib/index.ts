@@ -7,7 +7,7 @@ export { tensor, zeros, ones, full, randn, rand, arange, linspace, add, sub, mul
   type TopkOptions, type ScatterOptions, type ScatterReduction, type ScatterReduceOptions, type NonzeroOptions } from './ops/index.js';
 export { noGrad, isGradEnabled, setGradEnabled } from './autograd.js';
 export { manualSeed } from './random.js';
-export { setFloat32MatmulPrecision, getFloat32MatmulPrecision, withFloat32MatmulPrecision, type Float32MatmulPrecision } from './precision.js';
+export { setFloat32MatmulPrecision, getFloat32MatmulPrecision, withFloat32MatmulPrecision, type Float32MatmulPrecision, packedWeightCache, dropPackedWeights, type PackedWeightCacheInfo, type PackedWeightCacheOptions } from './precision.js';
 export { backend, setBackend, availableBackends, backendInfo, type BackendName, type BackendInfo } from './backend/index.js';
 export * as F from './functional.js';
 export * as nn from './nn/index.js';

@@ -7,7 +7,8 @@
  * losses, reductions, optimizer state, master weights) stays fp32, as PyTorch's CPU autocast.
  * The setting belongs to this thread (each worker_thread has its own) and applies to every backend.
  */
-import { setMatmulPrecisionId } from './backend/index.js';
+import { nativeBackend, setMatmulPrecisionId } from './backend/index.js';
+import { options } from './options.js';
 import { MatmulPrecision } from './backend/types.js';
 
 /** `'highest'` (float32 products, the default), `'high'` or `'medium'` (bf16 products where the CPU has them), as torch.set_float32_matmul_precision. */
@@ -79,4 +80,76 @@ export function withFloat32MatmulPrecision<T>(precision: Float32MatmulPrecision,
   }
   setFloat32MatmulPrecision(prev);
   return r;
+}
+
+/** What {@link packedWeightCache} reports about the packed-weight cache of the bf16 products. */
+export interface PackedWeightCacheInfo {
+  /** Packed weights held. */
+  entries: number;
+  /** Bytes they take. */
+  bytes: number;
+  /** The byte bound (least recently used weights go first); 0: the cache is off (or there is no native addon). */
+  limitBytes: number;
+  /** Products that found their weight packed, since the process started. */
+  hits: number;
+  /** Products that packed their weight (and kept it when it fits the bound). */
+  misses: number;
+}
+
+/** Options of {@link packedWeightCache}. */
+export interface PackedWeightCacheOptions {
+  /**
+   * A new byte bound for the cache (an integer >= 0; 0 turns it off and frees it; entries over
+   * the bound are freed at once, least recently used first).
+   * @defaultValue 67108864 (64 MiB) until set
+   */
+  limitBytes?: number;
+}
+
+const CACHE_KEYS = ['limitBytes'] as const;
+const cacheStats = new Float64Array(5);
+
+/**
+ * The packed-weight cache of the bf16 products ('medium' and 'high' on AMX / AVX512-BF16, native
+ * backend): a Linear weight that no backward will update (inference, or a frozen weight) is
+ * converted to bf16 and packed once per version of its storage, and later products read the
+ * packed copy. Any in-place write (an optimizer step, `copy_`, `loadStateDict`) makes a new
+ * version, so the next product packs again; writes through `.data` do not count (as in PyTorch):
+ * call {@link dropPackedWeights} after them. Returns the cache's state, after applying `opts`.
+ * No PyTorch equivalent (oneDNN's weight prepacking is an explicit step there).
+ * @example
+ * ```js
+ * import { packedWeightCache } from 'neurite';
+ * const info = packedWeightCache({ limitBytes: 32 * 1024 * 1024 });
+ * console.log(info.limitBytes); // 33554432 (0 when the native addon is not built: no cache)
+ * ```
+ */
+export function packedWeightCache(opts?: PackedWeightCacheOptions): PackedWeightCacheInfo {
+  const o = options<PackedWeightCacheOptions>('packedWeightCache', opts, CACHE_KEYS);
+  const nb = nativeBackend();
+  if (o.limitBytes !== undefined) {
+    const v = o.limitBytes;
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+      throw new RangeError(`packedWeightCache: limitBytes must be an integer >= 0, got ${String(v)}`);
+    }
+    nb?.packCacheLimit(v);
+  }
+  if (nb === null) return { entries: 0, bytes: 0, limitBytes: 0, hits: 0, misses: 0 };
+  nb.packCacheStats(cacheStats);
+  const [entries, bytes, limitBytes, hits, misses] = cacheStats;
+  return { entries, bytes, limitBytes, hits, misses };
+}
+
+/**
+ * Frees every packed weight of the bf16 products' cache (see {@link packedWeightCache}); the
+ * next product of each weight packs it again. Needed only after writing weights through `.data`.
+ * @example
+ * ```js
+ * import { dropPackedWeights, packedWeightCache } from 'neurite';
+ * dropPackedWeights();
+ * console.log(packedWeightCache().entries); // 0
+ * ```
+ */
+export function dropPackedWeights(): void {
+  nativeBackend()?.packCacheDrop();
 }

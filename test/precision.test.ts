@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   F, fit, optim, diagnostics,
   getFloat32MatmulPrecision, matmul, manualSeed, nn, noGrad, randn, setFloat32MatmulPrecision, withFloat32MatmulPrecision,
-  type Float32MatmulPrecision,
+  type Float32MatmulPrecision, backendInfo, dropPackedWeights, packedWeightCache, Tensor,
 } from '../lib/index.js';
 import { bf16Round } from '../lib/backend/js-gemm.js';
 import { availableBackends, useBackend } from './helpers/backends.js';
@@ -182,5 +182,83 @@ describe('fit and the report take the precision', () => {
   it('runInfo() (the report header) shows the precision in use', () => {
     expect(diagnostics.runInfo().precision).toBe('highest');
     expect(withFloat32MatmulPrecision('medium', () => diagnostics.runInfo().precision)).toBe('medium');
+  });
+});
+
+describeIfAvailable(nativeMissing(), 'packed-weight cache of the bf16 products', () => {
+  // 'medium' and 'high' on the tile kernels (amx, avx512bf16) pack a weight once per version; the
+  // portable path (NEURITE_ISA=avx512|avx2|portable) has no packs, so only the values are checked
+  const tiles = (): boolean => ['amx', 'avx512bf16'].includes(backendInfo().isa.bf16);
+  function model(): nn.Sequential {
+    return new nn.Sequential(new nn.Linear(200, 96), new nn.ReLU(), new nn.Linear(96, 64));
+  }
+  /** The inference output without the cache (limit 0), then restores the limit. */
+  function uncached(m: nn.Module, x: Tensor): Float32Array {
+    const limit = packedWeightCache().limitBytes;
+    packedWeightCache({ limitBytes: 0 });
+    try { return noGrad(() => m.forward(x)).data.slice(); } finally { packedWeightCache({ limitBytes: limit }); }
+  }
+
+  it.each(['medium', 'high'] as const)('%s: repeated inference hits, same bits; every in-place write repacks', (prec) => {
+    manualSeed(31);
+    dropPackedWeights();
+    const m = model(), x = randn([70, 200]);
+    setFloat32MatmulPrecision(prec);
+    const want = uncached(m, x);
+    const s0 = packedWeightCache();
+    const y1 = noGrad(() => m.forward(x)).data.slice(), y2 = noGrad(() => m.forward(x)).data.slice();
+    const s1 = packedWeightCache();
+    expect(Buffer.from(y1.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+    expect(Buffer.from(y2.buffer).equals(Buffer.from(want.buffer))).toBe(true);
+    if (tiles()) {
+      expect(s1.misses - s0.misses).toBe(2); // both weights packed by the first forward
+      expect(s1.hits - s0.hits).toBe(2); // and read by the second
+      expect(s1.entries).toBeGreaterThanOrEqual(2);
+    }
+    // an optimizer step (in place) makes a new version: the next inference sees the new weights
+    const opt = new optim.SGD(m.parameters(), { lr: 0.5 });
+    F.mseLoss(m.forward(x), randn([70, 64])).backward();
+    opt.step();
+    expect(Buffer.from(noGrad(() => m.forward(x)).data.buffer).equals(Buffer.from(uncached(m, x).buffer))).toBe(true);
+    // loadStateDict writes in place too (uncached() empties the cache: m's packs are made after it)
+    const other = model();
+    const fresh = uncached(other, x);
+    noGrad(() => m.forward(x));
+    m.loadStateDict(other.stateDict());
+    expect(Buffer.from(noGrad(() => m.forward(x)).data.buffer).equals(Buffer.from(fresh.buffer))).toBe(true);
+    // a single Linear through linear(), and a frozen weight with grad mode on, also use the cache
+    const lin = new nn.Linear(200, 48);
+    lin.weight.requiresGrad = false;
+    const base = packedWeightCache();
+    const z1 = lin.forward(x).data.slice();
+    const z2 = lin.forward(x).data.slice();
+    expect(Buffer.from(z1.buffer).equals(Buffer.from(z2.buffer))).toBe(true);
+    if (tiles()) expect(packedWeightCache().hits - base.hits).toBe(1);
+    // a write through .data bypasses the version (as in PyTorch): dropPackedWeights() forgets
+    lin.weight.data.fill(0.25);
+    dropPackedWeights();
+    expect(packedWeightCache().entries).toBe(0);
+    const z3 = lin.forward(x).data;
+    expect(Buffer.from(z3.buffer).equals(Buffer.from(uncached(lin, x).buffer))).toBe(true);
+    expect(Buffer.from(z3.buffer).equals(Buffer.from(z1.buffer))).toBe(false);
+  });
+
+  it('a trained weight (grad mode on) is not kept; options are checked', () => {
+    manualSeed(32);
+    dropPackedWeights();
+    setFloat32MatmulPrecision('medium');
+    const lin = new nn.Linear(200, 64), x = randn([70, 200]);
+    const s0 = packedWeightCache();
+    lin.forward(x);
+    lin.forward(x);
+    const s1 = packedWeightCache();
+    expect(s1.hits).toBe(s0.hits);
+    expect(s1.misses).toBe(s0.misses);
+    expect(() => packedWeightCache({ limitBytes: -1 })).toThrow(RangeError);
+    expect(() => packedWeightCache({ limitBytes: 1.5 })).toThrow(/limitBytes must be an integer >= 0/);
+    expect(() => packedWeightCache({ limit: 5 } as never)).toThrow(TypeError);
+    const limit = s1.limitBytes;
+    expect(packedWeightCache({ limitBytes: 1024 }).limitBytes).toBe(1024);
+    expect(packedWeightCache({ limitBytes: limit }).limitBytes).toBe(limit);
   });
 });

@@ -31,6 +31,11 @@ export function setMatmulPrecisionId(p: MatmulPrecisionId): void {
   precisionId = p;
 }
 
+/** The native backend (loaded now if it was not yet; the packed-weight cache lives there), or null when the addon cannot load. */
+export function nativeBackend(): Backend | null {
+  return native().backend;
+}
+
 function pickDefault(): Backend {
   const forced = process.env.NEURITE_BACKEND;
   if (forced === 'js') return jsBackend;

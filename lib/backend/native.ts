@@ -122,6 +122,9 @@ function wrap(raw: Raw): Backend {
       raw.linearChain(X, M, spec, Y, S, ...wb);
     },
     setMatmulPrecision: raw.setMatmulPrecision,
+    packCacheDrop: raw.packCacheDrop,
+    packCacheLimit: raw.packCacheLimit,
+    packCacheStats: raw.packCacheStats,
     actForward: raw.actForward,
     actBackward: raw.actBackward,
     unary: raw.unary,

@@ -67,16 +67,20 @@ export interface Backend {
    * Linear forward with the fused epilogue: Y = act(X·Wᵀ + b), X: M×K, W: N×K (PyTorch layout),
    * b: N or null. When `pre` is given it receives X·Wᵀ + b (needed by backward for GELU).
    * `transW`: W is stored transposed (K×N, the storage of a transposed view such as `v.T`), read
-   * in place through the GEMM's transpose flag.
+   * in place through the GEMM's transpose flag. `wId`, `wVersion` (together, after transW): W's
+   * storage id and version, the key of the native packed-weight cache of the bf16 products
+   * (wId 0: none); a backend without the cache ignores them.
    */
   linearForward(X: F32, W: F32, b: F32 | null, M: number, N: number, K: number,
-    act: ActId, param: number, Y: F32, pre: F32 | null, transW?: boolean): void;
+    act: ActId, param: number, Y: F32, pre: F32 | null, transW?: boolean, wId?: number, wVersion?: number): void;
 
   /**
    * Inference through a chain of Linear(+activation) layers in one call (Sequential in eval).
    * `spec` = [K0, N1, act1, param1, N2, act2, param2, ...]: layer i maps K(i-1) = N(i-1) features
    * to Ni. `wb` = [W1, b1, W2, b2, ...] (b may be null). X: M×K0, Y: M×N_L. `S` holds the hidden
    * activations: (L > 2 ? 2 : 1) × M × max hidden width floats. At most `LINEAR_CHAIN_MAX` layers.
+   * `spec` may go on with [id1, version1, ..., idL, versionL]: the weights' packed-weight cache
+   * keys, as linearForward's wId, wVersion.
    */
   linearChain(X: F32, M: number, spec: Float64Array, Y: F32, S: F32, wb: (F32 | null)[]): void;
 
@@ -96,6 +100,15 @@ export interface Backend {
    * backward, chain): MatmulPrecision ids. Set through lib/precision.ts, never per call.
    */
   setMatmulPrecision(p: MatmulPrecisionId): void;
+
+  /**
+   * The packed-weight cache of the bf16 products (native only; the js backend has none):
+   * drop frees every entry, limit sets the byte bound (0 disables it), stats writes
+   * [entries, bytes, limit, hits, misses] into out (5 numbers).
+   */
+  packCacheDrop(): void;
+  packCacheLimit(bytes: number): void;
+  packCacheStats(out: Float64Array): void;
 
   /** y = act(x) over n elements. */
   actForward(act: ActId, param: number, x: F32, y: F32, n: number): void;

@@ -4,7 +4,7 @@
  * statistics and the random generator are restored afterwards.
  */
 import { Tensor, fmtShape } from '../tensor.js';
-import { backward, setGradEnabled } from '../autograd.js';
+import { backward, bumpVersion, setGradEnabled } from '../autograd.js';
 import { crossEntropy, mseLoss, binaryCrossEntropyWithLogits, type Target } from '../ops/loss.js';
 import { getRngState, setRngState } from '../random.js';
 import { Module } from '../nn/module.js';
@@ -128,7 +128,7 @@ export function diagnose(model: Module, input: Tensor, o?: DiagnoseOptions): Rep
     setGradEnabled(grad);
     setRngState(rng);
     for (let i = 0; i < params.length; i++) params[i].grad = savedGrads[i];
-    for (const [b, d] of savedBuffers) b.data.set(d);
+    for (const [b, d] of savedBuffers) { b.data.set(d); bumpVersion(b, 'diagnose'); }
   }
 
   const warnings: Warning[] = [];

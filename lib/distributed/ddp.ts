@@ -11,7 +11,7 @@
  *   const ddp = await DistributedDataParallel.create(model, pg, { bucketCapMB: 25 });
  *   loss.backward(); await ddp.syncGradients(); opt.step();
  */
-import { addAccumulateHook } from '../autograd.js';
+import { addAccumulateHook, bumpVersion } from '../autograd.js';
 import { Module, Parameter } from '../nn/module.js';
 import { options } from '../options.js';
 import { Tensor, fmtShape } from '../tensor.js';
@@ -187,7 +187,7 @@ export class DistributedDataParallel extends Module {
       for (const t of state) { flat.set(t.data, off); off += t.size; }
       await pg.broadcast(flat, 0);
       off = 0;
-      for (const t of state) { t.data.set(flat.subarray(off, off + t.size)); off += t.size; }
+      for (const t of state) { t.data.set(flat.subarray(off, off + t.size)); bumpVersion(t, 'broadcast'); off += t.size; }
     }
   }
 

@@ -270,11 +270,12 @@ export function orthogonal_(t: Tensor, gain = 1): Tensor {
     for (let i = 0; i < m; i++) q[j][i] /= nrm;
   }
   // tall: t[i, j] = Q[i][j] (column j of Q); wide: t = Qᵀ, t[j, i] = Q[i][j]
+  const buf = new Float32Array(t.size);
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < n; j++) {
       const v = gain * q[j][i];
-      if (wide) t.data[j * cols + i] = v; else t.data[i * cols + j] = v;
+      if (wide) buf[j * cols + i] = v; else buf[i * cols + j] = v;
     }
   }
-  return t;
+  return setElements('orthogonal_', t, buf); // through t's layout, a new version
 }

@@ -2,7 +2,7 @@
 import { Act, LINEAR_CHAIN_MAX, type ActId, type F32 } from '../backend/types.js';
 import { B } from '../backend/index.js';
 import { Tensor } from '../tensor.js';
-import { isGradEnabled } from '../autograd.js';
+import { isGradEnabled, storageId } from '../autograd.js';
 import { zeros } from '../ops/create.js';
 import { linear } from '../ops/linalg.js';
 import { ACTIVATIONS, activation, activation_, activationListenerCount, type ActivationInfo } from '../ops/activations.js';
@@ -263,7 +263,7 @@ export class Dropout extends Module {
 interface Chain {
   lins: Linear[];
   acts: (ActivationModule | null)[];
-  spec: Float64Array; // [K0, N1, act1, param1, ...], refreshed on every call
+  spec: Float64Array; // [K0, N1, act1, param1, ..., id1, version1, ...], refreshed on every call
   wb: (F32 | null)[];
   scratch: Float32Array;
 }
@@ -272,7 +272,7 @@ interface Chain {
 interface Segment { start: number; end: number; chain: Chain | null }
 
 function newChain(lins: Linear[], acts: (ActivationModule | null)[]): Chain {
-  return { lins, acts, spec: new Float64Array(1 + 3 * lins.length), wb: new Array(2 * lins.length).fill(null), scratch: new Float32Array(0) };
+  return { lins, acts, spec: new Float64Array(1 + 5 * lins.length), wb: new Array(2 * lins.length).fill(null), scratch: new Float32Array(0) };
 }
 
 function buildPlan(kids: Module[]): Segment[] {
@@ -315,6 +315,9 @@ function runChain(c: Chain, x: Tensor): Tensor | null {
     spec[2 + 3 * i] = a === null ? Act.identity : a.activation.id;
     spec[3 + 3 * i] = a === null ? 0 : a.param;
     wb[2 * i] = w.data;
+    // the weight's packed-weight cache key (bf16 products); w.data is a copy when not contiguous
+    spec[1 + 3 * L + 2 * i] = w.isContiguous() ? storageId(w) : 0;
+    spec[2 + 3 * L + 2 * i] = w.version;
     wb[2 * i + 1] = b === null ? null : b.data;
     if (i + 1 < L && N > hidden) hidden = N;
     K = N;

@@ -3,6 +3,7 @@
  * from the instance's own properties in declaration order, so names follow PyTorch
  * (`fc1.weight`, `0.bias` for Sequential children) and state dicts interoperate.
  */
+import { bumpVersion } from '../autograd.js';
 import { Tensor, fmtShape } from '../tensor.js';
 import { isPlainObject, options } from '../options.js';
 
@@ -245,7 +246,7 @@ export abstract class Module {
     }
     for (const [k, t] of Object.entries(own)) {
       const v = src.get(k);
-      if (v !== undefined) t.data.set(v.data);
+      if (v !== undefined) { t.data.set(v.data); bumpVersion(t, 'loadStateDict'); } // an in-place write, as torch's copy_
     }
     return { missingKeys: missing, unexpectedKeys: unexpected };
   }

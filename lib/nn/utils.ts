@@ -1,4 +1,5 @@
 /** nn.utils: gradient clipping and flat parameter vectors, as torch.nn.utils (PyTorch 1.13). */
+import { bumpVersion } from '../autograd.js';
 import { Tensor } from '../tensor.js';
 
 function tensorsOf(fn: string, parameters: Tensor | Iterable<Tensor>): Tensor[] {
@@ -115,5 +116,5 @@ export function vectorToParameters(vec: Tensor, parameters: Tensor | Iterable<Te
   ps.forEach((t, i) => { if (!t.isContiguous()) throw new RangeError(`${fn}: parameters[${i}] is a non-contiguous view; write into a contiguous tensor`); });
   const v = vec.data;
   let o = 0;
-  for (const t of ps) { t.data.set(v.subarray(o, o + t.size)); o += t.size; }
+  for (const t of ps) { t.data.set(v.subarray(o, o + t.size)); bumpVersion(t, fn); o += t.size; }
 }

@@ -6,20 +6,20 @@
  */
 import { B } from '../backend/index.js';
 import { Act, actNeedsPre, type ActId } from '../backend/types.js';
-import { isGradEnabled, result } from '../autograd.js';
+import { isGradEnabled, result, storageId } from '../autograd.js';
 import { Tensor, fmtShape } from '../tensor.js';
 import { activationById, activationListenerCount, notifyActivation } from './activations.js';
 import { outputArray } from './util.js';
 
 /** A GEMM operand: the contiguous buffer and whether it holds the matrix transposed. */
-interface Operand { buf: Float32Array; trans: boolean }
+interface Operand { buf: Float32Array; trans: boolean; live: boolean /* buf is t's storage, not a copy */ }
 
 /** How the GEMM reads t: in place (maybe transposed) when its layout allows, else one contiguous copy. */
 function operand(t: Tensor): Operand {
   if (!t.isContiguous() && t.ndim === 2 && t.strides[0] === 1 && t.strides[1] === t.shape[0]) {
-    return { buf: t.storage.subarray(t.offset, t.offset + t.size), trans: true };
+    return { buf: t.storage.subarray(t.offset, t.offset + t.size), trans: true, live: true };
   }
-  return { buf: t.data, trans: false };
+  return { buf: t.data, trans: false, live: t.isContiguous() };
 }
 
 /**
@@ -87,7 +87,11 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, act: ActId
   // a transposed weight view (w = v.T) is read in place through the GEMM flag; other
   // non-contiguous views are copied once
   const xd = x.data, ow = operand(w), wd = ow.buf;
-  B().linearForward(xd, wd, b ? b.data : null, rows, N, K, act, param, y, pre, ow.trans);
+  // a weight no backward will update (inference, or a frozen weight) is read through the
+  // packed-weight cache of the bf16 products, keyed by its storage and version (an in-place
+  // write makes a new key); a trained weight changes every step, so it is not kept
+  if (ow.live && !(isGradEnabled() && w.requiresGrad)) B().linearForward(xd, wd, b ? b.data : null, rows, N, K, act, param, y, pre, ow.trans, storageId(w), w.version);
+  else B().linearForward(xd, wd, b ? b.data : null, rows, N, K, act, param, y, pre, ow.trans);
   const shape = x.shape.slice();
   shape[shape.length - 1] = N;
   const inputs = b ? [x, w, b] : [x, w];

@@ -4,6 +4,7 @@
  * object, so a worker thread can rebuild the same model and load the same weights into it.
  * Custom modules have code the worker cannot see: describeModel says why it cannot.
  */
+import { bumpVersion } from '../autograd.js';
 import { Tensor } from '../tensor.js';
 import { Module } from '../nn/module.js';
 import { BatchNorm1d, LayerNorm } from '../nn/norm.js';
@@ -117,5 +118,5 @@ export function snapshotState(model: Module): Float32Array[] {
 export function applyState(model: Module, state: readonly Float32Array[]): void {
   const ts = stateTensors(model);
   if (ts.length !== state.length) throw new RangeError(`applyState: ${state.length} tensors for a model with ${ts.length}`);
-  ts.forEach((t, i) => t.data.set(state[i]));
+  ts.forEach((t, i) => { t.data.set(state[i]); bumpVersion(t, 'applyState'); });
 }

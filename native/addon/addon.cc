@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <exception>
 #include <string>
 
@@ -41,7 +42,22 @@ void Gemm(Args& a) {
   nk::gemm(ta, tb, M, N, K, static_cast<float>(alpha), A.data, B.data, static_cast<float>(beta), C.data);
 }
 
-// linearForward(X, W, b, M, N, K, act, param, Y, pre[, transW]); transW: W stored K x N
+// A weight's identity for the packed-weight cache (gemm.h WeightKey): storage id (0: none) and
+// the storage's version, integers in [0, 2^53).
+nk::WeightKey weight_key(Args& a, double id, double version, const char* what) {
+  auto whole = [&](double v, const char* name) {
+    if (!(v >= 0 && v <= kMaxSafeInt && static_cast<double>(static_cast<int64_t>(v)) == v)) {
+      char got[48];
+      std::snprintf(got, sizeof got, "%.17g", v);
+      a.range_error(std::string(what) + name + " must be an integer in [0, 2^53), got " + got);
+    }
+    return static_cast<uint64_t>(v);
+  };
+  return nk::WeightKey{whole(id, "id"), whole(version, "version")};
+}
+
+// linearForward(X, W, b, M, N, K, act, param, Y, pre[, transW[, wId, wVersion]]); transW: W
+// stored K x N; wId, wVersion: W's identity for the packed-weight cache (wId 0: none)
 void LinearForward(Args& a) {
   F32 X = a.f32(0, "X"), W = a.f32(1, "W"), b = a.f32_or_null(2, "b");
   int64_t M = a.integer(3, "M", 0), N = a.integer(4, "N", 0), K = a.integer(5, "K", 0);
@@ -49,6 +65,9 @@ void LinearForward(Args& a) {
   float param = static_cast<float>(a.number(7, "param"));
   F32 Y = a.f32(8, "Y"), pre = a.f32_or_null(9, "pre");
   const bool trans_w = a.count() > 10 && a.boolean(10, "transW");
+  if (a.count() == 12) a.type_error("wId and wVersion come together");
+  nk::WeightKey wkey;
+  if (a.count() > 12) wkey = weight_key(a, a.number(11, "wId"), a.number(12, "wVersion"), "w");
   int64_t nX = a.mul(M, K, "M*K"), nW = a.mul(N, K, "N*K"), nY = a.mul(M, N, "M*N");
   a.need(X, nX, "X", "M*K");
   a.need(W, nW, "W", "N*K");
@@ -61,10 +80,11 @@ void LinearForward(Args& a) {
     a.no_overlap(*o.first, nY, o.second, b, N, "b");
   }
   a.no_overlap(pre, nY, "pre", Y, nY, "Y");
-  nk::linear_forward(X.data, W.data, b.data, M, N, K, act, param, Y.data, pre.data, trans_w);
+  nk::linear_forward(X.data, W.data, b.data, M, N, K, act, param, Y.data, pre.data, trans_w, &wkey);
 }
 
-// linearChain(X, M, spec, Y, S, W1, b1, ..., WL, bL); spec = [K0, N1, act1, param1, ...]
+// linearChain(X, M, spec, Y, S, W1, b1, ..., WL, bL); spec = [K0, N1, act1, param1, ...],
+// optionally followed by [id1, version1, ..., idL, versionL] (packed-weight cache keys, id 0: none)
 constexpr int kChainMaxLayers = 16;
 constexpr size_t kChainFixedArgs = 5;
 static_assert(kChainFixedArgs + 2 * kChainMaxLayers <= kMaxArgs, "Args holds every argument");
@@ -77,9 +97,12 @@ void LinearChain(Args& a) {
   int64_t M = a.integer(1, "M", 0);
   View<double> spec = a.f64(2, "spec");
   F32 Y = a.f32(3, "Y"), S = a.f32(4, "S");
-  if (spec.len != 1 + 3 * static_cast<int64_t>(L))
+  const bool keyed = spec.len == 1 + 5 * static_cast<int64_t>(L);
+  if (spec.len != 1 + 3 * static_cast<int64_t>(L) && !keyed)
     a.range_error("spec has " + std::to_string(spec.len) + " numbers, needs 1 + 3 * layers = " +
-                  std::to_string(1 + 3 * L));
+                  std::to_string(1 + 3 * L) + " (or 1 + 5 * layers = " + std::to_string(1 + 5 * L) +
+                  " with weight keys)");
+  nk::WeightKey wkeys[kChainMaxLayers];
   int64_t dims[kChainMaxLayers + 1];
   int acts[kChainMaxLayers];
   float params[kChainMaxLayers];
@@ -108,6 +131,10 @@ void LinearChain(Args& a) {
     a.need(bv[i], dims[i + 1], "b", "N");
     W[i] = Wv[i].data;
     b[i] = bv[i].data;
+    if (keyed) {
+      const double* k = spec.data + 1 + 3 * L + 2 * i;
+      wkeys[i] = weight_key(a, k[0], k[1], "spec: weight ");
+    }
   }
   const int64_t nX = a.mul(M, dims[0], "M*K0"), nY = a.mul(M, dims[L], "M*N");
   const int64_t nS = a.mul(a.mul(M, hidden, "M*hidden"), L > 2 ? 2 : 1, "scratch");
@@ -125,7 +152,7 @@ void LinearChain(Args& a) {
     a.no_overlap(S, nS, "S", bv[i], dims[i + 1], "b");
   }
   if (M == 0) return;
-  nk::linear_chain(X.data, M, L, dims, acts, params, W, b, S.data, Y.data);
+  nk::linear_chain(X.data, M, L, dims, acts, params, W, b, S.data, Y.data, keyed ? wkeys : nullptr);
 }
 
 // linearBackward(X, W, M, N, K, act, param, Z, Y, gY, gX, gW, gB, accumulate[, transW])
@@ -282,6 +309,19 @@ void StridedCopy(Args& a) {
 // setMatmulPrecision(id): MatmulPrecision of gemm.h / types.ts, for this thread's products.
 void SetMatmulPrecision(Args& a) {
   nk::set_matmul_precision(static_cast<nk::MatmulPrecision>(a.id(0, "precision", 3)));
+}
+
+// packCacheDrop(): frees every packed weight of the bf16 products.
+void PackCacheDrop(Args&) { nk::pack_cache_drop(); }
+// packCacheLimit(bytes): the packed-weight cache's bound (0 disables it).
+void PackCacheLimit(Args& a) { nk::pack_cache_set_limit(static_cast<uint64_t>(a.integer(0, "bytes", 0))); }
+// packCacheStats(out): out (Float64Array of 5) = [entries, bytes, limit, hits, misses].
+void PackCacheStats(Args& a) {
+  View<double> out = a.f64(0, "out");
+  a.need(out, 5, "out", "5");
+  const nk::PackCacheStats s = nk::pack_cache_stats();
+  const uint64_t v[5] = {s.entries, s.bytes, s.limit, s.hits, s.misses};
+  for (int i = 0; i < 5; ++i) out.data[i] = static_cast<double>(v[i]);
 }
 
 void Axpy(Args& a) {
@@ -549,7 +589,7 @@ struct Raw { const char* name; napi_callback cb; };
 const Raw kRaw[] = {
     NEURITE_ENTRY("gemm", Gemm, 10),
     {"linearForward", [](napi_env e, napi_callback_info i) {
-       return Entry<LinearForward, 10, 11>(e, i, "linearForward");
+       return Entry<LinearForward, 10, 13>(e, i, "linearForward");
      }},
     {"linearBackward", [](napi_env e, napi_callback_info i) {
        return Entry<LinearBackward, 14, 15>(e, i, "linearBackward");
@@ -564,6 +604,9 @@ const Raw kRaw[] = {
     NEURITE_ENTRY("stridedCopy", StridedCopy, 6),
     NEURITE_ENTRY("axpy", Axpy, 4),
     NEURITE_ENTRY("setMatmulPrecision", SetMatmulPrecision, 1),
+    NEURITE_ENTRY("packCacheDrop", PackCacheDrop, 0),
+    NEURITE_ENTRY("packCacheLimit", PackCacheLimit, 1),
+    NEURITE_ENTRY("packCacheStats", PackCacheStats, 1),
     NEURITE_ENTRY("sumAxis", SumAxis, 5),
     NEURITE_ENTRY("maxAxis", MaxAxis, 6),
     NEURITE_ENTRY("softmax", Softmax, 6),

@@ -43,7 +43,8 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alp
 }
 
 void linear_forward(const float* X, const float* W, const float* b, int64_t M, int64_t N,
-                    int64_t K, int act, float param, float* Y, float* pre, bool trans_w) {
+                    int64_t K, int act, float param, float* Y, float* pre, bool trans_w,
+                    const WeightKey* wkey) {
   if (M == 0 || N == 0) return;
   FwdCtx ctx{b, pre, N, act, param};
   Epilogue ep{fwd_epilogue, &ctx};
@@ -53,19 +54,21 @@ void linear_forward(const float* X, const float* W, const float* b, int64_t M, i
     if (need_ep) fwd_epilogue(&ep, Y, N, 0, 0, M, N);
     return;
   }
+  ScopedWeightKey key(wkey);
   sgemm(false, !trans_w, M, N, K, 1.0f, X, K, W, trans_w ? N : K, 0.0f, Y, N,
         need_ep ? &ep : nullptr);
 }
 
 void linear_chain(const float* X, int64_t M, int L, const int64_t* dims, const int* acts,
                   const float* params, const float* const* W, const float* const* b, float* S,
-                  float* Y) {
+                  float* Y, const WeightKey* wkeys) {
   int64_t hidden = 0;
   for (int i = 1; i < L; ++i) hidden = std::max(hidden, dims[i]);
   const float* in = X;
   for (int i = 0; i < L; ++i) {
     float* out = i + 1 == L ? Y : S + (i % 2) * M * hidden;
-    linear_forward(in, W[i], b[i], M, dims[i + 1], dims[i], acts[i], params[i], out, nullptr);
+    linear_forward(in, W[i], b[i], M, dims[i + 1], dims[i], acts[i], params[i], out, nullptr,
+                   false, wkeys ? wkeys + i : nullptr);
     in = out;
   }
 }
