@@ -162,14 +162,14 @@ describe.each(availableBackends())('nn (%s backend)', (name) => {
     try {
       const got = noGrad(() => s.forward(x));
       expect(Array.from(got.data)).toEqual(Array.from(want.data));
-      expect(calls).toEqual([1 + 3 * 2, 1 + 3 * 2]); // [Linear, ReLU, Linear, Tanh] and [Linear, GELU, Linear]
+      expect(calls).toEqual([1 + 5 * 2, 1 + 5 * 2]); // [Linear, ReLU, Linear, Tanh] and [Linear, GELU, Linear], each with its weight keys
       // a hook on one layer of the second run sends that run module by module; the first stays one call
       calls.length = 0;
       let seen = 0;
       const h = s.at(6).registerForwardHook(() => { seen++; });
       expect(Array.from(noGrad(() => s.forward(x)).data)).toEqual(Array.from(want.data));
       expect(seen).toBe(1);
-      expect(calls).toEqual([7]);
+      expect(calls).toEqual([11]);
       h.remove();
     } finally {
       backend.linearChain = orig;
