@@ -3,7 +3,7 @@
  * input requires them; `backward` walks the graph in reverse topological order and accumulates
  * gradients into the leaves' `.grad` (as PyTorch: gradients add up until zeroed).
  */
-import { B } from './backend/index.js';
+import { B, nativeBackend } from './backend/index.js';
 import { Tensor, contiguousStrides, fmtShape, type GradNode, type Shape, type VersionCounter } from './tensor.js';
 
 let gradEnabled = true;
@@ -178,16 +178,16 @@ export function bumpVersion(t: Tensor, op: string): void {
 const lastWriter = new WeakMap<VersionCounter, string>();
 
 /**
- * A number naming t's storage (shared by its views), never reused in this thread: with
+ * A number naming t's storage (shared by its views), unique in the process (the native addon
+ * hands them out, so worker_threads never share one; 0 = none, without the addon): with
  * `t.version` it keys the native packed-weight cache of the bf16 products (lib/precision.ts).
  */
 export function storageId(t: Tensor): number {
   let id = storageIds.get(t.versionCounter);
-  if (id === undefined) storageIds.set(t.versionCounter, id = ++lastStorageId);
+  if (id === undefined) storageIds.set(t.versionCounter, id = nativeBackend()?.packCacheId() ?? 0);
   return id;
 }
 const storageIds = new WeakMap<VersionCounter, number>();
-let lastStorageId = 0;
 
 function checkSaved(node: GradNode): void {
   const saved = (node as Partial<Node>).saved;

@@ -12,6 +12,7 @@ import {
   type Float32MatmulPrecision, backendInfo, dropPackedWeights, packedWeightCache, Tensor,
 } from '../lib/index.js';
 import { bf16Round } from '../lib/backend/js-gemm.js';
+import { storageId } from '../lib/autograd.js';
 import { availableBackends, useBackend } from './helpers/backends.js';
 import { describeIfAvailable, nativeMissing } from './helpers/requires.js';
 
@@ -257,6 +258,11 @@ describeIfAvailable(nativeMissing(), 'packed-weight cache of the bf16 products',
     expect(() => packedWeightCache({ limitBytes: -1 })).toThrow(RangeError);
     expect(() => packedWeightCache({ limitBytes: 1.5 })).toThrow(/limitBytes must be an integer >= 0/);
     expect(() => packedWeightCache({ limit: 5 } as never)).toThrow(TypeError);
+    // storage ids: shared by views, distinct per storage, from the addon (unique across worker_threads)
+    const a = randn([3, 4]);
+    expect(storageId(a)).toBeGreaterThan(0);
+    expect(storageId(a.transpose(0, 1))).toBe(storageId(a));
+    expect(storageId(randn([3, 4]))).toBeGreaterThan(storageId(a));
     const limit = s1.limitBytes;
     expect(packedWeightCache({ limitBytes: 1024 }).limitBytes).toBe(1024);
     expect(packedWeightCache({ limitBytes: limit }).limitBytes).toBe(limit);

@@ -423,6 +423,7 @@ export const jsBackend: Backend = {
   name: 'js',
   gemm,
   setMatmulPrecision: setGemmPrecision,
+  packCacheId() { return 0; },
   packCacheDrop() { /* no packed-weight cache in js */ },
   packCacheLimit() { /* no packed-weight cache in js */ },
   packCacheStats(out) { out.fill(0, 0, 5); },

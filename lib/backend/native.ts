@@ -122,6 +122,7 @@ function wrap(raw: Raw): Backend {
       raw.linearChain(X, M, spec, Y, S, ...wb);
     },
     setMatmulPrecision: raw.setMatmulPrecision,
+    packCacheId: raw.packCacheId,
     packCacheDrop: raw.packCacheDrop,
     packCacheLimit: raw.packCacheLimit,
     packCacheStats: raw.packCacheStats,

@@ -104,8 +104,10 @@ export interface Backend {
   /**
    * The packed-weight cache of the bf16 products (native only; the js backend has none):
    * drop frees every entry, limit sets the byte bound (0 disables it), stats writes
-   * [entries, bytes, limit, hits, misses] into out (5 numbers).
+   * [entries, bytes, limit, hits, misses] into out (5 numbers); id returns a new storage id for
+   * the keys, unique in the process (0 from the js backend: no key).
    */
+  packCacheId(): number;
   packCacheDrop(): void;
   packCacheLimit(bytes: number): void;
   packCacheStats(out: Float64Array): void;

@@ -311,6 +311,8 @@ void SetMatmulPrecision(Args& a) {
   nk::set_matmul_precision(static_cast<nk::MatmulPrecision>(a.id(0, "precision", 3)));
 }
 
+// packCacheId(): a new storage id for the weight keys, unique in the process.
+double PackCacheId(Args&) { return static_cast<double>(nk::pack_cache_new_id()); }
 // packCacheDrop(): frees every packed weight of the bf16 products.
 void PackCacheDrop(Args&) { nk::pack_cache_drop(); }
 // packCacheLimit(bytes): the packed-weight cache's bound (0 disables it).
@@ -604,6 +606,7 @@ const Raw kRaw[] = {
     NEURITE_ENTRY("stridedCopy", StridedCopy, 6),
     NEURITE_ENTRY("axpy", Axpy, 4),
     NEURITE_ENTRY("setMatmulPrecision", SetMatmulPrecision, 1),
+    {"packCacheId", [](napi_env e, napi_callback_info i) { return NumberEntry<PackCacheId, 0>(e, i, "packCacheId"); }},
     NEURITE_ENTRY("packCacheDrop", PackCacheDrop, 0),
     NEURITE_ENTRY("packCacheLimit", PackCacheLimit, 1),
     NEURITE_ENTRY("packCacheStats", PackCacheStats, 1),

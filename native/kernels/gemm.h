@@ -53,6 +53,10 @@ class ScopedWeightKey {
  private:
   WeightKey saved_;
 };
+// A new storage id for WeightKey, unique in the process (every thread, every worker_thread):
+// ids from per-thread counters would repeat across workers, and a freed weight's address can
+// come back as another worker's weight with the same id and version.
+uint64_t pack_cache_new_id();
 // Drops every packed weight (frees the memory).
 void pack_cache_drop();
 // The cache's byte bound (least recently used entries go first); 0 disables it. Default 64 MB.

@@ -272,6 +272,11 @@ ScopedWeightKey::ScopedWeightKey(const WeightKey* k) : saved_(gemm::tls_weight_k
 }
 ScopedWeightKey::~ScopedWeightKey() { gemm::tls_weight_key = saved_; }
 
+uint64_t pack_cache_new_id() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 void pack_cache_drop() {
   gemm::PackCache& c = gemm::pack_cache();
   std::list<std::shared_ptr<gemm::PackedB>> gone;
