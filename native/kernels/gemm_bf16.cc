@@ -166,6 +166,8 @@ std::shared_ptr<PackedB> cached_b(const GemmProblem<KernelBf16>& p, const Weight
   }
   std::lock_guard<std::mutex> g(c.mu);
   if (bytes > c.limit) return e;  // the limit shrank meanwhile: use it once, do not keep it
+  for (const auto& o : c.lru)
+    if (o->same(*e)) return o;  // another thread packed the same weight meanwhile: keep one
   c.lru.push_front(e);
   c.bytes += bytes;
   while (c.bytes > c.limit) {
