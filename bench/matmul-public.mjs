@@ -3,8 +3,9 @@
 // that child only), fp32, interleaved: each round runs a neurite child then an OpenBLAS child
 // for the same shape and thread count (and a neurite child with NEURITE_MALLOC=default, glibc's
 // malloc untuned, for the before/after); the ratio is per round, the figure the median over
-// rounds. Also, in one process, public `matmul` at 'medium' against `backend.gemm` into a
-// reused output (interleaved blocks): what the fresh output costs a short bf16 product.
+// rounds. Also, in one process, public `matmul` at 'highest' and 'medium' against
+// `backend.gemm` into a reused output (interleaved blocks): what the fresh output still costs,
+// most visible on the short bf16 product.
 //   npm run build && flock /tmp/neurite-bench.lock node bench/matmul-public.mjs [--rounds 5]
 //     [--threads 1,2] [--shapes 1024x1024x1024,...] [--ms 150] [--no-medium]
 // Needs libopenblas-dev (cblas.h) and gcc; builds build-sgemm/openblas_loop when missing.
@@ -33,10 +34,11 @@ async function child() {
 }
 
 async function medium() {
-  // public matmul at 'medium' vs backend.gemm (same precision) into one reused output, 1024^3
+  // public matmul vs backend.gemm (same precision, --precision, default 'medium') into one
+  // reused output, 1024^3
   const nt = await import('../dist/esm/index.js');
   const { B } = await import('../dist/esm/backend/index.js');
-  const n = 1024, rounds = Number(opt('--rounds', 5)), ms = Number(opt('--ms', 150));
+  const n = 1024, rounds = Number(opt('--rounds', 5)), ms = Number(opt('--ms', 150)), prec = opt('--precision', 'medium');
   const a = nt.randn([n, n]), b = nt.randn([n, n]);
   const out = new Float32Array(n * n);
   const gf = (fn) => {
@@ -47,7 +49,7 @@ async function medium() {
   };
   const pub = [], raw = [], ratio = [];
   let calls = 0, faults = 0;
-  nt.withFloat32MatmulPrecision('medium', () => {
+  nt.withFloat32MatmulPrecision(prec, () => {
     for (let w = 0; w < 3; w++) { nt.matmul(a, b); B().gemm(false, false, n, n, n, 1, a.data, b.data, 0, out); }
     for (let r = 0; r < rounds; r++) {
       const f0 = process.resourceUsage().minorPageFault;
@@ -111,11 +113,11 @@ function main() {
   }
   console.log(`neurite malloc: ${malloc}`);
   if (!argv.includes('--no-medium')) {
-    for (const t of threads) {
+    for (const [prec, t] of ['highest', 'medium'].flatMap((p) => threads.map((t) => [p, t]))) {
       for (const env of [{}, { NEURITE_MALLOC: 'default' }]) {
-        const r = JSON.parse(run(process.execPath, [new URL(import.meta.url).pathname, '--medium', '--rounds', String(rounds), '--ms', String(ms)],
+        const r = JSON.parse(run(process.execPath, [new URL(import.meta.url).pathname, '--medium', '--rounds', String(rounds), '--ms', String(ms), '--precision', prec],
           { NEURITE_BACKEND: 'native', NEURITE_NUM_THREADS: String(t), ...env }));
-        console.log(`'medium' 1024³, ${t} thread(s): public matmul ${r.pub.toFixed(0)} GFLOP/s, backend.gemm into a reused output ${r.raw.toFixed(0)}, ratio ${r.ratio.toFixed(3)} (median of ${rounds}); malloc ${r.malloc}, ${r.faults.toFixed(0)} page faults per public call; load ${load()}`);
+        console.log(`'${prec}' 1024³, ${t} thread(s): public matmul ${r.pub.toFixed(0)} GFLOP/s, backend.gemm into a reused output ${r.raw.toFixed(0)}, ratio ${r.ratio.toFixed(3)} (median of ${rounds}); malloc ${r.malloc}, ${r.faults.toFixed(0)} page faults per public call; load ${load()}`);
       }
     }
   }
