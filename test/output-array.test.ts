@@ -5,14 +5,18 @@
 // what is in effect and honours NEURITE_MALLOC=default and the user's own glibc tunables; a fresh
 // 4 MB matmul result then takes few page faults (counted, not timed); a loop of 10,000 matmuls
 // with fresh 256 KB results keeps RSS bounded on every backend. Those run in a child process
-// (dist/esm, built by pretest), as a user's program would.
+// (dist/esm, built by pretest), as a user's program would. A large result stays an ordinary
+// ArrayBuffer (transfer, structuredClone, Buffer.from, safetensors).
 import { describe, expect, it } from 'vitest';
 import { outputArray } from '../lib/ops/util.js';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { availableBackends } from './helpers/backends.js';
 import { describeIfAvailable, nativeMissing } from './helpers/requires.js';
 import { nativeInfo } from '../lib/backend/native.js';
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
+import { availableBackends, useBackend } from './helpers/backends.js';
+import { matmul, randn } from '../lib/index.js';
+import { safetensorsFromBuffer, safetensorsToBuffer } from '../lib/io/safetensors.js';
 
 describe('outputArray', () => {
   it('gives non-overlapping arrays of the asked length at every size class (zeroed below the unfilled large class)', () => {
@@ -55,6 +59,23 @@ const INFO = 'process.stdout.write(JSON.stringify(nt.backendInfo().malloc));';
 
 describe.each(availableBackends())('fresh outputs (%s backend)', (name) => {
   const env = { NEURITE_BACKEND: name };
+  useBackend(name);
+
+  it('a large result is an ordinary ArrayBuffer: postMessage transfer, structuredClone, Buffer.from, safetensors', () => {
+    const y = matmul(randn([256, 1]), randn([1, 128])); // 32,768 floats: outputArray's malloc'd class
+    const want = Array.from(y.data);
+    expect(y.data.buffer.byteLength).toBe(y.size * 4); // its own buffer, not a shared slab
+    expect(Array.from(new Float32Array(Buffer.from(y.data.buffer).buffer, 0, y.size))).toEqual(want);
+    expect(Array.from(structuredClone(y.data))).toEqual(want);
+    expect(Array.from(safetensorsFromBuffer(safetensorsToBuffer({ y })).tensors.y.data)).toEqual(want);
+    const { port1, port2 } = new MessageChannel();
+    const copy = new Float32Array(y.data); // the transfer detaches y's storage
+    port1.postMessage(y.data.buffer, [y.data.buffer]);
+    const got = receiveMessageOnPort(port2)!.message as ArrayBuffer;
+    port1.close();
+    expect(y.data.buffer.byteLength).toBe(0);
+    expect(Array.from(new Float32Array(got))).toEqual(Array.from(copy));
+  });
   const tunes = name === 'native' && nativeInfo()?.sanitized === false;
 
   it('backendInfo().malloc: tuned on native (unsanitized glibc), default with NEURITE_MALLOC=default or user tunables', () => {
