@@ -8,7 +8,7 @@
 // (dist/esm, built by pretest), as a user's program would. A large result stays an ordinary
 // ArrayBuffer (transfer, structuredClone, Buffer.from, safetensors).
 import { describe, expect, it } from 'vitest';
-import { outputArray } from '../lib/ops/util.js';
+import { outputArray, unfilledArray } from '../lib/ops/util.js';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { nativeInfo } from '../lib/backend/native.js';
@@ -26,6 +26,16 @@ describe('outputArray', () => {
       b.fill(0);
       a.fill(1);
       expect(Array.from(b).every((v) => v === 0)).toBe(true);
+    }
+  });
+
+  it('unfilledArray: an array of its own at every size (transferable), zeroed below 64 KB', () => {
+    for (const n of [0, 1, 65, 16383, 16384, 40000]) {
+      const a = unfilledArray(n);
+      expect(a.length).toBe(n);
+      expect(a.byteOffset).toBe(0);
+      expect(a.buffer.byteLength).toBe(n * 4);
+      if (n < 16384) expect(a.every((v) => v === 0)).toBe(true);
     }
   });
 
