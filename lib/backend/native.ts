@@ -41,6 +41,8 @@ export interface NativeInfo {
   cpuModel: string;
   threads: number;
   sanitized: boolean;
+  /** 'tuned' when the addon raised glibc's mmap and trim thresholds at load, else 'default (why)'. */
+  malloc: string;
 }
 
 type Raw = Omit<Backend, 'name' | 'binary' | 'linearChain' | 'stridedCopy'> & {

@@ -7,8 +7,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
+#include <mutex>
 #include <string>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "../kernels/activations.h"
 #include "../kernels/cpu.h"
@@ -626,6 +633,47 @@ const Raw kRaw[] = {
 #define NEURITE_VERSION "0.1.0"
 #endif
 
+// Fresh outputs of large kernels (lib/ops/util.ts outputArray: Buffer.allocUnsafeSlow, i.e.
+// malloc) should land in memory the process already has. glibc serves blocks >= its mmap
+// threshold with mmap and munmaps them on free; its dynamic threshold rises after one such
+// free (to at most 32 MB, trim threshold twice that), but V8 frees array buffers in batches at
+// GC time, so the top of the heap passes the trim threshold and goes back to the OS, and the
+// next outputs fault their pages in again: a fresh 4 MB result cost ~1,000 page faults and
+// ~1.6 ms on a 13 ms 1024^3 product (bench/RESULTS.md, "Fresh outputs"). PyTorch gets its
+// blocks back because it frees each one at once. So, once per process, on glibc: mmap only
+// from 32 MB (glibc's own ceiling for its dynamic threshold) and trim only above 128 MB of
+// free top-of-heap. Left alone when the user set glibc's malloc tunables, or
+// NEURITE_MALLOC=default. The status string is info().malloc.
+const char* MallocTuning() {
+  static std::once_flag once;
+  static const char* status = "default";
+  std::call_once(once, [] {
+    const char* opt = std::getenv("NEURITE_MALLOC");
+    if (opt != nullptr && std::strcmp(opt, "default") == 0) {
+      status = "default (NEURITE_MALLOC=default)";
+      return;
+    }
+#if defined(__GLIBC__)
+    const char* tun = std::getenv("GLIBC_TUNABLES");
+    if (std::getenv("MALLOC_MMAP_THRESHOLD_") != nullptr || std::getenv("MALLOC_TRIM_THRESHOLD_") != nullptr ||
+        std::getenv("MALLOC_TOP_PAD_") != nullptr || std::getenv("MALLOC_MMAP_MAX_") != nullptr ||
+        (tun != nullptr && std::strstr(tun, "glibc.malloc.") != nullptr)) {
+      status = "default (glibc malloc tunables set by the environment)";
+      return;
+    }
+    // mallopt returns 0 when refused (e.g. under ASan, whose allocator ignores it)
+    if (mallopt(M_MMAP_THRESHOLD, 32 << 20) != 1 || mallopt(M_TRIM_THRESHOLD, 128 << 20) != 1) {
+      status = "default (mallopt refused)";
+      return;
+    }
+    status = "tuned";
+#else
+    status = "default (not glibc)";
+#endif
+  });
+  return status;
+}
+
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object o = Napi::Object::New(env);
@@ -640,6 +688,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("amxPermission", nk::amx_permission());
   o.Set("cpuModel", nk::cpu_features().brand);
   o.Set("threads", Napi::Number::New(env, nk::sgemm_threads()));
+  o.Set("malloc", MallocTuning());
 #if defined(__SANITIZE_ADDRESS__)
   o.Set("sanitized", true);
 #else
@@ -654,6 +703,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     Napi::Error::New(env, err).ThrowAsJavaScriptException();
     return exports;
   }
+  MallocTuning();
   for (const Raw& r : kRaw) {
     napi_value fn;
     NAPI_THROW_IF_FAILED(env, napi_create_function(env, r.name, NAPI_AUTO_LENGTH, r.cb, nullptr, &fn), exports);
