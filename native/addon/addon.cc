@@ -13,6 +13,7 @@
 #include "../kernels/cpu.h"
 #include "../kernels/elementwise.h"
 #include "../kernels/gemm.h"
+#include "../kernels/indexing.h"
 #include "../kernels/linear.h"
 #include "../kernels/optim.h"
 #include "../kernels/reduce.h"
@@ -499,6 +500,92 @@ void AdagradStep(Args& a) {
   nk::adagrad_step(p.data, g.data, sum.data, n, clr, wd, eps, maximize);
 }
 
+// The index kernels (indexing.h) over [outer, d, inner] (the indexed axis of size d) and an
+// index of m entries along it (index_select / index_add: m rows; gather / scatter: an
+// [outer, m, inner] block). Every length, the index entries (in [0, d)) and overlaps of the
+// output with each input are checked first.
+struct IndexDims { int64_t outer, d, inner, m, full, block; };  // full = outer*d*inner, block = outer*m*inner
+
+IndexDims index_dims(Args& a, size_t i) {
+  IndexDims x;
+  x.outer = a.integer(i, "outer", 0);
+  x.d = a.integer(i + 1, "d", 0);
+  x.inner = a.integer(i + 2, "inner", 0);
+  x.m = a.integer(i + 4, "m", 0);
+  const int64_t oi = a.mul(x.outer, x.inner, "outer*inner");
+  x.full = a.mul(oi, x.d, "outer*d*inner");
+  x.block = a.mul(oi, x.m, "outer*m*inner");
+  return x;
+}
+
+template <class F>
+void with_index(const Index& ix, F&& f) {
+  if (ix.i32) f(ix.i32); else f(ix.f32);
+}
+
+// indexSelect(src, outer, d, inner, idx, m, out): out[o, j, :] = src[o, idx[j], :]
+void IndexSelect(Args& a) {
+  F32 src = a.f32(0, "src");
+  IndexDims s = index_dims(a, 1);
+  Index idx = a.index(4, "idx");
+  F32 out = a.f32(6, "out");
+  a.need(src, s.full, "src", "outer*d*inner");
+  a.need(out, s.block, "out", "outer*m*inner");
+  a.check_index(idx, s.m, s.d, "idx");
+  a.no_overlap(out, s.block, "out", src, s.full, "src");
+  a.no_overlap(out, s.block, "out", idx.span(s.m), s.m * 4, "idx");
+  if (s.block == 0) return;
+  with_index(idx, [&](auto* p) { nk::index_select(src.data, s.outer, s.d, s.inner, p, s.m, out.data); });
+}
+
+// indexAdd(src, outer, d, inner, idx, m, out): out[o, idx[j], :] += src[o, j, :]
+void IndexAdd(Args& a) {
+  F32 src = a.f32(0, "src");
+  IndexDims s = index_dims(a, 1);
+  Index idx = a.index(4, "idx");
+  F32 out = a.f32(6, "out");
+  a.need(src, s.block, "src", "outer*m*inner");
+  a.need(out, s.full, "out", "outer*d*inner");
+  a.check_index(idx, s.m, s.d, "idx");
+  a.no_overlap(out, s.full, "out", src, s.block, "src");
+  a.no_overlap(out, s.full, "out", idx.span(s.m), s.m * 4, "idx");
+  if (s.block == 0) return;
+  with_index(idx, [&](auto* p) { nk::index_add(src.data, s.outer, s.d, s.inner, p, s.m, out.data); });
+}
+
+// gather(src, outer, d, inner, idx, m, out): out[o, j, i] = src[o, idx[o, j, i], i]
+void Gather(Args& a) {
+  F32 src = a.f32(0, "src");
+  IndexDims s = index_dims(a, 1);
+  Index idx = a.index(4, "idx");
+  F32 out = a.f32(6, "out");
+  a.need(src, s.full, "src", "outer*d*inner");
+  a.need(out, s.block, "out", "outer*m*inner");
+  a.check_index(idx, s.block, s.d, "idx");
+  a.no_overlap(out, s.block, "out", src, s.full, "src");
+  a.no_overlap(out, s.block, "out", idx.span(s.block), s.block * 4, "idx");
+  if (s.block == 0) return;
+  with_index(idx, [&](auto* p) { nk::gather(src.data, s.outer, s.d, s.inner, p, s.m, out.data); });
+}
+
+// scatter(src, value, outer, d, inner, idx, m, out, add): out[o, idx[o, j, i], i] = (+=) src[o, j, i]
+// (value when src is null)
+void Scatter(Args& a) {
+  F32 src = a.f32_or_null(0, "src");
+  const float value = static_cast<float>(a.number(1, "value"));
+  IndexDims s = index_dims(a, 2);
+  Index idx = a.index(5, "idx");
+  F32 out = a.f32(7, "out");
+  const bool add = a.boolean(8, "add");
+  a.need(src, s.block, "src", "outer*m*inner");
+  a.need(out, s.full, "out", "outer*d*inner");
+  a.check_index(idx, s.block, s.d, "idx");
+  a.no_overlap(out, s.full, "out", src, s.block, "src");
+  a.no_overlap(out, s.full, "out", idx.span(s.block), s.block * 4, "idx");
+  if (s.block == 0) return;
+  with_index(idx, [&](auto* p) { nk::scatter(src.null ? nullptr : src.data, value, s.outer, s.d, s.inner, p, s.m, out.data, add); });
+}
+
 void throw_js(napi_env env, bool range, const char* msg) {
   if (range) Napi::RangeError::New(env, msg).ThrowAsJavaScriptException();
   else Napi::TypeError::New(env, msg).ThrowAsJavaScriptException();
@@ -574,6 +661,10 @@ const Raw kRaw[] = {
     NEURITE_ENTRY("adamStep", AdamStep, 14),
     NEURITE_ENTRY("rmspropStep", RmspropStep, 12),
     NEURITE_ENTRY("adagradStep", AdagradStep, 8),
+    NEURITE_ENTRY("indexSelect", IndexSelect, 7),
+    NEURITE_ENTRY("indexAdd", IndexAdd, 7),
+    NEURITE_ENTRY("gather", Gather, 7),
+    NEURITE_ENTRY("scatter", Scatter, 9),
 };
 
 #ifndef NEURITE_VERSION
