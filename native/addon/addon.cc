@@ -523,49 +523,38 @@ void with_index(const Index& ix, F&& f) {
   if (ix.i32) f(ix.i32); else f(ix.f32);
 }
 
+// The checks every index entry shares: both arrays' lengths, the index entries, and the output
+// overlapping neither the float input nor the index.
+void check_index_call(Args& a, const F32& in, int64_t nin, const char* in_what, const Index& idx, int64_t nidx,
+                      int64_t d, const F32& out, int64_t nout, const char* out_what) {
+  a.need(in, nin, "src", in_what);
+  a.need(out, nout, "out", out_what);
+  a.check_index(idx, nidx, d, "idx");
+  a.no_overlap(out, nout, "out", in, nin, "src");
+  a.no_overlap(out, nout, "out", idx.span(nidx), nidx * 4, "idx");
+}
+
+enum class IndexKernel { kSelect, kAdd, kGather };
+
 // indexSelect(src, outer, d, inner, idx, m, out): out[o, j, :] = src[o, idx[j], :]
-void IndexSelect(Args& a) {
+// indexAdd(src, outer, d, inner, idx, m, out):    out[o, idx[j], :] += src[o, j, :]
+// gather(src, outer, d, inner, idx, m, out):      out[o, j, i] = src[o, idx[o, j, i], i]
+template <IndexKernel K>
+void IndexRows(Args& a) {
   F32 src = a.f32(0, "src");
   IndexDims s = index_dims(a, 1);
   Index idx = a.index(4, "idx");
   F32 out = a.f32(6, "out");
-  a.need(src, s.full, "src", "outer*d*inner");
-  a.need(out, s.block, "out", "outer*m*inner");
-  a.check_index(idx, s.m, s.d, "idx");
-  a.no_overlap(out, s.block, "out", src, s.full, "src");
-  a.no_overlap(out, s.block, "out", idx.span(s.m), s.m * 4, "idx");
+  const bool add = K == IndexKernel::kAdd;
+  check_index_call(a, src, add ? s.block : s.full, add ? "outer*m*inner" : "outer*d*inner", idx,
+                   K == IndexKernel::kGather ? s.block : s.m, s.d, out, add ? s.full : s.block,
+                   add ? "outer*d*inner" : "outer*m*inner");
   if (s.block == 0) return;
-  with_index(idx, [&](auto* p) { nk::index_select(src.data, s.outer, s.d, s.inner, p, s.m, out.data); });
-}
-
-// indexAdd(src, outer, d, inner, idx, m, out): out[o, idx[j], :] += src[o, j, :]
-void IndexAdd(Args& a) {
-  F32 src = a.f32(0, "src");
-  IndexDims s = index_dims(a, 1);
-  Index idx = a.index(4, "idx");
-  F32 out = a.f32(6, "out");
-  a.need(src, s.block, "src", "outer*m*inner");
-  a.need(out, s.full, "out", "outer*d*inner");
-  a.check_index(idx, s.m, s.d, "idx");
-  a.no_overlap(out, s.full, "out", src, s.block, "src");
-  a.no_overlap(out, s.full, "out", idx.span(s.m), s.m * 4, "idx");
-  if (s.block == 0) return;
-  with_index(idx, [&](auto* p) { nk::index_add(src.data, s.outer, s.d, s.inner, p, s.m, out.data); });
-}
-
-// gather(src, outer, d, inner, idx, m, out): out[o, j, i] = src[o, idx[o, j, i], i]
-void Gather(Args& a) {
-  F32 src = a.f32(0, "src");
-  IndexDims s = index_dims(a, 1);
-  Index idx = a.index(4, "idx");
-  F32 out = a.f32(6, "out");
-  a.need(src, s.full, "src", "outer*d*inner");
-  a.need(out, s.block, "out", "outer*m*inner");
-  a.check_index(idx, s.block, s.d, "idx");
-  a.no_overlap(out, s.block, "out", src, s.full, "src");
-  a.no_overlap(out, s.block, "out", idx.span(s.block), s.block * 4, "idx");
-  if (s.block == 0) return;
-  with_index(idx, [&](auto* p) { nk::gather(src.data, s.outer, s.d, s.inner, p, s.m, out.data); });
+  with_index(idx, [&](auto* p) {
+    if constexpr (K == IndexKernel::kSelect) nk::index_select(src.data, s.outer, s.d, s.inner, p, s.m, out.data);
+    else if constexpr (K == IndexKernel::kAdd) nk::index_add(src.data, s.outer, s.d, s.inner, p, s.m, out.data);
+    else nk::gather(src.data, s.outer, s.d, s.inner, p, s.m, out.data);
+  });
 }
 
 // scatter(src, value, outer, d, inner, idx, m, out, add): out[o, idx[o, j, i], i] = (+=) src[o, j, i]
@@ -577,11 +566,7 @@ void Scatter(Args& a) {
   Index idx = a.index(5, "idx");
   F32 out = a.f32(7, "out");
   const bool add = a.boolean(8, "add");
-  a.need(src, s.block, "src", "outer*m*inner");
-  a.need(out, s.full, "out", "outer*d*inner");
-  a.check_index(idx, s.block, s.d, "idx");
-  a.no_overlap(out, s.full, "out", src, s.block, "src");
-  a.no_overlap(out, s.full, "out", idx.span(s.block), s.block * 4, "idx");
+  check_index_call(a, src, s.block, "outer*m*inner", idx, s.block, s.d, out, s.full, "outer*d*inner");
   if (s.block == 0) return;
   with_index(idx, [&](auto* p) { nk::scatter(src.null ? nullptr : src.data, value, s.outer, s.d, s.inner, p, s.m, out.data, add); });
 }
@@ -661,9 +646,9 @@ const Raw kRaw[] = {
     NEURITE_ENTRY("adamStep", AdamStep, 14),
     NEURITE_ENTRY("rmspropStep", RmspropStep, 12),
     NEURITE_ENTRY("adagradStep", AdagradStep, 8),
-    NEURITE_ENTRY("indexSelect", IndexSelect, 7),
-    NEURITE_ENTRY("indexAdd", IndexAdd, 7),
-    NEURITE_ENTRY("gather", Gather, 7),
+    NEURITE_ENTRY("indexSelect", IndexRows<IndexKernel::kSelect>, 7),
+    NEURITE_ENTRY("indexAdd", IndexRows<IndexKernel::kAdd>, 7),
+    NEURITE_ENTRY("gather", IndexRows<IndexKernel::kGather>, 7),
     NEURITE_ENTRY("scatter", Scatter, 9),
 };
 

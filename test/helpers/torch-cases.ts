@@ -130,24 +130,37 @@ function binaryCases(r: Rng): DiffCase[] {
     const name = (['add', 'sub', 'mul', 'div'] as const)[k % 4];
     const [as, bs] = broadcastPair(r);
     const a = randArr(r, size(as), 2, 0.1), b = randArr(r, size(bs), 2, 0.1);
-    const oshape = broadcastShape(as, bs);
-    const gy = randArr(r, size(oshape));
-    const cn = `${name} ${fmt(as)} with ${fmt(bs)} #${k}`;
-    out.push({
-      group: 'broadcasting binary ops', name: cn,
-      torch: { op: 'binary', name, a: enc(a), aShape: as, b: enc(b), bShape: bs, gy: enc(gy) },
-      check(res) {
-        noError(cn, res);
-        const at = leaf(a, as), bt = leaf(b, bs);
-        const y = BINARY[name](at, bt);
-        expect(y.shape, `${cn}: shape`).toEqual(res.shape);
-        y.backward(tensor(gy.slice(), y.shape));
-        expectLikeTorch(cn, { y: y.data, ga: gradOf(at), gb: gradOf(bt) },
-          { y: dec(res.y), ga: dec(res.ga), gb: dec(res.gb) }, { y: { ...EXACT, signedZero: true }, default: COMPOSITE });
-      },
-    });
+    const gy = randArr(r, size(broadcastShape(as, bs)));
+    out.push(binaryCase(name, as, bs, a, b, gy, `${name} ${fmt(as)} with ${fmt(bs)} #${k}`));
   }
   return out;
+}
+
+/**
+ * Binary cases that once differed from PyTorch: seed 13's div by a b near 1e-7 summed over a
+ * broadcast dim (b's gradient is -g * ((a / b) / b) in PyTorch's rounding; -(g / b) * (a / b) was 512 ulp off).
+ */
+function binaryRegressionCases(): DiffCase[] {
+  const a = dec('HBuXPkdIvj+jMIZAxoAMQNCY8z6T1qU/Zn2ovzkhmj8AAEDAUvadPlGVhj/f4ZA/'), b = dec('WpGzvz2Bxj7A6jnApkscP8htv72Vv9Yz');
+  const gy = dec('tV2lP4H2jT9ktia/UxVtP8+Zaz7b+Y+/jikBP2N4Xj6SeN0+cNxbP2J4Rb6AVpI/');
+  return [binaryCase('div', [2, 2, 3], [2, 1, 3], a, b, gy, 'div [2,2,3] with [2,1,3], b near 1e-7 (seed 13 #3)')];
+}
+
+function binaryCase(name: 'add' | 'sub' | 'mul' | 'div', as: number[], bs: number[], a: Float32Array, b: Float32Array,
+  gy: Float32Array, cn: string): DiffCase {
+  return {
+    group: 'broadcasting binary ops', name: cn,
+    torch: { op: 'binary', name, a: enc(a), aShape: as, b: enc(b), bShape: bs, gy: enc(gy) },
+    check(res) {
+      noError(cn, res);
+      const at = leaf(a, as), bt = leaf(b, bs);
+      const y = BINARY[name](at, bt);
+      expect(y.shape, `${cn}: shape`).toEqual(res.shape);
+      y.backward(tensor(gy.slice(), y.shape));
+      expectLikeTorch(cn, { y: y.data, ga: gradOf(at), gb: gradOf(bt) },
+        { y: dec(res.y), ga: dec(res.ga), gb: dec(res.gb) }, { y: { ...EXACT, signedZero: true }, default: COMPOSITE });
+    },
+  };
 }
 function broadcastShape(a: number[], b: number[]): number[] {
   const n = Math.max(a.length, b.length);
@@ -1547,7 +1560,7 @@ function viewRebaseCases(r: Rng): DiffCase[] {
 /** Every case, from one seed. */
 export function allCases(seed: number): DiffCase[] {
   const r = lcg(seed);
-  return [...activationCases(r), ...binaryCases(r), ...unaryCases(r), ...reductionCases(r), ...softmaxCases(r),
+  return [...activationCases(r), ...binaryCases(r), ...binaryRegressionCases(), ...unaryCases(r), ...reductionCases(r), ...softmaxCases(r),
     ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...optimGroupCases(r), ...optimGroupRegressionCases(), ...schedulerCases(r), ...clipCases(r),
     ...embeddingCases(r), ...lossOptionCases(r), ...lossKinkCases(), ...initCases(), ...dropoutCases(r),
     ...comparisonCases(r), ...indexingCases(r), ...joiningCases(r), ...statCases(r), ...sortingCases(r),
