@@ -155,6 +155,10 @@ function wrap(raw: Raw): Backend {
     adamStep: raw.adamStep,
     rmspropStep: raw.rmspropStep,
     adagradStep: raw.adagradStep,
+    indexSelect: raw.indexSelect,
+    indexAdd: raw.indexAdd,
+    gather: raw.gather,
+    scatter: raw.scatter,
   };
 }
 
