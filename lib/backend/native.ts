@@ -159,6 +159,10 @@ function wrap(raw: Raw): Backend {
     adamStep: raw.adamStep,
     rmspropStep: raw.rmspropStep,
     adagradStep: raw.adagradStep,
+    indexSelect: raw.indexSelect,
+    indexAdd: raw.indexAdd,
+    gather: raw.gather,
+    scatter: raw.scatter,
   };
 }
 

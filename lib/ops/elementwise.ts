@@ -107,10 +107,11 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
     const ga = new Float32Array(n);
     B().binary(Binary.div, g, shape, bb, shape, ga, shape); // g / b
     let gb: Float32Array | null = null;
-    if (bt.requiresGrad) { // -g * a / b^2 = -(g/b) * (a/b)
+    if (bt.requiresGrad) { // -g * ((a / b) / b), rounded as PyTorch 1.13's div_tensor_other_backward
       const ab = new Float32Array(n);
       B().binary(Binary.div, expand(at, shape, n), shape, bb, shape, ab, shape);
-      gb = mulBuf(ga, ab, shape);
+      B().binary(Binary.div, ab, shape, bb, shape, ab, shape);
+      gb = mulBuf(g, ab, shape);
       B().unary(Unary.neg, gb, gb, n, 0, 0);
     }
     return [at.requiresGrad ? ga : null, gb];
