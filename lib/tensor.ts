@@ -53,16 +53,16 @@ export interface ViewLayout {
 export function contiguousStrides(shape: Shape): number[] {
   const s = new Array<number>(shape.length);
   let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= shape[i]; }
+  for (let i = shape.length - 1; i >= 0; i--) { s[i] = acc; acc *= Math.max(shape[i], 1); } // size 0 counts as 1, as PyTorch
   return s;
 }
 
-/** Whether (shape, strides) is row-major contiguous (dims of size 1 may have any stride). */
+/** Whether (shape, strides) is row-major contiguous (dims of size 1 may have any stride; an empty tensor always is, as PyTorch). */
 export function stridesContiguous(shape: Shape, strides: Shape): boolean {
+  if (shape.includes(0)) return true;
   let acc = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
     const d = shape[i];
-    if (d === 0) return true;
     if (d !== 1 && strides[i] !== acc) return false;
     acc *= d;
   }

@@ -10,6 +10,7 @@ const own = [
   'native/addon/addon.cc',
   'native/kernels/activations.cc',
   'native/kernels/elementwise.cc',
+  'native/kernels/indexing.cc',
   'native/kernels/linear.cc',
   'native/kernels/optim.cc',
   'native/kernels/parallel.cc',

@@ -151,13 +151,15 @@ describe('the neurite bin script, as a child process', () => {
     expect(JSON.parse(metadata['neurite.standardize']).mean).toHaveLength(30);
   });
 
-  it('info prints version, backend, CPU features and threads', () => {
+  it('info prints version, backend, CPU features, threads and malloc tuning', () => {
     const r = cli(['info']);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^neurite \d+\.\d+\.\d+\n/);
     expect(r.out).toMatch(/^backend: js/m);
     expect(r.out).toMatch(/^cpu features in use: /m);
     expect(r.out).toMatch(/^threads: \d+/m);
+    // with the addon: whether it tuned glibc's malloc (lib/backend/index.ts BackendInfo.malloc)
+    if (!/^native addon: not loaded/m.test(r.out)) expect(r.out).toMatch(/^malloc: (tuned|default \(.+\)) \(NEURITE_MALLOC=/m);
   });
 
   it('says how to build when dist/ is missing', () => {

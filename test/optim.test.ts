@@ -61,6 +61,10 @@ describe.each(availableBackends())('optim (%s backend)', (name) => {
     expect(() => new optim.SGD(a.parameters(), { lr: 0.1, nesterov: true })).toThrow(/Nesterov/);
     expect(() => new optim.RMSprop(a.parameters(), { alpha: -1 })).toThrow(/alpha/);
     expect(() => new optim.Adagrad(a.parameters(), { lrDecay: -1 })).toThrow(/lr_decay/);
+    // Adagrad's sums start at the constructor's initialAccumulatorValue, also for a group with its own (PyTorch 1.13)
+    const ada = new optim.Adagrad([{ params: [a.weight] }, { params: [b.weight], initialAccumulatorValue: 0.5 }], { initialAccumulatorValue: 0.25 });
+    expect(ada.paramGroups[1].initialAccumulatorValue).toBe(0.5);
+    expect([...ada.stateDict().state[1].sum as number[]]).toEqual(new Array(b.weight.size).fill(0.25));
     expect(() => opt.loadStateDict({ state: {}, param_groups: [] })).toThrow(/number of parameter groups/);
   });
 

@@ -115,6 +115,15 @@ describe('optimizers: options and hyper-parameters checked at construction', () 
     expect(() => new optim.SGD(params(), { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true })).toThrow(/Nesterov/);
     expect(() => new optim.SGD(params(), { lr: 0.1, nesterov: 1 } as never)).toThrow(/SGD: nesterov must be a boolean/);
     expect(new optim.SGD(params(), { lr: 0.1, momentum: 0.9, nesterov: true }).lr).toBe(0.1);
+    // as PyTorch, only the constructor's options: a group inheriting nesterov may set momentum 0 (plain SGD) or a dampening
+    const [a, b] = [zeros(2), zeros(2)];
+    const inherit = new optim.SGD([{ params: [a] }, { params: [b], momentum: 0 }], { lr: 0.1, momentum: 0.9, nesterov: true });
+    expect(inherit.paramGroups[1]).toMatchObject({ momentum: 0, nesterov: true });
+    expect(() => new optim.SGD([{ params: [a] }, { params: [b], momentum: 0, nesterov: true }], { lr: 0.1 }))
+      .toThrow(/SGD param group: Nesterov momentum requires a momentum and zero dampening \(got momentum 0, dampening 0\)/);
+    const sgd = new optim.SGD([a], { lr: 0.1 });
+    expect(() => sgd.addParamGroup({ params: [b], nesterov: true, momentum: 0.5, dampening: 0.1 })).toThrow(/SGD param group: Nesterov/);
+    expect(sgd.paramGroups.length).toBe(1); // a rejected group is not kept
     expect(() => new optim.SGD(model() as never, { lr: 0.1 })).toThrow(/SGD: params must be an iterable of Tensors, such as model.parameters\(\)/);
   });
   it('Adam/AdamW: lr, eps >= 0, betas two numbers in [0, 1), weight decay >= 0', () => {

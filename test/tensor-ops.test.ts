@@ -450,6 +450,22 @@ describe.each(availableBackends())('tensor ops (%s backend)', (name) => {
       expect(() => x.gather(0, tensor([[2]]))).toThrow(/gather: index 2 .* size 2/);
       expect(() => x.scatter(1, tensor([[0, 1]]), tensor([[1]]))).toThrow(/scatter: index \[1,2\] is larger than src \[1,1\] in dim 1/);
       expect(() => scatterAdd(x, 1, tensor([[0]]), 1 as never)).toThrow(TypeError);
+      // the backend kernels' path (an index covering x but along dim; Int32Array rows): the same words
+      expect(() => x.gather(1, tensor([[0, 3], [1, 1]]))).toThrow('gather: index 3 at position 1 is out of range for a dim of size 3');
+      expect(() => x.scatter(1, tensor([[0, 1], [1, -1]]), tensor([[1, 1], [1, 1]]))).toThrow('scatter: index -1 at position 3 is out of range for a dim of size 3');
+      expect(() => x.scatter(1, tensor([[0, 1], [1, 5]]), 7)).toThrow('scatter: index 5 at position 3 is out of range for a dim of size 3');
+      expect(() => scatterAdd(x, 0, tensor([[0.5, 0, 0]]), tensor([[1, 1, 1]]))).toThrow('scatterAdd: index 0.5 at position 0 is not an integer');
+      expect(() => x.indexSelect(0, Int32Array.of(0, 7))).toThrow('indexSelect: index 7 at position 1 is out of range for a dim of size 2');
+      expect(() => x.indexSelect(1, tensor([NaN]))).toThrow('indexSelect: index NaN at position 0 is not an integer');
+    });
+    it('backward reads the index as it was at the forward (the caller may change the index tensor or array after)', () => {
+      const x = arange(6).reshape([2, 3]).requiresGrad_();
+      const gi = tensor([[2, 0], [1, 1]]), rows = Int32Array.of(1, 1, 0);
+      const y = x.gather(1, gi).sum().add(x.indexSelect(1, rows).mul(2).sum()).add(zeros([2, 3]).scatterAdd(1, gi, x.gather(1, gi)).sum());
+      gi.data.fill(0); rows.fill(2);
+      y.backward();
+      // gather twice (through scatterAdd's src too): [[1, 0, 1], [0, 2, 0]] each; indexSelect · 2: [2, 4, 0] per row
+      expect(x.grad!.toArray()).toEqual([[4, 4, 2], [2, 8, 0]]);
     });
     it('joining, masks, repeat, sorting, statistics', () => {
       expect(() => cat([zeros([2, 3]), zeros([3, 3])], 1)).toThrow('cat: tensors must have the same shape except in dim 1: [2,3] at entry 0 and [3,3] at entry 1');

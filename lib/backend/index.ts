@@ -135,6 +135,13 @@ export interface BackendInfo {
   amxPermission: boolean;
   /** Threads of the kernels' pool (1 on js). */
   threads: number;
+  /**
+   * How large fresh outputs are allocated: 'tuned' when the native addon raised glibc's mmap
+   * and trim thresholds at load (freed outputs are reused instead of returned to the OS and
+   * faulted in again), else 'default (why)': the js backend, NEURITE_MALLOC=default, glibc
+   * malloc tunables set by the environment, or not glibc. See docs/backends.md.
+   */
+  malloc: string;
 }
 
 /**
@@ -157,6 +164,7 @@ export function backendInfo(): BackendInfo {
       isa: { fp32: info.gemmIsa, bf16: info.bf16Isa, elementwise: info.isa, level: info.isaLevel, detected: info.isaDetected, forced: info.isaForced },
       amxPermission: info.amxPermission,
       threads: info.threads,
+      malloc: info.malloc,
     };
   }
   return {
@@ -165,5 +173,6 @@ export function backendInfo(): BackendInfo {
     isa: { fp32: 'js', bf16: 'js', elementwise: 'js', level: 'js', detected: 'js', forced: false },
     amxPermission: false,
     threads: 1,
+    malloc: 'default (js backend)',
   };
 }

@@ -3,7 +3,7 @@
  * optimizer updates round to float32 after each step as PyTorch's kernels do (js-math.ts);
  * sums and products accumulate in double and round once on store.
  */
-import { Act, Binary, CeReduction, Unary, type ActId, type Backend, type BinaryId, type F32, type UnaryId } from './types.js';
+import { Act, Binary, CeReduction, Unary, type ActId, type Backend, type BinaryId, type F32, type IndexArray, type UnaryId } from './types.js';
 import { actBackward, actForward } from './js-math.js';
 import { gemm, setGemmPrecision } from './js-gemm.js';
 
@@ -419,6 +419,63 @@ function adagradStep(p: F32, g: F32, sum: F32, n: number, clr: number, weightDec
   }
 }
 
+// ---- index kernels (the reference loops of native/kernels/indexing.cc, in the same order)
+
+/** The first n entries of idx are integers in [0, bound), else a RangeError worded as the addon's. */
+function checkIndex(fn: string, idx: IndexArray, n: number, bound: number): void {
+  if (idx.length < n) throw new RangeError(`${fn}: idx has ${idx.length} elements, needs ${n}`);
+  for (let k = 0; k < n; k++) {
+    const v = idx[k];
+    if (!(v >= 0 && v < bound && Math.trunc(v) === v)) {
+      throw new RangeError(`${fn}: idx[${k}] = ${v} ${Number.isInteger(v) ? `is out of range for a dim of size ${bound}` : 'is not an integer'}`);
+    }
+  }
+}
+
+function indexSelect(src: F32, outer: number, d: number, inner: number, idx: IndexArray, m: number, out: F32): void {
+  checkIndex('indexSelect', idx, m, d);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < m; j++) {
+      const s = (o * d + idx[j]) * inner, t = (o * m + j) * inner;
+      if (inner >= 64) out.set(src.subarray(s, s + inner), t); // rows: one memcpy each
+      else for (let i = 0; i < inner; i++) out[t + i] = src[s + i];
+    }
+  }
+}
+
+function indexAdd(src: F32, outer: number, d: number, inner: number, idx: IndexArray, m: number, out: F32): void {
+  checkIndex('indexAdd', idx, m, d);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < m; j++) {
+      const t = (o * d + idx[j]) * inner, s = (o * m + j) * inner;
+      for (let i = 0; i < inner; i++) out[t + i] += src[s + i];
+    }
+  }
+}
+
+function gather(src: F32, outer: number, d: number, inner: number, idx: IndexArray, m: number, out: F32): void {
+  checkIndex('gather', idx, outer * m * inner, d);
+  for (let o = 0, p = 0; o < outer; o++) {
+    const base = o * d * inner;
+    for (let j = 0; j < m; j++) for (let i = 0; i < inner; i++, p++) out[p] = src[base + idx[p] * inner + i];
+  }
+}
+
+function scatter(src: F32 | null, value: number, outer: number, d: number, inner: number, idx: IndexArray, m: number,
+  out: F32, add: boolean): void {
+  checkIndex('scatter', idx, outer * m * inner, d);
+  const fv = Math.fround(value); // the value as float32, as the addon takes it
+  for (let o = 0, p = 0; o < outer; o++) {
+    const base = o * d * inner;
+    for (let j = 0; j < m; j++) {
+      for (let i = 0; i < inner; i++, p++) {
+        const t = base + idx[p] * inner + i, v = src ? src[p] : fv;
+        if (add) out[t] += v; else out[t] = v;
+      }
+    }
+  }
+}
+
 export const jsBackend: Backend = {
   name: 'js',
   gemm,
@@ -448,4 +505,8 @@ export const jsBackend: Backend = {
   adamStep,
   rmspropStep,
   adagradStep,
+  indexSelect,
+  indexAdd,
+  gather,
+  scatter,
 };

@@ -41,6 +41,8 @@ export interface NativeInfo {
   cpuModel: string;
   threads: number;
   sanitized: boolean;
+  /** 'tuned' when the addon raised glibc's mmap and trim thresholds at load, else 'default (why)'. */
+  malloc: string;
 }
 
 type Raw = Omit<Backend, 'name' | 'binary' | 'linearChain' | 'stridedCopy'> & {
@@ -153,6 +155,10 @@ function wrap(raw: Raw): Backend {
     adamStep: raw.adamStep,
     rmspropStep: raw.rmspropStep,
     adagradStep: raw.adagradStep,
+    indexSelect: raw.indexSelect,
+    indexAdd: raw.indexAdd,
+    gather: raw.gather,
+    scatter: raw.scatter,
   };
 }
 

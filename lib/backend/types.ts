@@ -52,6 +52,9 @@ export const CeReduction = { none: 0, mean: 1, sum: 2 } as const;
 export const LINEAR_CHAIN_MAX = 16;
 export type BinaryId = (typeof Binary)[keyof typeof Binary];
 
+/** An index array of the index kernels: an Int32Array, or a Float32Array of integers (a float32 index tensor's data). */
+export type IndexArray = Int32Array | Float32Array;
+
 export interface Backend {
   readonly name: 'js' | 'native';
 
@@ -174,6 +177,25 @@ export interface Backend {
 
   /** Adagrad, PyTorch 1.13: g = maximize ? -grad : grad; g += wd*p; sum += g²; p -= clr g/(sqrt(sum) + eps). */
   adagradStep(p: F32, g: F32, sum: F32, n: number, clr: number, weightDecay: number, eps: number, maximize: boolean): void;
+
+  /**
+   * Rows along the middle axis (torch.index_select): src [outer, d, inner], out [outer, m, inner],
+   * out[o, j, :] = src[o, idx[j], :]. The index kernels check their index first: an entry (of the
+   * first m here, of the first outer·m·inner in gather/scatter) that is not an integer in [0, d)
+   * is a RangeError before anything is written, on both backends.
+   */
+  indexSelect(src: F32, outer: number, d: number, inner: number, idx: IndexArray, m: number, out: F32): void;
+  /** index_add (indexSelect's backward): out[o, idx[j], :] += src[o, j, :], src [outer, m, inner], out [outer, d, inner], j in order. */
+  indexAdd(src: F32, outer: number, d: number, inner: number, idx: IndexArray, m: number, out: F32): void;
+  /** torch.gather along the middle axis: idx and out [outer, m, inner], out[o, j, i] = src[o, idx[o, j, i], i]. */
+  gather(src: F32, outer: number, d: number, inner: number, idx: IndexArray, m: number, out: F32): void;
+  /**
+   * torch.scatter / scatter_add_ along the middle axis: out[o, idx[o, j, i], i] = src[o, j, i]
+   * (`add`: +=), `value` for every entry when src is null; idx and src [outer, m, inner], out
+   * [outer, d, inner], in idx's row-major order (the last write to a position wins).
+   */
+  scatter(src: F32 | null, value: number, outer: number, d: number, inner: number, idx: IndexArray, m: number,
+    out: F32, add: boolean): void;
 }
 
 /**

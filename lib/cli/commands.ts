@@ -16,7 +16,7 @@ export function packageVersion(root: string): string {
   }
 }
 
-interface NativeInfoLike { version?: string; isa?: string; gemmIsa?: string; bf16Isa?: string; amxPermission?: boolean; cpuModel?: string; threads?: number; napiVersion?: number }
+interface NativeInfoLike { version?: string; isa?: string; gemmIsa?: string; bf16Isa?: string; amxPermission?: boolean; cpuModel?: string; threads?: number; napiVersion?: number; malloc?: string }
 
 /** Version, backend, CPU features the kernels use, thread count. */
 export function runInfo(root: string, out: ProgressStream): void {
@@ -32,6 +32,7 @@ export function runInfo(root: string, out: ProgressStream): void {
     lines.push(`cpu: ${info.cpuModel || '?'}`);
     lines.push(`cpu features in use: elementwise ${info.isa ?? '?'}, gemm ${info.gemmIsa ?? '?'}, bf16 gemm ${info.bf16Isa ?? '?'} (AMX permission: ${info.amxPermission ? 'granted' : 'no'})`);
     lines.push(`threads: ${info.threads ?? '?'} (NEURITE_NUM_THREADS=${process.env.NEURITE_NUM_THREADS ?? 'unset'})`);
+    lines.push(`malloc: ${info.malloc ?? '?'} (NEURITE_MALLOC=${process.env.NEURITE_MALLOC ?? 'unset'})`);
   } else {
     lines.push(`native addon: not loaded (${nativeError() ?? 'not selected'})`);
     lines.push('cpu features in use: none (plain JavaScript kernels)');

@@ -6,7 +6,7 @@ import { B } from '../backend/index.js';
 import { Binary, Unary, type BinaryId, type UnaryId } from '../backend/types.js';
 import { result, type Saves } from '../autograd.js';
 import { Tensor } from '../tensor.js';
-import { asTensor, broadcastShapes, padShape, sumToShape, type TensorLike } from './util.js';
+import { asTensor, broadcastShapes, padShape, sumToShape, unfilledArray, type TensorLike } from './util.js';
 
 function binaryOp(name: string, op: BinaryId, xa: TensorLike, xb: TensorLike,
   grads: (g: Float32Array, a: Tensor, b: Tensor, n: number) => [Float32Array | null, Float32Array | null],
@@ -14,7 +14,7 @@ function binaryOp(name: string, op: BinaryId, xa: TensorLike, xb: TensorLike,
   const a = asTensor(xa, name), b = asTensor(xb, name);
   const shape = broadcastShapes(name, a.shape, b.shape);
   const n = shape.reduce((x, y) => x * y, 1);
-  const out = new Float32Array(n);
+  const out = unfilledArray(n); // the kernel writes every element
   B().binary(op, a.data, padShape(a.shape, shape.length), b.data, padShape(b.shape, shape.length), out, shape);
   return result(out, shape, name, [a, b], (g) => {
     const [ga, gb] = grads(g, a, b, n);
@@ -28,14 +28,14 @@ function binaryOp(name: string, op: BinaryId, xa: TensorLike, xb: TensorLike,
 /** b broadcast to the output shape, as a buffer (for gradients that need the other operand). */
 function expand(t: Tensor, shape: number[], n: number): Float32Array {
   if (t.size === n) return t.data;
-  const out = new Float32Array(n);
+  const out = unfilledArray(n);
   const zero = new Float32Array(1);
   B().binary(Binary.add, t.data, padShape(t.shape, shape.length), zero, shape.map(() => 1), out, shape);
   return out;
 }
 
 function mulBuf(x: Float32Array, y: Float32Array, shape: number[]): Float32Array {
-  const out = new Float32Array(x.length);
+  const out = unfilledArray(x.length);
   B().binary(Binary.mul, x, shape, y, shape, out, shape);
   return out;
 }
@@ -107,10 +107,11 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
     const ga = new Float32Array(n);
     B().binary(Binary.div, g, shape, bb, shape, ga, shape); // g / b
     let gb: Float32Array | null = null;
-    if (bt.requiresGrad) { // -g * a / b^2 = -(g/b) * (a/b)
+    if (bt.requiresGrad) { // -g * ((a / b) / b), rounded as PyTorch 1.13's div_tensor_other_backward
       const ab = new Float32Array(n);
       B().binary(Binary.div, expand(at, shape, n), shape, bb, shape, ab, shape);
-      gb = mulBuf(ga, ab, shape);
+      B().binary(Binary.div, ab, shape, bb, shape, ab, shape);
+      gb = mulBuf(g, ab, shape);
       B().unary(Unary.neg, gb, gb, n, 0, 0);
     }
     return [at.requiresGrad ? ga : null, gb];
@@ -133,7 +134,7 @@ const OUTPUT: Saves = { inputs: [], output: true };
 function unaryOp(name: string, op: UnaryId, x: Tensor, p: number, q: number,
   grad: (g: Float32Array, x: Float32Array, y: Float32Array) => Float32Array, saves: Saves = INPUT): Tensor {
   if (!(x instanceof Tensor)) throw new TypeError(`${name}: expected a Tensor`);
-  const y = new Float32Array(x.size);
+  const y = unfilledArray(x.size); // the kernel writes every element
   const xd = x.data;
   B().unary(op, xd, y, x.size, p, q);
   return result(y, x.shape, name, [x], (g) => [grad(g, xd, y)], saves);

@@ -6,6 +6,7 @@
  * where it takes bool masks, any tensor, non-zero meaning true (what eq, gt, ... return: 0/1).
  */
 import { B } from '../backend/index.js';
+import type { IndexArray } from '../backend/types.js';
 import { result } from '../autograd.js';
 import { Tensor, fmtShape } from '../tensor.js';
 import { options } from '../options.js';
@@ -37,31 +38,52 @@ export function indexSelect(x: Tensor, dim: number, index: IndexLike): Tensor {
   checkTensor(op, x);
   const k = normDim(op, dim, x.ndim);
   const [outer, d, inner] = splitAt(x.shape, k);
-  const { idx, shape: ishape } = readIndex(op, index, dimSize(x, k));
+  const { arr, shape: ishape } = indexArg(op, index, dimSize(x, k));
   if (ishape.length > 1) throw new RangeError(`${op}: index must be 1-D (or 0-D), got shape ${fmtShape(ishape)}`);
-  const m = idx.length;
+  const m = arr.length;
   if (x.ndim === 0 && m !== 1) throw new RangeError(`${op}: a 0-d input takes one index, got ${m}`);
   const shape = x.shape.slice();
   if (x.ndim > 0) shape[k] = m;
-  const src = x.data;
   const out = outputArray(outer * m * inner);
-  for (let o = 0; o < outer; o++) {
-    for (let j = 0; j < m; j++) {
-      const s = (o * d + idx[j]) * inner, t = (o * m + j) * inner;
-      if (inner >= 64) out.set(src.subarray(s, s + inner), t); // rows: one memcpy each
-      else for (let i = 0; i < inner; i++) out[t + i] = src[s + i];
-    }
-  }
+  indexKernel(op, index, d, () => B().indexSelect(x.data, outer, d, inner, arr, m, out));
+  const kept = keepIndex(arr, [x]);
   return result(out, shape, op, [x], (g) => {
     const gx = new Float32Array(x.size);
-    for (let o = 0; o < outer; o++) {
-      for (let j = 0; j < m; j++) {
-        const s = (o * d + idx[j]) * inner, t = (o * m + j) * inner;
-        for (let i = 0; i < inner; i++) gx[s + i] += g[t + i];
-      }
-    }
+    B().indexAdd(g, outer, d, inner, kept, m, gx);
     return [gx];
   }, { inputs: [] });
+}
+
+/**
+ * An index argument as the index kernels take it: a tensor's float32 data or an Int32Array as
+ * they are (the kernel checks each entry), other forms read (and checked) by readIndex.
+ */
+function indexArg(op: string, index: IndexLike, bound: number): { arr: IndexArray; shape: number[] } {
+  if (index instanceof Tensor) return { arr: index.data, shape: index.shape.slice() };
+  if (index instanceof Int32Array) return { arr: index, shape: [index.length] };
+  const { idx, shape } = readIndex(op, index, bound);
+  return { arr: idx, shape };
+}
+
+/** Run an index kernel; a bad entry is reported as readIndex words it (the op, the value, its position). */
+function indexKernel(op: string, index: IndexLike, bound: number, run: () => void): void {
+  try {
+    run();
+  } catch (e) {
+    if (e instanceof RangeError) readIndex(op, index, bound);
+    throw e;
+  }
+}
+
+/** The index a backward reads: a private copy when some input needs a gradient (the caller's array or tensor may change later). */
+function keepIndex(arr: IndexArray, inputs: readonly (Tensor | null)[]): IndexArray {
+  return inputs.some((t) => t !== null && t.requiresGrad) ? arr.slice() : arr;
+}
+
+/** [outer, m, inner] of an index that covers x in every dim but k (the index kernels' layout), or null. */
+function coveringBlock(x: Tensor, k: number, ishape: readonly number[]): [number, number, number] | null {
+  if (x.ndim === 0 || ishape.length !== x.ndim || !ishape.every((n, d) => d === k || n === x.shape[d])) return null;
+  return splitAt(ishape, k);
 }
 
 /**
@@ -113,6 +135,18 @@ export function gather(x: Tensor, dim: number, index: IndexLike): Tensor {
   const op = 'gather';
   checkTensor(op, x);
   const k = normDim(op, dim, x.ndim);
+  const fast = index instanceof Tensor ? coveringBlock(x, k, index.shape) : null;
+  if (fast !== null) { // one backend kernel each way
+    const [outer, m, inner] = fast, dk = x.shape[k], arr = (index as Tensor).data;
+    const out = outputArray(arr.length);
+    indexKernel(op, index, dk, () => B().gather(x.data, outer, dk, inner, arr, m, out));
+    const kept = keepIndex(arr, [x]);
+    return result(out, (index as Tensor).shape.slice(), op, [x], (g) => {
+      const gx = new Float32Array(x.size);
+      B().scatter(g, 0, outer, dk, inner, kept, m, gx, true);
+      return [gx];
+    }, { inputs: [] });
+  }
   const { pos, ishape } = indexPositions(op, x, k, index);
   const src = x.data;
   const out = outputArray(pos.length);
@@ -143,8 +177,12 @@ function srcPositions(op: string, s: Tensor, ishape: number[]): Int32Array {
 function scatterOp(op: string, x: Tensor, dim: number, index: IndexLike, src: TensorLike, add: boolean): Tensor {
   checkTensor(op, x);
   const k = normDim(op, dim, x.ndim);
-  const { pos, ishape } = indexPositions(op, x, k, index);
   const s = typeof src === 'number' && !add ? null : asTensor(src, op);
+  const fast = index instanceof Tensor ? coveringBlock(x, k, index.shape) : null;
+  if (fast !== null && (s === null || (s.ndim === (index as Tensor).ndim && s.shape.every((n, d) => n === (index as Tensor).shape[d])))) {
+    return scatterBlocks(op, x, k, index as Tensor, s, s === null ? (src as number) : 0, add, fast);
+  }
+  const { pos, ishape } = indexPositions(op, x, k, index);
   const srcPos = s ? srcPositions(op, s, ishape) : null;
   let out = x.data; // a non-contiguous view's data is already a copy
   if (x.isContiguous()) { out = outputArray(x.size); out.set(x.data); } // not slice(): no zero-fill before the copy
@@ -165,6 +203,29 @@ function scatterOp(op: string, x: Tensor, dim: number, index: IndexLike, src: Te
       for (let i = 0; i < pos.length; i++) gs[srcPos![i]] = g[pos[i]];
     }
     return [x.requiresGrad ? gx : null, gs];
+  }, { inputs: [] });
+}
+
+/** scatterOp with one backend kernel each way: the index covers x except in dim k, src (if any) has its shape. */
+function scatterBlocks(op: string, x: Tensor, k: number, index: Tensor, s: Tensor | null, value: number, add: boolean,
+  [outer, m, inner]: [number, number, number]): Tensor {
+  const dk = x.shape[k], arr = index.data;
+  let out = x.data; // a non-contiguous view's data is already a copy
+  if (x.isContiguous()) { out = outputArray(x.size); out.set(x.data); } // not slice(): no zero-fill before the copy
+  indexKernel(op, index, dk, () => B().scatter(s ? s.data : null, value, outer, dk, inner, arr, m, out, add));
+  const kept = keepIndex(arr, [x, s]);
+  return result(out, x.shape, op, s ? [x, s] : [x], (g) => {
+    let gx: Float32Array | null = null;
+    if (x.requiresGrad) {
+      gx = add ? g : g.slice();
+      if (!add) B().scatter(null, 0, outer, dk, inner, kept, m, gx, false); // overwritten positions get no gradient
+    }
+    let gs: Float32Array | null = null;
+    if (s && s.requiresGrad) {
+      gs = new Float32Array(s.size);
+      B().gather(g, outer, dk, inner, kept, m, gs);
+    }
+    return [gx, gs];
   }, { inputs: [] });
 }
 

@@ -49,9 +49,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const shape = [...a.shape.slice(0, -1), N];
   return result(out, shape, 'matmul', [a, b], (g) => {
     let ga: Float32Array | null = null, gb: Float32Array | null = null;
-    // g·bᵀ and aᵀ·g: a transposed operand's storage already holds the transpose
-    if (a.requiresGrad) { ga = new Float32Array(a.size); B().gemm(false, !ob.trans, rows, K, N, 1, g, ob.buf, 0, ga); }
-    if (b.requiresGrad) { gb = new Float32Array(b.size); B().gemm(!oa.trans, false, K, N, rows, 1, oa.buf, g, 0, gb); }
+    // g·bᵀ and aᵀ·g: a transposed operand's storage already holds the transpose; beta = 0 writes every element
+    if (a.requiresGrad) { ga = outputArray(a.size); B().gemm(false, !ob.trans, rows, K, N, 1, g, ob.buf, 0, ga); }
+    if (b.requiresGrad) { gb = outputArray(b.size); B().gemm(!oa.trans, false, K, N, rows, 1, oa.buf, g, 0, gb); }
     return [ga, gb];
   });
 }

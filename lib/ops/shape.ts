@@ -86,9 +86,11 @@ function inferShape(op: string, shape: readonly number[], n: number, from: reado
  * (PyTorch's computeStride: each run of merged old dims must be contiguous within itself).
  */
 export function viewStrides(shape: readonly number[], strides: readonly number[], newShape: readonly number[]): number[] | null {
+  if (shape.length === 0) return newShape.map(() => 1); // a 0-d tensor: every new dim has size 1
   const n = shapeSize(shape);
   const out = new Array<number>(newShape.length);
-  if (n === 0) return contiguousStrides(newShape);
+  // empty: the old strides when the shape is unchanged, else the strides of a fresh tensor (NumPy's rule, as PyTorch)
+  if (n === 0) return shape.length === newShape.length && shape.every((d, i) => d === newShape[i]) ? strides.slice() : contiguousStrides(newShape);
   let viewD = newShape.length - 1;
   let chunkBase = strides[strides.length - 1] ?? 1;
   let tensorNumel = 1, viewNumel = 1;
@@ -145,6 +147,7 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
   if (x.ndim === 0) return reshape(x, [1]);
   const a = normDim('flatten', startDim, x.ndim), b = normDim('flatten', endDim, x.ndim);
   if (a > b) throw new RangeError(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
+  if (a === b) return x; // PyTorch returns the input itself (same layout, size-1 and empty dims keep their strides)
   const mid = x.shape.slice(a, b + 1).reduce((p, q) => p * q, 1);
   return reshape(x, [...x.shape.slice(0, a), mid, ...x.shape.slice(b + 1)]);
 }
@@ -307,11 +310,17 @@ export function expand(x: Tensor, ...args: ShapeArgs): Tensor {
     }
     return w;
   });
-  return viewOf(x, 'expand', (sh, s, o) => ({
-    shape,
-    strides: shape.map((d, i) => (i < lead || (sh[i - lead] === 1 && d !== 1) ? 0 : s[i - lead])),
-    offset: o,
-  }), (g) => sumToShape(g, shape, x.shape));
+  return viewOf(x, 'expand', (sh, s, o) => {
+    // PyTorch's inferExpandGeometry: an expanded dim gets stride 0; a new leading dim of size 1 the
+    // stride a contiguous dim would have over the dims after it; everything from a 0-d tensor stride 0
+    const strides = new Array<number>(shape.length);
+    for (let i = shape.length - 1; i >= 0; i--) {
+      const have = i < lead ? 1 : sh[i - lead];
+      const st = i >= lead ? s[i - lead] : sh.length === 0 ? 0 : shape[i + 1] * strides[i + 1];
+      strides[i] = have !== shape[i] ? 0 : st;
+    }
+    return { shape, strides, offset: o };
+  }, (g) => sumToShape(g, shape, x.shape));
 }
 
 /** x expanded to other's shape. */

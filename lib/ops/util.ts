@@ -3,9 +3,20 @@ import { B } from '../backend/index.js';
 import { Tensor, fmtShape, type Shape } from '../tensor.js';
 
 const SLAB_BYTES = 16384;
+const LARGE = 16384; // elements: from here on, skipping V8's zero fill pays (64 KB)
 const SLAB_MAX = 256;
 let slab = new ArrayBuffer(SLAB_BYTES);
 let slabOff = 0;
+
+/**
+ * A Float32Array of its own (never a shared slab) for an output that is written entirely:
+ * from 64 KB without V8's zero fill (Buffer.allocUnsafeSlow is malloc, not calloc; the native
+ * addon tunes glibc so that memory is reused, docs/benchmarks.md "Memory"), below that
+ * zeroed as usual. For results whose `.buffer` may be transferred (elementwise ops).
+ */
+export function unfilledArray(n: number): Float32Array {
+  return n >= LARGE ? new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n) : new Float32Array(n);
+}
 
 /**
  * A Float32Array for a kernel output that the kernel writes entirely (gemm with beta = 0,
@@ -17,7 +28,7 @@ let slabOff = 0;
  * Never transfer such a view's `.buffer` to another thread (copy it: it is shared).
  */
 export function outputArray(n: number): Float32Array {
-  if (n >= 16384) return new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n);
+  if (n >= LARGE) return unfilledArray(n);
   const bytes = n * 4;
   if (bytes <= 64 || bytes > SLAB_MAX) return new Float32Array(n);
   // a slab transferred away reads as byteLength 0 and is replaced here

@@ -2,7 +2,7 @@
 import { B } from '../backend/index.js';
 import type { Tensor } from '../tensor.js';
 import { options } from '../options.js';
-import { Optimizer, checkGroup, type ParamGroup, type Params } from './optimizer.js';
+import { Optimizer, checkGroup, type ParamGroup, type ParamState, type Params } from './optimizer.js';
 
 /** RMSprop's options, as PyTorch's: lr (1e-2), alpha (0.99), eps (1e-8), weightDecay (0), momentum (0), centered (false), maximize (false). */
 export interface RMSpropOptions {
@@ -61,7 +61,7 @@ export interface AdagradOptions {
   lrDecay?: number;
   /** L2 penalty added to the gradient. PyTorch: `weight_decay`. @defaultValue 0 */
   weightDecay?: number;
-  /** Starting value of the sum of squared gradients. PyTorch: `initial_accumulator_value`. @defaultValue 0 */
+  /** Starting value of the sum of squared gradients (the constructor's value starts every parameter's sum, as PyTorch 1.13: a group's own value is kept in its param group but not used). PyTorch: `initial_accumulator_value`. @defaultValue 0 */
   initialAccumulatorValue?: number;
   /** Added to the denominator for numerical stability. PyTorch: `eps`. @defaultValue 1e-10 */
   eps?: number;
@@ -90,19 +90,23 @@ export class Adagrad extends Optimizer<AHyper> {
       eps: o.eps ?? 1e-10, maximize: o.maximize ?? false }, 'Adagrad', AKEYS, checkAdagrad);
   }
 
-  /** PyTorch creates Adagrad's state up front (the sum starts at initialAccumulatorValue). */
-  private initState(p: Tensor, g: ParamGroup<AHyper>): void {
-    this.stateOf(p, () => ({ step: 0, sum: new Float32Array(p.size).fill(g.initialAccumulatorValue) }));
+  /**
+   * PyTorch creates Adagrad's state up front: the sum starts at the constructor's
+   * initialAccumulatorValue, also for a group that sets its own (1.13 keeps that value in
+   * param_groups but does not use it).
+   */
+  private initState(p: Tensor): ParamState {
+    return this.stateOf(p, () => ({ step: 0, sum: new Float32Array(p.size).fill(this.defaults.initialAccumulatorValue ?? 0) }));
   }
 
   override addParamGroup(group: Parameters<Optimizer['addParamGroup']>[0]): void {
     super.addParamGroup(group);
     const g = this.paramGroups[this.paramGroups.length - 1];
-    for (const p of g.params) this.initState(p, g);
+    for (const p of g.params) this.initState(p);
   }
 
   protected update(p: Tensor, grad: Float32Array, g: ParamGroup<AHyper>): void {
-    const st = this.stateOf(p, () => ({ step: 0, sum: new Float32Array(p.size).fill(g.initialAccumulatorValue) }));
+    const st = this.initState(p);
     st.step = (st.step as number) + 1;
     const clr = g.lr / (1 + (st.step - 1) * g.lrDecay);
     B().adagradStep(p.data, grad, st.sum as Float32Array, p.size, clr, g.weightDecay, g.eps, g.maximize);

@@ -31,8 +31,12 @@ function check(g: Hyper): void {
   checkNonNegative('SGD', 'weight_decay', g.weightDecay);
   checkBool('SGD', 'nesterov', g.nesterov);
   checkBool('SGD', 'maximize', g.maximize);
-  if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
-    throw new RangeError(`SGD: Nesterov momentum requires a momentum and zero dampening (got momentum ${g.momentum}, dampening ${g.dampening})`);
+}
+
+/** Nesterov needs momentum > 0 and dampening 0: checked on the constructor's options (as PyTorch) and on a group that sets nesterov itself. */
+function checkNesterov(what: string, g: Pick<Hyper, 'nesterov' | 'momentum' | 'dampening'>): void {
+  if (g.nesterov === true && (g.momentum <= 0 || g.dampening !== 0)) {
+    throw new RangeError(`${what}: Nesterov momentum requires a momentum and zero dampening (got momentum ${g.momentum}, dampening ${g.dampening})`);
   }
 }
 
@@ -55,8 +59,22 @@ export class SGD extends Optimizer<Hyper> {
     if (o.lr === undefined && !(Array.isArray(params) && params.length > 0 && params.every((g) => g && typeof g === 'object' && 'lr' in g))) {
       throw new TypeError('SGD: lr is required (as torch.optim.SGD): new optim.SGD(model.parameters(), { lr: 0.01 })');
     }
+    checkNesterov('SGD', { nesterov: o.nesterov ?? false, momentum: o.momentum ?? 0, dampening: o.dampening ?? 0 });
     super(params, { lr: o.lr, momentum: o.momentum ?? 0, dampening: o.dampening ?? 0, weightDecay: o.weightDecay ?? 0,
       nesterov: o.nesterov ?? false, maximize: o.maximize ?? false } as Partial<Hyper>, 'SGD', KEYS, check);
+  }
+
+  /**
+   * Add a group `{ params, ...options }`. As PyTorch 1.13, a group that inherits `nesterov: true`
+   * but sets `momentum: 0` is plain SGD; a group that sets `nesterov: true` itself must have a
+   * momentum and zero dampening (PyTorch would ignore it silently).
+   */
+  override addParamGroup(group: Parameters<Optimizer<Hyper>['addParamGroup']>[0]): void {
+    super.addParamGroup(group);
+    const g = this.paramGroups[this.paramGroups.length - 1];
+    if ((group as { nesterov?: unknown }).nesterov === true) {
+      try { checkNesterov('SGD param group', g); } catch (e) { this.paramGroups.pop(); throw e; }
+    }
   }
 
   protected update(p: Tensor, grad: Float32Array, g: ParamGroup<Hyper>): void {

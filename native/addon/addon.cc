@@ -6,13 +6,21 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
+#include <mutex>
 #include <string>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "../kernels/activations.h"
 #include "../kernels/cpu.h"
 #include "../kernels/elementwise.h"
 #include "../kernels/gemm.h"
+#include "../kernels/indexing.h"
 #include "../kernels/linear.h"
 #include "../kernels/optim.h"
 #include "../kernels/reduce.h"
@@ -499,6 +507,77 @@ void AdagradStep(Args& a) {
   nk::adagrad_step(p.data, g.data, sum.data, n, clr, wd, eps, maximize);
 }
 
+// The index kernels (indexing.h) over [outer, d, inner] (the indexed axis of size d) and an
+// index of m entries along it (index_select / index_add: m rows; gather / scatter: an
+// [outer, m, inner] block). Every length, the index entries (in [0, d)) and overlaps of the
+// output with each input are checked first.
+struct IndexDims { int64_t outer, d, inner, m, full, block; };  // full = outer*d*inner, block = outer*m*inner
+
+IndexDims index_dims(Args& a, size_t i) {
+  IndexDims x;
+  x.outer = a.integer(i, "outer", 0);
+  x.d = a.integer(i + 1, "d", 0);
+  x.inner = a.integer(i + 2, "inner", 0);
+  x.m = a.integer(i + 4, "m", 0);
+  const int64_t oi = a.mul(x.outer, x.inner, "outer*inner");
+  x.full = a.mul(oi, x.d, "outer*d*inner");
+  x.block = a.mul(oi, x.m, "outer*m*inner");
+  return x;
+}
+
+template <class F>
+void with_index(const Index& ix, F&& f) {
+  if (ix.i32) f(ix.i32); else f(ix.f32);
+}
+
+// The checks every index entry shares: both arrays' lengths, the index entries, and the output
+// overlapping neither the float input nor the index.
+void check_index_call(Args& a, const F32& in, int64_t nin, const char* in_what, const Index& idx, int64_t nidx,
+                      int64_t d, const F32& out, int64_t nout, const char* out_what) {
+  a.need(in, nin, "src", in_what);
+  a.need(out, nout, "out", out_what);
+  a.check_index(idx, nidx, d, "idx");
+  a.no_overlap(out, nout, "out", in, nin, "src");
+  a.no_overlap(out, nout, "out", idx.span(nidx), nidx * 4, "idx");
+}
+
+enum class IndexKernel { kSelect, kAdd, kGather };
+
+// indexSelect(src, outer, d, inner, idx, m, out): out[o, j, :] = src[o, idx[j], :]
+// indexAdd(src, outer, d, inner, idx, m, out):    out[o, idx[j], :] += src[o, j, :]
+// gather(src, outer, d, inner, idx, m, out):      out[o, j, i] = src[o, idx[o, j, i], i]
+template <IndexKernel K>
+void IndexRows(Args& a) {
+  F32 src = a.f32(0, "src");
+  IndexDims s = index_dims(a, 1);
+  Index idx = a.index(4, "idx");
+  F32 out = a.f32(6, "out");
+  const bool add = K == IndexKernel::kAdd;
+  check_index_call(a, src, add ? s.block : s.full, add ? "outer*m*inner" : "outer*d*inner", idx,
+                   K == IndexKernel::kGather ? s.block : s.m, s.d, out, add ? s.full : s.block,
+                   add ? "outer*d*inner" : "outer*m*inner");
+  if (s.block == 0) return;
+  with_index(idx, [&](auto* p) {
+    if constexpr (K == IndexKernel::kSelect) nk::index_select(src.data, s.outer, s.d, s.inner, p, s.m, out.data);
+    else if constexpr (K == IndexKernel::kAdd) nk::index_add(src.data, s.outer, s.d, s.inner, p, s.m, out.data);
+    else nk::gather(src.data, s.outer, s.d, s.inner, p, s.m, out.data);
+  });
+}
+
+// scatter(src, value, outer, d, inner, idx, m, out, add): out[o, idx[o, j, i], i] = (+=) src[o, j, i]
+// (value when src is null)
+void Scatter(Args& a) {
+  F32 src = a.f32_or_null(0, "src");
+  const float value = static_cast<float>(a.number(1, "value"));
+  IndexDims s = index_dims(a, 2);
+  Index idx = a.index(5, "idx");
+  F32 out = a.f32(7, "out");
+  const bool add = a.boolean(8, "add");
+  check_index_call(a, src, s.block, "outer*m*inner", idx, s.block, s.d, out, s.full, "outer*d*inner");
+  if (s.block == 0) return;
+  with_index(idx, [&](auto* p) { nk::scatter(src.null ? nullptr : src.data, value, s.outer, s.d, s.inner, p, s.m, out.data, add); });
+}
+
 void throw_js(napi_env env, bool range, const char* msg) {
   if (range) Napi::RangeError::New(env, msg).ThrowAsJavaScriptException();
   else Napi::TypeError::New(env, msg).ThrowAsJavaScriptException();
@@ -574,11 +653,56 @@ const Raw kRaw[] = {
     NEURITE_ENTRY("adamStep", AdamStep, 14),
     NEURITE_ENTRY("rmspropStep", RmspropStep, 12),
     NEURITE_ENTRY("adagradStep", AdagradStep, 8),
+    NEURITE_ENTRY("indexSelect", IndexRows<IndexKernel::kSelect>, 7),
+    NEURITE_ENTRY("indexAdd", IndexRows<IndexKernel::kAdd>, 7),
+    NEURITE_ENTRY("gather", IndexRows<IndexKernel::kGather>, 7),
+    NEURITE_ENTRY("scatter", Scatter, 9),
 };
 
 #ifndef NEURITE_VERSION
 #define NEURITE_VERSION "0.1.0"
 #endif
+
+// Fresh outputs of large kernels (lib/ops/util.ts outputArray: Buffer.allocUnsafeSlow, i.e.
+// malloc) should land in memory the process already has. glibc serves blocks >= its mmap
+// threshold with mmap and munmaps them on free; its dynamic threshold rises after one such
+// free (to at most 32 MB, trim threshold twice that), but V8 frees array buffers in batches at
+// GC time, so the top of the heap passes the trim threshold and goes back to the OS, and the
+// next outputs fault their pages in again: a fresh 4 MB result cost ~1,000 page faults and
+// ~1.6 ms on a 13 ms 1024^3 product (bench/RESULTS.md, "Fresh outputs"). PyTorch gets its
+// blocks back because it frees each one at once. So, once per process, on glibc: mmap only
+// from 32 MB (glibc's own ceiling for its dynamic threshold) and trim only above 128 MB of
+// free top-of-heap. Left alone when the user set glibc's malloc tunables, or
+// NEURITE_MALLOC=default. The status string is info().malloc.
+const char* MallocTuning() {
+  static std::once_flag once;
+  static const char* status = "default";
+  std::call_once(once, [] {
+    const char* opt = std::getenv("NEURITE_MALLOC");
+    if (opt != nullptr && std::strcmp(opt, "default") == 0) {
+      status = "default (NEURITE_MALLOC=default)";
+      return;
+    }
+#if defined(__GLIBC__)
+    const char* tun = std::getenv("GLIBC_TUNABLES");
+    if (std::getenv("MALLOC_MMAP_THRESHOLD_") != nullptr || std::getenv("MALLOC_TRIM_THRESHOLD_") != nullptr ||
+        std::getenv("MALLOC_TOP_PAD_") != nullptr || std::getenv("MALLOC_MMAP_MAX_") != nullptr ||
+        (tun != nullptr && std::strstr(tun, "glibc.malloc.") != nullptr)) {
+      status = "default (glibc malloc tunables set by the environment)";
+      return;
+    }
+    // mallopt returns 0 when refused (e.g. under ASan, whose allocator ignores it)
+    if (mallopt(M_MMAP_THRESHOLD, 32 << 20) != 1 || mallopt(M_TRIM_THRESHOLD, 128 << 20) != 1) {
+      status = "default (mallopt refused)";
+      return;
+    }
+    status = "tuned";
+#else
+    status = "default (not glibc)";
+#endif
+  });
+  return status;
+}
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -594,6 +718,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("amxPermission", nk::amx_permission());
   o.Set("cpuModel", nk::cpu_features().brand);
   o.Set("threads", Napi::Number::New(env, nk::sgemm_threads()));
+  o.Set("malloc", MallocTuning());
 #if defined(__SANITIZE_ADDRESS__)
   o.Set("sanitized", true);
 #else
@@ -608,6 +733,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     Napi::Error::New(env, err).ThrowAsJavaScriptException();
     return exports;
   }
+  MallocTuning();
   for (const Raw& r : kRaw) {
     napi_value fn;
     NAPI_THROW_IF_FAILED(env, napi_create_function(env, r.name, NAPI_AUTO_LENGTH, r.cb, nullptr, &fn), exports);

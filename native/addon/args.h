@@ -4,7 +4,11 @@
 // allocation, no strings, no handle-scope objects beyond what Node-API itself creates.
 #pragma once
 #include <node_api.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
+#include <climits>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -28,6 +32,19 @@ struct View {
 };
 using F32 = View<float>;
 using I32 = View<int32_t>;
+
+// An index array: an Int32Array, or a Float32Array holding integers (a float32 index tensor's
+// data); exactly one of the pointers is set (both null for an empty array).
+struct Index {
+  const int32_t* i32 = nullptr;
+  const float* f32 = nullptr;
+  int64_t len = 0;
+  // The first n entries as bytes (4 each), for overlap checks.
+  View<const char> span(int64_t n) const {
+    const void* p = i32 ? static_cast<const void*>(i32) : static_cast<const void*>(f32);
+    return View<const char>{static_cast<const char*>(p), n * 4, false};
+  }
+};
 
 class Args {
  public:
@@ -61,6 +78,66 @@ class Args {
   I32 i32(size_t i, const char* name) const { return arr<int32_t>(i, name, napi_int32_array, "Int32Array", false); }
   I32 i32_or_null(size_t i, const char* name) const { return arr<int32_t>(i, name, napi_int32_array, "Int32Array", true); }
   View<double> f64(size_t i, const char* name) const { return arr<double>(i, name, napi_float64_array, "Float64Array", false); }
+
+  // An Int32Array or Float32Array of indices; check_index then checks n of them against a bound.
+  Index index(size_t i, const char* name) const {
+    Index r;
+    napi_typedarray_type type;
+    size_t len;
+    void* data;
+    if (napi_get_typedarray_info(env_, argv_[i], &type, &len, &data, nullptr, nullptr) != napi_ok ||
+        (type != napi_int32_array && type != napi_float32_array))
+      type_error(std::string(name) + " must be an Int32Array or a Float32Array of integers");
+    if (data == nullptr && len > 0) type_error(std::string(name) + " is detached");
+    r.len = static_cast<int64_t>(len);
+    if (type == napi_int32_array) r.i32 = static_cast<const int32_t*>(data);
+    else r.f32 = static_cast<const float*>(data);
+    return r;
+  }
+
+  // The first n entries of ix are integers in [0, bound): checked before any kernel reads them.
+  // A fast pass flags a bad entry; the exact loop then names it (a float index beyond 2^24 that
+  // the float pass could not vouch for is accepted there).
+  void check_index(const Index& ix, int64_t n, int64_t bound, const char* name) const {
+    if (ix.len < n)
+      range_error(std::string(name) + " has " + std::to_string(ix.len) + " elements, needs " + std::to_string(n));
+    int bad = 0;
+    if (ix.i32) {
+      if (bound > INT32_MAX) {
+        for (int64_t k = 0; k < n; ++k) bad |= ix.i32[k] < 0;
+      } else {
+        const uint32_t b = static_cast<uint32_t>(bound);
+        for (int64_t k = 0; k < n; ++k) bad |= static_cast<uint32_t>(ix.i32[k]) >= b;
+      }
+      if (!bad) return;
+      for (int64_t k = 0; k < n; ++k)
+        if (ix.i32[k] < 0 || ix.i32[k] >= bound) bad_index(name, k, ix.i32[k], bound);
+      return;
+    }
+    int64_t k = 0;
+#if defined(__SSE2__)
+    // 4 at a time: in [0, min(bound, 2^31)) and equal to itself truncated to int32 (the
+    // instruction gives INT32_MIN for what it cannot convert, NaN included: never equal)
+    const __m128 lo = _mm_setzero_ps(), hi = _mm_set1_ps(bound < 2147483648LL ? static_cast<float>(bound) : 2147483648.0f);
+    __m128 ok = _mm_castsi128_ps(_mm_set1_epi32(-1));
+    for (; k + 4 <= n; k += 4) {
+      const __m128 v = _mm_loadu_ps(ix.f32 + k);
+      const __m128 back = _mm_cvtepi32_ps(_mm_cvttps_epi32(v));
+      ok = _mm_and_ps(ok, _mm_and_ps(_mm_and_ps(_mm_cmpge_ps(v, lo), _mm_cmplt_ps(v, hi)), _mm_cmpeq_ps(back, v)));
+    }
+    bad = _mm_movemask_ps(ok) != 0xF;
+#endif
+    const double b = static_cast<double>(bound);
+    for (; k < n && !bad; ++k) {
+      const double v = ix.f32[k];
+      bad = !(v >= 0 && v < b && static_cast<double>(static_cast<int64_t>(v)) == v);
+    }
+    if (!bad) return;
+    for (k = 0; k < n; ++k) {
+      const double v = ix.f32[k];  // in range first (NaN fails), so the cast is defined
+      if (!(v >= 0 && v < b && static_cast<double>(static_cast<int64_t>(v)) == v)) bad_index(name, k, v, bound);
+    }
+  }
 
   double number(size_t i, const char* name) const {
     double v;
@@ -140,6 +217,10 @@ class Args {
     v.len = static_cast<int64_t>(len);
     if (v.data == nullptr && v.len > 0) type_error(std::string(name) + " is detached");
     return v;
+  }
+  [[noreturn]] void bad_index(const char* name, int64_t k, double v, int64_t bound) const {
+    range_error(std::string(name) + "[" + std::to_string(k) + "] = " + fmt(v) +
+                (std::isfinite(v) && v == std::floor(v) ? " is out of range for a dim of size " + std::to_string(bound) : " is not an integer"));
   }
   static std::string fmt(double v) {
     char b[48];

@@ -11,7 +11,7 @@ import { F, Tensor, abs, argmax, clamp, exp, log, matmul, max, mean, min, neg, n
 import { Module, Parameter } from '../../lib/nn/module.js';
 import { lcg } from './gradcheck.js';
 import { manualSeed } from '../../lib/random.js';
-import { viewCases } from './torch-cases-views.js';
+import { fixedViewCases, viewCases } from './torch-cases-views.js';
 import { ACT_TOL, COMPOSITE, EXACT, dec, enc, expectLikeTorch, type Tol, type TorchResult } from './torch.js';
 
 export interface DiffCase {
@@ -130,24 +130,37 @@ function binaryCases(r: Rng): DiffCase[] {
     const name = (['add', 'sub', 'mul', 'div'] as const)[k % 4];
     const [as, bs] = broadcastPair(r);
     const a = randArr(r, size(as), 2, 0.1), b = randArr(r, size(bs), 2, 0.1);
-    const oshape = broadcastShape(as, bs);
-    const gy = randArr(r, size(oshape));
-    const cn = `${name} ${fmt(as)} with ${fmt(bs)} #${k}`;
-    out.push({
-      group: 'broadcasting binary ops', name: cn,
-      torch: { op: 'binary', name, a: enc(a), aShape: as, b: enc(b), bShape: bs, gy: enc(gy) },
-      check(res) {
-        noError(cn, res);
-        const at = leaf(a, as), bt = leaf(b, bs);
-        const y = BINARY[name](at, bt);
-        expect(y.shape, `${cn}: shape`).toEqual(res.shape);
-        y.backward(tensor(gy.slice(), y.shape));
-        expectLikeTorch(cn, { y: y.data, ga: gradOf(at), gb: gradOf(bt) },
-          { y: dec(res.y), ga: dec(res.ga), gb: dec(res.gb) }, { y: { ...EXACT, signedZero: true }, default: COMPOSITE });
-      },
-    });
+    const gy = randArr(r, size(broadcastShape(as, bs)));
+    out.push(binaryCase(name, as, bs, a, b, gy, `${name} ${fmt(as)} with ${fmt(bs)} #${k}`));
   }
   return out;
+}
+
+/**
+ * Binary cases that once differed from PyTorch: seed 13's div by a b near 1e-7 summed over a
+ * broadcast dim (b's gradient is -g * ((a / b) / b) in PyTorch's rounding; -(g / b) * (a / b) was 512 ulp off).
+ */
+function binaryRegressionCases(): DiffCase[] {
+  const a = dec('HBuXPkdIvj+jMIZAxoAMQNCY8z6T1qU/Zn2ovzkhmj8AAEDAUvadPlGVhj/f4ZA/'), b = dec('WpGzvz2Bxj7A6jnApkscP8htv72Vv9Yz');
+  const gy = dec('tV2lP4H2jT9ktia/UxVtP8+Zaz7b+Y+/jikBP2N4Xj6SeN0+cNxbP2J4Rb6AVpI/');
+  return [binaryCase('div', [2, 2, 3], [2, 1, 3], a, b, gy, 'div [2,2,3] with [2,1,3], b near 1e-7 (seed 13 #3)')];
+}
+
+function binaryCase(name: 'add' | 'sub' | 'mul' | 'div', as: number[], bs: number[], a: Float32Array, b: Float32Array,
+  gy: Float32Array, cn: string): DiffCase {
+  return {
+    group: 'broadcasting binary ops', name: cn,
+    torch: { op: 'binary', name, a: enc(a), aShape: as, b: enc(b), bShape: bs, gy: enc(gy) },
+    check(res) {
+      noError(cn, res);
+      const at = leaf(a, as), bt = leaf(b, bs);
+      const y = BINARY[name](at, bt);
+      expect(y.shape, `${cn}: shape`).toEqual(res.shape);
+      y.backward(tensor(gy.slice(), y.shape));
+      expectLikeTorch(cn, { y: y.data, ga: gradOf(at), gb: gradOf(bt) },
+        { y: dec(res.y), ga: dec(res.ga), gb: dec(res.gb) }, { y: { ...EXACT, signedZero: true }, default: COMPOSITE });
+    },
+  };
 }
 function broadcastShape(a: number[], b: number[]): number[] {
   const n = Math.max(a.length, b.length);
@@ -640,58 +653,89 @@ function optimGroupCases(r: Rng): DiffCase[] {
   const kinds: OptKind[] = ['SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad'];
   for (let k = 0; k < 25; k++) {
     const kind = kinds[k % kinds.length];
-    const shapes = [[int(r, 1, 4), int(r, 1, 5)], [int(r, 1, 6)], [int(r, 1, 3), 2]];
-    const params = shapes.map((s) => randArr(r, size(s)));
-    const steps = 8;
-    const grads = Array.from({ length: steps }, (_, t) => shapes.map((s, i) => (i === 1 && t === 2 ? null : randArr(r, size(s), pick(r, [0.01, 1, 10])))));
+    const { shapes, params, grads } = drawGroupData(r);
     const hyper = drawHyper(r, kind);
     const over = drawHyper(r, kind);
     // group 0: params 0 and 2 with the defaults; group 1: param 1 with two overrides
     const keys = Object.keys(over).filter((x) => !(kind === 'SGD' && x === 'nesterov') && !(kind === 'SGD' && x === 'dampening'));
     const picked = Object.fromEntries([keys[int(r, 0, keys.length - 1)], 'lr'].map((x) => [x, over[x]]));
-    const groups = [{ idx: [0, 2], hyper: {} }, { idx: [1], hyper: picked }];
-    const lrs = k % 2 === 0 ? Array.from({ length: steps }, (_, t) => [f32(0.01 * (1 + t)), f32(0.02 / (1 + t))]) : undefined;
-    const cn = `${kind} groups ${fmt(hyper)} + ${fmt(picked)}${lrs ? ', lr set per step' : ''}, state dict round trip after step 4`;
-    out.push({
-      group: 'optimizers', name: cn,
-      torch: { op: 'optim', name: kind, shapes, params: params.map((p) => enc(p)), hyper, groups, grads: grads.map((gs) => gs.map((g) => (g ? enc(g) : null))), ...(lrs ? { lrs } : {}) },
-      check(res) {
-        noError(cn, res);
-        const Ctor = OPTIMS()[kind];
-        const ps = params.map((p, i) => tensor(p.slice(), shapes[i], { requiresGrad: true }));
-        const make = (): optim.Optimizer<never> => new Ctor(groups.map((g) => ({ params: g.idx.map((i) => ps[i]), ...g.hyper })) as never, hyper as never);
-        let o = make();
-        grads.forEach((gs, t) => {
-          ps.forEach((p, i) => { p.grad = gs[i] ? tensor(gs[i]!.slice(), shapes[i]) : null; });
-          if (lrs) o.paramGroups.forEach((g, i) => { (g as { lr: number }).lr = lrs[t][i]; });
-          o.step();
-          if (t === 3) { // JSON round trip into a fresh optimizer, which carries on
-            const sd = JSON.parse(JSON.stringify(o.stateDict()));
-            o = make();
-            o.loadStateDict(sd);
-          }
-          const got: Record<string, ArrayLike<number>> = {}, want: Record<string, ArrayLike<number>> = {};
-          ps.forEach((p, i) => { got[`param ${i}`] = p.data; want[`param ${i}`] = dec(res.traj[t][i]); });
-          expectLikeTorch(`${cn}: after step ${t + 1}`, got, want, { rel: 1e-5, abs: 1e-6 });
-        });
-        const sd = o.stateDict();
-        // PyTorch numbers parameters group by group: [0, 2] then [1]
-        const order = groups.flatMap((g) => g.idx);
-        (res.state as Record<string, string | number>[]).forEach((s, i) => {
-          const mine = sd.state[order.indexOf(i)];
-          expect(Object.keys(mine ?? {}).sort(), `${cn}: state keys of parameter ${i}`).toEqual(Object.keys(s).sort());
-          for (const [key, v] of Object.entries(s)) {
-            if (typeof v === 'number') expect(mine[key], `${cn}: state ${i}.${key}`).toBe(v);
-            else expectLikeTorch(`${cn}: state ${i}.${key}`, { v: mine[key] as number[] }, { v: dec(v) }, { rel: 1e-5, abs: 1e-6 });
-          }
-        });
-        const pg = (res.groups as Record<string, unknown>[]).map((g) => ({ ...g, params: (g.params as number[]).map(() => 0) }));
-        const mg = sd.param_groups.map((g) => ({ ...g, params: g.params.map(() => 0) }));
-        expect(mg, `${cn}: param_groups as PyTorch's`).toEqual(pg);
-      },
-    });
+    out.push(optimGroupCase(kind, shapes, params, grads, hyper, picked, k % 2 === 0));
   }
   return out;
+}
+
+const GROUP_STEPS = 8;
+/** Three parameters and their gradients for GROUP_STEPS steps (parameter 1 has none at step 3). */
+function drawGroupData(r: Rng): { shapes: number[][]; params: Float32Array[]; grads: (Float32Array | null)[][] } {
+  const shapes = [[int(r, 1, 4), int(r, 1, 5)], [int(r, 1, 6)], [int(r, 1, 3), 2]];
+  const params = shapes.map((s) => randArr(r, size(s)));
+  const grads = Array.from({ length: GROUP_STEPS }, (_, t) => shapes.map((s, i) => (i === 1 && t === 2 ? null : randArr(r, size(s), pick(r, [0.01, 1, 10])))));
+  return { shapes, params, grads };
+}
+
+/**
+ * Group settings that once differed from PyTorch (seeds 3, 8, 11): a group that inherits
+ * nesterov but sets momentum 0 (plain SGD in PyTorch), and Adagrad groups with their own
+ * initialAccumulatorValue (PyTorch starts every sum at the constructor's value).
+ */
+function optimGroupRegressionCases(): DiffCase[] {
+  const r = lcg(11);
+  const specs: [OptKind, Record<string, unknown>, Record<string, unknown>][] = [
+    ['SGD', { lr: 0.1, momentum: 0.5, dampening: 0, weightDecay: 0.01, nesterov: true, maximize: false }, { momentum: 0, lr: 0.01 }],
+    ['SGD', { lr: 0.1, momentum: 0.9, dampening: 0, weightDecay: 0, nesterov: true, maximize: true }, { dampening: 0.3, lr: 0.1 }],
+    ['Adagrad', { lr: 0.01, lrDecay: 0.1, weightDecay: 0, initialAccumulatorValue: 0, eps: 1e-6, maximize: false }, { initialAccumulatorValue: 0.1, lr: 0.1 }],
+    ['Adagrad', { lr: 0.1, lrDecay: 0, weightDecay: 0.01, initialAccumulatorValue: 0.1, eps: 1e-10, maximize: false }, { initialAccumulatorValue: 0, lr: 0.1 }],
+  ];
+  return specs.map(([kind, hyper, picked], k) => {
+    const { shapes, params, grads } = drawGroupData(r);
+    return optimGroupCase(kind, shapes, params, grads, hyper, picked, k % 2 === 0);
+  });
+}
+
+function optimGroupCase(kind: OptKind, shapes: number[][], params: Float32Array[], grads: (Float32Array | null)[][],
+  hyper: Record<string, unknown>, picked: Record<string, unknown>, lrPerStep: boolean): DiffCase {
+  const steps = GROUP_STEPS;
+  const groups = [{ idx: [0, 2], hyper: {} }, { idx: [1], hyper: picked }];
+  const lrs = lrPerStep ? Array.from({ length: steps }, (_, t) => [f32(0.01 * (1 + t)), f32(0.02 / (1 + t))]) : undefined;
+  const cn = `${kind} groups ${fmt(hyper)} + ${fmt(picked)}${lrs ? ', lr set per step' : ''}, state dict round trip after step 4`;
+  return {
+    group: 'optimizers', name: cn,
+    torch: { op: 'optim', name: kind, shapes, params: params.map((p) => enc(p)), hyper, groups, grads: grads.map((gs) => gs.map((g) => (g ? enc(g) : null))), ...(lrs ? { lrs } : {}) },
+    check(res) {
+      noError(cn, res);
+      const Ctor = OPTIMS()[kind];
+      const ps = params.map((p, i) => tensor(p.slice(), shapes[i], { requiresGrad: true }));
+      const make = (): optim.Optimizer<never> => new Ctor(groups.map((g) => ({ params: g.idx.map((i) => ps[i]), ...g.hyper })) as never, hyper as never);
+      let o = make();
+      grads.forEach((gs, t) => {
+        ps.forEach((p, i) => { p.grad = gs[i] ? tensor(gs[i]!.slice(), shapes[i]) : null; });
+        if (lrs) o.paramGroups.forEach((g, i) => { (g as { lr: number }).lr = lrs[t][i]; });
+        o.step();
+        if (t === 3) { // JSON round trip into a fresh optimizer, which carries on
+          const sd = JSON.parse(JSON.stringify(o.stateDict()));
+          o = make();
+          o.loadStateDict(sd);
+        }
+        const got: Record<string, ArrayLike<number>> = {}, want: Record<string, ArrayLike<number>> = {};
+        ps.forEach((p, i) => { got[`param ${i}`] = p.data; want[`param ${i}`] = dec(res.traj[t][i]); });
+        expectLikeTorch(`${cn}: after step ${t + 1}`, got, want, { rel: 1e-5, abs: 1e-6 });
+      });
+      const sd = o.stateDict();
+      // PyTorch numbers parameters group by group: [0, 2] then [1]
+      const order = groups.flatMap((g) => g.idx);
+      (res.state as Record<string, string | number>[]).forEach((s, i) => {
+        const mine = sd.state[order.indexOf(i)];
+        expect(Object.keys(mine ?? {}).sort(), `${cn}: state keys of parameter ${i}`).toEqual(Object.keys(s).sort());
+        for (const [key, v] of Object.entries(s)) {
+          if (typeof v === 'number') expect(mine[key], `${cn}: state ${i}.${key}`).toBe(v);
+          else expectLikeTorch(`${cn}: state ${i}.${key}`, { v: mine[key] as number[] }, { v: dec(v) }, { rel: 1e-5, abs: 1e-6 });
+        }
+      });
+      const pg = (res.groups as Record<string, unknown>[]).map((g) => ({ ...g, params: (g.params as number[]).map(() => 0) }));
+      const mg = sd.param_groups.map((g) => ({ ...g, params: g.params.map(() => 0) }));
+      expect(mg, `${cn}: param_groups as PyTorch's`).toEqual(pg);
+    },
+  };
 }
 
 // ---------------------------------------------------------------- lr schedulers
@@ -1516,9 +1560,9 @@ function viewRebaseCases(r: Rng): DiffCase[] {
 /** Every case, from one seed. */
 export function allCases(seed: number): DiffCase[] {
   const r = lcg(seed);
-  return [...activationCases(r), ...binaryCases(r), ...unaryCases(r), ...reductionCases(r), ...softmaxCases(r),
-    ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...optimGroupCases(r), ...schedulerCases(r), ...clipCases(r),
+  return [...activationCases(r), ...binaryCases(r), ...binaryRegressionCases(), ...unaryCases(r), ...reductionCases(r), ...softmaxCases(r),
+    ...lossCases(r), ...linalgCases(r), ...moduleCases(r), ...keyCases(), ...optimCases(r), ...optimGroupCases(r), ...optimGroupRegressionCases(), ...schedulerCases(r), ...clipCases(r),
     ...embeddingCases(r), ...lossOptionCases(r), ...lossKinkCases(), ...initCases(), ...dropoutCases(r),
     ...comparisonCases(r), ...indexingCases(r), ...joiningCases(r), ...statCases(r), ...sortingCases(r),
-    ...viewCases(seed + 1), ...ceFusedCases(lcg(seed + 2)), ...scatterReduceCases(lcg(seed + 3)), ...viewRebaseCases(lcg(seed + 4))];
+    ...viewCases(seed + 1), ...fixedViewCases(), ...ceFusedCases(lcg(seed + 2)), ...scatterReduceCases(lcg(seed + 3)), ...viewRebaseCases(lcg(seed + 4))];
 }

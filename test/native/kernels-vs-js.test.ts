@@ -318,6 +318,46 @@ describeIfAvailable(nativeMissing(), 'native kernels vs the js backend', () => {
       }), opts);
   });
 
+  it('indexSelect, indexAdd, gather, scatter (assign, add, a value): bit for bit on random blocks and indices, Int32Array or float32 index; a bad entry throws on both before writing', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 0, max: 4 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 70 }), fc.integer({ min: 0, max: 7 }),
+      fc.boolean(), fc.integer({ min: 1, max: 1e6 }),
+      (outer, d, inner, m, f32Index, seed) => {
+        const r = rng(seed);
+        const rows = Int32Array.from({ length: m }, () => Math.floor(r() * d)); // repeats likely: sums and last writes
+        const blk = Int32Array.from({ length: outer * m * inner }, () => Math.floor(r() * d));
+        const asIdx = (a: Int32Array): Int32Array | Float32Array => (f32Index ? Float32Array.from(a) : a);
+        const full = rand(outer * d * inner, seed + 1), part = rand(outer * m * inner, seed + 2);
+        const both = (f: (b: Backend, out: Float32Array) => void, init: Float32Array): void => {
+          const a = init.slice(), b = init.slice();
+          f(N, a); f(J, b);
+          expect(a).toEqual(b);
+        };
+        both((b, out) => b.indexSelect(full, outer, d, inner, asIdx(rows), m, out), new Float32Array(outer * m * inner));
+        both((b, out) => b.indexAdd(part, outer, d, inner, asIdx(rows), m, out), full);
+        both((b, out) => b.gather(full, outer, d, inner, asIdx(blk), m, out), new Float32Array(outer * m * inner));
+        for (const add of [false, true]) {
+          both((b, out) => b.scatter(part, 0, outer, d, inner, asIdx(blk), m, out, add), full);
+          both((b, out) => b.scatter(null, 0.1, outer, d, inner, asIdx(blk), m, out, add), full);
+        }
+        // the reference meaning, on the js side: gather reads what the index names
+        const g = new Float32Array(outer * m * inner);
+        J.gather(full, outer, d, inner, blk, m, g);
+        for (let o = 0, p = 0; o < outer; o++) for (let j = 0; j < m; j++) for (let i = 0; i < inner; i++, p++) expect(g[p]).toBe(full[(o * d + blk[p]) * inner + i]);
+        // one bad entry (out of range, negative or not an integer): RangeError, the output untouched
+        if (outer * m * inner > 0) {
+          const bad = asIdx(blk).slice();
+          bad[Math.floor(r() * bad.length)] = f32Index ? [d, -1, 0.5, NaN][Math.floor(r() * 4)] : [d, -1][Math.floor(r() * 2)];
+          for (const be of [N, J]) {
+            const out = full.slice();
+            expect(() => be.scatter(part, 0, outer, d, inner, bad, m, out, true)).toThrow(RangeError);
+            expect(out).toEqual(full);
+            expect(() => be.gather(full, outer, d, inner, bad, m, new Float32Array(outer * m * inner))).toThrow(RangeError);
+          }
+        }
+      }), { numRuns: 150 });
+  });
+
   it('sgdStep, adamStep, rmspropStep, adagradStep: bit for bit over several steps (every flag)', () => {
     fc.assert(fc.property(fc.integer({ min: 0, max: 100 }), fc.constantFrom(0, 0.9), fc.constantFrom(0, 0.1), fc.constantFrom(0, 0.01), fc.boolean(), fc.boolean(), fc.boolean(), fc.boolean(), fc.integer(), (n, mom, damp, wd, nest, dec, max, ams, seed) => {
       const pj = rand(n, seed), pn = pj.slice(), bj = new Float32Array(n), bn = new Float32Array(n);
