@@ -96,6 +96,44 @@ describe('DistributedDataParallel on an in-process world (no MPI needed)', () =>
     }
   });
 
+  it('gradientAsBucketView and a native-style allReduceScaled give the same gradients, bit for bit, two steps, setToNone true and false', async () => {
+    // a world whose groups scale in the collective (as ProcessGroup does on its communication thread)
+    const scaledWorld = (n: number): Collectives[] => fakeWorld(n).map((pg) => ({
+      ...pg,
+      allReduce: pg.allReduce,
+      async allReduceScaled(t: Float32Array, s: number) { for (let i = 0; i < t.length; i++) t[i] = t[i] * s; return pg.allReduce(t); },
+    }));
+    const run = async (world: Collectives[], view: boolean, setToNone: boolean): Promise<{ grads: number[][]; same: boolean }> => {
+      const models = world.map(() => { manualSeed(9); return mlp([5, 12, 3]); });
+      const ddps = await Promise.all(models.map((m, r) => nn.DistributedDataParallel.create(m, world[r], { gradientAsBucketView: view, bucketCapMB: 1e-4 })));
+      const opts = models.map((m) => new optim.SGD(m.parameters(), { lr: 0.1, momentum: 0.9 }));
+      let first: (Tensor | null)[] = [];
+      let same = true;
+      for (let step = 0; step < 2; step++) {
+        for (let r = 0; r < world.length; r++) {
+          opts[r].zeroGrad({ setToNone });
+          manualSeed(100 + 10 * step + r);
+          F.crossEntropy(ddps[r].forward(randn([4, 5])), tensor([0, 1, 2, r % 3])).backward();
+        }
+        await Promise.all(ddps.map((d) => d.syncGradients()));
+        const gs = models[0].parameters().map((p) => p.grad);
+        if (step === 0) first = gs; else same = gs.every((g, i) => g === first[i]);
+        opts.forEach((o) => o.step());
+      }
+      ddps.forEach((d) => d.detachHooks());
+      return { grads: models.flatMap((m) => m.parameters().map((p) => Array.from(p.grad!.data))), same };
+    };
+    const ref = await run(fakeWorld(2), false, true);
+    for (const setToNone of [true, false]) {
+      const v = await run(scaledWorld(2), true, setToNone);
+      expect(v.grads).toEqual(ref.grads);
+      expect(v.same).toBe(true); // .grad is the bucket's view, the same Tensor each step
+      expect((await run(fakeWorld(2), true, setToNone)).grads).toEqual(ref.grads);
+    }
+    expect((await run(scaledWorld(2), false, true)).grads).toEqual(ref.grads);
+    expect(() => new nn.DistributedDataParallel(mlp([3, 2]), fakeWorld(1)[0], { gradientAsBucketView: 1 } as never)).toThrow(/gradientAsBucketView must be a boolean/);
+  });
+
   it('a model that differs on one rank fails at construction, naming the parameter on every rank', async () => {
     const world = fakeWorld(2);
     const results = await Promise.allSettled([

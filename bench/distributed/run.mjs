@@ -77,8 +77,9 @@ const out = {
     scalingEfficiency2: m('fit({ distributed }): 2 ranks x 1 thread, batch 128 each', 'samplesPerSec') / (2 * m('fit: 1 rank x 1 thread, batch 128', 'samplesPerSec')),
     perStep2: { allReduceMs: m('fit({ distributed }): 2 ranks x 1 thread, batch 128 each', 'allReduceMs'), exposedMs: m('fit({ distributed }): 2 ranks x 1 thread, batch 128 each', 'exposedMs'),
       hiddenShare: m('fit({ distributed }): 2 ranks x 1 thread, batch 128 each', 'hiddenShare') } },
-  allreduceUs: { '4B': { c: m('allreduce 4 B, C', 'usPerCall'), neurite: m('allreduce 4 B, neurite', 'usPerCall') },
-    '2.68MB': { c: m('allreduce 2.68 MB, C', 'usPerCall'), neurite: m('allreduce 2.68 MB, neurite', 'usPerCall') } },
+  // neurite: each call awaited (latency, like for like with the blocking C loop); neuritePipelined: a batch issued at once, then awaited
+  allreduceUs: { '4B': { c: m('allreduce 4 B, C', 'usPerCall'), neurite: m('allreduce 4 B, neurite', 'usPerCall'), neuritePipelined: m('allreduce 4 B, neurite', 'pipelinedUsPerCall') },
+    '2.68MB': { c: m('allreduce 2.68 MB, C', 'usPerCall'), neurite: m('allreduce 2.68 MB, neurite', 'usPerCall'), neuritePipelined: m('allreduce 2.68 MB, neurite', 'pipelinedUsPerCall') } },
   raw: res,
 };
 console.log(JSON.stringify(out, null, 1));

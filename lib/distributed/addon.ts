@@ -19,8 +19,8 @@ export interface InitInfo {
 /** The addon's raw entries; each checks its arguments (the trust boundary). */
 export interface MpiRaw {
   init(): Promise<InitInfo>;
-  /** In place; resolves with the seconds the MPI call took on the communication thread. */
-  allReduce(buf: Float32Array, op: number): Promise<number>;
+  /** In place, each rank's values first multiplied by `scale` (on the communication thread); resolves with the seconds the MPI call took there. */
+  allReduce(buf: Float32Array, op: number, scale: number): Promise<number>;
   broadcast(buf: Float32Array, root: number): Promise<number>;
   allGather(input: Float32Array, output: Float32Array): Promise<number>;
   barrier(): Promise<number>;

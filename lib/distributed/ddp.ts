@@ -23,6 +23,8 @@ export interface Collectives {
   allReduce(t: Float32Array, op?: 'sum'): Promise<Float32Array>;
   broadcast(t: Float32Array, root?: number): Promise<Float32Array>;
   allGather(t: Float32Array): Promise<Tensor>;
+  /** Each rank's `t` times `scale`, summed in place (optional: ProcessGroup scales natively; without it DDP scales in JavaScript). */
+  allReduceScaled?(t: Float32Array, scale: number): Promise<Float32Array>;
   /** Seconds the last collective spent in MPI (optional). */
   lastSeconds?: number;
 }
@@ -33,8 +35,14 @@ export interface DDPOptions {
   bucketCapMB?: number;
   /** Broadcast parameters and buffers from rank 0 at construction. PyTorch: `broadcast_buffers`. @defaultValue true */
   broadcastBuffers?: boolean;
+  /**
+   * After syncGradients() each parameter's `.grad` is a view of its bucket (the same Tensor every step) instead of
+   * a copy of it: no copy back, and with `zeroGrad({ setToNone: false })` backward accumulates straight into the
+   * bucket (no copy in either). The next backward overwrites it. PyTorch: `gradient_as_bucket_view`. @defaultValue false
+   */
+  gradientAsBucketView?: boolean;
 }
-const DDP_KEYS = ['bucketCapMB', 'broadcastBuffers'] as const;
+const DDP_KEYS = ['bucketCapMB', 'broadcastBuffers', 'gradientAsBucketView'] as const;
 
 /** Per step: how long the all-reduces took and how much of it backward hid. */
 export interface CommStats {
@@ -91,7 +99,8 @@ export class DistributedDataParallel extends Module {
   /** The process group the gradients are averaged over. */
   get processGroup(): Collectives { return this.pg; }
   private readonly buckets: Bucket[] = [];
-  private readonly where = new Map<Parameter, { bucket: Bucket; offset: number; marked: boolean }>();
+  private readonly where = new Map<Parameter, { bucket: Bucket; offset: number; marked: boolean; view: Tensor | null }>();
+  private readonly asView: boolean;
   private nextBucket = 0;
   private firstLaunch = 0;
   private isReady = false;
@@ -111,6 +120,8 @@ export class DistributedDataParallel extends Module {
     }
     this.module = module;
     this.pg = pg;
+    this.asView = o.gradientAsBucketView ?? false;
+    if (typeof this.asView !== 'boolean') throw new TypeError(`DistributedDataParallel: gradientAsBucketView must be a boolean, got ${typeof this.asView}`);
     // buckets: reverse parameter order, each up to capMB (a parameter larger than that alone)
     const cap = Math.max(1, Math.floor((capMB * 1024 * 1024) / 4));
     const params = module.parameters().filter((p) => p.requiresGrad).reverse();
@@ -122,7 +133,8 @@ export class DistributedDataParallel extends Module {
       let off = 0;
       for (const p of cur) { offsets.push(off); off += p.size; }
       const b: Bucket = { params: cur, offsets, flat: new Float32Array(off), ready: 0, launched: null, done: false };
-      cur.forEach((p, i) => this.where.set(p, { bucket: b, offset: offsets[i], marked: false }));
+      cur.forEach((p, i) => this.where.set(p, { bucket: b, offset: offsets[i], marked: false,
+        view: this.asView ? new Tensor(b.flat.subarray(offsets[i], offsets[i] + p.size), p.shape) : null }));
       this.buckets.push(b);
       cur = [];
       size = 0;
@@ -202,7 +214,9 @@ export class DistributedDataParallel extends Module {
     const g = t.grad.data;
     const dst = w.bucket.flat;
     const s = 1 / this.pg.worldSize;
-    if (s === 1) dst.set(g, w.offset);
+    // the 1/N scaling happens with the all-reduce (natively) when the group can, else here
+    if (t.grad === w.view && this.pg.allReduceScaled !== undefined) { /* backward accumulated into the bucket */ }
+    else if (s === 1 || this.pg.allReduceScaled !== undefined) dst.set(g, w.offset);
     else for (let i = 0; i < g.length; i++) dst[w.offset + i] = g[i] * s;
     if (++w.bucket.ready === w.bucket.params.length) this.launchReady();
   }
@@ -213,7 +227,9 @@ export class DistributedDataParallel extends Module {
       const b = this.buckets[this.nextBucket];
       if (!force && b.ready < b.params.length) return;
       if (this.nextBucket === 0) this.firstLaunch = performance.now();
-      b.launched = this.pg.allReduce(b.flat, 'sum').then(() => { b.done = true; });
+      const s = 1 / this.pg.worldSize;
+      b.launched = (s !== 1 && this.pg.allReduceScaled !== undefined ? this.pg.allReduceScaled(b.flat, s) : this.pg.allReduce(b.flat, 'sum'))
+        .then(() => { b.done = true; });
       this.nextBucket++;
     }
   }
@@ -236,10 +252,14 @@ export class DistributedDataParallel extends Module {
     const t1 = performance.now();
     for (const b of this.buckets) {
       b.params.forEach((p, i) => {
-        const v = b.flat.subarray(b.offsets[i], b.offsets[i] + p.size);
-        if (p.grad === null) p.grad = new Tensor(v.slice(), p.shape);
-        else p.grad.data.set(v);
-        this.where.get(p)!.marked = false;
+        const w = this.where.get(p)!;
+        if (w.view !== null) p.grad = w.view;
+        else {
+          const v = b.flat.subarray(b.offsets[i], b.offsets[i] + p.size);
+          if (p.grad === null) p.grad = new Tensor(v.slice(), p.shape);
+          else p.grad.data.set(v);
+        }
+        w.marked = false;
       });
       b.ready = 0;
       b.launched = null;

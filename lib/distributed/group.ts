@@ -65,8 +65,18 @@ export class ProcessGroup {
     this.live('allReduce');
     const d = dataOf('allReduce', t);
     if (!REDUCE_OPS.includes(op)) throw new TypeError(`allReduce: unknown op '${String(op)}' (ops: ${REDUCE_OPS.join(', ')})`);
-    this.lastSeconds = await this.raw.allReduce(d, op === 'avg' ? REDUCE_IDS.sum : REDUCE_IDS[op]);
+    this.lastSeconds = await this.raw.allReduce(d, op === 'avg' ? REDUCE_IDS.sum : REDUCE_IDS[op], 1);
     if (op === 'avg') { const s = 1 / this.worldSize; for (let i = 0; i < d.length; i++) d[i] *= s; }
+    return t;
+  }
+
+  /**
+   * @internal DistributedDataParallel's averaging: each rank's `t` multiplied by `scale` (1/worldSize), then summed
+   * in place, as PyTorch's reducer divides before the sum. The scaling runs on the communication thread.
+   */
+  async allReduceScaled(t: Float32Array, scale: number): Promise<Float32Array> {
+    this.live('allReduce');
+    this.lastSeconds = await this.raw.allReduce(dataOf('allReduce', t), REDUCE_IDS.sum, scale);
     return t;
   }
 

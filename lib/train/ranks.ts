@@ -25,7 +25,8 @@ export async function wrap(model: Module, pg: Collectives): Promise<{ inner: Mod
     await model.ready;
     return { inner: model.module, ddp: model, own: false };
   }
-  const ddp = new DistributedDataParallel(model, pg);
+  // fit owns this wrapper and its loop: .grad as views of the buckets saves the copy back each step
+  const ddp = new DistributedDataParallel(model, pg, { gradientAsBucketView: true });
   try {
     await ddp.ready;
   } catch (e) {

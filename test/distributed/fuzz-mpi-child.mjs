@@ -14,7 +14,7 @@ const runs = Number(process.argv[3] || 200);
 
 const f32 = (n) => new Float32Array(n).fill(0.5);
 const sigs = {
-  allReduce: { kinds: ['f32', 'id4'], valid: () => [f32(5), 0] },
+  allReduce: { kinds: ['f32', 'id4', 'scale'], valid: () => [f32(5), 0, 1] },
   broadcast: { kinds: ['f32', 'root'], valid: () => [f32(5), 0] },
   allGather: { kinds: ['f32', 'gather'], valid: () => [f32(3), f32(3)] },
   barrier: { kinds: [], valid: () => [] },
@@ -25,6 +25,7 @@ function wrongFor(kind) {
   switch (kind) {
     case 'f32': return junk;
     case 'id4': return fc.oneof(junk, fc.constantFrom(NaN, -1, 4, 2.5, Infinity, 1e9));
+    case 'scale': return fc.oneof(junk, fc.constantFrom(NaN, Infinity, -Infinity));
     case 'root': return fc.oneof(junk, fc.constantFrom(NaN, -1, 1, 2, 2.5, Infinity, 2 ** 53 + 2));
     case 'gather': return fc.oneof(junk, fc.constantFrom(new Float32Array(0), new Float32Array(2), new Float32Array(4), new Float32Array(1 << 10)));
     default: throw new Error(kind);
@@ -67,7 +68,10 @@ for (const [name, s] of Object.entries(sigs)) {
 { const buf = f32(4); check('allGather', [buf.subarray(0, 2), buf.subarray(1, 3)]); }
 // valid calls still work
 const x = new Float32Array([1, 2, 3]);
-await mpi.allReduce(x, 0);
+await mpi.allReduce(x, 0, 1);
+const xs = new Float32Array([1, 2, 3]);
+await mpi.allReduce(xs, 0, 1 / 3);
+if (xs[2] !== Math.fround(3 * (1 / 3))) bad.push({ name: 'allReduce', why: `scale: wrong result ${xs}` });
 const g = new Float32Array(3);
 await mpi.allGather(x, g);
 await mpi.broadcast(x, 0);
