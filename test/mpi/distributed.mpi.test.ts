@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,6 +68,21 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { calls: number; bad: unknown[] };
     expect(out.bad).toEqual([]);
     expect(out.calls).toBeGreaterThan(500);
+  });
+
+  it('UCX memory hooks are off in every rank unless the user set them (they crashed MPICH ranks inside V8)', async () => {
+    const script = join(tmpdir(), `neurite-ucx-env-${process.pid}.mjs`);
+    writeFileSync(script, `import { distributed } from ${JSON.stringify(join(root, 'dist', 'esm', 'index.js'))};\n` +
+      `const pg = await distributed.init();\nconsole.log(JSON.stringify([process.env.UCX_MEM_MMAP_HOOK_MODE, process.env.UCX_MEM_MALLOC_HOOKS]));\nawait pg.destroy();\n`);
+    try {
+      const a = await mpirun(impl, 2, script, []);
+      expect(a.status, a.stderr).toBe(0);
+      expect(a.stdout.trim().split('\n')).toEqual(['["none","no"]', '["none","no"]']);
+      const b = await run(impl.mpirun, ['-n', '1', process.execPath, script],
+        { ...process.env, ...MPI_ENV, NEURITE_MPI_ADDON: impl.addon, UCX_MEM_MMAP_HOOK_MODE: 'bistro' }, 60_000);
+      expect(b.status, b.stderr).toBe(0);
+      expect(b.stdout.trim()).toBe('["bistro","no"]');
+    } finally { rmSync(script, { force: true }); }
   });
 
   it.each([2, 4])('every collective at %i ranks, the event loop running while one waits', async (np) => {
