@@ -387,23 +387,28 @@ function adamStep(p: F32, g: F32, m: F32, v: F32, vmax: F32 | null, n: number, l
 
 function rmspropStep(p: F32, g: F32, sq: F32, gavg: F32 | null, buf: F32 | null, n: number, lr: number, alpha: number,
   eps: number, weightDecay: number, momentum: number, maximize: boolean): void {
+  // as native/kernels/optim_impl.inc (which says why): scalars as floats; add(alpha) and addcmul
+  // fused (an exact double product plus the addend, rounded); addcdiv as (value * t1) / t2
   const f = Math.fround;
   const sg = maximize ? -1 : 1;
-  const oneMA = f(1 - alpha);
+  const fa = f(alpha), oneMA = f(1 - alpha), fe = f(eps), fwd = f(weightDecay), fm = f(momentum), nlr = f(-lr);
   for (let i = 0; i < n; i++) {
     let gi = sg * g[i];
-    if (weightDecay !== 0) gi = f(gi + f(weightDecay * p[i]));
-    sq[i] = f(f(sq[i] * alpha) + f(f(gi * gi) * oneMA));
+    if (weightDecay !== 0) gi = f(fwd * p[i] + gi);
+    const s = f(f(oneMA * gi) * gi + f(sq[i] * fa));
+    sq[i] = s;
     let avg: number;
     if (gavg) {
-      gavg[i] = f(f(gavg[i] * alpha) + f(gi * oneMA));
-      avg = f(Math.sqrt(f(sq[i] - f(gavg[i] * gavg[i]))));
-    } else avg = f(Math.sqrt(sq[i]));
-    avg = f(avg + eps);
+      const ga = f(gi * oneMA + f(gavg[i] * fa));
+      gavg[i] = ga;
+      avg = f(Math.sqrt(f(-ga * ga + s)));
+    } else avg = f(Math.sqrt(s));
+    avg = f(avg + fe);
     if (buf) {
-      buf[i] = f(f(buf[i] * momentum) + f(gi / avg));
-      p[i] = f(p[i] - f(lr * buf[i]));
-    } else p[i] = f(p[i] - f(lr * f(gi / avg)));
+      const b = f(f(buf[i] * fm) + f(gi / avg));
+      buf[i] = b;
+      p[i] = f(nlr * b + p[i]);
+    } else p[i] = f(p[i] + f(f(nlr * gi) / avg));
   }
 }
 
