@@ -3,7 +3,7 @@
  * input requires them; `backward` walks the graph in reverse topological order and accumulates
  * gradients into the leaves' `.grad` (as PyTorch: gradients add up until zeroed).
  */
-import { B, nativeBackend } from './backend/index.js';
+import { B } from './backend/index.js';
 import { Tensor, contiguousStrides, fmtShape, type GradNode, type Shape, type VersionCounter } from './tensor.js';
 
 let gradEnabled = true;
@@ -179,12 +179,13 @@ const lastWriter = new WeakMap<VersionCounter, string>();
 
 /**
  * A number naming t's storage (shared by its views), unique in the process (the native addon
- * hands them out, so worker_threads never share one; 0 = none, without the addon): with
- * `t.version` it keys the native packed-weight cache of the bf16 products (lib/precision.ts).
+ * hands them out, so worker_threads never share one; 0 = none: the js backend has no cache, and
+ * asking it neither loads the addon nor keeps the 0): with `t.version` it keys the native
+ * packed-weight cache of the bf16 products (lib/precision.ts).
  */
 export function storageId(t: Tensor): number {
   let id = storageIds.get(t.versionCounter);
-  if (id === undefined) storageIds.set(t.versionCounter, id = nativeBackend()?.packCacheId() ?? 0);
+  if (id === undefined && (id = B().packCacheId()) !== 0) storageIds.set(t.versionCounter, id);
   return id;
 }
 const storageIds = new WeakMap<VersionCounter, number>();

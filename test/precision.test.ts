@@ -14,6 +14,7 @@ import {
 import { bf16Round } from '../lib/backend/js-gemm.js';
 import { storageId } from '../lib/autograd.js';
 import { availableBackends, useBackend } from './helpers/backends.js';
+import { backend, setBackend } from '../lib/backend/index.js';
 import { describeIfAvailable, nativeMissing } from './helpers/requires.js';
 
 afterEach(() => setFloat32MatmulPrecision('highest'));
@@ -263,6 +264,10 @@ describeIfAvailable(nativeMissing(), 'packed-weight cache of the bf16 products',
     expect(storageId(a)).toBeGreaterThan(0);
     expect(storageId(a.transpose(0, 1))).toBe(storageId(a));
     expect(storageId(randn([3, 4]))).toBeGreaterThan(storageId(a));
+    // on the js backend: 0 (no cache), and not kept, so the storage gets an id back on native
+    const c = randn([2, 2]), was = backend();
+    try { setBackend('js'); expect(storageId(c)).toBe(0); } finally { setBackend(was); }
+    expect(storageId(c)).toBeGreaterThan(storageId(a));
     const limit = s1.limitBytes;
     expect(packedWeightCache({ limitBytes: 1024 }).limitBytes).toBe(1024);
     expect(packedWeightCache({ limitBytes: limit }).limitBytes).toBe(limit);
