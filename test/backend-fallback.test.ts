@@ -33,9 +33,10 @@ describe('the js fallback when the addon is absent', () => {
     writeFileSync(src, CHILD);
     const outfile = join(dir, 'child.mjs');
     buildSync({ entryPoints: [src], bundle: true, format: 'esm', platform: 'node', outfile, logLevel: 'error' });
-    // NEURITE_ISA (CI's ISA runs) asks for the addon and would make its absence an error
+    // NEURITE_ISA (CI's ISA runs) and NEURITE_GEMM_BLOCKING ask for the addon and would make its absence an error
     const env: NodeJS.ProcessEnv = { ...process.env, NEURITE_ADDON_PATH: join(dir, 'no-such-addon.node'), NEURITE_BACKEND: '' };
     delete env.NEURITE_ISA;
+    delete env.NEURITE_GEMM_BLOCKING;
     const r = spawnSync(process.execPath, [outfile], { encoding: 'utf8', env, timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim());

@@ -5,7 +5,7 @@
  */
 import type { Backend, MatmulPrecisionId } from './types.js';
 import { jsBackend } from './js.js';
-import { loadNative, nativeInfo, type NativeLoad } from './native.js';
+import { loadNative, nativeInfo, type NativeLoad, type CpuCaches, type GemmBlocking } from './native.js';
 import { cpus } from 'node:os';
 
 /** The compute backends: `'native'` (C++ SIMD kernels, the addon) or `'js'` (TypeScript fallback). */
@@ -44,11 +44,13 @@ function pickDefault(): Backend {
     if (n.backend === null) throw new Error(`NEURITE_BACKEND=native, but the native addon cannot load: ${n.error}`);
     return n.backend;
   }
-  const isa = process.env.NEURITE_ISA;
-  if (isa !== undefined && isa !== '' && forced !== 'js') {
-    // a forced ISA must not silently run the js kernels instead
-    const n = native();
-    if (n.backend === null) throw new Error(`NEURITE_ISA=${isa}, but the native addon cannot load: ${n.error}`);
+  for (const knob of ['NEURITE_ISA', 'NEURITE_GEMM_BLOCKING']) {
+    const v = process.env[knob];
+    if (v !== undefined && v !== '' && forced !== 'js') {
+      // a forced ISA or blocking must not silently run the js kernels instead
+      const n = native();
+      if (n.backend === null) throw new Error(`${knob}=${v}, but the native addon cannot load: ${n.error}`);
+    }
   }
   if (forced !== undefined && forced !== '') {
     throw new RangeError(`NEURITE_BACKEND must be 'js' or 'native', got '${forced}'`);
@@ -147,6 +149,11 @@ export interface BackendInfo {
    * malloc tunables set by the environment, or not glibc. See docs/backends.md.
    */
   malloc: string;
+  /**
+   * The fp32 GEMM's tile and blocks on this CPU (MC/NC sized from its caches, KC fixed per ISA;
+   * NEURITE_GEMM_BLOCKING=mc,kc,nc overrides them), and the caches they came from; null on js.
+   */
+  gemmBlocking: (GemmBlocking & { caches: CpuCaches }) | null;
 }
 
 /**
@@ -170,6 +177,7 @@ export function backendInfo(): BackendInfo {
       amxPermission: info.amxPermission,
       threads: info.threads,
       malloc: info.malloc,
+      gemmBlocking: { ...info.gemmBlocking, caches: info.caches },
     };
   }
   return {
@@ -179,5 +187,6 @@ export function backendInfo(): BackendInfo {
     amxPermission: false,
     threads: 1,
     malloc: 'default (js backend)',
+    gemmBlocking: null,
   };
 }

@@ -43,6 +43,39 @@ export interface NativeInfo {
   sanitized: boolean;
   /** 'tuned' when the addon raised glibc's mmap and trim thresholds at load, else 'default (why)'. */
   malloc: string;
+  /** The data caches the fp32 GEMM's blocks were sized from. */
+  caches: CpuCaches;
+  /** The fp32 GEMM's tile and blocks on this CPU. */
+  gemmBlocking: GemmBlocking;
+}
+
+/** The CPU's data caches as the native addon detected them (bytes; 0 when unknown). */
+export interface CpuCaches {
+  l1d: number;
+  l2: number;
+  l3: number;
+  /** Logical CPUs sharing the L3 (each core's share is l3 / l3SharedBy). */
+  l3SharedBy: number;
+  /** Where the sizes came from: 'cpuid leaf 4' (Intel), 'cpuid 0x8000001D' (AMD), 'sysfs', 'sysconf' or 'unknown'. */
+  source: string;
+}
+
+/**
+ * The fp32 GEMM's blocking: the microkernel tile (mr × nr, per ISA) and the K, M, N blocks.
+ * kc is fixed per ISA (it sets the rounding: partial sums of kc-deep blocks are added into the
+ * output); mc and nc are sized from the caches (they do not change results), or all three come
+ * from NEURITE_GEMM_BLOCKING=mc,kc,nc. See docs/backends.md.
+ */
+export interface GemmBlocking {
+  mr: number;
+  nr: number;
+  mc: number;
+  kc: number;
+  nc: number;
+  /** Loop order: 'A micro-panel in L1' (packed B in L2) or 'B micro-panel in L1' (packed A in L2). */
+  order: string;
+  /** 'cpu caches' | 'NEURITE_GEMM_BLOCKING' | 'isa defaults (cache sizes unknown)'. */
+  source: string;
 }
 
 type Raw = Omit<Backend, 'name' | 'binary' | 'linearChain' | 'stridedCopy'> & {

@@ -763,6 +763,26 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("isaDetected", nk::isa_level_name(nk::isa_detected()));  // the best the machine runs
   o.Set("amxPermission", nk::amx_permission());
   o.Set("cpuModel", nk::cpu_features().brand);
+  {
+    const nk::CpuCaches& c = nk::cpu_caches();
+    Napi::Object caches = Napi::Object::New(env);
+    caches.Set("l1d", Napi::Number::New(env, double(c.l1d)));
+    caches.Set("l2", Napi::Number::New(env, double(c.l2)));
+    caches.Set("l3", Napi::Number::New(env, double(c.l3)));
+    caches.Set("l3SharedBy", Napi::Number::New(env, c.l3_shared));
+    caches.Set("source", c.source);
+    o.Set("caches", caches);
+    const nk::GemmBlocking& b = nk::sgemm_blocking();
+    Napi::Object bl = Napi::Object::New(env);
+    bl.Set("mr", Napi::Number::New(env, b.mr));
+    bl.Set("nr", Napi::Number::New(env, b.nr));
+    bl.Set("mc", Napi::Number::New(env, double(b.mc)));
+    bl.Set("kc", Napi::Number::New(env, double(b.kc)));
+    bl.Set("nc", Napi::Number::New(env, double(b.nc)));
+    bl.Set("order", b.b_in_l1 ? "B micro-panel in L1" : "A micro-panel in L1");
+    bl.Set("source", b.source);
+    o.Set("gemmBlocking", bl);
+  }
   o.Set("threads", Napi::Number::New(env, nk::sgemm_threads()));
   o.Set("malloc", MallocTuning());
 #if defined(__SANITIZE_ADDRESS__)
@@ -776,6 +796,11 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // NEURITE_ISA naming an ISA this machine cannot run: refuse to load rather than test another.
   if (const char* err = nk::isa_override_error()) {
+    Napi::Error::New(env, err).ThrowAsJavaScriptException();
+    return exports;
+  }
+  // NEURITE_GEMM_BLOCKING that does not parse: refuse too, so an experiment never runs the default.
+  if (const char* err = nk::sgemm_blocking_error()) {
     Napi::Error::New(env, err).ThrowAsJavaScriptException();
     return exports;
   }

@@ -1,10 +1,15 @@
-// cpuid + xgetbv feature detection, the NEURITE_ISA override, the AMX permission request.
+// cpuid + xgetbv feature detection, cache sizes, the NEURITE_ISA override, the AMX permission
+// request.
 #include "cpu.h"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string>
+#if defined(__unix__)
+#include <unistd.h>
+#endif
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -74,6 +79,124 @@ CpuFeatures detect() {
 #else
 CpuFeatures detect() { return {}; }
 #endif
+
+// Caches from the deterministic cache parameters (cpuid leaf 4 on Intel, 0x8000001D on AMD:
+// the same register layout). Sub-leaves until type 0 (no more caches).
+#if defined(__x86_64__) || defined(__i386__)
+bool caches_from_cpuid(CpuCaches* out) {
+  const CpuFeatures& f = cpu_features();
+  unsigned leaf = 0, a, b, c, d;
+  if (f.intel && __get_cpuid_max(0, nullptr) >= 4) {
+    leaf = 4;
+    out->source = "cpuid leaf 4";
+  } else if (f.amd && __get_cpuid_max(0x80000000u, nullptr) >= 0x8000001Du) {
+    __cpuid(0x80000001u, a, b, c, d);
+    if (!(c & (1u << 22))) return false;  // no topology extensions: leaf 0x8000001D undefined
+    leaf = 0x8000001Du;
+    out->source = "cpuid 0x8000001D";
+  } else {
+    return false;
+  }
+  bool any = false;
+  for (unsigned i = 0; i < 16; ++i) {
+    __cpuid_count(leaf, i, a, b, c, d);
+    const unsigned type = a & 31, level = (a >> 5) & 7;
+    if (type == 0) break;
+    if (type == 2) continue;  // instruction cache
+    const int64_t size = int64_t((b >> 22) + 1) * (((b >> 12) & 0x3FF) + 1) * ((b & 0xFFF) + 1) *
+                         (int64_t(c) + 1);
+    const int shared = int(((a >> 14) & 0xFFF) + 1);
+    if (level == 1 && type == 1) out->l1d = size;
+    else if (level == 2) out->l2 = size, out->l2_shared = shared;
+    else if (level == 3) out->l3 = size, out->l3_shared = shared;
+    any = true;
+  }
+  return any;
+}
+#endif
+
+#if defined(__linux__)
+// "48K", "2048K", "300M" -> bytes (0 when unparsable).
+int64_t parse_size(const char* s) {
+  char* end = nullptr;
+  const long long v = std::strtoll(s, &end, 10);
+  if (end == s || v <= 0) return 0;
+  if (*end == 'K') return v << 10;
+  if (*end == 'M') return v << 20;
+  if (*end == 'G') return v << 30;
+  return v;
+}
+// Number of CPUs in a list such as "0-3,8-11" (0 when unparsable).
+int count_cpu_list(const char* s) {
+  int n = 0;
+  while (*s && *s != '\n') {
+    char* end = nullptr;
+    const long lo = std::strtol(s, &end, 10);
+    if (end == s) return 0;
+    long hi = lo;
+    s = end;
+    if (*s == '-') {
+      hi = std::strtol(s + 1, &end, 10);
+      if (end == s + 1 || hi < lo) return 0;
+      s = end;
+    }
+    n += int(hi - lo + 1);
+    if (*s == ',') ++s;
+  }
+  return n;
+}
+bool read_line(const std::string& path, char* buf, size_t n) {
+  FILE* fp = std::fopen(path.c_str(), "r");
+  if (!fp) return false;
+  const bool ok = std::fgets(buf, int(n), fp) != nullptr;
+  std::fclose(fp);
+  return ok;
+}
+// sysfs: fills the sizes still 0 (when `sizes`) and the sharing counts (always: the OS's view
+// of which logical CPUs share a cache, where cpuid gives only an upper bound of IDs).
+bool caches_from_sysfs(CpuCaches* out, bool sizes) {
+  bool any = false;
+  for (int i = 0; i < 16; ++i) {
+    const std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/";
+    char level[16], type[32], size[32], list[256];
+    if (!read_line(dir + "level", level, sizeof level)) break;
+    if (!read_line(dir + "type", type, sizeof type) || !std::strncmp(type, "Instruction", 11))
+      continue;
+    const int lv = std::atoi(level);
+    const int64_t bytes = read_line(dir + "size", size, sizeof size) ? parse_size(size) : 0;
+    const int shared = read_line(dir + "shared_cpu_list", list, sizeof list) ? count_cpu_list(list) : 0;
+    int64_t* field = lv == 1 ? &out->l1d : lv == 2 ? &out->l2 : lv == 3 ? &out->l3 : nullptr;
+    if (!field) continue;
+    if (sizes && *field == 0 && bytes > 0) *field = bytes, any = true;
+    if (shared > 0 && lv == 2) out->l2_shared = shared;
+    if (shared > 0 && lv == 3) out->l3_shared = shared;
+  }
+  return any;
+}
+#endif
+
+CpuCaches detect_caches() {
+  CpuCaches c;
+  bool got = false;
+#if defined(__x86_64__) || defined(__i386__)
+  got = caches_from_cpuid(&c);
+#endif
+#if defined(__linux__)
+  if (caches_from_sysfs(&c, true) && !got) c.source = "sysfs", got = true;
+#endif
+#if defined(__unix__) && defined(_SC_LEVEL1_DCACHE_SIZE)
+  const long l1 = sysconf(_SC_LEVEL1_DCACHE_SIZE), l2 = sysconf(_SC_LEVEL2_CACHE_SIZE),
+             l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+  bool used = false;
+  if (c.l1d == 0 && l1 > 0) c.l1d = l1, used = true;
+  if (c.l2 == 0 && l2 > 0) c.l2 = l2, used = true;
+  if (c.l3 == 0 && l3 > 0) c.l3 = l3, used = true;
+  if (used && !got) c.source = "sysconf";
+#endif
+  if (c.l2_shared < 1) c.l2_shared = 1;
+  if (c.l3_shared < 1) c.l3_shared = 1;
+  return c;
+}
 
 bool request_amx() {
 #if defined(__linux__) && defined(__x86_64__)
@@ -145,6 +268,11 @@ const Choice& choice() {
 const CpuFeatures& cpu_features() {
   static const CpuFeatures f = detect();
   return f;
+}
+
+const CpuCaches& cpu_caches() {
+  static const CpuCaches c = detect_caches();
+  return c;
 }
 
 bool amx_permission() {

@@ -1,6 +1,7 @@
-// CPU feature detection, the ISA level chosen at run time (NEURITE_ISA override) and the
-// AMX tile permission. Plain C++17, no Node headers.
+// CPU feature detection, cache sizes, the ISA level chosen at run time (NEURITE_ISA override)
+// and the AMX tile permission. Plain C++17, no Node headers.
 #pragma once
+#include <cstdint>
 
 namespace neurite {
 
@@ -16,6 +17,17 @@ struct CpuFeatures {
 
 // Detected once (cpuid + xgetbv), then cached. On non-x86 everything is false.
 const CpuFeatures& cpu_features();
+
+// The data caches of the CPU the process started on, in bytes (0: unknown). Sizes from cpuid
+// (leaf 4 on Intel, 0x8000001D on AMD with topology extensions), else sysfs
+// (/sys/devices/system/cpu/cpu0/cache), else sysconf; `*_shared` is how many logical CPUs
+// share the cache (sysfs shared_cpu_list, the OS's view, else cpuid's count; 1 when unknown).
+struct CpuCaches {
+  int64_t l1d = 0, l2 = 0, l3 = 0;
+  int l2_shared = 1, l3_shared = 1;
+  const char* source = "unknown";  // "cpuid leaf 4" | "cpuid 0x8000001D" | "sysfs" | "sysconf"
+};
+const CpuCaches& cpu_caches();
 
 // The ISA ladder. Each level includes the ones below it: the fp32 kernels use at most
 // kAvx512; the bf16 product kernels use kAmx (tiles) or kAvx512Bf16 (vdpbf16ps), below that

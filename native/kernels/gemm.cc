@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 
 #include "cpu.h"
 #include "gemm.h"
@@ -23,24 +24,143 @@ struct Scratch {
 };
 thread_local Scratch tls_scratch;
 
-// The level NEURITE_ISA allows (cpu.h); the bf16 levels run the AVX-512 fp32 kernel.
-const Kernel* choose_default() {
-  const IsaLevel l = isa_level();
-  if (l >= IsaLevel::kAvx512 && avx512_kernel()) return avx512_kernel();
-  if (l >= IsaLevel::kAvx2 && avx2_kernel()) return avx2_kernel();
-  return portable_kernel();
+// ---- per-CPU blocking ----------------------------------------------------------------------
+// Bounds of the derived blocks. MC: past 1536 rows the packed B block is already reused by
+// 128+ A micro-panels (repacking it costs < 1/1536 of the product), a larger MC only grows the
+// buffer. NC: at least 4 B micro-panels; past 4096 columns nothing is left to reuse.
+constexpr int64_t kMcMax = 1536, kNcMax = 4096, kEnvMax = 1 << 16;
+
+struct EnvBlocking {
+  bool set = false;
+  int64_t mc = 0, kc = 0, nc = 0;
+  std::string error;
+};
+
+// The smallest KC of the kernels built: an override may not exceed it, because rows-layout A
+// panels have a row stride fixed at compile time (Kernel::a_ld).
+int64_t max_env_kc() {
+  int64_t m = portable_kernel()->a_ld;
+  if (avx2_kernel()) m = std::min(m, avx2_kernel()->a_ld);
+  if (avx512_kernel()) m = std::min(m, avx512_kernel()->a_ld);
+  return m;
 }
 
-std::atomic<const Kernel*> g_kernel{nullptr};
+// NEURITE_GEMM_BLOCKING=mc,kc,nc: exactly three decimal integers, no signs or spaces.
+EnvBlocking parse_env_blocking() {
+  EnvBlocking e;
+  const char* env = std::getenv("NEURITE_GEMM_BLOCKING");
+  if (env == nullptr || *env == 0) return e;
+  e.set = true;
+  int64_t v[3] = {0, 0, 0};
+  const char* s = env;
+  bool ok = true;
+  for (int i = 0; i < 3 && ok; ++i) {
+    if (*s < '0' || *s > '9') { ok = false; break; }
+    while (*s >= '0' && *s <= '9' && v[i] <= kEnvMax) v[i] = v[i] * 10 + (*s++ - '0');
+    if (*s >= '0' && *s <= '9') { ok = false; break; }  // too many digits
+    if (i < 2 && *s++ != ',') ok = false;
+  }
+  if (ok && *s != 0) ok = false;
+  const int64_t kc_max = max_env_kc();
+  if (!ok) {
+    e.error = std::string("NEURITE_GEMM_BLOCKING='") + env +
+              "' is not three integers mc,kc,nc (e.g. 1536,256,1024)";
+  } else if (v[0] < 1 || v[0] > kEnvMax || v[2] < 1 || v[2] > kEnvMax) {
+    e.error = std::string("NEURITE_GEMM_BLOCKING='") + env + "': mc and nc must be in 1.." +
+              std::to_string(kEnvMax);
+  } else if (v[1] < 1 || v[1] > kc_max) {
+    e.error = std::string("NEURITE_GEMM_BLOCKING='") + env + "': kc must be in 1.." +
+              std::to_string(kc_max) + " (the packed A panels' row stride)";
+  } else {
+    e.mc = v[0], e.kc = v[1], e.nc = v[2];
+  }
+  return e;
+}
 
-const Kernel& kernel() {
-  const Kernel* k = g_kernel.load(std::memory_order_relaxed);
+const EnvBlocking& env_blocking() {
+  static const EnvBlocking e = parse_env_blocking();
+  return e;
+}
+
+// A block of `bytes` of cache holding a panel of `kc` floats per row/column: how many rows or
+// columns fit, rounded down to a multiple of `unit`, within [lo, hi].
+int64_t fit(int64_t bytes, int64_t kc, int64_t unit, int64_t lo, int64_t hi) {
+  const int64_t n = bytes / (kc * int64_t(sizeof(float))) / unit * unit;
+  return std::clamp(n, lo, hi);
+}
+
+// A kernel with its blocks chosen for this CPU, as BLIS's per-architecture contexts (and its
+// analytical model) do, from the sizes of the caches each block must live in:
+//  - KC stays the ISA's: the microkernel starts every K block from zero and adds the partial
+//    sum into C, so KC decides the rounding (and the A micro-panel of MR x KC plus the B
+//    micro-panel streaming by were sized for a 48 KB L1).
+//  - the block reused from L2 (packed B, KC x NC, in the default order) takes half the L2:
+//    the other half holds the C tiles and the A micro-panels coming through.
+//  - the block reused from L3 (packed A, MC x KC) takes half this core's share of the L3
+//    (its size over the logical CPUs sharing it), at most kMcMax rows.
+// With the order swapped (b_in_l1) MC and NC swap caches. A cache of unknown size keeps the
+// ISA's compiled default. On the Xeon these were tuned on (48 KB L1d, 2 MB L2) this gives
+// the tuned values: KC 256, NC 1024, MC 1536.
+struct Tuned {
+  Kernel k;
+  GemmBlocking b;
+};
+
+Tuned tune(const Kernel& base) {
+  Tuned t{base, {base.mr, base.nr, base.mc, base.kc, base.nc, base.b_in_l1, "cpu caches"}};
+  const EnvBlocking& e = env_blocking();
+  if (e.set && e.error.empty()) {
+    t.k.mc = e.mc, t.k.kc = e.kc, t.k.nc = e.nc;
+    t.b.source = "NEURITE_GEMM_BLOCKING";
+  } else {
+    const CpuCaches& c = cpu_caches();
+    const int64_t l2 = c.l2, l3 = c.l3 / c.l3_shared;
+    int64_t* l2_block = base.b_in_l1 ? &t.k.mc : &t.k.nc;
+    int64_t* l3_block = base.b_in_l1 ? &t.k.nc : &t.k.mc;
+    const int64_t l2_unit = base.b_in_l1 ? base.mr : base.nr;
+    const int64_t l3_unit = base.b_in_l1 ? base.nr : base.mr;
+    const int64_t l3_max = base.b_in_l1 ? kNcMax : kMcMax;
+    if (l2 > 0) *l2_block = fit(l2 / 2, base.kc, l2_unit, 4 * l2_unit, base.b_in_l1 ? kMcMax : kNcMax);
+    if (l3 > 0) *l3_block = fit(l3 / 2, base.kc, l3_unit, 8 * l3_unit, l3_max);
+    if (l2 <= 0 && l3 <= 0) t.b.source = "isa defaults (cache sizes unknown)";
+  }
+  t.b.mc = t.k.mc, t.b.kc = t.k.kc, t.b.nc = t.k.nc;
+  return t;
+}
+
+const Tuned* tuned_portable() {
+  static const Tuned t = tune(*portable_kernel());
+  return &t;
+}
+const Tuned* tuned_avx2() {
+  static const Tuned t = tune(*avx2_kernel());
+  return &t;
+}
+const Tuned* tuned_avx512() {
+  static const Tuned t = tune(*avx512_kernel());
+  return &t;
+}
+
+// The level NEURITE_ISA allows (cpu.h); the bf16 levels run the AVX-512 fp32 kernel.
+const Tuned* choose_default() {
+  const IsaLevel l = isa_level();
+  if (l >= IsaLevel::kAvx512 && avx512_kernel()) return tuned_avx512();
+  if (l >= IsaLevel::kAvx2 && avx2_kernel()) return tuned_avx2();
+  return tuned_portable();
+}
+
+std::atomic<const Tuned*> g_kernel{nullptr};
+
+const Tuned& tuned() {
+  const Tuned* k = g_kernel.load(std::memory_order_relaxed);
   if (!k) {  // every thread that races here computes the same value
     k = choose_default();
     g_kernel.store(k, std::memory_order_relaxed);
   }
   return *k;
 }
+
+const Kernel& kernel() { return tuned().k; }
 
 // Products up to this many multiply-adds skip packing entirely: packing A and the block loops
 // cost more than they save while everything fits in L1/L2.
@@ -297,15 +417,22 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
 
 const char* sgemm_isa() { return gemm::kernel().name; }
 
+const GemmBlocking& sgemm_blocking() { return gemm::tuned().b; }
+
+const char* sgemm_blocking_error() {
+  const std::string& e = gemm::env_blocking().error;
+  return e.empty() ? nullptr : e.c_str();
+}
+
 int sgemm_threads() { return ThreadPool::default_threads(); }
 
 bool sgemm_force_isa(const char* isa) {
   using namespace gemm;
   const CpuFeatures& f = cpu_features();
-  const Kernel* k = nullptr;
-  if (!std::strcmp(isa, "avx512")) k = f.avx512 ? avx512_kernel() : nullptr;
-  else if (!std::strcmp(isa, "avx2")) k = f.avx2_fma ? avx2_kernel() : nullptr;
-  else if (!std::strcmp(isa, "portable")) k = portable_kernel();
+  const Tuned* k = nullptr;
+  if (!std::strcmp(isa, "avx512")) k = f.avx512 && avx512_kernel() ? tuned_avx512() : nullptr;
+  else if (!std::strcmp(isa, "avx2")) k = f.avx2_fma && avx2_kernel() ? tuned_avx2() : nullptr;
+  else if (!std::strcmp(isa, "portable")) k = tuned_portable();
   if (!k) return false;
   g_kernel.store(k, std::memory_order_relaxed);
   return true;

@@ -75,6 +75,21 @@ const char* bf16_gemm_isa();
 // Force the bf16 kernel (tests, benchmarks): "amx", "avx512bf16", "portable"; false if the CPU
 // cannot run it. Not thread-safe: call before any product.
 bool bf16_force_isa(const char* isa);
+// The fp32 GEMM's blocking for the kernel in use: the tile (MR x NR, per ISA) and the blocks.
+// KC is fixed per ISA (it decides where partial sums are added, so it sets the rounding); MC
+// and NC come from the CPU's cache sizes (cpu_caches(); they only cut C, results are the same
+// bits), or all three from NEURITE_GEMM_BLOCKING=mc,kc,nc (experiments; a KC other than the
+// ISA's changes the rounding).
+struct GemmBlocking {
+  int mr, nr;
+  int64_t mc, kc, nc;
+  bool b_in_l1;        // loop order: true = a B micro-panel in L1, packed A in L2 (classic BLIS)
+  const char* source;  // "cpu caches" | "NEURITE_GEMM_BLOCKING" | "isa defaults (caches unknown)"
+};
+const GemmBlocking& sgemm_blocking();
+// Why NEURITE_GEMM_BLOCKING is refused (nullptr when unset, empty or valid); the addon refuses
+// to load with this message, so an experiment never silently runs the default blocking.
+const char* sgemm_blocking_error();
 // The number of threads large products use.
 int sgemm_threads();
 // Force an ISA (for tests and benchmarks): "avx512", "avx2", "portable"; returns false if the

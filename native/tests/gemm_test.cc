@@ -1,10 +1,12 @@
 // SGEMM tests: every ISA this CPU runs against a double-accumulated reference, on random and
 // edge shapes, all transpose flags, alpha/beta, padded leading dimensions, the epilogue
 // contract, threads, and concurrent callers. Last line: "N passed, N failed".
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -246,6 +248,66 @@ void test_concurrent() {
   check(bad.load() == 0, "concurrent callers");
 }
 
+// The rounding contract of the fp32 products ('highest': results must not change when the
+// blocking is tuned per CPU). Each C element is, bit for bit, a chain of fused multiply-adds
+// from zero along k; the blocked path cuts K into equal blocks of at most 256 (KC, fixed per
+// ISA: the microkernel starts each block from zero and adds its partial sum to C), the small
+// path runs one chain over all of K. MC, NC, the thread split and the tile edges do not enter.
+// Checked against std::fmaf on the SIMD kernels (the portable kernel's contraction is the
+// compiler's), with alpha 1 and beta 0, where the write-back is exact.
+float chain(const float* a, int64_t sa, const float* b, int64_t sb, int64_t k0, int64_t k1) {
+  float acc = 0.0f;
+  for (int64_t k = k0; k < k1; ++k) acc = std::fmaf(a[k * sa], b[k * sb], acc);
+  return acc;
+}
+
+void test_rounding_contract(const char* isa) {
+  if (!neurite::sgemm_force_isa(isa)) return;
+  constexpr int64_t kKc = 256;
+  // {M, N, K, blocked}: blocked ones above 8 * 64^3 multiply-adds (or 64^3 with M, K > 16);
+  // small ones at most 64^3, K past 256 so that one chain differs from K blocks.
+  const int64_t shapes[][4] = {{100, 70, 1000, 1}, {37, 300, 784, 1}, {130, 64, 513, 1},
+                               {24, 200, 2048, 1}, {200, 33, 300, 1}, {128, 512, 784, 1},
+                               {5, 40, 784, 0},    {16, 17, 900, 0},  {9, 23, 1000, 0}};
+  int bad = 0, cases = 0;
+  for (const auto& s : shapes)
+    for (int t = 0; t < 8; ++t) {
+      const bool ta = t & 1, tb = t & 2;
+      const int threads = (t & 4) ? 2 : 1;
+      const int64_t M = s[0], N = s[1], K = s[2];
+      std::vector<float> A(M * K), B(K * N), C(M * N, std::numeric_limits<float>::quiet_NaN());
+      fill(A);
+      fill(B);
+      sgemm(ta, tb, M, N, K, 1.0f, A.data(), ta ? M : K, B.data(), tb ? K : N, 0.0f, C.data(),
+            N, nullptr, threads);
+      const int64_t blocks = s[3] ? (K + kKc - 1) / kKc : 1, kc = (K + blocks - 1) / blocks;
+      int64_t wrong = 0;
+      for (int64_t i = 0; i < M; ++i)
+        for (int64_t j = 0; j < N; ++j) {
+          const float* a = ta ? A.data() + i : A.data() + i * K;
+          const float* b = tb ? B.data() + j * K : B.data() + j;
+          const int64_t sa = ta ? M : 1, sb = tb ? 1 : N;
+          float want = 0.0f;
+          for (int64_t k0 = 0; k0 < K; k0 += kc) {
+            const float part = chain(a, sa, b, sb, k0, std::min(K, k0 + kc));
+            want = k0 == 0 ? part : want + part;
+          }
+          uint32_t x, y;
+          std::memcpy(&x, &C[i * N + j], 4);
+          std::memcpy(&y, &want, 4);
+          wrong += x != y;
+        }
+      ++cases;
+      if (wrong) {
+        ++bad;
+        std::printf("rounding contract %s ta=%d tb=%d %lldx%lldx%lld threads=%d: %lld elements differ\n",
+                    isa, ta, tb, (long long)M, (long long)N, (long long)K, threads, (long long)wrong);
+      }
+    }
+  check(bad == 0, std::string("rounding contract (fma chains, K blocks of <= 256) ") + isa + ", " +
+                      std::to_string(cases) + " cases");
+}
+
 }  // namespace
 
 int main() {
@@ -257,6 +319,7 @@ int main() {
     (neurite::sgemm_force_isa(isa) ? ran : skipped) += std::string(" ") + isa;
     test_isa(isa);
   }
+  for (const char* isa : {"avx2", "avx512"}) test_rounding_contract(isa);
   std::printf("ISAs run:%s; skipped (this CPU cannot run them):%s\n", ran.c_str(), skipped.empty() ? " none" : skipped.c_str());
   neurite::sgemm_force_isa(keep.c_str());
   test_concurrent();

@@ -71,3 +71,78 @@ describeIfAvailable(nativeMissing(), 'NEURITE_ISA', () => {
     }
   });
 });
+
+// The fp32 GEMM's blocking: MC / NC from the caches (they only cut C into blocks, so results are
+// the same bits whatever they are), KC fixed per ISA; NEURITE_GEMM_BLOCKING overrides all three.
+function underBlocking(value: string, script: string): { status: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, ['-e', `const a = require(${JSON.stringify(nativeAddonPath())}); ${script}`], {
+    encoding: 'utf8', env: { ...process.env, NEURITE_GEMM_BLOCKING: value }, timeout: 60_000,
+  });
+  return { status: r.status, out: r.stdout, err: r.stderr };
+}
+
+// Products through the blocked path (K past one 256-deep block, several A / B blocks at small
+// MC / NC), all transpose flags; deterministic inputs; a sha256 of each output's bytes.
+const PRODUCTS = `
+let s = 7; const rnd = () => { s = (s * 1103515245 + 12345) >>> 0; return s / 2147483648 - 1; };
+const fill = (n) => Float32Array.from({ length: n }, rnd);
+const out = [];
+for (const [M, N, K] of [[130, 200, 700], [40, 520, 300], [300, 70, 1000]])
+  for (let t = 0; t < 4; t++) {
+    const c = new Float32Array(M * N);
+    a.gemm(!!(t & 1), !!(t & 2), M, N, K, 1, fill(M * K), fill(K * N), 0, c);
+    out.push(require('node:crypto').createHash('sha256').update(c).digest('hex'));
+  }
+process.stdout.write(JSON.stringify(out));`;
+
+describeIfAvailable(nativeMissing(), 'fp32 GEMM blocking (per CPU, NEURITE_GEMM_BLOCKING)', () => {
+  const best = nativeInfo()!;
+
+  it('MC / NC fit the caches they are sized for; KC is the ISA\'s', () => {
+    const b = best.gemmBlocking, c = best.caches;
+    expect(b.kc).toBe(256);  // every ISA's KC: it sets the rounding
+    expect(b.mc % b.mr).toBe(0);
+    expect(b.nc % b.nr).toBe(0);
+    if (process.env.NEURITE_GEMM_BLOCKING) return;
+    if (c.l2 > 0) {
+      expect(b.source).toBe('cpu caches');
+      // the packed B block (kc x nc floats) takes at most half the L2, unless at its floor
+      expect(b.nc * b.kc * 4 <= c.l2 / 2 || b.nc === 4 * b.nr).toBe(true);
+      expect((b.nc + b.nr) * b.kc * 4).toBeGreaterThan(Math.min(c.l2 / 2, 4096 * b.kc * 4));
+    }
+    if (c.l3 > 0) {
+      const share = c.l3 / c.l3SharedBy / 2;
+      expect(b.mc * b.kc * 4 <= share || b.mc === 8 * b.mr).toBe(true);
+      expect(b.mc === 1536 || (b.mc + b.mr) * b.kc * 4 > share).toBe(true);
+    }
+  });
+
+  it('an override is honoured, reported, and gives the same bits as the blocks sized from the caches', () => {
+    const base = underBlocking('', PRODUCTS);
+    expect(base.status, base.err).toBe(0);
+    for (const v of ['96,256,128', '1200,256,3000']) {
+      const r = underBlocking(v, `${PRODUCTS}; process.stderr.write(JSON.stringify(a.info().gemmBlocking));`);
+      expect(r.status, r.err).toBe(0);
+      const [mc, kc, nc] = v.split(',').map(Number);
+      expect(JSON.parse(r.err)).toMatchObject({ mc, kc, nc, source: 'NEURITE_GEMM_BLOCKING' });
+      expect(JSON.parse(r.out)).toEqual(JSON.parse(base.out));
+    }
+    // a different KC moves where partial sums are added: the bits change (so the check above can fail)
+    const k = underBlocking('1536,128,1024', PRODUCTS);
+    expect(k.status, k.err).toBe(0);
+    expect(JSON.parse(k.out)).not.toEqual(JSON.parse(base.out));
+  });
+
+  it.each([
+    ['1536,256', 'is not three integers mc,kc,nc'],
+    ['1536, 256,1024', 'is not three integers mc,kc,nc'],
+    ['-1,256,1024', 'is not three integers mc,kc,nc'],
+    ['0,256,1024', 'mc and nc must be in 1..65536'],
+    ['1536,257,1024', 'kc must be in 1..256'],
+  ])('NEURITE_GEMM_BLOCKING=%s refuses to load: %s', (v, msg) => {
+    const r = underBlocking(v, '');
+    expect(r.status).not.toBe(0);
+    expect(r.err).toContain(`NEURITE_GEMM_BLOCKING='${v}'`);
+    expect(r.err).toContain(msg);
+  });
+});
