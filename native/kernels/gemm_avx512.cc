@@ -191,6 +191,29 @@ NT_AVX512 void transpose_copy(int64_t n0, int64_t n1, const float* src, int64_t 
 
 NT_AVX512 void pack_b(bool trans_b, const float* B, int64_t ldb, int64_t k0, int64_t kc,
                       int64_t j0, int64_t nc, float* bp) {
+#ifndef NEURITE_AVX512_PACKB_ROWS
+#define NEURITE_AVX512_PACKB_ROWS 1
+#endif
+  if (!trans_b && NEURITE_AVX512_PACKB_ROWS) {
+    // Row by row: each source row of the block is read once, contiguously (the hardware
+    // prefetcher streams it), and its 32-float pieces go to the panels' row k.
+    const int64_t full = nc / NR * NR;
+    const __mmask16 m0 = tail_mask(nc - full), m1 = tail_mask(nc - full - 16);
+    const float* src = B + k0 * ldb + j0;
+    for (int64_t k = 0; k < kc; ++k, src += ldb) {
+      float* dst = bp + k * NR;
+      int64_t jp = 0;
+      for (; jp < full; jp += NR, dst += NR * kc) {
+        _mm512_store_ps(dst, _mm512_loadu_ps(src + jp));
+        _mm512_store_ps(dst + 16, _mm512_loadu_ps(src + jp + 16));
+      }
+      if (jp < nc) {
+        _mm512_store_ps(dst, _mm512_maskz_loadu_ps(m0, src + jp));
+        _mm512_store_ps(dst + 16, _mm512_maskz_loadu_ps(m1, src + jp + 16));
+      }
+    }
+    return;
+  }
   for (int64_t jp = 0; jp < nc; jp += NR) {
     float* panel = bp + (jp / NR) * NR * kc;
     const int64_t w = std::min<int64_t>(NR, nc - jp);
