@@ -46,7 +46,10 @@ NT_AVX512 inline __mmask16 tail_mask(int64_t n) {
   return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1);
 }
 
-template <int R, bool KMAJOR>
+// NV = 2: the 12 x 32 tile; NV = 1: an edge tile of at most 16 columns (the last panel of an N
+// such as 784 = 24 * 32 + 16), which loads and multiplies only the first half of the B panel
+// instead of FMAs on its zero half. Each element's FMA chain is the same either way.
+template <int R, bool KMAJOR, int NV = 2>
 NT_AVX512 void ukr_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                         __mmask16 m0, __mmask16 m1, float alpha, float beta) {
   __m512 c0[R], c1[R];
@@ -69,16 +72,17 @@ NT_AVX512 void ukr_tile(int64_t kc, const float* a, const float* b, float* c, in
 #pragma GCC unroll 2
 #endif
   for (int64_t k = 0; k < kc; ++k) {
-    const __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+    const __m512 b0 = _mm512_load_ps(b), b1 = NV == 2 ? _mm512_load_ps(b + 16) : b0;
     if (NEURITE_AVX512_PFB) {
       _mm_prefetch(reinterpret_cast<const char*>(b + NEURITE_AVX512_PFB * NR), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(b + NEURITE_AVX512_PFB * NR + 16), _MM_HINT_T0);
+      if (NV == 2)
+        _mm_prefetch(reinterpret_cast<const char*>(b + NEURITE_AVX512_PFB * NR + 16), _MM_HINT_T0);
     }
 #pragma GCC unroll 16
     for (int r = 0; r < R; ++r) {
       const __m512 av = _mm512_set1_ps(KMAJOR ? a[r] : a[r * KCS]);
       c0[r] = _mm512_fmadd_ps(av, b0, c0[r]);
-      c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
+      if (NV == 2) c1[r] = _mm512_fmadd_ps(av, b1, c1[r]);
     }
     a += KMAJOR ? MR : 1;
     b += NR;
@@ -87,13 +91,14 @@ NT_AVX512 void ukr_tile(int64_t kc, const float* a, const float* b, float* c, in
 #pragma GCC unroll 16
   for (int r = 0; r < R; ++r) {
     float* cr = c + r * ldc;
-    __m512 x0 = _mm512_mul_ps(c0[r], va), x1 = _mm512_mul_ps(c1[r], va);
-    if (beta != 0.0f) {
-      x0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m0, cr), vb, x0);
-      x1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m1, cr + 16), vb, x1);
-    }
+    __m512 x0 = _mm512_mul_ps(c0[r], va);
+    if (beta != 0.0f) x0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m0, cr), vb, x0);
     _mm512_mask_storeu_ps(cr, m0, x0);
-    _mm512_mask_storeu_ps(cr + 16, m1, x1);
+    if (NV == 2) {
+      __m512 x1 = _mm512_mul_ps(c1[r], va);
+      if (beta != 0.0f) x1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m1, cr + 16), vb, x1);
+      _mm512_mask_storeu_ps(cr + 16, m1, x1);
+    }
   }
 }
 
@@ -101,6 +106,15 @@ template <bool KMAJOR>
 NT_AVX512 void ukr(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, int mr,
                    int nr, float alpha, float beta) {
   const __mmask16 m0 = tail_mask(nr), m1 = tail_mask(nr - 16);
+  if (nr <= 16) {
+    switch (mr) {
+#define NT_CASE(R) \
+  case R: return ukr_tile<R, KMAJOR, 1>(kc, a, b, c, ldc, m0, m1, alpha, beta);
+      NT_CASE(12) NT_CASE(11) NT_CASE(10) NT_CASE(9) NT_CASE(8) NT_CASE(7)
+      NT_CASE(6) NT_CASE(5) NT_CASE(4) NT_CASE(3) NT_CASE(2) NT_CASE(1)
+#undef NT_CASE
+    }
+  }
   switch (mr) {
 #define NT_CASE(R) \
   case R: return ukr_tile<R, KMAJOR>(kc, a, b, c, ldc, m0, m1, alpha, beta);
