@@ -303,7 +303,7 @@ NT_PACK void ukr_amx_high(int64_t kcp2, const uint16_t* a, const uint16_t* b, fl
 }
 
 #ifndef NEURITE_AMX_KC  // overridable only to tune
-#define NEURITE_AMX_KC 512
+#define NEURITE_AMX_KC 1024
 #define NEURITE_AMX_NC 512
 #define NEURITE_AMX_MC 1024
 #endif
