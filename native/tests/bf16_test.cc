@@ -145,6 +145,7 @@ static void test_pack_layouts() {
     if (it % 5 == 0) X[0] = NAN, X[1] = INFINITY;
     if (it % 7 == 3) X[X.size() / 2] = -3e-39f;  // a denormal (vcvtne2ps2bf16 would flush it)
     if (it % 11 == 6) X[X.size() - 1] = from_bits(0x7F800123u);  // a signalling NaN with payload
+    if (it % 3 == 2) X[X.size() / 3] = from_bits(0x03804000u);  // normal, its low part (2^-129) denormal
     const int64_t np = part == g::kHiLo ? 2 : 1, kcp = (kc + 31) / 32 * 32, panels = (lines + 31) / 32;
     Aligned16 out(panels * 32 * kcp * np, 0xDEAD);
     (isb ? pb : pa)(trans, X.data(), ld, i0, lines, k0, kc, part, out.data());
