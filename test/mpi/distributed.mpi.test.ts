@@ -249,5 +249,16 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
     expect(left.stdout.trim()).toBe('');
   });
 
+  it.skipIf(impl.name !== 'Open MPI')('a rank lost during a shared-memory all-reduce: the waiting rank\'s promise rejects naming it (without mpirun stopping the job)', async () => {
+    // --enable-recovery: Open MPI's mpirun leaves the other ranks running, so the addon's own check answers
+    const r = await run(impl.mpirun, ['--enable-recovery', '-n', '2', process.execPath, join(root, 'test', 'distributed', 'lost-rank.mjs')],
+      { ...process.env, ...MPI_ENV, NEURITE_MPI_ADDON: impl.addon }, 60_000);
+    const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+    expect(line, r.stdout + r.stderr).toBeDefined();
+    const out = JSON.parse(line!) as { ms: number; message: string };
+    expect(out.message).toMatch(/^allReduce: rank 1 \(pid \d+\) was lost$/);
+    expect(out.ms).toBeLessThan(10_000);
+  });
+
   it('cleans up', () => { rmSync(tmp, { recursive: true, force: true }); });
 });
