@@ -88,10 +88,18 @@ function activationCases(r: Rng): DiffCase[] {
             y.backward(tensor(gy.slice()));
             // GELU-erf's gradient: oneDNN's erf/exp differ from neurite's emulation by an ulp of
             // the O(1) sum 0.5 + 0.5·erf + r·e^(-r²)/√π, which cancels near x = -0.75
-            const gxTol: Tol = name === 'gelu' ? { ulps: 4, absEach: gy.map((g) => Math.abs(g) * 2 ** -23) } : ACT_TOL;
+            // GELU-tanh: PyTorch's tail elements (past its last full vector) take std::tanh, the
+            // others Sleef's; an ulp of t = tanh(k(x + a·x³)) reaches y = 0.5·x·(1 + t) scaled by
+            // 0.5·|x| and gx by |gy|·|0.5 - x·t·k·(1 + 3a·x²)| (1 + t cancels for x near -2)
+            const tanhUlp = name === 'geluTanh' ? 2 ** -23 : 0;
+            const k = Math.sqrt(2 / Math.PI), a = 0.044715;
+            const yTol: Tol = name === 'geluTanh' ? { ...ACT_TOL, signedZero: true, absEach: x.map((v) => 0.5 * Math.abs(v) * tanhUlp) } : { ...ACT_TOL, signedZero: true };
+            const gxTol: Tol = name === 'gelu' ? { ulps: 4, absEach: gy.map((g) => Math.abs(g) * 2 ** -23) }
+              : name === 'geluTanh' ? { ...ACT_TOL, absEach: gy.map((g, i) => Math.abs(g) * (0.5 + Math.abs(x[i]) * k * (1 + 3 * a * x[i] * x[i])) * tanhUlp) }
+                : ACT_TOL;
             expectLikeTorch(cn, { y: y.data, gx: gradOf(xt) },
               { y: [dec(res.y), dec(res.yScalar)], gx: [dec(res.gx), dec(res.gxScalar)] },
-              { y: { ...ACT_TOL, signedZero: true }, gx: gxTol });
+              { y: yTol, gx: gxTol });
           },
         });
       }
@@ -243,7 +251,12 @@ function reductionCases(r: Rng): DiffCase[] {
         const got: Record<string, ArrayLike<number>> = { y: y.data, gx: gradOf(xt) };
         const want: Record<string, ArrayLike<number>> = { y: dec(res.y), gx: dec(res.gx) };
         if (idx) { got.indices = idx.data; want.indices = dec(res.indices); }
-        expectLikeTorch(cn, got, want, { indices: EXACT, default: COMPOSITE });
+        // a sum's rounding scales with the sum of its terms' magnitudes, not with the result,
+        // which cancellation can make small: each output may be off by 1e-6 of Σ|x| over its slice
+        const yTol: Tol = name === 'sum' || name === 'mean'
+          ? { ...COMPOSITE, absEach: (name === 'sum' ? sum : mean)(tensor(x.map(Math.abs), shape), dim, keepDim).data.map((v) => 1e-6 * v) }
+          : COMPOSITE;
+        expectLikeTorch(cn, got, want, { indices: EXACT, y: yTol, default: COMPOSITE });
       },
     });
   }
@@ -495,7 +508,17 @@ function modelCase(r: Rng, name: string, spec: Spec, steps: { train: boolean; xS
         for (const [k, p] of mm.namedParameters()) { got[`grad ${k}`] = gradOf(p); exp[`grad ${k}`] = dec(want.grads[k]); }
         expect(Object.keys(mm.stateDict()), `${name} step ${i}: state-dict keys`).toEqual(Object.keys(want.state));
         for (const [k, v] of Object.entries(mm.stateDict())) { got[`state ${k}`] = v.data; exp[`state ${k}`] = dec(want.state[k]); }
-        expectLikeTorch(`${name} step ${i} (${s.train ? 'train' : 'eval'})`, got, exp, { rel: 2e-5, abs: 2e-6 });
+        // Every output may be as far from PyTorch's float64 result as twice PyTorch's own float32
+        // result is: BatchNorm over a few near-equal values, or a bias ahead of a training-mode
+        // BatchNorm (whose gradient is exactly zero, a sum of cancelling terms), magnify both
+        // libraries' rounding alike.
+        const w64 = res.steps64[i];
+        const ref: Record<string, Float32Array> = { y: dec(w64.y), gx: dec(w64.gx) };
+        for (const k of Object.keys(w64.grads)) ref[`grad ${k}`] = dec(w64.grads[k]);
+        for (const k of Object.keys(w64.state)) ref[`state ${k}`] = dec(w64.state[k]);
+        const tol: Record<string, Tol> = {};
+        for (const k of Object.keys(exp)) tol[k] = { rel: 2e-5, abs: 2e-6, ref64: ref[k] };
+        expectLikeTorch(`${name} step ${i} (${s.train ? 'train' : 'eval'})`, got, exp, tol);
       });
     },
   };

@@ -166,6 +166,8 @@ def apply_view(t, step):
         return torch.split(t, a[0], a[1])[a[2]]
     if n == 'chunk':
         return torch.chunk(t, a[0], a[1])[a[2]]
+    if n == 'permute':  # as a tuple: a 0-d tensor's permutation is empty, and t.permute() raises
+        return t.permute(tuple(a))
     return getattr(t, n)(*a)
 
 
@@ -268,10 +270,11 @@ def op_keys(c):
             'params': [k for k, _ in m.named_parameters()]}
 
 
-def op_model(c):
-    """Load neurite's state dict, then per step: forward (train or eval), backward, report."""
-    m = build(c['spec'])
-    sd = {k: dec(v, s) for k, (v, s) in c['stateDict'].items()}
+def model_steps(c, dtype):
+    """Load neurite's state dict, then per step: forward (train or eval), backward, report;
+    computed in `dtype` (float32 as neurite, or float64 as the reference for rounding)."""
+    m = build(c['spec']).to(dtype)
+    sd = {k: dec(v, s).to(dtype) for k, (v, s) in c['stateDict'].items()}
     for k, v in m.state_dict().items():
         if k.endswith('num_batches_tracked'):
             sd[k] = v.new_tensor(int(sd[k].reshape(-1)[0].item()))
@@ -280,14 +283,21 @@ def op_model(c):
     for st in c['steps']:
         m.train(st['train'])
         m.zero_grad(set_to_none=True)
-        x = dec(st['x'], st['xShape']).requires_grad_(True)
+        x = dec(st['x'], st['xShape']).to(dtype).requires_grad_(True)
         y = m(x)
-        y.backward(dec(st['gy'], y.shape))
+        y.backward(dec(st['gy'], y.shape).to(dtype))
         rec = {'y': enc(y), 'gx': enc(grad_of(x)),
                'grads': {k: enc(grad_of(p)) for k, p in m.named_parameters()},
                'state': {k: enc(v.float()) for k, v in m.state_dict().items()}}
         steps.append(rec)
-    return {'steps': steps}
+    return steps
+
+
+def op_model(c):
+    """The steps in float32, and in float64 (`steps64`, rounded to float32 on the way out): an
+    ill-conditioned step (a BatchNorm feature of near-equal values) is judged by how far each
+    side is from it."""
+    return {'steps': model_steps(c, torch.float32), 'steps64': model_steps(c, torch.float64)}
 
 
 def snake(k):
