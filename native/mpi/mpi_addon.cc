@@ -700,6 +700,14 @@ napi_value Init(napi_env env, napi_callback_info info) {
   });
 }
 
+// A new operation over one checked buffer.
+Op* bufferOp(Kind kind, const F32& buf) {
+  Op* o = new Op{kind};
+  o->buf = buf.data;
+  o->count = buf.len;
+  return o;
+}
+
 napi_value AllReduce(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
     Args a(env, info, "allReduce", 3);
@@ -707,9 +715,7 @@ napi_value AllReduce(napi_env env, napi_callback_info info) {
     int op = a.id(1, "op", kNumReduceOps);
     double scale = a.finite(2, "scale");
     needReady(a);
-    Op* o = new Op{kAllReduce};
-    o->buf = buf.data;
-    o->count = buf.len;
+    Op* o = bufferOp(kAllReduce, buf);
     o->reduce = op;
     o->scale = scale;
     return enqueue(a, o, argv(env, info, 0), nullptr);
@@ -745,9 +751,7 @@ napi_value AllReduceShared(napi_env env, napi_callback_info info) {
       if (buf.data >= p && buf.data + buf.len <= p + s->count && buf.len > 0) { seg = s; break; }
     }
     if (seg == nullptr) a.type_error("buffer must be a non-empty part of a sharedBuffer() array");
-    Op* o = new Op{kAllReduceShared};
-    o->buf = buf.data;
-    o->count = buf.len;
+    Op* o = bufferOp(kAllReduceShared, buf);
     o->scale = scale;
     o->seg = seg;
     return enqueue(a, o, argv(env, info, 0), nullptr);
@@ -761,9 +765,7 @@ napi_value Broadcast(napi_env env, napi_callback_info info) {
     int64_t root = a.integer(1, "root", 0);
     needReady(a);
     if (root >= g.size) a.range_error("root " + std::to_string(root) + " is not a rank (world size " + std::to_string(g.size) + ")");
-    Op* o = new Op{kBroadcast};
-    o->buf = buf.data;
-    o->count = buf.len;
+    Op* o = bufferOp(kBroadcast, buf);
     o->root = static_cast<int>(root);
     return enqueue(a, o, argv(env, info, 0), nullptr);
   });
@@ -779,10 +781,8 @@ napi_value AllGather(napi_env env, napi_callback_info info) {
     if (out.len != want)
       a.range_error("output has " + std::to_string(out.len) + " elements, needs input length x world size = " + std::to_string(want));
     a.no_overlap(out, out.len, "output", in, in.len, "input");
-    Op* o = new Op{kAllGather};
-    o->buf = in.data;
+    Op* o = bufferOp(kAllGather, in);
     o->out = out.data;
-    o->count = in.len;
     return enqueue(a, o, argv(env, info, 0), argv(env, info, 1));
   });
 }
