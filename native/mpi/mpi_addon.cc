@@ -236,6 +236,14 @@ long futex(std::atomic<uint32_t>* w, int op, uint32_t v, const timespec* t) {
 }
 double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
+inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
 // Announce phase v: store it and wake the ranks asleep on it.
 void announce(Segment* s, uint32_t v) {
   Line* l = s->line(s->me);
@@ -247,13 +255,14 @@ void announce(Segment* s, uint32_t v) {
 // 2 cores run), waking every 100 ms to check that the peer is alive. A lost peer is an error
 // naming its rank (mpirun normally stops the job first).
 bool waitAll(Segment* s, uint32_t v, std::string* err) {
+  double t0 = 0;  // one spin budget for all peers
   for (int j = 0; j < s->n; j++) {
     if (j == s->me) continue;
     Line* l = s->line(j);
     auto behind = [&] { return static_cast<int32_t>(l->seq.load(std::memory_order_acquire) - v) < 0; };
     if (!behind()) continue;
-    double t0 = now();
-    while (behind() && now() - t0 < 20e-6) __builtin_ia32_pause();
+    if (t0 == 0) t0 = now();
+    while (behind() && now() - t0 < 20e-6) cpuRelax();
     while (behind()) {
       l->waiters.fetch_add(1, std::memory_order_seq_cst);
       uint32_t cur = l->seq.load(std::memory_order_seq_cst);
