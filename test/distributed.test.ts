@@ -134,6 +134,49 @@ describe('DistributedDataParallel on an in-process world (no MPI needed)', () =>
     expect(() => new nn.DistributedDataParallel(mlp([3, 2]), fakeWorld(1)[0], { gradientAsBucketView: 1 } as never)).toThrow(/gradientAsBucketView must be a boolean/);
   });
 
+  it('buckets in shared memory (sharedBuffer + allReduceSharedScaled, as ProcessGroup on one host): the same gradients bit for bit, each bucket a 16-float-aligned part of one shared array; null keeps them private', async () => {
+    const made: Float32Array[] = [];
+    const sharedWorld = (n: number, give: boolean): Collectives[] => fakeWorld(n).map((pg) => {
+      const scaled = async (t: Float32Array, s: number) => { for (let i = 0; i < t.length; i++) t[i] = t[i] * s; return pg.allReduce(t); };
+      return { ...pg, allReduce: pg.allReduce,
+        async sharedBuffer(count: number) { if (!give) return null; const b = new Float32Array(count); made.push(b); return b; },
+        allReduceSharedScaled: scaled };
+    });
+    const run = async (world: Collectives[], view: boolean) => {
+      const models = world.map(() => { manualSeed(9); return mlp([5, 12, 3]); });
+      const ddps = await Promise.all(models.map((m, r) => nn.DistributedDataParallel.create(m, world[r], { gradientAsBucketView: view, bucketCapMB: 1e-4 })));
+      const opts = models.map((m) => new optim.SGD(m.parameters(), { lr: 0.1, momentum: 0.9 }));
+      for (let step = 0; step < 2; step++) {
+        for (let r = 0; r < world.length; r++) {
+          opts[r].zeroGrad({ setToNone: !view });
+          manualSeed(100 + 10 * step + r);
+          F.crossEntropy(ddps[r].forward(randn([4, 5])), tensor([0, 1, 2, r % 3])).backward();
+        }
+        await Promise.all(ddps.map((d) => d.syncGradients()));
+        opts.forEach((o) => o.step());
+      }
+      ddps.forEach((d) => d.detachHooks());
+      return { grads: models.flatMap((m) => m.parameters().map((p) => Array.from(p.grad!.data))), params: models.flatMap((m) => m.parameters().map((p) => Array.from(p.data))),
+        shared: ddps.map((d) => d.sharedMemory), grad0: models[0].parameters().map((p) => p.grad!.data) };
+    };
+    const ref = await run(fakeWorld(2), false);
+    for (const view of [false, true]) {
+      made.length = 0;
+      const v = await run(sharedWorld(2, true), view);
+      expect(v.grads).toEqual(ref.grads);
+      expect(v.params).toEqual(ref.params);
+      expect(v.shared).toEqual([true, true]);
+      expect(made.length).toBe(2); // one shared array per rank, all buckets in it
+      // 4 buckets (one parameter each) of 3, 36, 12, 60 floats, each on whole 16-float lines
+      expect(made[0].length).toBe(16 + 48 + 16 + 64);
+      // with gradientAsBucketView each .grad is a view of rank 0's shared array
+      if (view) expect(v.grad0.every((g) => g.buffer === made[0].buffer)).toBe(true);
+    }
+    const none = await run(sharedWorld(2, false), true);
+    expect(none.grads).toEqual(ref.grads);
+    expect(none.shared).toEqual([false, false]);
+  });
+
   it('a model that differs on one rank fails at construction, naming the parameter on every rank', async () => {
     const world = fakeWorld(2);
     const results = await Promise.allSettled([

@@ -4,13 +4,18 @@
 // is issued, as the C loop); pipelinedUsPerCall = throughput (a batch of `iters` calls issued at
 // once, then all awaited: the communication thread runs them back to back and settles their
 // promises together). The C loop is blocking, so only usPerCall is the like-for-like figure.
+// With a third argument `shared`, the buffer is a sharedBuffer() array reduced through shared memory
+// (allReduceSharedScaled, DistributedDataParallel's path on one host) instead of MPI.
 import { pathToFileURL } from 'node:url';
 import { join, dirname } from 'node:path';
 const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 const { distributed } = await import(pathToFileURL(join(root, 'dist', 'esm', 'index.js')).href);
-const [count, iters] = process.argv.slice(2).map(Number);
+const [count, iters] = process.argv.slice(2, 4).map(Number);
+const shared = process.argv[4] === 'shared';
 const pg = await distributed.init();
-const buf = new Float32Array(count);
+const buf = shared ? await pg.sharedBuffer(count) : new Float32Array(count);
+if (buf === null) throw new Error('no shared memory between these ranks');
+if (shared) pg.allReduce = (b) => pg.allReduceSharedScaled(b, 1);
 for (let i = 0; i < iters; i++) await pg.allReduce(buf);
 const t = [], p = [];
 for (let r = 0; r < 7; r++) {
@@ -26,5 +31,5 @@ for (let r = 0; r < 7; r++) {
   p.push((performance.now() - t0) / iters * 1e3);
 }
 const med = (v) => v.sort((a, b) => a - b)[3];
-if (pg.rank === 0) console.log(JSON.stringify({ count, usPerCall: med(t), pipelinedUsPerCall: med(p) }));
+if (pg.rank === 0) console.log(JSON.stringify({ count, shared, usPerCall: med(t), pipelinedUsPerCall: med(p) }));
 await pg.destroy();

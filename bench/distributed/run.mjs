@@ -4,6 +4,8 @@
 // time and the share hidden behind backward, and the engine overhead: neurite's all-reduce of
 // 4 bytes and of W3's 2.68 MB gradient against a plain C MPI_Allreduce loop. Configurations
 // interleave over --rounds rounds; two plain processes at once (no MPI) give the machine's ceiling; medians are reported with the CPU model and the load.
+// DDP's buckets are reduced through shared memory on one host (session 6); the "(MPI path)" rows run
+// the same with NEURITE_MPI_SHM=off, interleaved, for the A/B.
 //   npm run build && flock /tmp/neurite-bench.lock node bench/distributed/run.mjs [--rounds 3]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -34,25 +36,31 @@ const pair = (args) => {
   });
   return Promise.all([one(), one()]).then(([p, q]) => ({ samplesPerSec: p.samplesPerSec + q.samplesPerSec }));
 };
-const mpi = (np, args, threads = 1) => {
-  const r = spawnSync('mpirun.openmpi', [...(np > 2 ? ['--oversubscribe'] : []), '-np', String(np), ...args], { encoding: 'utf8', env: { ...env, NEURITE_NUM_THREADS: String(threads) } });
+const mpi = (np, args, threads = 1, extra = {}) => {
+  const r = spawnSync('mpirun.openmpi', [...(np > 2 ? ['--oversubscribe'] : []), '-np', String(np), ...args], { encoding: 'utf8', env: { ...env, NEURITE_NUM_THREADS: String(threads), ...extra } });
   if (r.status !== 0) throw new Error(r.stderr);
   return json(r.stdout);
 };
+const OFF = { NEURITE_MPI_SHM: 'off' };
 const w3 = join(here, 'w3-rank.mjs'), ar = join(here, 'allreduce-rank.mjs');
 const steps = ['--steps', a.steps];
 const configs = {
   '1 rank x 1 thread, batch 128': () => node([w3, '--plain', '--batch', '128', ...steps], 1),
   '2 independent processes x 1 thread, batch 128 each (no MPI)': () => pair([w3, '--plain', '--batch', '128', ...steps]),
   '2 ranks x 1 thread, batch 128 each': () => mpi(2, [process.execPath, w3, '--batch', '128', ...steps]),
+  '2 ranks x 1 thread, batch 128 each (MPI path)': () => mpi(2, [process.execPath, w3, '--batch', '128', ...steps], 1, OFF),
   '1 process x 2 threads, batch 256': () => node([w3, '--plain', '--batch', '256', ...steps], 2),
   '4 ranks x 1 thread (oversubscribed), batch 128 each': () => mpi(4, [process.execPath, w3, '--batch', '128', ...steps]),
+  '4 ranks x 1 thread (oversubscribed), batch 128 each (MPI path)': () => mpi(4, [process.execPath, w3, '--batch', '128', ...steps], 1, OFF),
   'fit: 1 rank x 1 thread, batch 128': () => node([w3, '--plain', '--fit', '--batch', '128', ...steps], 1),
   'fit({ distributed }): 2 ranks x 1 thread, batch 128 each': () => mpi(2, [process.execPath, w3, '--fit', '--batch', '128', ...steps]),
+  'fit({ distributed }): 2 ranks x 1 thread, batch 128 each (MPI path)': () => mpi(2, [process.execPath, w3, '--fit', '--batch', '128', ...steps], 1, OFF),
   'allreduce 4 B, C': () => mpi(2, [cBin, '1', '20000']),
   'allreduce 4 B, neurite': () => mpi(2, [process.execPath, ar, '1', '20000']),
   'allreduce 2.68 MB, C': () => mpi(2, [cBin, '669706', '200']),
   'allreduce 2.68 MB, neurite': () => mpi(2, [process.execPath, ar, '669706', '200']),
+  'allreduce 2.68 MB, neurite shared memory': () => mpi(2, [process.execPath, ar, '669706', '200', 'shared']),
+  'allreduce 4 B, neurite shared memory': () => mpi(2, [process.execPath, ar, '1', '20000', 'shared']),
 };
 const res = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
 const loads = [];
@@ -70,6 +78,10 @@ const out = {
   scalingEfficiency2: s2 / (2 * s1),
   // the machine's own ceiling (two plain processes at once) and 2 ranks against it
   independentEfficiency2: m('2 independent processes x 1 thread, batch 128 each (no MPI)', 'samplesPerSec') / (2 * s1),
+  mpiPath: { twoRanks: m('2 ranks x 1 thread, batch 128 each (MPI path)', 'samplesPerSec'), fourRanks: m('4 ranks x 1 thread (oversubscribed), batch 128 each (MPI path)', 'samplesPerSec'),
+    scalingEfficiency2: m('2 ranks x 1 thread, batch 128 each (MPI path)', 'samplesPerSec') / (2 * s1),
+    fourVsTwo: m('4 ranks x 1 thread (oversubscribed), batch 128 each (MPI path)', 'samplesPerSec') / m('2 ranks x 1 thread, batch 128 each (MPI path)', 'samplesPerSec'),
+    allReduceMs2: m('2 ranks x 1 thread, batch 128 each (MPI path)', 'allReduceMs'), fitTwoRanks: m('fit({ distributed }): 2 ranks x 1 thread, batch 128 each (MPI path)', 'samplesPerSec') },
   twoRanksVsIndependent: s2 / m('2 independent processes x 1 thread, batch 128 each (no MPI)', 'samplesPerSec'), twoRanksVsTwoThreads: s2 / t2, fourVsTwo: s4 / s2,
   perStep2: { allReduceMs: m('2 ranks x 1 thread, batch 128 each', 'allReduceMs'), exposedMs: m('2 ranks x 1 thread, batch 128 each', 'exposedMs'), hiddenShare: m('2 ranks x 1 thread, batch 128 each', 'hiddenShare') },
   perStep4: { allReduceMs: m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'allReduceMs'), exposedMs: m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'exposedMs'), hiddenShare: m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'hiddenShare') },
@@ -79,7 +91,10 @@ const out = {
       hiddenShare: m('fit({ distributed }): 2 ranks x 1 thread, batch 128 each', 'hiddenShare') } },
   // neurite: each call awaited (latency, like for like with the blocking C loop); neuritePipelined: a batch issued at once, then awaited
   allreduceUs: { '4B': { c: m('allreduce 4 B, C', 'usPerCall'), neurite: m('allreduce 4 B, neurite', 'usPerCall'), neuritePipelined: m('allreduce 4 B, neurite', 'pipelinedUsPerCall') },
-    '2.68MB': { c: m('allreduce 2.68 MB, C', 'usPerCall'), neurite: m('allreduce 2.68 MB, neurite', 'usPerCall'), neuritePipelined: m('allreduce 2.68 MB, neurite', 'pipelinedUsPerCall') } },
+    '2.68MB': { c: m('allreduce 2.68 MB, C', 'usPerCall'), neurite: m('allreduce 2.68 MB, neurite', 'usPerCall'), neuritePipelined: m('allreduce 2.68 MB, neurite', 'pipelinedUsPerCall') },
+    // DDP's path on one host: a sharedBuffer() array reduced through shared memory
+    shared: { '4B': m('allreduce 4 B, neurite shared memory', 'usPerCall'), '2.68MB': m('allreduce 2.68 MB, neurite shared memory', 'usPerCall'),
+      '2.68MBPipelined': m('allreduce 2.68 MB, neurite shared memory', 'pipelinedUsPerCall') } },
   raw: res,
 };
 console.log(JSON.stringify(out, null, 1));

@@ -24,6 +24,10 @@ export interface MpiRaw {
   broadcast(buf: Float32Array, root: number): Promise<number>;
   allGather(input: Float32Array, output: Float32Array): Promise<number>;
   barrier(): Promise<number>;
+  /** Collective (every rank, same order, same count): `count` zeros in shared memory, or null where the ranks do not all share one host (or NEURITE_MPI_SHM=off on a rank, or no memory). */
+  sharedBuffer(count: number): Promise<Float32Array | null>;
+  /** In place over a part of a sharedBuffer() array (the same part on every rank): each rank's values × `scale`, summed in rank order, by the ranks themselves through shared memory; resolves with the seconds it took. */
+  allReduceShared(buf: Float32Array, scale: number): Promise<number>;
   finalize(): Promise<number>;
   info(): { library: string; initialized: boolean; sanitized: boolean };
 }

@@ -25,6 +25,13 @@ export interface Collectives {
   allGather(t: Float32Array): Promise<Tensor>;
   /** Each rank's `t` times `scale`, summed in place (optional: ProcessGroup scales natively; without it DDP scales in JavaScript). */
   allReduceScaled?(t: Float32Array, scale: number): Promise<Float32Array>;
+  /**
+   * Collective: `count` zeros in memory every rank maps, or null (optional: ProcessGroup gives it when every rank
+   * runs on one host). DDP's buckets then live there and are reduced by allReduceSharedScaled.
+   */
+  sharedBuffer?(count: number): Promise<Float32Array | null>;
+  /** allReduceScaled for a part of a sharedBuffer() array (the same part on every rank); needed with sharedBuffer. */
+  allReduceSharedScaled?(t: Float32Array, scale: number): Promise<Float32Array>;
   /** Seconds the last collective spent in MPI (optional). */
   lastSeconds?: number;
 }
@@ -62,6 +69,8 @@ interface Bucket {
   ready: number;
   launched: Promise<unknown> | null;
   done: boolean;
+  /** flat is a part of the ranks' shared memory (reduced by allReduceSharedScaled) */
+  shared: boolean;
 }
 
 function hash24(s: string): number {
@@ -132,7 +141,7 @@ export class DistributedDataParallel extends Module {
       const offsets: number[] = [];
       let off = 0;
       for (const p of cur) { offsets.push(off); off += p.size; }
-      const b: Bucket = { params: cur, offsets, flat: new Float32Array(off), ready: 0, launched: null, done: false };
+      const b: Bucket = { params: cur, offsets, flat: new Float32Array(off), ready: 0, launched: null, done: false, shared: false };
       cur.forEach((p, i) => this.where.set(p, { bucket: b, offset: offsets[i], marked: false,
         view: this.asView ? new Tensor(b.flat.subarray(offsets[i], offsets[i] + p.size), p.shape) : null }));
       this.buckets.push(b);
@@ -163,6 +172,12 @@ export class DistributedDataParallel extends Module {
     }
     return this.module.forward(...inputs);
   }
+
+  /**
+   * Whether the buckets live in memory shared by the ranks (every rank on one host, a ProcessGroup, and not
+   * NEURITE_MPI_SHM=off): they are then all-reduced by the ranks themselves, without MPI. Known once `ready` resolved.
+   */
+  get sharedMemory(): boolean { return this.buckets.length > 0 && this.buckets[0].shared; }
 
   /** Stop listening to gradients (the model stays as it is). */
   detachHooks(): void { this.unhook(); }
@@ -201,6 +216,29 @@ export class DistributedDataParallel extends Module {
       off = 0;
       for (const t of state) { t.data.set(flat.subarray(off, off + t.size)); bumpVersion(t, 'broadcast'); off += t.size; }
     }
+    await this.shareBuckets();
+  }
+
+  /**
+   * Move the buckets into memory the ranks share when the group offers it (one collective, the same on every rank:
+   * the handshake checked the models agree), each bucket starting on a 64-byte line.
+   */
+  private async shareBuckets(): Promise<void> {
+    const pg = this.pg;
+    if (pg.worldSize === 1 || pg.sharedBuffer === undefined || pg.allReduceSharedScaled === undefined || this.buckets.length === 0) return;
+    const starts: number[] = [];
+    let total = 0;
+    for (const b of this.buckets) { starts.push(total); total += Math.ceil(b.flat.length / 16) * 16; }
+    const shared = await pg.sharedBuffer(total);
+    if (shared === null) return;
+    this.buckets.forEach((b, k) => {
+      b.flat = shared.subarray(starts[k], starts[k] + b.flat.length);
+      b.shared = true;
+      b.params.forEach((p, i) => {
+        const w = this.where.get(p)!;
+        if (w.view !== null) w.view = new Tensor(b.flat.subarray(b.offsets[i], b.offsets[i] + p.size), p.shape);
+      });
+    });
   }
 
   private onGrad(t: Tensor): void {
@@ -215,8 +253,9 @@ export class DistributedDataParallel extends Module {
     const dst = w.bucket.flat;
     const s = 1 / this.pg.worldSize;
     // the 1/N scaling happens with the all-reduce (natively) when the group can, else here
-    if (t.grad === w.view && this.pg.allReduceScaled !== undefined) { /* backward accumulated into the bucket */ }
-    else if (s === 1 || this.pg.allReduceScaled !== undefined) dst.set(g, w.offset);
+    const nativeScale = w.bucket.shared || this.pg.allReduceScaled !== undefined;
+    if (t.grad === w.view && nativeScale) { /* backward accumulated into the bucket */ }
+    else if (s === 1 || nativeScale) dst.set(g, w.offset);
     else for (let i = 0; i < g.length; i++) dst[w.offset + i] = g[i] * s;
     if (++w.bucket.ready === w.bucket.params.length) this.launchReady();
   }
@@ -228,7 +267,8 @@ export class DistributedDataParallel extends Module {
       if (!force && b.ready < b.params.length) return;
       if (this.nextBucket === 0) this.firstLaunch = performance.now();
       const s = 1 / this.pg.worldSize;
-      b.launched = (s !== 1 && this.pg.allReduceScaled !== undefined ? this.pg.allReduceScaled(b.flat, s) : this.pg.allReduce(b.flat, 'sum'))
+      b.launched = (b.shared ? this.pg.allReduceSharedScaled!(b.flat, s)
+        : s !== 1 && this.pg.allReduceScaled !== undefined ? this.pg.allReduceScaled(b.flat, s) : this.pg.allReduce(b.flat, 'sum'))
         .then(() => { b.done = true; });
       this.nextBucket++;
     }

@@ -80,6 +80,26 @@ export class ProcessGroup {
     return t;
   }
 
+  /**
+   * @internal DistributedDataParallel's buckets: collective (every rank, in the same order, the same count) -> `count`
+   * zeros in memory the ranks share, or null when they do not all run on one host (or NEURITE_MPI_SHM=off on a rank).
+   */
+  async sharedBuffer(count: number): Promise<Float32Array | null> {
+    this.live('sharedBuffer');
+    if (this.worldSize === 1) return null;
+    return this.raw.sharedBuffer(count);
+  }
+
+  /**
+   * @internal allReduceScaled for a part of a sharedBuffer() array (the same part on every rank): the ranks sum it
+   * through shared memory themselves, in rank order, without MPI.
+   */
+  async allReduceSharedScaled(t: Float32Array, scale: number): Promise<Float32Array> {
+    this.live('allReduce');
+    this.lastSeconds = await this.raw.allReduceShared(t, scale);
+    return t;
+  }
+
   /** Overwrite `t` on every rank with rank `root`'s `t` (same size on every rank); returns `t`. */
   async broadcast<T extends Buf>(t: T, root = 0): Promise<T> {
     this.live('broadcast');

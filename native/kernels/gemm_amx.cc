@@ -9,11 +9,13 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 
 #include "cpu.h"
 
 #define NT_PACK __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl")))
+#define NT_CVT __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,avx512bf16")))
 
 namespace neurite {
 namespace gemm {
@@ -124,6 +126,48 @@ NT_PACK void tile16(const float* X, int64_t ldx, bool k_contig, int64_t lines, i
     for (int i = 0; i < 16; ++i) _mm512_store_si512(dst + 256 + i * 16, l[i]);
 }
 
+// The same tile for part kHi with vcvtne2ps2bf16 (two fp32 vectors -> 32 bf16, round to nearest
+// even: the arithmetic of bf16_round) where no lane is NaN or denormal: the instruction flushes
+// denormal inputs to zero and keeps NaN payloads, bf16_round keeps denormals and writes 0x7FC0.
+// Returns false (nothing written) when a lane is either: the caller then runs tile16.
+// k_contig: x0 = k 0..15 and x1 = k 16..31 of a line convert straight into its 16 k-pairs;
+// else x0 / x1 are the even / odd k rows, interleaved into pairs by one vpermw.
+NT_CVT inline __m512i cvt_pairs(__m512 x0, __m512 x1, bool interleave, __mmask16* special) {
+  *special |= _mm512_fpclass_ps_mask(x0, 0xA1) | _mm512_fpclass_ps_mask(x1, 0xA1);  // NaN, denormal
+  const __m512i v = (__m512i)_mm512_cvtne2ps_pbh(x1, x0);  // x0's 16 bf16, then x1's
+  if (!interleave) return v;
+  const __m512i idx = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8,
+                                       23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+  return _mm512_permutexvar_epi16(idx, v);
+}
+NT_CVT bool tile16_cvt(const float* X, int64_t ldx, bool k_contig, int64_t lines, int64_t ks,
+                       bool line_major, uint32_t* dst) {
+  __m512i h[16];
+  __mmask16 special = 0;
+  if (k_contig) {
+    const __mmask16 m0 = mask16(ks), m1 = mask16(ks - 16);
+    for (int64_t s = 0; s < 16; ++s)
+      h[s] = s < lines ? cvt_pairs(_mm512_maskz_loadu_ps(m0, X + s * ldx),
+                                   _mm512_maskz_loadu_ps(m1, X + s * ldx + 16), false, &special)
+                       : _mm512_setzero_si512();
+  } else {
+    const __mmask16 m = mask16(lines);
+    for (int64_t kp = 0; kp < 16; ++kp) {
+      const int64_t k = 2 * kp;
+      const __m512 e = k < ks ? _mm512_maskz_loadu_ps(m, X + k * ldx) : _mm512_setzero_ps();
+      const __m512 o = k + 1 < ks ? _mm512_maskz_loadu_ps(m, X + (k + 1) * ldx) : _mm512_setzero_ps();
+      h[kp] = cvt_pairs(e, o, true, &special);
+    }
+  }
+  if (special) return false;
+  if (k_contig != line_major) transpose16(h);
+  for (int i = 0; i < 16; ++i) _mm512_store_si512(dst + i * 16, h[i]);
+  return true;
+}
+
+// Whether the packs use tile16_cvt for part kHi (bf16_pack_set_cvt; the CPU must have it).
+std::atomic<bool> g_pack_cvt{cpu_features().avx512_bf16};
+
 // Packs lines [i0, i0+n) x k [k0, k0+kc) of op(X) into 32-line panels (layout in
 // gemm_internal.h). For A, lines are rows of op(A) (k_contig = !trans); for B, columns of
 // op(B) (k_contig = trans).
@@ -131,6 +175,7 @@ NT_PACK void pack_panels(bool k_contig, bool line_major, const float* X, int64_t
                          int64_t n, int64_t k0, int64_t kc, int part, uint16_t* dst) {
   const int64_t np = part == kHiLo ? 2 : 1;
   const int64_t kcp = (kc + kBf16Ku - 1) / kBf16Ku * kBf16Ku, tiles = kcp / kBf16Ku;
+  const bool cvt = part == kHi && g_pack_cvt.load(std::memory_order_relaxed);
   // One tile: k tile t of the 16 lines from s = 16 * h16.
   auto one = [&](int64_t t, int64_t h16) {
     const int64_t s = 16 * h16, lines = std::min<int64_t>(16, n - s);
@@ -138,8 +183,9 @@ NT_PACK void pack_panels(bool k_contig, bool line_major, const float* X, int64_t
                                                  (h16 % 2) * 16 * kcp * np + t * 512 * np);
     const int64_t k = k0 + t * kBf16Ku, ks = std::min<int64_t>(kBf16Ku, k0 + kc - k);
     if (lines <= 0) { std::memset(tile, 0, 1024 * np); return; }
-    tile16(k_contig ? X + (i0 + s) * ldx + k : X + k * ldx + i0 + s, ldx, k_contig, lines, ks,
-           part, line_major, tile);
+    const float* x = k_contig ? X + (i0 + s) * ldx + k : X + k * ldx + i0 + s;
+    if (cvt && tile16_cvt(x, ldx, k_contig, lines, ks, line_major, tile)) return;
+    tile16(x, ldx, k_contig, lines, ks, part, line_major, tile);
   };
   const int64_t halves = (n + 31) / 32 * 2;
   // Reads along the contiguous direction: 16 lines over all k, or 32 k rows over all lines
@@ -303,7 +349,7 @@ NT_PACK void ukr_amx_high(int64_t kcp2, const uint16_t* a, const uint16_t* b, fl
 }
 
 #ifndef NEURITE_AMX_KC  // overridable only to tune
-#define NEURITE_AMX_KC 512
+#define NEURITE_AMX_KC 1024
 #define NEURITE_AMX_NC 512
 #define NEURITE_AMX_MC 1024
 #endif
@@ -316,6 +362,11 @@ const KernelBf16 kAmx = {"amx", NEURITE_AMX_KC, NEURITE_AMX_MC, NEURITE_AMX_NC, 
 }  // namespace
 
 PackBf16 bf16_pack_a() { return pack_a; }
+bool bf16_pack_set_cvt(bool on) {
+  if (on && !cpu_features().avx512_bf16) return false;
+  g_pack_cvt.store(on, std::memory_order_relaxed);
+  return true;
+}
 PackBf16 bf16_pack_b() { return pack_b; }
 const KernelBf16* amx_kernel() { return &kAmx; }
 
@@ -328,6 +379,7 @@ namespace gemm {
 const KernelBf16* amx_kernel() { return nullptr; }
 PackBf16 bf16_pack_a() { return nullptr; }
 PackBf16 bf16_pack_b() { return nullptr; }
+bool bf16_pack_set_cvt(bool on) { return !on; }
 }  // namespace gemm
 }  // namespace neurite
 #endif

@@ -154,6 +154,10 @@ struct KernelBf16 {
 // The packs of gemm_amx.cc (AVX-512 F/BW; nullptr off x86), shared by both kernels.
 PackBf16 bf16_pack_a();
 PackBf16 bf16_pack_b();
+// Whether those packs convert part kHi with vcvtne2ps2bf16 (default: where the CPU has
+// avx512_bf16; tiles with a NaN or denormal lane always take the integer rounding). For tests:
+// false = the integer rounding everywhere. Returns false (no change) when `on` needs a missing ISA.
+bool bf16_pack_set_cvt(bool on);
 // The bf16 product (gemm_bf16.cc): the kernel of bf16_gemm_isa(), or the portable path.
 void sgemm_bf16(MatmulPrecision prec, bool trans_a, bool trans_b, int64_t M, int64_t N,
                 int64_t K, float alpha, const float* A, int64_t lda, const float* B, int64_t ldb,

@@ -3,6 +3,8 @@
 // does; JavaScript enqueues collectives and awaits promises, so the event loop never blocks.
 // Buffers are the tensors' own Float32Arrays, reduced in place (kept alive by references until
 // the operation completes). Every entry checks its arguments first (args.h, the trust boundary).
+// When every rank runs on one host, DistributedDataParallel's buckets live in shared memory
+// (sharedBuffer) and are all-reduced there by the ranks themselves (allReduceShared), without MPI.
 // the C API only: the deprecated C++ bindings would need libmpi_cxx
 #define OMPI_SKIP_MPICXX 1
 #define MPICH_SKIP_MPICXX 1
@@ -19,9 +21,20 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
 #ifdef __linux__
+#include <fcntl.h>
+#include <linux/futex.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#define NEURITE_SHM 1
 #endif
 
 #include "../addon/args.h"
@@ -32,7 +45,8 @@ using neurite_addon::Args;
 using neurite_addon::F32;
 
 // Operation kinds and reduce ops: the ids lib/distributed/ids.ts mirrors.
-enum Kind { kInit, kAllReduce, kBroadcast, kAllGather, kBarrier, kFinalize };
+enum Kind { kInit, kAllReduce, kBroadcast, kAllGather, kBarrier, kFinalize, kSharedAlloc, kAllReduceShared };
+struct Segment;
 // Reduce ops: 0 sum, 1 max, 2 min, 3 product ('avg' is a sum scaled in JavaScript).
 constexpr int kNumReduceOps = 4;
 
@@ -44,6 +58,7 @@ struct Op {
   int reduce = 0;
   double scale = 1;  // all-reduce: each rank's values are multiplied by this first (DDP's 1/N)
   int root = 0;
+  Segment* seg = nullptr;  // kSharedAlloc's result (null: not available), kAllReduceShared's segment
   napi_deferred deferred = nullptr;
   napi_ref keep[2] = {nullptr, nullptr};
   // results
@@ -66,6 +81,7 @@ struct State {
   bool started = false, finalized = false, stopping = false;
   bool exited = false;  // the communication thread returned (under mu)
   int size = 0;
+  int localSize = 0;
 };
 // Never destroyed: a std::thread still joinable at static destruction would terminate the process.
 State& g = *new State;
@@ -153,6 +169,243 @@ void prescale(float* p, int64_t n, double scale) {
   for (int64_t i = 0; i < n; i++) p[i] = static_cast<float>(static_cast<double>(p[i]) * scale);
 }
 
+
+// ---- Shared-memory all-reduce (one host) ----------------------------------------------------
+// A segment: a header line per rank (its progress counter, a futex word, and its pid and start
+// time for the liveness check), then one part per rank of `count` floats, page-aligned. Local
+// rank 0 creates it (shm_open + posix_fallocate, so a full /dev/shm is an error now rather than a
+// SIGBUS later), every rank maps all of it, and the name is unlinked once all have it open: the
+// memory lives as long as some rank maps it. Each rank's part is its Float32Array (an external
+// ArrayBuffer; GC unmaps it), so the lifetime is JavaScript's, independent of MPI_Finalize; POSIX
+// shared memory rather than MPI_Win_allocate_shared for that reason (a window is freed
+// collectively and by MPI_Finalize, while JavaScript may still hold the buffer).
+// An all-reduce over a range of the parts (the same range on every rank): every rank announces it
+// is there, rank r sums chunk r of the range over every rank's part in rank order (each value
+// first times `scale`, in double rounded to float as prescale()) and writes the sum into every
+// rank's part, then announces it is done; a rank leaves when every rank is done. Every rank gets
+// the same bits; each rank reads and writes 2/N of the range (MPI's shared-memory transport
+// copies it through a FIFO: measured 3x the time for 2.68 MB, bench/distributed/shm-allreduce.c).
+struct alignas(64) Line {
+  std::atomic<uint32_t> seq;      // phases completed (2 per all-reduce)
+  std::atomic<uint32_t> waiters;  // ranks asleep on seq (the futex word)
+  int32_t pid;
+  uint64_t start;                 // /proc/<pid>/stat field 22: tells a reused pid apart
+};
+struct Segment {
+  char* base = nullptr;
+  size_t bytes = 0, header = 0, part = 0;
+  int64_t count = 0;
+  int n = 0, me = 0;
+  uint32_t gen = 0;  // communication thread only
+  bool checkPeers = true;  // every peer's pid is visible here (not so across PID namespaces)
+  Line* line(int j) const { return reinterpret_cast<Line*>(base) + j; }
+  float* buf(int j) const { return reinterpret_cast<float*>(base + header + part * static_cast<size_t>(j)); }
+};
+// The segments JavaScript holds (main thread only): allReduceShared finds its buffer's here.
+std::vector<Segment*> segments;
+
+#ifdef NEURITE_SHM
+// NEURITE_MPI_SHM=off: sharedBuffer gives null on this rank, so every rank keeps MPI (escape hatch, A/B).
+bool kShmOff = [] { const char* e = std::getenv("NEURITE_MPI_SHM"); return e != nullptr && (std::strcmp(e, "off") == 0 || std::strcmp(e, "0") == 0); }();
+
+uint64_t procStart(int pid, char* state) {
+  char path[64], b[1024];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = ::read(fd, b, sizeof b - 1);
+  ::close(fd);
+  if (n <= 0) return 0;
+  b[n] = 0;
+  char* p = std::strrchr(b, ')');  // the command name may hold spaces and parentheses
+  if (p == nullptr || p[1] == 0) return 0;
+  *state = p[2];
+  // fields after the name: state is field 3, starttime field 22
+  int field = 3;
+  for (p += 2; *p != 0 && field < 22; p++) if (*p == ' ') field++;
+  return std::strtoull(p, nullptr, 10);
+}
+bool alive(const Line* l) {
+  char st = 0;
+  uint64_t s = procStart(l->pid, &st);
+  return s != 0 && s == l->start && st != 'Z' && st != 'X';
+}
+
+long futex(std::atomic<uint32_t>* w, int op, uint32_t v, const timespec* t) {
+  return syscall(SYS_futex, reinterpret_cast<uint32_t*>(w), op, v, t, nullptr, 0);
+}
+double now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+inline void cpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+
+// Announce phase v: store it and wake the ranks asleep on it.
+void announce(Segment* s, uint32_t v) {
+  Line* l = s->line(s->me);
+  l->seq.store(v, std::memory_order_seq_cst);
+  if (l->waiters.load(std::memory_order_seq_cst) > 0) futex(&l->seq, FUTEX_WAKE, INT_MAX, nullptr);
+}
+// Wait until every rank has announced phase v: spin 20 us (a peer that is there finishes in
+// microseconds), then sleep on the peer's counter (a futex: no CPU while a peer is late; 4 ranks on
+// 2 cores run), waking every 100 ms to check that the peer is alive. A lost peer is an error
+// naming its rank (mpirun normally stops the job first).
+bool waitAll(Segment* s, uint32_t v, std::string* err) {
+  double t0 = 0;  // one spin budget for all peers
+  for (int j = 0; j < s->n; j++) {
+    if (j == s->me) continue;
+    Line* l = s->line(j);
+    auto behind = [&] { return static_cast<int32_t>(l->seq.load(std::memory_order_acquire) - v) < 0; };
+    if (!behind()) continue;
+    if (t0 == 0) t0 = now();
+    while (behind() && now() - t0 < 20e-6) cpuRelax();
+    while (behind()) {
+      l->waiters.fetch_add(1, std::memory_order_seq_cst);
+      uint32_t cur = l->seq.load(std::memory_order_seq_cst);
+      if (static_cast<int32_t>(cur - v) < 0) {
+        timespec t{0, 100 * 1000 * 1000};
+        futex(&l->seq, FUTEX_WAIT, cur, &t);
+      }
+      l->waiters.fetch_sub(1, std::memory_order_seq_cst);
+      if (s->checkPeers && behind() && now() - t0 > 0.1 && !alive(l)) {
+        *err = "allReduce: rank " + std::to_string(j) + " (pid " + std::to_string(l->pid) + ") was lost";
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// One scaled value: in double rounded once to float (prescale's rounding); by a power of two the
+// float product is the same number.
+enum ScaleKind { kOne, kPow2, kOther };
+template <ScaleKind K>
+inline float scaled(float x, double s, float sf) {
+  if (K == kOne) return x;
+  if (K == kPow2) return x * sf;
+  return static_cast<float>(static_cast<double>(x) * s);
+}
+// acc[0..n) = sum over ranks, in rank order, of parts[j][0..n) (scaled)
+template <ScaleKind K>
+__attribute__((optimize("O3"))) void sumBlock(float* __restrict acc, const float* const* parts, int nr, int64_t n, double s) {
+  float sf = static_cast<float>(s);
+  const float* __restrict p0 = parts[0];
+  for (int64_t i = 0; i < n; i++) acc[i] = scaled<K>(p0[i], s, sf);
+  for (int j = 1; j < nr; j++) {
+    const float* __restrict pj = parts[j];
+    for (int64_t i = 0; i < n; i++) acc[i] += scaled<K>(pj[i], s, sf);
+  }
+}
+
+// The reduction of chunk [lo, hi) of the range at `off`, in blocks that stay in L1.
+void reduceChunk(Segment* s, int64_t off, int64_t lo, int64_t hi, double scale) {
+  constexpr int64_t kBlock = 2048;
+  alignas(64) float acc[kBlock];
+  int e = 0;
+  double m = std::frexp(scale, &e);
+  ScaleKind k = scale == 1 ? kOne : (m == 0.5 && std::ldexp(1.0f, e - 1) != 0 && std::isnormal(std::ldexp(1.0f, e - 1))) ? kPow2 : kOther;
+  std::vector<const float*> parts(static_cast<size_t>(s->n));
+  for (int64_t b = lo; b < hi; b += kBlock) {
+    int64_t n = std::min(kBlock, hi - b);
+    for (int j = 0; j < s->n; j++) parts[static_cast<size_t>(j)] = s->buf(j) + off + b;
+    if (k == kOne) sumBlock<kOne>(acc, parts.data(), s->n, n, scale);
+    else if (k == kPow2) sumBlock<kPow2>(acc, parts.data(), s->n, n, scale);
+    else sumBlock<kOther>(acc, parts.data(), s->n, n, scale);
+    for (int j = 0; j < s->n; j++) std::memcpy(s->buf(j) + off + b, acc, static_cast<size_t>(n) * 4);
+  }
+}
+
+bool sharedAllReduce(Segment* s, float* buf, int64_t count, double scale, std::string* err) {
+  int64_t off = buf - s->buf(s->me);
+  uint32_t g0 = s->gen;
+  s->gen += 2;
+  announce(s, g0 + 1);
+  if (!waitAll(s, g0 + 1, err)) return false;
+  // chunk r: [r*per, (r+1)*per) of the range, per a multiple of 16 floats (one cache line)
+  int64_t per = ((count + s->n - 1) / s->n + 15) / 16 * 16;
+  int64_t lo = std::min(count, per * s->me), hi = std::min(count, lo + per);
+  if (lo < hi) reduceChunk(s, off, lo, hi, scale);
+  announce(s, g0 + 2);
+  return waitAll(s, g0 + 2, err);
+}
+
+// Collective over MPI_COMM_WORLD (every rank on this host): a segment of n parts of count floats,
+// or null (with the reason in *why) when any rank could not make or map it.
+int sharedAlloc(int64_t count, int rank, int size, int localSize, Segment** out, std::string* why) {
+  *out = nullptr;
+  struct { int ok; char name[60]; } hdr{};
+  size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  size_t header = (static_cast<size_t>(size) * sizeof(Line) + page - 1) / page * page;
+  size_t part = (static_cast<size_t>(count) * 4 + page - 1) / page * page;
+  size_t bytes = header + part * static_cast<size_t>(size);
+  static int serial = 0;
+  int fd = -1;
+  int ok = !kShmOff && localSize == size;
+  if (rank == 0 && ok) {
+    std::snprintf(hdr.name, sizeof hdr.name, "/neurite-mpi-%d-%d", static_cast<int>(getpid()), serial++);
+    fd = shm_open(hdr.name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+    int rc = fd < 0 ? errno : ftruncate(fd, static_cast<off_t>(bytes)) != 0 ? errno : posix_fallocate(fd, 0, static_cast<off_t>(bytes));
+    if (rc != 0) {
+      *why = std::string("shared memory ") + hdr.name + ": " + std::strerror(rc);
+      ok = 0;
+      if (fd >= 0) { ::close(fd); fd = -1; shm_unlink(hdr.name); }
+    }
+  }
+  hdr.ok = ok;
+  MPI_Request req;
+  int rc = MPI_Ibcast(&hdr, sizeof hdr, MPI_BYTE, 0, MPI_COMM_WORLD, &req);
+  if (rc == MPI_SUCCESS) rc = waitPolite(&req, true);
+  if (rc != MPI_SUCCESS) { if (fd >= 0) { ::close(fd); shm_unlink(hdr.name); } return rc; }
+  ok = ok && hdr.ok;
+  if (ok && rank != 0) {
+    fd = shm_open(hdr.name, O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0) { *why = std::string("shared memory ") + hdr.name + ": " + std::strerror(errno); ok = 0; }
+  }
+  void* base = MAP_FAILED;
+  if (ok) {
+    base = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (base == MAP_FAILED) { *why = std::string("mmap: ") + std::strerror(errno); ok = 0; }
+  }
+  if (fd >= 0) ::close(fd);
+  Segment* s = nullptr;
+  if (ok) {
+    s = new Segment;
+    s->base = static_cast<char*>(base);
+    s->bytes = bytes;
+    s->header = header;
+    s->part = part;
+    s->count = count;
+    s->n = size;
+    s->me = rank;
+    Line* l = s->line(rank);
+    l->pid = static_cast<int32_t>(getpid());
+    char st;
+    l->start = procStart(l->pid, &st);
+    l->seq.store(0);
+    l->waiters.store(0);
+  }
+  // every rank has opened (or failed): the name can go; the pid lines are written
+  int all = 0;
+  rc = MPI_Iallreduce(&ok, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD, &req);
+  if (rc == MPI_SUCCESS) rc = waitPolite(&req, true);
+  if (rank == 0 && hdr.ok) shm_unlink(hdr.name);
+  if (rc != MPI_SUCCESS || !all) {
+    if (s != nullptr) { munmap(s->base, s->bytes); delete s; }
+    if (why->empty() && rc == MPI_SUCCESS) *why = kShmOff ? "NEURITE_MPI_SHM=off" : localSize != size ? "the ranks are on more than one host" : "another rank could not map it";
+    return rc;
+  }
+  // every rank wrote its line before the all-reduce: where a peer's pid is not visible here (ranks
+  // in separate PID namespaces sharing /dev/shm), the waits cannot check it and rely on mpirun
+  for (int j = 0; j < size; j++) if (j != rank && !alive(s->line(j))) s->checkPeers = false;
+  *out = s;
+  return MPI_SUCCESS;
+}
+#endif  // NEURITE_SHM
+
 // Large buffers go in chunks that fit MPI's int counts.
 constexpr int64_t kChunk = int64_t(1) << 30;
 
@@ -182,8 +435,27 @@ void run(Op* op) {
       MPI_Comm_rank(local, &op->localRank);
       MPI_Comm_size(local, &op->localSize);
       MPI_Comm_free(&local);
+      g.localSize = op->localSize;
       return;
     }
+    case kSharedAlloc: {
+#ifdef NEURITE_SHM
+      int rank = 0, size = 1;
+      MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+      MPI_Comm_size(MPI_COMM_WORLD, &size);
+      rc = sharedAlloc(op->count, rank, size, g.localSize, &op->seg, &op->error);
+      if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("sharedBuffer", rc); }
+#else
+      op->error = "no shared memory on this system";
+#endif
+      return;
+    }
+    case kAllReduceShared:
+      t0 = MPI_Wtime();
+#ifdef NEURITE_SHM
+      if (!sharedAllReduce(op->seg, op->buf, op->count, op->scale, &op->error)) op->failed = true;
+#endif
+      break;
     case kAllReduce: {
       t0 = MPI_Wtime();
       prescale(op->buf, op->count, op->scale);
@@ -298,6 +570,29 @@ napi_value makeInt(napi_env env, int v) {
 
 void setProp(napi_env env, napi_value o, const char* k, napi_value v) { napi_set_named_property(env, o, k, v); }
 
+// A segment's own part as a Float32Array over an external ArrayBuffer (null for none); when GC
+// collects it, the mapping goes (peers keep theirs). Main thread.
+void unmapSegment(napi_env, void*, void* hint) {
+  Segment* s = static_cast<Segment*>(hint);
+  segments.erase(std::remove(segments.begin(), segments.end(), s), segments.end());
+#ifdef NEURITE_SHM
+  munmap(s->base, s->bytes);
+#endif
+  delete s;
+}
+napi_value sharedArray(napi_env env, Segment* s) {
+  napi_value v, ab;
+  if (s == nullptr) { napi_get_null(env, &v); return v; }
+  if (napi_create_external_arraybuffer(env, s->buf(s->me), static_cast<size_t>(s->count) * 4, unmapSegment, s, &ab) != napi_ok) {
+    unmapSegment(env, nullptr, s);
+    napi_get_null(env, &v);
+    return v;
+  }
+  segments.push_back(s);
+  napi_create_typedarray(env, napi_float32_array, static_cast<size_t>(s->count), ab, 0, &v);
+  return v;
+}
+
 // Runs on the main thread for each finished operation: settle its promise.
 void settle(napi_env env, Op* op) {
   if (env != nullptr) {
@@ -320,6 +615,8 @@ void settle(napi_env env, Op* op) {
         napi_create_string_utf8(env, threadLevelName(op->threadLevel), NAPI_AUTO_LENGTH, &lvl);
         setProp(env, v, "threadLevel", lvl);
         g.size = op->size;
+      } else if (op->kind == kSharedAlloc) {
+        v = sharedArray(env, op->seg);
       } else {
         napi_create_double(env, op->seconds, &v);
       }
@@ -412,6 +709,14 @@ napi_value Init(napi_env env, napi_callback_info info) {
   });
 }
 
+// A new operation over one checked buffer.
+Op* bufferOp(Kind kind, const F32& buf) {
+  Op* o = new Op{kind};
+  o->buf = buf.data;
+  o->count = buf.len;
+  return o;
+}
+
 napi_value AllReduce(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
     Args a(env, info, "allReduce", 3);
@@ -419,11 +724,45 @@ napi_value AllReduce(napi_env env, napi_callback_info info) {
     int op = a.id(1, "op", kNumReduceOps);
     double scale = a.finite(2, "scale");
     needReady(a);
-    Op* o = new Op{kAllReduce};
-    o->buf = buf.data;
-    o->count = buf.len;
+    Op* o = bufferOp(kAllReduce, buf);
     o->reduce = op;
     o->scale = scale;
+    return enqueue(a, o, argv(env, info, 0), nullptr);
+  });
+}
+
+// sharedBuffer(count): collective (every rank, same order, same count) -> a Float32Array of count
+// zeros in shared memory, or null where the ranks do not all share one host (or
+// NEURITE_MPI_SHM=off on some rank, or the memory could not be had).
+napi_value SharedBuffer(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info, "sharedBuffer", 1);
+    int64_t count = a.integer(0, "count", 1);
+    if (count > (int64_t(1) << 36)) a.range_error("count must be at most 2^36 elements, got " + std::to_string(count));
+    needReady(a);
+    Op* o = new Op{kSharedAlloc};
+    o->count = count;
+    return enqueue(a, o, nullptr, nullptr);
+  });
+}
+
+// allReduceShared(buf, scale): sum over ranks, each rank's values times scale first, in place;
+// buf lies in one of sharedBuffer's arrays (the same range of it on every rank).
+napi_value AllReduceShared(napi_env env, napi_callback_info info) {
+  return guarded(env, [&]() -> napi_value {
+    Args a(env, info, "allReduceShared", 2);
+    F32 buf = a.f32(0, "buffer");
+    double scale = a.finite(1, "scale");
+    needReady(a);
+    Segment* seg = nullptr;
+    for (Segment* s : segments) {
+      float* p = s->buf(s->me);
+      if (buf.data >= p && buf.data + buf.len <= p + s->count && buf.len > 0) { seg = s; break; }
+    }
+    if (seg == nullptr) a.type_error("buffer must be a non-empty part of a sharedBuffer() array");
+    Op* o = bufferOp(kAllReduceShared, buf);
+    o->scale = scale;
+    o->seg = seg;
     return enqueue(a, o, argv(env, info, 0), nullptr);
   });
 }
@@ -435,9 +774,7 @@ napi_value Broadcast(napi_env env, napi_callback_info info) {
     int64_t root = a.integer(1, "root", 0);
     needReady(a);
     if (root >= g.size) a.range_error("root " + std::to_string(root) + " is not a rank (world size " + std::to_string(g.size) + ")");
-    Op* o = new Op{kBroadcast};
-    o->buf = buf.data;
-    o->count = buf.len;
+    Op* o = bufferOp(kBroadcast, buf);
     o->root = static_cast<int>(root);
     return enqueue(a, o, argv(env, info, 0), nullptr);
   });
@@ -453,10 +790,8 @@ napi_value AllGather(napi_env env, napi_callback_info info) {
     if (out.len != want)
       a.range_error("output has " + std::to_string(out.len) + " elements, needs input length x world size = " + std::to_string(want));
     a.no_overlap(out, out.len, "output", in, in.len, "input");
-    Op* o = new Op{kAllGather};
-    o->buf = in.data;
+    Op* o = bufferOp(kAllGather, in);
     o->out = out.data;
-    o->count = in.len;
     return enqueue(a, o, argv(env, info, 0), argv(env, info, 1));
   });
 }
@@ -521,7 +856,8 @@ napi_value Info(napi_env env, napi_callback_info info) {
 napi_value Register(napi_env env, napi_value exports) {
   struct { const char* name; napi_callback cb; } fns[] = {
       {"init", Init}, {"allReduce", AllReduce}, {"broadcast", Broadcast}, {"allGather", AllGather},
-      {"barrier", Barrier}, {"finalize", Finalize}, {"info", Info},
+      {"barrier", Barrier}, {"finalize", Finalize}, {"info", Info}, {"sharedBuffer", SharedBuffer},
+      {"allReduceShared", AllReduceShared},
   };
   for (auto& f : fns) {
     napi_value fn;

@@ -29,6 +29,17 @@ static int g_failed = 0, g_passed = 0;
     }                                         \
   } while (0)
 
+// A pack destination: 64-byte aligned, as the driver's scratch and the packed-weight cache are
+// (the packs store whole aligned tiles; a std::vector's data is only 16-byte aligned).
+struct Aligned16 {
+  std::vector<uint16_t> v;
+  uint16_t* p;
+  explicit Aligned16(size_t n, uint16_t fill = 0) : v(n + 32, fill) {
+    p = v.data() + (64 - reinterpret_cast<uintptr_t>(v.data()) % 64) % 64 / 2;
+  }
+  uint16_t* data() { return p; }
+  uint16_t& operator[](size_t i) { return p[i]; }
+};
 static float from_bits(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
 static uint32_t bits(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; }
 
@@ -59,8 +70,9 @@ static void test_conversion_all() {
   // 16 rows x 65536 k per chunk through the A packing (rows layout): 4096 chunks.
   const int64_t R = 16, KK = 65536;
   std::vector<float> src(R * KK);
-  std::vector<uint16_t> dst(32 * KK);
-  int64_t bad_s = 0, bad_lo = 0, bad_v = 0, bad_vlo = 0;
+  Aligned16 dst(32 * KK);
+  int64_t bad_s = 0, bad_lo = 0, bad_v = 0, bad_vlo = 0, bad_vc = 0;
+  const bool cvt_default = g::bf16_pack_set_cvt(true);  // true: the packs use vcvtne2ps2bf16 by default
   for (uint64_t base = 0; base < (uint64_t(1) << 32); base += R * KK) {
     for (int64_t i = 0; i < R * KK; ++i) {
       const uint32_t u = uint32_t(base + i);
@@ -74,7 +86,10 @@ static void test_conversion_all() {
       if (g::bf16_part(src[i], g::kLo) != lo_ref) ++bad_lo;
     }
     if (!vec) continue;
-    for (int part = 0; part < 2; ++part) {
+    for (int mode = 0; mode < 3; ++mode) {  // kHi (integer rounding), kLo, kHi (vcvtne2ps2bf16)
+      const int part = mode == 1 ? g::kLo : g::kHi;
+      if (mode == 2 && !g::bf16_pack_set_cvt(true)) continue;
+      if (mode < 2) g::bf16_pack_set_cvt(false);
       pack(false, src.data(), KK, 0, R, 0, KK, part, dst.data());
       for (int64_t r = 0; r < R; ++r)
         for (int64_t k = 0; k < KK; ++k) {
@@ -82,14 +97,18 @@ static void test_conversion_all() {
           const float x = src[r * KK + k];
           if (part == g::kLo && (bits(x) & 0xFF) != 0x5A) continue;
           const uint16_t want = g::bf16_part(x, part);
-          if (v != want) ++(part ? bad_vlo : bad_v);
+          if (v != want) ++(mode == 1 ? bad_vlo : mode == 2 ? bad_vc : bad_v);
         }
     }
   }
+  g::bf16_pack_set_cvt(cvt_default);
   CHECK(bad_s == 0, "scalar bf16_round differs from the reference in %lld patterns", (long long)bad_s);
   CHECK(bad_lo == 0, "scalar low part differs in %lld patterns (1 in 256)", (long long)bad_lo);
   CHECK(bad_v == 0, "vector rounding (packing) differs in %lld patterns", (long long)bad_v);
   CHECK(bad_vlo == 0, "vector low part (packing) differs in %lld patterns", (long long)bad_vlo);
+  CHECK(bad_vc == 0, "vcvtne2ps2bf16 packing (NaN / denormal tiles rounded in integers) differs in %lld patterns",
+        (long long)bad_vc);
+  if (!cvt_default) std::printf("skip vcvtne2ps2bf16 packing sweep (the CPU lacks avx512_bf16)\n");
   CHECK(g::bf16_round(from_bits(0x3F808000u)) == 0x3F80, "tie to even (down)");
   CHECK(g::bf16_round(from_bits(0x3F818000u)) == 0x3F82, "tie to even (up)");
   CHECK(g::bf16_round(from_bits(0x7F7FFFFFu)) == 0x7F80, "max float rounds to Inf");
@@ -108,6 +127,10 @@ static void test_pack_layouts() {
     std::printf("skip pack layouts (the CPU lacks avx512f/bw)\n");
     return;
   }
+  const bool cvt_default = g::bf16_pack_set_cvt(true);
+  if (!cvt_default) std::printf("skip vcvtne2ps2bf16 pack layouts (the CPU lacks avx512_bf16)\n");
+  for (int cvt = 0; cvt < (cvt_default ? 2 : 1); ++cvt) {
+  g::bf16_pack_set_cvt(cvt == 1);
   std::mt19937 rng(5);
   std::normal_distribution<float> d;
   for (int it = 0; it < 24; ++it) {
@@ -120,8 +143,11 @@ static void test_pack_layouts() {
     std::vector<float> X((k_contig ? L : Kt) * ld);
     for (float& x : X) x = d(rng);
     if (it % 5 == 0) X[0] = NAN, X[1] = INFINITY;
+    if (it % 7 == 3) X[X.size() / 2] = -3e-39f;  // a denormal (vcvtne2ps2bf16 would flush it)
+    if (it % 11 == 6) X[X.size() - 1] = from_bits(0x7F800123u);  // a signalling NaN with payload
+    if (it % 3 == 2) X[X.size() / 3] = from_bits(0x03804000u);  // normal, its low part (2^-129) denormal
     const int64_t np = part == g::kHiLo ? 2 : 1, kcp = (kc + 31) / 32 * 32, panels = (lines + 31) / 32;
-    std::vector<uint16_t> out(panels * 32 * kcp * np, 0xDEAD);
+    Aligned16 out(panels * 32 * kcp * np, 0xDEAD);
     (isb ? pb : pa)(trans, X.data(), ld, i0, lines, k0, kc, part, out.data());
     int64_t bad = 0;
     for (int64_t s = 0; s < panels * 32; ++s)
@@ -135,9 +161,11 @@ static void test_pack_layouts() {
           const int64_t at = isb ? half + (kk / 2) * 32 + r * 2 + kk % 2 : half + r * 32 + kk;
           if (out[at] != want) ++bad;
         }
-    CHECK(bad == 0, "pack %s trans=%d part=%d lines=%lld kc=%lld: %lld elements differ", isb ? "B" : "A",
-          trans, part, (long long)lines, (long long)kc, (long long)bad);
+    CHECK(bad == 0, "pack %s trans=%d part=%d cvt=%d lines=%lld kc=%lld: %lld elements differ", isb ? "B" : "A",
+          trans, part, cvt, (long long)lines, (long long)kc, (long long)bad);
   }
+  }
+  g::bf16_pack_set_cvt(cvt_default);
 }
 
 struct Case { bool ta, tb; int64_t M, N, K; float alpha, beta; };

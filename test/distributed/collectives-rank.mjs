@@ -27,6 +27,23 @@ eq(g.data, ranks.flatMap((i) => [i, i + 0.5]), 'allGather');
 const big = new Float32Array(1 << 20).fill(r + 1);
 await pg.allReduce(big);
 if (big[0] !== (N * (N + 1)) / 2 || big[big.length - 1] !== big[0]) fail(`big allReduce ${big[0]}`);
+// DDP's shared-memory buckets (every rank on this host): a part of the shared array, summed in
+// rank order with each value x 1/3 first (rounded as Math.fround(v * (1 / 3))); around it untouched
+const sb = await pg.sharedBuffer(1000);
+if (!(sb instanceof Float32Array) || sb.length !== 1000) fail(`sharedBuffer: ${sb}`);
+const val = (j, i) => Math.fround((j + 1) * i + 0.25);
+for (let i = 0; i < 1000; i++) sb[i] = val(r, i);
+await pg.allReduceSharedScaled(sb.subarray(5, 995), 1 / 3);
+for (let i = 0; i < 1000; i++) {
+  let want = val(r, i);
+  if (i >= 5 && i < 995) { want = Math.fround(val(0, i) * (1 / 3)); for (let j = 1; j < N; j++) want = Math.fround(want + Math.fround(val(j, i) * (1 / 3))); }
+  if (sb[i] !== want) fail(`allReduceSharedScaled [${i}]: got ${sb[i]}, want ${want}`);
+}
+const sbig = await pg.sharedBuffer((1 << 20) + 3);
+sbig.fill(r + 1);
+await pg.allReduceSharedScaled(sbig, 1 / N);
+if (sbig[0] !== (N + 1) / 2 || sbig.some((v) => v !== sbig[0])) fail(`big allReduceSharedScaled ${sbig[0]}`);
+try { await pg.allReduceSharedScaled(new Float32Array(4), 1); fail('a buffer outside shared memory accepted'); } catch (e) { if (!(e instanceof TypeError)) fail(String(e)); }
 // the event loop runs while rank 0 waits at the barrier: a 20 ms timer set as rank 0 enters
 // must fire before the barrier resolves (the other ranks join 1.5 s later)
 const events = [];

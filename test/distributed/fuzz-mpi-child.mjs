@@ -19,7 +19,11 @@ const sigs = {
   allGather: { kinds: ['f32', 'gather'], valid: () => [f32(3), f32(3)] },
   barrier: { kinds: [], valid: () => [] },
   info: { kinds: [], valid: () => [] },
+  sharedBuffer: { kinds: ['count'], valid: () => [16] },
+  // a part of a shared array (made after init); before init any Float32Array
+  allReduceShared: { kinds: ['sbuf', 'scale'], valid: () => [shared === null ? f32(5) : shared.subarray(2, 10), 1] },
 };
+let shared = null;
 const junk = fc.constantFrom('x', {}, [], [1, 2], undefined, () => 0, Symbol('s'), 10n, new Uint8Array(64), new Float64Array(64), new Int32Array(64), new DataView(new ArrayBuffer(64)), true, null);
 function wrongFor(kind) {
   switch (kind) {
@@ -27,6 +31,8 @@ function wrongFor(kind) {
     case 'id4': return fc.oneof(junk, fc.constantFrom(NaN, -1, 4, 2.5, Infinity, 1e9));
     case 'scale': return fc.oneof(junk, fc.constantFrom(NaN, Infinity, -Infinity));
     case 'root': return fc.oneof(junk, fc.constantFrom(NaN, -1, 1, 2, 2.5, Infinity, 2 ** 53 + 2));
+    case 'count': return fc.oneof(junk, fc.constantFrom(NaN, -1, 0, 2.5, Infinity, 2 ** 37, 2 ** 53 + 2));
+    case 'sbuf': return fc.oneof(junk, fc.constantFrom(new Float32Array(8), new Float32Array(0)), fc.constant(null).map(() => shared.subarray(3, 3)));
     case 'gather': return fc.oneof(junk, fc.constantFrom(new Float32Array(0), new Float32Array(2), new Float32Array(4), new Float32Array(1 << 10)));
     default: throw new Error(kind);
   }
@@ -47,9 +53,11 @@ function check(name, args) {
   bad.push({ name, why: 'did not throw', args: args.map((a) => (ArrayBuffer.isView(a) ? `${a.constructor.name}(${a.length})` : String(typeof a === 'symbol' ? 'symbol' : a))) });
 }
 // before init: every collective refuses
-for (const name of ['allReduce', 'broadcast', 'allGather', 'barrier', 'finalize']) check(name, (sigs[name] ?? { valid: () => [] }).valid());
+for (const name of ['allReduce', 'broadcast', 'allGather', 'barrier', 'finalize', 'sharedBuffer', 'allReduceShared']) check(name, (sigs[name] ?? { valid: () => [] }).valid());
 const info = await mpi.init();
 if (info.worldSize !== 1) throw new Error('run this child as one process');
+shared = await mpi.sharedBuffer(16);
+if (!(shared instanceof Float32Array) || shared.length !== 16) throw new Error(`sharedBuffer in a world of one: ${shared}`);
 try { mpi.init(); bad.push({ name: 'init', why: 'second init did not throw' }); } catch (e) { if (!(e instanceof TypeError)) bad.push({ name: 'init', why: String(e) }); }
 for (const [name, s] of Object.entries(sigs)) {
   // wrong arity
@@ -75,6 +83,9 @@ if (xs[2] !== Math.fround(3 * (1 / 3))) bad.push({ name: 'allReduce', why: `scal
 const g = new Float32Array(3);
 await mpi.allGather(x, g);
 await mpi.broadcast(x, 0);
+shared.fill(2);
+await mpi.allReduceShared(shared.subarray(2, 10), 1 / 3);
+if (shared[1] !== 2 || shared[2] !== Math.fround(2 * (1 / 3)) || shared[9] !== shared[2] || shared[10] !== 2) bad.push({ name: 'allReduceShared', why: `wrong result ${shared}` });
 await mpi.barrier();
 if (g[2] !== 3) bad.push({ name: 'allGather', why: `wrong result ${g}` });
 await mpi.finalize();

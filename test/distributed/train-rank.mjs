@@ -72,6 +72,6 @@ if (pg) {
   losses.splice(0, losses.length, ...l);
 }
 if ((!pg || pg.rank === 0) && a.out) {
-  writeFileSync(a.out, JSON.stringify({ worldSize: N, losses, params: Object.fromEntries(model.namedParameters().map(([n, p]) => [n, Array.from(p.data)])) }));
+  writeFileSync(a.out, JSON.stringify({ worldSize: N, sharedMemory: ddp?.sharedMemory ?? false, losses, params: Object.fromEntries(model.namedParameters().map(([n, p]) => [n, Array.from(p.data)])) }));
 }
 if (pg) await pg.destroy();
