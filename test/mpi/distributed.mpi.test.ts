@@ -250,10 +250,11 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
   });
 
   it('a rank lost during a shared-memory all-reduce: the waiting rank\'s promise rejects naming it (without mpirun stopping the job)', async () => {
-    // Open MPI's --enable-recovery and MPICH's -disable-auto-cleanup leave the other ranks running,
-    // so the addon's own check answers
-    const keep = impl.name === 'Open MPI' ? '--enable-recovery' : '-disable-auto-cleanup';
-    const r = await run(impl.mpirun, [keep, '-n', '2', process.execPath, join(root, 'test', 'distributed', 'lost-rank.mjs')],
+    // each rank under a shell that outlives it by 3 s: mpirun sees no death (and stops nothing) until
+    // the addon's own liveness check has answered. (Open MPI's --enable-recovery alone did; MPICH's
+    // -disable-auto-cleanup did not: Hydra still killed rank 0, sometimes before it had answered.)
+    const rank = `${JSON.stringify(process.execPath)} ${JSON.stringify(join(root, 'test', 'distributed', 'lost-rank.mjs'))}; sleep 3`;
+    const r = await run(impl.mpirun, ['-n', '2', 'sh', '-c', rank],
       { ...process.env, ...MPI_ENV, NEURITE_MPI_ADDON: impl.addon }, 60_000);
     const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
     expect(line, r.stdout + r.stderr).toBeDefined();
