@@ -1,7 +1,7 @@
 // AVX512-BF16 kernel of the bf16 products (vdpbf16ps) on the packs of gemm_amx.cc. On Intel
 // (Sapphire Rapids) vdpbf16ps runs at half the fp32 FMA rate, so the default there is AMX or the
-// portable path; on AMD Zen 5 it runs at twice the fp32 flop rate (measured; Zen 4 likewise per
-// AMD), so it is the default there (avx512bf16_pays() in gemm_bf16.cc).
+// portable path; on AMD Zen 5 it runs at twice the fp32 flop rate (measured; Zen 4 reportedly
+// likewise, unmeasured), so it is the default there (avx512bf16_pays() in gemm_bf16.cc).
 #include "gemm_internal.h"
 
 #if defined(__x86_64__)

@@ -32,9 +32,10 @@ namespace {
 // Intel Xeon family 6 model 207 (Sapphire/Emerald Rapids) one vdpbf16ps zmm issues every 2
 // cycles against two FMAs per cycle (0.49-0.51x the fp32 flop rate, bench/RESULTS.md session
 // 6), so 'medium' measured 0.46-0.56x fp32 there; on AMD Zen 5 (family 26) two per cycle,
-// 1.95-2.02x the fp32 flop rate (bench/native/peak.cc), 'medium' 1.3-1.7x fp32 (bench/RESULTS.md
-// session 7). Zen 4 (family 25) issues it at the same 2x rate per AMD's optimization guide;
-// unmeasured by this project. Every other CPU: the portable path, until measured.
+// 1.95-2.02x the fp32 flop rate (bench/native/peak.cc), 'medium' 1.6-2.0x fp32 (bench/RESULTS.md
+// session 7). Zen 4 (family 25) is in the table on issue 13's report of about 2x fp32 (it
+// splits both zmm instructions into two 256-bit halves alike); unmeasured by this project.
+// Every other CPU: the portable path, until measured.
 bool avx512bf16_pays(const CpuFeatures& f) {
   return f.amd && (f.family == 25 || f.family == 26);
 }
