@@ -70,18 +70,20 @@ const rate = (c, prec) => nt.withFloat32MatmulPrecision(prec, () => {
   return steps / (Number(process.hrtime.bigint() - t0) * 1e-9);
 });
 const py = pythonWith('torch');
+const coretype = process.env.OPENBLAS_CORETYPE || 'SkylakeX';
 const torchRun = (what, n) => {
   if (!py) return null;
-  // OpenBLAS 0.3.21 does not know this Xeon and falls back to a slow generic kernel for
-  // PyTorch's fp32 products; SkylakeX is its fastest setting here (as bench:compare's pytorch-skx)
-  const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), OPENBLAS_CORETYPE: 'SkylakeX' };
+  // OpenBLAS 0.3.21 does not know the Xeon of sessions 1-6 and falls back to a slow generic
+  // kernel for PyTorch's fp32 products; SkylakeX is its fastest setting there (as bench:compare's
+  // pytorch-skx). A machine whose environment sets OPENBLAS_CORETYPE keeps it.
+  const env = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: String(threads), OPENBLAS_CORETYPE: coretype };
   const r = spawnSync(py, [fileURLToPath(new URL('./peers/bf16_train.py', import.meta.url)), dir, String(threads), what, String(n)], { encoding: 'utf8', env });
   if (r.status !== 0) throw new Error(`bf16_train.py: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 };
 
 const info = nt.backendInfo();
-console.log(`cpu: ${cpus()[0].model}; backend ${info.backend}, fp32 ${info.isa.fp32}, bf16 ${info.isa.bf16}; threads ${threads}; PyTorch with OPENBLAS_CORETYPE=SkylakeX; loadavg before ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`cpu: ${cpus()[0].model}; backend ${info.backend}, fp32 ${info.isa.fp32}, bf16 ${info.isa.bf16}, 'high' ${info.isa.high}; threads ${threads}; PyTorch with OPENBLAS_CORETYPE=${coretype}; loadavg before ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 const samples = {};
 const add = (k, v) => (samples[k] ??= []).push(v);
 const N = 1024, ma = nt.randn([N, N]), mb = nt.randn([N, N]);
@@ -96,10 +98,14 @@ const mmRate = (p) => nt.withFloat32MatmulPrecision(p, () => {
   return (2 * N ** 3) / ts.sort((x, y) => x - y)[2] / 1e9;
 });
 for (let r = 0; r < rounds; r++) {
-  for (const p of ['highest', 'medium', 'high']) add(`mm neurite ${p}`, mmRate(p));
+  // the order rotates round by round: the first products after PyTorch's process ran measured
+  // 2-4x slow (neurite's 'highest' 38-44 GFLOP/s against 115-154 for 'high', the same fp32
+  // product, when 'highest' always went first; Zen 5, session 7)
+  const rot = (a) => a.map((_, i) => a[(i + r) % a.length]);
+  for (const p of rot(['highest', 'medium', 'high'])) add(`mm neurite ${p}`, mmRate(p));
   const m = torchRun('mm', 5);
   if (m) for (const [k, v] of Object.entries(m)) add(`mm torch ${k}`, v);
-  for (const c of Object.keys(CASES)) for (const p of ['highest', 'medium']) add(`${c} neurite ${p}`, rate(c, p));
+  for (const c of Object.keys(CASES)) for (const p of rot(['highest', 'medium'])) add(`${c} neurite ${p}`, rate(c, p));
   const t = torchRun('time', steps);
   if (t) for (const [k, v] of Object.entries(t)) add(`${k.split('_')[0]} torch ${k.split('_')[1]}`, v);
 }

@@ -136,8 +136,13 @@ export interface BackendInfo {
   backend: BackendName;
   /** The CPU's model name (cpuid brand string on the native backend, else os.cpus()). */
   cpuModel: string;
-  /** The kernels' ISA: fp32 products and elementwise, and the bf16 products ('medium'/'high'). */
-  isa: { fp32: string; bf16: string; elementwise: string; level: string; detected: string; forced: boolean };
+  /**
+   * The kernels' ISA: fp32 products and elementwise, and the bf16 products ('medium'/'high');
+   * `high` is what precision 'high' runs: 'bf16x3' (the three bf16 products: AMX, a forced bf16
+   * kernel, the js backend) or 'fp32' (the 'highest' product, where bf16x3 would be slower than
+   * fp32, as PyTorch does: docs/precision.md).
+   */
+  isa: { fp32: string; bf16: string; high: string; elementwise: string; level: string; detected: string; forced: boolean };
   /** Whether the kernel granted the AMX tile permission (false without AMX or on js). */
   amxPermission: boolean;
   /** Threads of the kernels' pool (1 on js). */
@@ -173,7 +178,7 @@ export function backendInfo(): BackendInfo {
     return {
       backend: name,
       cpuModel: info.cpuModel.trim() || (cpus()[0]?.model ?? ''),
-      isa: { fp32: info.gemmIsa, bf16: info.bf16Isa, elementwise: info.isa, level: info.isaLevel, detected: info.isaDetected, forced: info.isaForced },
+      isa: { fp32: info.gemmIsa, bf16: info.bf16Isa, high: info.bf16High, elementwise: info.isa, level: info.isaLevel, detected: info.isaDetected, forced: info.isaForced },
       amxPermission: info.amxPermission,
       threads: info.threads,
       malloc: info.malloc,
@@ -183,7 +188,7 @@ export function backendInfo(): BackendInfo {
   return {
     backend: name,
     cpuModel: cpus()[0]?.model ?? '',
-    isa: { fp32: 'js', bf16: 'js', elementwise: 'js', level: 'js', detected: 'js', forced: false },
+    isa: { fp32: 'js', bf16: 'js', high: 'bf16x3', elementwise: 'js', level: 'js', detected: 'js', forced: false },
     amxPermission: false,
     threads: 1,
     malloc: 'default (js backend)',

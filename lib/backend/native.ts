@@ -29,6 +29,8 @@ export interface NativeInfo {
   gemmIsa: string;
   /** Kernel of the bf16 products (matmul precision 'medium' / 'high'): 'amx' | 'avx512bf16' | 'portable'. */
   bf16Isa: string;
+  /** What precision 'high' runs: 'bf16x3' (AMX, or a forced bf16 kernel) | 'fp32' (where bf16x3 loses to fp32). */
+  bf16High: string;
   /** The ISA level in use: 'amx' | 'avx512bf16' | 'avx512' | 'avx2' | 'portable' (NEURITE_ISA caps it). */
   isaLevel: string;
   /** The best level this machine runs (what NEURITE_ISA may ask for at most). */

@@ -16,7 +16,7 @@ export function packageVersion(root: string): string {
   }
 }
 
-interface NativeInfoLike { version?: string; isa?: string; gemmIsa?: string; bf16Isa?: string; amxPermission?: boolean; cpuModel?: string; threads?: number; napiVersion?: number; malloc?: string;
+interface NativeInfoLike { version?: string; isa?: string; gemmIsa?: string; bf16Isa?: string; bf16High?: string; amxPermission?: boolean; cpuModel?: string; threads?: number; napiVersion?: number; malloc?: string;
   gemmBlocking?: { mr: number; nr: number; mc: number; kc: number; nc: number; source: string }; caches?: { l1d: number; l2: number; l3: number; l3SharedBy: number; source: string } }
 
 /** Version, backend, CPU features the kernels use, thread count. */
@@ -31,7 +31,7 @@ export function runInfo(root: string, out: ProgressStream): void {
   if (info) {
     lines.push(`native addon: ${info.version ?? '?'}, N-API ${info.napiVersion ?? '?'}`);
     lines.push(`cpu: ${info.cpuModel || '?'}`);
-    lines.push(`cpu features in use: elementwise ${info.isa ?? '?'}, gemm ${info.gemmIsa ?? '?'}, bf16 gemm ${info.bf16Isa ?? '?'} (AMX permission: ${info.amxPermission ? 'granted' : 'no'})`);
+    lines.push(`cpu features in use: elementwise ${info.isa ?? '?'}, gemm ${info.gemmIsa ?? '?'}, bf16 gemm ${info.bf16Isa ?? '?'}, 'high' runs ${info.bf16High ?? '?'} (AMX permission: ${info.amxPermission ? 'granted' : 'no'})`);
     const b = info.gemmBlocking, c = info.caches;
     if (b && c) {
       const kb = (n: number): string => (n === 0 ? '?' : n >= 1 << 20 ? `${+(n / (1 << 20)).toFixed(1)} MB` : `${Math.round(n / 1024)} KB`);

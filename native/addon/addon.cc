@@ -758,6 +758,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("isa", nk::simd_isa_name());     // elementwise / activation kernels
   o.Set("gemmIsa", nk::sgemm_isa());     // GEMM microkernels
   o.Set("bf16Isa", nk::bf16_gemm_isa());  // matmul precision 'medium' / 'high'
+  o.Set("bf16High", nk::bf16_high_mode());  // what 'high' runs: "bf16x3" | "fp32"
   o.Set("isaLevel", nk::isa_level_name(nk::isa_level()));
   o.Set("isaForced", nk::isa_forced());
   o.Set("isaDetected", nk::isa_level_name(nk::isa_detected()));  // the best the machine runs

@@ -69,11 +69,17 @@ PackCacheStats pack_cache_stats();
 // The kernel chosen at run time from CPU features: "avx512", "avx2", or "portable".
 const char* sgemm_isa();
 // The kernel of the bf16 products ('medium', 'high'): "amx" (AMX-BF16 tiles), "avx512bf16"
-// (vdpbf16ps; chosen by default only where it beats fp32 FMA, i.e. AMD, or when NEURITE_ISA
-// forces it), or "portable" (inputs rounded to bf16 in packing, then the fp32 kernel).
+// (vdpbf16ps; chosen by default only where it beats fp32 FMA: AMD Zen 4 / Zen 5, see
+// avx512bf16_pays() in gemm_bf16.cc; or when NEURITE_ISA forces it), or "portable" (inputs
+// rounded to bf16 in packing, then the fp32 kernel).
 const char* bf16_gemm_isa();
+// What 'high' runs: "bf16x3" (the three bf16 products) on the AMX kernel, where they beat
+// fp32, and wherever the bf16 kernel is forced (NEURITE_ISA, bf16_force_isa); else "fp32":
+// the 'highest' product, bit for bit, as PyTorch computes 'high' when no fast algorithm exists
+// (three vdpbf16ps per fp32 FMA: at most 2/3 of the fp32 rate on Zen 5, measured 0.5-0.6x).
+const char* bf16_high_mode();
 // Force the bf16 kernel (tests, benchmarks): "amx", "avx512bf16", "portable"; false if the CPU
-// cannot run it. Not thread-safe: call before any product.
+// cannot run it. Then 'high' runs bf16x3 on it. Not thread-safe: call before any product.
 bool bf16_force_isa(const char* isa);
 // The fp32 GEMM's blocking for the kernel in use: the tile (MR x NR, per ISA) and the blocks.
 // KC is fixed per ISA (it decides where partial sums are added, so it sets the rounding); MC

@@ -1,6 +1,7 @@
 // AVX512-BF16 kernel of the bf16 products (vdpbf16ps) on the packs of gemm_amx.cc. On Intel
 // (Sapphire Rapids) vdpbf16ps runs at half the fp32 FMA rate, so the default there is AMX or the
-// portable path; on AMD Zen 4 it is about twice fp32 (bf16_gemm_isa() in gemm_bf16.cc).
+// portable path; on AMD Zen 5 it runs at twice the fp32 flop rate (measured; Zen 4 reportedly
+// likewise, unmeasured), so it is the default there (avx512bf16_pays() in gemm_bf16.cc).
 #include "gemm_internal.h"
 
 #if defined(__x86_64__)
@@ -75,10 +76,22 @@ NT_BF16 void ukr_avx512bf16(int64_t kcp, const uint16_t* a, const uint16_t* b, f
 
 void no_init() {}
 
+// Blocks, measured on AMD Zen 5 (EPYC Turin, L1d 48 KB, L2 1 MB; session 7, bf16_bench
+// 'medium' / 'highest' interleaved in one process, 3 runs): KC 1024 with NC 256 (the packed B
+// block 512 KB, half the L2) 1.88-2.00x fp32 at 1024^3 and 1.61-1.84x at 512x4096x1024, against
+// 1.66x / 1.49-1.54x with KC 256 / NC 512 and 1.73-1.77x / 1.65-1.91x with KC 512 / NC 256:
+// a 1024-deep product keeps its C tiles over the whole K (C written once), and the 64 KB B
+// micro-panel streams from L2 to the four 8-row groups. 'high' halves KC (k_block()).
+#ifndef NEURITE_AVX512BF16_KC  // overridable only to tune
+#define NEURITE_AVX512BF16_KC 1024
+#define NEURITE_AVX512BF16_MC 1024
+#define NEURITE_AVX512BF16_NC 256
+#endif
+
 }  // namespace
 
 const KernelBf16* avx512bf16_kernel() {
-  static const KernelBf16 k = {"avx512bf16", 256, 1024, 512, bf16_pack_a(), bf16_pack_b(),
+  static const KernelBf16 k = {"avx512bf16", NEURITE_AVX512BF16_KC, NEURITE_AVX512BF16_MC, NEURITE_AVX512BF16_NC, bf16_pack_a(), bf16_pack_b(),
                                ukr_avx512bf16<false>, ukr_avx512bf16<true>, no_init, nullptr};
   return &k;
 }

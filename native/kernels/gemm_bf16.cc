@@ -26,18 +26,34 @@ MatmulPrecision matmul_precision() { return tls_precision; }
 namespace gemm {
 namespace {
 
+// Where vdpbf16ps is measured (or documented) faster than the fp32 FMA: a per-CPU table, not
+// a calibration at load time (a timing on a shared, loaded machine would pick a different
+// kernel from run to run, and with it different bits). The instruction rate decides: on the
+// Intel Xeon family 6 model 207 (Sapphire/Emerald Rapids) one vdpbf16ps zmm issues every 2
+// cycles against two FMAs per cycle (0.49-0.51x the fp32 flop rate, bench/RESULTS.md session
+// 6), so 'medium' measured 0.46-0.56x fp32 there; on AMD Zen 5 (family 26) two per cycle,
+// 1.95-2.02x the fp32 flop rate (bench/native/peak.cc), 'medium' 1.6-2.0x fp32 (bench/RESULTS.md
+// session 7). Zen 4 (family 25) is in the table on issue 13's report of about 2x fp32 (it
+// splits both zmm instructions into two 256-bit halves alike); unmeasured by this project.
+// Every other CPU: the portable path, until measured.
+bool avx512bf16_pays(const CpuFeatures& f) {
+  return f.amd && (f.family == 25 || f.family == 26);
+}
+
 // AMX only at level kAmx, which requires the process-wide tile permission (cpu.cc): every
 // thread may then configure tiles, so the fallback when the kernel refuses is this choice.
 const KernelBf16* choose_bf16() {
   const IsaLevel l = isa_level();
   if (l == IsaLevel::kAmx && amx_kernel()) return amx_kernel();
-  // vdpbf16ps runs at half the fp32 FMA rate on Intel (Sapphire Rapids) but about twice it
-  // on AMD Zen 4: by default only there (and wherever NEURITE_ISA=avx512bf16 forces it).
-  if (l == IsaLevel::kAvx512Bf16 && (isa_forced() || cpu_features().amd)) return avx512bf16_kernel();
+  // By default only where the table above says it beats fp32 (or where NEURITE_ISA=avx512bf16
+  // forces it, for tests and benchmarks).
+  if (l == IsaLevel::kAvx512Bf16 && (isa_forced() || avx512bf16_pays(cpu_features())))
+    return avx512bf16_kernel();
   return nullptr;
 }
 
 std::atomic<int> g_bf16{-1};  // -1: not chosen yet; 0 portable, 1 avx512bf16, 2 amx
+std::atomic<bool> g_bf16_forced{false};  // bf16_force_isa() chose the kernel
 
 const KernelBf16* bf16_kernel() {
   int v = g_bf16.load(std::memory_order_relaxed);
@@ -47,6 +63,12 @@ const KernelBf16* bf16_kernel() {
     g_bf16.store(v, std::memory_order_relaxed);
   }
   return v == 2 ? amx_kernel() : v == 1 ? avx512bf16_kernel() : nullptr;
+}
+
+// Whether 'high' runs the three bf16 products (bf16_high_mode() in gemm.h).
+bool high_bf16x3(const KernelBf16* kr) {
+  return (kr != nullptr && kr == amx_kernel()) || isa_forced() ||
+         g_bf16_forced.load(std::memory_order_relaxed);
 }
 
 // The portable path's 'high': K three times, A = [hi hi lo], B = [hi; lo; hi] ('medium': hi x hi).
@@ -242,6 +264,10 @@ void sgemm_bf16(MatmulPrecision prec, bool ta, bool tb, int64_t M, int64_t N, in
                 float beta, float* C, int64_t ldc, const Epilogue* ep, int threads) {
   const int parts = prec == MatmulPrecision::kHigh ? 3 : 1;
   const KernelBf16* kr = bf16_kernel();
+  if (parts == 3 && !high_bf16x3(kr)) {  // 'high' where bf16x3 loses to fp32: fp32 (gemm.h)
+    sgemm_fp32(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep, threads);
+    return;
+  }
   const int64_t macs = M * N * K;
   if (kr == nullptr || macs <= kTileMacs || M < 32 || N < 32) {
     portable_bf16(parts, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep, threads);
@@ -315,8 +341,11 @@ bool bf16_force_isa(const char* isa) {
   else if (!std::strcmp(isa, "portable")) v = 0;
   if (v < 0) return false;
   gemm::g_bf16.store(v, std::memory_order_relaxed);
+  gemm::g_bf16_forced.store(true, std::memory_order_relaxed);
   return true;
 }
+
+const char* bf16_high_mode() { return gemm::high_bf16x3(gemm::bf16_kernel()) ? "bf16x3" : "fp32"; }
 
 const char* bf16_gemm_isa() {
   const gemm::KernelBf16* k = gemm::bf16_kernel();

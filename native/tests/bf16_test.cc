@@ -329,9 +329,42 @@ static void test_pack_cache(const char* isa) {
   neurite::pack_cache_set_limit(uint64_t(64) << 20);
 }
 
+// The default choice (before any bf16_force_isa): the AVX512-BF16 kernel only on the CPUs of the
+// table in gemm_bf16.cc (AMD Zen 4 / Zen 5, where vdpbf16ps beats the fp32 FMA), AMX where
+// granted, else portable; 'high' is bf16x3 only on AMX (or forced), else the fp32 product, bit
+// for bit.
+static void test_default_choice() {
+  const neurite::CpuFeatures& f = neurite::cpu_features();
+  const std::string isa = neurite::bf16_gemm_isa(), high = neurite::bf16_high_mode();
+  const neurite::IsaLevel l = neurite::isa_level();
+  std::printf("default bf16 kernel %s, 'high' %s (%s family %d model %d)\n", isa.c_str(), high.c_str(),
+              f.amd ? "AMD" : f.intel ? "Intel" : "other", f.family, f.model);
+  if (neurite::isa_forced()) return;  // NEURITE_ISA set: bf16x3 wherever forced (isa-override test)
+  const bool zen45 = f.amd && (f.family == 25 || f.family == 26);
+  const char* want = l == neurite::IsaLevel::kAmx ? "amx"
+                     : l == neurite::IsaLevel::kAvx512Bf16 && zen45 ? "avx512bf16" : "portable";
+  CHECK(isa == want, "default bf16 kernel %s, expected %s", isa.c_str(), want);
+  CHECK(high == (isa == "amx" ? "bf16x3" : "fp32"), "default 'high' %s on kernel %s", high.c_str(), isa.c_str());
+  std::mt19937 rng(7);
+  std::normal_distribution<float> d;
+  for (const int64_t n : {40, 200}) {  // the small path and the tiles
+    std::vector<float> A(n * n), B(n * n), C1(n * n), C2(n * n);
+    for (float& x : A) x = d(rng);
+    for (float& x : B) x = d(rng);
+    neurite::sgemm(false, true, n, n, n, 1, A.data(), n, B.data(), n, 0, C1.data(), n);
+    neurite::set_matmul_precision(MatmulPrecision::kHigh);
+    neurite::sgemm(false, true, n, n, n, 1, A.data(), n, B.data(), n, 0, C2.data(), n);
+    neurite::set_matmul_precision(MatmulPrecision::kHighest);
+    const bool same = std::memcmp(C1.data(), C2.data(), C1.size() * 4) == 0;
+    CHECK(same == (high == "fp32"), "%lld^3: 'high' %s 'highest' bit for bit (mode %s)", (long long)n,
+          same ? "equals" : "differs from", high.c_str());
+  }
+}
+
 int main(int argc, char** argv) {
   std::printf("bf16 kernel: %s, ISA level %s\n", neurite::bf16_gemm_isa(),
               neurite::isa_level_name(neurite::isa_level()));
+  test_default_choice();
   const std::string keep = neurite::bf16_gemm_isa();
   for (const char* isa : {"portable", "avx512bf16", "amx"}) {
     std::fflush(stdout);

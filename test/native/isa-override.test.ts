@@ -30,13 +30,14 @@ describeIfAvailable(nativeMissing(), 'NEURITE_ISA', () => {
       return;
     }
     expect(r.status, r.err).toBe(0);
-    const info = JSON.parse(r.out) as { isaLevel: string; isaForced: boolean; gemmIsa: string; bf16Isa: string; isa: string };
+    const info = JSON.parse(r.out) as { isaLevel: string; isaForced: boolean; gemmIsa: string; bf16Isa: string; bf16High: string; isa: string };
     expect(info.isaLevel).toBe(isa);
     expect(info.isaForced).toBe(true);
     const fp32 = isa === 'portable' ? 'portable' : isa === 'avx2' ? 'avx2' : 'avx512';
     expect(info.gemmIsa).toBe(fp32);
     expect(info.isa).toBe(fp32);
     expect(info.bf16Isa).toBe(isa === 'amx' || isa === 'avx512bf16' ? isa : 'portable');
+    expect(info.bf16High).toBe('bf16x3'); // a forced level runs 'high' on its bf16 path, to test it
   });
 
   // CI runs the whole suite under each level (.ci/run): a run labelled with a level runs it
@@ -60,6 +61,9 @@ describeIfAvailable(nativeMissing(), 'NEURITE_ISA', () => {
       expect(i.cpuModel.length).toBeGreaterThan(0);
       expect(i.isa.fp32).toBe(best.gemmIsa);
       expect(i.isa.bf16).toBe(best.bf16Isa);
+      // 'high' runs bf16x3 on AMX and wherever the level is forced; elsewhere bf16x3 loses to
+      // fp32 (3 vdpbf16ps per FMA on Zen 5) and 'high' is the fp32 product, as in PyTorch
+      expect(i.isa.high).toBe(i.isa.bf16 === 'amx' || i.isa.forced ? 'bf16x3' : 'fp32');
       expect(i.isa.detected).toBe(best.isaDetected);
       expect(i.amxPermission).toBe(best.amxPermission);
       expect(i.threads).toBeGreaterThanOrEqual(1);
