@@ -134,6 +134,40 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
     }
   });
 
+  // small all-reduces on one host: the shared-memory channel, on the calling thread when the peers are there
+  interface SmallOut { rank: number; sharedMemory: boolean; collectives: number; hash: number; counters: { fast?: number; handedOff?: number; queued?: number };
+    late: { waitMs: number; cpuMs: number; ticks: number; handedOff: number } }
+  it('small all-reduces on one host go through shared memory: every op bit for bit the rank-order result (at N = 2 the MPI path\'s, NEURITE_MPI_SHM=off), in order among large all-reduces, broadcasts and shared buckets, finished on the calling thread, handed off or queued; a late rank costs the others no CPU', async () => {
+    const script = join(root, 'test', 'distributed', 'small-rank.mjs');
+    for (const n of impl.name === 'MPICH' ? [2] : [2, 4]) {
+      const hashes: number[] = [];
+      for (const shm of [true, false]) {
+        const r = await mpirun(impl, n, script, ['--steps', '150'], 150_000, shm ? {} : { NEURITE_MPI_SHM: 'off' });
+        expect(r.status, r.stderr).toBe(0);
+        const outs = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as SmallOut).sort((x, y) => x.rank - y.rank);
+        expect(outs.length).toBe(n);
+        for (const o of outs) {
+          expect(o.sharedMemory).toBe(shm);
+          expect(o.collectives).toBe(outs[0].collectives);
+          expect(o.hash, 'every rank the same bits').toBe(outs[0].hash);
+        }
+        // the three ways a small all-reduce runs all happened (the rank-dependent delays see to it)
+        const total = (k: 'fast' | 'handedOff' | 'queued') => outs.reduce((t, o) => t + (o.counters[k] ?? 0), 0);
+        if (shm) for (const k of ['fast', 'handedOff', 'queued'] as const) expect(total(k), k).toBeGreaterThan(0);
+        else expect(total('fast') + total('handedOff') + total('queued')).toBe(0);
+        // the ranks waiting a second for the late one: the event loop ran, the CPU slept
+        for (const o of outs.slice(0, -1)) {
+          expect(o.late.waitMs).toBeGreaterThan(900);
+          expect(o.late.ticks, 'timer ticks during the wait').toBeGreaterThan(20);
+          expect(o.late.cpuMs, 'CPU time while waiting for the late rank').toBeLessThan(0.5 * o.late.waitMs);
+          expect(o.late.handedOff).toBe(shm ? 1 : 0);
+        }
+        hashes.push(outs[0].hash);
+      }
+      if (n === 2) expect(hashes[0], 'shared memory = MPI path at 2 ranks, bit for bit').toBe(hashes[1]);
+    }
+  });
+
   // fit(model, data, { distributed: pg }): the whole path (DDP, DistributedSampler, per-step agreement, combined history)
   const fitScript = join(root, 'test', 'distributed', 'fit-rank.mjs');
   interface FitOut { worldSize: number; history: { loss: number[]; accuracy: number[] | null; samples: number[]; mode: string; steps: number }; params: Record<string, number[]> }
@@ -249,11 +283,11 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
     expect(left.stdout.trim()).toBe('');
   });
 
-  it('a rank lost during a shared-memory all-reduce: the waiting rank\'s promise rejects naming it (without mpirun stopping the job)', async () => {
+  it.each(['bucket', 'small'])('a rank lost during a shared-memory all-reduce (%s): the waiting rank\'s promise rejects naming it (without mpirun stopping the job)', async (what) => {
     // Open MPI's --enable-recovery and MPICH's -disable-auto-cleanup leave the other ranks running,
     // so the addon's own check answers
     const keep = impl.name === 'Open MPI' ? '--enable-recovery' : '-disable-auto-cleanup';
-    const r = await run(impl.mpirun, [keep, '-n', '2', process.execPath, join(root, 'test', 'distributed', 'lost-rank.mjs')],
+    const r = await run(impl.mpirun, [keep, '-n', '2', process.execPath, join(root, 'test', 'distributed', 'lost-rank.mjs'), what],
       { ...process.env, ...MPI_ENV, NEURITE_MPI_ADDON: impl.addon }, 60_000);
     const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
     expect(line, r.stdout + r.stderr).toBeDefined();
