@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { join, dirname } from 'node:path';
 const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 const { distributed } = await import(pathToFileURL(join(root, 'dist', 'esm', 'index.js')).href);
+const { mpiRaw } = await import(pathToFileURL(join(root, 'dist', 'esm', 'distributed', 'addon.js')).href);
 const [count, iters] = process.argv.slice(2, 4).map(Number);
 const shared = process.argv[4] === 'shared';
 const pg = await distributed.init();
@@ -31,5 +32,6 @@ for (let r = 0; r < 7; r++) {
   p.push((performance.now() - t0) / iters * 1e3);
 }
 const med = (v) => v.sort((a, b) => a - b)[3];
-if (pg.rank === 0) console.log(JSON.stringify({ count, shared, usPerCall: med(t), pipelinedUsPerCall: med(p) }));
+// small: how rank 0's small all-reduces ran (shared-memory channel: on the calling thread, handed off after the spin, queued)
+if (pg.rank === 0) console.log(JSON.stringify({ count, shared, usPerCall: med(t), pipelinedUsPerCall: med(p), small: mpiRaw().info().small }));
 await pg.destroy();
