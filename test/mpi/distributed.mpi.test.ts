@@ -285,11 +285,18 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
 
   it.each(['bucket', 'small'])('a rank lost during a shared-memory all-reduce (%s): the waiting rank\'s promise rejects naming it (without mpirun stopping the job)', async (what) => {
     // Open MPI's --enable-recovery and MPICH's -disable-auto-cleanup leave the other ranks running,
-    // so the addon's own check answers
+    // so the addon's own check answers. Hydra (MPICH) still kills the other ranks 10-25 ms after a
+    // rank's death here; the addon's check (every 5 ms, and a peer counts as lost from the moment it
+    // takes the fatal signal) wins that race about 9 times in 10 on this loaded 2-core machine, so
+    // MPICH gets up to three attempts: a check that never answers still fails all three
     const keep = impl.name === 'Open MPI' ? '--enable-recovery' : '-disable-auto-cleanup';
-    const r = await run(impl.mpirun, [keep, '-n', '2', process.execPath, join(root, 'test', 'distributed', 'lost-rank.mjs'), what],
-      { ...process.env, ...MPI_ENV, NEURITE_MPI_ADDON: impl.addon }, 60_000);
-    const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+    let r = { status: null as number | null, stdout: '', stderr: '' };
+    let line: string | undefined;
+    for (let attempt = 0; attempt < (impl.name === 'MPICH' ? 3 : 1) && line === undefined; attempt++) {
+      r = await run(impl.mpirun, [keep, '-n', '2', process.execPath, join(root, 'test', 'distributed', 'lost-rank.mjs'), what],
+        { ...process.env, ...MPI_ENV, NEURITE_MPI_ADDON: impl.addon }, 60_000);
+      line = r.stdout.split('\n').find((l) => l.startsWith('{'));
+    }
     expect(line, r.stdout + r.stderr).toBeDefined();
     const out = JSON.parse(line!) as { ms: number; message: string };
     expect(out.message).toMatch(/^allReduce: rank 1 \(pid \d+\) was lost$/);
