@@ -50,7 +50,7 @@ const med = (v) => { const s = v.filter((x) => typeof x === 'number').sort((p, q
 const out = { cpu: cpus()[0].model, started: t0, ended: new Date().toISOString(), rounds: Number(a.rounds), loadavg: loads, medians: {}, raw: res };
 for (const [k, v] of Object.entries(res)) {
   if (k.startsWith('floor')) { out.medians[k] = Object.fromEntries(Object.keys(v[0]).map((f) => [f, med(v.map((x) => x[f]))])); continue; }
-  out.medians[k] = { usPerCall: med(v.map((x) => x.usPerCall)), ...(v[0].pipelinedUsPerCall !== undefined ? { pipelinedUsPerCall: med(v.map((x) => x.pipelinedUsPerCall)) } : {}) };
+  out.medians[k] = Object.fromEntries(['usPerCall', 'pipelinedUsPerCall', 'p50Us', 'p99Us'].filter((f) => v[0][f] !== undefined).map((f) => [f, med(v.map((x) => x[f]))]));
 }
 // neurite ÷ C per round (interleaved), then the median of those ratios
 out.ratios = {};
