@@ -431,8 +431,8 @@ int sharedAlloc(int64_t count, int rank, int size, int localSize, Segment** out,
 // again at collective k + 2, which it reaches only once every peer has announced k + 2, that is,
 // after every peer finished reading collective k.
 // Who runs it: when nothing is queued on the communication thread, the calling (main) thread,
-// which waits for the peers at most kFastSpinSeconds (spinning): when they are there the promise
-// it returns is already resolved; when not, the rest (the futex wait, the liveness check, the
+// which waits for the peers at most kFastSpinSeconds (spinning): when they are there the call
+// returns a number, the all-reduce done (ProcessGroup returns an already resolved promise); when not, the rest (the futex wait, the liveness check, the
 // combine) goes to the communication thread and the event loop carries on (a late peer costs this
 // rank the spin, no more). When collectives are queued, it is queued after them and runs there, in
 // order. Both run the same protocol, so ranks that took different paths for one collective meet.

@@ -3,7 +3,8 @@
  * its addon is built, MPICH: the addon's trust boundary, every collective at 2 and 4 ranks, the
  * same maths as one process (W3/W4 with SGD/Adam/AdamW at per-rank batch B/N vs batch B, 50
  * steps), N = 1 bit-identical to plain training, reruns bit-identical, a model mismatch and a
- * killed rank failing fast. Skipped, with the reason in the suite's name, without MPI. Not in
+ * killed rank failing fast, small all-reduces through shared memory (bit for bit, in order, a late
+ * and a lost rank). Skipped, with the reason in the suite's name, without MPI. Not in
  * `npm test` (it takes minutes on 2 cores): `npm run test:mpi`, and its own step in .ci/run.
  */
 import { describe, expect, it } from 'vitest';
