@@ -6,7 +6,9 @@
 // interleave over --rounds rounds; two plain processes at once (no MPI) give the machine's ceiling; medians are reported with the CPU model and the load.
 // DDP's buckets are reduced through shared memory on one host (session 6); the "(MPI path)" rows run
 // the same with NEURITE_MPI_SHM=off, interleaved, for the A/B.
-//   npm run build && flock /tmp/neurite-bench.lock node bench/distributed/run.mjs [--rounds 3]
+// --skip REGEX leaves out the configurations whose name matches (their figures come out null), to keep
+// a locked run short: e.g. --skip 'fit|allreduce' (bench/distributed/latency.mjs has the all-reduce rows).
+//   npm run build && flock /tmp/neurite-bench.lock node bench/distributed/run.mjs [--rounds 3] [--skip REGEX]
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -14,7 +16,7 @@ import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const here = dirname(new URL(import.meta.url).pathname);
-const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, steps: { type: 'string', default: '30' } } });
+const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, steps: { type: 'string', default: '30' }, skip: { type: 'string' } } });
 const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_btl_vader_single_copy_mechanism: 'none' };
 const cBin = join(tmpdir(), 'neurite-allreduce-bench');
 execFileSync('mpicc.openmpi', ['-O2', join(here, 'allreduce.c'), '-o', cBin]);
@@ -62,13 +64,14 @@ const configs = {
   'allreduce 2.68 MB, neurite shared memory': () => mpi(2, [process.execPath, ar, '669706', '200', 'shared']),
   'allreduce 4 B, neurite shared memory': () => mpi(2, [process.execPath, ar, '1', '20000', 'shared']),
 };
+if (a.skip) for (const k of Object.keys(configs)) if (new RegExp(a.skip).test(k)) delete configs[k];
 const res = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
 const loads = [];
 for (let r = 0; r < Number(a.rounds); r++) {
   for (const [k, f] of Object.entries(configs)) { res[k].push(await f()); loads.push(readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')); }
 }
 const med = (v) => { const s = v.filter((x) => x !== null && x !== undefined).sort((p, q) => p - q); return s.length ? s[Math.floor(s.length / 2)] : null; };
-const m = (k, f) => med(res[k].map((x) => x[f]));
+const m = (k, f) => (res[k] ? med(res[k].map((x) => x[f])) : null);
 const s1 = m('1 rank x 1 thread, batch 128', 'samplesPerSec'), s2 = m('2 ranks x 1 thread, batch 128 each', 'samplesPerSec');
 const t2 = m('1 process x 2 threads, batch 256', 'samplesPerSec'), s4 = m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'samplesPerSec');
 const out = {

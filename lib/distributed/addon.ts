@@ -14,13 +14,20 @@ export const REDUCE_IDS = { sum: 0, max: 1, min: 2, product: 3 } as const;
 
 export interface InitInfo {
   rank: number; worldSize: number; localRank: number; localSize: number; threadLevel: string;
+  /** Every rank is on this host and the ranks share a memory segment: allReduce of up to 64 KiB goes through it, not MPI. */
+  sharedMemory: boolean;
 }
 
 /** The addon's raw entries; each checks its arguments (the trust boundary). */
 export interface MpiRaw {
   init(): Promise<InitInfo>;
-  /** In place, each rank's values first multiplied by `scale` (on the communication thread); resolves with the seconds the MPI call took there. */
-  allReduce(buf: Float32Array, op: number, scale: number): Promise<number>;
+  /**
+   * In place, each rank's values first multiplied by `scale`; resolves with the seconds it took. Up to 64 KiB with
+   * `sharedMemory`: through the ranks' shared segment, on the calling thread when nothing is queued and the peers
+   * arrive within 20 us (then it returns the seconds, a number, not a promise: it is done), else on the communication
+   * thread; larger, or without `sharedMemory`: MPI on the communication thread.
+   */
+  allReduce(buf: Float32Array, op: number, scale: number): Promise<number> | number;
   broadcast(buf: Float32Array, root: number): Promise<number>;
   allGather(input: Float32Array, output: Float32Array): Promise<number>;
   barrier(): Promise<number>;
@@ -29,7 +36,8 @@ export interface MpiRaw {
   /** In place over a part of a sharedBuffer() array (the same part on every rank): each rank's values × `scale`, summed in rank order, by the ranks themselves through shared memory; resolves with the seconds it took. */
   allReduceShared(buf: Float32Array, scale: number): Promise<number>;
   finalize(): Promise<number>;
-  info(): { library: string; initialized: boolean; sanitized: boolean };
+  /** `small`: how many small all-reduces over shared memory finished on the calling thread, were handed to the communication thread after the spin, or were queued behind other collectives. */
+  info(): { library: string; initialized: boolean; sanitized: boolean; small?: { fast: number; handedOff: number; queued: number } };
 }
 
 export const INSTALL_HINT = 'install MPI (Debian/Ubuntu: apt-get install libopenmpi-dev openmpi-bin; or MPICH: ' +

@@ -1,7 +1,8 @@
 /**
  * ProcessGroup: the ranks of one MPI job and the collectives between them (all-reduce,
  * broadcast, all-gather, barrier), as torch.distributed's default group. Every collective is
- * queued to the addon's communication thread and awaited: the event loop never blocks. All
+ * queued to the addon's communication thread and awaited: the event loop never blocks (a small
+ * all-reduce on one host may finish on the calling thread within a 20 us bound, see sharedMemory). All
  * ranks must issue the same collectives in the same order (an MPI rule).
  */
 import { writeFileSync } from 'node:fs';
@@ -42,17 +43,24 @@ export class ProcessGroup {
   /** The MPI library's version line and the thread level it granted. */
   readonly library: string;
   readonly threadLevel: string;
+  /**
+   * Every rank runs on this host and small all-reduces (up to 64 KiB) go through memory the ranks share instead of
+   * MPI: each rank sums every rank's values itself, in rank order (the same bits on every rank). False across hosts
+   * or with NEURITE_MPI_SHM=off on any rank.
+   */
+  readonly sharedMemory: boolean;
   /** Seconds the communication thread spent in MPI for the last collective. */
   lastSeconds = 0;
   private destroyed = false;
 
   /** @internal use distributed.init() */
-  constructor(private readonly raw: MpiRaw, info: { rank: number; worldSize: number; localRank: number; localSize: number; threadLevel: string }) {
+  constructor(private readonly raw: MpiRaw, info: { rank: number; worldSize: number; localRank: number; localSize: number; threadLevel: string; sharedMemory: boolean }) {
     this.rank = info.rank;
     this.worldSize = info.worldSize;
     this.localRank = info.localRank;
     this.localSize = info.localSize;
     this.threadLevel = info.threadLevel;
+    this.sharedMemory = info.sharedMemory;
     this.library = raw.info().library.split('\n')[0].trim();
   }
 
@@ -61,23 +69,35 @@ export class ProcessGroup {
   }
 
   /** Reduce `t` across ranks in place (every rank gets the result); returns `t`. */
-  async allReduce<T extends Buf>(t: T, op: ReduceOp = 'sum'): Promise<T> {
-    this.live('allReduce');
-    const d = dataOf('allReduce', t);
-    if (!REDUCE_OPS.includes(op)) throw new TypeError(`allReduce: unknown op '${String(op)}' (ops: ${REDUCE_OPS.join(', ')})`);
-    this.lastSeconds = await this.raw.allReduce(d, op === 'avg' ? REDUCE_IDS.sum : REDUCE_IDS[op], 1);
-    if (op === 'avg') { const s = 1 / this.worldSize; for (let i = 0; i < d.length; i++) d[i] *= s; }
-    return t;
+  allReduce<T extends Buf>(t: T, op: ReduceOp = 'sum'): Promise<T> {
+    // not an async function: a small all-reduce finished on the calling thread (sharedMemory) costs one await
+    let r: number | Promise<number>, d: Float32Array;
+    try {
+      this.live('allReduce');
+      d = dataOf('allReduce', t);
+      if (!REDUCE_OPS.includes(op)) throw new TypeError(`allReduce: unknown op '${String(op)}' (ops: ${REDUCE_OPS.join(', ')})`);
+      r = this.raw.allReduce(d, op === 'avg' ? REDUCE_IDS.sum : REDUCE_IDS[op], 1);
+    } catch (e) { return Promise.reject(e); }
+    const done = (seconds: number): T => {
+      this.lastSeconds = seconds;
+      if (op === 'avg') { const s = 1 / this.worldSize; for (let i = 0; i < d.length; i++) d[i] *= s; }
+      return t;
+    };
+    return typeof r === 'number' ? Promise.resolve(done(r)) : r.then(done);
   }
 
   /**
    * @internal DistributedDataParallel's averaging: each rank's `t` multiplied by `scale` (1/worldSize), then summed
-   * in place, as PyTorch's reducer divides before the sum. The scaling runs on the communication thread.
+   * in place, as PyTorch's reducer divides before the sum. The scaling runs where the all-reduce does.
    */
-  async allReduceScaled(t: Float32Array, scale: number): Promise<Float32Array> {
-    this.live('allReduce');
-    this.lastSeconds = await this.raw.allReduce(dataOf('allReduce', t), REDUCE_IDS.sum, scale);
-    return t;
+  allReduceScaled(t: Float32Array, scale: number): Promise<Float32Array> {
+    let r: number | Promise<number>;
+    try {
+      this.live('allReduce');
+      r = this.raw.allReduce(dataOf('allReduce', t), REDUCE_IDS.sum, scale);
+    } catch (e) { return Promise.reject(e); }
+    const done = (seconds: number): Float32Array => { this.lastSeconds = seconds; return t; };
+    return typeof r === 'number' ? Promise.resolve(done(r)) : r.then(done);
   }
 
   /**

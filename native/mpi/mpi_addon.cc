@@ -45,7 +45,7 @@ using neurite_addon::Args;
 using neurite_addon::F32;
 
 // Operation kinds and reduce ops: the ids lib/distributed/ids.ts mirrors.
-enum Kind { kInit, kAllReduce, kBroadcast, kAllGather, kBarrier, kFinalize, kSharedAlloc, kAllReduceShared };
+enum Kind { kInit, kAllReduce, kBroadcast, kAllGather, kBarrier, kFinalize, kSharedAlloc, kAllReduceShared, kAllReduceSmall };
 struct Segment;
 // Reduce ops: 0 sum, 1 max, 2 min, 3 product ('avg' is a sum scaled in JavaScript).
 constexpr int kNumReduceOps = 4;
@@ -59,6 +59,8 @@ struct Op {
   double scale = 1;  // all-reduce: each rank's values are multiplied by this first (DDP's 1/N)
   int root = 0;
   Segment* seg = nullptr;  // kSharedAlloc's result (null: not available), kAllReduceShared's segment
+  uint32_t gen = 0;        // kAllReduceSmall: its number on the small-message channel
+  bool announced = false;  // kAllReduceSmall: the calling thread already wrote and announced it (a hand-off)
   napi_deferred deferred = nullptr;
   napi_ref keep[2] = {nullptr, nullptr};
   // results
@@ -79,6 +81,7 @@ struct State {
   napi_threadsafe_function tsfn = nullptr;
   int pending = 0;  // main thread only
   bool started = false, finalized = false, stopping = false;
+  bool ready = false;  // init settled successfully (main thread)
   bool exited = false;  // the communication thread returned (under mu)
   int size = 0;
   int localSize = 0;
@@ -208,7 +211,9 @@ std::vector<Segment*> segments;
 // NEURITE_MPI_SHM=off: sharedBuffer gives null on this rank, so every rank keeps MPI (escape hatch, A/B).
 bool kShmOff = [] { const char* e = std::getenv("NEURITE_MPI_SHM"); return e != nullptr && (std::strcmp(e, "off") == 0 || std::strcmp(e, "0") == 0); }();
 
-uint64_t procStart(int pid, char* state) {
+// /proc/<pid>/stat: the process's start time (field 22; 0 when there is no such process), its state
+// (field 3) and flags (field 9).
+uint64_t procStart(int pid, char* state, unsigned long* flags = nullptr) {
   char path[64], b[1024];
   std::snprintf(path, sizeof path, "/proc/%d/stat", pid);
   int fd = ::open(path, O_RDONLY | O_CLOEXEC);
@@ -220,15 +225,22 @@ uint64_t procStart(int pid, char* state) {
   char* p = std::strrchr(b, ')');  // the command name may hold spaces and parentheses
   if (p == nullptr || p[1] == 0) return 0;
   *state = p[2];
-  // fields after the name: state is field 3, starttime field 22
+  // fields after the name: state is field 3, flags field 9, starttime field 22
   int field = 3;
-  for (p += 2; *p != 0 && field < 22; p++) if (*p == ' ') field++;
+  for (p += 2; *p != 0 && field < 22; p++) {
+    if (*p != ' ') continue;
+    if (++field == 9 && flags != nullptr) *flags = std::strtoul(p + 1, nullptr, 10);
+  }
   return std::strtoull(p, nullptr, 10);
 }
+// A peer is lost once its pid is gone, reused (another start time), a zombie, or exiting: PF_EXITING
+// (0x4) is set as soon as a fatal signal is taken, while the kernel still tears down its memory,
+// which for a Node process takes milliseconds (a launcher may stop the job in that time).
 bool alive(const Line* l) {
   char st = 0;
-  uint64_t s = procStart(l->pid, &st);
-  return s != 0 && s == l->start && st != 'Z' && st != 'X';
+  unsigned long flags = 0;
+  uint64_t s = procStart(l->pid, &st, &flags);
+  return s != 0 && s == l->start && st != 'Z' && st != 'X' && (flags & 0x4) == 0;
 }
 
 long futex(std::atomic<uint32_t>* w, int op, uint32_t v, const timespec* t) {
@@ -252,9 +264,12 @@ void announce(Segment* s, uint32_t v) {
 }
 // Wait until every rank has announced phase v: spin 20 us (a peer that is there finishes in
 // microseconds), then sleep on the peer's counter (a futex: no CPU while a peer is late; 4 ranks on
-// 2 cores run), waking every 100 ms to check that the peer is alive. A lost peer is an error
-// naming its rank (mpirun normally stops the job first).
-bool waitAll(Segment* s, uint32_t v, std::string* err) {
+// 2 cores run), waking every 5 ms to check that the peer is alive (a read of /proc/<pid>/stat: about
+// 0.2% of a core while waiting). A lost peer is an error naming its rank (mpirun normally stops the
+// job first; MPICH's Hydra, even with -disable-auto-cleanup, killed the other ranks 10-25 ms after
+// a rank's death here, which a 100 ms period lost about half the time).
+constexpr long kLivenessNs = 5 * 1000 * 1000;
+bool waitAll(Segment* s, uint32_t v, std::string* err, double spin = 20e-6) {
   double t0 = 0;  // one spin budget for all peers
   for (int j = 0; j < s->n; j++) {
     if (j == s->me) continue;
@@ -262,16 +277,16 @@ bool waitAll(Segment* s, uint32_t v, std::string* err) {
     auto behind = [&] { return static_cast<int32_t>(l->seq.load(std::memory_order_acquire) - v) < 0; };
     if (!behind()) continue;
     if (t0 == 0) t0 = now();
-    while (behind() && now() - t0 < 20e-6) cpuRelax();
+    while (behind() && now() - t0 < spin) cpuRelax();
     while (behind()) {
       l->waiters.fetch_add(1, std::memory_order_seq_cst);
       uint32_t cur = l->seq.load(std::memory_order_seq_cst);
       if (static_cast<int32_t>(cur - v) < 0) {
-        timespec t{0, 100 * 1000 * 1000};
+        timespec t{0, kLivenessNs};
         futex(&l->seq, FUTEX_WAIT, cur, &t);
       }
       l->waiters.fetch_sub(1, std::memory_order_seq_cst);
-      if (s->checkPeers && behind() && now() - t0 > 0.1 && !alive(l)) {
+      if (s->checkPeers && behind() && !alive(l)) {
         *err = "allReduce: rank " + std::to_string(j) + " (pid " + std::to_string(l->pid) + ") was lost";
         return false;
       }
@@ -404,6 +419,80 @@ int sharedAlloc(int64_t count, int rank, int size, int localSize, Segment** out,
   *out = s;
   return MPI_SUCCESS;
 }
+
+// ---- Small all-reduces through shared memory (one host) -------------------------------------
+// When every rank runs on one host, init makes a second segment, the small-message channel (two
+// slots of kSmallFloats floats per rank), and every allReduce of up to kRendezvousBytes goes
+// through it on every rank, never through MPI: for the channel's k-th collective each rank writes
+// its values (x scale, rounded as prescale()) into its slot k & 1 and announces k + 1; once every
+// rank has announced, each rank combines slot k & 1 of every rank, in rank order, into its own
+// buffer: the same operations on the same values, so every rank gets the same bits (at 2 ranks
+// MPI's bits too: a + b = b + a). One synchronisation per collective: a rank writes slot k & 1
+// again at collective k + 2, which it reaches only once every peer has announced k + 2, that is,
+// after every peer finished reading collective k.
+// Who runs it: when nothing is queued on the communication thread, the calling (main) thread,
+// which waits for the peers at most kFastSpinSeconds (spinning): when they are there the call
+// returns a number, the all-reduce done (ProcessGroup returns an already resolved promise); when not, the rest (the futex wait, the liveness check, the
+// combine) goes to the communication thread and the event loop carries on (a late peer costs this
+// rank the spin, no more). When collectives are queued, it is queued after them and runs there, in
+// order. Both run the same protocol, so ranks that took different paths for one collective meet.
+// k is taken at the call, on the main thread: the channel's order is JavaScript's call order.
+constexpr int64_t kSmallFloats = kRendezvousBytes / 4;
+constexpr double kFastSpinSeconds = 20e-6;
+Segment* small = nullptr;  // main thread (set when init settles); ops carry it to the communication thread
+uint32_t smallNext = 0;    // main thread: the next collective's k
+// main thread: how the small all-reduces ran (info().small): on the calling thread, handed off to
+// the communication thread after the spin, queued behind other collectives
+double smallFast = 0, smallHandedOff = 0, smallQueued = 0;
+
+float* slot(Segment* s, int j, uint32_t k) { return s->buf(j) + (k & 1) * kSmallFloats; }
+
+void smallPut(Segment* s, uint32_t k, const float* src, int64_t n, double scale) {
+  float* dst = slot(s, s->me, k);
+  if (n > 0 && scale == 1) std::memcpy(dst, src, static_cast<size_t>(n) * 4);
+  else for (int64_t i = 0; i < n; i++) dst[i] = static_cast<float>(static_cast<double>(src[i]) * scale);
+  announce(s, k + 1);
+}
+
+// Whether every peer has announced phase v (no wait).
+bool allThere(const Segment* s, uint32_t v) {
+  for (int j = 0; j < s->n; j++)
+    if (j != s->me && static_cast<int32_t>(s->line(j)->seq.load(std::memory_order_acquire) - v) < 0) return false;
+  return true;
+}
+
+// Reduce ops as in reduceOp(): 0 sum, 1 max, 2 min, 3 product; `b` is the next rank's value.
+template <int R>
+inline float combine(float a, float b) {
+  if (R == 0) return a + b;
+  if (R == 1) return b > a ? b : a;
+  if (R == 2) return b < a ? b : a;
+  return a * b;
+}
+template <int R>
+__attribute__((optimize("O3"))) void combineRanks(float* __restrict out, const float* const* parts, int nr, int64_t n) {
+  const float* __restrict p0 = parts[0];
+  for (int64_t i = 0; i < n; i++) out[i] = p0[i];
+  for (int j = 1; j < nr; j++) {
+    const float* __restrict pj = parts[j];
+    for (int64_t i = 0; i < n; i++) out[i] = combine<R>(out[i], pj[i]);
+  }
+}
+// out = slot k & 1 of rank 0, combined with rank 1's, rank 2's, ... (every peer has announced k + 1)
+void smallReduce(const Segment* s, uint32_t k, float* out, int64_t n, int reduce) {
+  if (n == 0) return;
+  const float* parts[64];
+  std::vector<const float*> many;
+  const float** p = parts;
+  if (s->n > 64) { many.resize(static_cast<size_t>(s->n)); p = many.data(); }
+  for (int j = 0; j < s->n; j++) p[j] = slot(const_cast<Segment*>(s), j, k);
+  switch (reduce) {
+    case 1: combineRanks<1>(out, p, s->n, n); break;
+    case 2: combineRanks<2>(out, p, s->n, n); break;
+    case 3: combineRanks<3>(out, p, s->n, n); break;
+    default: combineRanks<0>(out, p, s->n, n); break;
+  }
+}
 #endif  // NEURITE_SHM
 
 // Large buffers go in chunks that fit MPI's int counts.
@@ -436,6 +525,14 @@ void run(Op* op) {
       MPI_Comm_size(local, &op->localSize);
       MPI_Comm_free(&local);
       g.localSize = op->localSize;
+#ifdef NEURITE_SHM
+      {
+        // the small-message channel: null where the ranks span hosts or NEURITE_MPI_SHM=off (then MPI)
+        std::string why;
+        rc = sharedAlloc(2 * kSmallFloats, op->rank, op->size, op->localSize, &op->seg, &why);
+        if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("init: the shared-memory channel", rc); return; }
+      }
+#endif
       return;
     }
     case kSharedAlloc: {
@@ -454,6 +551,16 @@ void run(Op* op) {
       t0 = MPI_Wtime();
 #ifdef NEURITE_SHM
       if (!sharedAllReduce(op->seg, op->buf, op->count, op->scale, &op->error)) op->failed = true;
+#endif
+      break;
+    case kAllReduceSmall:
+      t0 = MPI_Wtime();
+#ifdef NEURITE_SHM
+      // queued behind other collectives (put it now), or handed off by the calling thread (the peers
+      // were late: sleep at once, the calling thread spun already)
+      if (!op->announced) smallPut(op->seg, op->gen, op->buf, op->count, op->scale);
+      if (waitAll(op->seg, op->gen + 1, &op->error, op->announced ? 0 : 20e-6)) smallReduce(op->seg, op->gen, op->buf, op->count, op->reduce);
+      else op->failed = true;
 #endif
       break;
     case kAllReduce: {
@@ -518,7 +625,8 @@ void run(Op* op) {
 // back to back run back to back, and their promises settle together when the queue runs dry
 // (or before an operation that may take long: a barrier, or a collective over kRendezvousBytes).
 bool quick(const Op* op) {
-  return (op->kind == kAllReduce || op->kind == kBroadcast || op->kind == kAllGather) && op->count * 4 <= kRendezvousBytes;
+  return (op->kind == kAllReduce || op->kind == kBroadcast || op->kind == kAllGather || (op->kind == kAllReduceSmall && !op->announced)) &&
+         op->count * 4 <= kRendezvousBytes;
 }
 using Batch = std::vector<Op*>;
 constexpr size_t kMaxBatch = 256;
@@ -614,7 +722,12 @@ void settle(napi_env env, Op* op) {
         napi_value lvl;
         napi_create_string_utf8(env, threadLevelName(op->threadLevel), NAPI_AUTO_LENGTH, &lvl);
         setProp(env, v, "threadLevel", lvl);
+        napi_value shm;
+        napi_get_boolean(env, op->seg != nullptr, &shm);
+        setProp(env, v, "sharedMemory", shm);
         g.size = op->size;
+        g.ready = true;
+        small = op->seg;
       } else if (op->kind == kSharedAlloc) {
         v = sharedArray(env, op->seg);
       } else {
@@ -655,11 +768,14 @@ napi_value guarded(napi_env env, F&& f) {
   return nullptr;
 }
 
-// Queue op and return its promise; `keep` are the arrays the op reads or writes.
-napi_value enqueue(Args& a, Op* op, napi_value keep0, napi_value keep1) {
-  napi_env env = a.env();
+// op's promise (op->deferred), or a thrown TypeError (op deleted).
+napi_value promiseFor(Args& a, Op* op) {
   napi_value promise;
-  if (napi_create_promise(env, &op->deferred, &promise) != napi_ok) { delete op; a.type_error("cannot create a promise"); }
+  if (napi_create_promise(a.env(), &op->deferred, &promise) != napi_ok) { delete op; a.type_error("cannot create a promise"); }
+  return promise;
+}
+// Queue op, whose promise is made; `keep` are the arrays the op reads or writes.
+void submit(napi_env env, Op* op, napi_value keep0, napi_value keep1) {
   if (keep0 != nullptr) napi_create_reference(env, keep0, 1, &op->keep[0]);
   if (keep1 != nullptr) napi_create_reference(env, keep1, 1, &op->keep[1]);
   if (g.pending++ == 0) napi_ref_threadsafe_function(env, g.tsfn);
@@ -668,12 +784,17 @@ napi_value enqueue(Args& a, Op* op, napi_value keep0, napi_value keep1) {
     g.queue.push_back(op);
   }
   g.cv.notify_all();
+}
+// Queue op and return its promise; `keep` are the arrays the op reads or writes.
+napi_value enqueue(Args& a, Op* op, napi_value keep0, napi_value keep1) {
+  napi_value promise = promiseFor(a, op);
+  submit(a.env(), op, keep0, keep1);
   return promise;
 }
 
 // The process group is usable from the environment that made it, between init and finalize.
 void needReady(Args& a) {
-  if (!g.started) a.type_error("the process group is not initialized (await distributed.init() first)");
+  if (!g.started || (!g.ready && !g.stopping)) a.type_error("the process group is not initialized (await distributed.init() first)");
   if (g.stopping) a.type_error("the process group was destroyed");
   if (a.env() != g.env) a.type_error("the process group belongs to another thread (use it where distributed.init() ran)");
 }
@@ -717,6 +838,57 @@ Op* bufferOp(Kind kind, const F32& buf) {
   return o;
 }
 
+#ifdef NEURITE_SHM
+// allReduce of up to kSmallFloats values over the small-message channel (see there): on this
+// thread when nothing is queued and the peers arrive within kFastSpinSeconds (then the result is
+// the seconds it waited for them, a number, not a promise: nothing is pending; 0 when they were
+// there already, which saves reading the clock), else a promise settled by the communication thread.
+napi_value smallAllReduce(Args& a, const F32& buf, int reduce, double scale, napi_callback_info info) {
+  napi_env env = a.env();
+  Op* o = bufferOp(kAllReduceSmall, buf);
+  o->reduce = reduce;
+  o->scale = scale;
+  o->seg = small;
+  o->gen = smallNext++;
+  if (g.pending == 0) {
+    smallPut(small, o->gen, buf.data, buf.len, scale);
+    double waited = 0;
+    bool there = allThere(small, o->gen + 1);
+    if (!there) {
+      double t0 = now();
+      for (int i = 1; !(there = allThere(small, o->gen + 1)); i++) {
+        cpuRelax();
+        if ((i & 15) == 0 && now() - t0 >= kFastSpinSeconds) break;
+      }
+      waited = now() - t0;
+    }
+    if (there) {
+      smallReduce(small, o->gen, buf.data, buf.len, reduce);
+      delete o;
+      smallFast++;
+      napi_value v;
+      napi_create_double(env, waited, &v);
+      return v;
+    }
+    o->announced = true;
+  }
+  napi_value promise;
+  if (napi_create_promise(env, &o->deferred, &promise) != napi_ok) {
+    if (!o->announced) { smallNext--; delete o; a.type_error("cannot create a promise"); }
+    // the peers wait for this collective: finish it here (blocking) rather than leave them hanging
+    std::string err;
+    bool ok = waitAll(small, o->gen + 1, &err);
+    if (ok) smallReduce(small, o->gen, buf.data, buf.len, reduce);
+    delete o;
+    a.type_error(ok ? "cannot create a promise (the all-reduce finished in place)" : err);
+  }
+  if (o->announced) smallHandedOff++;
+  else smallQueued++;
+  submit(env, o, argv(env, info, 0), nullptr);
+  return promise;
+}
+#endif
+
 napi_value AllReduce(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
     Args a(env, info, "allReduce", 3);
@@ -724,6 +896,9 @@ napi_value AllReduce(napi_env env, napi_callback_info info) {
     int op = a.id(1, "op", kNumReduceOps);
     double scale = a.finite(2, "scale");
     needReady(a);
+#ifdef NEURITE_SHM
+    if (small != nullptr && buf.len <= kSmallFloats) return smallAllReduce(a, buf, op, scale, info);
+#endif
     Op* o = bufferOp(kAllReduce, buf);
     o->reduce = op;
     o->scale = scale;
@@ -849,6 +1024,17 @@ napi_value Info(napi_env env, napi_callback_info info) {
     napi_get_boolean(env, false, &b);
 #endif
     setProp(env, o, "sanitized", b);
+#ifdef NEURITE_SHM
+    napi_value sm, x;
+    napi_create_object(env, &sm);
+    napi_create_double(env, smallFast, &x);
+    setProp(env, sm, "fast", x);
+    napi_create_double(env, smallHandedOff, &x);
+    setProp(env, sm, "handedOff", x);
+    napi_create_double(env, smallQueued, &x);
+    setProp(env, sm, "queued", x);
+    setProp(env, o, "small", sm);
+#endif
     return o;
   });
 }

@@ -86,6 +86,18 @@ await mpi.broadcast(x, 0);
 shared.fill(2);
 await mpi.allReduceShared(shared.subarray(2, 10), 1 / 3);
 if (shared[1] !== 2 || shared[2] !== Math.fround(2 * (1 / 3)) || shared[9] !== shared[2] || shared[10] !== 2) bad.push({ name: 'allReduceShared', why: `wrong result ${shared}` });
+// allReduce in a world of one goes through the shared-memory channel up to 16,384 floats (on this
+// thread: a resolved promise), through MPI above: every op, a scale, views at an offset, empty
+for (const n of [0, 1, 7, 16383, 16384, 16385, 40000]) {
+  for (const [op, scale] of [[0, 1], [1, 0.5], [2, 1 / 3], [3, -2]]) {
+    const base = Float32Array.from({ length: n + 3 }, (_, i) => Math.fround(i * 0.37 - 5));
+    const v = base.subarray(3);
+    await mpi.allReduce(v, op, scale);
+    for (let i = 0; i < n; i++) if (v[i] !== Math.fround(Math.fround((i + 3) * 0.37 - 5) * scale)) { bad.push({ name: 'allReduce', why: `n=${n} op=${op} scale=${scale} [${i}]: ${v[i]}` }); break; }
+    if (base[2] !== Math.fround(2 * 0.37 - 5)) bad.push({ name: 'allReduce', why: `n=${n}: wrote before its view` });
+  }
+}
+if (!info.sharedMemory || !(mpi.info().small?.fast > 0)) bad.push({ name: 'allReduce', why: `no shared-memory fast path in a world of one: ${JSON.stringify(info)} ${JSON.stringify(mpi.info().small)}` });
 await mpi.barrier();
 if (g[2] !== 3) bad.push({ name: 'allGather', why: `wrong result ${g}` });
 await mpi.finalize();

@@ -1,7 +1,9 @@
 // One rank of the lost-peer test (test/mpi/distributed.mpi.test.ts; each rank runs under a shell
-// that outlives it, so mpirun does not see the death and stop the job before the addon does): rank 1 kills itself (SIGKILL) while
-// rank 0 waits for it in a shared-memory all-reduce; rank 0 must see its promise rejected naming
-// rank 1 (the liveness check of the addon's waits) and prints the message and how long it took.
+// that outlives it, so mpirun does not see the death and stop the job before the addon does):
+// rank 1 kills itself (SIGKILL) while rank 0 waits for it in a shared-memory all-reduce (DDP's
+// bucket, or with argument `small` a small pg.allReduce, which goes through the ranks' shared
+// channel); rank 0 must see its promise rejected naming rank 1 (the liveness check of the
+// addon's waits) and prints the message and how long it took.
 import { pathToFileURL } from 'node:url';
 import { join, dirname } from 'node:path';
 const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
@@ -11,7 +13,8 @@ const sb = await pg.sharedBuffer(1000);
 if (pg.rank === 1) { await new Promise((res) => setTimeout(res, 300)); process.kill(process.pid, 'SIGKILL'); }
 const t0 = Date.now();
 try {
-  await pg.allReduceSharedScaled(sb, 0.5);
+  if (process.argv[2] === 'small') await pg.allReduce(new Float32Array(10), 'max');
+  else await pg.allReduceSharedScaled(sb, 0.5);
   process.stdout.write('rank 0: the all-reduce finished without rank 1\n');
 } catch (e) {
   process.stdout.write(`${JSON.stringify({ ms: Date.now() - t0, message: e.message })}\n`);

@@ -3,7 +3,8 @@
  * its addon is built, MPICH: the addon's trust boundary, every collective at 2 and 4 ranks, the
  * same maths as one process (W3/W4 with SGD/Adam/AdamW at per-rank batch B/N vs batch B, 50
  * steps), N = 1 bit-identical to plain training, reruns bit-identical, a model mismatch and a
- * killed rank failing fast. Skipped, with the reason in the suite's name, without MPI. Not in
+ * killed rank failing fast, small all-reduces through shared memory (bit for bit, in order, a late
+ * and a lost rank). Skipped, with the reason in the suite's name, without MPI. Not in
  * `npm test` (it takes minutes on 2 cores): `npm run test:mpi`, and its own step in .ci/run.
  */
 import { describe, expect, it } from 'vitest';
@@ -134,6 +135,40 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
     }
   });
 
+  // small all-reduces on one host: the shared-memory channel, on the calling thread when the peers are there
+  interface SmallOut { rank: number; sharedMemory: boolean; collectives: number; hash: number; counters: { fast?: number; handedOff?: number; queued?: number };
+    late: { waitMs: number; cpuMs: number; ticks: number; handedOff: number } }
+  it('small all-reduces on one host go through shared memory: every op bit for bit the rank-order result (at N = 2 the MPI path\'s, NEURITE_MPI_SHM=off), in order among large all-reduces, broadcasts and shared buckets, finished on the calling thread, handed off or queued; a late rank costs the others no CPU', async () => {
+    const script = join(root, 'test', 'distributed', 'small-rank.mjs');
+    for (const n of impl.name === 'MPICH' ? [2] : [2, 4]) {
+      const hashes: number[] = [];
+      for (const shm of [true, false]) {
+        const r = await mpirun(impl, n, script, ['--steps', '150'], 150_000, shm ? {} : { NEURITE_MPI_SHM: 'off' });
+        expect(r.status, r.stderr).toBe(0);
+        const outs = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as SmallOut).sort((x, y) => x.rank - y.rank);
+        expect(outs.length).toBe(n);
+        for (const o of outs) {
+          expect(o.sharedMemory).toBe(shm);
+          expect(o.collectives).toBe(outs[0].collectives);
+          expect(o.hash, 'every rank the same bits').toBe(outs[0].hash);
+        }
+        // the three ways a small all-reduce runs all happened (the rank-dependent delays see to it)
+        const total = (k: 'fast' | 'handedOff' | 'queued') => outs.reduce((t, o) => t + (o.counters[k] ?? 0), 0);
+        if (shm) for (const k of ['fast', 'handedOff', 'queued'] as const) expect(total(k), k).toBeGreaterThan(0);
+        else expect(total('fast') + total('handedOff') + total('queued')).toBe(0);
+        // the ranks waiting a second for the late one: the event loop ran, the CPU slept
+        for (const o of outs.slice(0, -1)) {
+          expect(o.late.waitMs).toBeGreaterThan(900);
+          expect(o.late.ticks, 'timer ticks during the wait').toBeGreaterThan(20);
+          expect(o.late.cpuMs, 'CPU time while waiting for the late rank').toBeLessThan(0.5 * o.late.waitMs);
+          expect(o.late.handedOff).toBe(shm ? 1 : 0);
+        }
+        hashes.push(outs[0].hash);
+      }
+      if (n === 2) expect(hashes[0], 'shared memory = MPI path at 2 ranks, bit for bit').toBe(hashes[1]);
+    }
+  });
+
   // fit(model, data, { distributed: pg }): the whole path (DDP, DistributedSampler, per-step agreement, combined history)
   const fitScript = join(root, 'test', 'distributed', 'fit-rank.mjs');
   interface FitOut { worldSize: number; history: { loss: number[]; accuracy: number[] | null; samples: number[]; mode: string; steps: number }; params: Record<string, number[]> }
@@ -249,11 +284,12 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
     expect(left.stdout.trim()).toBe('');
   });
 
-  it('a rank lost during a shared-memory all-reduce: the waiting rank\'s promise rejects naming it (without mpirun stopping the job)', async () => {
-    // each rank under a shell that outlives it by 3 s: mpirun sees no death (and stops nothing) until
-    // the addon's own liveness check has answered. (Open MPI's --enable-recovery alone did; MPICH's
-    // -disable-auto-cleanup did not: Hydra still killed rank 0, sometimes before it had answered.)
-    const rank = `${JSON.stringify(process.execPath)} ${JSON.stringify(join(root, 'test', 'distributed', 'lost-rank.mjs'))}; sleep 3`;
+  it.each(['bucket', 'small'])('a rank lost during a shared-memory all-reduce (%s): the waiting rank\'s promise rejects naming it (without mpirun stopping the job)', async (what) => {
+    // each rank under a shell that outlives it by 3 s: mpirun sees no death (and stops nothing)
+    // until the addon's own liveness check has answered. (Open MPI's --enable-recovery alone did;
+    // MPICH's -disable-auto-cleanup did not: Hydra still killed rank 0 10-25 ms after the death,
+    // often before it had answered.)
+    const rank = [process.execPath, join(root, 'test', 'distributed', 'lost-rank.mjs'), what].map((a) => JSON.stringify(a)).join(' ') + '; sleep 3';
     const r = await run(impl.mpirun, ['-n', '2', 'sh', '-c', rank],
       { ...process.env, ...MPI_ENV, NEURITE_MPI_ADDON: impl.addon }, 60_000);
     const line = r.stdout.split('\n').find((l) => l.startsWith('{'));
