@@ -30,14 +30,18 @@ async function child() {
   const a = nt.randn([M, K]), b = nt.randn([K, N]);
   for (let w = 0; w < 2; w++) nt.matmul(a, b);
   const g = [];
+  const f0 = process.resourceUsage().minorPageFault;
+  let calls = 0;
   for (let r = 0; r < blocks; r++) {
     let it = 0, t;
     const t0 = clock();
     do { nt.matmul(a, b); it++; t = Number(clock() - t0) / 1e9; } while (t * 1e3 < ms || it < 3);
     g.push(2 * M * N * K * it / t / 1e9);
+    calls += it;
   }
+  const faults = (process.resourceUsage().minorPageFault - f0) / calls;
   g.sort((x, y) => x - y);
-  process.stdout.write(`${g[blocks >> 1].toFixed(2)} ${nt.backendInfo().malloc}\n`);
+  process.stdout.write(`${g[blocks >> 1].toFixed(2)} ${faults.toFixed(1)} ${nt.backendInfo().malloc}\n`);
 }
 
 async function medium() {
@@ -100,21 +104,22 @@ function main() {
   console.log(`CPU: ${cpu} (model ${model}); node ${process.versions.node}; load before: ${load()}`);
   const obDefault = argv.includes('--openblas-default');
   const obEnv = `OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? 'unset'}, OPENBLAS_L2_SIZE=${process.env.OPENBLAS_L2_SIZE ?? 'unset'}`;
-  console.log('| M×N×K | threads | neurite matmul GFLOP/s | OpenBLAS loop GFLOP/s | ratio (median of rounds) | ratio range | with NEURITE_MALLOC=default: GFLOP/s, ratio |'
+  console.log('| M×N×K | threads | neurite matmul GFLOP/s | OpenBLAS loop GFLOP/s | ratio (median of rounds) | ratio range | page faults per neurite call | with NEURITE_MALLOC=default: GFLOP/s, ratio |'
     + (obDefault ? ` OpenBLAS, inherited env (${obEnv}): GFLOP/s, neurite ratio |` : '') + ' load |');
-  console.log('|---|---|---|---|---|---|---|' + (obDefault ? '---|' : '') + '---|');
+  console.log('|---|---|---|---|---|---|---|---|' + (obDefault ? '---|' : '') + '---|');
   let malloc = '?';
   const cpuTime = argv.includes('--cpu-time');
   if (cpuTime) console.log('1-thread rows timed by process CPU time (user + system), 2-thread rows by wall clock');
   for (const [M, N, K] of shapes) {
     for (const t of threads) {
       const tm = cpuTime && t === 1 ? ['cpu'] : [];
-      const ne = [], ob = [], ratio = [], nd = [], rd = [], od = [], ro = [];
+      const ne = [], ob = [], ratio = [], nd = [], rd = [], od = [], ro = [], pf = [];
       const neurite = (env) => run(process.execPath, [new URL(import.meta.url).pathname, '--child', M, N, K, blocks, ms, ...tm].map(String),
         { NEURITE_BACKEND: 'native', NEURITE_NUM_THREADS: String(t), ...env }).split(' ');
       for (let r = 0; r < rounds; r++) {
-        const [g, m] = neurite({});
-        malloc = m;
+        const [g, f, ...m] = neurite({});
+        malloc = m.join(' ');
+        pf.push(Number(f));
         const o = Number(run(bin, [M, N, K, blocks, ms, ...tm].map(String),
           { OPENBLAS_CORETYPE: 'SkylakeX', OPENBLAS_NUM_THREADS: String(t), OMP_NUM_THREADS: String(t) }).split(' ')[0]);
         const d = Number(neurite({ NEURITE_MALLOC: 'default' })[0]);
@@ -125,7 +130,7 @@ function main() {
         }
       }
       const med = (v) => [...v].sort((x, y) => x - y)[v.length >> 1];
-      console.log(`| ${M}×${N}×${K} | ${t} | ${med(ne).toFixed(1)} | ${med(ob).toFixed(1)} | ${med(ratio).toFixed(3)}× | ${Math.min(...ratio).toFixed(2)}–${Math.max(...ratio).toFixed(2)} | ${med(nd).toFixed(1)}, ${med(rd).toFixed(3)}× |${obDefault ? ` ${med(od).toFixed(1)}, ${med(ro).toFixed(3)}× |` : ''} ${load()} |`);
+      console.log(`| ${M}×${N}×${K} | ${t} | ${med(ne).toFixed(1)} | ${med(ob).toFixed(1)} | ${med(ratio).toFixed(3)}× | ${Math.min(...ratio).toFixed(2)}–${Math.max(...ratio).toFixed(2)} | ${med(pf).toFixed(1)} (${Math.min(...pf).toFixed(0)}–${Math.max(...pf).toFixed(0)}) | ${med(nd).toFixed(1)}, ${med(rd).toFixed(3)}× |${obDefault ? ` ${med(od).toFixed(1)}, ${med(ro).toFixed(3)}× |` : ''} ${load()} |`);
     }
   }
   console.log(`neurite malloc: ${malloc}`);
