@@ -11,6 +11,8 @@
 // --cpu-time: time 1-thread rows by the process's CPU time (user + system, all threads: the
 // page faults of a fresh output and V8's GC threads count) on both sides, which other processes
 // on a shared machine cannot inflate; 2-thread rows stay wall clock.
+// --warmup-ms T: the neurite child warms up for T ms of calls instead of 2 calls (OpenBLAS's loop
+// reuses its C, so 2 calls already reach its steady state).
 // --openblas-default adds a fourth child per round: OpenBLAS with the environment as inherited
 // (the machine's own OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, or its auto-detected kernel).
 // Needs libopenblas-dev (cblas.h) and gcc; builds build-sgemm/openblas_loop when missing.
@@ -24,11 +26,14 @@ const opt = (name, dflt) => { const i = argv.indexOf(name); return i >= 0 ? argv
 async function child() {
   // --child M N K blocks ms: print the median GFLOP/s of public matmul with fresh outputs
   const [M, N, K, blocks, ms] = argv.slice(1, 6).map(Number);
-  const cpu = argv[6] === 'cpu';
+  const cpu = argv[6] === 'cpu';  // argv[6]: 'cpu' | 'wall'; argv[7]: warm-up ms
   const clock = cpu ? () => { const u = process.cpuUsage(); return BigInt(u.user + u.system) * 1000n; } : () => process.hrtime.bigint();
   const nt = await import('../dist/esm/index.js');
   const a = nt.randn([M, K]), b = nt.randn([K, N]);
-  for (let w = 0; w < 2; w++) nt.matmul(a, b);
+  // warm-up: 2 calls, or --warmup-ms of calls (the heap grows to hold the outputs V8 has not
+  // collected yet: first-touch faults until its size is steady)
+  const warmMs = Number(argv[7] ?? 0), w0 = process.hrtime.bigint();
+  for (let w = 0; w < 2 || Number(process.hrtime.bigint() - w0) / 1e6 < warmMs; w++) nt.matmul(a, b);
   const g = [];
   const f0 = process.resourceUsage().minorPageFault;
   let calls = 0;
@@ -113,8 +118,9 @@ function main() {
   for (const [M, N, K] of shapes) {
     for (const t of threads) {
       const tm = cpuTime && t === 1 ? ['cpu'] : [];
+      const warm = ['--warmup-ms'].some((o) => argv.includes(o)) ? [tm[0] ?? 'wall', opt('--warmup-ms', '0')] : tm;
       const ne = [], ob = [], ratio = [], nd = [], rd = [], od = [], ro = [], pf = [];
-      const neurite = (env) => run(process.execPath, [new URL(import.meta.url).pathname, '--child', M, N, K, blocks, ms, ...tm].map(String),
+      const neurite = (env) => run(process.execPath, [new URL(import.meta.url).pathname, '--child', M, N, K, blocks, ms, ...warm].map(String),
         { NEURITE_BACKEND: 'native', NEURITE_NUM_THREADS: String(t), ...env }).split(' ');
       for (let r = 0; r < rounds; r++) {
         const [g, f, ...m] = neurite({});
