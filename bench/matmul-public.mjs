@@ -7,7 +7,14 @@
 // `backend.gemm` into a reused output (interleaved blocks): what the fresh output still costs,
 // most visible on the short bf16 product.
 //   npm run build && flock /tmp/neurite-bench.lock node bench/matmul-public.mjs [--rounds 5]
-//     [--threads 1,2] [--shapes 1024x1024x1024,...] [--ms 150] [--no-medium]
+//     [--threads 1,2] [--shapes 1024x1024x1024,...] [--ms 150] [--no-medium] [--openblas-default]
+// --cpu-time: time 1-thread rows by the process's CPU time (user + system, all threads: the
+// page faults of a fresh output and V8's GC threads count) on both sides, which other processes
+// on a shared machine cannot inflate; 2-thread rows stay wall clock.
+// --warmup-ms T: the neurite child warms up for T ms of calls instead of 2 calls (OpenBLAS's loop
+// reuses its C, so 2 calls already reach its steady state).
+// --openblas-default adds a fourth child per round: OpenBLAS with the environment as inherited
+// (the machine's own OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, or its auto-detected kernel).
 // Needs libopenblas-dev (cblas.h) and gcc; builds build-sgemm/openblas_loop when missing.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
@@ -19,18 +26,27 @@ const opt = (name, dflt) => { const i = argv.indexOf(name); return i >= 0 ? argv
 async function child() {
   // --child M N K blocks ms: print the median GFLOP/s of public matmul with fresh outputs
   const [M, N, K, blocks, ms] = argv.slice(1, 6).map(Number);
+  const cpu = argv[6] === 'cpu';  // argv[6]: 'cpu' | 'wall'; argv[7]: warm-up ms
+  const clock = cpu ? () => { const u = process.cpuUsage(); return BigInt(u.user + u.system) * 1000n; } : () => process.hrtime.bigint();
   const nt = await import('../dist/esm/index.js');
   const a = nt.randn([M, K]), b = nt.randn([K, N]);
-  for (let w = 0; w < 2; w++) nt.matmul(a, b);
+  // warm-up: 2 calls, or --warmup-ms of calls (the heap grows to hold the outputs V8 has not
+  // collected yet: first-touch faults until its size is steady)
+  const warmMs = Number(argv[7] ?? 0), w0 = process.hrtime.bigint();
+  for (let w = 0; w < 2 || Number(process.hrtime.bigint() - w0) / 1e6 < warmMs; w++) nt.matmul(a, b);
   const g = [];
+  const f0 = process.resourceUsage().minorPageFault;
+  let calls = 0;
   for (let r = 0; r < blocks; r++) {
     let it = 0, t;
-    const t0 = process.hrtime.bigint();
-    do { nt.matmul(a, b); it++; t = Number(process.hrtime.bigint() - t0) / 1e9; } while (t * 1e3 < ms || it < 3);
+    const t0 = clock();
+    do { nt.matmul(a, b); it++; t = Number(clock() - t0) / 1e9; } while (t * 1e3 < ms || it < 3);
     g.push(2 * M * N * K * it / t / 1e9);
+    calls += it;
   }
+  const faults = (process.resourceUsage().minorPageFault - f0) / calls;
   g.sort((x, y) => x - y);
-  process.stdout.write(`${g[blocks >> 1].toFixed(2)} ${nt.backendInfo().malloc}\n`);
+  process.stdout.write(`${g[blocks >> 1].toFixed(2)} ${faults.toFixed(1)} ${nt.backendInfo().malloc}\n`);
 }
 
 async function medium() {
@@ -91,24 +107,36 @@ function main() {
   const model = (readFileSync('/proc/cpuinfo', 'utf8').match(/^model\s*:\s*(\d+)/m) ?? [])[1];
   const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(`CPU: ${cpu} (model ${model}); node ${process.versions.node}; load before: ${load()}`);
-  console.log('| M×N×K | threads | neurite matmul GFLOP/s | OpenBLAS loop GFLOP/s | ratio (median of rounds) | ratio range | with NEURITE_MALLOC=default: GFLOP/s, ratio | load |');
-  console.log('|---|---|---|---|---|---|---|---|');
+  const obDefault = argv.includes('--openblas-default');
+  const obEnv = `OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? 'unset'}, OPENBLAS_L2_SIZE=${process.env.OPENBLAS_L2_SIZE ?? 'unset'}`;
+  console.log('| M×N×K | threads | neurite matmul GFLOP/s | OpenBLAS loop GFLOP/s | ratio (median of rounds) | ratio range | page faults per neurite call | with NEURITE_MALLOC=default: GFLOP/s, ratio |'
+    + (obDefault ? ` OpenBLAS, inherited env (${obEnv}): GFLOP/s, neurite ratio |` : '') + ' load |');
+  console.log('|---|---|---|---|---|---|---|---|' + (obDefault ? '---|' : '') + '---|');
   let malloc = '?';
+  const cpuTime = argv.includes('--cpu-time');
+  if (cpuTime) console.log('1-thread rows timed by process CPU time (user + system), 2-thread rows by wall clock');
   for (const [M, N, K] of shapes) {
     for (const t of threads) {
-      const ne = [], ob = [], ratio = [], nd = [], rd = [];
-      const neurite = (env) => run(process.execPath, [new URL(import.meta.url).pathname, '--child', M, N, K, blocks, ms].map(String),
+      const tm = cpuTime && t === 1 ? ['cpu'] : [];
+      const warm = ['--warmup-ms'].some((o) => argv.includes(o)) ? [tm[0] ?? 'wall', opt('--warmup-ms', '0')] : tm;
+      const ne = [], ob = [], ratio = [], nd = [], rd = [], od = [], ro = [], pf = [];
+      const neurite = (env) => run(process.execPath, [new URL(import.meta.url).pathname, '--child', M, N, K, blocks, ms, ...warm].map(String),
         { NEURITE_BACKEND: 'native', NEURITE_NUM_THREADS: String(t), ...env }).split(' ');
       for (let r = 0; r < rounds; r++) {
-        const [g, m] = neurite({});
-        malloc = m;
-        const o = Number(run(bin, [M, N, K, blocks, ms].map(String),
+        const [g, f, ...m] = neurite({});
+        malloc = m.join(' ');
+        pf.push(Number(f));
+        const o = Number(run(bin, [M, N, K, blocks, ms, ...tm].map(String),
           { OPENBLAS_CORETYPE: 'SkylakeX', OPENBLAS_NUM_THREADS: String(t), OMP_NUM_THREADS: String(t) }).split(' ')[0]);
         const d = Number(neurite({ NEURITE_MALLOC: 'default' })[0]);
         ne.push(Number(g)); ob.push(o); ratio.push(Number(g) / o); nd.push(d); rd.push(d / o);
+        if (obDefault) {
+          const q = Number(run(bin, [M, N, K, blocks, ms, ...tm].map(String), { OPENBLAS_NUM_THREADS: String(t), OMP_NUM_THREADS: String(t) }).split(' ')[0]);
+          od.push(q); ro.push(Number(g) / q);
+        }
       }
       const med = (v) => [...v].sort((x, y) => x - y)[v.length >> 1];
-      console.log(`| ${M}×${N}×${K} | ${t} | ${med(ne).toFixed(1)} | ${med(ob).toFixed(1)} | ${med(ratio).toFixed(3)}× | ${Math.min(...ratio).toFixed(2)}–${Math.max(...ratio).toFixed(2)} | ${med(nd).toFixed(1)}, ${med(rd).toFixed(3)}× | ${load()} |`);
+      console.log(`| ${M}×${N}×${K} | ${t} | ${med(ne).toFixed(1)} | ${med(ob).toFixed(1)} | ${med(ratio).toFixed(3)}× | ${Math.min(...ratio).toFixed(2)}–${Math.max(...ratio).toFixed(2)} | ${med(pf).toFixed(1)} (${Math.min(...pf).toFixed(0)}–${Math.max(...pf).toFixed(0)}) | ${med(nd).toFixed(1)}, ${med(rd).toFixed(3)}× |${obDefault ? ` ${med(od).toFixed(1)}, ${med(ro).toFixed(3)}× |` : ''} ${load()} |`);
     }
   }
   console.log(`neurite malloc: ${malloc}`);

@@ -1,15 +1,17 @@
 // OpenBLAS's own C loop for one fp32 shape, the peer of bench/matmul-public.mjs: C = A·B with
 // cblas_sgemm into a reused C (no allocation per call). Prints the median GFLOP/s of `blocks`
 // timed blocks of at least `ms` milliseconds (wall clock) after two warm-up calls.
-// Usage: openblas_loop M N K [blocks ms]   (threads: OPENBLAS_NUM_THREADS; kernel: OPENBLAS_CORETYPE)
+// Usage: openblas_loop M N K [blocks ms [cpu]]   (threads: OPENBLAS_NUM_THREADS; kernel:
+// OPENBLAS_CORETYPE; "cpu": time by the process's CPU time, user + system, all threads)
 #include <cblas.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
+static int use_cpu = 0;
 static double now(void) {
   struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
+  clock_gettime(use_cpu ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &t);
   return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
@@ -26,6 +28,7 @@ int main(int argc, char** argv) {
   const long M = atol(argv[1]), N = atol(argv[2]), K = atol(argv[3]);
   const int blocks = argc > 4 ? atoi(argv[4]) : 5;
   const double ms = argc > 5 ? atof(argv[5]) : 150;
+  use_cpu = argc > 6 && argv[6][0] == 'c';
   if (M <= 0 || N <= 0 || K <= 0 || blocks < 1 || blocks > 100) return 2;
   float* A = malloc(sizeof(float) * M * K);
   float* B = malloc(sizeof(float) * K * N);

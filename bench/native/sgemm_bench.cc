@@ -4,6 +4,7 @@
 //
 // Usage: sgemm_bench [--threads 1,2] [--reps 7] [--filter substring] [--ms 40] [--cpu-time]
 //                    [--neurite-only] [--no-mlp] [--isa avx512|avx2|portable]
+//                    [--shapes MxNxK,...]   (NN products of these shapes instead of the list)
 #include <cblas.h>
 #include <dlfcn.h>
 
@@ -161,6 +162,7 @@ int main(int argc, char** argv) {
   double block_ms = 40;
   std::string filter;
   bool only_neurite = false, mlp = true;
+  std::vector<Shape> custom;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--threads" && i + 1 < argc) {
@@ -182,6 +184,15 @@ int main(int argc, char** argv) {
       g_cpu_time = true;
     } else if (a == "--no-mlp") {
       mlp = false;
+    } else if (a == "--shapes" && i + 1 < argc) {
+      for (char* t = std::strtok(argv[++i], ","); t; t = std::strtok(nullptr, ",")) {
+        long long m = 0, n = 0, k = 0;
+        if (std::sscanf(t, "%lldx%lldx%lld", &m, &n, &k) != 3 || m < 1 || n < 1 || k < 1) {
+          std::fprintf(stderr, "--shapes: '%s' is not MxNxK\n", t);
+          return 2;
+        }
+        custom.push_back({std::string(t) + " NN", false, false, m, n, k});
+      }
     } else if (a == "--ms" && i + 1 < argc) {
       block_ms = std::atof(argv[++i]);
     }
@@ -201,7 +212,7 @@ int main(int argc, char** argv) {
 
   std::mt19937 rng(7);
   std::normal_distribution<float> d;
-  for (const Shape& s : shapes()) {
+  for (const Shape& s : custom.empty() ? shapes() : custom) {
     if (!filter.empty() && s.name.find(filter) == std::string::npos) continue;
     Buffers b;
     b.A.resize(s.M * s.K);

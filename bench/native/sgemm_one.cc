@@ -1,7 +1,9 @@
 // One shape, neurite only: best GFLOP/s of 7 blocks of >= 50 ms (wall clock). The quickest
 // check of a kernel change; sgemm_bench is the side-by-side comparison.
-// Usage: sgemm_one ISA M N K [trans_a trans_b]   (NT=<threads>, default 1)
+// Usage: sgemm_one ISA M N K [trans_a trans_b]   (NT=<threads>, default 1; CPUTIME=1 with NT=1:
+// time by the thread's CPU time, which other processes on a shared machine cannot inflate)
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -17,7 +19,13 @@ int main(int argc, char** argv) {
   const long M = std::atol(argv[2]), N = std::atol(argv[3]), K = std::atol(argv[4]);
   const int ta = argc > 5 ? std::atoi(argv[5]) : 0, tb = argc > 6 ? std::atoi(argv[6]) : 0;
   std::vector<float> A(M * K, 0.5f), B(K * N, 0.25f), C(M * N);
-  auto now = [] {
+  const bool cpu = nt == 1 && std::getenv("CPUTIME") && std::atoi(std::getenv("CPUTIME")) == 1;
+  auto now = [cpu] {
+    if (cpu) {
+      timespec ts;
+      clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+      return ts.tv_sec + ts.tv_nsec * 1e-9;
+    }
     return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
   };
   double best = 0;

@@ -58,7 +58,9 @@ export interface CpuCaches {
   l3: number;
   /** Logical CPUs sharing the L3 (each core's share is l3 / l3SharedBy). */
   l3SharedBy: number;
-  /** Where the sizes came from: 'cpuid leaf 4' (Intel), 'cpuid 0x8000001D' (AMD), 'sysfs', 'sysconf' or 'unknown'. */
+  /** Where l3SharedBy came from: 'cpuid', 'sysfs', 'assumed: all online CPUs' (no source said), or '' (no L3 known). */
+  l3SharedBySource: string;
+  /** Where the sizes came from: 'cpuid leaf 4' (Intel), 'cpuid 0x8000001D' (AMD), 'cpuid 0x80000005/6' (AMD without topology extensions), 'sysfs', 'sysconf' or 'unknown'. */
   source: string;
 }
 

@@ -17,7 +17,7 @@ export function packageVersion(root: string): string {
 }
 
 interface NativeInfoLike { version?: string; isa?: string; gemmIsa?: string; bf16Isa?: string; bf16High?: string; amxPermission?: boolean; cpuModel?: string; threads?: number; napiVersion?: number; malloc?: string;
-  gemmBlocking?: { mr: number; nr: number; mc: number; kc: number; nc: number; source: string }; caches?: { l1d: number; l2: number; l3: number; l3SharedBy: number; source: string } }
+  gemmBlocking?: { mr: number; nr: number; mc: number; kc: number; nc: number; source: string }; caches?: { l1d: number; l2: number; l3: number; l3SharedBy: number; l3SharedBySource?: string; source: string } }
 
 /** Version, backend, CPU features the kernels use, thread count. */
 export function runInfo(root: string, out: ProgressStream): void {
@@ -35,7 +35,7 @@ export function runInfo(root: string, out: ProgressStream): void {
     const b = info.gemmBlocking, c = info.caches;
     if (b && c) {
       const kb = (n: number): string => (n === 0 ? '?' : n >= 1 << 20 ? `${+(n / (1 << 20)).toFixed(1)} MB` : `${Math.round(n / 1024)} KB`);
-      lines.push(`fp32 gemm blocking: tile ${b.mr}x${b.nr}, MC ${b.mc}, KC ${b.kc}, NC ${b.nc} (${b.source}; caches from ${c.source}: L1d ${kb(c.l1d)}, L2 ${kb(c.l2)}, L3 ${kb(c.l3)} shared by ${c.l3SharedBy})`);
+      lines.push(`fp32 gemm blocking: tile ${b.mr}x${b.nr}, MC ${b.mc}, KC ${b.kc}, NC ${b.nc} (${b.source}; caches from ${c.source}: L1d ${kb(c.l1d)}, L2 ${kb(c.l2)}, L3 ${kb(c.l3)} shared by ${c.l3SharedBy}${c.l3SharedBySource?.startsWith('assumed') ? ` (${c.l3SharedBySource})` : ''})`);
     }
     lines.push(`threads: ${info.threads ?? '?'} (NEURITE_NUM_THREADS=${process.env.NEURITE_NUM_THREADS ?? 'unset'})`);
     lines.push(`malloc: ${info.malloc ?? '?'} (NEURITE_MALLOC=${process.env.NEURITE_MALLOC ?? 'unset'})`);

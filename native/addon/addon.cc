@@ -771,6 +771,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
     caches.Set("l2", Napi::Number::New(env, double(c.l2)));
     caches.Set("l3", Napi::Number::New(env, double(c.l3)));
     caches.Set("l3SharedBy", Napi::Number::New(env, c.l3_shared));
+    caches.Set("l3SharedBySource", c.l3_shared_source);
     caches.Set("source", c.source);
     o.Set("caches", caches);
     const nk::GemmBlocking& b = nk::sgemm_blocking();

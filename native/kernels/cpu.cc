@@ -83,19 +83,34 @@ CpuFeatures detect() { return {}; }
 // Caches from the deterministic cache parameters (cpuid leaf 4 on Intel, 0x8000001D on AMD:
 // the same register layout). Sub-leaves until type 0 (no more caches).
 #if defined(__x86_64__) || defined(__i386__)
+// AMD's older cache leaves, for when 0x8000001D is absent (hypervisors often hide topology
+// extensions: the Zen 5 VM of session 7 does): 0x80000005 ECX[31:24] = L1d KB, 0x80000006
+// ECX[31:16] = L2 KB, EDX[31:18] = L3 in 512 KB units. They say nothing about sharing.
+bool caches_from_amd_legacy(CpuCaches* out) {
+  unsigned a, b, c, d;
+  const unsigned max = __get_cpuid_max(0x80000000u, nullptr);
+  if (max < 0x80000006u) return false;
+  __cpuid(0x80000005u, a, b, c, d);
+  out->l1d = int64_t(c >> 24) << 10;
+  __cpuid(0x80000006u, a, b, c, d);
+  out->l2 = int64_t(c >> 16) << 10;
+  out->l3 = int64_t(d >> 18) * (512 << 10);
+  out->source = "cpuid 0x80000005/6";
+  return out->l1d > 0 || out->l2 > 0 || out->l3 > 0;
+}
+
 bool caches_from_cpuid(CpuCaches* out) {
   const CpuFeatures& f = cpu_features();
   unsigned leaf = 0, a, b, c, d;
   if (f.intel && __get_cpuid_max(0, nullptr) >= 4) {
     leaf = 4;
     out->source = "cpuid leaf 4";
-  } else if (f.amd && __get_cpuid_max(0x80000000u, nullptr) >= 0x8000001Du) {
-    __cpuid(0x80000001u, a, b, c, d);
-    if (!(c & (1u << 22))) return false;  // no topology extensions: leaf 0x8000001D undefined
-    leaf = 0x8000001Du;
+  } else if (f.amd && __get_cpuid_max(0x80000000u, nullptr) >= 0x8000001Du &&
+             __get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & (1u << 22))) {
+    leaf = 0x8000001Du;  // only with topology extensions (else the leaf is undefined)
     out->source = "cpuid 0x8000001D";
   } else {
-    return false;
+    return f.amd && caches_from_amd_legacy(out);
   }
   bool any = false;
   for (unsigned i = 0; i < 16; ++i) {
@@ -108,7 +123,7 @@ bool caches_from_cpuid(CpuCaches* out) {
     const int shared = int(((a >> 14) & 0xFFF) + 1);
     if (level == 1 && type == 1) out->l1d = size;
     else if (level == 2) out->l2 = size, out->l2_shared = shared;
-    else if (level == 3) out->l3 = size, out->l3_shared = shared;
+    else if (level == 3) out->l3 = size, out->l3_shared = shared, out->l3_shared_source = "cpuid";
     any = true;
   }
   return any;
@@ -169,7 +184,7 @@ bool caches_from_sysfs(CpuCaches* out, bool sizes) {
     if (!field) continue;
     if (sizes && *field == 0 && bytes > 0) *field = bytes, any = true;
     if (shared > 0 && lv == 2) out->l2_shared = shared;
-    if (shared > 0 && lv == 3) out->l3_shared = shared;
+    if (shared > 0 && lv == 3) out->l3_shared = shared, out->l3_shared_source = "sysfs";
   }
   return any;
 }
@@ -194,6 +209,15 @@ CpuCaches detect_caches() {
   if (used && !got) c.source = "sysconf";
 #endif
   if (c.l2_shared < 1) c.l2_shared = 1;
+  // No source said how many CPUs share the L3 (sysconf and AMD's legacy leaves do not): assume
+  // all online CPUs, the conservative end (a smaller share only means a smaller MC).
+  if (c.l3 > 0 && !*c.l3_shared_source) {
+#if defined(__unix__) && defined(_SC_NPROCESSORS_ONLN)
+    const long n = sysconf(_SC_NPROCESSORS_ONLN);
+    c.l3_shared = n > 0 && n < (1 << 20) ? int(n) : 1;
+#endif
+    c.l3_shared_source = "assumed: all online CPUs";
+  }
   if (c.l3_shared < 1) c.l3_shared = 1;
   return c;
 }

@@ -19,13 +19,19 @@ struct CpuFeatures {
 const CpuFeatures& cpu_features();
 
 // The data caches of the CPU the process started on, in bytes (0: unknown). Sizes from cpuid
-// (leaf 4 on Intel, 0x8000001D on AMD with topology extensions), else sysfs
+// (leaf 4 on Intel, 0x8000001D on AMD with topology extensions, else AMD's 0x80000005/6), else sysfs
 // (/sys/devices/system/cpu/cpu0/cache), else sysconf; `*_shared` is how many logical CPUs
-// share the cache (sysfs shared_cpu_list, the OS's view, else cpuid's count; 1 when unknown).
+// share the cache (sysfs shared_cpu_list, the OS's view, else cpuid's count; for an L3 no source
+// describes, all online CPUs).
 struct CpuCaches {
   int64_t l1d = 0, l2 = 0, l3 = 0;
   int l2_shared = 1, l3_shared = 1;
-  const char* source = "unknown";  // "cpuid leaf 4" | "cpuid 0x8000001D" | "sysfs" | "sysconf"
+  // "cpuid leaf 4" | "cpuid 0x8000001D" | "cpuid 0x80000005/6" (AMD without topology
+  // extensions) | "sysfs" | "sysconf" | "unknown"
+  const char* source = "unknown";
+  // Where l3_shared came from: "cpuid" | "sysfs" | "assumed: all online CPUs" (no source gave
+  // it) | "" (no L3 known).
+  const char* l3_shared_source = "";
 };
 const CpuCaches& cpu_caches();
 

@@ -29,6 +29,11 @@ thread_local Scratch tls_scratch;
 // 128+ A micro-panels (repacking it costs < 1/1536 of the product), a larger MC only grows the
 // buffer. NC: at least 4 B micro-panels; past 4096 columns nothing is left to reuse.
 constexpr int64_t kMcMax = 1536, kNcMax = 4096, kEnvMax = 1 << 16;
+// Cache sizes past these are not a core's cache but a hypervisor's number (the Zen 5 VM of
+// session 7 reports a 508 MB L3 through sysconf and hides who shares it): the block sized from
+// it keeps the ISA's default. No CPU has more than 4 MB of L2 per core (Zen 5, Xeon 6 P-cores:
+// 1-2 MB) or 32 MB of L3 per logical CPU (3D V-Cache parts: 12 MB per core).
+constexpr int64_t kL2Max = 8 << 20, kL3ShareMax = 32 << 20;
 
 struct EnvBlocking {
   bool set = false;
@@ -98,8 +103,8 @@ int64_t fit(int64_t bytes, int64_t kc, int64_t unit, int64_t lo, int64_t hi) {
 //    the other half holds the C tiles and the A micro-panels coming through.
 //  - the block reused from L3 (packed A, MC x KC) takes half this core's share of the L3
 //    (its size over the logical CPUs sharing it), at most kMcMax rows.
-// With the order swapped (b_in_l1) MC and NC swap caches. A cache of unknown size keeps the
-// ISA's compiled default. On the Xeon these were tuned on (48 KB L1d, 2 MB L2) this gives
+// With the order swapped (b_in_l1) MC and NC swap caches. A cache of unknown size, or of a
+// size no CPU has (kL2Max, kL3ShareMax), keeps the ISA's compiled default. On the Xeon these were tuned on (48 KB L1d, 2 MB L2) this gives
 // the tuned values: KC 256, NC 1024, MC 1536.
 struct Tuned {
   Kernel k;
@@ -114,7 +119,14 @@ Tuned tune(const Kernel& base) {
     t.b.source = "NEURITE_GEMM_BLOCKING";
   } else {
     const CpuCaches& c = cpu_caches();
-    const int64_t l2 = c.l2, l3 = c.l3 / c.l3_shared;
+    int64_t l2 = c.l2, l3 = c.l3 / c.l3_shared;
+    if (l2 > kL2Max || l3 > kL3ShareMax) {
+      t.b.source = l3 <= kL3ShareMax ? "cpu caches (an L2 over 8 MB is not credible: NC is the isa default)"
+                   : l2 <= kL2Max ? "cpu caches (an L3 share over 32 MB per CPU is not credible: MC is the isa default)"
+                   : "cpu caches (L2 and L3 sizes not credible: MC and NC are the isa defaults)";
+      if (l2 > kL2Max) l2 = 0;
+      if (l3 > kL3ShareMax) l3 = 0;
+    }
     int64_t* l2_block = base.b_in_l1 ? &t.k.mc : &t.k.nc;
     int64_t* l3_block = base.b_in_l1 ? &t.k.nc : &t.k.mc;
     const int64_t l2_unit = base.b_in_l1 ? base.mr : base.nr;
