@@ -44,6 +44,7 @@ const configs = {
   '2 independent, taskset one core each': () => run([plain(['taskset', '-c', '0']), plain(['taskset', '-c', '1'])]),
   '2 ranks shm (mpirun default: bind to core)': () => run(mpi([])),
   '2 ranks shm --bind-to none': () => run(mpi(['--bind-to', 'none'])),
+  '2 ranks shm, gradientAsBucketView': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, w3, ...args, '--bucket-view'], {}]]),
   '2 ranks MPI path (default binding)': () => run(mpi([], OFF)),
   '2 ranks MPI path --bind-to none': () => run(mpi(['--bind-to', 'none'], OFF)),
 };

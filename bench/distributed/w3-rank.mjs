@@ -5,7 +5,7 @@
 // all-reduce time and the share of it hidden behind backward (medians). With --fit the same
 // training goes through fit(model, { x, y }, { distributed: pg }) (2 epochs of `steps` steps per
 // rank, the first one the warm-up; samples/s from the second epoch's combined statistics).
-// With --profile DIR every rank also writes DIR/profile-<pid>.json ({ profile: ... }): per timed step the milliseconds of
+// --bucket-view: DDP with gradientAsBucketView (no copy back into .grad). With --profile DIR every rank also writes DIR/profile-<pid>.json ({ profile: ... }): per timed step the milliseconds of
 // forward (zeroGrad, forward, loss), backward (loss.backward(), the bucket copies and launch inside),
 // wait (syncGradients: the all-reduce not hidden, the copy back), step (opt.step) and the whole step,
 // and per thread of the process its CPU time, run-queue wait (/proc/self/task/*/schedstat) and
@@ -15,12 +15,12 @@ import { pathToFileURL } from 'node:url';
 import { join, dirname } from 'node:path';
 const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 const { nn, optim, F, manualSeed, randn, tensor, distributed, fit } = await import(pathToFileURL(join(root, 'dist', 'esm', 'index.js')).href);
-const { values: a } = parseArgs({ options: { steps: { type: 'string', default: '30' }, batch: { type: 'string', default: '128' }, warmup: { type: 'string', default: '5' }, plain: { type: 'boolean', default: false }, fit: { type: 'boolean', default: false }, profile: { type: 'string' } } });
+const { values: a } = parseArgs({ options: { steps: { type: 'string', default: '30' }, batch: { type: 'string', default: '128' }, warmup: { type: 'string', default: '5' }, plain: { type: 'boolean', default: false }, fit: { type: 'boolean', default: false }, profile: { type: 'string' }, 'bucket-view': { type: 'boolean', default: false } } });
 const steps = Number(a.steps), B = Number(a.batch), W = Number(a.warmup);
 const pg = a.plain ? null : await distributed.init();
 manualSeed(1);
 const model = new nn.Sequential(new nn.Linear(784, 512), new nn.ReLU(), new nn.Linear(512, 512), new nn.ReLU(), new nn.Linear(512, 10));
-const ddp = pg ? await nn.DistributedDataParallel.create(model, pg) : null;
+const ddp = pg ? await nn.DistributedDataParallel.create(model, pg, a['bucket-view'] ? { gradientAsBucketView: true } : undefined) : null;
 const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
 const med = (v) => { const s = [...v].sort((p, q) => p - q); return s[Math.floor(s.length / 2)]; };
 if (a.fit) {
