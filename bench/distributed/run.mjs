@@ -16,7 +16,7 @@ import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const here = dirname(new URL(import.meta.url).pathname);
-const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, steps: { type: 'string', default: '30' }, skip: { type: 'string' } } });
+const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, steps: { type: 'string', default: '30' }, warmup: { type: 'string', default: '5' }, skip: { type: 'string' } } });
 const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_btl_vader_single_copy_mechanism: 'none' };
 const cBin = join(tmpdir(), 'neurite-allreduce-bench');
 execFileSync('mpicc.openmpi', ['-O2', join(here, 'allreduce.c'), '-o', cBin]);
@@ -45,7 +45,10 @@ const mpi = (np, args, threads = 1, extra = {}) => {
 };
 const OFF = { NEURITE_MPI_SHM: 'off' };
 const w3 = join(here, 'w3-rank.mjs'), ar = join(here, 'allreduce-rank.mjs');
-const steps = ['--steps', a.steps];
+// --warmup N: untimed steps before the W3 rows' timed ones; the first ~15 steps of a process touch fresh memory
+// (page faults cost ~18 us each on the session 7 VM), so 5 measures a transient, 40 the steady state (bench/RESULTS.md
+// session 7, ddpgap); the fit rows keep their own warm-up epoch
+const steps = ['--steps', a.steps, '--warmup', a.warmup];
 const configs = {
   '1 rank x 1 thread, batch 128': () => node([w3, '--plain', '--batch', '128', ...steps], 1),
   '2 independent processes x 1 thread, batch 128 each (no MPI)': () => pair([w3, '--plain', '--batch', '128', ...steps]),

@@ -1,21 +1,26 @@
 // One rank of the scaling benchmark (bench/distributed/run.mjs): W3 (784-512-512-10, ReLU,
-// cross-entropy, SGD momentum 0.9) at per-rank batch --batch, timed over --steps steps after 5
-// warm-up steps. Under mpirun it trains through DistributedDataParallel; with --plain it is one
+// cross-entropy, SGD momentum 0.9) at per-rank batch --batch, timed over --steps steps after --warmup
+// warm-up steps (5). Under mpirun it trains through DistributedDataParallel; with --plain it is one
 // process without MPI. Rank 0 prints one JSON line: samples/s over all ranks, and per step the
 // all-reduce time and the share of it hidden behind backward (medians). With --fit the same
 // training goes through fit(model, { x, y }, { distributed: pg }) (2 epochs of `steps` steps per
 // rank, the first one the warm-up; samples/s from the second epoch's combined statistics).
+// --bucket-view: DDP with gradientAsBucketView (no copy back into .grad). With --profile DIR every rank also writes DIR/profile-<pid>.json ({ profile: ... }): per timed step the milliseconds of
+// forward (zeroGrad, forward, loss), backward (loss.backward(), the bucket copies and launch inside),
+// wait (syncGradients: the all-reduce not hidden, the copy back), step (opt.step) and the whole step,
+// and per thread of the process its CPU time, run-queue wait (/proc/self/task/*/schedstat) and
+// voluntary/involuntary context switches over the timed steps (bench/distributed/stepgap.mjs).
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { join, dirname } from 'node:path';
 const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 const { nn, optim, F, manualSeed, randn, tensor, distributed, fit } = await import(pathToFileURL(join(root, 'dist', 'esm', 'index.js')).href);
-const { values: a } = parseArgs({ options: { steps: { type: 'string', default: '30' }, batch: { type: 'string', default: '128' }, plain: { type: 'boolean', default: false }, fit: { type: 'boolean', default: false } } });
-const steps = Number(a.steps), B = Number(a.batch);
+const { values: a } = parseArgs({ options: { steps: { type: 'string', default: '30' }, batch: { type: 'string', default: '128' }, warmup: { type: 'string', default: '5' }, plain: { type: 'boolean', default: false }, fit: { type: 'boolean', default: false }, profile: { type: 'string' }, 'bucket-view': { type: 'boolean', default: false } } });
+const steps = Number(a.steps), B = Number(a.batch), W = Number(a.warmup);
 const pg = a.plain ? null : await distributed.init();
 manualSeed(1);
 const model = new nn.Sequential(new nn.Linear(784, 512), new nn.ReLU(), new nn.Linear(512, 512), new nn.ReLU(), new nn.Linear(512, 10));
-const ddp = pg ? await nn.DistributedDataParallel.create(model, pg) : null;
+const ddp = pg ? await nn.DistributedDataParallel.create(model, pg, a['bucket-view'] ? { gradientAsBucketView: true } : undefined) : null;
 const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
 const med = (v) => { const s = [...v].sort((p, q) => p - q); return s[Math.floor(s.length / 2)]; };
 if (a.fit) {
@@ -37,14 +42,15 @@ if (a.fit) {
 const batches = Array.from({ length: 4 }, (_, i) => ({ x: randn([B, 784]), y: tensor(Array.from({ length: B }, (_, j) => (i + j) % 10)) }));
 const ar = [], hidden = [], exposed = [];
 let t0 = 0;
-for (let s = 0; s < steps + 5; s++) {
-  if (s === 5) { if (pg) await pg.barrier(); t0 = performance.now(); }
+if (a.profile) await profiled();
+for (let s = 0; s < steps + W && !a.profile; s++) {
+  if (s === W) { if (pg) await pg.barrier(); t0 = performance.now(); }
   const { x, y } = batches[s % 4];
   opt.zeroGrad();
   const loss = F.crossEntropy((ddp ?? model).forward(x), y);
   if (ddp) {
     await ddp.backward(loss);
-    if (s >= 5) { ar.push(ddp.lastStats.allReduceSeconds * 1e3); hidden.push(ddp.lastStats.hiddenShare); exposed.push(ddp.lastStats.exposedSeconds * 1e3); }
+    if (s >= W) { ar.push(ddp.lastStats.allReduceSeconds * 1e3); hidden.push(ddp.lastStats.hiddenShare); exposed.push(ddp.lastStats.exposedSeconds * 1e3); }
   } else loss.backward();
   opt.step();
 }
@@ -56,3 +62,54 @@ if (!pg || pg.rank === 0) {
     allReduceMs: ar.length ? med(ar) : null, exposedMs: exposed.length ? med(exposed) : null, hiddenShare: hidden.length ? med(hidden) : null }));
 }
 if (pg) await pg.destroy();
+
+// --profile: the same loop, every phase timed (a separate loop so that the default one stays as it was)
+async function profiled() {
+  const { readdirSync, readFileSync, writeFileSync } = await import('node:fs');
+  const threads = () => {
+    const out = {};
+    for (const tid of readdirSync('/proc/self/task')) {
+      try {
+        const d = `/proc/self/task/${tid}`;
+        const [run, wait] = readFileSync(`${d}/schedstat`, 'utf8').split(' ').map(Number);
+        const st = readFileSync(`${d}/status`, 'utf8');
+        const num = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(st)[1]);
+        out[tid] = { name: readFileSync(`${d}/comm`, 'utf8').trim(), runMs: run / 1e6, queueMs: wait / 1e6, vol: num('voluntary_ctxt_switches'), invol: num('nonvoluntary_ctxt_switches'),
+          cpus: /Cpus_allowed_list:\s+(\S+)/.exec(st)[1] };
+      } catch { /* the thread ended */ }
+    }
+    return out;
+  };
+  const rows = [];
+  let before = null, prevEnd = 0;
+  for (let s = 0; s < steps + W; s++) {
+    if (s === W) { if (pg) await pg.barrier(); before = threads(); t0 = performance.now(); prevEnd = t0; }
+    const { x, y } = batches[s % 4];
+    const ru0 = process.resourceUsage();
+    const ta = performance.now();
+    opt.zeroGrad();
+    const loss = F.crossEntropy((ddp ?? model).forward(x), y);
+    const tb = performance.now();
+    loss.backward();
+    const tc = performance.now();
+    if (ddp) await ddp.syncGradients();
+    const td = performance.now();
+    opt.step();
+    const te = performance.now();
+    const ru1 = process.resourceUsage();
+    if (s >= W) {
+      rows.push({ userMs: (ru1.userCPUTime - ru0.userCPUTime) / 1e3, sysMs: (ru1.systemCPUTime - ru0.systemCPUTime) / 1e3, minflt: ru1.minorPageFault - ru0.minorPageFault,
+        gap: ta - prevEnd, forward: tb - ta, backward: tc - tb, wait: td - tc, step: te - td, total: te - prevEnd,
+        ...(ddp ? { allReduce: ddp.lastStats.allReduceSeconds * 1e3, exposed: ddp.lastStats.exposedSeconds * 1e3 } : {}) });
+      ar.push(ddp ? ddp.lastStats.allReduceSeconds * 1e3 : 0);
+    }
+    prevEnd = te;
+  }
+  const t1 = performance.now();
+  const after = threads();
+  const th = Object.entries(after).map(([tid, q]) => {
+    const p = before[tid] ?? { runMs: 0, queueMs: 0, vol: 0, invol: 0 };
+    return { tid: Number(tid), name: q.name, cpus: q.cpus, runMs: q.runMs - p.runMs, queueMs: q.queueMs - p.queueMs, vol: q.vol - p.vol, invol: q.invol - p.invol };
+  }).filter((t) => t.runMs > 0.05 || t.vol > 0 || t.invol > 0);
+  writeFileSync(join(a.profile, `profile-${process.pid}.json`), JSON.stringify({ profile: { rank: pg ? pg.rank : 0, pid: process.pid, wallMs: t1 - t0, steps: rows, threads: th } }));
+}
