@@ -70,20 +70,14 @@ export class ProcessGroup {
 
   /** Reduce `t` across ranks in place (every rank gets the result); returns `t`. */
   allReduce<T extends Buf>(t: T, op: ReduceOp = 'sum'): Promise<T> {
-    // not an async function: a small all-reduce finished on the calling thread (sharedMemory) costs one await
-    let r: number | Promise<number>, d: Float32Array;
-    try {
-      this.live('allReduce');
-      d = dataOf('allReduce', t);
+    return this.reduce(() => {
+      const d = dataOf('allReduce', t);
       if (!REDUCE_OPS.includes(op)) throw new TypeError(`allReduce: unknown op '${String(op)}' (ops: ${REDUCE_OPS.join(', ')})`);
-      r = this.raw.allReduce(d, op === 'avg' ? REDUCE_IDS.sum : REDUCE_IDS[op], 1);
-    } catch (e) { return Promise.reject(e); }
-    const done = (seconds: number): T => {
-      this.lastSeconds = seconds;
+      return [d, op === 'avg' ? REDUCE_IDS.sum : REDUCE_IDS[op], 1];
+    }, (d) => {
       if (op === 'avg') { const s = 1 / this.worldSize; for (let i = 0; i < d.length; i++) d[i] *= s; }
       return t;
-    };
-    return typeof r === 'number' ? Promise.resolve(done(r)) : r.then(done);
+    });
   }
 
   /**
@@ -91,12 +85,21 @@ export class ProcessGroup {
    * in place, as PyTorch's reducer divides before the sum. The scaling runs where the all-reduce does.
    */
   allReduceScaled(t: Float32Array, scale: number): Promise<Float32Array> {
-    let r: number | Promise<number>;
+    return this.reduce(() => [dataOf('allReduce', t), REDUCE_IDS.sum, scale], () => t);
+  }
+
+  // One all-reduce through the addon: `args` checks the input and gives (data, op id, scale); `after` runs on the
+  // result. Not an async function: a small all-reduce finished on the calling thread (sharedMemory) returns a
+  // number, and then costs the caller one await; a check that throws becomes a rejected promise.
+  private reduce<R>(args: () => [Float32Array, number, number], after: (d: Float32Array) => R): Promise<R> {
+    let r: number | Promise<number>, d: Float32Array;
     try {
       this.live('allReduce');
-      r = this.raw.allReduce(dataOf('allReduce', t), REDUCE_IDS.sum, scale);
+      const [data, id, scale] = args();
+      d = data;
+      r = this.raw.allReduce(d, id, scale);
     } catch (e) { return Promise.reject(e); }
-    const done = (seconds: number): Float32Array => { this.lastSeconds = seconds; return t; };
+    const done = (seconds: number): R => { this.lastSeconds = seconds; return after(d); };
     return typeof r === 'number' ? Promise.resolve(done(r)) : r.then(done);
   }
 
