@@ -718,11 +718,15 @@ const Raw kRaw[] = {
 // ~1.6 ms on a 13 ms 1024^3 product (bench/RESULTS.md, "Fresh outputs"). PyTorch gets its
 // blocks back because it frees each one at once. So, once per process, on glibc: mmap only
 // from 32 MB (glibc's own ceiling for its dynamic threshold) and trim only above 128 MB of
-// free top-of-heap. Left alone when the user set glibc's malloc tunables, or
-// NEURITE_MALLOC=default. The status string is info().malloc.
+// free top-of-heap. The memory the heap still has to grow by (a process's first second, a
+// larger model) gets transparent huge pages where the kernel offers them by madvise
+// (hugepages.h; NEURITE_MALLOC=no-thp keeps the thresholds without them). Left alone when the
+// user set glibc's malloc tunables, or NEURITE_MALLOC=default. The status string is
+// info().malloc: "tuned, huge pages (THP <mode>)", "tuned, no huge pages (why)" or
+// "default (why)".
 const char* MallocTuning() {
   static std::once_flag once;
-  static const char* status = "default";
+  static std::string status = "default";
   std::call_once(once, [] {
     const char* opt = std::getenv("NEURITE_MALLOC");
     if (opt != nullptr && std::strcmp(opt, "default") == 0) {
@@ -742,12 +746,18 @@ const char* MallocTuning() {
       status = "default (mallopt refused)";
       return;
     }
-    status = "tuned";
+    if (opt != nullptr && std::strcmp(opt, "no-thp") == 0) {
+      status = "tuned, no huge pages (NEURITE_MALLOC=no-thp)";
+      return;
+    }
+    const char* why = huge::Enable();
+    status = why == nullptr ? std::string("tuned, huge pages (THP ") + huge::Mode() + ")"
+                            : std::string("tuned, no huge pages (") + why + ")";
 #else
     status = "default (not glibc)";
 #endif
   });
-  return status;
+  return status.c_str();
 }
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
@@ -787,6 +797,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   }
   o.Set("threads", Napi::Number::New(env, nk::sgemm_threads()));
   o.Set("malloc", MallocTuning());
+  o.Set("hugePageAdvises", Napi::Number::New(env, double(huge::Advises())));  // madvise calls so far
 #if defined(__SANITIZE_ADDRESS__)
   o.Set("sanitized", true);
 #else

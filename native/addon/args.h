@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <string>
 
+#include "hugepages.h"
+
 namespace neurite_addon {
 
 struct ArgError {
@@ -216,6 +218,7 @@ class Args {
     v.data = static_cast<T*>(data);
     v.len = static_cast<int64_t>(len);
     if (v.data == nullptr && v.len > 0) type_error(std::string(name) + " is detached");
+    huge::Fresh(data, len * sizeof(T));  // memory placement only (hugepages.h): fine before the checks
     return v;
   }
   [[noreturn]] void bad_index(const char* name, int64_t k, double v, int64_t bound) const {

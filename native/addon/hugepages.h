@@ -1,0 +1,191 @@
+// Transparent huge pages for fresh tensor memory (Linux + glibc only; elsewhere every function
+// here is a no-op): the addon marks the malloc heap (and large buffers outside it) with
+// madvise(MADV_HUGEPAGE) before a kernel first writes there, so the first touch of a fresh
+// output costs one page fault per 2 MB instead of 512 (on the AMD Zen 5 VM of session 8 a 4 KiB
+// fault costs ~11 us; bench/RESULTS.md, "Session 8: huge pages for fresh buffers").
+//
+// How: outputs are malloc'd by Node before the entry is called but not yet touched. Every array
+// argument an entry checks (args.h) passes through Fresh(): it compares glibc's cached heap break
+// (sbrk(0): a load, no system call) with the break last advised; when the heap has grown it
+// advises the grown part once (the whole heap is one VMA with the flag, so the VMA count stays
+// flat). A buffer of 4 MB or more outside the brk heap (glibc's mmap'd chunks from 32 MB up, a
+// worker thread's arena) gets its own page-aligned interior advised; mmap'd chunks every time
+// (each is a fresh mapping), arena buffers once (a small cache of advised ranges). At load the
+// heap's top pad is raised to 32 MB, so the heap grows in steps that are advised before most of
+// their first touches (glibc writes the new top chunk's header right after the block it carves,
+// i.e. into memory not advised yet: that one 2 MB block stays in 4 KiB pages).
+// Steady state: one sbrk(0) and one relaxed atomic load per array argument, no system call.
+// Costs: memory is resident in 2 MB units where touched (at most one partly used 2 MB block at
+// the heap's top, plus what khugepaged collapses), and khugepaged may collapse the heap's older
+// 4 KiB pages in the background. Off with NEURITE_MALLOC=default (with the rest of the malloc
+// tuning) or NEURITE_MALLOC=no-thp (thresholds tuned, no huge pages), when the kernel's THP
+// setting is 'never', when the process has THP disabled (prctl), and whenever the malloc tuning
+// itself is off (ASan, the user's own glibc tunables). The status is part of info().malloc.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+
+#if defined(__linux__) && defined(__GLIBC__)
+#include <malloc.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#define NEURITE_HUGEPAGES 1
+#endif
+
+namespace neurite_addon {
+namespace huge {
+
+constexpr size_t kBlock = size_t(2) << 20;       // x86-64 / arm64 (4 KiB base pages) PMD size
+constexpr size_t kMinBuffer = size_t(4) << 20;   // holds a whole aligned 2 MB block wherever it starts
+constexpr size_t kMmapChunk = size_t(32) << 20;  // addon.cc MallocTuning's M_MMAP_THRESHOLD
+constexpr int kTopPad = 64 << 20;                // M_TOP_PAD while huge pages are on
+constexpr int kRecent = 16;                      // advised out-of-heap ranges remembered
+
+struct State {
+  std::atomic<bool> on{false};
+  std::atomic<uintptr_t> brk{0};  // the heap break as last advised
+  uintptr_t heap_lo = 0;          // start of the brk heap ([heap] in /proc/self/maps)
+  std::mutex mu;                  // slow paths (entries run on every worker thread's JS thread)
+  uintptr_t recent[kRecent][2] = {};
+  int next = 0;
+  std::atomic<unsigned long> advises{0};  // madvise calls made (tests, bench)
+  const char* mode = "";                  // the kernel's THP mode, once read
+};
+
+inline State& state() {
+  static State s;
+  return s;
+}
+
+#if defined(NEURITE_HUGEPAGES)
+inline uintptr_t page_size() {
+  static const uintptr_t p = uintptr_t(sysconf(_SC_PAGESIZE));
+  return p;
+}
+
+inline void advise(uintptr_t lo, uintptr_t hi) {
+  if (hi <= lo) return;
+  madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);  // EINVAL/ENOMEM: placement only
+  state().advises.fetch_add(1, std::memory_order_relaxed);
+}
+
+// The kernel's THP mode: "always", "madvise", "never", or nullptr when it has none.
+inline const char* thp_mode() {
+  FILE* f = std::fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+  if (f == nullptr) return nullptr;
+  char buf[128] = {};
+  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = 0;
+  if (std::strstr(buf, "[always]") != nullptr) return "always";
+  if (std::strstr(buf, "[madvise]") != nullptr) return "madvise";
+  if (std::strstr(buf, "[never]") != nullptr) return "never";
+  return nullptr;
+}
+
+inline uintptr_t heap_start() {
+  FILE* f = std::fopen("/proc/self/maps", "r");
+  if (f == nullptr) return 0;
+  char line[512];
+  uintptr_t lo = 0;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::strstr(line, "[heap]") != nullptr) {
+      unsigned long a = 0;
+      if (std::sscanf(line, "%lx-", &a) == 1) lo = a;
+      break;
+    }
+  }
+  std::fclose(f);
+  return lo;
+}
+
+// The grown part of the heap, once (a trimmed heap is advised again as it regrows).
+inline void advise_heap(uintptr_t brk) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  const uintptr_t old = s.brk.load(std::memory_order_relaxed);
+  if (brk > old) advise(old & ~(page_size() - 1), (brk + page_size() - 1) & ~(page_size() - 1));
+  s.brk.store(brk, std::memory_order_relaxed);
+}
+
+inline void advise_buffer(uintptr_t a, size_t bytes) {
+  const uintptr_t ps = page_size();
+  const uintptr_t lo = (a + ps - 1) & ~(ps - 1), hi = (a + bytes) & ~(ps - 1);
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (bytes < kMmapChunk) {  // an arena's buffer: its memory stays mapped, advise once
+    for (const auto& r : s.recent)
+      if (r[0] <= lo && hi <= r[1]) return;
+    s.recent[s.next][0] = lo;
+    s.recent[s.next][1] = hi;
+    s.next = (s.next + 1) % kRecent;
+  }
+  advise(lo, hi);
+}
+#endif
+
+// At load, after the malloc tuning succeeded: nullptr when huge pages are now on, else why not.
+inline const char* Enable() {
+#if defined(NEURITE_HUGEPAGES)
+  const char* mode = thp_mode();
+  if (mode == nullptr) return "no transparent huge pages in this kernel";
+  state().mode = mode;
+  if (std::strcmp(mode, "never") == 0) return "THP 'never'";
+  if (prctl(PR_GET_THP_DISABLE, 0, 0, 0, 0) == 1) return "THP disabled for this process";
+  if (mallopt(M_TOP_PAD, kTopPad) != 1) return "mallopt refused";
+  State& s = state();
+  s.heap_lo = heap_start();
+  const uintptr_t brk0 = reinterpret_cast<uintptr_t>(sbrk(0));
+  if (s.heap_lo == 0 || s.heap_lo > brk0) s.heap_lo = brk0;
+  s.brk.store(brk0, std::memory_order_relaxed);  // the heap Node built before the addon loaded stays as it is
+  // Grow the heap now by the top pad, and give it back (it stays: the trim threshold is 128 MB),
+  // so the first outputs come out of advised memory; else the first growth would happen in a
+  // kernel call, and a 2 MB block of it touched by malloc before it could be advised. The
+  // request is the free top (mallinfo2's keepcost) and a little more, so the only byte malloc
+  // writes in the new part (the next top's header) sits right at the old break, in the 2 MB
+  // block the old heap already touched.
+#if __GLIBC_PREREQ(2, 33)
+  const size_t top = mallinfo2().keepcost;
+  if (top + 64 < kMmapChunk) {
+    static void* volatile sink;
+    sink = std::malloc(top + 64);
+    std::free(sink);
+  }
+#endif
+  advise_heap(reinterpret_cast<uintptr_t>(sbrk(0)));
+  s.on.store(true, std::memory_order_release);
+  return nullptr;
+#else
+  return "not Linux with glibc";
+#endif
+}
+
+// `bytes` at `p` are about to be read or written by a kernel: advise the heap's growth since the
+// last call, and a large buffer outside the heap.
+inline void Fresh(const void* p, size_t bytes) {
+#if defined(NEURITE_HUGEPAGES)
+  State& s = state();
+  if (!s.on.load(std::memory_order_acquire)) return;
+  const uintptr_t brk = reinterpret_cast<uintptr_t>(sbrk(0));
+  if (brk != s.brk.load(std::memory_order_relaxed)) advise_heap(brk);
+  const uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  if (bytes >= kMinBuffer && (a < s.heap_lo || a >= brk)) advise_buffer(a, bytes);
+#else
+  (void)p;
+  (void)bytes;
+#endif
+}
+
+inline const char* Mode() { return state().mode; }
+inline unsigned long Advises() { return state().advises.load(std::memory_order_relaxed); }
+
+}  // namespace huge
+}  // namespace neurite_addon
