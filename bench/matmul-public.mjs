@@ -15,6 +15,8 @@
 // reuses its C, so 2 calls already reach its steady state).
 // --openblas-default adds a fourth child per round: OpenBLAS with the environment as inherited
 // (the machine's own OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, or its auto-detected kernel).
+// --thp-ab adds a neurite child with NEURITE_MALLOC=no-thp per round (malloc tuned, no
+// transparent huge pages: native/addon/hugepages.h), for the huge-pages A/B.
 // Needs libopenblas-dev (cblas.h) and gcc; builds build-sgemm/openblas_loop when missing.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
@@ -107,11 +109,12 @@ function main() {
   const model = (readFileSync('/proc/cpuinfo', 'utf8').match(/^model\s*:\s*(\d+)/m) ?? [])[1];
   const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(`CPU: ${cpu} (model ${model}); node ${process.versions.node}; load before: ${load()}`);
-  const obDefault = argv.includes('--openblas-default');
+  const obDefault = argv.includes('--openblas-default'), thpAb = argv.includes('--thp-ab');
   const obEnv = `OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? 'unset'}, OPENBLAS_L2_SIZE=${process.env.OPENBLAS_L2_SIZE ?? 'unset'}`;
   console.log('| M×N×K | threads | neurite matmul GFLOP/s | OpenBLAS loop GFLOP/s | ratio (median of rounds) | ratio range | page faults per neurite call | with NEURITE_MALLOC=default: GFLOP/s, ratio |'
-    + (obDefault ? ` OpenBLAS, inherited env (${obEnv}): GFLOP/s, neurite ratio |` : '') + ' load |');
-  console.log('|---|---|---|---|---|---|---|---|' + (obDefault ? '---|' : '') + '---|');
+    + (obDefault ? ` OpenBLAS, inherited env (${obEnv}): GFLOP/s, neurite ratio |` : '')
+    + (thpAb ? ' with NEURITE_MALLOC=no-thp: GFLOP/s, ratio, page faults per call |' : '') + ' load |');
+  console.log('|---|---|---|---|---|---|---|---|' + (obDefault ? '---|' : '') + (thpAb ? '---|' : '') + '---|');
   let malloc = '?';
   const cpuTime = argv.includes('--cpu-time');
   if (cpuTime) console.log('1-thread rows timed by process CPU time (user + system), 2-thread rows by wall clock');
@@ -119,7 +122,7 @@ function main() {
     for (const t of threads) {
       const tm = cpuTime && t === 1 ? ['cpu'] : [];
       const warm = ['--warmup-ms'].some((o) => argv.includes(o)) ? [tm[0] ?? 'wall', opt('--warmup-ms', '0')] : tm;
-      const ne = [], ob = [], ratio = [], nd = [], rd = [], od = [], ro = [], pf = [];
+      const ne = [], ob = [], ratio = [], nd = [], rd = [], od = [], ro = [], pf = [], nt = [], rt = [], ft = [];
       const neurite = (env) => run(process.execPath, [new URL(import.meta.url).pathname, '--child', M, N, K, blocks, ms, ...warm].map(String),
         { NEURITE_BACKEND: 'native', NEURITE_NUM_THREADS: String(t), ...env }).split(' ');
       for (let r = 0; r < rounds; r++) {
@@ -134,9 +137,13 @@ function main() {
           const q = Number(run(bin, [M, N, K, blocks, ms, ...tm].map(String), { OPENBLAS_NUM_THREADS: String(t), OMP_NUM_THREADS: String(t) }).split(' ')[0]);
           od.push(q); ro.push(Number(g) / q);
         }
+        if (thpAb) {
+          const [h, hf] = neurite({ NEURITE_MALLOC: 'no-thp' });
+          nt.push(Number(h)); rt.push(Number(h) / o); ft.push(Number(hf));
+        }
       }
       const med = (v) => [...v].sort((x, y) => x - y)[v.length >> 1];
-      console.log(`| ${M}×${N}×${K} | ${t} | ${med(ne).toFixed(1)} | ${med(ob).toFixed(1)} | ${med(ratio).toFixed(3)}× | ${Math.min(...ratio).toFixed(2)}–${Math.max(...ratio).toFixed(2)} | ${med(pf).toFixed(1)} (${Math.min(...pf).toFixed(0)}–${Math.max(...pf).toFixed(0)}) | ${med(nd).toFixed(1)}, ${med(rd).toFixed(3)}× |${obDefault ? ` ${med(od).toFixed(1)}, ${med(ro).toFixed(3)}× |` : ''} ${load()} |`);
+      console.log(`| ${M}×${N}×${K} | ${t} | ${med(ne).toFixed(1)} | ${med(ob).toFixed(1)} | ${med(ratio).toFixed(3)}× | ${Math.min(...ratio).toFixed(2)}–${Math.max(...ratio).toFixed(2)} | ${med(pf).toFixed(1)} (${Math.min(...pf).toFixed(0)}–${Math.max(...pf).toFixed(0)}) | ${med(nd).toFixed(1)}, ${med(rd).toFixed(3)}× |${obDefault ? ` ${med(od).toFixed(1)}, ${med(ro).toFixed(3)}× |` : ''}${thpAb ? ` ${med(nt).toFixed(1)}, ${med(rt).toFixed(3)}×, ${med(ft).toFixed(1)} |` : ''} ${load()} |`);
     }
   }
   console.log(`neurite malloc: ${malloc}`);
