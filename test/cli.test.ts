@@ -160,7 +160,7 @@ describe('the neurite bin script, as a child process', () => {
     expect(r.out).toMatch(/^threads: \d+/m);
     // with the addon: whether it tuned glibc's malloc (lib/backend/index.ts BackendInfo.malloc)
     if (!/^native addon: not loaded/m.test(r.out)) {
-      expect(r.out).toMatch(/^malloc: (tuned|default \(.+\)) \(NEURITE_MALLOC=/m);
+      expect(r.out).toMatch(/^malloc: (tuned, (huge pages|no huge pages) \(.+\)|default \(.+\)) \(NEURITE_MALLOC=/m);
       // the fp32 GEMM's blocks per CPU (tile, MC, KC, NC) and the caches they came from
       expect(r.out).toMatch(/^fp32 gemm blocking: tile \d+x\d+, MC \d+, KC 256, NC \d+ \((cpu caches( \([^)]+\))?|NEURITE_GEMM_BLOCKING|isa defaults.*); caches from .+: L1d .+, L2 .+, L3 .+ shared by \d+( \(assumed: [^)]+\))?\)$/m);
     }

@@ -148,10 +148,13 @@ export interface BackendInfo {
   /** Threads of the kernels' pool (1 on js). */
   threads: number;
   /**
-   * How large fresh outputs are allocated: 'tuned' when the native addon raised glibc's mmap
-   * and trim thresholds at load (freed outputs are reused instead of returned to the OS and
-   * faulted in again), else 'default (why)': the js backend, NEURITE_MALLOC=default, glibc
-   * malloc tunables set by the environment, or not glibc. See docs/backends.md.
+   * How large fresh outputs are allocated: 'tuned, huge pages (THP <mode>)' when the native
+   * addon raised glibc's mmap and trim thresholds at load (freed outputs are reused instead of
+   * returned to the OS and faulted in again) and advises the heap's fresh memory for transparent
+   * huge pages (one page fault per 2 MB at first touch); 'tuned, no huge pages (why)':
+   * NEURITE_MALLOC=no-thp, the kernel's THP setting 'never', not Linux; else 'default (why)':
+   * the js backend, NEURITE_MALLOC=default, glibc malloc tunables set by the environment, or not
+   * glibc. See docs/backends.md.
    */
   malloc: string;
   /**

@@ -43,8 +43,14 @@ export interface NativeInfo {
   cpuModel: string;
   threads: number;
   sanitized: boolean;
-  /** 'tuned' when the addon raised glibc's mmap and trim thresholds at load, else 'default (why)'. */
+  /**
+   * 'tuned, huge pages (THP <mode>)' when the addon raised glibc's mmap and trim thresholds at
+   * load and advises fresh heap memory for transparent huge pages (native/addon/hugepages.h),
+   * 'tuned, no huge pages (why)' without the huge pages, else 'default (why)'.
+   */
   malloc: string;
+  /** madvise(MADV_HUGEPAGE) calls the addon made so far (0 steady state; tests, bench). */
+  hugePageAdvises: number;
   /** The data caches the fp32 GEMM's blocks were sized from. */
   caches: CpuCaches;
   /** The fp32 GEMM's tile and blocks on this CPU. */

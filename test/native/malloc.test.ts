@@ -34,7 +34,7 @@ describeIfAvailable(nativeMissing(), 'malloc tuning (native)', () => {
   it('a fresh 4 MB matmul result reuses memory: far fewer page faults than its 1,024 pages', () => {
     const r = faultsPerResult({});
     if (nativeInfo()!.sanitized) { expect(r.malloc).toBe('default (mallopt refused)'); return; } // ASan's allocator
-    expect(r.malloc).toBe('tuned');
+    expect(r.malloc).toMatch(/^tuned, /);
     // without the tuning (NEURITE_MALLOC=default) this machine measured 650-1,000 per result
     expect(r.faults).toBeLessThan(256);
   });

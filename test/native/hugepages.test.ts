@@ -1,0 +1,95 @@
+/**
+ * Transparent huge pages for fresh tensor memory (native/addon/hugepages.h; docs/benchmarks.md
+ * "Memory: large results and glibc"), in child processes (dist/esm, built by pretest): after
+ * large matmuls into fresh outputs the malloc heap ([heap] in /proc/self/smaps) holds
+ * AnonHugePages and the first touches cost far fewer page faults; the steady state makes no
+ * madvise call; NEURITE_MALLOC=no-thp and =default really turn it off; results are bit-identical
+ * in every mode (placement only). Skipped on non-Linux, under the sanitizers (ASan's allocator
+ * refuses the malloc tuning) and when the kernel's THP setting is 'never'.
+ */
+import { expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { nativeInfo } from '../../lib/backend/native.js';
+import { describeIfAvailable, nativeMissing } from '../helpers/requires.js';
+
+const ROOT = resolve(__dirname, '../..');
+const ENTRY = join(ROOT, 'dist/esm/index.js').replace(/\\/g, '/');
+const NATIVE = join(ROOT, 'dist/esm/backend/native.js').replace(/\\/g, '/');
+const THP = '/sys/kernel/mm/transparent_hugepage/enabled';
+const thpMode = existsSync(THP) ? (/\[(\w+)\]/.exec(readFileSync(THP, 'utf8')) ?? [])[1] : undefined;
+
+interface Run { malloc: string; heapHugeKB: number; firstFaults: number; steadyAdvises: number; bits: number[] }
+
+function run(env: Record<string, string>): Run {
+  // 24 fresh 4 MB results ([1024, 1] x [1, 1024]: almost no arithmetic), then 40 more in the
+  // steady state; the AnonHugePages of the [heap] mappings; a checksum of a product's bits
+  const script = `import * as nt from '${ENTRY}';
+    import { nativeInfo } from '${NATIVE}';
+    import { readFileSync } from 'node:fs';
+    const a = nt.randn([1024, 1]), b = nt.randn([1, 1024]);
+    const keep = [];
+    const f0 = process.resourceUsage().minorPageFault;
+    for (let i = 0; i < 24; i++) keep.push(nt.matmul(a, b));
+    const firstFaults = (process.resourceUsage().minorPageFault - f0) / 24;
+    let heapHugeKB = 0, inHeap = false;
+    for (const l of readFileSync('/proc/self/smaps', 'utf8').split('\\n')) {
+      if (/^[0-9a-f]+-[0-9a-f]+ /.test(l)) inHeap = l.endsWith('[heap]');
+      const m = /^AnonHugePages:\\s+(\\d+)/.exec(l);
+      if (m && inHeap) heapHugeKB += Number(m[1]);
+    }
+    keep.length = 0;
+    for (let i = 0; i < 30; i++) nt.matmul(a, b);
+    const adv0 = nativeInfo().hugePageAdvises;
+    for (let i = 0; i < 40; i++) nt.matmul(a, b);
+    const steadyAdvises = nativeInfo().hugePageAdvises - adv0;
+    nt.manualSeed(3);
+    const x = nt.randn([300, 700]), w = nt.randn([700, 500]);
+    const y = nt.F.relu(nt.matmul(x, w));
+    const u = new Uint32Array(y.data.buffer, y.data.byteOffset, y.size);
+    let h1 = 0, h2 = 0;
+    for (let i = 0; i < u.length; i++) { h1 = (h1 + u[i]) >>> 0; h2 = (Math.imul(h2, 31) + u[i]) >>> 0; }
+    process.stdout.write(JSON.stringify({ malloc: nt.backendInfo().malloc, heapHugeKB, firstFaults, steadyAdvises, bits: [h1, h2] }));`;
+  const clean = { ...process.env };
+  for (const k of ['MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP_PAD_', 'MALLOC_MMAP_MAX_', 'NEURITE_MALLOC', 'GLIBC_TUNABLES']) delete clean[k];
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    encoding: 'utf8', env: { ...clean, NEURITE_BACKEND: 'native', NEURITE_NUM_THREADS: '1', ...env }, timeout: 120_000,
+  });
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as Run;
+}
+
+const skip: string | null = nativeMissing()
+  ?? (process.platform !== 'linux' ? 'transparent huge pages: Linux only' : undefined)
+  ?? (nativeInfo()?.sanitized ? 'sanitized build: ASan\'s allocator refuses the malloc tuning' : undefined)
+  ?? (thpMode === undefined ? `no ${THP}: kernel without transparent huge pages` : undefined)
+  ?? (thpMode === 'never' ? `transparent huge pages are 'never' here (${THP})` : undefined)
+  ?? null;
+
+describeIfAvailable(skip, 'transparent huge pages for fresh outputs (native, Linux)', () => {
+  it('the heap takes huge pages, first touches fault ~once per 2 MB, no madvise in the steady state; NEURITE_MALLOC=no-thp / default turn it off; bits unchanged', () => {
+    const on = run({});
+    expect(on.malloc).toBe(`tuned, huge pages (THP ${thpMode})`);
+    // 24 live 4 MB results: ~96 MB of fresh heap, nearly all of it in 2 MB pages
+    expect(on.heapHugeKB).toBeGreaterThanOrEqual(32 * 1024);
+    expect(on.steadyAdvises).toBe(0);
+    const off = run({ NEURITE_MALLOC: 'no-thp' });
+    expect(off.malloc).toBe('tuned, no huge pages (NEURITE_MALLOC=no-thp)');
+    const dflt = run({ NEURITE_MALLOC: 'default' });
+    expect(dflt.malloc).toBe('default (NEURITE_MALLOC=default)');
+    expect(off.steadyAdvises).toBe(0);
+    expect(dflt.steadyAdvises).toBe(0);
+    if (thpMode === 'madvise') {
+      // nothing else in the process asks for huge pages: without the advice the heap has none
+      expect(off.heapHugeKB).toBe(0);
+      expect(dflt.heapHugeKB).toBe(0);
+      // each fresh 4 MB result is 1,024 pages of 4 KiB (this VM measured ~1,000 per result
+      // without huge pages, under 100 with them)
+      expect(off.firstFaults).toBeGreaterThan(512);
+      expect(on.firstFaults).toBeLessThan(off.firstFaults / 4);
+    }
+    expect(on.bits).toEqual(off.bits);
+    expect(on.bits).toEqual(dflt.bits);
+  });
+});
