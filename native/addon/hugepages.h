@@ -48,6 +48,13 @@ constexpr size_t kMinBuffer = size_t(4) << 20;   // holds a whole aligned 2 MB b
 constexpr size_t kMmapChunk = size_t(32) << 20;  // addon.cc MallocTuning's M_MMAP_THRESHOLD
 constexpr int kTopPad = 64 << 20;                // M_TOP_PAD while huge pages are on
 constexpr int kRecent = 16;                      // advised out-of-heap ranges remembered
+// A thread's malloc arena (worker_threads, so fit()'s default worker) lives in heaps of glibc's
+// HEAP_MAX_SIZE (64 MB on 64-bit), each aligned to its size, reserved PROT_NONE and opened with
+// mprotect as it grows: advising the whole reservation once covers all its future memory.
+constexpr uintptr_t kArena = uintptr_t(64) << 20;
+constexpr size_t kMinArenaBuffer = size_t(64) << 10;  // lib/ops/util.ts outputArray's malloc'd class
+constexpr int kWindows = 32;                          // 64 MB windows already judged
+constexpr int kMaxMapsReads = 256;                    // /proc/self/maps reads, then no more judging
 
 struct State {
   std::atomic<bool> on{false};
@@ -56,6 +63,8 @@ struct State {
   std::mutex mu;                  // slow paths (entries run on every worker thread's JS thread)
   uintptr_t recent[kRecent][2] = {};
   int next = 0;
+  std::atomic<uintptr_t> windows[kWindows] = {};  // judged 64 MB windows (base | 1 when an arena heap)
+  int wnext = 0, maps_reads = 0;
   std::atomic<unsigned long> advises{0};  // madvise calls made (tests, bench)
   const char* mode = "";                  // the kernel's THP mode, once read
 };
@@ -116,6 +125,81 @@ inline void advise_heap(uintptr_t brk) {
   s.brk.store(brk, std::memory_order_relaxed);
 }
 
+inline bool strict_overcommit() {
+  FILE* f = std::fopen("/proc/sys/vm/overcommit_memory", "r");
+  if (f == nullptr) return true;
+  int mode = 2;
+  if (std::fscanf(f, "%d", &mode) != 1) mode = 2;
+  std::fclose(f);
+  return mode == 2;
+}
+
+// Whether [base, base + 64 MB) is a glibc arena heap holding address a: /proc/self/maps covers it
+// exactly with anonymous mappings (none crossing its ends), read-write from base on, and the
+// heap_info at base (glibc 2.26+: ar_ptr, prev, size, mprotect_size) agrees with them.
+inline bool is_arena_heap(uintptr_t base, uintptr_t a, uintptr_t* rw_end_out) {
+  FILE* f = std::fopen("/proc/self/maps", "r");
+  if (f == nullptr) return false;
+  char line[512];
+  uintptr_t covered = base, rw_end = base;
+  bool ok = true, rw_run = true;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    unsigned long lo = 0, hi = 0, off = 0, inode = 0;
+    unsigned dmaj = 0, dmin = 0;
+    char perms[8] = {};
+    int n = 0;
+    if (std::sscanf(line, "%lx-%lx %7s %lx %x:%x %lu%n", &lo, &hi, perms, &off, &dmaj, &dmin, &inode, &n) < 7) continue;
+    if (hi <= base) continue;
+    if (lo >= base + kArena) break;
+    const char* rest = line + n;
+    rest += std::strspn(rest, " \t\n");
+    if (lo < base || hi > base + kArena || lo != covered || inode != 0 || *rest != 0) { ok = false; break; }
+    if (rw_run && std::strncmp(perms, "rw-p", 4) == 0) rw_end = hi;
+    else rw_run = false;
+    covered = hi;
+  }
+  std::fclose(f);
+  if (!ok || covered != base + kArena || rw_end == base || a >= rw_end) return false;
+  const size_t* h = reinterpret_cast<const size_t*>(base);  // readable: the rw-p run starts at base
+  const size_t size = h[2], mprotect_size = h[3];
+  *rw_end_out = rw_end;
+  return h[0] != 0 && size <= mprotect_size && mprotect_size <= kArena && base + mprotect_size <= rw_end;
+}
+
+// An out-of-heap buffer: advise its whole 64 MB window once if that is a thread arena's heap.
+// Returns whether the window is an arena heap (then the buffer needs nothing more).
+inline bool advise_arena(uintptr_t a) {
+  State& s = state();
+  const uintptr_t base = a & ~(kArena - 1);
+  for (const auto& w : s.windows) {
+    const uintptr_t v = w.load(std::memory_order_relaxed);
+    if ((v & ~uintptr_t(1)) == base && v != 0) return (v & 1) != 0;
+  }
+  std::lock_guard<std::mutex> lock(s.mu);
+  for (const auto& w : s.windows) {
+    const uintptr_t v = w.load(std::memory_order_relaxed);
+    if ((v & ~uintptr_t(1)) == base && v != 0) return (v & 1) != 0;
+  }
+  if (s.maps_reads >= kMaxMapsReads) return false;
+  s.maps_reads++;
+  uintptr_t rw_end = 0;
+  const bool arena = is_arena_heap(base, a, &rw_end);
+  if (arena) {
+    advise(base, base + kArena);
+    // glibc opens the heap with mprotect as it grows, page by page, and writes the new top's
+    // header at its end: the 2 MB block there straddles the read-write part's end, so it is
+    // faulted in 4 KiB pages, and so is every block in turn. Opened now in full (one VMA; the
+    // reservation is MAP_NORESERVE, so no commit charge and no memory until touched; glibc's
+    // own later mprotect calls change nothing), the blocks fault as huge pages. Not under
+    // strict overcommit (vm.overcommit_memory=2), where glibc sizes its heaps by commit.
+    if (rw_end < base + kArena && !strict_overcommit())
+      mprotect(reinterpret_cast<void*>(rw_end), base + kArena - rw_end, PROT_READ | PROT_WRITE);
+  }
+  s.windows[s.wnext].store(base | (arena ? 1 : 0), std::memory_order_relaxed);
+  s.wnext = (s.wnext + 1) % kWindows;
+  return arena;
+}
+
 inline void advise_buffer(uintptr_t a, size_t bytes) {
   const uintptr_t ps = page_size();
   const uintptr_t lo = (a + ps - 1) & ~(ps - 1), hi = (a + bytes) & ~(ps - 1);
@@ -153,12 +237,15 @@ inline const char* Enable() {
   // writes in the new part (the next top's header) sits right at the old break, in the 2 MB
   // block the old heap already touched.
 #if __GLIBC_PREREQ(2, 33)
-  const size_t top = mallinfo2().keepcost;
-  if (top + 64 < kMmapChunk) {
-    static void* volatile sink;
-    sink = std::malloc(top + 64);
-    std::free(sink);
+  // (a free chunk elsewhere may serve such a request instead of the top: then hold it and ask again)
+  void* held[8] = {};
+  for (int i = 0; i < 8 && reinterpret_cast<uintptr_t>(sbrk(0)) == brk0; i++) {
+    const size_t top = mallinfo2().keepcost;
+    if (top + 64 >= kMmapChunk) break;
+    held[i] = std::malloc(top + 64);
+    asm volatile("" : : "r"(held[i]) : "memory");  // keep the pair: the compiler may drop an unused malloc
   }
+  for (void* p : held) std::free(p);
 #endif
   advise_heap(reinterpret_cast<uintptr_t>(sbrk(0)));
   s.on.store(true, std::memory_order_release);
@@ -177,7 +264,8 @@ inline void Fresh(const void* p, size_t bytes) {
   const uintptr_t brk = reinterpret_cast<uintptr_t>(sbrk(0));
   if (brk != s.brk.load(std::memory_order_relaxed)) advise_heap(brk);
   const uintptr_t a = reinterpret_cast<uintptr_t>(p);
-  if (bytes >= kMinBuffer && (a < s.heap_lo || a >= brk)) advise_buffer(a, bytes);
+  if (bytes < kMinArenaBuffer || (a >= s.heap_lo && a < brk)) return;
+  if (!advise_arena(a) && bytes >= kMinBuffer) advise_buffer(a, bytes);
 #else
   (void)p;
   (void)bytes;
