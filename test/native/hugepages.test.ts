@@ -92,4 +92,44 @@ describeIfAvailable(skip, 'transparent huge pages for fresh outputs (native, Lin
     expect(on.bits).toEqual(off.bits);
     expect(on.bits).toEqual(dflt.bits);
   });
+
+  it('a worker thread\'s malloc arena (fit\'s default worker) takes huge pages too; not with NEURITE_MALLOC=no-thp', () => {
+    const worker = (env: Record<string, string>) => {
+      // 256 KB results ([256, 1] x [1, 256]) in a worker: its own glibc arena, outside [heap]
+      const body = `const nt = await import('${ENTRY}');
+        const { parentPort } = await import('node:worker_threads');
+        const { readFileSync } = await import('node:fs');
+        const a = nt.randn([256, 1]), b = nt.randn([1, 256]);
+        const keep = [];
+        const f0 = process.resourceUsage().minorPageFault;
+        for (let i = 0; i < 200; i++) keep.push(nt.matmul(a, b));
+        const faults = (process.resourceUsage().minorPageFault - f0) / 200;
+        let outsideHeapHugeKB = 0, heap = false;
+        for (const l of readFileSync('/proc/self/smaps', 'utf8').split('\\n')) {
+          if (/^[0-9a-f]+-[0-9a-f]+ /.test(l)) heap = l.endsWith('[heap]');
+          const m = /^AnonHugePages:\\s+(\\d+)/.exec(l);
+          if (m && !heap) outsideHeapHugeKB += Number(m[1]);
+        }
+        parentPort.postMessage({ faults, outsideHeapHugeKB });`;
+      const script = `import { Worker } from 'node:worker_threads';
+        const w = new Worker(${JSON.stringify(body)}, { eval: true });
+        w.on('message', (m) => { process.stdout.write(JSON.stringify(m)); w.terminate(); });
+        w.on('error', (e) => { console.error(e); process.exit(1); });`;
+      const clean = { ...process.env };
+      for (const k of ['MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP_PAD_', 'MALLOC_MMAP_MAX_', 'NEURITE_MALLOC', 'GLIBC_TUNABLES']) delete clean[k];
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        encoding: 'utf8', env: { ...clean, NEURITE_BACKEND: 'native', NEURITE_NUM_THREADS: '1', ...env }, timeout: 120_000,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { faults: number; outsideHeapHugeKB: number };
+    };
+    const on = worker({}), off = worker({ NEURITE_MALLOC: 'no-thp' });
+    // 200 live 256 KB results: 50 MB in the worker's arena, most of it in 2 MB pages
+    expect(on.outsideHeapHugeKB).toBeGreaterThanOrEqual(16 * 1024);
+    if (thpMode === 'madvise') {
+      expect(off.outsideHeapHugeKB).toBe(0);
+      expect(off.faults).toBeGreaterThan(32); // 64 pages of 4 KiB per result
+      expect(on.faults).toBeLessThan(off.faults / 4);
+    }
+  });
 });
