@@ -3,7 +3,8 @@
 // =default (glibc as it is), interleaved per round. Per child, from its first call: the time and
 // minor page faults of each of the first --calls public `matmul` calls (1 thread) on each
 // --shapes shape, and of each of the first --steps W3 training steps (784-512-512-10, ReLU,
-// cross-entropy, SGD momentum 0.9, batch 128, 1 rank, as bench/distributed/w3-rank.mjs --plain).
+// cross-entropy, SGD momentum 0.9, batch 128, 1 rank, as bench/distributed/w3-rank.mjs --plain),
+// on the main thread and in a worker thread (where fit() trains by default: its own malloc arena).
 // Reports per mode the medians over rounds of: total ms and faults over the first calls/steps,
 // the median call/step, and the number of slow steps (> 1.5x the process's own median step).
 //   npm run build && flock /tmp/neurite-bench.lock node bench/hugepages.mjs [--rounds 5]
@@ -23,6 +24,15 @@ const { values: a } = parseArgs({ options: {
 const faults = () => process.resourceUsage().minorPageFault;
 
 async function child(what) {
+  if (what === 'w3-worker') {
+    const { Worker } = await import('node:worker_threads');
+    const w = new Worker(new URL(import.meta.url), { argv: ['--child', 'w3', '--steps', a.steps], stdout: true });
+    let out = '';
+    w.stdout.on('data', (d) => { out += d; });
+    await new Promise((res, rej) => { w.on('exit', res); w.on('error', rej); });
+    process.stdout.write(out);
+    return;
+  }
   const nt = await import(pathToFileURL(join(root, 'dist', 'esm', 'index.js')).href);
   const rows = [];
   if (what === 'w3') {
@@ -62,7 +72,7 @@ function main() {
   const envOf = (m) => ({ NEURITE_BACKEND: 'native', NEURITE_NUM_THREADS: '1', ...(m === 'huge' ? {} : { NEURITE_MALLOC: m }) });
   const med = (v) => [...v].sort((p, q) => p - q)[v.length >> 1];
   const sum = (v) => v.reduce((s, x) => s + x, 0);
-  for (const what of [...a.shapes.split(','), 'w3']) {
+  for (const what of [...a.shapes.split(','), 'w3', 'w3-worker']) {
     const res = Object.fromEntries(modes.map((m) => [m, []]));
     let malloc = {};
     for (let r = 0; r < Number(a.rounds); r++) {
@@ -78,13 +88,14 @@ function main() {
         res[m].push({ total: sum(ms), faults: sum(f), median: m0, slow: ms.filter((t) => t > 1.5 * m0).length, first: ms[0], firstFaults: f[0] });
       }
     }
-    const n = what === 'w3' ? `${a.steps} W3 steps` : `${a.calls} matmul ${what} calls`;
+    const w3 = what.startsWith('w3');
+    const n = w3 ? `${a.steps} W3 steps${what === 'w3-worker' ? ' in a worker thread' : ''}` : `${a.calls} matmul ${what} calls`;
     console.log(`\n${n}, 1 thread, medians of ${a.rounds} rounds (modes interleaved per round); load after: ${load()}`);
     console.log('| mode (info().malloc) | total ms | page faults (total) | faults per call | median call ms | slow (>1.5x median) | first call ms, faults |');
     console.log('|---|---|---|---|---|---|---|');
     for (const m of modes) {
       const v = res[m], g = (k) => med(v.map((x) => x[k]));
-      console.log(`| ${m} (${malloc[m]}) | ${g('total').toFixed(1)} | ${g('faults')} | ${(g('faults') / Number(what === 'w3' ? a.steps : a.calls)).toFixed(1)} | ${g('median').toFixed(2)} | ${g('slow')} | ${g('first').toFixed(1)}, ${g('firstFaults')} |`);
+      console.log(`| ${m} (${malloc[m]}) | ${g('total').toFixed(1)} | ${g('faults')} | ${(g('faults') / Number(w3 ? a.steps : a.calls)).toFixed(1)} | ${g('median').toFixed(2)} | ${g('slow')} | ${g('first').toFixed(1)}, ${g('firstFaults')} |`);
     }
     if (modes.includes('huge') && modes.includes('no-thp')) {
       const ratio = res.huge.map((x, i) => res['no-thp'][i].total / x.total);
