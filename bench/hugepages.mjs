@@ -9,6 +9,8 @@
 // the median call/step, and the number of slow steps (> 1.5x the process's own median step).
 //   npm run build && flock /tmp/neurite-bench.lock node bench/hugepages.mjs [--rounds 5]
 //     [--calls 60] [--steps 40] [--shapes 1024x1024x1024,512x512x2048] [--modes huge,no-thp,default]
+// --modes may add glibc-hugetlb: GLIBC_TUNABLES=glibc.malloc.hugetlb=1 with the same thresholds
+// (glibc 2.35+ asks for the huge pages itself; only settable before the process starts).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -69,7 +71,10 @@ function main() {
   const thp = readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8').trim();
   console.log(`CPU: ${cpu} (model ${model}); node ${process.versions.node}; THP enabled: ${thp}; ${new Date().toISOString()}; load before: ${load()}`);
   const modes = a.modes.split(',');
-  const envOf = (m) => ({ NEURITE_BACKEND: 'native', NEURITE_NUM_THREADS: '1', ...(m === 'huge' ? {} : { NEURITE_MALLOC: m }) });
+  // glibc-hugetlb: glibc 2.35+ madvises its own heaps (the addon then leaves malloc alone)
+  const GLIBC = { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=134217728' };
+  const envOf = (m) => ({ NEURITE_BACKEND: 'native', NEURITE_NUM_THREADS: '1',
+    ...(m === 'huge' ? {} : m === 'glibc-hugetlb' ? GLIBC : { NEURITE_MALLOC: m }) });
   const med = (v) => [...v].sort((p, q) => p - q)[v.length >> 1];
   const sum = (v) => v.reduce((s, x) => s + x, 0);
   for (const what of [...a.shapes.split(','), 'w3', 'w3-worker']) {
@@ -79,6 +84,7 @@ function main() {
       for (const m of modes) {
         const clean = { ...process.env };
         delete clean.NEURITE_MALLOC;
+        delete clean.GLIBC_TUNABLES;
         const c = spawnSync(process.execPath, [new URL(import.meta.url).pathname, '--child', what, '--calls', a.calls, '--steps', a.steps],
           { encoding: 'utf8', env: { ...clean, ...envOf(m) } });
         if (c.status !== 0) throw new Error(c.stderr);
