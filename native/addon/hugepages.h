@@ -7,13 +7,15 @@
 // How: outputs are malloc'd by Node before the entry is called but not yet touched. Every array
 // argument an entry checks (args.h) passes through Fresh(): it compares glibc's cached heap break
 // (sbrk(0): a load, no system call) with the break last advised; when the heap has grown it
-// advises the grown part once (the whole heap is one VMA with the flag, so the VMA count stays
-// flat). A buffer of 4 MB or more outside the brk heap (glibc's mmap'd chunks from 32 MB up, a
-// worker thread's arena) gets its own page-aligned interior advised; mmap'd chunks every time
-// (each is a fresh mapping), arena buffers once (a small cache of advised ranges). At load the
-// heap's top pad is raised to 32 MB, so the heap grows in steps that are advised before most of
-// their first touches (glibc writes the new top chunk's header right after the block it carves,
-// i.e. into memory not advised yet: that one 2 MB block stays in 4 KiB pages).
+// advises the grown part once. glibc writes the new top chunk's header right after the block it
+// carves, i.e. into the grown part before anyone can advise it, and that 2 MB block then stays in
+// 4 KiB pages: so at load the heap's top pad is raised to 64 MB (one such block per 64 MB of
+// growth, and one more VMA) and the heap is grown by it at once, the header landing next to the
+// old break. A worker thread's arena (outside the brk heap: fit() trains in a worker by default)
+// is advised as a whole 64 MB heap once it is recognised (advise_arena); a buffer of 4 MB or more
+// elsewhere (glibc's mmap'd chunks from 32 MB up, tensors made before the addon loaded) gets its
+// page-aligned interior advised: mmap'd chunks every time (each is a fresh mapping), smaller ones
+// once (a small cache of advised ranges).
 // Steady state: one sbrk(0) and one relaxed atomic load per array argument, no system call.
 // Costs: memory is resident in 2 MB units where touched (at most one partly used 2 MB block at
 // the heap's top, plus what khugepaged collapses), and khugepaged may collapse the heap's older
@@ -43,7 +45,6 @@
 namespace neurite_addon {
 namespace huge {
 
-constexpr size_t kBlock = size_t(2) << 20;       // x86-64 / arm64 (4 KiB base pages) PMD size
 constexpr size_t kMinBuffer = size_t(4) << 20;   // holds a whole aligned 2 MB block wherever it starts
 constexpr size_t kMmapChunk = size_t(32) << 20;  // addon.cc MallocTuning's M_MMAP_THRESHOLD
 constexpr int kTopPad = 64 << 20;                // M_TOP_PAD while huge pages are on
