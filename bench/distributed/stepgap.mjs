@@ -15,7 +15,7 @@ import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const here = dirname(new URL(import.meta.url).pathname);
-const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, steps: { type: 'string', default: '60' }, warmup: { type: 'string', default: '5' }, only: { type: 'string' }, out: { type: 'string' } } });
+const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, steps: { type: 'string', default: '60' }, warmup: { type: 'string', default: '5' }, only: { type: 'string' }, out: { type: 'string' }, base: { type: 'string' } } });
 const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_btl_vader_single_copy_mechanism: 'none', NEURITE_NUM_THREADS: '1' };
 const w3 = join(here, 'w3-rank.mjs');
 const args = ['--batch', '128', '--steps', a.steps, '--warmup', a.warmup, '--profile', '@DIR@'];
@@ -38,6 +38,10 @@ const runIn = (dir, cmds) => Promise.all(cmds.map(([cmd, argv, extra]) => new Pr
 const plain = (pre = []) => [pre.length ? pre[0] : process.execPath, [...pre.slice(1), ...(pre.length ? [process.execPath] : []), w3, '--plain', ...args]];
 const mpi = (bind, extra = {}) => [['mpirun.openmpi', [...bind, '-np', '2', process.execPath, w3, ...args], extra]];
 const OFF = { NEURITE_MPI_SHM: 'off' };
+// --base DIR: a copy of an earlier build (DIR/dist, DIR/build-mpi, DIR/bench) for A/B rows marked [base]
+const baseW3 = a.base ? join(a.base, 'bench', 'distributed', 'w3-rank.mjs') : null;
+const mpichAddon = join(here, '..', '..', 'build-mpi', 'mpich', 'neurite_mpi.node');
+const mpich = (bind, more = []) => [['mpirun.mpich', [...bind, '-np', '2', process.execPath, w3, ...args, ...more], { NEURITE_MPI_ADDON: mpichAddon }]];
 const configs = {
   '1 rank': () => run([plain()]),
   '2 independent': () => run([plain(), plain()]),
@@ -45,6 +49,13 @@ const configs = {
   '2 ranks shm (mpirun default: bind to core)': () => run(mpi([])),
   '2 ranks shm --bind-to none': () => run(mpi(['--bind-to', 'none'])),
   '2 ranks shm, gradientAsBucketView': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, w3, ...args, '--bucket-view'], {}]]),
+  ...(baseW3 ? {
+    '2 ranks shm [base]': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, baseW3, ...args], {}]]),
+    '2 ranks shm, gradientAsBucketView [base]': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, baseW3, ...args, '--bucket-view'], {}]]),
+  } : {}),
+  '2 ranks shm, NEURITE_MPI_SPIN_US=0 (no calling-thread spin)': () => run(mpi([], { NEURITE_MPI_SPIN_US: '0' })),
+  '2 ranks shm MPICH (Hydra default: unbound)': () => run(mpich([])),
+  '2 ranks shm MPICH -bind-to core': () => run(mpich(['-bind-to', 'core'])),
   '2 ranks MPI path (default binding)': () => run(mpi([], OFF)),
   '2 ranks MPI path --bind-to none': () => run(mpi(['--bind-to', 'none'], OFF)),
 };
@@ -66,6 +77,9 @@ function summarize(lines) {
   r.compute = mean(profs.map((p) => mean(p.steps.map(comp))));
   r.maxCompute = mean(Array.from({ length: steps }, (_, i) => Math.max(...profs.map((p) => comp(p.steps[i])))));
   r.stepWall = mean(profs.map((p) => p.wallMs / steps));
+  // share of DDP's shared all-reduces the calling thread finished itself (addon counters; older builds: none)
+  const sh = profs.map((p) => p.shared).filter((x) => x);
+  r.inThread = sh.length ? mean(sh.map((x) => x.fast / Math.max(1, x.fast + x.handedOff + x.queued))) : NaN;
   // the median step (robust to the few slow ones) and the steps with page faults (fresh memory touched)
   r.medianTotal = mean(profs.map((p) => med(p.steps.map((x) => x.total))));
   r.faultSteps = mean(profs.map((p) => p.steps.filter((x) => x.minflt > 50).length));
@@ -87,7 +101,7 @@ for (const [k, rounds] of Object.entries(raw)) {
   const s = rounds.map(summarize);
   const m = (get) => med(s.map(get));
   sum[k] = { samplesPerSec: m((x) => x.samplesPerSec) };
-  for (const f of ['forward', 'backward', 'wait', 'step', 'gap', 'total', 'stepWall', 'medianTotal', 'faultSteps', 'faultStepMs', 'compute', 'maxCompute', 'allReduce', 'exposed']) sum[k][f] = m((x) => x[f]);
+  for (const f of ['forward', 'backward', 'wait', 'step', 'gap', 'total', 'stepWall', 'inThread', 'medianTotal', 'faultSteps', 'faultStepMs', 'compute', 'maxCompute', 'allReduce', 'exposed']) sum[k][f] = m((x) => x[f]);
   for (const t of ['main', 'neurite-mpi', 'other']) sum[k][t] = Object.fromEntries(['cpuMs', 'queueMs', 'vol', 'invol'].map((f) => [f, m((x) => x[t][f])]));
 }
 const one = sum['1 rank']?.samplesPerSec;
@@ -96,8 +110,8 @@ const out = { cpu: cpus()[0].model, rounds: Number(a.rounds), steps: Number(a.st
 if (a.out) writeFileSync(a.out, JSON.stringify({ ...out, raw }, null, 1));
 const fx = (x) => (x === null || x === undefined ? '-' : x.toFixed(x >= 100 ? 0 : 3));
 console.log(`${out.cpu}; ${out.rounds} rounds x ${out.steps} steps after ${out.warmup} warm-up; load ${loads[0]} .. ${loads[loads.length - 1]}`);
-console.log('config | samples/s | vs 2x1 | fwd | bwd | wait | opt | step wall | median step | fault steps (ms/step) | compute | max-rank compute | main cpu/queue/invol | mpi-thread cpu/queue | other cpu');
+console.log('config | samples/s | vs 2x1 | fwd | bwd | wait | opt | step wall | median step | fault steps (ms/step) | compute | max-rank compute | main cpu/queue/invol | mpi-thread cpu/queue | other cpu | in-thread share');
 for (const [k, v] of Object.entries(sum)) {
   console.log([k, fx(v.samplesPerSec), fx(v.vsTwiceOneRank), fx(v.forward), fx(v.backward), fx(v.wait), fx(v.step), fx(v.stepWall), fx(v.medianTotal), `${fx(v.faultSteps)} (${fx(v.faultStepMs)})`, fx(v.compute), fx(v.maxCompute),
-    `${fx(v.main.cpuMs)}/${fx(v.main.queueMs)}/${fx(v.main.invol)}`, `${fx(v['neurite-mpi'].cpuMs)}/${fx(v['neurite-mpi'].queueMs)}`, fx(v.other.cpuMs)].join(' | '));
+    `${fx(v.main.cpuMs)}/${fx(v.main.queueMs)}/${fx(v.main.invol)}`, `${fx(v['neurite-mpi'].cpuMs)}/${fx(v['neurite-mpi'].queueMs)}`, fx(v.other.cpuMs), fx(v.inThread)].join(' | '));
 }

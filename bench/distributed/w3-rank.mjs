@@ -59,7 +59,8 @@ const sec = (performance.now() - t0) / 1000;
 const N = pg ? pg.worldSize : 1;
 if (!pg || pg.rank === 0) {
   console.log(JSON.stringify({ ranks: N, batch: B, samplesPerSec: (N * B * steps) / sec,
-    allReduceMs: ar.length ? med(ar) : null, exposedMs: exposed.length ? med(exposed) : null, hiddenShare: hidden.length ? med(hidden) : null }));
+    allReduceMs: ar.length ? med(ar) : null, exposedMs: exposed.length ? med(exposed) : null, hiddenShare: hidden.length ? med(hidden) : null,
+    ...(pg ? { shared: pg.raw.info().shared } : {}) }));
 }
 if (pg) await pg.destroy();
 
@@ -111,5 +112,7 @@ async function profiled() {
     const p = before[tid] ?? { runMs: 0, queueMs: 0, vol: 0, invol: 0 };
     return { tid: Number(tid), name: q.name, cpus: q.cpus, runMs: q.runMs - p.runMs, queueMs: q.queueMs - p.queueMs, vol: q.vol - p.vol, invol: q.invol - p.invol };
   }).filter((t) => t.runMs > 0.05 || t.vol > 0 || t.invol > 0);
-  writeFileSync(join(a.profile, `profile-${process.pid}.json`), JSON.stringify({ profile: { rank: pg ? pg.rank : 0, pid: process.pid, wallMs: t1 - t0, steps: rows, threads: th } }));
+  // how DDP's shared all-reduces ran: on the calling thread, handed off after its spin, queued (the addon's counters)
+  const shared = pg ? pg.raw.info().shared : null;
+  writeFileSync(join(a.profile, `profile-${process.pid}.json`), JSON.stringify({ profile: { rank: pg ? pg.rank : 0, pid: process.pid, wallMs: t1 - t0, steps: rows, threads: th, shared } }));
 }
