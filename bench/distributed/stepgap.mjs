@@ -54,6 +54,10 @@ const configs = {
     '2 ranks shm, gradientAsBucketView [base]': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, baseW3, ...args, '--bucket-view'], {}]]),
   } : {}),
   '2 ranks shm, NEURITE_MPI_SPIN_US=0 (no calling-thread spin)': () => run(mpi([], { NEURITE_MPI_SPIN_US: '0' })),
+  '2 ranks shm, NEURITE_MPI_SPIN_US=200': () => run(mpi([], { NEURITE_MPI_SPIN_US: '200' })),
+  '2 ranks shm, --no-inline (comm thread reduces)': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, w3, ...args, '--no-inline'], {}]]),
+  '2 ranks shm, --no-lend (copy into the bucket)': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, w3, ...args, '--no-lend'], {}]]),
+  '2 ranks shm, --no-lend --no-inline': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, w3, ...args, '--no-lend', '--no-inline'], {}]]),
   '2 ranks shm MPICH (Hydra default: unbound)': () => run(mpich([])),
   '2 ranks shm MPICH -bind-to core': () => run(mpich(['-bind-to', 'core'])),
   '2 ranks MPI path (default binding)': () => run(mpi([], OFF)),
@@ -71,6 +75,9 @@ function summarize(lines) {
   const steps = profs[0].steps.length;
   const r = { samplesPerSec: res.reduce((p, q) => p + q.samplesPerSec, 0) };
   const ph = ['forward', 'backward', 'wait', 'step', 'gap', 'total', 'allReduce', 'exposed'];
+  // the last bucket reduced by syncGradients' thread: median ms per step waiting for the peers to arrive, reducing
+  // this rank's chunk, waiting for the peers' chunks (steps where it went to the communication thread left out)
+  for (const f of ['arrive', 'reduce', 'peers']) r[f] = mean(profs.map((p) => med(p.steps.map((s) => s[f] ?? NaN)) ?? NaN));
   for (const f of ph) r[f] = mean(profs.map((p) => mean(p.steps.map((s) => s[f] ?? 0))));
   // the slower rank's compute per step (lock-step: each step waits for it)
   const comp = (s) => s.forward + s.backward + s.step;
@@ -101,7 +108,7 @@ for (const [k, rounds] of Object.entries(raw)) {
   const s = rounds.map(summarize);
   const m = (get) => med(s.map(get));
   sum[k] = { samplesPerSec: m((x) => x.samplesPerSec) };
-  for (const f of ['forward', 'backward', 'wait', 'step', 'gap', 'total', 'stepWall', 'inThread', 'medianTotal', 'faultSteps', 'faultStepMs', 'compute', 'maxCompute', 'allReduce', 'exposed']) sum[k][f] = m((x) => x[f]);
+  for (const f of ['forward', 'backward', 'wait', 'step', 'gap', 'total', 'stepWall', 'inThread', 'medianTotal', 'faultSteps', 'faultStepMs', 'compute', 'maxCompute', 'allReduce', 'exposed', 'arrive', 'reduce', 'peers']) sum[k][f] = m((x) => x[f]);
   for (const t of ['main', 'neurite-mpi', 'other']) sum[k][t] = Object.fromEntries(['cpuMs', 'queueMs', 'vol', 'invol'].map((f) => [f, m((x) => x[t][f])]));
 }
 const one = sum['1 rank']?.samplesPerSec;

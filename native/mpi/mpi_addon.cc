@@ -932,17 +932,20 @@ napi_value SharedBuffer(napi_env env, napi_callback_info info) {
 // How the shared all-reduces ran (info().shared, main thread): on the calling thread, handed off to the
 // communication thread after the calling thread's spin, queued (wait = false, or other collectives pending).
 double sharedFast = 0, sharedHandedOff = 0, sharedQueued = 0;
+// and, over the ones the calling thread finished, the seconds it spent waiting for the peers to arrive, reducing its
+// chunk, and waiting for the peers' chunks (the per-step budget of bench/distributed/stepgap.mjs)
+double sharedArriveSec = 0, sharedReduceSec = 0, sharedDoneSec = 0;
 
 #ifdef NEURITE_SHM
-// How long the calling thread spins for the peers of a shared all-reduce it runs (each of its two waits): a peer one
-// step behind in lock-step training is commonly some hundred microseconds late, and a rank with a core of its own
-// loses nothing spinning; with more ranks on this host than online CPUs a spin takes a peer's CPU, so 20 us.
+// How long the calling thread spins for the peers of a shared all-reduce it runs (each of its two waits): 20 us, as
+// the small channel, unless NEURITE_MPI_SPIN_US says otherwise (microseconds, for experiments). Longer spins were
+// measured (bench/RESULTS.md, session 8): no gain on a quiet machine, and with another process on a core much slower
+// steps (the scheduler charges a spinning rank its fair share, which it then lacks for the next step's compute).
 double sharedSpinSeconds() {
   static double v = [] {
     const char* e = std::getenv("NEURITE_MPI_SPIN_US");
     if (e != nullptr && *e != 0) return std::max(0.0, std::min(std::atof(e), 1e5)) * 1e-6;
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    return cpus > 0 && g.localSize <= cpus ? 2e-3 : kFastSpinSeconds;
+    return kFastSpinSeconds;
   }();
   return v;
 }
@@ -989,14 +992,20 @@ napi_value AllReduceShared(napi_env env, napi_callback_info info) {
       announce(seg, o->gen + 1);
       o->stage = 1;
       if (spinFor(seg, o->gen + 1, spin)) {
+        double t1 = now();
         reduceMine(seg, buf.data, buf.len, scale);
         announce(seg, o->gen + 2);
         o->stage = 2;
+        double t2 = now();
         if (spinFor(seg, o->gen + 2, spin)) {
           delete o;
+          double t3 = now();
           sharedFast++;
+          sharedArriveSec += t1 - t0;
+          sharedReduceSec += t2 - t1;
+          sharedDoneSec += t3 - t2;
           napi_value v;
-          napi_create_double(env, now() - t0, &v);
+          napi_create_double(env, t3 - t0, &v);
           return v;
         }
       }
@@ -1121,6 +1130,12 @@ napi_value Info(napi_env env, napi_callback_info info) {
     setProp(env, sh, "handedOff", y);
     napi_create_double(env, sharedQueued, &y);
     setProp(env, sh, "queued", y);
+    napi_create_double(env, sharedArriveSec, &y);
+    setProp(env, sh, "arriveSeconds", y);
+    napi_create_double(env, sharedReduceSec, &y);
+    setProp(env, sh, "reduceSeconds", y);
+    napi_create_double(env, sharedDoneSec, &y);
+    setProp(env, sh, "doneSeconds", y);
     setProp(env, o, "shared", sh);
     return o;
   });
