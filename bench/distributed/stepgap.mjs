@@ -53,11 +53,7 @@ const configs = {
     '2 ranks shm [base]': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, baseW3, ...args], {}]]),
     '2 ranks shm, gradientAsBucketView [base]': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, baseW3, ...args, '--bucket-view'], {}]]),
   } : {}),
-  '2 ranks shm, NEURITE_MPI_SPIN_US=0 (no calling-thread spin)': () => run(mpi([], { NEURITE_MPI_SPIN_US: '0' })),
-  '2 ranks shm, NEURITE_MPI_SPIN_US=200': () => run(mpi([], { NEURITE_MPI_SPIN_US: '200' })),
-  '2 ranks shm, --no-inline (comm thread reduces)': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, w3, ...args, '--no-inline'], {}]]),
-  '2 ranks shm, --no-lend (copy into the bucket)': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, w3, ...args, '--no-lend'], {}]]),
-  '2 ranks shm, --no-lend --no-inline': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, w3, ...args, '--no-lend', '--no-inline'], {}]]),
+  '2 ranks shm, --no-lend (copy into the bucket, as before session 8)': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, w3, ...args, '--no-lend'], {}]]),
   '2 ranks shm MPICH (Hydra default: unbound)': () => run(mpich([])),
   '2 ranks shm MPICH -bind-to core': () => run(mpich(['-bind-to', 'core'])),
   '2 ranks MPI path (default binding)': () => run(mpi([], OFF)),
@@ -75,18 +71,14 @@ function summarize(lines) {
   const steps = profs[0].steps.length;
   const r = { samplesPerSec: res.reduce((p, q) => p + q.samplesPerSec, 0) };
   const ph = ['forward', 'backward', 'wait', 'step', 'gap', 'total', 'allReduce', 'exposed'];
-  // the last bucket reduced by syncGradients' thread: median ms per step waiting for the peers to arrive, reducing
-  // this rank's chunk, waiting for the peers' chunks (steps where it went to the communication thread left out)
-  for (const f of ['arrive', 'reduce', 'peers']) r[f] = mean(profs.map((p) => med(p.steps.map((s) => s[f] ?? NaN)) ?? NaN));
+
   for (const f of ph) r[f] = mean(profs.map((p) => mean(p.steps.map((s) => s[f] ?? 0))));
   // the slower rank's compute per step (lock-step: each step waits for it)
   const comp = (s) => s.forward + s.backward + s.step;
   r.compute = mean(profs.map((p) => mean(p.steps.map(comp))));
   r.maxCompute = mean(Array.from({ length: steps }, (_, i) => Math.max(...profs.map((p) => comp(p.steps[i])))));
   r.stepWall = mean(profs.map((p) => p.wallMs / steps));
-  // share of DDP's shared all-reduces the calling thread finished itself (addon counters; older builds: none)
-  const sh = profs.map((p) => p.shared).filter((x) => x);
-  r.inThread = sh.length ? mean(sh.map((x) => x.fast / Math.max(1, x.fast + x.handedOff + x.queued))) : NaN;
+
   // the median step (robust to the few slow ones) and the steps with page faults (fresh memory touched)
   r.medianTotal = mean(profs.map((p) => med(p.steps.map((x) => x.total))));
   r.faultSteps = mean(profs.map((p) => p.steps.filter((x) => x.minflt > 50).length));
@@ -108,7 +100,7 @@ for (const [k, rounds] of Object.entries(raw)) {
   const s = rounds.map(summarize);
   const m = (get) => med(s.map(get));
   sum[k] = { samplesPerSec: m((x) => x.samplesPerSec) };
-  for (const f of ['forward', 'backward', 'wait', 'step', 'gap', 'total', 'stepWall', 'inThread', 'medianTotal', 'faultSteps', 'faultStepMs', 'compute', 'maxCompute', 'allReduce', 'exposed', 'arrive', 'reduce', 'peers']) sum[k][f] = m((x) => x[f]);
+  for (const f of ['forward', 'backward', 'wait', 'step', 'gap', 'total', 'stepWall', 'medianTotal', 'faultSteps', 'faultStepMs', 'compute', 'maxCompute', 'allReduce', 'exposed']) sum[k][f] = m((x) => x[f]);
   for (const t of ['main', 'neurite-mpi', 'other']) sum[k][t] = Object.fromEntries(['cpuMs', 'queueMs', 'vol', 'invol'].map((f) => [f, m((x) => x[t][f])]));
 }
 const one = sum['1 rank']?.samplesPerSec;
@@ -117,8 +109,8 @@ const out = { cpu: cpus()[0].model, rounds: Number(a.rounds), steps: Number(a.st
 if (a.out) writeFileSync(a.out, JSON.stringify({ ...out, raw }, null, 1));
 const fx = (x) => (x === null || x === undefined ? '-' : x.toFixed(x >= 100 ? 0 : 3));
 console.log(`${out.cpu}; ${out.rounds} rounds x ${out.steps} steps after ${out.warmup} warm-up; load ${loads[0]} .. ${loads[loads.length - 1]}`);
-console.log('config | samples/s | vs 2x1 | fwd | bwd | wait | opt | step wall | median step | fault steps (ms/step) | compute | max-rank compute | main cpu/queue/invol | mpi-thread cpu/queue | other cpu | in-thread share');
+console.log('config | samples/s | vs 2x1 | fwd | bwd | wait | opt | step wall | median step | fault steps (ms/step) | compute | max-rank compute | main cpu/queue/invol | mpi-thread cpu/queue | other cpu');
 for (const [k, v] of Object.entries(sum)) {
   console.log([k, fx(v.samplesPerSec), fx(v.vsTwiceOneRank), fx(v.forward), fx(v.backward), fx(v.wait), fx(v.step), fx(v.stepWall), fx(v.medianTotal), `${fx(v.faultSteps)} (${fx(v.faultStepMs)})`, fx(v.compute), fx(v.maxCompute),
-    `${fx(v.main.cpuMs)}/${fx(v.main.queueMs)}/${fx(v.main.invol)}`, `${fx(v['neurite-mpi'].cpuMs)}/${fx(v['neurite-mpi'].queueMs)}`, fx(v.other.cpuMs), fx(v.inThread)].join(' | '));
+    `${fx(v.main.cpuMs)}/${fx(v.main.queueMs)}/${fx(v.main.invol)}`, `${fx(v['neurite-mpi'].cpuMs)}/${fx(v['neurite-mpi'].queueMs)}`, fx(v.other.cpuMs)].join(' | '));
 }

@@ -16,17 +16,15 @@ import { join, dirname } from 'node:path';
 const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 const { nn, optim, F, manualSeed, randn, tensor, distributed, fit } = await import(pathToFileURL(join(root, 'dist', 'esm', 'index.js')).href);
 const { values: a } = parseArgs({ options: { steps: { type: 'string', default: '30' }, batch: { type: 'string', default: '128' }, warmup: { type: 'string', default: '5' }, plain: { type: 'boolean', default: false }, fit: { type: 'boolean', default: false }, profile: { type: 'string' }, 'bucket-view': { type: 'boolean', default: false },
-  'no-lend': { type: 'boolean', default: false }, 'no-inline': { type: 'boolean', default: false } } });
+  'no-lend': { type: 'boolean', default: false } } });
 const steps = Number(a.steps), B = Number(a.batch), W = Number(a.warmup);
 const pg = a.plain ? null : await distributed.init();
 manualSeed(1);
 const model = new nn.Sequential(new nn.Linear(784, 512), new nn.ReLU(), new nn.Linear(512, 512), new nn.ReLU(), new nn.Linear(512, 10));
 const ddp = pg ? await nn.DistributedDataParallel.create(model, pg, a['bucket-view'] ? { gradientAsBucketView: true } : undefined) : null;
-// A/B switches for session 8's two changes (bench only, they reach into DDP's internals): --no-lend, backward's
-// gradients go to fresh arrays and are copied into the buckets (as before); --no-inline, the last shared bucket
-// is queued to the communication thread (as before) instead of being reduced by syncGradients' thread
+// A/B switch for session 8's change (bench only, it reaches into DDP's internals): --no-lend, backward's gradients
+// go to fresh arrays and are copied into the buckets (as before) instead of being written there by backward
 if (ddp && a['no-lend']) ddp.lend = () => null;
-if (pg && a['no-inline']) { const f = pg.allReduceSharedScaled.bind(pg); pg.allReduceSharedScaled = (t, s) => f(t, s, false); }
 const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
 const med = (v) => { const s = [...v].sort((p, q) => p - q); return s[Math.floor(s.length / 2)]; };
 if (a.fit) {
@@ -65,8 +63,7 @@ const sec = (performance.now() - t0) / 1000;
 const N = pg ? pg.worldSize : 1;
 if (!pg || pg.rank === 0) {
   console.log(JSON.stringify({ ranks: N, batch: B, samplesPerSec: (N * B * steps) / sec,
-    allReduceMs: ar.length ? med(ar) : null, exposedMs: exposed.length ? med(exposed) : null, hiddenShare: hidden.length ? med(hidden) : null,
-    ...(pg ? { shared: pg.raw.info().shared } : {}) }));
+    allReduceMs: ar.length ? med(ar) : null, exposedMs: exposed.length ? med(exposed) : null, hiddenShare: hidden.length ? med(hidden) : null }));
 }
 if (pg) await pg.destroy();
 
@@ -99,20 +96,15 @@ async function profiled() {
     const tb = performance.now();
     loss.backward();
     const tc = performance.now();
-    const sh0 = pg ? pg.raw.info().shared : null;
     if (ddp) await ddp.syncGradients();
     const td = performance.now();
-    const sh1 = pg ? pg.raw.info().shared : null;
     opt.step();
     const te = performance.now();
     const ru1 = process.resourceUsage();
     if (s >= W) {
       rows.push({ userMs: (ru1.userCPUTime - ru0.userCPUTime) / 1e3, sysMs: (ru1.systemCPUTime - ru0.systemCPUTime) / 1e3, minflt: ru1.minorPageFault - ru0.minorPageFault,
         gap: ta - prevEnd, forward: tb - ta, backward: tc - tb, wait: td - tc, step: te - td, total: te - prevEnd,
-        ...(ddp ? { allReduce: ddp.lastStats.allReduceSeconds * 1e3, exposed: ddp.lastStats.exposedSeconds * 1e3 } : {}),
-        // the last bucket on the calling thread (addon counters; null when it went to the communication thread)
-        ...(sh1 && sh1.fast > sh0.fast ? { arrive: (sh1.arriveSeconds - sh0.arriveSeconds) * 1e3, reduce: (sh1.reduceSeconds - sh0.reduceSeconds) * 1e3,
-          peers: (sh1.doneSeconds - sh0.doneSeconds) * 1e3 } : {}) });
+        ...(ddp ? { allReduce: ddp.lastStats.allReduceSeconds * 1e3, exposed: ddp.lastStats.exposedSeconds * 1e3 } : {}) });
       ar.push(ddp ? ddp.lastStats.allReduceSeconds * 1e3 : 0);
     }
     prevEnd = te;
@@ -123,7 +115,5 @@ async function profiled() {
     const p = before[tid] ?? { runMs: 0, queueMs: 0, vol: 0, invol: 0 };
     return { tid: Number(tid), name: q.name, cpus: q.cpus, runMs: q.runMs - p.runMs, queueMs: q.queueMs - p.queueMs, vol: q.vol - p.vol, invol: q.invol - p.invol };
   }).filter((t) => t.runMs > 0.05 || t.vol > 0 || t.invol > 0);
-  // how DDP's shared all-reduces ran: on the calling thread, handed off after its spin, queued (the addon's counters)
-  const shared = pg ? pg.raw.info().shared : null;
-  writeFileSync(join(a.profile, `profile-${process.pid}.json`), JSON.stringify({ profile: { rank: pg ? pg.rank : 0, pid: process.pid, wallMs: t1 - t0, steps: rows, threads: th, shared } }));
+  writeFileSync(join(a.profile, `profile-${process.pid}.json`), JSON.stringify({ profile: { rank: pg ? pg.rank : 0, pid: process.pid, wallMs: t1 - t0, steps: rows, threads: th } }));
 }

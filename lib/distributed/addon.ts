@@ -33,19 +33,11 @@ export interface MpiRaw {
   barrier(): Promise<number>;
   /** Collective (every rank, same order, same count): `count` zeros in shared memory, or null where the ranks do not all share one host (or NEURITE_MPI_SHM=off on a rank, or no memory). */
   sharedBuffer(count: number): Promise<Float32Array | null>;
-  /**
-   * In place over a part of a sharedBuffer() array (the same part on every rank): each rank's values × `scale`, summed
-   * in rank order, by the ranks themselves through shared memory; resolves with the seconds it took. `wait`: the caller
-   * waits for it anyway; when nothing is queued the calling thread runs it, spinning for the peers (20 us per phase;
-   * NEURITE_MPI_SPIN_US overrides), and returns the seconds, a number; later peers: the rest on the communication thread.
-   */
-  allReduceShared(buf: Float32Array, scale: number, wait: boolean): Promise<number> | number;
+  /** In place over a part of a sharedBuffer() array (the same part on every rank): each rank's values × `scale`, summed in rank order, by the ranks themselves through shared memory; resolves with the seconds it took. */
+  allReduceShared(buf: Float32Array, scale: number): Promise<number>;
   finalize(): Promise<number>;
-  /**
-   * `small` (`shared`: allReduceShared's; with, over those the calling thread finished, the seconds it waited for the
-   * peers to arrive, reduced its chunk, waited for the peers' chunks): how many small all-reduces over shared memory finished on the calling thread, were handed to the communication thread after the spin, or were queued behind other collectives. */
-  info(): { library: string; initialized: boolean; sanitized: boolean; small?: { fast: number; handedOff: number; queued: number };
-    shared: { fast: number; handedOff: number; queued: number; arriveSeconds: number; reduceSeconds: number; doneSeconds: number } };
+  /** `small`: how many small all-reduces over shared memory finished on the calling thread, were handed to the communication thread after the spin, or were queued behind other collectives. */
+  info(): { library: string; initialized: boolean; sanitized: boolean; small?: { fast: number; handedOff: number; queued: number } };
 }
 
 export const INSTALL_HINT = 'install MPI (Debian/Ubuntu: apt-get install libopenmpi-dev openmpi-bin; or MPICH: ' +

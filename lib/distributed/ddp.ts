@@ -32,7 +32,7 @@ export interface Collectives {
    */
   sharedBuffer?(count: number): Promise<Float32Array | null>;
   /** allReduceScaled for a part of a sharedBuffer() array (the same part on every rank); needed with sharedBuffer. */
-  allReduceSharedScaled?(t: Float32Array, scale: number, wait?: boolean): Promise<Float32Array>;
+  allReduceSharedScaled?(t: Float32Array, scale: number): Promise<Float32Array>;
   /** Seconds the last collective spent in MPI (optional). */
   lastSeconds?: number;
 }
@@ -293,21 +293,14 @@ export class DistributedDataParallel extends Module {
     if (++w.bucket.ready === w.bucket.params.length) this.launchReady();
   }
 
-  /**
-   * Launch, in bucket order, every bucket whose turn it is and that is full. The last bucket of buckets in shared
-   * memory waits for syncGradients() (`force`): backward is over by then and the caller waits for it anyway, so the
-   * calling thread reduces it when nothing else is queued (no hand-off to the communication thread and back: two
-   * wake-ups per step, slow on a VM).
-   */
+  /** Launch, in bucket order, every bucket whose turn it is and that is full. */
   private launchReady(force = false): void {
     while (this.nextBucket < this.buckets.length) {
       const b = this.buckets[this.nextBucket];
       if (!force && b.ready < b.params.length) return;
-      const last = this.nextBucket === this.buckets.length - 1;
-      if (!force && last && b.shared) return;
       if (this.nextBucket === 0) this.firstLaunch = performance.now();
       const s = 1 / this.pg.worldSize;
-      b.launched = (b.shared ? this.pg.allReduceSharedScaled!(b.flat, s, last)
+      b.launched = (b.shared ? this.pg.allReduceSharedScaled!(b.flat, s)
         : s !== 1 && this.pg.allReduceScaled !== undefined ? this.pg.allReduceScaled(b.flat, s) : this.pg.allReduce(b.flat, 'sum'))
         .then(() => { b.done = true; });
       this.nextBucket++;

@@ -115,17 +115,12 @@ export class ProcessGroup {
 
   /**
    * @internal allReduceScaled for a part of a sharedBuffer() array (the same part on every rank): the ranks sum it
-   * through shared memory themselves, in rank order, without MPI. `wait` (DDP's last bucket, from syncGradients): the
-   * caller awaits it at once, so the calling thread may run it (see the addon's allReduceShared).
+   * through shared memory themselves, in rank order, without MPI.
    */
-  allReduceSharedScaled(t: Float32Array, scale: number, wait = false): Promise<Float32Array> {
-    let r: number | Promise<number>;
-    try {
-      this.live('allReduce');
-      r = this.raw.allReduceShared(t, scale, wait);
-    } catch (e) { return Promise.reject(e); }
-    const done = (seconds: number): Float32Array => { this.lastSeconds = seconds; return t; };
-    return typeof r === 'number' ? Promise.resolve(done(r)) : r.then(done);
+  async allReduceSharedScaled(t: Float32Array, scale: number): Promise<Float32Array> {
+    this.live('allReduce');
+    this.lastSeconds = await this.raw.allReduceShared(t, scale);
+    return t;
   }
 
   /** Overwrite `t` on every rank with rank `root`'s `t` (same size on every rank); returns `t`. */

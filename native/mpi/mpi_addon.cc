@@ -59,9 +59,8 @@ struct Op {
   double scale = 1;  // all-reduce: each rank's values are multiplied by this first (DDP's 1/N)
   int root = 0;
   Segment* seg = nullptr;  // kSharedAlloc's result (null: not available), kAllReduceShared's segment
-  uint32_t gen = 0;        // kAllReduceSmall: its number on the small-message channel; kAllReduceShared: its first phase - 1
+  uint32_t gen = 0;        // kAllReduceSmall: its number on the small-message channel
   bool announced = false;  // kAllReduceSmall: the calling thread already wrote and announced it (a hand-off)
-  int stage = 0;           // kAllReduceShared: 0 queued; handed off by the calling thread after 1 (arrived) or 2 (own chunk done)
   napi_deferred deferred = nullptr;
   napi_ref keep[2] = {nullptr, nullptr};
   // results
@@ -200,7 +199,7 @@ struct Segment {
   size_t bytes = 0, header = 0, part = 0;
   int64_t count = 0;
   int n = 0, me = 0;
-  uint32_t gen = 0;  // main thread only: the next all-reduce's first phase - 1 (taken at the call: call order)
+  uint32_t gen = 0;  // communication thread only
   bool checkPeers = true;  // every peer's pid is visible here (not so across PID namespaces)
   Line* line(int j) const { return reinterpret_cast<Line*>(base) + j; }
   float* buf(int j) const { return reinterpret_cast<float*>(base + header + part * static_cast<size_t>(j)); }
@@ -335,25 +334,18 @@ void reduceChunk(Segment* s, int64_t off, int64_t lo, int64_t hi, double scale) 
   }
 }
 
-// Rank me's chunk of the range: [r*per, (r+1)*per), per a multiple of 16 floats (one cache line).
-void reduceMine(Segment* s, float* buf, int64_t count, double scale) {
+bool sharedAllReduce(Segment* s, float* buf, int64_t count, double scale, std::string* err) {
   int64_t off = buf - s->buf(s->me);
+  uint32_t g0 = s->gen;
+  s->gen += 2;
+  announce(s, g0 + 1);
+  if (!waitAll(s, g0 + 1, err)) return false;
+  // chunk r: [r*per, (r+1)*per) of the range, per a multiple of 16 floats (one cache line)
   int64_t per = ((count + s->n - 1) / s->n + 15) / 16 * 16;
   int64_t lo = std::min(count, per * s->me), hi = std::min(count, lo + per);
   if (lo < hi) reduceChunk(s, off, lo, hi, scale);
-}
-// The all-reduce whose phases are g0 + 1 (arrived) and g0 + 2 (own chunk done), from `stage` on: 0 from the start, 1
-// after the arrival was announced, 2 after the own chunk was reduced and announced (a hand-off from the calling
-// thread, which spun already: the waits then sleep at once).
-bool sharedAllReduce(Segment* s, float* buf, int64_t count, double scale, uint32_t g0, int stage, std::string* err) {
-  double spin = stage == 0 ? 20e-6 : 0;
-  if (stage < 1) announce(s, g0 + 1);
-  if (stage < 2) {
-    if (!waitAll(s, g0 + 1, err, spin)) return false;
-    reduceMine(s, buf, count, scale);
-    announce(s, g0 + 2);
-  }
-  return waitAll(s, g0 + 2, err, spin);
+  announce(s, g0 + 2);
+  return waitAll(s, g0 + 2, err);
 }
 
 // Collective over MPI_COMM_WORLD (every rank on this host): a segment of n parts of count floats,
@@ -558,7 +550,7 @@ void run(Op* op) {
     case kAllReduceShared:
       t0 = MPI_Wtime();
 #ifdef NEURITE_SHM
-      if (!sharedAllReduce(op->seg, op->buf, op->count, op->scale, op->gen, op->stage, &op->error)) op->failed = true;
+      if (!sharedAllReduce(op->seg, op->buf, op->count, op->scale, &op->error)) op->failed = true;
 #endif
       break;
     case kAllReduceSmall:
@@ -929,51 +921,13 @@ napi_value SharedBuffer(napi_env env, napi_callback_info info) {
   });
 }
 
-// How the shared all-reduces ran (info().shared, main thread): on the calling thread, handed off to the
-// communication thread after the calling thread's spin, queued (wait = false, or other collectives pending).
-double sharedFast = 0, sharedHandedOff = 0, sharedQueued = 0;
-// and, over the ones the calling thread finished, the seconds it spent waiting for the peers to arrive, reducing its
-// chunk, and waiting for the peers' chunks (the per-step budget of bench/distributed/stepgap.mjs)
-double sharedArriveSec = 0, sharedReduceSec = 0, sharedDoneSec = 0;
-
-#ifdef NEURITE_SHM
-// How long the calling thread spins for the peers of a shared all-reduce it runs (each of its two waits): 20 us, as
-// the small channel, unless NEURITE_MPI_SPIN_US says otherwise (microseconds, for experiments). Longer spins were
-// measured (bench/RESULTS.md, session 8): no gain on a quiet machine, and with another process on a core much slower
-// steps (the scheduler charges a spinning rank its fair share, which it then lacks for the next step's compute).
-double sharedSpinSeconds() {
-  static double v = [] {
-    const char* e = std::getenv("NEURITE_MPI_SPIN_US");
-    if (e != nullptr && *e != 0) return std::max(0.0, std::min(std::atof(e), 1e5)) * 1e-6;
-    return kFastSpinSeconds;
-  }();
-  return v;
-}
-// Spin until every peer has announced phase v, at most `spin` seconds (the clock read every 16 turns).
-bool spinFor(const Segment* s, uint32_t v, double spin) {
-  if (allThere(s, v)) return true;
-  double t0 = now();
-  for (int i = 1;; i++) {
-    if (allThere(s, v)) return true;
-    cpuRelax();
-    if ((i & 15) == 0 && now() - t0 >= spin) return false;
-  }
-}
-#endif
-
-// allReduceShared(buf, scale, wait): sum over ranks, each rank's values times scale first, in place;
-// buf lies in one of sharedBuffer's arrays (the same range of it on every rank). wait = true: the
-// caller will wait for it anyway (DDP's last bucket, from syncGradients): when nothing is queued the
-// calling thread runs it, spinning for the peers up to sharedSpinSeconds() at each of its two phases,
-// and returns the seconds it took, a number (no promise: no hand-off to the communication thread and
-// no wake-up of this one, two futex wake-ups a step); peers later than that -> the rest goes to the
-// communication thread (a promise), as a queued one does.
+// allReduceShared(buf, scale): sum over ranks, each rank's values times scale first, in place;
+// buf lies in one of sharedBuffer's arrays (the same range of it on every rank).
 napi_value AllReduceShared(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
-    Args a(env, info, "allReduceShared", 3);
+    Args a(env, info, "allReduceShared", 2);
     F32 buf = a.f32(0, "buffer");
     double scale = a.finite(1, "scale");
-    bool wait = a.boolean(2, "wait");
     needReady(a);
     Segment* seg = nullptr;
     for (Segment* s : segments) {
@@ -984,48 +938,7 @@ napi_value AllReduceShared(napi_env env, napi_callback_info info) {
     Op* o = bufferOp(kAllReduceShared, buf);
     o->scale = scale;
     o->seg = seg;
-    o->gen = seg->gen;
-    seg->gen += 2;
-#ifdef NEURITE_SHM
-    if (wait && g.pending == 0) {
-      double t0 = now(), spin = sharedSpinSeconds();
-      announce(seg, o->gen + 1);
-      o->stage = 1;
-      if (spinFor(seg, o->gen + 1, spin)) {
-        double t1 = now();
-        reduceMine(seg, buf.data, buf.len, scale);
-        announce(seg, o->gen + 2);
-        o->stage = 2;
-        double t2 = now();
-        if (spinFor(seg, o->gen + 2, spin)) {
-          delete o;
-          double t3 = now();
-          sharedFast++;
-          sharedArriveSec += t1 - t0;
-          sharedReduceSec += t2 - t1;
-          sharedDoneSec += t3 - t2;
-          napi_value v;
-          napi_create_double(env, t3 - t0, &v);
-          return v;
-        }
-      }
-    }
-#endif
-    napi_value promise;
-    if (napi_create_promise(env, &o->deferred, &promise) != napi_ok) {
-      if (o->stage == 0) { seg->gen -= 2; delete o; a.type_error("cannot create a promise"); }
-#ifdef NEURITE_SHM
-      // the peers wait for this collective: finish it here (blocking) rather than leave them hanging
-      std::string err;
-      bool ok = sharedAllReduce(seg, buf.data, buf.len, scale, o->gen, o->stage, &err);
-      delete o;
-      a.type_error(ok ? "cannot create a promise (the all-reduce finished in place)" : err);
-#endif
-    }
-    if (o->stage > 0) sharedHandedOff++;
-    else sharedQueued++;
-    submit(env, o, argv(env, info, 0), nullptr);
-    return promise;
+    return enqueue(a, o, argv(env, info, 0), nullptr);
   });
 }
 
@@ -1122,21 +1035,6 @@ napi_value Info(napi_env env, napi_callback_info info) {
     setProp(env, sm, "queued", x);
     setProp(env, o, "small", sm);
 #endif
-    napi_value sh, y;
-    napi_create_object(env, &sh);
-    napi_create_double(env, sharedFast, &y);
-    setProp(env, sh, "fast", y);
-    napi_create_double(env, sharedHandedOff, &y);
-    setProp(env, sh, "handedOff", y);
-    napi_create_double(env, sharedQueued, &y);
-    setProp(env, sh, "queued", y);
-    napi_create_double(env, sharedArriveSec, &y);
-    setProp(env, sh, "arriveSeconds", y);
-    napi_create_double(env, sharedReduceSec, &y);
-    setProp(env, sh, "reduceSeconds", y);
-    napi_create_double(env, sharedDoneSec, &y);
-    setProp(env, sh, "doneSeconds", y);
-    setProp(env, o, "shared", sh);
     return o;
   });
 }
