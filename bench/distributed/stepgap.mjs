@@ -53,6 +53,7 @@ const configs = {
     '2 ranks shm [base]': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, baseW3, ...args], {}]]),
     '2 ranks shm, gradientAsBucketView [base]': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, baseW3, ...args, '--bucket-view'], {}]]),
   } : {}),
+  '2 ranks shm, gradientAsBucketView, --no-lend': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, w3, ...args, '--bucket-view', '--no-lend'], {}]]),
   '2 ranks shm, --no-lend (copy into the bucket, as before session 8)': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, w3, ...args, '--no-lend'], {}]]),
   '2 ranks shm MPICH (Hydra default: unbound)': () => run(mpich([])),
   '2 ranks shm MPICH -bind-to core': () => run(mpich(['-bind-to', 'core'])),

@@ -45,8 +45,9 @@ export interface DDPOptions {
   broadcastBuffers?: boolean;
   /**
    * After syncGradients() each parameter's `.grad` is a view of its bucket (the same Tensor every step) instead of
-   * a copy of it: no copy back, and with `zeroGrad({ setToNone: false })` backward accumulates straight into the
-   * bucket (no copy in either). The next backward overwrites it. PyTorch: `gradient_as_bucket_view`. @defaultValue false
+   * a copy of it: no copy back (backward writes each gradient into its bucket either way when `.grad` is null, as after
+   * `zeroGrad()`; with `zeroGrad({ setToNone: false })` it adds into the view). The next backward overwrites it.
+   * PyTorch: `gradient_as_bucket_view`. @defaultValue false
    */
   gradientAsBucketView?: boolean;
 }
@@ -153,7 +154,10 @@ export class DistributedDataParallel extends Module {
       if (cur.length === 0) return;
       const offsets: number[] = [];
       let off = 0;
-      for (const p of cur) { offsets.push(off); off += p.size; }
+      // each parameter on a 64-byte line of its own (16 floats): backward's kernels write its gradient there (lend())
+      // and the optimizer reads it there (gradientAsBucketView), with whole-line vector stores and loads; the padding
+      // stays zero (it is summed as zeros)
+      for (const p of cur) { offsets.push(off); off += Math.ceil(p.size / 16) * 16; }
       const b: Bucket = { params: cur, offsets, flat: new Float32Array(off), ready: 0, launched: null, done: false, shared: false };
       cur.forEach((p, i) => this.where.set(p, { bucket: b, offset: offsets[i], marked: false, lent: false,
         view: this.asView ? new Tensor(b.flat.subarray(offsets[i], offsets[i] + p.size), p.shape) : null }));
