@@ -7,6 +7,8 @@
 // wall time, the slower rank's compute (max over ranks of forward+backward+step, paired by step),
 // and per thread kind (main, neurite-mpi, other) CPU ms, run-queue ms and context switches per step.
 // --warmup N: untimed steps first (w3-rank's default 5; the first ~15 steps touch fresh memory, see bench/RESULTS.md session 7).
+// Session 8: --base DIR adds '[base]' rows from an earlier build copied to DIR (DIR/dist, DIR/build-mpi, DIR/bench);
+// rows for MPICH unbound (Hydra's default) and -bind-to core.
 //   npm run build && flock /tmp/neurite-bench.lock node bench/distributed/stepgap.mjs [--rounds 5] [--steps 60] [--warmup 5] [--only REGEX]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,7 +43,7 @@ const OFF = { NEURITE_MPI_SHM: 'off' };
 // --base DIR: a copy of an earlier build (DIR/dist, DIR/build-mpi, DIR/bench) for A/B rows marked [base]
 const baseW3 = a.base ? join(a.base, 'bench', 'distributed', 'w3-rank.mjs') : null;
 const mpichAddon = join(here, '..', '..', 'build-mpi', 'mpich', 'neurite_mpi.node');
-const mpich = (bind, more = []) => [['mpirun.mpich', [...bind, '-np', '2', process.execPath, w3, ...args, ...more], { NEURITE_MPI_ADDON: mpichAddon }]];
+const mpich = (bind) => [['mpirun.mpich', [...bind, '-np', '2', process.execPath, w3, ...args], { NEURITE_MPI_ADDON: mpichAddon }]];
 const configs = {
   '1 rank': () => run([plain()]),
   '2 independent': () => run([plain(), plain()]),
@@ -53,8 +55,6 @@ const configs = {
     '2 ranks shm [base]': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, baseW3, ...args], {}]]),
     '2 ranks shm, gradientAsBucketView [base]': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, baseW3, ...args, '--bucket-view'], {}]]),
   } : {}),
-  '2 ranks shm, gradientAsBucketView, --no-lend': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, w3, ...args, '--bucket-view', '--no-lend'], {}]]),
-  '2 ranks shm, --no-lend (copy into the bucket, as before session 8)': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, w3, ...args, '--no-lend'], {}]]),
   '2 ranks shm MPICH (Hydra default: unbound)': () => run(mpich([])),
   '2 ranks shm MPICH -bind-to core': () => run(mpich(['-bind-to', 'core'])),
   '2 ranks MPI path (default binding)': () => run(mpi([], OFF)),
@@ -72,14 +72,12 @@ function summarize(lines) {
   const steps = profs[0].steps.length;
   const r = { samplesPerSec: res.reduce((p, q) => p + q.samplesPerSec, 0) };
   const ph = ['forward', 'backward', 'wait', 'step', 'gap', 'total', 'allReduce', 'exposed'];
-
   for (const f of ph) r[f] = mean(profs.map((p) => mean(p.steps.map((s) => s[f] ?? 0))));
   // the slower rank's compute per step (lock-step: each step waits for it)
   const comp = (s) => s.forward + s.backward + s.step;
   r.compute = mean(profs.map((p) => mean(p.steps.map(comp))));
   r.maxCompute = mean(Array.from({ length: steps }, (_, i) => Math.max(...profs.map((p) => comp(p.steps[i])))));
   r.stepWall = mean(profs.map((p) => p.wallMs / steps));
-
   // the median step (robust to the few slow ones) and the steps with page faults (fresh memory touched)
   r.medianTotal = mean(profs.map((p) => med(p.steps.map((x) => x.total))));
   r.faultSteps = mean(profs.map((p) => p.steps.filter((x) => x.minflt > 50).length));

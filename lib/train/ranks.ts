@@ -1,7 +1,7 @@
 /**
  * fit's side of distributed training (`fit(model, data, { distributed: pg })`): the process
  * group check, wrapping the model in DistributedDataParallel, the agreement between ranks
- * before every step (does every rank have a batch? did one ask to stop?: a small all-reduce) and the epoch's
+ * before every step (does every rank have a batch? did one ask to stop?) and the epoch's
  * statistics combined over the ranks, exactly (float64 sums sent as 16-bit pieces), so every
  * rank returns the same history.
  */
@@ -48,17 +48,9 @@ export interface Agreement {
 export class RankSync {
   constructor(readonly pg: Collectives) {}
 
-  /**
-   * One small collective before each step (and one that says "stop" from a rank that leaves): each rank's two flags
-   * at its place in 2 × worldSize zeros, summed (an all-gather of 0/1 as an all-reduce: exact, and on one host it goes
-   * through ProcessGroup's shared-memory channel, usually finished on the calling thread, where an all-gather is an
-   * MPI call on the communication thread and two wake-ups per step).
-   */
+  /** One small all-gather before each step (and one that says "stop" from a rank that leaves). */
   async agree(stop: boolean, hasBatch: boolean): Promise<Agreement> {
-    const all = new Float32Array(2 * this.pg.worldSize);
-    all[2 * this.pg.rank] = stop ? 1 : 0;
-    all[2 * this.pg.rank + 1] = hasBatch ? 1 : 0;
-    await this.pg.allReduce(all, 'sum');
+    const all = (await this.pg.allGather(new Float32Array([stop ? 1 : 0, hasBatch ? 1 : 0]))).data;
     const stopping: number[] = [];
     let withBatch = 0;
     for (let r = 0; r < this.pg.worldSize; r++) {
