@@ -34,6 +34,9 @@ const configs = {
   '2 independent (no MPI)': () => Promise.all([plain(), plain()]).then(([p, q]) => ({ samplesPerSec: p.samplesPerSec + q.samplesPerSec })),
   '2 ranks': () => ompi(w3),
   '2 ranks, gradientAsBucketView': () => ompi(w3, ['--bucket-view']),
+  // backward's gradients copied into the bucket as before session 8 (w3-rank's A/B switch)
+  '2 ranks --no-lend': () => ompi(w3, ['--no-lend']),
+  '2 ranks, gradientAsBucketView --no-lend': () => ompi(w3, ['--bucket-view', '--no-lend']),
   ...(baseW3 ? { '2 ranks [base]': () => ompi(baseW3), '2 ranks, gradientAsBucketView [base]': () => ompi(baseW3, ['--bucket-view']) } : {}),
   'fit: 1 rank': () => plain(['--fit']),
   'fit({ distributed }): 2 ranks': () => ompi(w3, ['--fit']),
