@@ -234,6 +234,40 @@ export function addAccumulateHook(h: AccumulateHook): () => void {
   return () => accumulateHooks.delete(h);
 }
 
+/**
+ * Hooks called before backward adds a gradient into a leaf's existing `.grad`; one may throw to refuse it before
+ * anything is written (DistributedDataParallel: a second gradient before syncGradients(), whose `.grad` may be its
+ * bucket while that is being reduced).
+ */
+const accumulateGuards = new Set<AccumulateHook>();
+export function addAccumulateGuard(h: AccumulateHook): () => void {
+  accumulateGuards.add(h);
+  return () => accumulateGuards.delete(h);
+}
+
+/**
+ * Where a leaf's gradient may be written by the op that computes it (DistributedDataParallel's bucket, in memory the
+ * ranks share): a provider gives an array of exactly the leaf's size, or null. It is asked only for a leaf whose
+ * `.grad` is null (nothing to accumulate into), by an op that overwrites every element (a GEMM with beta = 0); the
+ * provider lends an array once per backward at most (a second use of the leaf in the graph gets a fresh array, and
+ * autograd adds it in as before), so the sums are the same operations in the same order: the same bits.
+ */
+export type GradTarget = (leaf: Tensor) => Float32Array | null;
+const gradTargets = new Set<GradTarget>();
+export function addGradTarget(f: GradTarget): () => void {
+  gradTargets.add(f);
+  return () => gradTargets.delete(f);
+}
+/** The array a kernel should write leaf `t`'s gradient (`n` elements, every one overwritten) into, or null (allocate). */
+export function gradTarget(t: Tensor, n: number): Float32Array | null {
+  if (gradTargets.size === 0 || t.gradFn || t.grad !== null || !t.isContiguous() || t.size !== n) return null;
+  for (const f of gradTargets) {
+    const a = f(t);
+    if (a !== null && a.length === n) return a;
+  }
+  return null;
+}
+
 /** Backpropagate from `root`; without `grad`, root must hold one element (d root = 1). */
 export function backward(root: Tensor, grad?: Tensor | Float32Array): void {
   if (!root.requiresGrad) {
@@ -292,8 +326,10 @@ export function backward(root: Tensor, grad?: Tensor | Float32Array): void {
     for (const h of gradHooks) h(t, tg);
     const node = t.gradFn;
     if (!node) {
-      if (t.grad) B().axpy(tg.length, 1, tg, t.grad.data);
-      else { owned.add(tg); t.grad = new Tensor(tg === borrowed ? tg.slice() : tg, t.shape); }
+      if (t.grad) {
+        for (const h of accumulateGuards) h(t);
+        B().axpy(tg.length, 1, tg, t.grad.data);
+      } else { owned.add(tg); t.grad = new Tensor(tg === borrowed ? tg.slice() : tg, t.shape); }
       for (const h of accumulateHooks) h(t);
       continue;
     }

@@ -177,6 +177,51 @@ describe('DistributedDataParallel on an in-process world (no MPI needed)', () =>
     expect(none.shared).toEqual([false, false]);
   });
 
+  it('backward writes a gradient straight into its bucket (gradTarget): the same bits as plain backward, weight tying included; .grad is the parameter\'s own array after sync unless gradientAsBucketView; a second backward leaves the bucket alone', async () => {
+    // two ranks with the same data: (g/2 + g/2) = g exactly, so DDP's gradient must equal plain backward's bit for bit
+    class Tied extends nn.Module {
+      fc = new nn.Linear(6, 6);
+      head = new nn.Linear(6, 3);
+      forward(x: Tensor): Tensor { return this.head.forward(F.relu(this.fc.forward(F.relu(this.fc.forward(x))))); }
+    }
+    const made: Float32Array[] = [];
+    const sharedWorld = (n: number): Collectives[] => fakeWorld(n).map((pg) => ({ ...pg,
+      async sharedBuffer(count: number) { const b = new Float32Array(count); made.push(b); return b; },
+      async allReduceSharedScaled(t: Float32Array, s: number) { for (let i = 0; i < t.length; i++) t[i] = t[i] * s; return pg.allReduce(t); } }));
+    for (const model of [() => mlp([6, 16, 16, 3]), () => new Tied()]) {
+      for (const view of [false, true]) {
+        for (const shared of [false, true]) {
+          made.length = 0;
+          manualSeed(21);
+          const ref = model();
+          const x = randn([5, 6]);
+          const y = tensor([0, 1, 2, 0, 1]);
+          F.crossEntropy(ref.forward(x), y).backward();
+          const world = shared ? sharedWorld(2) : fakeWorld(2);
+          const models = world.map(() => { manualSeed(21); return model(); });
+          const ddps = await Promise.all(models.map((m, r) => nn.DistributedDataParallel.create(m, world[r], { gradientAsBucketView: view })));
+          for (const d of ddps) F.crossEntropy(d.forward(x), y).backward();
+          if (shared) {
+            // before sync each gradient lies in its rank's shared bucket: backward wrote it there, no copy
+            models.forEach((m, r) => m.parameters().forEach((p) => expect(p.grad!.data.buffer).toBe(made[r].buffer)));
+            // a second backward before sync throws and does not write into the bucket being reduced
+            const before = made[0].slice();
+            expect(() => F.crossEntropy(ddps[0].forward(x), y).backward()).toThrow(/second gradient before syncGradients/);
+            expect(made[0]).toEqual(before);
+          }
+          await Promise.all(ddps.map((d) => d.syncGradients()));
+          for (const m of models) {
+            m.parameters().forEach((p, i) => {
+              expect(Array.from(p.grad!.data)).toEqual(Array.from(ref.parameters()[i].grad!.data));
+              if (shared) expect(p.grad!.data.buffer === made[0].buffer || p.grad!.data.buffer === made[1].buffer).toBe(view);
+            });
+          }
+          ddps.forEach((d) => d.detachHooks());
+        }
+      }
+    }
+  });
+
   it('a model that differs on one rank fails at construction, naming the parameter on every rank', async () => {
     const world = fakeWorld(2);
     const results = await Promise.allSettled([

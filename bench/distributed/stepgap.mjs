@@ -7,6 +7,8 @@
 // wall time, the slower rank's compute (max over ranks of forward+backward+step, paired by step),
 // and per thread kind (main, neurite-mpi, other) CPU ms, run-queue ms and context switches per step.
 // --warmup N: untimed steps first (w3-rank's default 5; the first ~15 steps touch fresh memory, see bench/RESULTS.md session 7).
+// Session 8: --base DIR adds '[base]' rows from an earlier build copied to DIR (DIR/dist, DIR/build-mpi, DIR/bench);
+// rows for MPICH unbound (Hydra's default) and -bind-to core.
 //   npm run build && flock /tmp/neurite-bench.lock node bench/distributed/stepgap.mjs [--rounds 5] [--steps 60] [--warmup 5] [--only REGEX]
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +17,7 @@ import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const here = dirname(new URL(import.meta.url).pathname);
-const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, steps: { type: 'string', default: '60' }, warmup: { type: 'string', default: '5' }, only: { type: 'string' }, out: { type: 'string' } } });
+const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, steps: { type: 'string', default: '60' }, warmup: { type: 'string', default: '5' }, only: { type: 'string' }, out: { type: 'string' }, base: { type: 'string' } } });
 const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_btl_vader_single_copy_mechanism: 'none', NEURITE_NUM_THREADS: '1' };
 const w3 = join(here, 'w3-rank.mjs');
 const args = ['--batch', '128', '--steps', a.steps, '--warmup', a.warmup, '--profile', '@DIR@'];
@@ -38,6 +40,10 @@ const runIn = (dir, cmds) => Promise.all(cmds.map(([cmd, argv, extra]) => new Pr
 const plain = (pre = []) => [pre.length ? pre[0] : process.execPath, [...pre.slice(1), ...(pre.length ? [process.execPath] : []), w3, '--plain', ...args]];
 const mpi = (bind, extra = {}) => [['mpirun.openmpi', [...bind, '-np', '2', process.execPath, w3, ...args], extra]];
 const OFF = { NEURITE_MPI_SHM: 'off' };
+// --base DIR: a copy of an earlier build (DIR/dist, DIR/build-mpi, DIR/bench) for A/B rows marked [base]
+const baseW3 = a.base ? join(a.base, 'bench', 'distributed', 'w3-rank.mjs') : null;
+const mpichAddon = join(here, '..', '..', 'build-mpi', 'mpich', 'neurite_mpi.node');
+const mpich = (bind) => [['mpirun.mpich', [...bind, '-np', '2', process.execPath, w3, ...args], { NEURITE_MPI_ADDON: mpichAddon }]];
 const configs = {
   '1 rank': () => run([plain()]),
   '2 independent': () => run([plain(), plain()]),
@@ -45,6 +51,12 @@ const configs = {
   '2 ranks shm (mpirun default: bind to core)': () => run(mpi([])),
   '2 ranks shm --bind-to none': () => run(mpi(['--bind-to', 'none'])),
   '2 ranks shm, gradientAsBucketView': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, w3, ...args, '--bucket-view'], {}]]),
+  ...(baseW3 ? {
+    '2 ranks shm [base]': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, baseW3, ...args], {}]]),
+    '2 ranks shm, gradientAsBucketView [base]': () => run([['mpirun.openmpi', ['-np', '2', process.execPath, baseW3, ...args, '--bucket-view'], {}]]),
+  } : {}),
+  '2 ranks shm MPICH (Hydra default: unbound)': () => run(mpich([])),
+  '2 ranks shm MPICH -bind-to core': () => run(mpich(['-bind-to', 'core'])),
   '2 ranks MPI path (default binding)': () => run(mpi([], OFF)),
   '2 ranks MPI path --bind-to none': () => run(mpi(['--bind-to', 'none'], OFF)),
 };

@@ -15,12 +15,16 @@ import { pathToFileURL } from 'node:url';
 import { join, dirname } from 'node:path';
 const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 const { nn, optim, F, manualSeed, randn, tensor, distributed, fit } = await import(pathToFileURL(join(root, 'dist', 'esm', 'index.js')).href);
-const { values: a } = parseArgs({ options: { steps: { type: 'string', default: '30' }, batch: { type: 'string', default: '128' }, warmup: { type: 'string', default: '5' }, plain: { type: 'boolean', default: false }, fit: { type: 'boolean', default: false }, profile: { type: 'string' }, 'bucket-view': { type: 'boolean', default: false } } });
+const { values: a } = parseArgs({ options: { steps: { type: 'string', default: '30' }, batch: { type: 'string', default: '128' }, warmup: { type: 'string', default: '5' }, plain: { type: 'boolean', default: false }, fit: { type: 'boolean', default: false }, profile: { type: 'string' }, 'bucket-view': { type: 'boolean', default: false },
+  'no-lend': { type: 'boolean', default: false } } });
 const steps = Number(a.steps), B = Number(a.batch), W = Number(a.warmup);
 const pg = a.plain ? null : await distributed.init();
 manualSeed(1);
 const model = new nn.Sequential(new nn.Linear(784, 512), new nn.ReLU(), new nn.Linear(512, 512), new nn.ReLU(), new nn.Linear(512, 10));
 const ddp = pg ? await nn.DistributedDataParallel.create(model, pg, a['bucket-view'] ? { gradientAsBucketView: true } : undefined) : null;
+// A/B switch for session 8's change (bench only, it reaches into DDP's internals): --no-lend, backward's gradients
+// go to fresh arrays and are copied into the buckets (as before) instead of being written there by backward
+if (ddp && a['no-lend']) ddp.lend = () => null;
 const opt = new optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9 });
 const med = (v) => { const s = [...v].sort((p, q) => p - q); return s[Math.floor(s.length / 2)]; };
 if (a.fit) {

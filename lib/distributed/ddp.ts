@@ -11,9 +11,10 @@
  *   const ddp = await DistributedDataParallel.create(model, pg, { bucketCapMB: 25 });
  *   loss.backward(); await ddp.syncGradients(); opt.step();
  */
-import { addAccumulateHook, bumpVersion } from '../autograd.js';
+import { addAccumulateGuard, addAccumulateHook, addGradTarget, bumpVersion } from '../autograd.js';
 import { Module, Parameter } from '../nn/module.js';
 import { options } from '../options.js';
+import { outputArray } from '../ops/util.js';
 import { Tensor, fmtShape } from '../tensor.js';
 
 /** What DDP needs of a process group (ProcessGroup, or a stand-in in tests). */
@@ -44,8 +45,9 @@ export interface DDPOptions {
   broadcastBuffers?: boolean;
   /**
    * After syncGradients() each parameter's `.grad` is a view of its bucket (the same Tensor every step) instead of
-   * a copy of it: no copy back, and with `zeroGrad({ setToNone: false })` backward accumulates straight into the
-   * bucket (no copy in either). The next backward overwrites it. PyTorch: `gradient_as_bucket_view`. @defaultValue false
+   * a copy of it: no copy back (backward writes each gradient into its bucket either way when `.grad` is null, as after
+   * `zeroGrad()`; with `zeroGrad({ setToNone: false })` it adds into the view). The next backward overwrites it.
+   * PyTorch: `gradient_as_bucket_view`. @defaultValue false
    */
   gradientAsBucketView?: boolean;
 }
@@ -60,6 +62,18 @@ export interface CommStats {
   exposedSeconds: number;
   /** 1 - exposed / allReduce: the share of communication hidden behind backward. */
   hiddenShare: number;
+}
+
+/** A parameter's place in its bucket. */
+interface Slot {
+  bucket: Bucket;
+  offset: number;
+  /** its gradient of this backward is in the bucket */
+  marked: boolean;
+  /** the bucket's part for it was lent to backward (gradTarget) since the last syncGradients() */
+  lent: boolean;
+  /** gradientAsBucketView: the `.grad` Tensor over the bucket */
+  view: Tensor | null;
 }
 
 interface Bucket {
@@ -108,7 +122,7 @@ export class DistributedDataParallel extends Module {
   /** The process group the gradients are averaged over. */
   get processGroup(): Collectives { return this.pg; }
   private readonly buckets: Bucket[] = [];
-  private readonly where = new Map<Parameter, { bucket: Bucket; offset: number; marked: boolean; view: Tensor | null }>();
+  private readonly where = new Map<Parameter, Slot>();
   private readonly asView: boolean;
   private nextBucket = 0;
   private firstLaunch = 0;
@@ -140,9 +154,12 @@ export class DistributedDataParallel extends Module {
       if (cur.length === 0) return;
       const offsets: number[] = [];
       let off = 0;
-      for (const p of cur) { offsets.push(off); off += p.size; }
+      // each parameter on a 64-byte line of its own (16 floats): backward's kernels write its gradient there (lend())
+      // and the optimizer reads it there (gradientAsBucketView), with whole-line vector stores and loads; the padding
+      // stays zero (it is summed as zeros)
+      for (const p of cur) { offsets.push(off); off += Math.ceil(p.size / 16) * 16; }
       const b: Bucket = { params: cur, offsets, flat: new Float32Array(off), ready: 0, launched: null, done: false, shared: false };
-      cur.forEach((p, i) => this.where.set(p, { bucket: b, offset: offsets[i], marked: false,
+      cur.forEach((p, i) => this.where.set(p, { bucket: b, offset: offsets[i], marked: false, lent: false,
         view: this.asView ? new Tensor(b.flat.subarray(offsets[i], offsets[i] + p.size), p.shape) : null }));
       this.buckets.push(b);
       cur = [];
@@ -154,7 +171,10 @@ export class DistributedDataParallel extends Module {
       size += p.size;
     }
     close();
-    this.unhook = addAccumulateHook((t) => this.onGrad(t));
+    const unhook = addAccumulateHook((t) => this.onGrad(t));
+    const untarget = addGradTarget((t) => this.lend(t));
+    const unguard = addAccumulateGuard((t) => { if (this.where.get(t as Parameter)?.marked) this.secondGradient(); });
+    this.unhook = () => { unhook(); untarget(); unguard(); };
     this.ready = this.handshake(o.broadcastBuffers ?? true).then(() => { this.isReady = true; });
     this.ready.catch(() => { /* surfaced by create()/syncGradients()/forward */ });
   }
@@ -241,20 +261,37 @@ export class DistributedDataParallel extends Module {
     });
   }
 
+  /**
+   * backward asks where a parameter's gradient may be written (autograd's gradTarget: the parameter's `.grad` is null,
+   * the op overwrites every element): straight into its part of the bucket, unscaled, which is what onGrad would
+   * copy there. Once per parameter between two syncGradients(): a second gradient gets its own array (and onGrad then
+   * throws as before), so a bucket being reduced is never written.
+   */
+  private lend(t: Tensor): Float32Array | null {
+    const w = this.where.get(t as Parameter);
+    if (w === undefined || w.lent || w.marked || !this.isReady) return null;
+    w.lent = true;
+    return w.bucket.flat.subarray(w.offset, w.offset + t.size);
+  }
+
+  private secondGradient(): never {
+    throw new Error('DistributedDataParallel: a parameter got a second gradient before syncGradients(); ' +
+      'call `await ddp.syncGradients()` after each backward');
+  }
+
   private onGrad(t: Tensor): void {
     const w = this.where.get(t as Parameter);
     if (w === undefined || t.grad === null) return;
-    if (w.marked) {
-      throw new Error('DistributedDataParallel: a parameter got a second gradient before syncGradients(); ' +
-        'call `await ddp.syncGradients()` after each backward');
-    }
+    if (w.marked) this.secondGradient();
     w.marked = true;
     const g = t.grad.data;
     const dst = w.bucket.flat;
     const s = 1 / this.pg.worldSize;
     // the 1/N scaling happens with the all-reduce (natively) when the group can, else here
     const nativeScale = w.bucket.shared || this.pg.allReduceScaled !== undefined;
-    if (t.grad === w.view && nativeScale) { /* backward accumulated into the bucket */ }
+    const inPlace = g.buffer === dst.buffer && g.byteOffset === dst.byteOffset + 4 * w.offset;
+    if (inPlace && !nativeScale && s !== 1) for (let i = 0; i < g.length; i++) g[i] *= s; // backward wrote it there
+    else if (inPlace || (t.grad === w.view && nativeScale)) { /* backward wrote or accumulated into the bucket */ }
     else if (s === 1 || nativeScale) dst.set(g, w.offset);
     else for (let i = 0; i < g.length; i++) dst[w.offset + i] = g[i] * s;
     if (++w.bucket.ready === w.bucket.params.length) this.launchReady();
@@ -296,10 +333,15 @@ export class DistributedDataParallel extends Module {
         if (w.view !== null) p.grad = w.view;
         else {
           const v = b.flat.subarray(b.offsets[i], b.offsets[i] + p.size);
-          if (p.grad === null) p.grad = new Tensor(v.slice(), p.shape);
-          else p.grad.data.set(v);
+          // .grad is the parameter's own array (backward may have written it in the bucket: lend())
+          if (p.grad === null || (p.grad.data.buffer === v.buffer && p.grad.data.byteOffset === v.byteOffset)) {
+            const own = outputArray(p.size);
+            own.set(v);
+            p.grad = new Tensor(own, p.shape);
+          } else p.grad.data.set(v);
         }
         w.marked = false;
+        w.lent = false;
       });
       b.ready = 0;
       b.launched = null;

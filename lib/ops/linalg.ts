@@ -6,7 +6,7 @@
  */
 import { B } from '../backend/index.js';
 import { Act, actNeedsPre, type ActId } from '../backend/types.js';
-import { isGradEnabled, result, storageId } from '../autograd.js';
+import { gradTarget, isGradEnabled, result, storageId } from '../autograd.js';
 import { Tensor, fmtShape } from '../tensor.js';
 import { activationById, activationListenerCount, notifyActivation } from './activations.js';
 import { outputArray } from './util.js';
@@ -50,8 +50,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   return result(out, shape, 'matmul', [a, b], (g) => {
     let ga: Float32Array | null = null, gb: Float32Array | null = null;
     // g·bᵀ and aᵀ·g: a transposed operand's storage already holds the transpose; beta = 0 writes every element
-    if (a.requiresGrad) { ga = outputArray(a.size); B().gemm(false, !ob.trans, rows, K, N, 1, g, ob.buf, 0, ga); }
-    if (b.requiresGrad) { gb = outputArray(b.size); B().gemm(!oa.trans, false, K, N, rows, 1, oa.buf, g, 0, gb); }
+    // a leaf's gradient may go straight where it is wanted (gradTarget: DDP's bucket) instead of a fresh array
+    if (a.requiresGrad) { ga = gradTarget(a, a.size) ?? outputArray(a.size); B().gemm(false, !ob.trans, rows, K, N, 1, g, ob.buf, 0, ga); }
+    if (b.requiresGrad) { gb = gradTarget(b, b.size) ?? outputArray(b.size); B().gemm(!oa.trans, false, K, N, rows, 1, oa.buf, g, 0, gb); }
     return [ga, gb];
   });
 }
@@ -96,9 +97,11 @@ export function linear(x: Tensor, w: Tensor, b: Tensor | null = null, act: ActId
   shape[shape.length - 1] = N;
   const inputs = b ? [x, w, b] : [x, w];
   const res = result(y, shape, opName(act), inputs, (g) => {
-    const gx = x.requiresGrad ? outputArray(x.size) : null;
-    const gw = w.requiresGrad ? outputArray(w.size) : null;
-    const gb = b && b.requiresGrad ? outputArray(N) : null;
+    // accumulate = false: every element is written, so a leaf's gradient may go straight where it is wanted
+    // (gradTarget: DistributedDataParallel's bucket) instead of into a fresh array that is then copied there
+    const gx = x.requiresGrad ? gradTarget(x, x.size) ?? outputArray(x.size) : null;
+    const gw = w.requiresGrad ? gradTarget(w, w.size) ?? outputArray(w.size) : null;
+    const gb = b && b.requiresGrad ? gradTarget(b, N) ?? outputArray(N) : null;
     B().linearBackward(xd, wd, rows, N, K, act, param, pre, y, g, gx, gw, gb, false, ow.trans);
     return b ? [gx, gw, gb] : [gx, gw];
   }, { inputs: [0, 1], output: act !== Act.identity });

@@ -1,0 +1,62 @@
+// What DDP adds to a 2-rank W3 step on one host (issue 14, session 8): samples/s of W3 SGD at per-rank batch 128,
+// one compute thread per rank, interleaved over --rounds: 1 rank (plain), 2 independent plain processes (the
+// machine's ceiling), 2 ranks (DDP default, and gradientAsBucketView), fit({ distributed }) at 1 and 2 ranks, MPICH
+// unbound (Hydra's default) and -bind-to core; with --base DIR the 2-rank rows again from an earlier build copied to
+// DIR (DIR/dist, DIR/build-mpi, DIR/bench) for the A/B. Medians of rounds, and each 2-rank row over 2 x the
+// 1-rank median. --warmup N untimed steps first (40: steady state; 5 measures the page-fault transient).
+//   npm run build && flock /tmp/neurite-bench.lock node bench/distributed/ddpstep.mjs [--rounds 5] [--base DIR] [--only REGEX]
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join, dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const here = dirname(new URL(import.meta.url).pathname);
+const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, steps: { type: 'string', default: '60' }, warmup: { type: 'string', default: '40' },
+  base: { type: 'string' }, only: { type: 'string' } } });
+const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_btl_vader_single_copy_mechanism: 'none', NEURITE_NUM_THREADS: '1' };
+const w3 = join(here, 'w3-rank.mjs');
+const baseW3 = a.base ? join(a.base, 'bench', 'distributed', 'w3-rank.mjs') : null;
+const args = ['--batch', '128', '--steps', a.steps, '--warmup', a.warmup];
+const mpichAddon = join(here, '..', '..', 'build-mpi', 'mpich', 'neurite_mpi.node');
+
+const one = (cmd, argv, extra = {}) => new Promise((res, rej) => {
+  const c = spawn(cmd, argv, { env: { ...env, ...extra } });
+  let out = '', err = '';
+  c.stdout.on('data', (b) => { out += b; });
+  c.stderr.on('data', (b) => { err += b; });
+  c.on('exit', (code) => (code === 0 ? res(JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).pop())) : rej(new Error(`${cmd} exit ${code}: ${err}`))));
+});
+const plain = (more = []) => one(process.execPath, [w3, '--plain', ...args, ...more]);
+const ompi = (script, more = [], extra = {}) => one('mpirun.openmpi', ['-np', '2', process.execPath, script, ...args, ...more], extra);
+const configs = {
+  '1 rank': () => plain(),
+  '2 independent (no MPI)': () => Promise.all([plain(), plain()]).then(([p, q]) => ({ samplesPerSec: p.samplesPerSec + q.samplesPerSec })),
+  '2 ranks': () => ompi(w3),
+  '2 ranks, gradientAsBucketView': () => ompi(w3, ['--bucket-view']),
+  // backward's gradients copied into the bucket as before session 8 (w3-rank's A/B switch)
+  '2 ranks --no-lend': () => ompi(w3, ['--no-lend']),
+  '2 ranks, gradientAsBucketView --no-lend': () => ompi(w3, ['--bucket-view', '--no-lend']),
+  ...(baseW3 ? { '2 ranks [base]': () => ompi(baseW3), '2 ranks, gradientAsBucketView [base]': () => ompi(baseW3, ['--bucket-view']) } : {}),
+  'fit: 1 rank': () => plain(['--fit']),
+  'fit({ distributed }): 2 ranks': () => ompi(w3, ['--fit']),
+  ...(baseW3 ? { 'fit({ distributed }): 2 ranks [base]': () => ompi(baseW3, ['--fit']) } : {}),
+  '2 ranks MPICH (unbound)': () => one('mpirun.mpich', ['-np', '2', process.execPath, w3, ...args], { NEURITE_MPI_ADDON: mpichAddon }),
+  '2 ranks MPICH -bind-to core': () => one('mpirun.mpich', ['-bind-to', 'core', '-np', '2', process.execPath, w3, ...args], { NEURITE_MPI_ADDON: mpichAddon }),
+};
+if (a.only) for (const k of Object.keys(configs)) if (!new RegExp(a.only).test(k)) delete configs[k];
+const raw = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
+const loads = [];
+for (let r = 0; r < Number(a.rounds); r++) {
+  for (const [k, f] of Object.entries(configs)) { raw[k].push(await f()); loads.push(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]); }
+}
+const med = (v) => { const s = v.filter((x) => Number.isFinite(x)).sort((p, q) => p - q); return s.length ? s[Math.floor(s.length / 2)] : null; };
+const sps = (k) => med(raw[k].map((x) => x.samplesPerSec));
+const ref = raw['1 rank'] ? sps('1 rank') : null, fitRef = raw['fit: 1 rank'] ? sps('fit: 1 rank') : null;
+console.log(`${cpus()[0].model}; ${a.rounds} rounds x ${a.steps} steps after ${a.warmup} warm-up; load ${loads.join(' ')}`);
+console.log('config | samples/s (median) | vs 2 x 1 rank | rounds | allReduce ms | exposed ms');
+for (const k of Object.keys(raw)) {
+  const s = sps(k), r1 = k.startsWith('fit') ? fitRef : ref;
+  console.log([k, Math.round(s), k.includes('1 rank') || !r1 ? '-' : (s / (2 * r1)).toFixed(3), raw[k].map((x) => Math.round(x.samplesPerSec)).join(' '),
+    med(raw[k].map((x) => x.allReduceMs))?.toFixed(3) ?? '-', med(raw[k].map((x) => x.exposedMs))?.toFixed(3) ?? '-'].join(' | '));
+}
