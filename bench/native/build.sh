@@ -24,6 +24,7 @@ $CXX $FLAGS $SRCS bench/native/sgemm_bench.cc -o "$OUT/sgemm_bench" \
 $CXX $FLAGS $SRCS bench/native/sgemm_one.cc -o "$OUT/sgemm_one"
 $CXX $FLAGS $SRCS bench/native/trans_pair.cc -o "$OUT/trans_pair"
 $CXX $FLAGS -Inative/kernels $SRCS bench/native/bf16_bench.cc -o "$OUT/bf16_bench"
+$CXX $FLAGS -Inative/kernels $SRCS bench/native/bf16_step.cc -o "$OUT/bf16_step"
 $CXX $FLAGS bench/native/peak.cc -o "$OUT/peak"
 
 case "${1:-}" in
