@@ -1,9 +1,9 @@
 // The matrix products of one MLP training step (forward, dW, dX of every Linear, shapes as
 // neurite's linear ops call sgemm), timed as a sum per variant, variants interleaved rep by rep
 // in one process: 'highest', 'medium', and 'medium' with other bf16 blocks (bf16_set_blocks).
-//   bf16_step w3|mlp1024 [reps] [variant ...]    variant: highest | medium | medium:KC,MC,NC
+//   [NT=threads] bf16_step w3|mlp1024 [reps] [variant ...]    variant: highest | medium | medium:KC,MC,NC
 // Prints the median ms per step of each variant and each product (fp32 inputs and outputs:
-// conversion and packing inside the timing; outputs reused, so no page faults). 1 thread.
+// conversion and packing inside the timing; outputs reused, so no page faults). 1 thread unless NT.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -44,6 +44,7 @@ std::vector<Prod> products(const std::vector<int64_t>& sizes, int64_t batch) {
 int main(int argc, char** argv) {
   const std::string c = argc > 1 ? argv[1] : "w3";
   const int reps = argc > 2 ? std::atoi(argv[2]) : 21;
+  const int threads = std::getenv("NT") ? std::atoi(std::getenv("NT")) : 1;
   std::vector<int64_t> sizes = {784, 512, 512, 10};
   int64_t batch = 128;
   if (c == "mlp1024") sizes = {784, 1024, 1024, 10}, batch = 256;
@@ -81,7 +82,7 @@ int main(int argc, char** argv) {
         const Prod& p = ps[i];
         auto t0 = std::chrono::steady_clock::now();
         neurite::sgemm(p.ta, p.tb, p.M, p.N, p.K, 1.0f, A[i].data(), p.ta ? p.M : p.K, B[i].data(),
-                       p.tb ? p.K : p.N, 0.0f, C[i].data(), p.N, nullptr, 1);
+                       p.tb ? p.K : p.N, 0.0f, C[i].data(), p.N, nullptr, threads);
         const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
         sum += s;
         if (rep >= 0) t[vi][i].push_back(s);
@@ -89,9 +90,9 @@ int main(int argc, char** argv) {
       if (rep >= 0) t[vi][ps.size()].push_back(sum);
     }
   auto med = [](std::vector<double> x) { std::sort(x.begin(), x.end()); return x[x.size() / 2]; };
-  std::printf("cpu: %s (family %d model %d); fp32 %s, bf16 %s; %s batch %lld, 1 thread, %d reps, medians in ms\n",
+  std::printf("cpu: %s (family %d model %d); fp32 %s, bf16 %s; %s batch %lld, %d thread(s), %d reps, medians in ms\n",
               neurite::cpu_features().brand, neurite::cpu_features().family, neurite::cpu_features().model,
-              neurite::sgemm_isa(), neurite::bf16_gemm_isa(), c.c_str(), (long long)batch, reps);
+              neurite::sgemm_isa(), neurite::bf16_gemm_isa(), c.c_str(), (long long)batch, threads, reps);
   std::printf("%-22s", "variant");
   for (const Prod& p : ps) std::printf(" %9s", p.name);
   std::printf(" %9s %7s\n", "step", "/first");
