@@ -243,6 +243,14 @@ static void test_kernel(const char* isa, const char* flag) {
   };
   for (const Case& c : cases)
     for (MatmulPrecision p : {MatmulPrecision::kMedium, MatmulPrecision::kHigh}) run(c, p, isa, rng);
+  // other blocks (bf16_set_blocks, the tuning hook): several K, M, N blocks per product, same bound
+  CHECK(!neurite::bf16_set_blocks(48, 0, 0) && !neurite::bf16_set_blocks(64, -32, 0) &&
+            !neurite::bf16_set_blocks(64, 64, 33),
+        "bf16_set_blocks refuses blocks that are not multiples of 32");
+  CHECK(neurite::bf16_set_blocks(64, 64, 96), "bf16_set_blocks(64, 64, 96)");
+  for (const Case& c : {Case{false, true, 200, 300, 330, 1, 0}, Case{true, false, 130, 97, 200, 0.5f, 1}})
+    for (MatmulPrecision p : {MatmulPrecision::kMedium, MatmulPrecision::kHigh}) run(c, p, isa, rng);
+  CHECK(neurite::bf16_set_blocks(0, 0, 0), "bf16_set_blocks(0, 0, 0): the kernel's own blocks");
   std::uniform_int_distribution<int> dim(1, 200), coin(0, 1);
   for (int it = 0; it < 40; ++it) {
     Case c{coin(rng) == 1, coin(rng) == 1, dim(rng), dim(rng), dim(rng) * 3, 1, coin(rng) ? 0.5f : 0.0f};
