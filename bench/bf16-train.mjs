@@ -62,12 +62,24 @@ function trainer(c) {
     return loss.item();
   };
 }
+// CPU time of this (the main) thread in seconds, from /proc (Linux; null elsewhere). With 1
+// thread every product runs here, so steps per CPU-second do not count the time other processes
+// on a shared machine take from this one; PyTorch's side reports time.thread_time() alike.
+const threadCpu = () => {
+  try {
+    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) * 1e-9;
+  } catch {
+    return null;
+  }
+};
+// [steps/s of wall time, steps per CPU-second of this thread (null without /proc)]
 const rate = (c, prec) => nt.withFloat32MatmulPrecision(prec, () => {
   const step = trainer(c);
   for (let i = 0; i < 3; i++) step();
-  const t0 = process.hrtime.bigint();
+  const c0 = threadCpu(), t0 = process.hrtime.bigint();
   for (let i = 0; i < steps; i++) step();
-  return steps / (Number(process.hrtime.bigint() - t0) * 1e-9);
+  const wall = Number(process.hrtime.bigint() - t0) * 1e-9, c1 = threadCpu();
+  return [steps / wall, c0 === null || c1 === null ? null : steps / (c1 - c0)];
 });
 const py = pythonWith('torch');
 const coretype = process.env.OPENBLAS_CORETYPE || 'SkylakeX';
@@ -105,9 +117,15 @@ for (let r = 0; r < rounds; r++) {
   for (const p of rot(['highest', 'medium', 'high'])) add(`mm neurite ${p}`, mmRate(p));
   const m = torchRun('mm', 5);
   if (m) for (const [k, v] of Object.entries(m)) add(`mm torch ${k}`, v);
-  for (const c of Object.keys(CASES)) for (const p of rot(['highest', 'medium'])) add(`${c} neurite ${p}`, rate(c, p));
+  for (const c of Object.keys(CASES)) {
+    for (const p of rot(['highest', 'medium'])) {
+      const [w, cpu] = rate(c, p);
+      add(`${c} neurite ${p}`, w);
+      if (cpu !== null) add(`${c} neurite ${p} cpu`, cpu);
+    }
+  }
   const t = torchRun('time', steps);
-  if (t) for (const [k, v] of Object.entries(t)) add(`${k.split('_')[0]} torch ${k.split('_')[1]}`, v);
+  if (t) for (const [k, v] of Object.entries(t)) add(`${k.split('_')[0]} torch ${k.split('_').slice(1).join(' ')}`, v);
 }
 const med = (a) => { const s = [...a].sort((x, y) => x - y); return s[s.length >> 1]; };
 {
@@ -122,6 +140,11 @@ for (const c of Object.keys(CASES)) {
   console.log(`${c}: steps/s (median of ${rounds}) neurite highest ${m('neurite highest').toFixed(1)}, medium ${m('neurite medium').toFixed(1)}; ` +
     `torch fp32 ${m('torch fp32').toFixed(1)}, autocast ${m('torch bf16').toFixed(1)}; medium/autocast ${(m('neurite medium') / m('torch bf16')).toFixed(2)}x, ` +
     `medium/highest ${(m('neurite medium') / m('neurite highest')).toFixed(2)}x, highest/torch fp32 ${(m('neurite highest') / m('torch fp32')).toFixed(2)}x`);
+  if (threads === 1 && samples[`${c} neurite medium cpu`] && samples[`${c} torch bf16 cpu`]) {
+    console.log(`${c}: steps per CPU-second of the main thread (median of ${rounds}) neurite highest ${m('neurite highest cpu').toFixed(1)}, ` +
+      `medium ${m('neurite medium cpu').toFixed(1)}; torch fp32 ${m('torch fp32 cpu').toFixed(1)}, autocast ${m('torch bf16 cpu').toFixed(1)}; ` +
+      `medium/autocast ${(m('neurite medium cpu') / m('torch bf16 cpu')).toFixed(2)}x, medium/highest ${(m('neurite medium cpu') / m('neurite highest cpu')).toFixed(2)}x`);
+  }
 }
 if (curveSteps > 0) {
   const curve = (p) => nt.withFloat32MatmulPrecision(p, () => { const s = trainer('w3'); return Array.from({ length: curveSteps }, () => s()); });

@@ -6,6 +6,8 @@
 #   bench/native/build.sh test       build and run native/tests/gemm_test (plain and ASan+UBSan)
 #   build-sgemm/sgemm_one avx512 1024 1024 1024 [ta tb]   one shape, neurite only (NT=threads)
 #   build-sgemm/trans_pair avx512 [M N K]   TN and NT vs NN of one shape, paired, 1 thread
+#   build-sgemm/bf16_step w3|mlp1024 [reps] [highest medium medium:KC,MC,NC ...]   the products of
+#     one training step per matmul precision / bf16 blocking, interleaved in one process (NT=threads)
 # neurite's sources get no -march flag: ISA code is selected at run time, as in the addon.
 # OpenBLAS runs with OPENBLAS_CORETYPE=SkylakeX, set for the benchmark process only.
 set -euo pipefail
@@ -24,6 +26,7 @@ $CXX $FLAGS $SRCS bench/native/sgemm_bench.cc -o "$OUT/sgemm_bench" \
 $CXX $FLAGS $SRCS bench/native/sgemm_one.cc -o "$OUT/sgemm_one"
 $CXX $FLAGS $SRCS bench/native/trans_pair.cc -o "$OUT/trans_pair"
 $CXX $FLAGS -Inative/kernels $SRCS bench/native/bf16_bench.cc -o "$OUT/bf16_bench"
+$CXX $FLAGS -Inative/kernels $SRCS bench/native/bf16_step.cc -o "$OUT/bf16_step"
 $CXX $FLAGS bench/native/peak.cc -o "$OUT/peak"
 
 case "${1:-}" in

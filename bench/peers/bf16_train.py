@@ -1,7 +1,7 @@
 # PyTorch's side of bench/bf16-train.mjs: MLP train steps (SGD, cross-entropy) in fp32 and
 # under CPU bf16 autocast, on the weights and data neurite uses (raw float32 files written by
 # the node script). Prints one JSON line.
-#   bf16_train.py DIR THREADS time STEPS   -> steps/s per case and mode
+#   bf16_train.py DIR THREADS time STEPS   -> steps/s per case and mode (wall; _cpu: per CPU-second)
 #   bf16_train.py DIR THREADS curve STEPS  -> W3 losses per step, fp32 and autocast
 #   bf16_train.py DIR THREADS mm REPS      -> 1024^3 GFLOP/s (median): fp32 mm, mm on bf16
 #                                             tensors, mm of fp32 tensors under autocast
@@ -59,10 +59,13 @@ def main():
                 step = trainer(d, case)
                 for _ in range(3):
                     step(bf16)
-                t0 = time.perf_counter()
+                c0, t0 = time.thread_time(), time.perf_counter()
                 for _ in range(steps):
                     step(bf16)
                 out["%s_%s" % (case, mode)] = steps / (time.perf_counter() - t0)
+                # steps per CPU-second of this thread (with 1 thread oneDNN runs here): the
+                # time other processes take on a shared machine is not counted
+                out["%s_%s_cpu" % (case, mode)] = steps / max(time.thread_time() - c0, 1e-9)
     elif what == "mm":
         n = 1024
         a, b = torch.randn(n, n), torch.randn(n, n)

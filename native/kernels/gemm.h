@@ -81,6 +81,11 @@ const char* bf16_high_mode();
 // Force the bf16 kernel (tests, benchmarks): "amx", "avx512bf16", "portable"; false if the CPU
 // cannot run it. Then 'high' runs bf16x3 on it. Not thread-safe: call before any product.
 bool bf16_force_isa(const char* isa);
+// Override the bf16 tile kernels' blocks (benchmarks, tuning): KC (a multiple of 32; it cuts K,
+// so it changes where partial sums are added), MC, NC (multiples of 32); 0 = the kernel's own.
+// False (nothing changed) otherwise. Drops the packed-weight cache. Not thread-safe: call
+// between products.
+bool bf16_set_blocks(int64_t kc, int64_t mc, int64_t nc);
 // The fp32 GEMM's blocking for the kernel in use: the tile (MR x NR, per ISA) and the blocks.
 // KC is fixed per ISA (it decides where partial sums are added, so it sets the rounding); MC
 // and NC come from the CPU's cache sizes (cpu_caches(); they only cut C, results are the same

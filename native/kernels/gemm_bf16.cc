@@ -77,37 +77,47 @@ constexpr int kPartA[3] = {kHi, kHi, kLo}, kPartB[3] = {kHi, kLo, kHi};
 // Below this many multiply-adds (or with fewer than 32 rows / columns) the packing of the tile
 // kernels does not pay: the portable path runs (same rounding, fp32 small-product kernels).
 constexpr int64_t kTileMacs = 64 * 64 * 64;
+// Nor below this depth: the tile kernels pad k to 32, so a product of depth 1..32 costs what
+// depth 32 costs. Measured on AMD Zen 5 (avx512bf16, 1 thread, bench/RESULTS.md session 8):
+// tile / portable 1.50-1.75x at K 10, 1.07-1.19x at K 16, 0.75-0.79x at K 24, 0.59-0.62x at K 32
+// (128x512xK and 256x1024xK, the dX product of an MLP's 10-class output layer).
+constexpr int64_t kTileMinK = 17;
 constexpr int64_t kThreadMacs = 96 * 96 * 96;
+
+// dst[i] = bf16_to_float(bf16_part(src[i], part)), i < n: the vector version from level avx512
+// up (NEURITE_ISA below it keeps the scalar loop tested), the same bits either way.
+void round_run_scalar(const float* src, float* dst, int64_t n, int part) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = bf16_to_float(bf16_part(src[i], part));
+}
+RoundRun round_run() {
+  static const RoundRun f = isa_level() >= IsaLevel::kAvx512 && bf16_round_run_avx512()
+                                ? bf16_round_run_avx512() : round_run_scalar;
+  return f;
+}
 
 // Portable path: copies of op(A), op(B) rounded to bf16 (stored back as floats, exact), with K
 // tripled for 'high', then the fp32 product of the ISA level. bf16 x bf16 products are exact
 // in fp32, so this is the same arithmetic as the tile kernels up to the order of the sums.
+// Every copy is a set of contiguous runs of the source (rows of A or B as stored).
 void portable_bf16(int parts, bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha,
                    const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
                    int64_t ldc, const Epilogue* ep, int threads) {
   const int64_t Ke = parts * K;
   float* a = scratch(3, size_t(M * Ke));
   float* b = scratch(4, size_t(Ke * N));
+  const RoundRun rr = round_run();
   // op(A) as M x Ke (row-major, K along rows) when !ta, else Ke x M.
   for (int q = 0; q < parts; ++q) {
     const int pa = kPartA[q], pb = kPartB[q];
     if (!ta) {
-      for (int64_t i = 0; i < M; ++i)
-        for (int64_t k = 0; k < K; ++k)
-          a[i * Ke + q * K + k] = bf16_to_float(bf16_part(A[i * lda + k], pa));
+      for (int64_t i = 0; i < M; ++i) rr(A + i * lda, a + i * Ke + q * K, K, pa);
     } else {
-      for (int64_t k = 0; k < K; ++k)
-        for (int64_t i = 0; i < M; ++i)
-          a[(q * K + k) * M + i] = bf16_to_float(bf16_part(A[k * lda + i], pa));
+      for (int64_t k = 0; k < K; ++k) rr(A + k * lda, a + (q * K + k) * M, M, pa);
     }
     if (!tb) {
-      for (int64_t k = 0; k < K; ++k)
-        for (int64_t j = 0; j < N; ++j)
-          b[(q * K + k) * N + j] = bf16_to_float(bf16_part(B[k * ldb + j], pb));
+      for (int64_t k = 0; k < K; ++k) rr(B + k * ldb, b + (q * K + k) * N, N, pb);
     } else {
-      for (int64_t j = 0; j < N; ++j)
-        for (int64_t k = 0; k < K; ++k)
-          b[j * Ke + q * K + k] = bf16_to_float(bf16_part(B[j * ldb + k], pb));
+      for (int64_t j = 0; j < N; ++j) rr(B + j * ldb, b + j * Ke + q * K, K, pb);
     }
   }
   sgemm_fp32(ta, tb, M, N, Ke, alpha, a, ta ? M : Ke, b, tb ? Ke : N, beta, C, ldc, ep, threads);
@@ -119,8 +129,15 @@ inline int64_t round32(int64_t n) { return (n + 31) / 32 * 32; }
 
 // The K block of a product: kHiLo packs are twice as deep per k, so 'high' halves it to keep
 // the A panel (32 rows) in L1 and the B block in L2 as for 'medium'.
+// Blocks overridden by bf16_set_blocks() (benchmarks, tuning; 0 = the kernel's).
+std::atomic<int64_t> g_kc{0}, g_mc{0}, g_nc{0};
+inline int64_t blk(const std::atomic<int64_t>& o, int64_t d) {
+  const int64_t v = o.load(std::memory_order_relaxed);
+  return v > 0 ? v : d;
+}
 inline int64_t k_block(const KernelBf16& kr, int64_t K, bool high) {
-  return balanced(K, high ? std::max<int64_t>(kBf16Ku, kr.kc / 2) : kr.kc, kBf16Ku);
+  const int64_t kc = blk(g_kc, kr.kc);
+  return balanced(K, high ? std::max<int64_t>(kBf16Ku, kc / 2) : kc, kBf16Ku);
 }
 
 // ---- packed-weight cache (gemm.h) ----
@@ -210,8 +227,8 @@ void block_bf16(const ProblemBf16& p, int64_t m0, int64_t m1, int64_t n0, int64_
   const int part = high ? kHiLo : kHi;
   const int64_t np = high ? 2 : 1;
   const MicroKernelBf16 ukr = high ? kr.ukr_high : kr.ukr;
-  const int64_t KC = k_block(kr, K, high), MC = balanced(M, kr.mc, kBf16Mr),
-                NC = balanced(N, kr.nc, kBf16Nr);
+  const int64_t KC = k_block(kr, K, high), MC = balanced(M, blk(g_mc, kr.mc), kBf16Mr),
+                NC = balanced(N, blk(g_nc, kr.nc), kBf16Nr);
   const int64_t kcp_max = round32(std::min(K, KC)) * np;
   uint16_t* ap = reinterpret_cast<uint16_t*>(scratch(3, size_t(round32(std::min(M, MC)) * kcp_max / 2)));
   uint16_t* bp = reinterpret_cast<uint16_t*>(scratch(4, size_t(round32(std::min(N, NC)) * kcp_max / 2)));
@@ -269,7 +286,7 @@ void sgemm_bf16(MatmulPrecision prec, bool ta, bool tb, int64_t M, int64_t N, in
     return;
   }
   const int64_t macs = M * N * K;
-  if (kr == nullptr || macs <= kTileMacs || M < 32 || N < 32) {
+  if (kr == nullptr || macs <= kTileMacs || M < 32 || N < 32 || K < kTileMinK) {
     portable_bf16(parts, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, ep, threads);
     return;
   }
@@ -342,6 +359,16 @@ bool bf16_force_isa(const char* isa) {
   if (v < 0) return false;
   gemm::g_bf16.store(v, std::memory_order_relaxed);
   gemm::g_bf16_forced.store(true, std::memory_order_relaxed);
+  return true;
+}
+
+bool bf16_set_blocks(int64_t kc, int64_t mc, int64_t nc) {
+  if (kc < 0 || mc < 0 || nc < 0 || kc % gemm::kBf16Ku || mc % gemm::kBf16Mr || nc % gemm::kBf16Nr)
+    return false;
+  gemm::g_kc.store(kc, std::memory_order_relaxed);
+  gemm::g_mc.store(mc, std::memory_order_relaxed);
+  gemm::g_nc.store(nc, std::memory_order_relaxed);
+  pack_cache_drop();  // cached packs were cut with the old K block
   return true;
 }
 

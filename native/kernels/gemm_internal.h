@@ -154,6 +154,11 @@ struct KernelBf16 {
 // The packs of gemm_amx.cc (AVX-512 F/BW; nullptr off x86), shared by both kernels.
 PackBf16 bf16_pack_a();
 PackBf16 bf16_pack_b();
+// dst[i] = bf16_to_float(bf16_part(src[i], part)) over i < n, part kHi or kLo: the portable
+// path's rounding. The AVX-512 F/BW version (gemm_amx.cc; nullptr off x86), used from level
+// avx512 up; below it the scalar loop of gemm_bf16.cc.
+using RoundRun = void (*)(const float* src, float* dst, int64_t n, int part);
+RoundRun bf16_round_run_avx512();
 // Whether those packs convert part kHi with vcvtne2ps2bf16 (default: where the CPU has
 // avx512_bf16; tiles with a NaN or denormal lane always take the integer rounding). For tests:
 // false = the integer rounding everywhere. Returns false (no change) when `on` needs a missing ISA.

@@ -71,7 +71,9 @@ static void test_conversion_all() {
   const int64_t R = 16, KK = 65536;
   std::vector<float> src(R * KK);
   Aligned16 dst(32 * KK);
-  int64_t bad_s = 0, bad_lo = 0, bad_v = 0, bad_vlo = 0, bad_vc = 0;
+  int64_t bad_s = 0, bad_lo = 0, bad_v = 0, bad_vlo = 0, bad_vc = 0, bad_rr = 0;
+  const g::RoundRun rr = g::bf16_round_run_avx512();  // the portable path's rounding
+  std::vector<float> rdst(R * KK);
   const bool cvt_default = g::bf16_pack_set_cvt(true);  // true: the packs use vcvtne2ps2bf16 by default
   for (uint64_t base = 0; base < (uint64_t(1) << 32); base += R * KK) {
     for (int64_t i = 0; i < R * KK; ++i) {
@@ -86,6 +88,13 @@ static void test_conversion_all() {
       if (g::bf16_part(src[i], g::kLo) != lo_ref) ++bad_lo;
     }
     if (!vec) continue;
+    for (int part : {g::kHi, g::kLo}) {
+      rr(src.data() + 3, rdst.data() + 3, R * KK - 3, part);  // unaligned, masked tail
+      for (int64_t i = 3; i < R * KK; ++i) {
+        if (part == g::kLo && (bits(src[i]) & 0xFF) != 0x5A) continue;
+        if (bits(rdst[i]) != uint32_t(g::bf16_part(src[i], part)) << 16) ++bad_rr;
+      }
+    }
     for (int mode = 0; mode < 3; ++mode) {  // kHi (integer rounding), kLo, kHi (vcvtne2ps2bf16)
       const int part = mode == 1 ? g::kLo : g::kHi;
       if (mode == 2 && !g::bf16_pack_set_cvt(true)) continue;
@@ -106,6 +115,7 @@ static void test_conversion_all() {
   CHECK(bad_lo == 0, "scalar low part differs in %lld patterns (1 in 256)", (long long)bad_lo);
   CHECK(bad_v == 0, "vector rounding (packing) differs in %lld patterns", (long long)bad_v);
   CHECK(bad_vlo == 0, "vector low part (packing) differs in %lld patterns", (long long)bad_vlo);
+  CHECK(bad_rr == 0, "vector rounding runs (portable path) differ in %lld patterns", (long long)bad_rr);
   CHECK(bad_vc == 0, "vcvtne2ps2bf16 packing (NaN / denormal tiles rounded in integers) differs in %lld patterns",
         (long long)bad_vc);
   if (!cvt_default) std::printf("skip vcvtne2ps2bf16 packing sweep (the CPU lacks avx512_bf16)\n");
@@ -227,9 +237,20 @@ static void test_kernel(const char* isa, const char* flag) {
       {true, false, 64, 64, 64, 1, 0},     {false, false, 300, 260, 40, 1, 0},
       {false, true, 1100, 40, 90, 1, 0},   {true, true, 40, 1100, 90, 2, 0.25f},
       {false, false, 31, 31, 31, 1, 0},    {false, true, 5, 7, 3, 1, 0},
+      // thin depth: K <= 16 takes the portable path (kTileMinK), 17 and up the tiles
+      {false, false, 128, 512, 10, 1, 0},  {true, true, 96, 200, 16, 1, 0.5f},
+      {false, true, 128, 512, 17, 1, 0},   {true, false, 200, 96, 20, 0.5f, 1},
   };
   for (const Case& c : cases)
     for (MatmulPrecision p : {MatmulPrecision::kMedium, MatmulPrecision::kHigh}) run(c, p, isa, rng);
+  // other blocks (bf16_set_blocks, the tuning hook): several K, M, N blocks per product, same bound
+  CHECK(!neurite::bf16_set_blocks(48, 0, 0) && !neurite::bf16_set_blocks(64, -32, 0) &&
+            !neurite::bf16_set_blocks(64, 64, 33),
+        "bf16_set_blocks refuses blocks that are not multiples of 32");
+  CHECK(neurite::bf16_set_blocks(64, 64, 96), "bf16_set_blocks(64, 64, 96)");
+  for (const Case& c : {Case{false, true, 200, 300, 330, 1, 0}, Case{true, false, 130, 97, 200, 0.5f, 1}})
+    for (MatmulPrecision p : {MatmulPrecision::kMedium, MatmulPrecision::kHigh}) run(c, p, isa, rng);
+  CHECK(neurite::bf16_set_blocks(0, 0, 0), "bf16_set_blocks(0, 0, 0): the kernel's own blocks");
   std::uniform_int_distribution<int> dim(1, 200), coin(0, 1);
   for (int it = 0; it < 40; ++it) {
     Case c{coin(rng) == 1, coin(rng) == 1, dim(rng), dim(rng), dim(rng) * 3, 1, coin(rng) ? 0.5f : 0.0f};
