@@ -16,7 +16,7 @@ import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const here = dirname(new URL(import.meta.url).pathname);
-const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, steps: { type: 'string', default: '30' }, warmup: { type: 'string', default: '5' }, skip: { type: 'string' } } });
+const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '3' }, steps: { type: 'string', default: '30' }, warmup: { type: 'string', default: '40' }, skip: { type: 'string' } } });
 const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_btl_vader_single_copy_mechanism: 'none' };
 const cBin = join(tmpdir(), 'neurite-allreduce-bench');
 execFileSync('mpicc.openmpi', ['-O2', join(here, 'allreduce.c'), '-o', cBin]);
@@ -46,13 +46,15 @@ const mpi = (np, args, threads = 1, extra = {}) => {
 const OFF = { NEURITE_MPI_SHM: 'off' };
 const w3 = join(here, 'w3-rank.mjs'), ar = join(here, 'allreduce-rank.mjs');
 // --warmup N: untimed steps before the W3 rows' timed ones; the first ~15 steps of a process touch fresh memory
-// (page faults cost ~18 us each on the session 7 VM), so 5 measures a transient, 40 the steady state (bench/RESULTS.md
-// session 7, ddpgap); the fit rows keep their own warm-up epoch
+// (page faults cost ~11-18 us each on the session 7-8 VM), so 5 measures a transient, 40 (the default since session 8)
+// the steady state (bench/RESULTS.md session 7, ddpgap; bench/hugepages.mjs measures the transient itself); the fit
+// rows keep their own warm-up epoch
 const steps = ['--steps', a.steps, '--warmup', a.warmup];
 const configs = {
   '1 rank x 1 thread, batch 128': () => node([w3, '--plain', '--batch', '128', ...steps], 1),
   '2 independent processes x 1 thread, batch 128 each (no MPI)': () => pair([w3, '--plain', '--batch', '128', ...steps]),
   '2 ranks x 1 thread, batch 128 each': () => mpi(2, [process.execPath, w3, '--batch', '128', ...steps]),
+  '2 ranks x 1 thread, batch 128 each, gradientAsBucketView': () => mpi(2, [process.execPath, w3, '--batch', '128', '--bucket-view', ...steps]),
   '2 ranks x 1 thread, batch 128 each (MPI path)': () => mpi(2, [process.execPath, w3, '--batch', '128', ...steps], 1, OFF),
   '1 process x 2 threads, batch 256': () => node([w3, '--plain', '--batch', '256', ...steps], 2),
   '4 ranks x 1 thread (oversubscribed), batch 128 each': () => mpi(4, [process.execPath, w3, '--batch', '128', ...steps]),
@@ -88,6 +90,10 @@ const out = {
     scalingEfficiency2: m('2 ranks x 1 thread, batch 128 each (MPI path)', 'samplesPerSec') / (2 * s1),
     fourVsTwo: m('4 ranks x 1 thread (oversubscribed), batch 128 each (MPI path)', 'samplesPerSec') / m('2 ranks x 1 thread, batch 128 each (MPI path)', 'samplesPerSec'),
     allReduceMs2: m('2 ranks x 1 thread, batch 128 each (MPI path)', 'allReduceMs'), fitTwoRanks: m('fit({ distributed }): 2 ranks x 1 thread, batch 128 each (MPI path)', 'samplesPerSec') },
+  // DDP with gradientAsBucketView (PyTorch's gradient_as_bucket_view; fit({ distributed }) uses it): no gradient copied
+  bucketView: { twoRanks: m('2 ranks x 1 thread, batch 128 each, gradientAsBucketView', 'samplesPerSec'),
+    scalingEfficiency2: m('2 ranks x 1 thread, batch 128 each, gradientAsBucketView', 'samplesPerSec') / (2 * s1),
+    vsTwoThreads: m('2 ranks x 1 thread, batch 128 each, gradientAsBucketView', 'samplesPerSec') / t2 },
   twoRanksVsIndependent: s2 / m('2 independent processes x 1 thread, batch 128 each (no MPI)', 'samplesPerSec'), twoRanksVsTwoThreads: s2 / t2, fourVsTwo: s4 / s2,
   perStep2: { allReduceMs: m('2 ranks x 1 thread, batch 128 each', 'allReduceMs'), exposedMs: m('2 ranks x 1 thread, batch 128 each', 'exposedMs'), hiddenShare: m('2 ranks x 1 thread, batch 128 each', 'hiddenShare') },
   perStep4: { allReduceMs: m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'allReduceMs'), exposedMs: m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'exposedMs'), hiddenShare: m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'hiddenShare') },
