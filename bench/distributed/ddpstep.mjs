@@ -54,9 +54,12 @@ const med = (v) => { const s = v.filter((x) => Number.isFinite(x)).sort((p, q) =
 const sps = (k) => med(raw[k].map((x) => x.samplesPerSec));
 const ref = raw['1 rank'] ? sps('1 rank') : null, fitRef = raw['fit: 1 rank'] ? sps('fit: 1 rank') : null;
 console.log(`${cpus()[0].model}; ${a.rounds} rounds x ${a.steps} steps after ${a.warmup} warm-up; load ${loads.join(' ')}`);
-console.log('config | samples/s (median) | vs 2 x 1 rank | rounds | allReduce ms | exposed ms');
+// per round: each row over the same round's 1-rank run, minutes apart at most (the VM's speed drifts by 10-20% over a
+// run, which moves a ratio of medians; the median of the per-round ratios follows the drift)
+const perRound = (k, r1k) => (raw[r1k] ? med(raw[k].map((x, i) => x.samplesPerSec / (2 * raw[r1k][i].samplesPerSec))) : null);
+console.log('config | samples/s (median) | vs 2 x 1 rank | per-round ratio (median) | rounds | allReduce ms | exposed ms');
 for (const k of Object.keys(raw)) {
-  const s = sps(k), r1 = k.startsWith('fit') ? fitRef : ref;
-  console.log([k, Math.round(s), k.includes('1 rank') || !r1 ? '-' : (s / (2 * r1)).toFixed(3), raw[k].map((x) => Math.round(x.samplesPerSec)).join(' '),
+  const s = sps(k), r1 = k.startsWith('fit') ? fitRef : ref, pr = k.includes('1 rank') ? null : perRound(k, k.startsWith('fit') ? 'fit: 1 rank' : '1 rank');
+  console.log([k, Math.round(s), k.includes('1 rank') || !r1 ? '-' : (s / (2 * r1)).toFixed(3), pr === null ? '-' : pr.toFixed(3), raw[k].map((x) => Math.round(x.samplesPerSec)).join(' '),
     med(raw[k].map((x) => x.allReduceMs))?.toFixed(3) ?? '-', med(raw[k].map((x) => x.exposedMs))?.toFixed(3) ?? '-'].join(' | '));
 }
