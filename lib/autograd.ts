@@ -214,7 +214,10 @@ function inputAt(node: GradNode, k: number): Tensor | null {
   return (e && shadows.get(e)) ?? null;
 }
 
-/** Hooks that see every gradient as it reaches a tensor (diagnostics use these). */
+/**
+ * Hooks that see every gradient as it reaches a tensor, before a leaf's `.grad` takes it (diagnostics use these;
+ * DistributedDataParallel refuses a second gradient here, by throwing, before anything is written into its bucket).
+ */
 export type GradHook = (t: Tensor, grad: Float32Array) => void;
 const gradHooks = new Set<GradHook>();
 export function addGradHook(h: GradHook): () => void {
@@ -232,17 +235,6 @@ const accumulateHooks = new Set<AccumulateHook>();
 export function addAccumulateHook(h: AccumulateHook): () => void {
   accumulateHooks.add(h);
   return () => accumulateHooks.delete(h);
-}
-
-/**
- * Hooks called before backward adds a gradient into a leaf's existing `.grad`; one may throw to refuse it before
- * anything is written (DistributedDataParallel: a second gradient before syncGradients(), whose `.grad` may be its
- * bucket while that is being reduced).
- */
-const accumulateGuards = new Set<AccumulateHook>();
-export function addAccumulateGuard(h: AccumulateHook): () => void {
-  accumulateGuards.add(h);
-  return () => accumulateGuards.delete(h);
 }
 
 /**
@@ -326,10 +318,8 @@ export function backward(root: Tensor, grad?: Tensor | Float32Array): void {
     for (const h of gradHooks) h(t, tg);
     const node = t.gradFn;
     if (!node) {
-      if (t.grad) {
-        for (const h of accumulateGuards) h(t);
-        B().axpy(tg.length, 1, tg, t.grad.data);
-      } else { owned.add(tg); t.grad = new Tensor(tg === borrowed ? tg.slice() : tg, t.shape); }
+      if (t.grad) B().axpy(tg.length, 1, tg, t.grad.data);
+      else { owned.add(tg); t.grad = new Tensor(tg === borrowed ? tg.slice() : tg, t.shape); }
       for (const h of accumulateHooks) h(t);
       continue;
     }

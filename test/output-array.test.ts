@@ -9,7 +9,7 @@
 // ArrayBuffer (transfer, structuredClone, Buffer.from, safetensors).
 import { describe, expect, it } from 'vitest';
 import { outputArray, unfilledArray } from '../lib/ops/util.js';
-import { spawnSync } from 'node:child_process';
+import { runMallocChild } from './helpers/child.js';
 import { join, resolve } from 'node:path';
 import { nativeInfo } from '../lib/backend/native.js';
 import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
@@ -55,13 +55,7 @@ const ENTRY = join(resolve(__dirname, '..'), 'dist/esm/index.js').replace(/\\/g,
 
 function child(body: string, env: Record<string, string>): unknown {
   const script = `import * as nt from '${ENTRY}';\n${body}`;
-  const clean = { ...process.env };
-  for (const k of ['MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP_PAD_', 'MALLOC_MMAP_MAX_', 'NEURITE_MALLOC']) delete clean[k];
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    encoding: 'utf8', env: { ...clean, ...env }, timeout: 120_000,
-  });
-  expect(r.status, r.stderr).toBe(0);
-  return JSON.parse(r.stdout);
+  return runMallocChild(script, env);
 }
 
 const INFO = 'process.stdout.write(JSON.stringify(nt.backendInfo().malloc));';

@@ -11,7 +11,7 @@
  *   const ddp = await DistributedDataParallel.create(model, pg, { bucketCapMB: 25 });
  *   loss.backward(); await ddp.syncGradients(); opt.step();
  */
-import { addAccumulateGuard, addAccumulateHook, addGradTarget, bumpVersion } from '../autograd.js';
+import { addAccumulateHook, addGradHook, addGradTarget, bumpVersion } from '../autograd.js';
 import { Module, Parameter } from '../nn/module.js';
 import { options } from '../options.js';
 import { outputArray } from '../ops/util.js';
@@ -173,7 +173,9 @@ export class DistributedDataParallel extends Module {
     close();
     const unhook = addAccumulateHook((t) => this.onGrad(t));
     const untarget = addGradTarget((t) => this.lend(t));
-    const unguard = addAccumulateGuard((t) => { if (this.where.get(t as Parameter)?.marked) this.secondGradient(); });
+    // a second gradient for a leaf before syncGradients(): refused before backward adds it into `.grad`, which may be
+    // its bucket while that is being reduced
+    const unguard = addGradHook((t) => { if (t.grad !== null && !t.gradFn && this.where.get(t as Parameter)?.marked) this.secondGradient(); });
     this.unhook = () => { unhook(); untarget(); unguard(); };
     this.ready = this.handshake(o.broadcastBuffers ?? true).then(() => { this.isReady = true; });
     this.ready.catch(() => { /* surfaced by create()/syncGradients()/forward */ });

@@ -59,10 +59,7 @@ NT_AVX512 void ukr_tile(int64_t kc, const float* a, const float* b, float* c, in
 #pragma GCC unroll 16
   for (int r = 0; r < R; ++r) {
     _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
-#ifndef NEURITE_AVX512_PFC_MID
-#define NEURITE_AVX512_PFC_MID 1
-#endif
-    if (NEURITE_AVX512_PFC_MID && NV == 2)
+    if (NV == 2)  // a malloc'd C row is 16-byte aligned: 32 floats span three lines
       _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 16), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + (NV == 2 ? 31 : 15)), _MM_HINT_T0);
   }

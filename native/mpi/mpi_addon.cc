@@ -449,8 +449,8 @@ float* slot(Segment* s, int j, uint32_t k) { return s->buf(j) + (k & 1) * kSmall
 
 void smallPut(Segment* s, uint32_t k, const float* src, int64_t n, double scale) {
   float* dst = slot(s, s->me, k);
-  if (n > 0 && scale == 1) std::memcpy(dst, src, static_cast<size_t>(n) * 4);
-  else for (int64_t i = 0; i < n; i++) dst[i] = static_cast<float>(static_cast<double>(src[i]) * scale);
+  if (n > 0) std::memcpy(dst, src, static_cast<size_t>(n) * 4);
+  prescale(dst, n, scale);  // the MPI path's rounding of the scaled values
   announce(s, k + 1);
 }
 

@@ -8,7 +8,7 @@
  * refuses the malloc tuning) and when the kernel's THP setting is 'never'.
  */
 import { expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { runMallocChild } from '../helpers/child.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { nativeInfo } from '../../lib/backend/native.js';
@@ -20,6 +20,18 @@ const NATIVE = join(ROOT, 'dist/esm/backend/native.js').replace(/\\/g, '/');
 const THP = '/sys/kernel/mm/transparent_hugepage/enabled';
 const thpMode = existsSync(THP) ? (/\[(\w+)\]/.exec(readFileSync(THP, 'utf8')) ?? [])[1] : undefined;
 
+// A function in the children's source: the AnonHugePages (KB) of the [heap] mappings (heap = true) or of all the
+// others (false), from /proc/self/smaps (readFileSync in scope).
+const HUGE_KB = `function hugeKB(heap) {
+      let kb = 0, inHeap = false;
+      for (const l of readFileSync('/proc/self/smaps', 'utf8').split('\\n')) {
+        if (/^[0-9a-f]+-[0-9a-f]+ /.test(l)) inHeap = l.endsWith('[heap]');
+        const m = /^AnonHugePages:\\s+(\\d+)/.exec(l);
+        if (m && inHeap === heap) kb += Number(m[1]);
+      }
+      return kb;
+    }`;
+
 interface Run { malloc: string; heapHugeKB: number; firstFaults: number; steadyAdvises: number; bits: number[] }
 
 function run(env: Record<string, string>): Run {
@@ -28,17 +40,13 @@ function run(env: Record<string, string>): Run {
   const script = `import * as nt from '${ENTRY}';
     import { nativeInfo } from '${NATIVE}';
     import { readFileSync } from 'node:fs';
+    ${HUGE_KB}
     const a = nt.randn([1024, 1]), b = nt.randn([1, 1024]);
     const keep = [];
     const f0 = process.resourceUsage().minorPageFault;
     for (let i = 0; i < 24; i++) keep.push(nt.matmul(a, b));
     const firstFaults = (process.resourceUsage().minorPageFault - f0) / 24;
-    let heapHugeKB = 0, inHeap = false;
-    for (const l of readFileSync('/proc/self/smaps', 'utf8').split('\\n')) {
-      if (/^[0-9a-f]+-[0-9a-f]+ /.test(l)) inHeap = l.endsWith('[heap]');
-      const m = /^AnonHugePages:\\s+(\\d+)/.exec(l);
-      if (m && inHeap) heapHugeKB += Number(m[1]);
-    }
+    const heapHugeKB = hugeKB(true);
     keep.length = 0;
     for (let i = 0; i < 30; i++) nt.matmul(a, b);
     const adv0 = nativeInfo().hugePageAdvises;
@@ -51,13 +59,7 @@ function run(env: Record<string, string>): Run {
     let h1 = 0, h2 = 0;
     for (let i = 0; i < u.length; i++) { h1 = (h1 + u[i]) >>> 0; h2 = (Math.imul(h2, 31) + u[i]) >>> 0; }
     process.stdout.write(JSON.stringify({ malloc: nt.backendInfo().malloc, heapHugeKB, firstFaults, steadyAdvises, bits: [h1, h2] }));`;
-  const clean = { ...process.env };
-  for (const k of ['MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP_PAD_', 'MALLOC_MMAP_MAX_', 'NEURITE_MALLOC', 'GLIBC_TUNABLES']) delete clean[k];
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    encoding: 'utf8', env: { ...clean, NEURITE_BACKEND: 'native', NEURITE_NUM_THREADS: '1', ...env }, timeout: 120_000,
-  });
-  expect(r.status, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as Run;
+  return runMallocChild(script, { NEURITE_BACKEND: 'native', NEURITE_NUM_THREADS: '1', ...env });
 }
 
 const skip: string | null = nativeMissing()
@@ -104,24 +106,14 @@ describeIfAvailable(skip, 'transparent huge pages for fresh outputs (native, Lin
         const f0 = process.resourceUsage().minorPageFault;
         for (let i = 0; i < 200; i++) keep.push(nt.matmul(a, b));
         const faults = (process.resourceUsage().minorPageFault - f0) / 200;
-        let outsideHeapHugeKB = 0, heap = false;
-        for (const l of readFileSync('/proc/self/smaps', 'utf8').split('\\n')) {
-          if (/^[0-9a-f]+-[0-9a-f]+ /.test(l)) heap = l.endsWith('[heap]');
-          const m = /^AnonHugePages:\\s+(\\d+)/.exec(l);
-          if (m && !heap) outsideHeapHugeKB += Number(m[1]);
-        }
+        const outsideHeapHugeKB = hugeKB(false);
+        ${HUGE_KB}
         parentPort.postMessage({ faults, outsideHeapHugeKB });`;
       const script = `import { Worker } from 'node:worker_threads';
         const w = new Worker(${JSON.stringify(body)}, { eval: true });
         w.on('message', (m) => { process.stdout.write(JSON.stringify(m)); w.terminate(); });
         w.on('error', (e) => { console.error(e); process.exit(1); });`;
-      const clean = { ...process.env };
-      for (const k of ['MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP_PAD_', 'MALLOC_MMAP_MAX_', 'NEURITE_MALLOC', 'GLIBC_TUNABLES']) delete clean[k];
-      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-        encoding: 'utf8', env: { ...clean, NEURITE_BACKEND: 'native', NEURITE_NUM_THREADS: '1', ...env }, timeout: 120_000,
-      });
-      expect(r.status, r.stderr).toBe(0);
-      return JSON.parse(r.stdout) as { faults: number; outsideHeapHugeKB: number };
+      return runMallocChild<{ faults: number; outsideHeapHugeKB: number }>(script, { NEURITE_BACKEND: 'native', NEURITE_NUM_THREADS: '1', ...env });
     };
     const on = worker({}), off = worker({ NEURITE_MALLOC: 'no-thp' });
     // 200 live 256 KB results: 50 MB in the worker's arena, most of it in 2 MB pages

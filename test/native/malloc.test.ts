@@ -5,7 +5,7 @@
  * by pretest). backendInfo().malloc per backend and environment: test/output-array.test.ts.
  */
 import { expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { runMallocChild } from '../helpers/child.js';
 import { join, resolve } from 'node:path';
 import { nativeInfo } from '../../lib/backend/native.js';
 import { describeIfAvailable, nativeMissing } from '../helpers/requires.js';
@@ -21,13 +21,7 @@ function faultsPerResult(env: Record<string, string>): { faults: number; malloc:
     let s = 0;
     for (let i = 0; i < 200; i++) s += nt.matmul(a, b).data[i];
     process.stdout.write(JSON.stringify({ faults: (process.resourceUsage().minorPageFault - f0) / 200, malloc: nt.backendInfo().malloc }));`;
-  const clean = { ...process.env };
-  for (const k of ['MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP_PAD_', 'MALLOC_MMAP_MAX_', 'NEURITE_MALLOC']) delete clean[k];
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-    encoding: 'utf8', env: { ...clean, NEURITE_BACKEND: 'native', ...env }, timeout: 120_000,
-  });
-  expect(r.status, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as { faults: number; malloc: string };
+  return runMallocChild(script, { NEURITE_BACKEND: 'native', ...env });
 }
 
 describeIfAvailable(nativeMissing(), 'malloc tuning (native)', () => {
