@@ -57,7 +57,10 @@ const configs = {
   '2 ranks x 1 thread, batch 128 each, gradientAsBucketView': () => mpi(2, [process.execPath, w3, '--batch', '128', '--bucket-view', ...steps]),
   '2 ranks x 1 thread, batch 128 each (MPI path)': () => mpi(2, [process.execPath, w3, '--batch', '128', ...steps], 1, OFF),
   '1 process x 2 threads, batch 256': () => node([w3, '--plain', '--batch', '256', ...steps], 2),
+  // what batch 256 alone gives one thread (the 2-thread row's per-thread rate, without the second thread)
+  '1 process x 1 thread, batch 256': () => node([w3, '--plain', '--batch', '256', ...steps], 1),
   '4 ranks x 1 thread (oversubscribed), batch 128 each': () => mpi(4, [process.execPath, w3, '--batch', '128', ...steps]),
+  '4 ranks x 1 thread (oversubscribed), batch 128 each, gradientAsBucketView': () => mpi(4, [process.execPath, w3, '--batch', '128', '--bucket-view', ...steps]),
   '4 ranks x 1 thread (oversubscribed), batch 128 each (MPI path)': () => mpi(4, [process.execPath, w3, '--batch', '128', ...steps], 1, OFF),
   'fit: 1 rank x 1 thread, batch 128': () => node([w3, '--plain', '--fit', '--batch', '128', ...steps], 1),
   'fit({ distributed }): 2 ranks x 1 thread, batch 128 each': () => mpi(2, [process.execPath, w3, '--fit', '--batch', '128', ...steps]),
@@ -77,6 +80,10 @@ for (let r = 0; r < Number(a.rounds); r++) {
 }
 const med = (v) => { const s = v.filter((x) => x !== null && x !== undefined).sort((p, q) => p - q); return s.length ? s[Math.floor(s.length / 2)] : null; };
 const m = (k, f) => (res[k] ? med(res[k].map((x) => x[f])) : null);
+// the median of per-round ratios (each run divided by the same round's run of the other configuration): the VM's
+// speed drifts 10-20% within a run, which a ratio of medians over the whole run does not cancel
+const perRound = (k, base, times = 1) => (res[k] && res[base]
+  ? med(res[k].map((x, i) => x.samplesPerSec / (times * res[base][i].samplesPerSec))) : null);
 const s1 = m('1 rank x 1 thread, batch 128', 'samplesPerSec'), s2 = m('2 ranks x 1 thread, batch 128 each', 'samplesPerSec');
 const t2 = m('1 process x 2 threads, batch 256', 'samplesPerSec'), s4 = m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'samplesPerSec');
 const out = {
@@ -94,6 +101,10 @@ const out = {
   bucketView: { twoRanks: m('2 ranks x 1 thread, batch 128 each, gradientAsBucketView', 'samplesPerSec'),
     scalingEfficiency2: m('2 ranks x 1 thread, batch 128 each, gradientAsBucketView', 'samplesPerSec') / (2 * s1),
     vsTwoThreads: m('2 ranks x 1 thread, batch 128 each, gradientAsBucketView', 'samplesPerSec') / t2 },
+  // neurite's own intra-op threading at the same global batch: 2 threads at batch 256 against 2 x (1 thread at batch 128),
+  // and against 2 x (1 thread at batch 256), the per-thread rate without the second thread
+  twoThreads: { vsTwoOneRank: t2 / (2 * s1), vsTwoBatch256: t2 / (2 * m('1 process x 1 thread, batch 256', 'samplesPerSec')),
+    oneThreadBatch256: m('1 process x 1 thread, batch 256', 'samplesPerSec') },
   twoRanksVsIndependent: s2 / m('2 independent processes x 1 thread, batch 128 each (no MPI)', 'samplesPerSec'), twoRanksVsTwoThreads: s2 / t2, fourVsTwo: s4 / s2,
   perStep2: { allReduceMs: m('2 ranks x 1 thread, batch 128 each', 'allReduceMs'), exposedMs: m('2 ranks x 1 thread, batch 128 each', 'exposedMs'), hiddenShare: m('2 ranks x 1 thread, batch 128 each', 'hiddenShare') },
   perStep4: { allReduceMs: m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'allReduceMs'), exposedMs: m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'exposedMs'), hiddenShare: m('4 ranks x 1 thread (oversubscribed), batch 128 each', 'hiddenShare') },
@@ -107,6 +118,16 @@ const out = {
     // DDP's path on one host: a sharedBuffer() array reduced through shared memory
     shared: { '4B': m('allreduce 4 B, neurite shared memory', 'usPerCall'), '2.68MB': m('allreduce 2.68 MB, neurite shared memory', 'usPerCall'),
       '2.68MBPipelined': m('allreduce 2.68 MB, neurite shared memory', 'pipelinedUsPerCall') } },
+  perRound: {
+    twoRanks: perRound('2 ranks x 1 thread, batch 128 each', '1 rank x 1 thread, batch 128', 2),
+    twoRanksBucketView: perRound('2 ranks x 1 thread, batch 128 each, gradientAsBucketView', '1 rank x 1 thread, batch 128', 2),
+    twoIndependent: perRound('2 independent processes x 1 thread, batch 128 each (no MPI)', '1 rank x 1 thread, batch 128', 2),
+    twoRanksVsTwoThreads: perRound('2 ranks x 1 thread, batch 128 each', '1 process x 2 threads, batch 256'),
+    twoRanksBucketViewVsTwoThreads: perRound('2 ranks x 1 thread, batch 128 each, gradientAsBucketView', '1 process x 2 threads, batch 256'),
+    fourVsTwo: perRound('4 ranks x 1 thread (oversubscribed), batch 128 each', '2 ranks x 1 thread, batch 128 each'),
+    fourVsTwoBucketView: perRound('4 ranks x 1 thread (oversubscribed), batch 128 each, gradientAsBucketView', '2 ranks x 1 thread, batch 128 each, gradientAsBucketView'),
+    fitTwoRanks: perRound('fit({ distributed }): 2 ranks x 1 thread, batch 128 each', 'fit: 1 rank x 1 thread, batch 128', 2),
+  },
   raw: res,
 };
 console.log(JSON.stringify(out, null, 1));
