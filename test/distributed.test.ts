@@ -248,6 +248,66 @@ describe('DistributedDataParallel on an in-process world (no MPI needed)', () =>
     expect(() => new nn.DistributedDataParallel(mlp([3, 2]), {} as never)).toThrow(/process group/);
   });
 
+  it('noSync: micro-batches accumulate locally with no collective, the next backward all-reduces the sum; = the whole batch\'s gradient; view or not', async () => {
+    for (const view of [false, true]) {
+      manualSeed(8);
+      const ref = mlp([5, 9, 3]);
+      const x = randn([12, 5]);
+      const y = tensor([0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2]);
+      // one process: the sum over 3 micro-batches of each rank's mean loss, averaged over the 2 ranks
+      const rows = (r: number, k: number): number[] => [0, 1].map((j) => 4 * k + 2 * j + r);
+      const part = (idx: number[]): [Tensor, Tensor] => [new Tensor(Float32Array.from(idx.flatMap((i) => Array.from(x.data.subarray(i * 5, i * 5 + 5)))), [idx.length, 5]), tensor(idx.map((i) => y.data[i]))];
+      for (let r = 0; r < 2; r++) for (let k = 0; k < 3; k++) { const [xr, yr] = part(rows(r, k)); F.crossEntropy(ref.forward(xr), yr).mul(0.5).backward(); }
+      const world = fakeWorld(2);
+      const calls = [0, 0];
+      world.forEach((g, r) => { const f = g.allReduce.bind(g); g.allReduce = (t, op) => { calls[r]++; return f(t, op); }; });
+      const models = world.map(() => { manualSeed(8); return mlp([5, 9, 3]); });
+      const ddps = await Promise.all(models.map((m, r) => nn.DistributedDataParallel.create(m, world[r], { gradientAsBucketView: view })));
+      for (let r = 0; r < 2; r++) {
+        const out = ddps[r].noSync(() => {
+          for (let k = 0; k < 2; k++) { const [xr, yr] = part(rows(r, k)); F.crossEntropy(ddps[r].forward(xr), yr).backward(); }
+          return 'inside';
+        });
+        expect(out).toBe('inside');
+      }
+      expect(calls).toEqual([0, 0]); // nothing sent under noSync
+      // an async scope works the same (it ends when the promise settles)
+      await Promise.all(ddps.map((d) => d.noSync(async () => { await Promise.resolve(); })));
+      for (let r = 0; r < 2; r++) { const [xr, yr] = part(rows(r, 2)); F.crossEntropy(ddps[r].forward(xr), yr).backward(); }
+      await Promise.all(ddps.map((d) => d.syncGradients()));
+      expect(calls).toEqual([1, 1]); // one bucket, once
+      const refP = ref.parameters();
+      for (const m of models) {
+        m.parameters().forEach((p, i) => {
+          const g = p.grad!.data, gr = refP[i].grad!.data;
+          let worst = 0;
+          for (let j = 0; j < g.length; j++) worst = Math.max(worst, Math.abs(g[j] - gr[j]) / (1e-3 + Math.abs(gr[j])));
+          expect(worst).toBeLessThan(1e-5);
+        });
+      }
+      // the ranks hold the same averaged gradients, bit for bit
+      expect(models[0].parameters().flatMap((p) => Array.from(p.grad!.data))).toEqual(models[1].parameters().flatMap((p) => Array.from(p.grad!.data)));
+      ddps.forEach((d) => d.detachHooks());
+    }
+  });
+
+  it('noSync refuses a pending unsynced backward and a non-function; its scope ends after a throw', async () => {
+    const [pg] = fakeWorld(1);
+    const d = await nn.DistributedDataParallel.create(mlp([3, 2]), pg);
+    const x = randn([2, 3]);
+    expect(() => d.noSync(null as never)).toThrow(/fn must be a function/);
+    expect(() => d.noSync(() => { throw new Error('boom'); })).toThrow('boom');
+    d.forward(x).sum().backward(); // outside any scope: sent to the buckets
+    expect(() => d.noSync(() => 1)).toThrow(/not synced yet; call `await ddp.syncGradients\(\)` first/);
+    await d.syncGradients();
+    for (const p of d.parameters()) p.grad = null;
+    d.noSync(() => d.forward(x).sum().backward());
+    const local = d.parameters().map((p) => Array.from(p.grad!.data));
+    await d.backward(d.forward(x).sum()); // accumulates onto the local gradient and syncs (a world of one: the sum)
+    d.parameters().forEach((p, i) => expect(Array.from(p.grad!.data)).toEqual(local[i].map((v) => v + v)));
+    d.detachHooks();
+  });
+
   it('a world of one changes nothing: the same training, bit for bit', async () => {
     const run = async (useDdp: boolean): Promise<number[]> => {
       manualSeed(3);

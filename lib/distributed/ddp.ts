@@ -126,6 +126,8 @@ export class DistributedDataParallel extends Module {
   private readonly asView: boolean;
   private nextBucket = 0;
   private firstLaunch = 0;
+  /** noSync() scopes open: backward then accumulates into `.grad` without touching the buckets */
+  private noSyncDepth = 0;
   private isReady = false;
   private readonly unhook: () => void;
 
@@ -271,7 +273,7 @@ export class DistributedDataParallel extends Module {
    */
   private lend(t: Tensor): Float32Array | null {
     const w = this.where.get(t as Parameter);
-    if (w === undefined || w.lent || w.marked || !this.isReady) return null;
+    if (w === undefined || w.lent || w.marked || !this.isReady || this.noSyncDepth > 0) return null;
     w.lent = true;
     return w.bucket.flat.subarray(w.offset, w.offset + t.size);
   }
@@ -285,6 +287,7 @@ export class DistributedDataParallel extends Module {
     const w = this.where.get(t as Parameter);
     if (w === undefined || t.grad === null) return;
     if (w.marked) this.secondGradient();
+    if (this.noSyncDepth > 0) return; // accumulated in .grad; the next backward outside noSync() sends the sum
     w.marked = true;
     const g = t.grad.data;
     const dst = w.bucket.flat;
@@ -353,6 +356,46 @@ export class DistributedDataParallel extends Module {
     const exposed = (t1 - t0) / 1000;
     this.lastStats = { buckets: this.buckets.length, allReduceSeconds: total, exposedSeconds: exposed, hiddenShare: total > 0 ? Math.max(0, 1 - exposed / total) : 0 };
     this.nextBucket = 0;
+  }
+
+  /**
+   * Run `fn` with gradient synchronisation off (PyTorch's `with ddp.no_sync():`), for gradient accumulation: a
+   * backward inside adds its gradients into each parameter's `.grad` on this rank alone, with no communication; the
+   * first backward after it adds its own and all-reduces the sum, and `syncGradients()` then gives the average over the
+   * ranks of each rank's accumulated gradients, as PyTorch does. `fn` may be async: the scope ends when its promise
+   * settles. Returns what `fn` returns. Nested scopes are one scope. Every rank must take the same number of synced
+   * backwards (the micro-batches under noSync may differ per rank).
+   * @example
+   * ```js
+   * import { distributed, F, nn, optim, randn, tensor } from 'neurite';
+   * const pg = { rank: 0, worldSize: 1, allReduce: async (t) => t, broadcast: async (t) => t, allGather: async (t) => tensor(t) };
+   * const ddp = await distributed.DistributedDataParallel.create(new nn.Linear(4, 1), pg);
+   * const opt = new optim.SGD(ddp.parameters(), { lr: 0.1 });
+   * const micro = [randn(8, 4), randn(8, 4), randn(8, 4)];
+   * ddp.noSync(() => { for (const x of micro.slice(0, -1)) F.mseLoss(ddp.forward(x), randn(8, 1)).backward(); }); // local only
+   * await ddp.backward(F.mseLoss(ddp.forward(micro[2]), randn(8, 1))); // adds the last one, all-reduces the sum
+   * opt.step();
+   * console.log(ddp.lastStats.buckets); // 1
+   * ```
+   */
+  noSync<T>(fn: () => T): T {
+    if (typeof fn !== 'function') throw new TypeError('DistributedDataParallel.noSync: fn must be a function (ddp.noSync(() => { ... backward ... }))');
+    if (this.buckets.some((b) => b.ready > 0 || b.launched !== null)) {
+      throw new Error('DistributedDataParallel.noSync: a backward has sent gradients that are not synced yet; call `await ddp.syncGradients()` first');
+    }
+    this.noSyncDepth++;
+    let r: T;
+    try {
+      r = fn();
+    } catch (e) {
+      this.noSyncDepth--;
+      throw e;
+    }
+    if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') {
+      return (r as unknown as Promise<unknown>).finally(() => { this.noSyncDepth--; }) as unknown as T;
+    }
+    this.noSyncDepth--;
+    return r;
   }
 
   /** backward from `loss`, then syncGradients(): one call for a training step's gradients. */

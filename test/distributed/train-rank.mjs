@@ -4,7 +4,9 @@
 // batch without any MPI; otherwise each of N ranks takes rows r, r+N, r+2N, ... (the layout of
 // PyTorch's DistributedSampler) through DistributedDataParallel. Rank 0 (or the plain run)
 // writes the final parameters and the losses as JSON to --out.
-//   node train-rank.mjs --model W3 --opt sgd --steps 50 --batch 64 --out f.json [--plain] [--seed k (init 1234+k, data 99+k)]
+// With --accumulate K each rank's rows of a step go through K micro-batches (loss / K each): the first K-1
+// backwards under ddp.noSync(), the last one synced (gradient accumulation, one all-reduce per step).
+//   node train-rank.mjs --model W3 --opt sgd --steps 50 --batch 64 --out f.json [--plain] [--seed k (init 1234+k, data 99+k)] [--accumulate K]
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -17,6 +19,7 @@ const { values: a } = parseArgs({ options: {
   model: { type: 'string', default: 'W4' }, opt: { type: 'string', default: 'sgd' }, steps: { type: 'string', default: '50' },
   batch: { type: 'string', default: '32' }, out: { type: 'string' }, plain: { type: 'boolean', default: false },
   bucket: { type: 'string', default: '25' }, mismatch: { type: 'boolean', default: false },
+  accumulate: { type: 'string', default: '1' },
   'die-at': { type: 'string', default: '-1' }, seed: { type: 'string', default: '0' }, stamp: { type: 'string' }, 'die-rank': { type: 'string', default: '1' },
 } });
 const steps = Number(a.steps), B = Number(a.batch);
@@ -59,11 +62,24 @@ for (let s = 0; s < steps; s++) {
     process.kill(process.pid, 'SIGKILL');
   }
   opt.zeroGrad();
-  const out = (ddp ?? model).forward(x);
-  const loss = a.model === 'W3' ? F.crossEntropy(out, y) : F.mseLoss(out, y);
-  if (ddp) await ddp.backward(loss); else loss.backward();
+  const lossOf = (xs, ys) => { const out = (ddp ?? model).forward(xs); return a.model === 'W3' ? F.crossEntropy(out, ys) : F.mseLoss(out, ys); };
+  const K = Number(a.accumulate);
+  if (K === 1) {
+    const loss = lossOf(x, y);
+    if (ddp) await ddp.backward(loss); else loss.backward();
+    losses.push(loss.item());
+  } else {
+    // K micro-batches of this rank's rows, each loss / K: the same gradient as the whole rows' mean loss
+    const m = x.shape[0] / K, part = (t, k) => t.narrow(0, k * m, m).contiguous();
+    const micro = (k) => lossOf(part(x, k), part(y, k)).div(K);
+    let sum = 0;
+    const local = () => { for (let k = 0; k < K - 1; k++) { const l = micro(k); l.backward(); sum += l.item(); } };
+    if (ddp) ddp.noSync(local); else local();
+    const l = micro(K - 1);
+    if (ddp) await ddp.backward(l); else l.backward();
+    losses.push(sum + l.item());
+  }
   opt.step();
-  losses.push(loss.item());
 }
 if (pg) {
   // the mean loss over ranks is the one-process loss

@@ -109,6 +109,19 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
     }
   });
 
+  it('gradient accumulation: 2 ranks x 2 micro-batches through ddp.noSync() = one process at batch B (30 steps, W4 SGD, shared buckets and MPI)', async () => {
+    const args = ['--model', 'W4', '--opt', 'sgd', '--batch', '32', '--steps', '30'];
+    expect((await plain([...args, '--out', f('acc-plain.json')])).status).toBe(0);
+    for (const [name, env] of [['shm', {}], ['mpi', { NEURITE_MPI_SHM: 'off' }]] as const) {
+      const r = await mpirun(impl, 2, rankScript, [...args, '--accumulate', '2', '--bucket', '0.01', '--out', f(`acc-${name}.json`)], 150_000, env);
+      expect(r.status, r.stderr).toBe(0);
+      expect(read(f(`acc-${name}.json`)).sharedMemory).toBe(name === 'shm');
+      const d = compare(read(f('acc-plain.json')), read(f(`acc-${name}.json`)));
+      expect(d.param, name).toBeLessThanOrEqual(1e-5);
+      expect(d.loss, name).toBeLessThanOrEqual(1e-4);
+    }
+  });
+
   it('N = 1 through the distributed path is bit-identical to plain training; two runs at N = 2 are bit-identical', async () => {
     const args = ['--model', 'W4', '--opt', 'adamw', '--steps', '30'];
     expect((await plain([...args, '--out', f('p.json')])).status).toBe(0);
