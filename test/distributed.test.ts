@@ -337,13 +337,13 @@ describe('fit(model, data, { distributed }) on an in-process world (no MPI neede
     return d / mx;
   };
   /** N ranks of fit on an in-process world; `dataOf(rank)` gives each rank's data argument. */
-  async function ranks(N: number, dataOf: (r: number) => Parameters<typeof fit>[1], o: { batch?: number; adam?: boolean; val?: boolean; seed?: number } = {}) {
+  async function ranks(N: number, dataOf: (r: number) => Parameters<typeof fit>[1], o: { batch?: number; adam?: boolean; val?: boolean; seed?: number; worker?: boolean } = {}) {
     const world = fakeWorld(N);
     const models = world.map((_, r) => { manualSeed(r === 0 ? 11 : 50 + r); return mlp([6, 16, 3]); }); // rank 0's weights win the broadcast
     manualSeed(12);
     const vx = randn([7, 6]);
     const histories = await Promise.all(models.map((m, r) => fit(m, dataOf(r), {
-      epochs: 3, batchSize: o.batch, seed: o.seed ?? 5, loss: F.crossEntropy, distributed: world[r], worker: false,
+      epochs: 3, batchSize: o.batch, seed: o.seed ?? 5, loss: F.crossEntropy, distributed: world[r], worker: o.worker ?? false,
       optimizer: o.adam ? new optim.Adam(m.parameters(), { lr: 1e-2 }) : new optim.SGD(m.parameters(), { lr: 0.1, momentum: 0.9 }),
       ...(o.val ? { validationData: { x: vx, y: [0, 1, 2, 0, 1, 2, 0] } } : {}),
     })));
@@ -415,12 +415,22 @@ describe('fit(model, data, { distributed }) on an in-process world (no MPI neede
     expect(params(ms[1])).toEqual(params(b.models[1]));
   });
 
-  it('clear errors: worker true, a DDP model without the option, a foreign sampler, a sampler for another rank, uneven batches', async () => {
+  it('worker: true trains each rank in a worker thread (collectives relayed through the calling thread): the same weights and history as on the calling thread, bit for bit', async () => {
+    for (const [N, adam] of [[2, false], [2, true], [4, false]] as const) {
+      const main = await ranks(N, () => ({ x, y }), { batch: 16 / N, adam, val: true });
+      const work = await ranks(N, () => ({ x, y }), { batch: 16 / N, adam, val: true, worker: true });
+      expect(work.histories.map((h) => h.mode)).toEqual(new Array(N).fill('worker'));
+      work.models.forEach((m, r) => expect(params(m), `N=${N} rank ${r}`).toEqual(params(main.models[r])));
+      sameHistory([main.histories[0], ...work.histories]);
+    }
+  });
+
+  it('clear errors: a DDP model without the option, a foreign sampler, a sampler for another rank, uneven batches', async () => {
     const [pg] = fakeWorld(1);
     const m = mlp([6, 3]);
     const opt = new optim.SGD(m.parameters(), { lr: 0.1 });
     const base = { epochs: 1, loss: F.crossEntropy, optimizer: opt } as const;
-    await expect(fit(m, { x, y }, { ...base, batchSize: 4, distributed: pg, worker: true })).rejects.toThrow(/cannot train in a worker thread: distributed training runs its steps on the calling thread/);
+    await expect(fit(m, { x, y }, { ...base, loss: (o: Tensor, t: Tensor) => F.crossEntropy(o, t), batchSize: 4, distributed: pg, worker: true })).rejects.toThrow(/cannot train in a worker thread: the loss is a custom function/);
     await expect(fit(m, { x, y }, { ...base, batchSize: 4, distributed: {} as never })).rejects.toThrow(/distributed must be a process group/);
     const ddp = await nn.DistributedDataParallel.create(m, pg);
     await expect(fit(ddp, { x, y }, { ...base, batchSize: 4 })).rejects.toThrow(/is a DistributedDataParallel: pass its process group/);
@@ -465,17 +475,19 @@ describe('fit(model, data, { distributed }) on an in-process world (no MPI neede
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('an abort on one rank stops every rank at the same step with an AbortError', async () => {
+  it.each([false, true])('an abort on one rank stops every rank at the same step with an AbortError (worker: %s)', async (worker) => {
     const world = fakeWorld(2);
     const ac = new AbortController();
     const res = await Promise.allSettled(world.map((g, r) => {
       const mm = mlp([6, 3]);
-      return fit(mm, { x, y }, { epochs: 5, batchSize: 2, loss: F.crossEntropy, optimizer: new optim.SGD(mm.parameters(), { lr: 0.1 }), distributed: g, worker: false,
+      return fit(mm, { x, y }, { epochs: 5, batchSize: 2, loss: F.crossEntropy, optimizer: new optim.SGD(mm.parameters(), { lr: 0.1 }), distributed: g, worker,
         progressIntervalMs: 0, onProgress: (p) => { if (r === 1 && p.globalStep === 10) ac.abort(); }, ...(r === 1 ? { signal: ac.signal } : {}) });
     }));
-    const errs = res.map((r) => (r as PromiseRejectedResult).reason as { name: string; steps: number; cause: unknown });
+    const errs = res.map((r) => (r as PromiseRejectedResult).reason as { name: string; steps: number; cause: unknown; history: FitHistory });
     expect(errs.map((e) => e.name)).toEqual(['AbortError', 'AbortError']);
     expect(errs[0].steps).toBe(errs[1].steps);
+    expect(errs[0].steps).toBeGreaterThanOrEqual(10);
+    expect(errs[0].steps).toBeLessThan(40); // 5 epochs of 8 steps per rank: stopped before the end
     expect(String(errs[0].cause)).toMatch(/rank 1 stopped/);
   });
 });

@@ -64,6 +64,8 @@ const configs = {
   '4 ranks x 1 thread (oversubscribed), batch 128 each (MPI path)': () => mpi(4, [process.execPath, w3, '--batch', '128', ...steps], 1, OFF),
   'fit: 1 rank x 1 thread, batch 128': () => node([w3, '--plain', '--fit', '--batch', '128', ...steps], 1),
   'fit({ distributed }): 2 ranks x 1 thread, batch 128 each': () => mpi(2, [process.execPath, w3, '--fit', '--batch', '128', ...steps]),
+  'fit({ distributed, worker: true }): 2 ranks x 1 thread, batch 128 each': () => mpi(2, [process.execPath, w3, '--fit', '--fit-worker', '--batch', '128', ...steps]),
+  'fit({ worker: true }): 1 rank x 1 thread, batch 128': () => node([w3, '--plain', '--fit', '--fit-worker', '--batch', '128', ...steps], 1),
   'fit({ distributed }): 2 ranks x 1 thread, batch 128 each (MPI path)': () => mpi(2, [process.execPath, w3, '--fit', '--batch', '128', ...steps], 1, OFF),
   'allreduce 4 B, C': () => mpi(2, [cBin, '1', '20000']),
   'allreduce 4 B, neurite': () => mpi(2, [process.execPath, ar, '1', '20000']),
@@ -127,6 +129,9 @@ const out = {
     fourVsTwo: perRound('4 ranks x 1 thread (oversubscribed), batch 128 each', '2 ranks x 1 thread, batch 128 each'),
     fourVsTwoBucketView: perRound('4 ranks x 1 thread (oversubscribed), batch 128 each, gradientAsBucketView', '2 ranks x 1 thread, batch 128 each, gradientAsBucketView'),
     fitTwoRanks: perRound('fit({ distributed }): 2 ranks x 1 thread, batch 128 each', 'fit: 1 rank x 1 thread, batch 128', 2),
+    fitWorkerTwoRanks: perRound('fit({ distributed, worker: true }): 2 ranks x 1 thread, batch 128 each', 'fit({ worker: true }): 1 rank x 1 thread, batch 128', 2),
+    fitWorkerVsMain2: perRound('fit({ distributed, worker: true }): 2 ranks x 1 thread, batch 128 each', 'fit({ distributed }): 2 ranks x 1 thread, batch 128 each'),
+    fitTwoRanksVsLoop: perRound('fit({ distributed }): 2 ranks x 1 thread, batch 128 each', '2 ranks x 1 thread, batch 128 each, gradientAsBucketView'),
   },
   raw: res,
 };

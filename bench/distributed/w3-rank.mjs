@@ -4,7 +4,8 @@
 // process without MPI. Rank 0 prints one JSON line: samples/s over all ranks, and per step the
 // all-reduce time and the share of it hidden behind backward (medians). With --fit the same
 // training goes through fit(model, { x, y }, { distributed: pg }) (2 epochs of `steps` steps per
-// rank, the first one the warm-up; samples/s from the second epoch's combined statistics).
+// rank, the first one the warm-up; samples/s from the second epoch's combined statistics); --fit-worker: the same
+// with worker: true (each rank's steps in a worker thread, its collectives relayed through the calling thread).
 // --bucket-view: DDP with gradientAsBucketView (no copy back into .grad). With --profile DIR every rank also writes DIR/profile-<pid>.json ({ profile: ... }): per timed step the milliseconds of
 // forward (zeroGrad, forward, loss), backward (loss.backward(), the bucket copies and launch inside),
 // wait (syncGradients: the all-reduce not hidden, the copy back), step (opt.step) and the whole step,
@@ -16,7 +17,7 @@ import { join, dirname } from 'node:path';
 const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 const { nn, optim, F, manualSeed, randn, tensor, distributed, fit } = await import(pathToFileURL(join(root, 'dist', 'esm', 'index.js')).href);
 const { values: a } = parseArgs({ options: { steps: { type: 'string', default: '30' }, batch: { type: 'string', default: '128' }, warmup: { type: 'string', default: '5' }, plain: { type: 'boolean', default: false }, fit: { type: 'boolean', default: false }, profile: { type: 'string' }, 'bucket-view': { type: 'boolean', default: false },
-  'no-lend': { type: 'boolean', default: false } } });
+  'no-lend': { type: 'boolean', default: false }, 'fit-worker': { type: 'boolean', default: false } } });
 const steps = Number(a.steps), B = Number(a.batch), W = Number(a.warmup);
 const pg = a.plain ? null : await distributed.init();
 manualSeed(1);
@@ -33,7 +34,7 @@ if (a.fit) {
   const x = randn([n, 784]), y = Array.from({ length: n }, (_, j) => j % 10);
   const ar = [], hidden = [], exposed = [];
   const h = await fit(ddp ?? model, { x, y }, {
-    epochs: 2, batchSize: B, optimizer: opt, loss: F.crossEntropy, seed: 1, worker: false, progressIntervalMs: 0, ...(pg ? { distributed: pg } : {}),
+    epochs: 2, batchSize: B, optimizer: opt, loss: F.crossEntropy, seed: 1, worker: a['fit-worker'], progressIntervalMs: 0, ...(pg ? { distributed: pg } : {}),
     onProgress: (p) => { if (ddp && p.epoch === 2 && !p.epochEnd) { ar.push(ddp.lastStats.allReduceSeconds * 1e3); hidden.push(ddp.lastStats.hiddenShare); exposed.push(ddp.lastStats.exposedSeconds * 1e3); } },
   });
   if (!pg || pg.rank === 0) {

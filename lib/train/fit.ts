@@ -402,10 +402,9 @@ export async function fit(given: Module, data: FitSource, opts: FitOptions): Pro
   else if (!why && name === null) why = 'the loss is a custom function';
   else if (!why && sched) why = 'a learning-rate scheduler steps on the calling thread';
   if (!why && mode !== false) why = workerUnavailable('train/train-worker');
-  if (pg) {
-    // the process group (the MPI addon's communication thread) belongs to this thread; a worker cannot reach it
-    if (mode === true) throw new TypeError(`fit: cannot train in a worker thread: ${DIST_MAIN}`);
-    if (mode === 'auto' && why === null && pg.rank === 0) warnDistributedMain();
+  if (pg && mode === 'auto') {
+    // distributed: the calling thread unless worker: true (the steps there all-reduce DDP's buckets in place)
+    if (why === null && pg.rank === 0) warnDistributedMain();
     why = DIST_MAIN;
   }
   if (mode === true && why) throw new TypeError(`fit: cannot train in a worker thread: ${why}`);
@@ -419,7 +418,9 @@ export async function fit(given: Module, data: FitSource, opts: FitOptions): Pro
     try {
       const engine = mode !== false && why === null
         ? new WorkerEngine(model, opts, { type: 'start', backend: backend(), precision, model: modelSrc!, state: snapshotState(model),
-          optimizer: optSpec as OptimizerSpec, loop, progressIntervalMs, abort: new SharedArrayBuffer(8), handshake: opts.onProgress !== undefined })
+          optimizer: optSpec as OptimizerSpec, loop, progressIntervalMs, abort: new SharedArrayBuffer(8), handshake: opts.onProgress !== undefined,
+          dist: pg ? { rank: pg.rank, worldSize: pg.worldSize, scaled: pg.allReduceScaled !== undefined } : null },
+          pg && ctx.sync ? { pg, sync: ctx.sync } : null)
         : new LocalEngine(model, new Trainer(model, model.parameters(), step, lossFn, loop, sched ?? undefined), progressIntervalMs, precision,
           dist && ctx.sync ? { ddp: dist.ddp, sync: ctx.sync } : null);
       try {
@@ -435,14 +436,14 @@ export async function fit(given: Module, data: FitSource, opts: FitOptions): Pro
   }
 }
 
-/** Why distributed fit runs its steps on the calling thread. */
-const DIST_MAIN = 'distributed training runs its steps on the calling thread (the process group\'s MPI communication thread is reached from it; a worker thread cannot share it)';
+/** Why distributed fit runs its steps on the calling thread unless asked otherwise. */
+const DIST_MAIN = 'distributed training runs its steps on the calling thread unless worker: true (there DDP all-reduces its buckets where backward wrote them; a worker thread relays its collectives through the calling thread)';
 let warnedDistMain = false;
 /** Said once per process, on rank 0, when fit would otherwise have picked a worker thread. */
 function warnDistributedMain(): void {
   if (warnedDistMain) return;
   warnedDistMain = true;
-  process.emitWarning(`fit: ${DIST_MAIN}; history.mode is 'main'. Pass worker: false to say so and silence this.`, { code: 'NEURITE_FIT_DISTRIBUTED_MAIN' });
+  process.emitWarning(`fit: ${DIST_MAIN}; history.mode is 'main'. Pass worker: false to say so and silence this, or worker: true for a worker thread.`, { code: 'NEURITE_FIT_DISTRIBUTED_MAIN' });
 }
 
 function makeHistory(epochs: EpochStats[], t0: number, mode: FitHistory['mode'], seed: number, steps: number,
@@ -664,11 +665,23 @@ class WorkerEngine implements Engine {
   private epoch = 0;
   private readonly signal: AbortSignal | undefined;
   private readonly onSignal = (): void => this.requestStop();
+  // distributed: the worker's model is wrapped; steps posted and synchronised; its epoch sums
+  private ready = false;
+  private posted = 0;
+  private synced = 0;
+  private sumsReply: number[] | null = null;
 
-  constructor(private readonly model: Module, private readonly opts: FitOptions, start: StartMessage) {
+  /**
+   * `dist`: distributed training. The worker's collectives come here ('coll') and run on `pg` in the worker's order;
+   * each step is posted alone and awaited until its gradients are synchronised, so the collectives of the calling
+   * thread (fit's agreement, the epoch's statistics) and the worker's keep one order on every rank.
+   */
+  constructor(private readonly model: Module, private readonly opts: FitOptions, start: StartMessage,
+    private readonly dist: { pg: Collectives; sync: RankSync } | null = null) {
     this.abortFlag = new Int32Array(start.abort);
     this.signal = opts.signal;
-    this.signal?.addEventListener('abort', this.onSignal, { once: true });
+    // distributed: an abort stops every rank at the next agreement (fit's loop), not this worker alone
+    if (!dist) this.signal?.addEventListener('abort', this.onSignal, { once: true });
     this.w = spawnLibWorker('train/train-worker');
     this.w.on('message', (m: WorkerMessage) => this.onMessage(m));
     this.w.on('error', (e) => this.fail(e));
@@ -678,6 +691,10 @@ class WorkerEngine implements Engine {
 
   private onMessage(m: WorkerMessage): void {
     switch (m.type) {
+      case 'coll': this.relay(m); return;
+      case 'ready': this.ready = true; break;
+      case 'stepSynced': this.synced++; break;
+      case 'sums': this.sumsReply = m.sums; break;
       case 'credit': this.inFlight--; break;
       case 'progress':
         try {
@@ -699,6 +716,24 @@ class WorkerEngine implements Engine {
       }
     }
     this.wake();
+  }
+
+  /** A collective the worker asks for, on the process group, in the order asked; its result goes back. */
+  private relay(m: Extract<WorkerMessage, { type: 'coll' }>): void {
+    const pg = this.dist?.pg;
+    let p: Promise<Float32Array>;
+    if (!pg) p = Promise.reject(new Error('fit: no process group'));
+    else if (m.op === 'allReduce') p = pg.allReduce(m.data, 'sum');
+    else if (m.op === 'allReduceScaled' && pg.allReduceScaled) p = pg.allReduceScaled(m.data, m.scale);
+    else if (m.op === 'broadcast') p = pg.broadcast(m.data, m.root);
+    else if (m.op === 'allGather') p = pg.allGather(m.data).then((t) => t.data);
+    else p = Promise.reject(new Error(`fit: the process group has no ${m.op}`));
+    p.then((d) => {
+      const own = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? d : d.slice();
+      this.post({ type: 'collDone', id: m.id, data: own }, [own.buffer as ArrayBuffer]);
+    }, (e: unknown) => {
+      this.post({ type: 'collDone', id: m.id, data: null, error: e instanceof Error ? e.message : String(e) });
+    });
   }
 
   private fail(e: Error): void {
@@ -746,11 +781,20 @@ class WorkerEngine implements Engine {
 
   async begin(epoch: number): Promise<void> {
     this.epoch = epoch + 1;
+    // distributed: the worker's DDP handshake first (its collectives), then fit's own
+    if (this.dist) await this.until(() => this.ready);
     this.post({ type: 'begin' });
   }
 
-  train(b: WireBatch): Promise<void> {
-    return this.push('train', b);
+  async train(b: WireBatch): Promise<void> {
+    if (!this.dist) return this.push('train', b);
+    // distributed: one step at a time, until its gradients are synchronised
+    if (this.failure) throw this.failure;
+    await this.flush();
+    const want = ++this.posted;
+    this.inFlight++;
+    this.post({ type: 'batches', phase: 'train', items: [b] }, [b.x.buffer as ArrayBuffer, b.y.buffer as ArrayBuffer]);
+    await this.until(() => this.synced >= want || this.abortReply !== null);
   }
 
   evaluate(b: WireBatch): Promise<void> {
@@ -764,7 +808,14 @@ class WorkerEngine implements Engine {
 
   async endEpoch(): Promise<EpochEnd | null> {
     await this.flush();
-    this.post({ type: 'endEpoch' });
+    if (this.dist) {
+      // the statistics of every rank's samples, the same on every rank (as on the calling thread)
+      this.sumsReply = null;
+      this.post({ type: 'sums' });
+      await this.until(() => this.sumsReply !== null || this.abortReply !== null);
+      if (this.sumsReply === null) return null;
+      this.post({ type: 'endEpoch', combined: await this.dist.sync.combine(this.sumsReply) });
+    } else this.post({ type: 'endEpoch' });
     await this.until(() => this.epochReply !== null || this.abortReply !== null);
     if (!this.epochReply) return null; // the worker stopped on the abort flag before the epoch's end
     const r = this.epochReply;

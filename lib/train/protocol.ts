@@ -37,14 +37,27 @@ export interface StartMessage {
    * thread (set when there is an onProgress).
    */
   handshake: boolean;
+  /**
+   * Distributed training (fit's `distributed`): the worker wraps its model in DistributedDataParallel over a
+   * relay of the calling thread's process group (the collectives go out as 'coll' messages, in the worker's
+   * order, and come back as 'collDone'); null otherwise. `scaled`: the group scales in its all-reduce.
+   */
+  dist: { rank: number; worldSize: number; scaled: boolean } | null;
 }
+
+/** The collectives the worker's relay asks the calling thread's process group for. */
+export type CollOp = 'allReduce' | 'allReduceScaled' | 'broadcast' | 'allGather';
 
 export type MainMessage =
   | StartMessage
   | { type: 'begin' }
   | { type: 'batches'; phase: 'train' | 'val'; items: WireBatch[] }
-  | { type: 'endEpoch' }
-  | { type: 'abort' };
+  | { type: 'endEpoch'; combined?: number[] }
+  | { type: 'abort' }
+  /** distributed: this epoch's running sums, to combine over the ranks before 'endEpoch' */
+  | { type: 'sums' }
+  /** distributed: a relayed collective's result (its own buffer), or the error it failed with */
+  | { type: 'collDone'; id: number; data: Float32Array | null; error?: string };
 
 /** Weights, optimizer state and the run's generator state after a completed step. */
 export interface Sync { state: Float32Array[]; optState: (ParamState | null)[]; globalStep: number; rng: number[] }
@@ -56,4 +69,11 @@ export type WorkerMessage =
   | { type: 'progress'; r: Running; seq: number }
   | ({ type: 'epoch'; stats: EpochStats } & Sync)
   | ({ type: 'aborted' } & Sync)
+  /** distributed: the worker's model is wrapped (its handshake's collectives are done) */
+  | { type: 'ready' }
+  /** distributed: a step's gradients are synchronised (its collectives are done); the optimizer step follows */
+  | { type: 'stepSynced' }
+  | { type: 'sums'; sums: number[] }
+  /** distributed: a collective for the calling thread's process group to run, in this order */
+  | { type: 'coll'; id: number; op: CollOp; data: Float32Array; scale: number; root: number }
   | { type: 'error'; name: string; message: string; stack?: string };

@@ -11,7 +11,9 @@ import { buildModel, applyState, snapshotState, stateTensors } from '../worker/s
 import { LOSSES } from './losses.js';
 import { Trainer, type LossCall } from './loop.js';
 import { buildOptimizer, exportState, stateBuffers } from './optim-spec.js';
-import type { MainMessage, ModelSource, StartMessage, Sync, WorkerMessage } from './protocol.js';
+import { DistributedDataParallel, type Collectives } from '../distributed/ddp.js';
+import { Tensor } from '../tensor.js';
+import type { CollOp, MainMessage, ModelSource, StartMessage, Sync, WorkerMessage } from './protocol.js';
 
 const port = parentPort!;
 
@@ -44,6 +46,37 @@ let interval = 100;
 let lastReport = 0;
 let handshake = false;
 let seq = 0; // progress reports sent
+let ddp: DistributedDataParallel | null = null;
+
+// ---- distributed: the calling thread's process group, relayed
+let collSeq = 0;
+const pendingColl = new Map<number, { t: Float32Array; res: (t: Float32Array) => void; rej: (e: Error) => void }>();
+/** One collective through the calling thread: `t` goes as a copy, the result is written back into it. */
+function relay(op: CollOp, t: Float32Array, scale = 1, root = 0): Promise<Float32Array> {
+  const id = ++collSeq;
+  const data = t.slice();
+  return new Promise((res, rej) => {
+    pendingColl.set(id, { t, res, rej });
+    send({ type: 'coll', id, op, data, scale, root }, [data.buffer as ArrayBuffer]);
+  });
+}
+function relayDone(m: Extract<MainMessage, { type: 'collDone' }>): void {
+  const p = pendingColl.get(m.id);
+  if (!p) return;
+  pendingColl.delete(m.id);
+  if (m.data === null) { p.rej(new Error(m.error ?? 'fit: a collective failed on the calling thread')); return; }
+  if (m.data.length === p.t.length) p.t.set(m.data);
+  p.res(m.data.length === p.t.length ? p.t : m.data);
+}
+function relayGroup(d: NonNullable<StartMessage['dist']>): Collectives {
+  return {
+    rank: d.rank, worldSize: d.worldSize,
+    allReduce: (t) => relay('allReduce', t),
+    ...(d.scaled ? { allReduceScaled: (t: Float32Array, s: number) => relay('allReduceScaled', t, s) } : {}),
+    broadcast: (t, root = 0) => relay('broadcast', t, 1, root),
+    allGather: async (t) => { const all = await relay('allGather', t); return new Tensor(all, [d.worldSize, t.length]); },
+  };
+}
 
 function sync(): [Sync, ArrayBuffer[]] {
   const state = snapshotState(model);
@@ -72,9 +105,23 @@ async function start(msg: StartMessage): Promise<void> {
   const loss = msg.loop.loss;
   if (loss === null) throw new TypeError('fit: a worker needs a built-in loss');
   t = new Trainer(model, params, () => opt.step(), LOSSES[loss] as unknown as LossCall, msg.loop);
+  if (msg.dist) {
+    // as fit on the calling thread: gradients as views of the buckets (no copy back)
+    ddp = await DistributedDataParallel.create(model, relayGroup(msg.dist), { gradientAsBucketView: true });
+    send({ type: 'ready' });
+  }
 }
 
-function handle(m: MainMessage): void {
+/** A distributed step: forward and backward, the gradients' all-reduce (relayed), then the update. */
+async function trainSynced(b: Parameters<Trainer['trainBatch']>[0]): Promise<void> {
+  const d = ddp!;
+  await t.trainBatchSynced(b, async () => {
+    await d.syncGradients();
+    send({ type: 'stepSynced' });
+  });
+}
+
+async function handle(m: MainMessage): Promise<void> {
   if (m.type === 'abort') { stop(); return; }
   if (aborted) { if (m.type === 'batches') send({ type: 'credit' }); return; }
   switch (m.type) {
@@ -83,7 +130,8 @@ function handle(m: MainMessage): void {
       for (const b of m.items) {
         if (m.phase === 'val') { t.evalBatch(b); continue; }
         if (Atomics.load(abort, 0) !== 0) { stop(); break; }
-        t.trainBatch(b);
+        if (ddp) await trainSynced(b);
+        else t.trainBatch(b);
         if (performance.now() - lastReport >= interval) {
           send({ type: 'progress', r: { ...t.running(), globalStep: t.globalStep }, seq: ++seq });
           // the calling thread's onProgress runs before the next step: an abort it asks for stops here
@@ -93,8 +141,9 @@ function handle(m: MainMessage): void {
       }
       send({ type: 'credit' });
       break;
+    case 'sums': send({ type: 'sums', sums: t.epochSums() }); break;
     case 'endEpoch': {
-      const stats = t.endEpoch();
+      const stats = t.endEpoch(m.combined);
       const [s, tr] = sync();
       send({ type: 'epoch', stats, ...s }, tr);
       break;
@@ -106,6 +155,8 @@ function handle(m: MainMessage): void {
 let chain: Promise<void> = Promise.resolve();
 let failed = false;
 port.on('message', (m: MainMessage) => {
+  // a relayed collective's result: at once (a step awaiting it holds the chain)
+  if (m.type === 'collDone') { relayDone(m); return; }
   chain = chain.then(() => {
     if (failed) return;
     return m.type === 'start' ? start(m) : handle(m);

@@ -109,7 +109,8 @@ export interface FitOptions {
    * docs/distributed.md): the model is wrapped in nn.DistributedDataParallel (or given as one),
    * {x, y}, datasets and DataLoaders over one are shared out as PyTorch's DistributedSampler
    * (batchSize per rank), validation data every N-th sample, and the history's figures are over
-   * every rank's samples (the same history on every rank). Steps run on the calling thread.
+   * every rank's samples (the same history on every rank). Steps run on the calling thread unless
+   * `worker: true`: then each rank trains in a worker thread whose collectives go through this thread.
    */
   distributed?: Collectives;
   /**

@@ -210,6 +210,20 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
     }
   });
 
+  it('fit({ distributed, worker: true }): each rank trains in a worker thread, its collectives relayed through the calling thread: the same weights and history as on the calling thread, bit for bit', async () => {
+    const base = ['--model', 'W4', '--opt', 'adam', '--batch', '32', '--samples', '256', '--epochs', '2', '--data', 'loader'];
+    for (const w of ['false', 'true']) {
+      const r = await mpirun(impl, 2, fitScript, [...base, '--worker', w, '--out', f(`fitw-${w}.json`)]);
+      expect(r.status, r.stderr).toBe(0);
+    }
+    for (const k of [0, 1]) {
+      const main = readFit(f(`fitw-false.json.rank${k}`)), work = readFit(f(`fitw-true.json.rank${k}`));
+      expect(work.history.mode).toBe('worker');
+      expect(main.history.mode).toBe('main');
+      expect({ ...work, history: { ...work.history, mode: 'main' } }).toEqual(main);
+    }
+  });
+
   it('fit({ distributed, checkpoint }): rank 0 writes; rank 1 killed in epoch 3, a resume at N = 2 ends bit-identical to the uninterrupted run', async () => {
     const base = ['--model', 'W4', '--opt', 'adam', '--batch', '32', '--samples', '256', '--epochs', '4'];
     const full = await mpirun(impl, 2, fitScript, [...base, '--out', f('ck-full.json')]);
