@@ -3,7 +3,8 @@
 # this network namespace, rank 1 in namespace nrt1, joined by a veth pair (10.99.0.1 <-> 10.99.0.2)
 # shaped with tc tbf to 1 Gbit/s each way; Open MPI reaches the namespace through an rsh agent that
 # runs orted under `ip netns exec`, over TCP only (btl tcp,self). Prints: one TCP stream's rate (the
-# link as TCP sees it), then the all-reduce of 4 MB (and 1, 16, 64 MB) per call for a plain C
+# link as TCP sees it), two streams at once in opposite directions (what an all-reduce needs: a 2-rank
+# all-reduce of S bytes must receive S bytes on each rank, so at best it moves S each way at once), then the all-reduce of 4 MB (and 1, 16, 64 MB) per call for a plain C
 # MPI_Allreduce loop and for neurite's ProcessGroup.allReduce. Needs root (CAP_NET_ADMIN); removes
 # the namespace and the link at the end.   sh bench/distributed/netns.sh   (after npm run build)
 set -eu
@@ -29,17 +30,23 @@ chmod +x "$tmp/agent.sh"
 printf 'localhost slots=1\n10.99.0.2 slots=1\n' > "$tmp/hosts"
 cat > "$tmp/tcp.mjs" <<'T'
 import net from 'node:net';
-const [mode, host] = process.argv.slice(2);
+const [mode, host, port = '5999', what = 'one TCP stream'] = process.argv.slice(2);
 const N = 64 << 20;
 if (mode === 'server') {
   net.createServer((s) => { let n = 0; const t0 = performance.now(); s.on('data', (b) => { n += b.length; });
-    s.on('end', () => { console.log(`one TCP stream, 64 MB: ${(n * 8 / ((performance.now() - t0) / 1000) / 1e6).toFixed(0)} Mbit/s`); process.exit(0); }); }).listen(5999, host);
+    s.on('end', () => { console.log(`${what}, 64 MB: ${(n * 8 / ((performance.now() - t0) / 1000) / 1e6).toFixed(0)} Mbit/s`); process.exit(0); }); }).listen(Number(port), host);
 } else {
-  const s = net.connect(5999, host, () => { const buf = Buffer.alloc(1 << 20); let sent = 0;
+  const s = net.connect(Number(port), host, () => { const buf = Buffer.alloc(1 << 20); let sent = 0;
     const go = () => { while (sent < N) { sent += buf.length; if (!s.write(buf)) return s.once('drain', go); } s.end(); }; go(); });
 }
 T
 ip netns exec nrt1 node "$tmp/tcp.mjs" server 10.99.0.2 & sleep 1; node "$tmp/tcp.mjs" client 10.99.0.2; wait
+# both directions at once (each side a server and a client)
+ip netns exec nrt1 node "$tmp/tcp.mjs" server 10.99.0.2 5998 'both directions, to rank 1' &
+node "$tmp/tcp.mjs" server 10.99.0.1 5997 'both directions, to rank 0' &
+sleep 1
+node "$tmp/tcp.mjs" client 10.99.0.2 5998 & ip netns exec nrt1 node "$tmp/tcp.mjs" client 10.99.0.1 5997 &
+wait
 mpicc.openmpi -O2 "$here/allreduce.c" -o "$tmp/allreduce"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_btl_vader_single_copy_mechanism=none
 M="--hostfile $tmp/hosts -np 2 --mca plm_rsh_agent $tmp/agent.sh --mca btl tcp,self --mca btl_tcp_if_include 10.99.0.0/24 --mca oob_tcp_if_include 10.99.0.0/24"
