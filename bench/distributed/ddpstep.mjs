@@ -38,6 +38,9 @@ const configs = {
   '2 ranks --no-lend': () => ompi(w3, ['--no-lend']),
   '2 ranks, gradientAsBucketView --no-lend': () => ompi(w3, ['--bucket-view', '--no-lend']),
   ...(baseW3 ? { '2 ranks [base]': () => ompi(baseW3), '2 ranks, gradientAsBucketView [base]': () => ompi(baseW3, ['--bucket-view']) } : {}),
+  // the hand-written loop on fit's data (a DataLoader over steps x batch rows per rank): what fit's rows pay for data
+  '1 rank, loader': () => plain(['--loader']),
+  '2 ranks, gradientAsBucketView, loader': () => ompi(w3, ['--bucket-view', '--loader']),
   'fit: 1 rank': () => plain(['--fit']),
   'fit({ distributed }): 2 ranks': () => ompi(w3, ['--fit']),
   ...(baseW3 ? { 'fit({ distributed }): 2 ranks [base]': () => ompi(baseW3, ['--fit']) } : {}),
@@ -52,14 +55,22 @@ for (let r = 0; r < Number(a.rounds); r++) {
 }
 const med = (v) => { const s = v.filter((x) => Number.isFinite(x)).sort((p, q) => p - q); return s.length ? s[Math.floor(s.length / 2)] : null; };
 const sps = (k) => med(raw[k].map((x) => x.samplesPerSec));
-const ref = raw['1 rank'] ? sps('1 rank') : null, fitRef = raw['fit: 1 rank'] ? sps('fit: 1 rank') : null;
+const ref = raw['1 rank'] ? sps('1 rank') : null, fitRef = raw['fit: 1 rank'] ? sps('fit: 1 rank') : null, loaderRef = raw['1 rank, loader'] ? sps('1 rank, loader') : null;
 console.log(`${cpus()[0].model}; ${a.rounds} rounds x ${a.steps} steps after ${a.warmup} warm-up; load ${loads.join(' ')}`);
 // per round: each row over the same round's 1-rank run, minutes apart at most (the VM's speed drifts by 10-20% over a
 // run, which moves a ratio of medians; the median of the per-round ratios follows the drift)
 const perRound = (k, r1k) => (raw[r1k] ? med(raw[k].map((x, i) => x.samplesPerSec / (2 * raw[r1k][i].samplesPerSec))) : null);
 console.log('config | samples/s (median) | vs 2 x 1 rank | per-round ratio (median) | rounds | allReduce ms | exposed ms');
 for (const k of Object.keys(raw)) {
-  const s = sps(k), r1 = k.startsWith('fit') ? fitRef : ref, pr = k.includes('1 rank') ? null : perRound(k, k.startsWith('fit') ? 'fit: 1 rank' : '1 rank');
+  const own = k.startsWith('fit') ? 'fit: 1 rank' : k.endsWith(', loader') ? '1 rank, loader' : '1 rank'; // each row over its own 1-rank row
+  const s = sps(k), r1 = k.startsWith('fit') ? fitRef : k.endsWith(', loader') ? loaderRef : ref, pr = k.includes('1 rank') ? null : perRound(k, own);
   console.log([k, Math.round(s), k.includes('1 rank') || !r1 ? '-' : (s / (2 * r1)).toFixed(3), pr === null ? '-' : pr.toFixed(3), raw[k].map((x) => Math.round(x.samplesPerSec)).join(' '),
     med(raw[k].map((x) => x.allReduceMs))?.toFixed(3) ?? '-', med(raw[k].map((x) => x.exposedMs))?.toFixed(3) ?? '-'].join(' | '));
+}
+// --base: each row over its [base] row of the same round (the A/B itself), and the ratio of their medians
+for (const k of Object.keys(raw)) {
+  const b = `${k} [base]`;
+  if (!raw[b]) continue;
+  const pr = med(raw[k].map((x, i) => x.samplesPerSec / raw[b][i].samplesPerSec));
+  console.log(`A/B ${k}: this ÷ base, per-round median ${pr.toFixed(3)} (rounds ${raw[k].map((x, i) => (x.samplesPerSec / raw[b][i].samplesPerSec).toFixed(2)).join(' ')}); ratio of medians ${(sps(k) / sps(b)).toFixed(3)}`);
 }
