@@ -509,23 +509,42 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
     await engine.begin(e);
     const it = train.open(e);
     let n = 0;
-    for (;;) {
-      if (!sync && stopRequested()) await halt(it);
-      const r = await next(it);
-      if (sync) {
-        // every rank takes a step, or none does: so a rank never waits alone in an all-reduce
-        const a = await sync.agree(stopRequested(), !r.done);
+    if (sync) {
+      // every rank takes a step, or none does (so a rank never waits alone in an all-reduce); the agreement on step
+      // n + 1 is issued before step n's compute and completes behind it, so a step has one lock-step point (DDP's
+      // all-reduce), not two: the batch for step n + 1 is fetched a step ahead, and a stop takes effect a step later
+      const take = async (): Promise<WireBatch | null> => {
+        const r = await next(it);
+        // a source that may reuse its storage (a generator of the user's) is copied: its next batch must not overwrite this one
+        return r.done ? null : wireBatch(r.value, indices, train.fresh, engine.own || !train.fresh, 'data');
+      };
+      let batch = await take();
+      let a = await sync.agree(stopRequested(), batch !== null);
+      for (;;) {
         if (a.stopping.length > 0) await halt(it, a.stopping);
         if (a.withBatch !== 0 && a.withBatch !== sync.pg.worldSize) {
           await it.return?.();
           throw new RangeError(`fit: the ranks' data gave different numbers of batches in epoch ${e + 1}: at step ${n + 1}, ` +
-            `${sync.pg.worldSize - a.withBatch} of ${sync.pg.worldSize} ranks had none (this is rank ${sync.pg.rank}, ${r.done ? 'without' : 'with'} one). ` +
+            `${sync.pg.worldSize - a.withBatch} of ${sync.pg.worldSize} ranks had none (this is rank ${sync.pg.rank}, ${batch === null ? 'without' : 'with'} one). ` +
             'Under distributed, every rank must give the same number of batches per epoch ({x, y}, datasets and DataLoaders over one are shared out evenly)');
         }
         if (a.withBatch === 0) break;
-      } else if (r.done) break;
-      await engine.train(wireBatch(r.value, indices, train.fresh, engine.own, 'data'));
-      n++;
+        const ahead = await take();
+        const agreed = sync.agree(stopRequested(), ahead !== null);
+        agreed.catch(() => {}); // awaited below; a step that throws leaves it to complete alone
+        await engine.train(batch!);
+        n++;
+        a = await agreed;
+        batch = ahead;
+      }
+    } else {
+      for (;;) {
+        if (stopRequested()) await halt(it);
+        const r = await next(it);
+        if (r.done) break;
+        await engine.train(wireBatch(r.value, indices, train.fresh, engine.own, 'data'));
+        n++;
+      }
     }
     if (n === 0) {
       throw new RangeError(`fit: the data gave no batches in epoch ${e + 1}${e > 0 ? ' (a generator can be read only once: pass a function (epoch) => generator, or a DataLoader)' : ''}`);
