@@ -416,6 +416,7 @@ export async function fit(given: Module, data: FitSource, opts: FitOptions): Pro
   const { step, release } = claim(model, opts.optimizer);
   try {
     const dist = pg ? await wrap(given, pg) : null;
+    if (dist && ctx.sync) ctx.sync.rider = dist.ddp.rider; // fit's own wrapper carries the agreement (a DDP of the user's: none)
     try {
       const engine = mode !== false && why === null
         ? new WorkerEngine(model, opts, { type: 'start', backend: backend(), precision, model: modelSrc!, state: snapshotState(model),
@@ -510,15 +511,17 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
     const it = train.open(e);
     let n = 0;
     if (sync) {
-      // every rank takes a step, or none does (so a rank never waits alone in an all-reduce); the agreement on step
-      // n + 1 is issued before step n's compute and completes behind it, so a step has one lock-step point (DDP's
-      // all-reduce), not two: the batch for step n + 1 is fetched a step ahead, and a stop takes effect a step later
-      const take = async (): Promise<WireBatch | null> => {
+      // every rank takes a step, or none does (so a rank never waits alone in an all-reduce). The agreement on the
+      // epoch's first step is an all-gather; on step n + 1 it rides with step n's gradient all-reduce when fit made
+      // the DDP wrapper (sync.rides): the batch for step n + 1 is then fetched before step n, and a stop takes
+      // effect a step later, on every rank at the same step. With a DDP model of the user's: an all-gather per step.
+      const take = async (ahead: boolean): Promise<WireBatch | null> => {
         const r = await next(it);
-        // a source that may reuse its storage (a generator of the user's) is copied: its next batch must not overwrite this one
-        return r.done ? null : wireBatch(r.value, indices, train.fresh, engine.own || !train.fresh, 'data');
+        // fetched ahead from a source that may reuse its storage (a generator of the user's): copied, so that the
+        // next batch cannot overwrite it
+        return r.done ? null : wireBatch(r.value, indices, train.fresh, engine.own || (ahead && !train.fresh), 'data');
       };
-      let batch = await take();
+      let batch = await take(sync.rides);
       let a = await sync.agree(stopRequested(), batch !== null);
       for (;;) {
         if (a.stopping.length > 0) await halt(it, a.stopping);
@@ -529,13 +532,18 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
             'Under distributed, every rank must give the same number of batches per epoch ({x, y}, datasets and DataLoaders over one are shared out evenly)');
         }
         if (a.withBatch === 0) break;
-        const ahead = await take();
-        const agreed = sync.agree(stopRequested(), ahead !== null);
-        agreed.catch(() => {}); // awaited below; a step that throws leaves it to complete alone
-        await engine.train(batch!);
+        if (sync.rides) {
+          const ahead = await take(true);
+          sync.put(stopRequested(), ahead !== null);
+          await engine.train(batch!);
+          a = sync.taken();
+          batch = ahead;
+        } else {
+          await engine.train(batch!);
+          batch = await take(false);
+          a = await sync.agree(stopRequested(), batch !== null);
+        }
         n++;
-        a = await agreed;
-        batch = ahead;
       }
     } else {
       for (;;) {
