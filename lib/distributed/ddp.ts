@@ -87,23 +87,6 @@ interface Bucket {
   shared: boolean;
 }
 
-/** The rider (floats summed with the last bucket) the next DistributedDataParallel is made with: set by withRider() only. */
-let riderForNext = 0;
-
-/**
- * @internal fit's wrapper: a DistributedDataParallel whose last bucket carries `k` floats more, `ddp.rider`, all-reduced
- * (averaged) with the gradients every step, so that a training loop can agree on something per step without a
- * collective of its own. Every rank must ask for the same `k` (it sizes the shared buckets).
- */
-export function withRider(module: Module, pg: Collectives, opts: DDPOptions | undefined, k: number): DistributedDataParallel {
-  riderForNext = k;
-  try {
-    return new DistributedDataParallel(module, pg, opts);
-  } finally {
-    riderForNext = 0;
-  }
-}
-
 function hash24(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) { h ^= s.charCodeAt(i); h = Math.imul(h, 0x01000193) >>> 0; }
@@ -143,9 +126,6 @@ export class DistributedDataParallel extends Module {
   private readonly asView: boolean;
   private nextBucket = 0;
   private firstLaunch = 0;
-  /** withRider(): where the rider starts in the last bucket, and its length (0: none). */
-  private riderAt = 0;
-  private riderLen = 0;
   private isReady = false;
   private readonly unhook: () => void;
 
@@ -170,8 +150,7 @@ export class DistributedDataParallel extends Module {
     const params = module.parameters().filter((p) => p.requiresGrad).reverse();
     let cur: Parameter[] = [];
     let size = 0;
-    const rider = riderForNext;
-    const close = (last = false): void => {
+    const close = (): void => {
       if (cur.length === 0) return;
       const offsets: number[] = [];
       let off = 0;
@@ -179,8 +158,6 @@ export class DistributedDataParallel extends Module {
       // and the optimizer reads it there (gradientAsBucketView), with whole-line vector stores and loads; the padding
       // stays zero (it is summed as zeros)
       for (const p of cur) { offsets.push(off); off += Math.ceil(p.size / 16) * 16; }
-      // withRider(): the rider after the last bucket's parameters (the last bucket is launched last)
-      if (last && rider > 0) { this.riderAt = off; this.riderLen = rider; off += Math.ceil(rider / 16) * 16; }
       const b: Bucket = { params: cur, offsets, flat: new Float32Array(off), ready: 0, launched: null, done: false, shared: false };
       cur.forEach((p, i) => this.where.set(p, { bucket: b, offset: offsets[i], marked: false, lent: false,
         view: this.asView ? new Tensor(b.flat.subarray(offsets[i], offsets[i] + p.size), p.shape) : null }));
@@ -193,7 +170,7 @@ export class DistributedDataParallel extends Module {
       cur.push(p);
       size += p.size;
     }
-    close(true);
+    close();
     const unhook = addAccumulateHook((t) => this.onGrad(t));
     const untarget = addGradTarget((t) => this.lend(t));
     // a second gradient for a leaf before syncGradients(): refused before backward adds it into `.grad`, which may be
@@ -223,16 +200,6 @@ export class DistributedDataParallel extends Module {
    * NEURITE_MPI_SHM=off): they are then all-reduced by the ranks themselves, without MPI. Known once `ready` resolved.
    */
   get sharedMemory(): boolean { return this.buckets.length > 0 && this.buckets[0].shared; }
-
-  /**
-   * @internal withRider()'s floats in the last bucket (null without a rider, or a model without parameters): what each
-   * rank writes there before a step's backward is averaged over the ranks by the step's syncGradients(). Write it
-   * only between a syncGradients() and the next backward.
-   */
-  get rider(): Float32Array | null {
-    if (this.riderLen === 0 || this.buckets.length === 0) return null;
-    return this.buckets[this.buckets.length - 1].flat.subarray(this.riderAt, this.riderAt + this.riderLen);
-  }
 
   /** Stop listening to gradients (the model stays as it is). */
   detachHooks(): void { this.unhook(); }
@@ -339,10 +306,6 @@ export class DistributedDataParallel extends Module {
       if (!force && b.ready < b.params.length) return;
       if (this.nextBucket === 0) this.firstLaunch = performance.now();
       const s = 1 / this.pg.worldSize;
-      // the rider is averaged as the gradients are: scaled here when neither the group nor the shared memory scales
-      if (this.riderLen > 0 && this.nextBucket === this.buckets.length - 1 && !b.shared && this.pg.allReduceScaled === undefined && s !== 1) {
-        for (let i = this.riderAt; i < this.riderAt + this.riderLen; i++) b.flat[i] *= s;
-      }
       b.launched = (b.shared ? this.pg.allReduceSharedScaled!(b.flat, s)
         : s !== 1 && this.pg.allReduceScaled !== undefined ? this.pg.allReduceScaled(b.flat, s) : this.pg.allReduce(b.flat, 'sum'))
         .then(() => { b.done = true; });

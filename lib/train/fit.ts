@@ -416,7 +416,6 @@ export async function fit(given: Module, data: FitSource, opts: FitOptions): Pro
   const { step, release } = claim(model, opts.optimizer);
   try {
     const dist = pg ? await wrap(given, pg) : null;
-    if (dist && ctx.sync) ctx.sync.rider = dist.ddp.rider; // fit's own wrapper carries the agreement (a DDP of the user's: none)
     try {
       const engine = mode !== false && why === null
         ? new WorkerEngine(model, opts, { type: 'start', backend: backend(), precision, model: modelSrc!, state: snapshotState(model),
@@ -510,49 +509,23 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
     await engine.begin(e);
     const it = train.open(e);
     let n = 0;
-    if (sync) {
-      // every rank takes a step, or none does (so a rank never waits alone in an all-reduce). The agreement on the
-      // epoch's first step is an all-gather; on step n + 1 it rides with step n's gradient all-reduce when fit made
-      // the DDP wrapper (sync.rides): the batch for step n + 1 is then fetched before step n, and a stop takes
-      // effect a step later, on every rank at the same step. With a DDP model of the user's: an all-gather per step.
-      const take = async (ahead: boolean): Promise<WireBatch | null> => {
-        const r = await next(it);
-        // fetched ahead from a source that may reuse its storage (a generator of the user's): copied, so that the
-        // next batch cannot overwrite it
-        return r.done ? null : wireBatch(r.value, indices, train.fresh, engine.own || (ahead && !train.fresh), 'data');
-      };
-      let batch = await take(sync.rides);
-      let a = await sync.agree(stopRequested(), batch !== null);
-      for (;;) {
+    for (;;) {
+      if (!sync && stopRequested()) await halt(it);
+      const r = await next(it);
+      if (sync) {
+        // every rank takes a step, or none does: so a rank never waits alone in an all-reduce
+        const a = await sync.agree(stopRequested(), !r.done);
         if (a.stopping.length > 0) await halt(it, a.stopping);
         if (a.withBatch !== 0 && a.withBatch !== sync.pg.worldSize) {
           await it.return?.();
           throw new RangeError(`fit: the ranks' data gave different numbers of batches in epoch ${e + 1}: at step ${n + 1}, ` +
-            `${sync.pg.worldSize - a.withBatch} of ${sync.pg.worldSize} ranks had none (this is rank ${sync.pg.rank}, ${batch === null ? 'without' : 'with'} one). ` +
+            `${sync.pg.worldSize - a.withBatch} of ${sync.pg.worldSize} ranks had none (this is rank ${sync.pg.rank}, ${r.done ? 'without' : 'with'} one). ` +
             'Under distributed, every rank must give the same number of batches per epoch ({x, y}, datasets and DataLoaders over one are shared out evenly)');
         }
         if (a.withBatch === 0) break;
-        if (sync.rides) {
-          const ahead = await take(true);
-          sync.put(stopRequested(), ahead !== null);
-          await engine.train(batch!);
-          a = sync.taken();
-          batch = ahead;
-        } else {
-          await engine.train(batch!);
-          batch = await take(false);
-          a = await sync.agree(stopRequested(), batch !== null);
-        }
-        n++;
-      }
-    } else {
-      for (;;) {
-        if (stopRequested()) await halt(it);
-        const r = await next(it);
-        if (r.done) break;
-        await engine.train(wireBatch(r.value, indices, train.fresh, engine.own, 'data'));
-        n++;
-      }
+      } else if (r.done) break;
+      await engine.train(wireBatch(r.value, indices, train.fresh, engine.own, 'data'));
+      n++;
     }
     if (n === 0) {
       throw new RangeError(`fit: the data gave no batches in epoch ${e + 1}${e > 0 ? ' (a generator can be read only once: pass a function (epoch) => generator, or a DataLoader)' : ''}`);

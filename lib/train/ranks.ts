@@ -1,13 +1,12 @@
 /**
  * fit's side of distributed training (`fit(model, data, { distributed: pg })`): the process
  * group check, wrapping the model in DistributedDataParallel, the agreement between ranks
- * before every step (does every rank have a batch? did one ask to stop?), carried by the
- * previous step's gradient all-reduce when fit made the wrapper, and the epoch's statistics
- * combined over the ranks, exactly (float64 sums sent as 16-bit pieces), so every rank returns
- * the same history.
+ * before every step (does every rank have a batch? did one ask to stop?) and the epoch's
+ * statistics combined over the ranks, exactly (float64 sums sent as 16-bit pieces), so every
+ * rank returns the same history.
  */
 import { Module } from '../nn/module.js';
-import { DistributedDataParallel, withRider, type Collectives } from '../distributed/ddp.js';
+import { DistributedDataParallel, type Collectives } from '../distributed/ddp.js';
 
 /** A process group as fit needs it (distributed.init()'s ProcessGroup, or a stand-in in tests). */
 export function checkGroup(pg: unknown): Collectives {
@@ -26,9 +25,8 @@ export async function wrap(model: Module, pg: Collectives): Promise<{ inner: Mod
     await model.ready;
     return { inner: model.module, ddp: model, own: false };
   }
-  // fit owns this wrapper and its loop: .grad as views of the buckets saves the copy back each step, and the last
-  // bucket carries the next step's agreement (RankSync.put/taken): a stop flag per rank and a batch count
-  const ddp = withRider(model, pg, { gradientAsBucketView: true }, pg.worldSize + 1);
+  // fit owns this wrapper and its loop: .grad as views of the buckets saves the copy back each step
+  const ddp = new DistributedDataParallel(model, pg, { gradientAsBucketView: true });
   try {
     await ddp.ready;
   } catch (e) {
@@ -48,34 +46,9 @@ export interface Agreement {
 
 /** The collectives fit runs besides DDP's, the same sequence on every rank. */
 export class RankSync {
-  /**
-   * DDP's rider (wrap() made the wrapper): the agreement on step n + 1 travels with step n's gradients (put() before
-   * the step, taken() after it), no collective of its own; null (a DDP model of the user's): agree() before every step.
-   */
-  rider: Float32Array | null = null;
-
   constructor(readonly pg: Collectives) {}
 
-  /** Whether the agreement rides on the gradient all-reduce (else: agree() before every step). */
-  get rides(): boolean { return this.rider !== null; }
-
-  /** Before a step: this rank's say on the next step, carried by this step's gradient all-reduce. */
-  put(stop: boolean, hasBatch: boolean): void {
-    const r = this.rider!;
-    r.fill(0);
-    r[this.pg.rank] = stop ? 1 : 0;
-    r[this.pg.worldSize] = hasBatch ? 1 : 0;
-  }
-
-  /** After the step: what every rank put (the rider holds the mean over the ranks: a count is mean x N, rounded). */
-  taken(): Agreement {
-    const r = this.rider!, N = this.pg.worldSize;
-    const stopping: number[] = [];
-    for (let k = 0; k < N; k++) if (Math.round(r[k] * N) !== 0) stopping.push(k);
-    return { stopping, withBatch: Math.round(r[N] * N) };
-  }
-
-  /** One small all-gather: before the first step of an epoch, or before every step without a rider. */
+  /** One small all-gather before each step (and one that says "stop" from a rank that leaves). */
   async agree(stop: boolean, hasBatch: boolean): Promise<Agreement> {
     const all = (await this.pg.allGather(new Float32Array([stop ? 1 : 0, hasBatch ? 1 : 0]))).data;
     const stopping: number[] = [];

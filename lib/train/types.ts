@@ -110,9 +110,6 @@ export interface FitOptions {
    * {x, y}, datasets and DataLoaders over one are shared out as PyTorch's DistributedSampler
    * (batchSize per rank), validation data every N-th sample, and the history's figures are over
    * every rank's samples (the same history on every rank). Steps run on the calling thread.
-   * Every rank takes the same steps: a stop asked for on one rank (signal, onProgress throwing)
-   * stops every rank at the same step, one step later than asked when fit wraps the model itself
-   * (the agreement rides with the previous step's gradient all-reduce).
    */
   distributed?: Collectives;
   /**
