@@ -475,6 +475,64 @@ describe('fit(model, data, { distributed }) on an in-process world (no MPI neede
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** The collectives of a fake world's rank 0, by kind (allReduce buckets, allGathers...). */
+  const counted = (world: Collectives[]): Record<string, number> => {
+    const n: Record<string, number> = {};
+    const g = world[0] as unknown as Record<string, (...a: unknown[]) => unknown>;
+    for (const k of ['allReduce', 'allGather', 'broadcast']) {
+      const f = g[k];
+      g[k] = (...a: unknown[]) => { n[k] = (n[k] ?? 0) + 1; return f(...a); };
+    }
+    return n;
+  };
+
+  it('collectives: one all-gather per step (the agreement) and one per epoch (the statistics) besides DDP\'s all-reduce, whoever made the wrapper', async () => {
+    for (const own of [true, false]) {
+      const world = fakeWorld(2);
+      const n = counted(world);
+      await Promise.all(world.map(async (g) => {
+        manualSeed(11);
+        const m = mlp([6, 16, 3]);
+        const model = own ? m : await nn.DistributedDataParallel.create(m, g);
+        await fit(model, { x, y }, { epochs: 3, batchSize: 4, seed: 5, loss: F.crossEntropy, distributed: g, worker: false, optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }) });
+        if (model instanceof nn.DistributedDataParallel) model.detachHooks();
+      }));
+      // 32 samples over 2 ranks at 4 per rank: 4 steps per epoch; one bucket; the handshake: 2 all-gathers, 1 broadcast
+      expect(n.allReduce).toBe(3 * 4);
+      expect(n.broadcast).toBe(1);
+      // per epoch: 4 + 1 agreements (the last one: no rank has a batch), 1 for the statistics
+      expect(n.allGather).toBe(2 + 3 * (4 + 1 + 1));
+    }
+  });
+
+  it('a stop asked for during step k on one rank (abort, onProgress throwing) stops every rank after step k, with the same errors, whoever made the wrapper', async () => {
+    for (const own of [true, false]) {
+      for (const how of ['abort', 'throw'] as const) {
+        const world = fakeWorld(2);
+        const ac = new AbortController();
+        const boom = new Error('boom');
+        const res = await Promise.allSettled(world.map(async (g, r) => {
+          const mm = mlp([6, 3]);
+          const model = own ? mm : await nn.DistributedDataParallel.create(mm, g);
+          try {
+            return await fit(model, { x, y }, { epochs: 5, batchSize: 2, loss: F.crossEntropy, optimizer: new optim.SGD(mm.parameters(), { lr: 0.1 }), distributed: g, worker: false,
+              progressIntervalMs: 0, ...(r === 1 ? { signal: ac.signal } : {}),
+              onProgress: (p) => { if (r === 1 && p.globalStep === 10) { if (how === 'abort') ac.abort(); else throw boom; } } });
+          } finally {
+            if (model instanceof nn.DistributedDataParallel) model.detachHooks();
+          }
+        }));
+        const errs = res.map((q) => (q as PromiseRejectedResult).reason as { name: string; steps: number; cause: unknown });
+        expect(res.map((q) => q.status)).toEqual(['rejected', 'rejected']);
+        expect(errs[0].name).toBe('AbortError');
+        expect(errs[0].steps).toBe(10);
+        expect(String(errs[0].cause)).toMatch(/rank 1 stopped/);
+        if (how === 'abort') expect(errs[1].steps).toBe(errs[0].steps);
+        else expect(errs[1]).toBe(boom);
+      }
+    }
+  });
+
   it.each([false, true])('an abort on one rank stops every rank at the same step with an AbortError (worker: %s)', async (worker) => {
     const world = fakeWorld(2);
     const ac = new AbortController();
