@@ -425,6 +425,17 @@ describe('fit(model, data, { distributed }) on an in-process world (no MPI neede
     }
   });
 
+  it('worker: true: a collective that fails on the calling thread fails fit with its message', async () => {
+    const [g] = fakeWorld(1);
+    let calls = 0;
+    const f = g.allReduce.bind(g);
+    g.allReduce = (t, op) => (++calls === 3 ? Promise.reject(new Error('allReduce: rank 1 (pid 4242) was lost')) : f(t, op));
+    const m = mlp([6, 3]);
+    await expect(fit(m, { x, y }, { epochs: 2, batchSize: 4, loss: F.crossEntropy, optimizer: new optim.SGD(m.parameters(), { lr: 0.1 }), distributed: g, worker: true }))
+      .rejects.toThrow(/rank 1 \(pid 4242\) was lost/);
+    expect(calls).toBe(3);
+  });
+
   it('clear errors: a DDP model without the option, a foreign sampler, a sampler for another rank, uneven batches', async () => {
     const [pg] = fakeWorld(1);
     const m = mlp([6, 3]);
