@@ -36,8 +36,12 @@ export interface MpiRaw {
   /** In place over a part of a sharedBuffer() array (the same part on every rank): each rank's values × `scale`, summed in rank order, by the ranks themselves through shared memory; resolves with the seconds it took. */
   allReduceShared(buf: Float32Array, scale: number): Promise<number>;
   finalize(): Promise<number>;
-  /** `small`: how many small all-reduces over shared memory finished on the calling thread, were handed to the communication thread after the spin, or were queued behind other collectives. */
-  info(): { library: string; initialized: boolean; sanitized: boolean; small?: { fast: number; handedOff: number; queued: number } };
+  /**
+   * `small`: how many small all-reduces over shared memory finished on the calling thread, were handed to the communication thread after the spin, or were queued behind other collectives.
+   * `shared`: allReduceShared so far: collectives, the blocks they had (block-claimed: the range's blocks; NEURITE_MPI_SHM_REDUCE=chunk: one per rank) and how many of them this rank reduced.
+   */
+  info(): { library: string; initialized: boolean; sanitized: boolean; small?: { fast: number; handedOff: number; queued: number };
+    shared?: { collectives: number; blocks: number; reduced: number } };
 }
 
 export const INSTALL_HINT = 'install MPI (Debian/Ubuntu: apt-get install libopenmpi-dev openmpi-bin; or MPICH: ' +

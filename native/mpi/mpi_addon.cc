@@ -27,6 +27,7 @@
 #include <cstdio>
 #ifdef __linux__
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sys/mman.h>
@@ -182,34 +183,76 @@ void prescale(float* p, int64_t n, double scale) {
 // ArrayBuffer; GC unmaps it), so the lifetime is JavaScript's, independent of MPI_Finalize; POSIX
 // shared memory rather than MPI_Win_allocate_shared for that reason (a window is freed
 // collectively and by MPI_Finalize, while JavaScript may still hold the buffer).
-// An all-reduce over a range of the parts (the same range on every rank): every rank announces it
-// is there, rank r sums chunk r of the range over every rank's part in rank order (each value
-// first times `scale`, in double rounded to float as prescale()) and writes the sum into every
-// rank's part, then announces it is done; a rank leaves when every rank is done. Every rank gets
-// the same bits; each rank reads and writes 2/N of the range (MPI's shared-memory transport
-// copies it through a FIFO: measured 3x the time for 2.68 MB, bench/distributed/shm-allreduce.c).
+// An all-reduce over a range of the parts (the same range on every rank), block-claimed (session 9):
+// every rank announces it is there; once every rank is, the range's blocks (kClaimFloats floats,
+// 64 KB) are handed out by a ticket (fetch_add on a counter in the segment's header) to whichever
+// rank asks, and the rank that drew block b sums it over every rank's part in rank order (each
+// value first times `scale`, in double rounded to float as prescale()), writes the sum into every
+// rank's part and adds one to the done counter (release); a rank leaves once done counts every
+// block (acquire: it then sees every rank's writes). The sum of an element does not depend on who
+// computes it, so every rank gets the same bits as with a fixed split. A rank whose communication
+// thread is still asleep (a futex wake-up) or descheduled (more ranks than cores) costs the others
+// nothing: the ranks that are there take its blocks. The previous scheme (rank r reduces the fixed
+// chunk r, then every rank announces it is done) stays behind NEURITE_MPI_SHM_REDUCE=chunk (A/B).
+// Reuse of the counters: collective k uses the pair (ticket, done) of parity k & 1; every rank
+// clears the other pair once every rank has arrived at k (so every rank has left k - 1, the last
+// user of that pair), and nobody touches it again before every rank has arrived at k + 1 (after
+// that clear): no ABA, no epoch tag needed. MPI's shared-memory transport copies the range through
+// a FIFO instead: measured 3x the time for 2.68 MB (bench/distributed/shm-allreduce.c).
 struct alignas(64) Line {
-  std::atomic<uint32_t> seq;      // phases completed (2 per all-reduce)
+  std::atomic<uint32_t> seq;      // phases completed (claim: 1 per all-reduce; chunk: 2)
   std::atomic<uint32_t> waiters;  // ranks asleep on seq (the futex word)
   int32_t pid;
   uint64_t start;                 // /proc/<pid>/stat field 22: tells a reused pid apart
 };
+// A counter other ranks may sleep on (the done count is a futex word).
+struct alignas(64) Counter {
+  std::atomic<uint32_t> v;
+  std::atomic<uint32_t> waiters;
+};
+// The shared header after the ranks' lines: how the segment is reduced (rank 0 decides, from its
+// environment, before the others map it), and the two (ticket, done) pairs.
+struct alignas(64) Shared {
+  uint32_t claim;       // 1: block-claimed; 0: fixed chunks
+  uint32_t blockFloats; // claim's block size
+  Counter ticket[2], done[2];
+};
+constexpr int64_t kClaimFloats = 16384;  // 64 KB
 struct Segment {
   char* base = nullptr;
   size_t bytes = 0, header = 0, part = 0;
   int64_t count = 0;
   int n = 0, me = 0;
-  uint32_t gen = 0;  // communication thread only
+  uint32_t gen = 0;  // the next collective's phase base: taken by the thread that runs it, in call order
   bool checkPeers = true;  // every peer's pid is visible here (not so across PID namespaces)
+  bool claim = false;      // block-claimed (Shared::claim, read once at sharedAlloc)
+  int64_t block = kClaimFloats;
   Line* line(int j) const { return reinterpret_cast<Line*>(base) + j; }
+  Shared* shared() const { return reinterpret_cast<Shared*>(base + static_cast<size_t>(n) * sizeof(Line)); }
   float* buf(int j) const { return reinterpret_cast<float*>(base + header + part * static_cast<size_t>(j)); }
 };
 // The segments JavaScript holds (main thread only): allReduceShared finds its buffer's here.
 std::vector<Segment*> segments;
+// Shared all-reduces of this process (info().shared): collectives, blocks in them, blocks this rank
+// reduced (claim mode; chunk mode counts its one chunk as one block).
+std::atomic<uint64_t> sharedColls{0}, sharedBlocks{0}, sharedMine{0};
 
 #ifdef NEURITE_SHM
 // NEURITE_MPI_SHM=off: sharedBuffer gives null on this rank, so every rank keeps MPI (escape hatch, A/B).
 bool kShmOff = [] { const char* e = std::getenv("NEURITE_MPI_SHM"); return e != nullptr && (std::strcmp(e, "off") == 0 || std::strcmp(e, "0") == 0); }();
+// NEURITE_MPI_SHM_REDUCE=chunk (read by local rank 0 when it makes a segment): the fixed-chunk reduction (A/B).
+// NEURITE_MPI_SHM_BLOCK=<floats>: claim's block size (a multiple of 16; measurements and tests).
+bool kShmChunk = [] { const char* e = std::getenv("NEURITE_MPI_SHM_REDUCE"); return e != nullptr && std::strcmp(e, "chunk") == 0; }();
+int64_t kShmBlock = [] {
+  const char* e = std::getenv("NEURITE_MPI_SHM_BLOCK");
+  long long v = e ? std::atoll(e) : 0;
+  return v >= 16 && v <= (int64_t(1) << 24) ? (v + 15) / 16 * 16 : kClaimFloats;
+}();
+// Test hooks of the claim path (test/distributed/claim-rank.mjs): NEURITE_MPI_TEST_CLAIM_DELAY_MS, this rank
+// sleeps that long after every rank has arrived, before it asks for a block (so the others take them all);
+// NEURITE_MPI_TEST_DIE_HOLDING=1, this rank kills itself (SIGKILL) holding the first block it draws.
+int kTestClaimDelayMs = [] { const char* e = std::getenv("NEURITE_MPI_TEST_CLAIM_DELAY_MS"); return e ? std::atoi(e) : 0; }();
+bool kTestDieHolding = [] { const char* e = std::getenv("NEURITE_MPI_TEST_DIE_HOLDING"); return e != nullptr && std::strcmp(e, "1") == 0; }();
 
 // /proc/<pid>/stat: the process's start time (field 22; 0 when there is no such process), its state
 // (field 3) and flags (field 9).
@@ -316,34 +359,105 @@ __attribute__((optimize("O3"))) void sumBlock(float* __restrict acc, const float
   }
 }
 
-// The reduction of chunk [lo, hi) of the range at `off`, in blocks that stay in L1.
-void reduceChunk(Segment* s, int64_t off, int64_t lo, int64_t hi, double scale) {
+// The reduction of [lo, hi) of the range at `off` (scale of kind k), in blocks that stay in L1.
+void reduceChunk(Segment* s, int64_t off, int64_t lo, int64_t hi, double scale, ScaleKind k) {
   constexpr int64_t kBlock = 2048;
   alignas(64) float acc[kBlock];
-  int e = 0;
-  double m = std::frexp(scale, &e);
-  ScaleKind k = scale == 1 ? kOne : (m == 0.5 && std::ldexp(1.0f, e - 1) != 0 && std::isnormal(std::ldexp(1.0f, e - 1))) ? kPow2 : kOther;
-  std::vector<const float*> parts(static_cast<size_t>(s->n));
+  const float* few[8];
+  std::vector<const float*> many;
+  const float** parts = few;
+  if (s->n > 8) { many.resize(static_cast<size_t>(s->n)); parts = many.data(); }
   for (int64_t b = lo; b < hi; b += kBlock) {
     int64_t n = std::min(kBlock, hi - b);
-    for (int j = 0; j < s->n; j++) parts[static_cast<size_t>(j)] = s->buf(j) + off + b;
-    if (k == kOne) sumBlock<kOne>(acc, parts.data(), s->n, n, scale);
-    else if (k == kPow2) sumBlock<kPow2>(acc, parts.data(), s->n, n, scale);
-    else sumBlock<kOther>(acc, parts.data(), s->n, n, scale);
+    for (int j = 0; j < s->n; j++) parts[j] = s->buf(j) + off + b;
+    if (k == kOne) sumBlock<kOne>(acc, parts, s->n, n, scale);
+    else if (k == kPow2) sumBlock<kPow2>(acc, parts, s->n, n, scale);
+    else sumBlock<kOther>(acc, parts, s->n, n, scale);
     for (int j = 0; j < s->n; j++) std::memcpy(s->buf(j) + off + b, acc, static_cast<size_t>(n) * 4);
   }
+}
+
+// The scale's kind (see scaled()).
+ScaleKind scaleKind(double scale) {
+  int e = 0;
+  double m = std::frexp(scale, &e);
+  return scale == 1 ? kOne : (m == 0.5 && std::ldexp(1.0f, e - 1) != 0 && std::isnormal(std::ldexp(1.0f, e - 1))) ? kPow2 : kOther;
+}
+
+// Wait until c (a done counter) reaches `want`: spin `spin` seconds, then sleep on it (futex), waking every
+// kLivenessNs to check the peers: one that is gone while blocks are missing may hold one of them (a rank that
+// drew no block and died is reported at the next collective's arrival instead, if the count completes).
+bool waitDone(Segment* s, Counter* c, uint32_t want, std::string* err, double spin) {
+  if (c->v.load(std::memory_order_acquire) >= want) return true;
+  double t0 = now();
+  while (c->v.load(std::memory_order_acquire) < want && now() - t0 < spin) cpuRelax();
+  while (c->v.load(std::memory_order_acquire) < want) {
+    c->waiters.fetch_add(1, std::memory_order_seq_cst);
+    uint32_t cur = c->v.load(std::memory_order_seq_cst);
+    if (cur < want) {
+      timespec t{0, kLivenessNs};
+      futex(&c->v, FUTEX_WAIT, cur, &t);
+    }
+    c->waiters.fetch_sub(1, std::memory_order_seq_cst);
+    if (!s->checkPeers || c->v.load(std::memory_order_acquire) >= want) continue;
+    for (int j = 0; j < s->n; j++) {
+      if (j == s->me || alive(s->line(j))) continue;
+      if (c->v.load(std::memory_order_acquire) >= want) break;  // it finished its blocks before it went
+      *err = "allReduce: rank " + std::to_string(j) + " (pid " + std::to_string(s->line(j)->pid) + ") was lost";
+      return false;
+    }
+  }
+  return true;
+}
+
+// Block-claimed all-reduce of the range [off, off + count) of every part, collective g (every rank has
+// announced g + 1): draw blocks until none is left, reduce each, count it done; then wait for the rest.
+bool claimReduce(Segment* s, int64_t off, int64_t count, double scale, uint32_t g, std::string* err) {
+  Shared* sh = s->shared();
+  int p = g & 1;
+  // every rank has left collective g - 1, the last user of the other pair, and none can use it before
+  // every rank (this one too) has arrived at g + 1
+  sh->ticket[p ^ 1].v.store(0, std::memory_order_relaxed);
+  sh->done[p ^ 1].v.store(0, std::memory_order_relaxed);
+  if (kTestClaimDelayMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(kTestClaimDelayMs));
+  int64_t B = s->block;
+  uint32_t nb = static_cast<uint32_t>((count + B - 1) / B);
+  ScaleKind k = scaleKind(scale);
+  uint64_t mine = 0;
+  for (;;) {
+    uint32_t t = sh->ticket[p].v.fetch_add(1, std::memory_order_relaxed);
+    if (t >= nb) break;
+    if (kTestDieHolding) kill(getpid(), SIGKILL);
+    int64_t lo = static_cast<int64_t>(t) * B;
+    reduceChunk(s, off, lo, std::min(count, lo + B), scale, k);
+    mine++;
+    if (sh->done[p].v.fetch_add(1, std::memory_order_acq_rel) + 1 == nb && sh->done[p].waiters.load(std::memory_order_seq_cst) > 0)
+      futex(&sh->done[p].v, FUTEX_WAKE, INT_MAX, nullptr);
+  }
+  sharedColls.fetch_add(1, std::memory_order_relaxed);
+  sharedBlocks.fetch_add(nb, std::memory_order_relaxed);
+  sharedMine.fetch_add(mine, std::memory_order_relaxed);
+  return waitDone(s, &sh->done[p], nb, err, 20e-6);
 }
 
 bool sharedAllReduce(Segment* s, float* buf, int64_t count, double scale, std::string* err) {
   int64_t off = buf - s->buf(s->me);
   uint32_t g0 = s->gen;
+  if (s->claim) {
+    s->gen += 1;
+    announce(s, g0 + 1);
+    return waitAll(s, g0 + 1, err) && claimReduce(s, off, count, scale, g0, err);
+  }
   s->gen += 2;
   announce(s, g0 + 1);
   if (!waitAll(s, g0 + 1, err)) return false;
   // chunk r: [r*per, (r+1)*per) of the range, per a multiple of 16 floats (one cache line)
   int64_t per = ((count + s->n - 1) / s->n + 15) / 16 * 16;
   int64_t lo = std::min(count, per * s->me), hi = std::min(count, lo + per);
-  if (lo < hi) reduceChunk(s, off, lo, hi, scale);
+  if (lo < hi) reduceChunk(s, off, lo, hi, scale, scaleKind(scale));
+  sharedColls.fetch_add(1, std::memory_order_relaxed);
+  sharedBlocks.fetch_add(static_cast<uint64_t>(s->n), std::memory_order_relaxed);
+  sharedMine.fetch_add(1, std::memory_order_relaxed);
   announce(s, g0 + 2);
   return waitAll(s, g0 + 2, err);
 }
@@ -354,7 +468,7 @@ int sharedAlloc(int64_t count, int rank, int size, int localSize, Segment** out,
   *out = nullptr;
   struct { int ok; char name[60]; } hdr{};
   size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  size_t header = (static_cast<size_t>(size) * sizeof(Line) + page - 1) / page * page;
+  size_t header = (static_cast<size_t>(size) * sizeof(Line) + sizeof(Shared) + page - 1) / page * page;
   size_t part = (static_cast<size_t>(count) * 4 + page - 1) / page * page;
   size_t bytes = header + part * static_cast<size_t>(size);
   static int serial = 0;
@@ -402,6 +516,10 @@ int sharedAlloc(int64_t count, int rank, int size, int localSize, Segment** out,
     l->start = procStart(l->pid, &st);
     l->seq.store(0);
     l->waiters.store(0);
+    if (rank == 0) {  // before the all-reduce below, after which the others read it
+      s->shared()->claim = kShmChunk ? 0 : 1;
+      s->shared()->blockFloats = static_cast<uint32_t>(kShmBlock);
+    }
   }
   // every rank has opened (or failed): the name can go; the pid lines are written
   int all = 0;
@@ -416,6 +534,8 @@ int sharedAlloc(int64_t count, int rank, int size, int localSize, Segment** out,
   // every rank wrote its line before the all-reduce: where a peer's pid is not visible here (ranks
   // in separate PID namespaces sharing /dev/shm), the waits cannot check it and rely on mpirun
   for (int j = 0; j < size; j++) if (j != rank && !alive(s->line(j))) s->checkPeers = false;
+  s->claim = s->shared()->claim == 1;
+  s->block = s->shared()->blockFloats;
   *out = s;
   return MPI_SUCCESS;
 }
@@ -1034,6 +1154,15 @@ napi_value Info(napi_env env, napi_callback_info info) {
     napi_create_double(env, smallQueued, &x);
     setProp(env, sm, "queued", x);
     setProp(env, o, "small", sm);
+    napi_value sr;
+    napi_create_object(env, &sr);
+    napi_create_double(env, static_cast<double>(sharedColls.load()), &x);
+    setProp(env, sr, "collectives", x);
+    napi_create_double(env, static_cast<double>(sharedBlocks.load()), &x);
+    setProp(env, sr, "blocks", x);
+    napi_create_double(env, static_cast<double>(sharedMine.load()), &x);
+    setProp(env, sr, "reduced", x);
+    setProp(env, o, "shared", sr);
 #endif
     return o;
   });
