@@ -1,10 +1,13 @@
 // What DDP adds to a 2-rank W3 step on one host (issue 14, session 8): samples/s of W3 SGD at per-rank batch 128,
 // one compute thread per rank, interleaved over --rounds: 1 rank (plain), 2 independent plain processes (the
 // machine's ceiling), 2 ranks (DDP default, and gradientAsBucketView), fit({ distributed }) at 1 and 2 ranks, MPICH
-// unbound (Hydra's default) and -bind-to core; with --base DIR the 2-rank rows again from an earlier build copied to
+// unbound (Hydra's default) and -bind-to core, 4 ranks oversubscribed (session 9), the "[chunk]" rows with the shared
+// all-reduce's fixed split (NEURITE_MPI_SHM_REDUCE=chunk) instead of block claims, "[comm thread]" block claims without
+// the calling-thread path (NEURITE_MPI_SHM_FAST=off); with --base DIR the 2-rank rows again from an earlier build copied to
 // DIR (DIR/dist, DIR/build-mpi, DIR/bench) for the A/B. Medians of rounds, and each 2-rank row over 2 x the
 // 1-rank median. --warmup N untimed steps first (40: steady state; 5 measures the page-fault transient).
-//   npm run build && flock /tmp/neurite-bench.lock node bench/distributed/ddpstep.mjs [--rounds 5] [--base DIR] [--only REGEX]
+// --variant 'label:K=V,K=V' (repeatable) adds the gradientAsBucketView rows with that environment (e.g. the addon's spins).
+//   npm run build && flock /tmp/neurite-bench.lock node bench/distributed/ddpstep.mjs [--rounds 5] [--base DIR] [--only REGEX] [--variant L:K=V]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -13,7 +16,7 @@ import { parseArgs } from 'node:util';
 
 const here = dirname(new URL(import.meta.url).pathname);
 const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, steps: { type: 'string', default: '60' }, warmup: { type: 'string', default: '40' },
-  base: { type: 'string' }, only: { type: 'string' } } });
+  base: { type: 'string' }, only: { type: 'string' }, variant: { type: 'string', multiple: true, default: [] } } });
 const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_btl_vader_single_copy_mechanism: 'none', NEURITE_NUM_THREADS: '1' };
 const w3 = join(here, 'w3-rank.mjs');
 const baseW3 = a.base ? join(a.base, 'bench', 'distributed', 'w3-rank.mjs') : null;
@@ -28,7 +31,11 @@ const one = (cmd, argv, extra = {}) => new Promise((res, rej) => {
   c.on('exit', (code) => (code === 0 ? res(JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).pop())) : rej(new Error(`${cmd} exit ${code}: ${err}`))));
 });
 const plain = (more = []) => one(process.execPath, [w3, '--plain', ...args, ...more]);
-const ompi = (script, more = [], extra = {}) => one('mpirun.openmpi', ['-np', '2', process.execPath, script, ...args, ...more], extra);
+const ompi = (script, more = [], extra = {}, np = 2) => one('mpirun.openmpi', [...(np > 2 ? ['--oversubscribe'] : []), '-np', String(np), process.execPath, script, ...args, ...more], extra);
+// session 9: the shared all-reduce's fixed split (main's until then) in this build, for the block-claimed A/B
+const CHUNK = { NEURITE_MPI_SHM_REDUCE: 'chunk' };
+// ... and block claims on the communication thread only (no calling-thread path)
+const NOFAST = { NEURITE_MPI_SHM_FAST: 'off' };
 const configs = {
   '1 rank': () => plain(),
   '2 independent (no MPI)': () => Promise.all([plain(), plain()]).then(([p, q]) => ({ samplesPerSec: p.samplesPerSec + q.samplesPerSec })),
@@ -38,12 +45,31 @@ const configs = {
   '2 ranks --no-lend': () => ompi(w3, ['--no-lend']),
   '2 ranks, gradientAsBucketView --no-lend': () => ompi(w3, ['--bucket-view', '--no-lend']),
   ...(baseW3 ? { '2 ranks [base]': () => ompi(baseW3), '2 ranks, gradientAsBucketView [base]': () => ompi(baseW3, ['--bucket-view']) } : {}),
+  '2 ranks [chunk]': () => ompi(w3, [], CHUNK),
+  '2 ranks, gradientAsBucketView [chunk]': () => ompi(w3, ['--bucket-view'], CHUNK),
+  '2 ranks [comm thread]': () => ompi(w3, [], NOFAST),
+  '2 ranks, gradientAsBucketView [comm thread]': () => ompi(w3, ['--bucket-view'], NOFAST),
+  // 4 ranks oversubscribed on the 2 cores: the rows' "vs 2 x 1 rank" is then 4 ranks over 2 x 1 rank
+  '4 ranks (oversubscribed)': () => ompi(w3, [], {}, 4),
+  '4 ranks (oversubscribed), gradientAsBucketView': () => ompi(w3, ['--bucket-view'], {}, 4),
+  ...(baseW3 ? { '4 ranks (oversubscribed) [base]': () => ompi(baseW3, [], {}, 4), '4 ranks (oversubscribed), gradientAsBucketView [base]': () => ompi(baseW3, ['--bucket-view'], {}, 4) } : {}),
+  '4 ranks (oversubscribed) [chunk]': () => ompi(w3, [], CHUNK, 4),
+  '4 ranks (oversubscribed), gradientAsBucketView [chunk]': () => ompi(w3, ['--bucket-view'], CHUNK, 4),
+  '4 ranks (oversubscribed) [comm thread]': () => ompi(w3, [], NOFAST, 4),
+  '4 ranks (oversubscribed), gradientAsBucketView [comm thread]': () => ompi(w3, ['--bucket-view'], NOFAST, 4),
   'fit: 1 rank': () => plain(['--fit']),
   'fit({ distributed }): 2 ranks': () => ompi(w3, ['--fit']),
   ...(baseW3 ? { 'fit({ distributed }): 2 ranks [base]': () => ompi(baseW3, ['--fit']) } : {}),
   '2 ranks MPICH (unbound)': () => one('mpirun.mpich', ['-np', '2', process.execPath, w3, ...args], { NEURITE_MPI_ADDON: mpichAddon }),
   '2 ranks MPICH -bind-to core': () => one('mpirun.mpich', ['-bind-to', 'core', '-np', '2', process.execPath, w3, ...args], { NEURITE_MPI_ADDON: mpichAddon }),
 };
+// --variant 'label:K=V,K=V' (repeatable): the 2- and 4-rank gradientAsBucketView rows again with that environment
+for (const v of a.variant) {
+  const [label, kv] = v.split(':');
+  const extra = Object.fromEntries((kv ?? '').split(',').filter(Boolean).map((x) => x.split('=')));
+  configs[`2 ranks, gradientAsBucketView [${label}]`] = () => ompi(w3, ['--bucket-view'], extra);
+  configs[`4 ranks (oversubscribed), gradientAsBucketView [${label}]`] = () => ompi(w3, ['--bucket-view'], extra, 4);
+}
 if (a.only) for (const k of Object.keys(configs)) if (!new RegExp(a.only).test(k)) delete configs[k];
 const raw = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
 const loads = [];

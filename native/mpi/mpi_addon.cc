@@ -60,7 +60,8 @@ struct Op {
   double scale = 1;  // all-reduce: each rank's values are multiplied by this first (DDP's 1/N)
   int root = 0;
   Segment* seg = nullptr;  // kSharedAlloc's result (null: not available), kAllReduceShared's segment
-  uint32_t gen = 0;        // kAllReduceSmall: its number on the small-message channel
+  uint32_t gen = 0;        // kAllReduceSmall: its number on the small-message channel; kAllReduceShared: its phase base on the segment
+  int stage = 0;           // kAllReduceShared: what the calling thread did before it handed it over (sharedAllReduce)
   bool announced = false;  // kAllReduceSmall: the calling thread already wrote and announced it (a hand-off)
   napi_deferred deferred = nullptr;
   napi_ref keep[2] = {nullptr, nullptr};
@@ -411,8 +412,9 @@ bool waitDone(Segment* s, Counter* c, uint32_t want, std::string* err, double sp
 }
 
 // Block-claimed all-reduce of the range [off, off + count) of every part, collective g (every rank has
-// announced g + 1): draw blocks until none is left, reduce each, count it done; then wait for the rest.
-bool claimReduce(Segment* s, int64_t off, int64_t count, double scale, uint32_t g, std::string* err) {
+// announced g + 1): draw blocks until none is left, reduce each, count it done. Returns the number of blocks
+// (what the done counter of pair g & 1 reaches when every block is done).
+uint32_t claimBlocks(Segment* s, int64_t off, int64_t count, double scale, uint32_t g) {
   Shared* sh = s->shared();
   int p = g & 1;
   // every rank has left collective g - 1, the last user of the other pair, and none can use it before
@@ -431,24 +433,28 @@ bool claimReduce(Segment* s, int64_t off, int64_t count, double scale, uint32_t 
     int64_t lo = static_cast<int64_t>(t) * B;
     reduceChunk(s, off, lo, std::min(count, lo + B), scale, k);
     mine++;
+    // release: whoever sees the count complete sees this block's writes
     if (sh->done[p].v.fetch_add(1, std::memory_order_acq_rel) + 1 == nb && sh->done[p].waiters.load(std::memory_order_seq_cst) > 0)
       futex(&sh->done[p].v, FUTEX_WAKE, INT_MAX, nullptr);
   }
   sharedColls.fetch_add(1, std::memory_order_relaxed);
   sharedBlocks.fetch_add(nb, std::memory_order_relaxed);
   sharedMine.fetch_add(mine, std::memory_order_relaxed);
-  return waitDone(s, &sh->done[p], nb, err, 20e-6);
+  return nb;
 }
+uint32_t blocksOf(const Segment* s, int64_t count) { return static_cast<uint32_t>((count + s->block - 1) / s->block); }
 
-bool sharedAllReduce(Segment* s, float* buf, int64_t count, double scale, std::string* err) {
+// allReduceShared's collective `g` over buf (its number on the segment, taken at the call). `stage`: what the
+// calling thread did already (0 nothing, 1 announced, 2 announced and drew blocks until none was left); spin: the
+// first wait's spin (the calling thread spun already when it handed the collective over).
+bool sharedAllReduce(Segment* s, float* buf, int64_t count, double scale, uint32_t g0, int stage, std::string* err) {
   int64_t off = buf - s->buf(s->me);
-  uint32_t g0 = s->gen;
   if (s->claim) {
-    s->gen += 1;
-    announce(s, g0 + 1);
-    return waitAll(s, g0 + 1, err) && claimReduce(s, off, count, scale, g0, err);
+    if (stage < 1) announce(s, g0 + 1);
+    if (stage < 2 && !waitAll(s, g0 + 1, err, stage == 0 ? 20e-6 : 0)) return false;
+    if (stage < 2) claimBlocks(s, off, count, scale, g0);
+    return waitDone(s, &s->shared()->done[g0 & 1], blocksOf(s, count), err, stage < 2 ? 20e-6 : 0);
   }
-  s->gen += 2;
   announce(s, g0 + 1);
   if (!waitAll(s, g0 + 1, err)) return false;
   // chunk r: [r*per, (r+1)*per) of the range, per a multiple of 16 floats (one cache line)
@@ -670,7 +676,7 @@ void run(Op* op) {
     case kAllReduceShared:
       t0 = MPI_Wtime();
 #ifdef NEURITE_SHM
-      if (!sharedAllReduce(op->seg, op->buf, op->count, op->scale, &op->error)) op->failed = true;
+      if (!sharedAllReduce(op->seg, op->buf, op->count, op->scale, op->gen, op->stage, &op->error)) op->failed = true;
 #endif
       break;
     case kAllReduceSmall:
@@ -1041,8 +1047,44 @@ napi_value SharedBuffer(napi_env env, napi_callback_info info) {
   });
 }
 
+#ifdef NEURITE_SHM
+// allReduceShared on the calling thread (block-claimed segments, nothing queued): announce, and when every peer
+// arrives within kSharedArriveSpin (the last rank to arrive: the others are waiting for it), draw and reduce
+// blocks here until none is left, then wait up to kSharedDoneSpin for the blocks the peers hold: the collective is
+// done without waking this rank's communication thread nor, to settle a promise, this thread. Otherwise the rest
+// goes to the communication thread (`stage`), which sleeps while it waits. NEURITE_MPI_SHM_FAST=off: always the
+// communication thread (A/B); NEURITE_MPI_SHM_ARRIVE_US, NEURITE_MPI_SHM_DONE_US: the spins (measurements).
+bool kSharedFastOff = [] { const char* e = std::getenv("NEURITE_MPI_SHM_FAST"); return e != nullptr && (std::strcmp(e, "off") == 0 || std::strcmp(e, "0") == 0); }();
+double envUs(const char* name, double dflt) { const char* e = std::getenv(name); return e ? std::max(0.0, std::atof(e)) * 1e-6 : dflt; }
+double kSharedArriveSpin = envUs("NEURITE_MPI_SHM_ARRIVE_US", 20e-6), kSharedDoneSpin = envUs("NEURITE_MPI_SHM_DONE_US", 200e-6);
+// main thread: how the shared all-reduces ran (info().shared): finished on the calling thread, handed off, queued
+double sharedFast = 0, sharedHandedOff = 0, sharedQueued = 0;
+
+// Spin until f() or `spin` seconds passed; whether f() held.
+template <class F>
+bool spinFor(F&& f, double spin) {
+  if (f()) return true;
+  double t0 = now();
+  for (int i = 1; !f(); i++) {
+    cpuRelax();
+    if ((i & 15) == 0 && now() - t0 >= spin) return f();
+  }
+  return true;
+}
+// The stage the calling thread reached (see sharedAllReduce); 3: done.
+int sharedFastPath(Segment* s, float* buf, int64_t count, double scale, uint32_t g) {
+  announce(s, g + 1);
+  if (!spinFor([&] { return allThere(s, g + 1); }, kSharedArriveSpin)) return 1;
+  claimBlocks(s, buf - s->buf(s->me), count, scale, g);
+  Counter* d = &s->shared()->done[g & 1];
+  uint32_t nb = blocksOf(s, count);
+  return spinFor([&] { return d->v.load(std::memory_order_acquire) >= nb; }, kSharedDoneSpin) ? 3 : 2;
+}
+#endif
+
 // allReduceShared(buf, scale): sum over ranks, each rank's values times scale first, in place;
-// buf lies in one of sharedBuffer's arrays (the same range of it on every rank).
+// buf lies in one of sharedBuffer's arrays (the same range of it on every rank). The seconds it took: a
+// number when it finished on the calling thread (sharedFastPath), else a promise.
 napi_value AllReduceShared(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
     Args a(env, info, "allReduceShared", 2);
@@ -1058,7 +1100,36 @@ napi_value AllReduceShared(napi_env env, napi_callback_info info) {
     Op* o = bufferOp(kAllReduceShared, buf);
     o->scale = scale;
     o->seg = seg;
+    // its number on the segment, in call order (the communication thread runs queued ones in that order)
+    o->gen = seg->gen;
+    seg->gen += seg->claim ? 1 : 2;
+#ifdef NEURITE_SHM
+    if (seg->claim && g.pending == 0 && !kSharedFastOff) {
+      double t0 = now();
+      o->stage = sharedFastPath(seg, buf.data, buf.len, scale, o->gen);
+      if (o->stage == 3) {
+        delete o;
+        sharedFast++;
+        napi_value v;
+        napi_create_double(env, now() - t0, &v);
+        return v;
+      }
+      sharedHandedOff++;
+    } else sharedQueued++;
+    napi_value promise;
+    if (napi_create_promise(env, &o->deferred, &promise) != napi_ok) {
+      if (o->stage == 0) { seg->gen = o->gen; delete o; a.type_error("cannot create a promise"); }
+      // the peers wait for this collective: finish it here (blocking) rather than leave them hanging
+      std::string err;
+      bool ok = sharedAllReduce(seg, buf.data, buf.len, scale, o->gen, o->stage, &err);
+      delete o;
+      a.type_error(ok ? "cannot create a promise (the all-reduce finished in place)" : err);
+    }
+    submit(env, o, argv(env, info, 0), nullptr);
+    return promise;
+#else
     return enqueue(a, o, argv(env, info, 0), nullptr);
+#endif
   });
 }
 
@@ -1162,6 +1233,12 @@ napi_value Info(napi_env env, napi_callback_info info) {
     setProp(env, sr, "blocks", x);
     napi_create_double(env, static_cast<double>(sharedMine.load()), &x);
     setProp(env, sr, "reduced", x);
+    napi_create_double(env, sharedFast, &x);
+    setProp(env, sr, "fast", x);
+    napi_create_double(env, sharedHandedOff, &x);
+    setProp(env, sr, "handedOff", x);
+    napi_create_double(env, sharedQueued, &x);
+    setProp(env, sr, "queued", x);
     setProp(env, o, "shared", sr);
 #endif
     return o;
