@@ -1053,10 +1053,14 @@ napi_value SharedBuffer(napi_env env, napi_callback_info info) {
 // blocks here until none is left, then wait up to kSharedDoneSpin for the blocks the peers hold: the collective is
 // done without waking this rank's communication thread nor, to settle a promise, this thread. Otherwise the rest
 // goes to the communication thread (`stage`), which sleeps while it waits. NEURITE_MPI_SHM_FAST=off: always the
-// communication thread (A/B); NEURITE_MPI_SHM_ARRIVE_US, NEURITE_MPI_SHM_DONE_US: the spins (measurements).
-bool kSharedFastOff = [] { const char* e = std::getenv("NEURITE_MPI_SHM_FAST"); return e != nullptr && (std::strcmp(e, "off") == 0 || std::strcmp(e, "0") == 0); }();
+// communication thread (A/B); NEURITE_MPI_SHM_ARRIVE_US, NEURITE_MPI_SHM_DONE_US: the spins (measurements). Not
+// when this host runs more ranks than it has CPUs: a spinning rank would take the core a peer needs
+// (NEURITE_MPI_SHM_FAST=on: all the same).
+const char* kSharedFastEnv = std::getenv("NEURITE_MPI_SHM_FAST");
+bool kSharedFastOff = kSharedFastEnv != nullptr && (std::strcmp(kSharedFastEnv, "off") == 0 || std::strcmp(kSharedFastEnv, "0") == 0);
+bool kSharedFastOn = kSharedFastEnv != nullptr && std::strcmp(kSharedFastEnv, "on") == 0;
 double envUs(const char* name, double dflt) { const char* e = std::getenv(name); return e ? std::max(0.0, std::atof(e)) * 1e-6 : dflt; }
-double kSharedArriveSpin = envUs("NEURITE_MPI_SHM_ARRIVE_US", 20e-6), kSharedDoneSpin = envUs("NEURITE_MPI_SHM_DONE_US", 200e-6);
+double kSharedArriveSpin = envUs("NEURITE_MPI_SHM_ARRIVE_US", 20e-6), kSharedDoneSpin = envUs("NEURITE_MPI_SHM_DONE_US", 50e-6);
 // main thread: how the shared all-reduces ran (info().shared): finished on the calling thread, handed off, queued
 double sharedFast = 0, sharedHandedOff = 0, sharedQueued = 0;
 
@@ -1104,7 +1108,7 @@ napi_value AllReduceShared(napi_env env, napi_callback_info info) {
     o->gen = seg->gen;
     seg->gen += seg->claim ? 1 : 2;
 #ifdef NEURITE_SHM
-    if (seg->claim && g.pending == 0 && !kSharedFastOff) {
+    if (seg->claim && g.pending == 0 && !kSharedFastOff && (kSharedFastOn || g.localSize <= sysconf(_SC_NPROCESSORS_ONLN))) {
       double t0 = now();
       o->stage = sharedFastPath(seg, buf.data, buf.len, scale, o->gen);
       if (o->stage == 3) {
