@@ -1,9 +1,9 @@
 // What DDP adds to a 2-rank W3 step on one host (issue 14, session 8): samples/s of W3 SGD at per-rank batch 128,
 // one compute thread per rank, interleaved over --rounds: 1 rank (plain), 2 independent plain processes (the
 // machine's ceiling), 2 ranks (DDP default, and gradientAsBucketView), fit({ distributed }) at 1 and 2 ranks, MPICH
-// unbound (Hydra's default) and -bind-to core, 4 ranks oversubscribed (session 9), the "[chunk]" rows with the shared
-// all-reduce's fixed split (NEURITE_MPI_SHM_REDUCE=chunk) instead of block claims, "[comm thread]" block claims without
-// the calling-thread path (NEURITE_MPI_SHM_FAST=off); with --base DIR the 2-rank rows again from an earlier build copied to
+// unbound (Hydra's default) and -bind-to core, 4 ranks oversubscribed (session 9), the "[claim]" rows with the shared
+// all-reduce by block claims (NEURITE_MPI_SHM_REDUCE=claim) instead of the default fixed split, "[claim, calling
+// thread]" with the last rank also reducing on its calling thread (NEURITE_MPI_SHM_FAST=on); with --base DIR the 2-rank rows again from an earlier build copied to
 // DIR (DIR/dist, DIR/build-mpi, DIR/bench) for the A/B. Medians of rounds, and each 2-rank row over 2 x the
 // 1-rank median. --warmup N untimed steps first (40: steady state; 5 measures the page-fault transient).
 // --variant 'label:K=V,K=V' (repeatable) adds the gradientAsBucketView rows with that environment (e.g. the addon's spins).
@@ -32,10 +32,10 @@ const one = (cmd, argv, extra = {}) => new Promise((res, rej) => {
 });
 const plain = (more = []) => one(process.execPath, [w3, '--plain', ...args, ...more]);
 const ompi = (script, more = [], extra = {}, np = 2) => one('mpirun.openmpi', [...(np > 2 ? ['--oversubscribe'] : []), '-np', String(np), process.execPath, script, ...args, ...more], extra);
-// session 9: the shared all-reduce's fixed split (main's until then) in this build, for the block-claimed A/B
-const CHUNK = { NEURITE_MPI_SHM_REDUCE: 'chunk' };
-// ... and block claims on the communication thread only (no calling-thread path)
-const NOFAST = { NEURITE_MPI_SHM_FAST: 'off' };
+// session 9: the shared all-reduce by block claims (opt-in) against the default fixed split, in this build
+const CLAIM = { NEURITE_MPI_SHM_REDUCE: 'claim' };
+// ... and block claims with the last rank to arrive reducing on its calling thread (opt-in)
+const FAST = { NEURITE_MPI_SHM_REDUCE: 'claim', NEURITE_MPI_SHM_FAST: 'on' };
 const configs = {
   '1 rank': () => plain(),
   '2 independent (no MPI)': () => Promise.all([plain(), plain()]).then(([p, q]) => ({ samplesPerSec: p.samplesPerSec + q.samplesPerSec })),
@@ -45,18 +45,18 @@ const configs = {
   '2 ranks --no-lend': () => ompi(w3, ['--no-lend']),
   '2 ranks, gradientAsBucketView --no-lend': () => ompi(w3, ['--bucket-view', '--no-lend']),
   ...(baseW3 ? { '2 ranks [base]': () => ompi(baseW3), '2 ranks, gradientAsBucketView [base]': () => ompi(baseW3, ['--bucket-view']) } : {}),
-  '2 ranks [chunk]': () => ompi(w3, [], CHUNK),
-  '2 ranks, gradientAsBucketView [chunk]': () => ompi(w3, ['--bucket-view'], CHUNK),
-  '2 ranks [comm thread]': () => ompi(w3, [], NOFAST),
-  '2 ranks, gradientAsBucketView [comm thread]': () => ompi(w3, ['--bucket-view'], NOFAST),
+  '2 ranks [claim]': () => ompi(w3, [], CLAIM),
+  '2 ranks, gradientAsBucketView [claim]': () => ompi(w3, ['--bucket-view'], CLAIM),
+  '2 ranks [claim, calling thread]': () => ompi(w3, [], FAST),
+  '2 ranks, gradientAsBucketView [claim, calling thread]': () => ompi(w3, ['--bucket-view'], FAST),
   // 4 ranks oversubscribed on the 2 cores: the rows' "vs 2 x 1 rank" is then 4 ranks over 2 x 1 rank
   '4 ranks (oversubscribed)': () => ompi(w3, [], {}, 4),
   '4 ranks (oversubscribed), gradientAsBucketView': () => ompi(w3, ['--bucket-view'], {}, 4),
   ...(baseW3 ? { '4 ranks (oversubscribed) [base]': () => ompi(baseW3, [], {}, 4), '4 ranks (oversubscribed), gradientAsBucketView [base]': () => ompi(baseW3, ['--bucket-view'], {}, 4) } : {}),
-  '4 ranks (oversubscribed) [chunk]': () => ompi(w3, [], CHUNK, 4),
-  '4 ranks (oversubscribed), gradientAsBucketView [chunk]': () => ompi(w3, ['--bucket-view'], CHUNK, 4),
-  '4 ranks (oversubscribed) [comm thread]': () => ompi(w3, [], NOFAST, 4),
-  '4 ranks (oversubscribed), gradientAsBucketView [comm thread]': () => ompi(w3, ['--bucket-view'], NOFAST, 4),
+  '4 ranks (oversubscribed) [claim]': () => ompi(w3, [], CLAIM, 4),
+  '4 ranks (oversubscribed), gradientAsBucketView [claim]': () => ompi(w3, ['--bucket-view'], CLAIM, 4),
+  '4 ranks (oversubscribed) [claim, calling thread]': () => ompi(w3, [], FAST, 4),
+  '4 ranks (oversubscribed), gradientAsBucketView [claim, calling thread]': () => ompi(w3, ['--bucket-view'], FAST, 4),
   'fit: 1 rank': () => plain(['--fit']),
   'fit({ distributed }): 2 ranks': () => ompi(w3, ['--fit']),
   ...(baseW3 ? { 'fit({ distributed }): 2 ranks [base]': () => ompi(baseW3, ['--fit']) } : {}),

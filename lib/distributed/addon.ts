@@ -35,15 +35,16 @@ export interface MpiRaw {
   sharedBuffer(count: number): Promise<Float32Array | null>;
   /**
    * In place over a part of a sharedBuffer() array (the same part on every rank): each rank's values × `scale`, summed
-   * in rank order, by the ranks themselves through shared memory, a block at a time by whichever rank is there; the
-   * seconds it took. When nothing is queued and the peers are there already (this rank is the last to arrive) it runs
-   * on the calling thread and returns a number (it is done), else a promise.
+   * in rank order, by the ranks themselves through shared memory (rank r the r-th slice; with NEURITE_MPI_SHM_REDUCE=claim
+   * a block at a time by whichever rank is there); the seconds it took, through a promise. Only with block claims and
+   * NEURITE_MPI_SHM_FAST=on (measurements): when nothing is queued and the peers are there already (this rank is the
+   * last to arrive) it runs on the calling thread and returns a number (it is done).
    */
   allReduceShared(buf: Float32Array, scale: number): Promise<number> | number;
   finalize(): Promise<number>;
   /**
    * `small`: how many small all-reduces over shared memory finished on the calling thread, were handed to the communication thread after the spin, or were queued behind other collectives.
-   * `shared`: allReduceShared so far: collectives, the blocks they had (block-claimed: the range's blocks; NEURITE_MPI_SHM_REDUCE=chunk: one per rank),
+   * `shared`: allReduceShared so far: collectives, the blocks they had (the fixed split: one per rank; NEURITE_MPI_SHM_REDUCE=claim: the range's blocks),
    * how many of them this rank reduced, and how many collectives finished on the calling thread, were handed to the communication thread, or were queued.
    */
   info(): { library: string; initialized: boolean; sanitized: boolean; small?: { fast: number; handedOff: number; queued: number };

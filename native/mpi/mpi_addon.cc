@@ -184,22 +184,25 @@ void prescale(float* p, int64_t n, double scale) {
 // ArrayBuffer; GC unmaps it), so the lifetime is JavaScript's, independent of MPI_Finalize; POSIX
 // shared memory rather than MPI_Win_allocate_shared for that reason (a window is freed
 // collectively and by MPI_Finalize, while JavaScript may still hold the buffer).
-// An all-reduce over a range of the parts (the same range on every rank), block-claimed (session 9):
-// every rank announces it is there; once every rank is, the range's blocks (kClaimFloats floats,
-// 64 KB) are handed out by a ticket (fetch_add on a counter in the segment's header) to whichever
-// rank asks, and the rank that drew block b sums it over every rank's part in rank order (each
-// value first times `scale`, in double rounded to float as prescale()), writes the sum into every
-// rank's part and adds one to the done counter (release); a rank leaves once done counts every
-// block (acquire: it then sees every rank's writes). The sum of an element does not depend on who
-// computes it, so every rank gets the same bits as with a fixed split. A rank whose communication
-// thread is still asleep (a futex wake-up) or descheduled (more ranks than cores) costs the others
-// nothing: the ranks that are there take its blocks. The previous scheme (rank r reduces the fixed
-// chunk r, then every rank announces it is done) stays behind NEURITE_MPI_SHM_REDUCE=chunk (A/B).
-// Reuse of the counters: collective k uses the pair (ticket, done) of parity k & 1; every rank
-// clears the other pair once every rank has arrived at k (so every rank has left k - 1, the last
-// user of that pair), and nobody touches it again before every rank has arrived at k + 1 (after
-// that clear): no ABA, no epoch tag needed. MPI's shared-memory transport copies the range through
-// a FIFO instead: measured 3x the time for 2.68 MB (bench/distributed/shm-allreduce.c).
+// An all-reduce over a range of the parts (the same range on every rank): every rank announces it
+// is there, rank r sums chunk r of the range over every rank's part in rank order (each value
+// first times `scale`, in double rounded to float as prescale()) and writes the sum into every
+// rank's part, then announces it is done; a rank leaves when every rank is done. Every rank gets
+// the same bits; each rank reads and writes 2/N of the range (MPI's shared-memory transport
+// copies it through a FIFO: measured 3x the time for 2.68 MB, bench/distributed/shm-allreduce.c).
+// Block-claimed instead (session 9, opt-in: NEURITE_MPI_SHM_REDUCE=claim on local rank 0; measured
+// level with the fixed split on 2 vCPUs, bench/RESULTS.md): once every rank is there, the range's
+// blocks (kClaimFloats floats, 64 KB) are handed out by a ticket (fetch_add on a counter in the
+// segment's header) to whichever rank asks; the rank that drew block b sums it as above, writes it
+// into every rank's part and adds one to the done counter (release); a rank leaves once done counts
+// every block (acquire: it then sees every rank's writes). The sum of an element does not depend on
+// who computes it: the same bits as the fixed split. A rank whose communication thread is still
+// asleep (a futex wake-up) or descheduled (more ranks than cores) then costs the others only the
+// blocks it already drew. Reuse of the counters: collective k uses the pair (ticket, done) of parity
+// k & 1; every rank clears the other pair once every rank has arrived at k (so every rank has left
+// k - 1, the last user of that pair), and nobody touches it again before every rank has arrived at
+// k + 1 (after that clear): no ABA, no epoch tag needed. A rank lost while it holds a block leaves
+// the done count short: the done wait's liveness check names it.
 struct alignas(64) Line {
   std::atomic<uint32_t> seq;      // phases completed (claim: 1 per all-reduce; chunk: 2)
   std::atomic<uint32_t> waiters;  // ranks asleep on seq (the futex word)
@@ -214,9 +217,9 @@ struct alignas(64) Counter {
 // The shared header after the ranks' lines: how the segment is reduced (rank 0 decides, from its
 // environment, before the others map it), and the two (ticket, done) pairs.
 struct alignas(64) Shared {
-  uint32_t claim;       // 1: block-claimed; 0: fixed chunks
+  uint32_t claim;       // 1: block-claimed; 0: fixed chunks (the default)
   uint32_t blockFloats; // claim's block size
-  Counter ticket[2], done[2];
+  Counter done[2];
 };
 constexpr int64_t kClaimFloats = 16384;  // 64 KB
 struct Segment {
@@ -230,6 +233,8 @@ struct Segment {
   int64_t block = kClaimFloats;
   Line* line(int j) const { return reinterpret_cast<Line*>(base) + j; }
   Shared* shared() const { return reinterpret_cast<Shared*>(base + static_cast<size_t>(n) * sizeof(Line)); }
+  // claim's ticket of home range j in pair p (after Shared: 2 x n counters)
+  Counter* ticket(int p, int j) const { return reinterpret_cast<Counter*>(reinterpret_cast<char*>(shared()) + sizeof(Shared)) + p * n + j; }
   float* buf(int j) const { return reinterpret_cast<float*>(base + header + part * static_cast<size_t>(j)); }
 };
 // The segments JavaScript holds (main thread only): allReduceShared finds its buffer's here.
@@ -241,9 +246,11 @@ std::atomic<uint64_t> sharedColls{0}, sharedBlocks{0}, sharedMine{0};
 #ifdef NEURITE_SHM
 // NEURITE_MPI_SHM=off: sharedBuffer gives null on this rank, so every rank keeps MPI (escape hatch, A/B).
 bool kShmOff = [] { const char* e = std::getenv("NEURITE_MPI_SHM"); return e != nullptr && (std::strcmp(e, "off") == 0 || std::strcmp(e, "0") == 0); }();
-// NEURITE_MPI_SHM_REDUCE=chunk (read by local rank 0 when it makes a segment): the fixed-chunk reduction (A/B).
+// NEURITE_MPI_SHM_REDUCE=claim (read by local rank 0 when it makes a segment, so every rank agrees): the
+// block-claimed reduction instead of the fixed split (opt-in: measured level with it, session 9).
 // NEURITE_MPI_SHM_BLOCK=<floats>: claim's block size (a multiple of 16; measurements and tests).
-bool kShmChunk = [] { const char* e = std::getenv("NEURITE_MPI_SHM_REDUCE"); return e != nullptr && std::strcmp(e, "chunk") == 0; }();
+bool kShmClaim = [] { const char* e = std::getenv("NEURITE_MPI_SHM_REDUCE"); return e != nullptr && std::strcmp(e, "claim") == 0; }();
+bool kClaimOneRange = [] { const char* e = std::getenv("NEURITE_MPI_SHM_CLAIM"); return e != nullptr && std::strcmp(e, "shared") == 0; }();
 int64_t kShmBlock = [] {
   const char* e = std::getenv("NEURITE_MPI_SHM_BLOCK");
   long long v = e ? std::atoll(e) : 0;
@@ -419,23 +426,34 @@ uint32_t claimBlocks(Segment* s, int64_t off, int64_t count, double scale, uint3
   int p = g & 1;
   // every rank has left collective g - 1, the last user of the other pair, and none can use it before
   // every rank (this one too) has arrived at g + 1
-  sh->ticket[p ^ 1].v.store(0, std::memory_order_relaxed);
+  for (int j = 0; j < s->n; j++) s->ticket(p ^ 1, j)->v.store(0, std::memory_order_relaxed);
   sh->done[p ^ 1].v.store(0, std::memory_order_relaxed);
   if (kTestClaimDelayMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(kTestClaimDelayMs));
   int64_t B = s->block;
   uint32_t nb = static_cast<uint32_t>((count + B - 1) / B);
   ScaleKind k = scaleKind(scale);
   uint64_t mine = 0;
-  for (;;) {
-    uint32_t t = sh->ticket[p].v.fetch_add(1, std::memory_order_relaxed);
-    if (t >= nb) break;
-    if (kTestDieHolding) kill(getpid(), SIGKILL);
-    int64_t lo = static_cast<int64_t>(t) * B;
-    reduceChunk(s, off, lo, std::min(count, lo + B), scale, k);
-    mine++;
-    // release: whoever sees the count complete sees this block's writes
-    if (sh->done[p].v.fetch_add(1, std::memory_order_acq_rel) + 1 == nb && sh->done[p].waiters.load(std::memory_order_seq_cst) > 0)
-      futex(&sh->done[p].v, FUTEX_WAKE, INT_MAX, nullptr);
+  // home ranges: rank j's are blocks [j*per, (j+1)*per) (the fixed split's chunk, in blocks); a rank draws from its
+  // own first (the blocks it reduced last time: they are in its caches, and its prefetchers see one long stream),
+  // then from the others' (what a late or descheduled peer has not drawn yet). NEURITE_MPI_SHM_CLAIM=shared: one
+  // range, every rank drawing from the front (A/B).
+  int homes = kClaimOneRange ? 1 : s->n;
+  uint32_t per = (nb + static_cast<uint32_t>(homes) - 1) / static_cast<uint32_t>(homes);
+  for (int h = 0; h < homes; h++) {
+    int j = (s->me + h) % homes;
+    uint32_t first = std::min(nb, per * static_cast<uint32_t>(j)), len = std::min(nb, first + per) - first;
+    Counter* tk = s->ticket(p, j);
+    for (;;) {
+      uint32_t t = tk->v.load(std::memory_order_relaxed) >= len ? len : tk->v.fetch_add(1, std::memory_order_relaxed);
+      if (t >= len) break;
+      if (kTestDieHolding) kill(getpid(), SIGKILL);
+      int64_t lo = static_cast<int64_t>(first + t) * B;
+      reduceChunk(s, off, lo, std::min(count, lo + B), scale, k);
+      mine++;
+      // release: whoever sees the count complete sees this block's writes
+      if (sh->done[p].v.fetch_add(1, std::memory_order_seq_cst) + 1 == nb && sh->done[p].waiters.load(std::memory_order_seq_cst) > 0)
+        futex(&sh->done[p].v, FUTEX_WAKE, INT_MAX, nullptr);
+    }
   }
   sharedColls.fetch_add(1, std::memory_order_relaxed);
   sharedBlocks.fetch_add(nb, std::memory_order_relaxed);
@@ -474,7 +492,7 @@ int sharedAlloc(int64_t count, int rank, int size, int localSize, Segment** out,
   *out = nullptr;
   struct { int ok; char name[60]; } hdr{};
   size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  size_t header = (static_cast<size_t>(size) * sizeof(Line) + sizeof(Shared) + page - 1) / page * page;
+  size_t header = (static_cast<size_t>(size) * (sizeof(Line) + 2 * sizeof(Counter)) + sizeof(Shared) + page - 1) / page * page;
   size_t part = (static_cast<size_t>(count) * 4 + page - 1) / page * page;
   size_t bytes = header + part * static_cast<size_t>(size);
   static int serial = 0;
@@ -523,7 +541,7 @@ int sharedAlloc(int64_t count, int rank, int size, int localSize, Segment** out,
     l->seq.store(0);
     l->waiters.store(0);
     if (rank == 0) {  // before the all-reduce below, after which the others read it
-      s->shared()->claim = kShmChunk ? 0 : 1;
+      s->shared()->claim = kShmClaim ? 1 : 0;
       s->shared()->blockFloats = static_cast<uint32_t>(kShmBlock);
     }
   }
@@ -1048,17 +1066,17 @@ napi_value SharedBuffer(napi_env env, napi_callback_info info) {
 }
 
 #ifdef NEURITE_SHM
-// allReduceShared on the calling thread (block-claimed segments, nothing queued): announce, and when every peer
-// arrives within kSharedArriveSpin (the last rank to arrive: the others are waiting for it), draw and reduce
-// blocks here until none is left, then wait up to kSharedDoneSpin for the blocks the peers hold: the collective is
-// done without waking this rank's communication thread nor, to settle a promise, this thread. Otherwise the rest
-// goes to the communication thread (`stage`), which sleeps while it waits. NEURITE_MPI_SHM_FAST=off: always the
-// communication thread (A/B); NEURITE_MPI_SHM_ARRIVE_US, NEURITE_MPI_SHM_DONE_US: the spins (measurements). Not
-// when this host runs more ranks than it has CPUs: a spinning rank would take the core a peer needs
-// (NEURITE_MPI_SHM_FAST=on: all the same).
+// allReduceShared on the calling thread (block-claimed segments, nothing queued; opt-in, NEURITE_MPI_SHM_FAST=on):
+// announce, and when every peer arrives within kSharedArriveSpin (the last rank to arrive: the others are waiting
+// for it), draw and reduce blocks here until none is left, then wait up to kSharedDoneSpin for the blocks the peers
+// hold: the collective is done without waking this rank's communication thread nor, to settle a promise, this
+// thread. Otherwise the rest goes to the communication thread (`stage`), which sleeps while it waits.
+// NEURITE_MPI_SHM_ARRIVE_US, NEURITE_MPI_SHM_DONE_US: the spins. Off by default: measured on 2 vCPUs (session 9,
+// bench/RESULTS.md), it was level with the communication thread on a quiet machine and lost 25-40% of the 2-rank
+// samples/s whenever other processes loaded the cores (load 4-8 in three runs); by default the collective
+// goes to the communication thread, as every other one.
 const char* kSharedFastEnv = std::getenv("NEURITE_MPI_SHM_FAST");
-bool kSharedFastOff = kSharedFastEnv != nullptr && (std::strcmp(kSharedFastEnv, "off") == 0 || std::strcmp(kSharedFastEnv, "0") == 0);
-bool kSharedFastOn = kSharedFastEnv != nullptr && std::strcmp(kSharedFastEnv, "on") == 0;
+bool kSharedFastOn = kSharedFastEnv != nullptr && (std::strcmp(kSharedFastEnv, "on") == 0 || std::strcmp(kSharedFastEnv, "1") == 0);
 double envUs(const char* name, double dflt) { const char* e = std::getenv(name); return e ? std::max(0.0, std::atof(e)) * 1e-6 : dflt; }
 double kSharedArriveSpin = envUs("NEURITE_MPI_SHM_ARRIVE_US", 20e-6), kSharedDoneSpin = envUs("NEURITE_MPI_SHM_DONE_US", 50e-6);
 // main thread: how the shared all-reduces ran (info().shared): finished on the calling thread, handed off, queued
@@ -1088,7 +1106,7 @@ int sharedFastPath(Segment* s, float* buf, int64_t count, double scale, uint32_t
 
 // allReduceShared(buf, scale): sum over ranks, each rank's values times scale first, in place;
 // buf lies in one of sharedBuffer's arrays (the same range of it on every rank). The seconds it took: a
-// number when it finished on the calling thread (sharedFastPath), else a promise.
+// number when it finished on the calling thread (sharedFastPath, opt-in), else a promise.
 napi_value AllReduceShared(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
     Args a(env, info, "allReduceShared", 2);
@@ -1108,7 +1126,7 @@ napi_value AllReduceShared(napi_env env, napi_callback_info info) {
     o->gen = seg->gen;
     seg->gen += seg->claim ? 1 : 2;
 #ifdef NEURITE_SHM
-    if (seg->claim && g.pending == 0 && !kSharedFastOff && (kSharedFastOn || g.localSize <= sysconf(_SC_NPROCESSORS_ONLN))) {
+    if (seg->claim && g.pending == 0 && kSharedFastOn) {
       double t0 = now();
       o->stage = sharedFastPath(seg, buf.data, buf.len, scale, o->gen);
       if (o->stage == 3) {

@@ -6,7 +6,8 @@
 // R sleeps 60 ms after every rank has arrived before it asks for a block (the addon's test hook
 // NEURITE_MPI_TEST_CLAIM_DELAY_MS, set here before the addon loads), so the other ranks reduce every
 // block. Prints one JSON line per rank: a hash of every result's bits and info().shared.
-//   NEURITE_MPI_SHM_BLOCK=1024 mpirun -n 2 node test/distributed/claim-rank.mjs [--steps 40] [--late 1] [--stall 1]
+// Without NEURITE_MPI_SHM_REDUCE=claim the same collectives go through the default fixed split (the reference bits).
+//   NEURITE_MPI_SHM_REDUCE=claim NEURITE_MPI_SHM_BLOCK=1024 mpirun -n 2 node test/distributed/claim-rank.mjs [--steps 40] [--late 1] [--stall 1]
 import { pathToFileURL } from 'node:url';
 import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';

@@ -14,6 +14,7 @@ const holding = process.argv[2] === 'holding';
 if (holding) {
   // set before the addon loads (it reads them then); the rank from the launcher's environment
   const envRank = Number(process.env.OMPI_COMM_WORLD_RANK ?? process.env.PMI_RANK ?? -1);
+  process.env.NEURITE_MPI_SHM_REDUCE = 'claim';
   if (envRank === 1) process.env.NEURITE_MPI_TEST_DIE_HOLDING = '1';
   else process.env.NEURITE_MPI_TEST_CLAIM_DELAY_MS = '100';
 }

@@ -4,14 +4,14 @@
  * same maths as one process (W3/W4 with SGD/Adam/AdamW at per-rank batch B/N vs batch B, 50
  * steps), N = 1 bit-identical to plain training, reruns bit-identical, a model mismatch and a
  * killed rank failing fast, small all-reduces through shared memory (bit for bit, in order, a late
- * and a lost rank), DDP's shared all-reduce by block claims (bit for bit the fixed split; a stalled, a late rank,
- * and a rank lost holding a block). Skipped, with the reason in the suite's name, without MPI. Not in
+ * and a lost rank), DDP's shared all-reduce by block claims, opt-in (bit for bit the fixed split; a stalled, a
+ * late rank, and a rank lost holding a block). Skipped, with the reason in the suite's name, without MPI. Not in
  * `npm test` (it takes minutes on 2 cores): `npm run test:mpi`, and its own step in .ci/run.
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -133,6 +133,11 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
         expect(a.params).toEqual(b.params);
         expect(a.losses).toEqual(b.losses);
       } else expect(compare(a, b).param).toBeLessThanOrEqual(1e-6);
+      // the block-claimed reduction (session 9, opt-in; small blocks, so many per bucket): the fixed split's bits
+      const claim = await mpirun(impl, n, rankScript, [...args, '--out', f(`shm-claim-${n}.json`)], 150_000, { NEURITE_MPI_SHM_REDUCE: 'claim', NEURITE_MPI_SHM_BLOCK: '4096' });
+      expect(claim.status, claim.stderr).toBe(0);
+      expect(read(f(`shm-claim-${n}.json`)).params).toEqual(a.params);
+      expect(read(f(`shm-claim-${n}.json`)).losses).toEqual(a.losses);
     }
   });
 
@@ -302,11 +307,11 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
 
   // the block-claimed shared all-reduce (session 9): whoever is there reduces a block; same bits as the fixed split
   interface ClaimOut { rank: number; hash: number; shared: { collectives: number; blocks: number; reduced: number; fast: number; handedOff: number; queued: number } }
-  it('shared all-reduce by block claims: every collective bit for bit the rank-order sum (checked in each rank) and the fixed split\'s bits (NEURITE_MPI_SHM_REDUCE=chunk); each block reduced by exactly one rank; a rank that stalls after arriving reduces none (the others take every block); the last to arrive finishes on the calling thread', async () => {
+  it('shared all-reduce by block claims (NEURITE_MPI_SHM_REDUCE=claim): every collective bit for bit the rank-order sum (checked in each rank) and the fixed split\'s bits (the default); each block reduced by exactly one rank; a rank that stalls after arriving reduces none (the others take every block); with NEURITE_MPI_SHM_FAST=on the last to arrive finishes on the calling thread', async () => {
     const script = join(root, 'test', 'distributed', 'claim-rank.mjs');
-    const BLOCK = { NEURITE_MPI_SHM_BLOCK: '1024' };
+    const CLAIM = { NEURITE_MPI_SHM_REDUCE: 'claim', NEURITE_MPI_SHM_BLOCK: '1024' };
     const go = async (n: number, args: string[], env: NodeJS.ProcessEnv): Promise<ClaimOut[]> => {
-      const r = await mpirun(impl, n, script, ['--steps', '24', ...args], 150_000, { ...BLOCK, ...env });
+      const r = await mpirun(impl, n, script, ['--steps', '24', ...args], 150_000, env);
       expect(r.status, r.stderr).toBe(0);
       const outs = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as ClaimOut).sort((x, y) => x.rank - y.rank);
       expect(outs.length).toBe(n);
@@ -319,31 +324,26 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
     };
     const reduced = (outs: ClaimOut[]) => outs.reduce((t, o) => t + o.shared.reduced, 0);
     for (const n of impl.name === 'MPICH' ? [2] : [2, 4]) {
-      const chunk = await go(n, [], { NEURITE_MPI_SHM_REDUCE: 'chunk' });
+      const chunk = await go(n, [], {});
       expect(chunk.map((o) => o.shared.reduced), 'the fixed split: one chunk per rank per collective').toEqual(chunk.map(() => 24));
-      expect(chunk[0].shared.fast, 'the fixed split runs on the communication thread').toBe(0);
-      const plain = await go(n, [], {});
+      expect(chunk.map((o) => o.shared.fast), 'on the communication thread').toEqual(chunk.map(() => 0));
+      const plain = await go(n, [], CLAIM);
       expect(plain[0].hash, 'block claims = the fixed split, bit for bit').toBe(chunk[0].hash);
       expect(plain[0].shared.blocks).toBeGreaterThan(24 * 4);
       expect(reduced(plain), 'each block reduced once').toBe(plain[0].shared.blocks);
-      // the last rank arrives 5-25 ms late every time: the others wait, it finishes on its calling thread (with more
-      // ranks than CPUs only when asked, NEURITE_MPI_SHM_FAST=on: by default the calling thread does not spin then)
-      const over = n > cpus().length;
-      if (over) expect((await go(n, [], {})).map((o) => o.shared.fast), 'more ranks than CPUs: no calling-thread path').toEqual(Array(n).fill(0));
-      const late = await go(n, ['--late', String(n - 1)], over ? { NEURITE_MPI_SHM_FAST: 'on' } : {});
+      expect(plain.map((o) => o.shared.fast), 'the calling-thread path is opt-in').toEqual(plain.map(() => 0));
+      // rank 1 sleeps after every rank arrived, before it asks for a block: the others reduce all of them
+      const stall = await go(n, ['--stall', '1'], CLAIM);
+      expect(stall[0].hash).toBe(chunk[0].hash);
+      expect(stall[1].shared.reduced).toBe(0);
+      expect(reduced(stall)).toBe(stall[0].shared.blocks);
+      // the last rank arrives 5-25 ms late every time: the others wait (handed over to their communication
+      // threads after the spin), it finishes on its calling thread
+      const late = await go(n, ['--late', String(n - 1)], { ...CLAIM, NEURITE_MPI_SHM_FAST: 'on' });
       expect(late[0].hash).toBe(chunk[0].hash);
       expect(reduced(late)).toBe(late[0].shared.blocks);
       expect(late[n - 1].shared.fast, 'the late rank on its calling thread').toBeGreaterThan(12);
       expect(late[0].shared.handedOff, 'the early rank hands over to its communication thread').toBeGreaterThan(12);
-      // rank 1 sleeps after every rank arrived, before it asks for a block: the others reduce all of them
-      const stall = await go(n, ['--stall', '1'], {});
-      expect(stall[0].hash).toBe(chunk[0].hash);
-      expect(stall[1].shared.reduced).toBe(0);
-      expect(reduced(stall)).toBe(stall[0].shared.blocks);
-      // block claims on the communication thread only (NEURITE_MPI_SHM_FAST=off): the same bits
-      const comm = await go(n, ['--late', '0'], { NEURITE_MPI_SHM_FAST: 'off' });
-      expect(comm[0].hash).toBe(chunk[0].hash);
-      expect(comm.map((o) => o.shared.fast)).toEqual(comm.map(() => 0));
     }
   });
 
