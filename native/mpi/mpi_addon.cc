@@ -1072,7 +1072,7 @@ napi_value SharedBuffer(napi_env env, napi_callback_info info) {
 // hold: the collective is done without waking this rank's communication thread nor, to settle a promise, this
 // thread. Otherwise the rest goes to the communication thread (`stage`), which sleeps while it waits.
 // NEURITE_MPI_SHM_ARRIVE_US, NEURITE_MPI_SHM_DONE_US: the spins. Off by default: measured on 2 vCPUs (session 9,
-// bench/RESULTS.md), it was level with the communication thread on a quiet machine and lost 25-40% of the 2-rank
+// bench/RESULTS.md), it was level with the communication thread on a quiet machine and lost 40-50% of the 2-rank
 // samples/s whenever other processes loaded the cores (load 4-8 in three runs); by default the collective
 // goes to the communication thread, as every other one.
 const char* kSharedFastEnv = std::getenv("NEURITE_MPI_SHM_FAST");
