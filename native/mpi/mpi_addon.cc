@@ -192,14 +192,15 @@ void prescale(float* p, int64_t n, double scale) {
 // copies it through a FIFO: measured 3x the time for 2.68 MB, bench/distributed/shm-allreduce.c).
 // Block-claimed instead (session 9, opt-in: NEURITE_MPI_SHM_REDUCE=claim on local rank 0; measured
 // level with the fixed split on 2 vCPUs, bench/RESULTS.md): once every rank is there, the range's
-// blocks (kClaimFloats floats, 64 KB) are handed out by a ticket (fetch_add on a counter in the
-// segment's header) to whichever rank asks; the rank that drew block b sums it as above, writes it
+// blocks (kClaimFloats floats, 64 KB) are handed out by tickets (fetch_add on counters in the
+// segment's header; rank r draws from its own chunk's blocks first, then from the others') to whichever
+// rank asks; the rank that drew block b sums it as above, writes it
 // into every rank's part and adds one to the done counter (release); a rank leaves once done counts
 // every block (acquire: it then sees every rank's writes). The sum of an element does not depend on
 // who computes it: the same bits as the fixed split. A rank whose communication thread is still
 // asleep (a futex wake-up) or descheduled (more ranks than cores) then costs the others only the
-// blocks it already drew. Reuse of the counters: collective k uses the pair (ticket, done) of parity
-// k & 1; every rank clears the other pair once every rank has arrived at k (so every rank has left
+// blocks it already drew. Reuse of the counters: collective k uses the tickets and the done count of
+// parity k & 1; every rank clears the other parity's once every rank has arrived at k (so every rank has left
 // k - 1, the last user of that pair), and nobody touches it again before every rank has arrived at
 // k + 1 (after that clear): no ABA, no epoch tag needed. A rank lost while it holds a block leaves
 // the done count short: the done wait's liveness check names it.
@@ -215,7 +216,7 @@ struct alignas(64) Counter {
   std::atomic<uint32_t> waiters;
 };
 // The shared header after the ranks' lines: how the segment is reduced (rank 0 decides, from its
-// environment, before the others map it), and the two (ticket, done) pairs.
+// environment, before the others read it), the two done counts, then (Segment::ticket) 2 x n tickets.
 struct alignas(64) Shared {
   uint32_t claim;       // 1: block-claimed; 0: fixed chunks (the default)
   uint32_t blockFloats; // claim's block size
@@ -227,7 +228,7 @@ struct Segment {
   size_t bytes = 0, header = 0, part = 0;
   int64_t count = 0;
   int n = 0, me = 0;
-  uint32_t gen = 0;  // the next collective's phase base: taken by the thread that runs it, in call order
+  uint32_t gen = 0;  // main thread: the next allReduceShared's phase base, taken at the call (call order)
   bool checkPeers = true;  // every peer's pid is visible here (not so across PID namespaces)
   bool claim = false;      // block-claimed (Shared::claim, read once at sharedAlloc)
   int64_t block = kClaimFloats;
