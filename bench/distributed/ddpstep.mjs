@@ -1,11 +1,15 @@
 // What DDP adds to a 2-rank W3 step on one host (issue 14, session 8): samples/s of W3 SGD at per-rank batch 128,
 // one compute thread per rank, interleaved over --rounds: 1 rank (plain), 2 independent plain processes (the
 // machine's ceiling), 2 ranks (DDP default, and gradientAsBucketView), fit({ distributed }) at 1 and 2 ranks, MPICH
-// unbound (Hydra's default) and -bind-to core; with --base DIR the 2-rank rows again on an earlier build in DIR (its
-// DIR/dist and DIR/build-mpi, run by this w3-rank.mjs with --root DIR) for the A/B, each row also over its [base] row per
-// round, on samples/s and on the median step. '..., loader': the hand-written loop on fit's data (w3-rank --loader). Medians of rounds, and each 2-rank row over 2 x the
+// unbound (Hydra's default) and -bind-to core, 4 ranks oversubscribed (session 9), the "[claim]" rows with the shared
+// all-reduce by block claims (NEURITE_MPI_SHM_REDUCE=claim) instead of the default fixed split, "[claim, calling
+// thread]" with the last rank also reducing on its calling thread (NEURITE_MPI_SHM_FAST=on); with --base DIR the 2-rank
+// rows again on an earlier build in DIR (its DIR/dist and DIR/build-mpi, run by this w3-rank.mjs with --root DIR) for the
+// A/B, each row also over its [base] row per round, on samples/s and on the median step. '..., loader': the hand-written
+// loop on fit's data (w3-rank --loader). Medians of rounds, and each 2-rank row over 2 x the
 // 1-rank median. --warmup N untimed steps first (40: steady state; 5 measures the page-fault transient).
-//   npm run build && flock /tmp/neurite-bench.lock node bench/distributed/ddpstep.mjs [--rounds 5] [--base DIR] [--only REGEX]
+// --variant 'label:K=V,K=V' (repeatable) adds the gradientAsBucketView rows with that environment (e.g. the addon's spins).
+//   npm run build && flock /tmp/neurite-bench.lock node bench/distributed/ddpstep.mjs [--rounds 5] [--base DIR] [--only REGEX] [--variant L:K=V]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -14,7 +18,7 @@ import { parseArgs } from 'node:util';
 
 const here = dirname(new URL(import.meta.url).pathname);
 const { values: a } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, steps: { type: 'string', default: '60' }, warmup: { type: 'string', default: '40' },
-  base: { type: 'string' }, only: { type: 'string' } } });
+  base: { type: 'string' }, only: { type: 'string' }, variant: { type: 'string', multiple: true, default: [] } } });
 const env = { ...process.env, OMPI_ALLOW_RUN_AS_ROOT: '1', OMPI_ALLOW_RUN_AS_ROOT_CONFIRM: '1', OMPI_MCA_btl_vader_single_copy_mechanism: 'none', NEURITE_NUM_THREADS: '1' };
 const w3 = join(here, 'w3-rank.mjs');
 // --base: this benchmark code on the other checkout's library (w3-rank --root), so only the library differs
@@ -31,7 +35,11 @@ const one = (cmd, argv, extra = {}) => new Promise((res, rej) => {
   c.on('exit', (code) => (code === 0 ? res(JSON.parse(out.trim().split('\n').filter((l) => l.startsWith('{')).pop())) : rej(new Error(`${cmd} exit ${code}: ${err}`))));
 });
 const plain = (more = []) => one(process.execPath, [w3, '--plain', ...args, ...more]);
-const ompi = (script, more = [], extra = {}) => one('mpirun.openmpi', ['-np', '2', process.execPath, script, ...args, ...more], extra);
+const ompi = (script, more = [], extra = {}, np = 2) => one('mpirun.openmpi', [...(np > 2 ? ['--oversubscribe'] : []), '-np', String(np), process.execPath, script, ...args, ...more], extra);
+// session 9: the shared all-reduce by block claims (opt-in) against the default fixed split, in this build
+const CLAIM = { NEURITE_MPI_SHM_REDUCE: 'claim' };
+// ... and block claims with the last rank to arrive reducing on its calling thread (opt-in)
+const FAST = { NEURITE_MPI_SHM_REDUCE: 'claim', NEURITE_MPI_SHM_FAST: 'on' };
 const configs = {
   '1 rank': () => plain(),
   '2 independent (no MPI)': () => Promise.all([plain(), plain()]).then(([p, q]) => ({ samplesPerSec: p.samplesPerSec + q.samplesPerSec })),
@@ -44,12 +52,31 @@ const configs = {
   // the hand-written loop on fit's data (a DataLoader over steps x batch rows per rank): what fit's rows pay for data
   '1 rank, loader': () => plain(['--loader']),
   '2 ranks, gradientAsBucketView, loader': () => ompi(w3, ['--bucket-view', '--loader']),
+  '2 ranks [claim]': () => ompi(w3, [], CLAIM),
+  '2 ranks, gradientAsBucketView [claim]': () => ompi(w3, ['--bucket-view'], CLAIM),
+  '2 ranks [claim, calling thread]': () => ompi(w3, [], FAST),
+  '2 ranks, gradientAsBucketView [claim, calling thread]': () => ompi(w3, ['--bucket-view'], FAST),
+  // 4 ranks oversubscribed on the 2 cores: the rows' "vs 2 x 1 rank" is then 4 ranks over 2 x 1 rank
+  '4 ranks (oversubscribed)': () => ompi(w3, [], {}, 4),
+  '4 ranks (oversubscribed), gradientAsBucketView': () => ompi(w3, ['--bucket-view'], {}, 4),
+  ...(baseW3 ? { '4 ranks (oversubscribed) [base]': () => ompi(baseW3, baseArgs, {}, 4), '4 ranks (oversubscribed), gradientAsBucketView [base]': () => ompi(baseW3, ['--bucket-view', ...baseArgs], {}, 4) } : {}),
+  '4 ranks (oversubscribed) [claim]': () => ompi(w3, [], CLAIM, 4),
+  '4 ranks (oversubscribed), gradientAsBucketView [claim]': () => ompi(w3, ['--bucket-view'], CLAIM, 4),
+  '4 ranks (oversubscribed) [claim, calling thread]': () => ompi(w3, [], FAST, 4),
+  '4 ranks (oversubscribed), gradientAsBucketView [claim, calling thread]': () => ompi(w3, ['--bucket-view'], FAST, 4),
   'fit: 1 rank': () => plain(['--fit']),
   'fit({ distributed }): 2 ranks': () => ompi(w3, ['--fit']),
   ...(baseW3 ? { 'fit({ distributed }): 2 ranks [base]': () => ompi(baseW3, ['--fit', ...baseArgs]) } : {}),
   '2 ranks MPICH (unbound)': () => one('mpirun.mpich', ['-np', '2', process.execPath, w3, ...args], { NEURITE_MPI_ADDON: mpichAddon }),
   '2 ranks MPICH -bind-to core': () => one('mpirun.mpich', ['-bind-to', 'core', '-np', '2', process.execPath, w3, ...args], { NEURITE_MPI_ADDON: mpichAddon }),
 };
+// --variant 'label:K=V,K=V' (repeatable): the 2- and 4-rank gradientAsBucketView rows again with that environment
+for (const v of a.variant) {
+  const [label, kv] = v.split(':');
+  const extra = Object.fromEntries((kv ?? '').split(',').filter(Boolean).map((x) => x.split('=')));
+  configs[`2 ranks, gradientAsBucketView [${label}]`] = () => ompi(w3, ['--bucket-view'], extra);
+  configs[`4 ranks (oversubscribed), gradientAsBucketView [${label}]`] = () => ompi(w3, ['--bucket-view'], extra, 4);
+}
 if (a.only) for (const k of Object.keys(configs)) if (!new RegExp(a.only).test(k)) delete configs[k];
 const raw = Object.fromEntries(Object.keys(configs).map((k) => [k, []]));
 const loads = [];

@@ -48,7 +48,9 @@ if (a.fit) {
   });
   if (!pg || pg.rank === 0) {
     console.log(JSON.stringify({ ranks: N, batch: B, fit: true, samplesPerSec: h.epochs[E - 1].samplesPerSec, stepMs: stepMs(ends),
-      allReduceMs: ar.length ? med(ar) : null, exposedMs: exposed.length ? med(exposed) : null, hiddenShare: hidden.length ? med(hidden) : null }));
+      allReduceMs: ar.length ? med(ar) : null, exposedMs: exposed.length ? med(exposed) : null, hiddenShare: hidden.length ? med(hidden) : null ,
+    // the shared all-reduce's counters on rank 0 (session 9: blocks it reduced, calling thread / handed off / queued)
+    shared: pg ? (await import(pathToFileURL(join(root, 'dist', 'esm', 'distributed', 'addon.js')).href)).mpiRaw().info().shared ?? null : null }));
   }
   if (pg) await pg.destroy();
   process.exit(0);
@@ -74,7 +76,9 @@ const sec = (performance.now() - t0) / 1000;
 const N = pg ? pg.worldSize : 1;
 if (!pg || pg.rank === 0) {
   console.log(JSON.stringify({ ranks: N, batch: B, samplesPerSec: (N * B * steps) / sec, stepMs: stepMs(ends),
-    allReduceMs: ar.length ? med(ar) : null, exposedMs: exposed.length ? med(exposed) : null, hiddenShare: hidden.length ? med(hidden) : null }));
+    allReduceMs: ar.length ? med(ar) : null, exposedMs: exposed.length ? med(exposed) : null, hiddenShare: hidden.length ? med(hidden) : null ,
+    // the shared all-reduce's counters on rank 0 (session 9: blocks it reduced, calling thread / handed off / queued)
+    shared: pg ? (await import(pathToFileURL(join(root, 'dist', 'esm', 'distributed', 'addon.js')).href)).mpiRaw().info().shared ?? null : null }));
 }
 if (pg) await pg.destroy();
 

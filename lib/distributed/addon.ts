@@ -33,11 +33,22 @@ export interface MpiRaw {
   barrier(): Promise<number>;
   /** Collective (every rank, same order, same count): `count` zeros in shared memory, or null where the ranks do not all share one host (or NEURITE_MPI_SHM=off on a rank, or no memory). */
   sharedBuffer(count: number): Promise<Float32Array | null>;
-  /** In place over a part of a sharedBuffer() array (the same part on every rank): each rank's values × `scale`, summed in rank order, by the ranks themselves through shared memory; resolves with the seconds it took. */
-  allReduceShared(buf: Float32Array, scale: number): Promise<number>;
+  /**
+   * In place over a part of a sharedBuffer() array (the same part on every rank): each rank's values × `scale`, summed
+   * in rank order, by the ranks themselves through shared memory (rank r the r-th slice; with NEURITE_MPI_SHM_REDUCE=claim
+   * a block at a time by whichever rank is there); the seconds it took, through a promise. Only with block claims and
+   * NEURITE_MPI_SHM_FAST=on (measurements): when nothing is queued and the peers are there already (this rank is the
+   * last to arrive) it runs on the calling thread and returns a number (it is done).
+   */
+  allReduceShared(buf: Float32Array, scale: number): Promise<number> | number;
   finalize(): Promise<number>;
-  /** `small`: how many small all-reduces over shared memory finished on the calling thread, were handed to the communication thread after the spin, or were queued behind other collectives. */
-  info(): { library: string; initialized: boolean; sanitized: boolean; small?: { fast: number; handedOff: number; queued: number } };
+  /**
+   * `small`: how many small all-reduces over shared memory finished on the calling thread, were handed to the communication thread after the spin, or were queued behind other collectives.
+   * `shared`: allReduceShared so far: collectives, the blocks they had (the fixed split: one per rank; NEURITE_MPI_SHM_REDUCE=claim: the range's blocks),
+   * how many of them this rank reduced, and how many collectives finished on the calling thread, were handed to the communication thread, or were queued.
+   */
+  info(): { library: string; initialized: boolean; sanitized: boolean; small?: { fast: number; handedOff: number; queued: number };
+    shared?: { collectives: number; blocks: number; reduced: number; fast: number; handedOff: number; queued: number } };
 }
 
 export const INSTALL_HINT = 'install MPI (Debian/Ubuntu: apt-get install libopenmpi-dev openmpi-bin; or MPICH: ' +

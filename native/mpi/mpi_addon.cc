@@ -27,6 +27,7 @@
 #include <cstdio>
 #ifdef __linux__
 #include <fcntl.h>
+#include <signal.h>
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sys/mman.h>
@@ -59,7 +60,8 @@ struct Op {
   double scale = 1;  // all-reduce: each rank's values are multiplied by this first (DDP's 1/N)
   int root = 0;
   Segment* seg = nullptr;  // kSharedAlloc's result (null: not available), kAllReduceShared's segment
-  uint32_t gen = 0;        // kAllReduceSmall: its number on the small-message channel
+  uint32_t gen = 0;        // kAllReduceSmall: its number on the small-message channel; kAllReduceShared: its phase base on the segment
+  int stage = 0;           // kAllReduceShared: what the calling thread did before it handed it over (sharedAllReduce)
   bool announced = false;  // kAllReduceSmall: the calling thread already wrote and announced it (a hand-off)
   napi_deferred deferred = nullptr;
   napi_ref keep[2] = {nullptr, nullptr};
@@ -188,28 +190,78 @@ void prescale(float* p, int64_t n, double scale) {
 // rank's part, then announces it is done; a rank leaves when every rank is done. Every rank gets
 // the same bits; each rank reads and writes 2/N of the range (MPI's shared-memory transport
 // copies it through a FIFO: measured 3x the time for 2.68 MB, bench/distributed/shm-allreduce.c).
+// Block-claimed instead (session 9, opt-in: NEURITE_MPI_SHM_REDUCE=claim on local rank 0; measured
+// level with the fixed split on 2 vCPUs, bench/RESULTS.md): once every rank is there, the range's
+// blocks (kClaimFloats floats, 64 KB) are handed out by tickets (fetch_add on counters in the
+// segment's header; rank r draws from its own chunk's blocks first, then from the others') to whichever
+// rank asks; the rank that drew block b sums it as above, writes it
+// into every rank's part and adds one to the done counter (release); a rank leaves once done counts
+// every block (acquire: it then sees every rank's writes). The sum of an element does not depend on
+// who computes it: the same bits as the fixed split. A rank whose communication thread is still
+// asleep (a futex wake-up) or descheduled (more ranks than cores) then costs the others only the
+// blocks it already drew. Reuse of the counters: collective k uses the tickets and the done count of
+// parity k & 1; every rank clears the other parity's once every rank has arrived at k (so every rank has left
+// k - 1, the last user of that pair), and nobody touches it again before every rank has arrived at
+// k + 1 (after that clear): no ABA, no epoch tag needed. A rank lost while it holds a block leaves
+// the done count short: the done wait's liveness check names it.
 struct alignas(64) Line {
-  std::atomic<uint32_t> seq;      // phases completed (2 per all-reduce)
+  std::atomic<uint32_t> seq;      // phases completed (claim: 1 per all-reduce; chunk: 2)
   std::atomic<uint32_t> waiters;  // ranks asleep on seq (the futex word)
   int32_t pid;
   uint64_t start;                 // /proc/<pid>/stat field 22: tells a reused pid apart
 };
+// A counter other ranks may sleep on (the done count is a futex word).
+struct alignas(64) Counter {
+  std::atomic<uint32_t> v;
+  std::atomic<uint32_t> waiters;
+};
+// The shared header after the ranks' lines: how the segment is reduced (rank 0 decides, from its
+// environment, before the others read it), the two done counts, then (Segment::ticket) 2 x n tickets.
+struct alignas(64) Shared {
+  uint32_t claim;       // 1: block-claimed; 0: fixed chunks (the default)
+  uint32_t blockFloats; // claim's block size
+  Counter done[2];
+};
+constexpr int64_t kClaimFloats = 16384;  // 64 KB
 struct Segment {
   char* base = nullptr;
   size_t bytes = 0, header = 0, part = 0;
   int64_t count = 0;
   int n = 0, me = 0;
-  uint32_t gen = 0;  // communication thread only
+  uint32_t gen = 0;  // main thread: the next allReduceShared's phase base, taken at the call (call order)
   bool checkPeers = true;  // every peer's pid is visible here (not so across PID namespaces)
+  bool claim = false;      // block-claimed (Shared::claim, read once at sharedAlloc)
+  int64_t block = kClaimFloats;
   Line* line(int j) const { return reinterpret_cast<Line*>(base) + j; }
+  Shared* shared() const { return reinterpret_cast<Shared*>(base + static_cast<size_t>(n) * sizeof(Line)); }
+  // claim's ticket of home range j in pair p (after Shared: 2 x n counters)
+  Counter* ticket(int p, int j) const { return reinterpret_cast<Counter*>(reinterpret_cast<char*>(shared()) + sizeof(Shared)) + p * n + j; }
   float* buf(int j) const { return reinterpret_cast<float*>(base + header + part * static_cast<size_t>(j)); }
 };
 // The segments JavaScript holds (main thread only): allReduceShared finds its buffer's here.
 std::vector<Segment*> segments;
+// Shared all-reduces of this process (info().shared): collectives, blocks in them, blocks this rank
+// reduced (claim mode; chunk mode counts its one chunk as one block).
+std::atomic<uint64_t> sharedColls{0}, sharedBlocks{0}, sharedMine{0};
 
 #ifdef NEURITE_SHM
 // NEURITE_MPI_SHM=off: sharedBuffer gives null on this rank, so every rank keeps MPI (escape hatch, A/B).
 bool kShmOff = [] { const char* e = std::getenv("NEURITE_MPI_SHM"); return e != nullptr && (std::strcmp(e, "off") == 0 || std::strcmp(e, "0") == 0); }();
+// NEURITE_MPI_SHM_REDUCE=claim (read by local rank 0 when it makes a segment, so every rank agrees): the
+// block-claimed reduction instead of the fixed split (opt-in: measured level with it, session 9).
+// NEURITE_MPI_SHM_BLOCK=<floats>: claim's block size (a multiple of 16; measurements and tests).
+bool kShmClaim = [] { const char* e = std::getenv("NEURITE_MPI_SHM_REDUCE"); return e != nullptr && std::strcmp(e, "claim") == 0; }();
+bool kClaimOneRange = [] { const char* e = std::getenv("NEURITE_MPI_SHM_CLAIM"); return e != nullptr && std::strcmp(e, "shared") == 0; }();
+int64_t kShmBlock = [] {
+  const char* e = std::getenv("NEURITE_MPI_SHM_BLOCK");
+  long long v = e ? std::atoll(e) : 0;
+  return v >= 16 && v <= (int64_t(1) << 24) ? (v + 15) / 16 * 16 : kClaimFloats;
+}();
+// Test hooks of the claim path (test/distributed/claim-rank.mjs): NEURITE_MPI_TEST_CLAIM_DELAY_MS, this rank
+// sleeps that long after every rank has arrived, before it asks for a block (so the others take them all);
+// NEURITE_MPI_TEST_DIE_HOLDING=1, this rank kills itself (SIGKILL) holding the first block it draws.
+int kTestClaimDelayMs = [] { const char* e = std::getenv("NEURITE_MPI_TEST_CLAIM_DELAY_MS"); return e ? std::atoi(e) : 0; }();
+bool kTestDieHolding = [] { const char* e = std::getenv("NEURITE_MPI_TEST_DIE_HOLDING"); return e != nullptr && std::strcmp(e, "1") == 0; }();
 
 // /proc/<pid>/stat: the process's start time (field 22; 0 when there is no such process), its state
 // (field 3) and flags (field 9).
@@ -316,34 +368,121 @@ __attribute__((optimize("O3"))) void sumBlock(float* __restrict acc, const float
   }
 }
 
-// The reduction of chunk [lo, hi) of the range at `off`, in blocks that stay in L1.
-void reduceChunk(Segment* s, int64_t off, int64_t lo, int64_t hi, double scale) {
+// The reduction of [lo, hi) of the range at `off` (scale of kind k), in blocks that stay in L1.
+void reduceChunk(Segment* s, int64_t off, int64_t lo, int64_t hi, double scale, ScaleKind k) {
   constexpr int64_t kBlock = 2048;
   alignas(64) float acc[kBlock];
-  int e = 0;
-  double m = std::frexp(scale, &e);
-  ScaleKind k = scale == 1 ? kOne : (m == 0.5 && std::ldexp(1.0f, e - 1) != 0 && std::isnormal(std::ldexp(1.0f, e - 1))) ? kPow2 : kOther;
-  std::vector<const float*> parts(static_cast<size_t>(s->n));
+  const float* few[8];
+  std::vector<const float*> many;
+  const float** parts = few;
+  if (s->n > 8) { many.resize(static_cast<size_t>(s->n)); parts = many.data(); }
   for (int64_t b = lo; b < hi; b += kBlock) {
     int64_t n = std::min(kBlock, hi - b);
-    for (int j = 0; j < s->n; j++) parts[static_cast<size_t>(j)] = s->buf(j) + off + b;
-    if (k == kOne) sumBlock<kOne>(acc, parts.data(), s->n, n, scale);
-    else if (k == kPow2) sumBlock<kPow2>(acc, parts.data(), s->n, n, scale);
-    else sumBlock<kOther>(acc, parts.data(), s->n, n, scale);
+    for (int j = 0; j < s->n; j++) parts[j] = s->buf(j) + off + b;
+    if (k == kOne) sumBlock<kOne>(acc, parts, s->n, n, scale);
+    else if (k == kPow2) sumBlock<kPow2>(acc, parts, s->n, n, scale);
+    else sumBlock<kOther>(acc, parts, s->n, n, scale);
     for (int j = 0; j < s->n; j++) std::memcpy(s->buf(j) + off + b, acc, static_cast<size_t>(n) * 4);
   }
 }
 
-bool sharedAllReduce(Segment* s, float* buf, int64_t count, double scale, std::string* err) {
+// The scale's kind (see scaled()).
+ScaleKind scaleKind(double scale) {
+  int e = 0;
+  double m = std::frexp(scale, &e);
+  return scale == 1 ? kOne : (m == 0.5 && std::ldexp(1.0f, e - 1) != 0 && std::isnormal(std::ldexp(1.0f, e - 1))) ? kPow2 : kOther;
+}
+
+// Wait until c (a done counter) reaches `want`: spin `spin` seconds, then sleep on it (futex), waking every
+// kLivenessNs to check the peers: one that is gone while blocks are missing may hold one of them (a rank that
+// drew no block and died is reported at the next collective's arrival instead, if the count completes).
+bool waitDone(Segment* s, Counter* c, uint32_t want, std::string* err, double spin) {
+  if (c->v.load(std::memory_order_acquire) >= want) return true;
+  double t0 = now();
+  while (c->v.load(std::memory_order_acquire) < want && now() - t0 < spin) cpuRelax();
+  while (c->v.load(std::memory_order_acquire) < want) {
+    c->waiters.fetch_add(1, std::memory_order_seq_cst);
+    uint32_t cur = c->v.load(std::memory_order_seq_cst);
+    if (cur < want) {
+      timespec t{0, kLivenessNs};
+      futex(&c->v, FUTEX_WAIT, cur, &t);
+    }
+    c->waiters.fetch_sub(1, std::memory_order_seq_cst);
+    if (!s->checkPeers || c->v.load(std::memory_order_acquire) >= want) continue;
+    for (int j = 0; j < s->n; j++) {
+      if (j == s->me || alive(s->line(j))) continue;
+      if (c->v.load(std::memory_order_acquire) >= want) break;  // it finished its blocks before it went
+      *err = "allReduce: rank " + std::to_string(j) + " (pid " + std::to_string(s->line(j)->pid) + ") was lost";
+      return false;
+    }
+  }
+  return true;
+}
+
+// Block-claimed all-reduce of the range [off, off + count) of every part, collective g (every rank has
+// announced g + 1): draw blocks until none is left, reduce each, count it done. Returns the number of blocks
+// (what the done counter of pair g & 1 reaches when every block is done).
+uint32_t claimBlocks(Segment* s, int64_t off, int64_t count, double scale, uint32_t g) {
+  Shared* sh = s->shared();
+  int p = g & 1;
+  // every rank has left collective g - 1, the last user of the other pair, and none can use it before
+  // every rank (this one too) has arrived at g + 1
+  for (int j = 0; j < s->n; j++) s->ticket(p ^ 1, j)->v.store(0, std::memory_order_relaxed);
+  sh->done[p ^ 1].v.store(0, std::memory_order_relaxed);
+  if (kTestClaimDelayMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(kTestClaimDelayMs));
+  int64_t B = s->block;
+  uint32_t nb = static_cast<uint32_t>((count + B - 1) / B);
+  ScaleKind k = scaleKind(scale);
+  uint64_t mine = 0;
+  // home ranges: rank j's are blocks [j*per, (j+1)*per) (the fixed split's chunk, in blocks); a rank draws from its
+  // own first (the blocks it reduced last time: they are in its caches, and its prefetchers see one long stream),
+  // then from the others' (what a late or descheduled peer has not drawn yet). NEURITE_MPI_SHM_CLAIM=shared: one
+  // range, every rank drawing from the front (A/B).
+  int homes = kClaimOneRange ? 1 : s->n;
+  uint32_t per = (nb + static_cast<uint32_t>(homes) - 1) / static_cast<uint32_t>(homes);
+  for (int h = 0; h < homes; h++) {
+    int j = (s->me + h) % homes;
+    uint32_t first = std::min(nb, per * static_cast<uint32_t>(j)), len = std::min(nb, first + per) - first;
+    Counter* tk = s->ticket(p, j);
+    for (;;) {
+      uint32_t t = tk->v.load(std::memory_order_relaxed) >= len ? len : tk->v.fetch_add(1, std::memory_order_relaxed);
+      if (t >= len) break;
+      if (kTestDieHolding) kill(getpid(), SIGKILL);
+      int64_t lo = static_cast<int64_t>(first + t) * B;
+      reduceChunk(s, off, lo, std::min(count, lo + B), scale, k);
+      mine++;
+      // release: whoever sees the count complete sees this block's writes
+      if (sh->done[p].v.fetch_add(1, std::memory_order_seq_cst) + 1 == nb && sh->done[p].waiters.load(std::memory_order_seq_cst) > 0)
+        futex(&sh->done[p].v, FUTEX_WAKE, INT_MAX, nullptr);
+    }
+  }
+  sharedColls.fetch_add(1, std::memory_order_relaxed);
+  sharedBlocks.fetch_add(nb, std::memory_order_relaxed);
+  sharedMine.fetch_add(mine, std::memory_order_relaxed);
+  return nb;
+}
+uint32_t blocksOf(const Segment* s, int64_t count) { return static_cast<uint32_t>((count + s->block - 1) / s->block); }
+
+// allReduceShared's collective `g` over buf (its number on the segment, taken at the call). `stage`: what the
+// calling thread did already (0 nothing, 1 announced, 2 announced and drew blocks until none was left); spin: the
+// first wait's spin (the calling thread spun already when it handed the collective over).
+bool sharedAllReduce(Segment* s, float* buf, int64_t count, double scale, uint32_t g0, int stage, std::string* err) {
   int64_t off = buf - s->buf(s->me);
-  uint32_t g0 = s->gen;
-  s->gen += 2;
+  if (s->claim) {
+    if (stage < 1) announce(s, g0 + 1);
+    if (stage < 2 && !waitAll(s, g0 + 1, err, stage == 0 ? 20e-6 : 0)) return false;
+    if (stage < 2) claimBlocks(s, off, count, scale, g0);
+    return waitDone(s, &s->shared()->done[g0 & 1], blocksOf(s, count), err, stage < 2 ? 20e-6 : 0);
+  }
   announce(s, g0 + 1);
   if (!waitAll(s, g0 + 1, err)) return false;
   // chunk r: [r*per, (r+1)*per) of the range, per a multiple of 16 floats (one cache line)
   int64_t per = ((count + s->n - 1) / s->n + 15) / 16 * 16;
   int64_t lo = std::min(count, per * s->me), hi = std::min(count, lo + per);
-  if (lo < hi) reduceChunk(s, off, lo, hi, scale);
+  if (lo < hi) reduceChunk(s, off, lo, hi, scale, scaleKind(scale));
+  sharedColls.fetch_add(1, std::memory_order_relaxed);
+  sharedBlocks.fetch_add(static_cast<uint64_t>(s->n), std::memory_order_relaxed);
+  sharedMine.fetch_add(1, std::memory_order_relaxed);
   announce(s, g0 + 2);
   return waitAll(s, g0 + 2, err);
 }
@@ -354,7 +493,7 @@ int sharedAlloc(int64_t count, int rank, int size, int localSize, Segment** out,
   *out = nullptr;
   struct { int ok; char name[60]; } hdr{};
   size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  size_t header = (static_cast<size_t>(size) * sizeof(Line) + page - 1) / page * page;
+  size_t header = (static_cast<size_t>(size) * (sizeof(Line) + 2 * sizeof(Counter)) + sizeof(Shared) + page - 1) / page * page;
   size_t part = (static_cast<size_t>(count) * 4 + page - 1) / page * page;
   size_t bytes = header + part * static_cast<size_t>(size);
   static int serial = 0;
@@ -402,6 +541,10 @@ int sharedAlloc(int64_t count, int rank, int size, int localSize, Segment** out,
     l->start = procStart(l->pid, &st);
     l->seq.store(0);
     l->waiters.store(0);
+    if (rank == 0) {  // before the all-reduce below, after which the others read it
+      s->shared()->claim = kShmClaim ? 1 : 0;
+      s->shared()->blockFloats = static_cast<uint32_t>(kShmBlock);
+    }
   }
   // every rank has opened (or failed): the name can go; the pid lines are written
   int all = 0;
@@ -416,6 +559,8 @@ int sharedAlloc(int64_t count, int rank, int size, int localSize, Segment** out,
   // every rank wrote its line before the all-reduce: where a peer's pid is not visible here (ranks
   // in separate PID namespaces sharing /dev/shm), the waits cannot check it and rely on mpirun
   for (int j = 0; j < size; j++) if (j != rank && !alive(s->line(j))) s->checkPeers = false;
+  s->claim = s->shared()->claim == 1;
+  s->block = s->shared()->blockFloats;
   *out = s;
   return MPI_SUCCESS;
 }
@@ -550,7 +695,7 @@ void run(Op* op) {
     case kAllReduceShared:
       t0 = MPI_Wtime();
 #ifdef NEURITE_SHM
-      if (!sharedAllReduce(op->seg, op->buf, op->count, op->scale, &op->error)) op->failed = true;
+      if (!sharedAllReduce(op->seg, op->buf, op->count, op->scale, op->gen, op->stage, &op->error)) op->failed = true;
 #endif
       break;
     case kAllReduceSmall:
@@ -921,8 +1066,48 @@ napi_value SharedBuffer(napi_env env, napi_callback_info info) {
   });
 }
 
+#ifdef NEURITE_SHM
+// allReduceShared on the calling thread (block-claimed segments, nothing queued; opt-in, NEURITE_MPI_SHM_FAST=on):
+// announce, and when every peer arrives within kSharedArriveSpin (the last rank to arrive: the others are waiting
+// for it), draw and reduce blocks here until none is left, then wait up to kSharedDoneSpin for the blocks the peers
+// hold: the collective is done without waking this rank's communication thread nor, to settle a promise, this
+// thread. Otherwise the rest goes to the communication thread (`stage`), which sleeps while it waits.
+// NEURITE_MPI_SHM_ARRIVE_US, NEURITE_MPI_SHM_DONE_US: the spins. Off by default: measured on 2 vCPUs (session 9,
+// bench/RESULTS.md), it was level with the communication thread on a quiet machine and lost 40-50% of the 2-rank
+// samples/s whenever other processes loaded the cores (load 4-8 in three runs); by default the collective
+// goes to the communication thread, as every other one.
+const char* kSharedFastEnv = std::getenv("NEURITE_MPI_SHM_FAST");
+bool kSharedFastOn = kSharedFastEnv != nullptr && (std::strcmp(kSharedFastEnv, "on") == 0 || std::strcmp(kSharedFastEnv, "1") == 0);
+double envUs(const char* name, double dflt) { const char* e = std::getenv(name); return e ? std::max(0.0, std::atof(e)) * 1e-6 : dflt; }
+double kSharedArriveSpin = envUs("NEURITE_MPI_SHM_ARRIVE_US", 20e-6), kSharedDoneSpin = envUs("NEURITE_MPI_SHM_DONE_US", 50e-6);
+// main thread: how the shared all-reduces ran (info().shared): finished on the calling thread, handed off, queued
+double sharedFast = 0, sharedHandedOff = 0, sharedQueued = 0;
+
+// Spin until f() or `spin` seconds passed; whether f() held.
+template <class F>
+bool spinFor(F&& f, double spin) {
+  if (f()) return true;
+  double t0 = now();
+  for (int i = 1; !f(); i++) {
+    cpuRelax();
+    if ((i & 15) == 0 && now() - t0 >= spin) return f();
+  }
+  return true;
+}
+// The stage the calling thread reached (see sharedAllReduce); 3: done.
+int sharedFastPath(Segment* s, float* buf, int64_t count, double scale, uint32_t g) {
+  announce(s, g + 1);
+  if (!spinFor([&] { return allThere(s, g + 1); }, kSharedArriveSpin)) return 1;
+  claimBlocks(s, buf - s->buf(s->me), count, scale, g);
+  Counter* d = &s->shared()->done[g & 1];
+  uint32_t nb = blocksOf(s, count);
+  return spinFor([&] { return d->v.load(std::memory_order_acquire) >= nb; }, kSharedDoneSpin) ? 3 : 2;
+}
+#endif
+
 // allReduceShared(buf, scale): sum over ranks, each rank's values times scale first, in place;
-// buf lies in one of sharedBuffer's arrays (the same range of it on every rank).
+// buf lies in one of sharedBuffer's arrays (the same range of it on every rank). The seconds it took: a
+// number when it finished on the calling thread (sharedFastPath, opt-in), else a promise.
 napi_value AllReduceShared(napi_env env, napi_callback_info info) {
   return guarded(env, [&]() -> napi_value {
     Args a(env, info, "allReduceShared", 2);
@@ -938,7 +1123,36 @@ napi_value AllReduceShared(napi_env env, napi_callback_info info) {
     Op* o = bufferOp(kAllReduceShared, buf);
     o->scale = scale;
     o->seg = seg;
+    // its number on the segment, in call order (the communication thread runs queued ones in that order)
+    o->gen = seg->gen;
+    seg->gen += seg->claim ? 1 : 2;
+#ifdef NEURITE_SHM
+    if (seg->claim && g.pending == 0 && kSharedFastOn) {
+      double t0 = now();
+      o->stage = sharedFastPath(seg, buf.data, buf.len, scale, o->gen);
+      if (o->stage == 3) {
+        delete o;
+        sharedFast++;
+        napi_value v;
+        napi_create_double(env, now() - t0, &v);
+        return v;
+      }
+      sharedHandedOff++;
+    } else sharedQueued++;
+    napi_value promise;
+    if (napi_create_promise(env, &o->deferred, &promise) != napi_ok) {
+      if (o->stage == 0) { seg->gen = o->gen; delete o; a.type_error("cannot create a promise"); }
+      // the peers wait for this collective: finish it here (blocking) rather than leave them hanging
+      std::string err;
+      bool ok = sharedAllReduce(seg, buf.data, buf.len, scale, o->gen, o->stage, &err);
+      delete o;
+      a.type_error(ok ? "cannot create a promise (the all-reduce finished in place)" : err);
+    }
+    submit(env, o, argv(env, info, 0), nullptr);
+    return promise;
+#else
     return enqueue(a, o, argv(env, info, 0), nullptr);
+#endif
   });
 }
 
@@ -1034,6 +1248,21 @@ napi_value Info(napi_env env, napi_callback_info info) {
     napi_create_double(env, smallQueued, &x);
     setProp(env, sm, "queued", x);
     setProp(env, o, "small", sm);
+    napi_value sr;
+    napi_create_object(env, &sr);
+    napi_create_double(env, static_cast<double>(sharedColls.load()), &x);
+    setProp(env, sr, "collectives", x);
+    napi_create_double(env, static_cast<double>(sharedBlocks.load()), &x);
+    setProp(env, sr, "blocks", x);
+    napi_create_double(env, static_cast<double>(sharedMine.load()), &x);
+    setProp(env, sr, "reduced", x);
+    napi_create_double(env, sharedFast, &x);
+    setProp(env, sr, "fast", x);
+    napi_create_double(env, sharedHandedOff, &x);
+    setProp(env, sr, "handedOff", x);
+    napi_create_double(env, sharedQueued, &x);
+    setProp(env, sr, "queued", x);
+    setProp(env, o, "shared", sr);
 #endif
     return o;
   });

@@ -4,7 +4,8 @@
  * same maths as one process (W3/W4 with SGD/Adam/AdamW at per-rank batch B/N vs batch B, 50
  * steps), N = 1 bit-identical to plain training, reruns bit-identical, a model mismatch and a
  * killed rank failing fast, small all-reduces through shared memory (bit for bit, in order, a late
- * and a lost rank). Skipped, with the reason in the suite's name, without MPI. Not in
+ * and a lost rank), DDP's shared all-reduce by block claims, opt-in (bit for bit the fixed split; a stalled, a
+ * late rank, and a rank lost holding a block). Skipped, with the reason in the suite's name, without MPI. Not in
  * `npm test` (it takes minutes on 2 cores): `npm run test:mpi`, and its own step in .ci/run.
  */
 import { describe, expect, it } from 'vitest';
@@ -145,6 +146,11 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
         expect(a.params).toEqual(b.params);
         expect(a.losses).toEqual(b.losses);
       } else expect(compare(a, b).param).toBeLessThanOrEqual(1e-6);
+      // the block-claimed reduction (session 9, opt-in; small blocks, so many per bucket): the fixed split's bits
+      const claim = await mpirun(impl, n, rankScript, [...args, '--out', f(`shm-claim-${n}.json`)], 150_000, { NEURITE_MPI_SHM_REDUCE: 'claim', NEURITE_MPI_SHM_BLOCK: '4096' });
+      expect(claim.status, claim.stderr).toBe(0);
+      expect(read(f(`shm-claim-${n}.json`)).params).toEqual(a.params);
+      expect(read(f(`shm-claim-${n}.json`)).losses).toEqual(a.losses);
     }
   });
 
@@ -311,7 +317,7 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
     expect(left.stdout.trim()).toBe('');
   });
 
-  it.each(['bucket', 'small'])('a rank lost during a shared-memory all-reduce (%s): the waiting rank\'s promise rejects naming it (without mpirun stopping the job)', async (what) => {
+  it.each(['bucket', 'small', 'holding'])('a rank lost during a shared-memory all-reduce (%s): the waiting rank\'s promise rejects naming it (without mpirun stopping the job)', async (what) => {
     // each rank under a shell that outlives it by 3 s: mpirun sees no death (and stops nothing)
     // until the addon's own liveness check has answered. (Open MPI's --enable-recovery alone did;
     // MPICH's -disable-auto-cleanup did not: Hydra still killed rank 0 10-25 ms after the death,
@@ -324,6 +330,48 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
     const out = JSON.parse(line!) as { ms: number; message: string };
     expect(out.message).toMatch(/^allReduce: rank 1 \(pid \d+\) was lost$/);
     expect(out.ms).toBeLessThan(10_000);
+  });
+
+  // the block-claimed shared all-reduce (session 9): whoever is there reduces a block; same bits as the fixed split
+  interface ClaimOut { rank: number; hash: number; shared: { collectives: number; blocks: number; reduced: number; fast: number; handedOff: number; queued: number } }
+  it('shared all-reduce by block claims (NEURITE_MPI_SHM_REDUCE=claim): every collective bit for bit the rank-order sum (checked in each rank) and the fixed split\'s bits (the default); each block reduced by exactly one rank; a rank that stalls after arriving reduces none (the others take every block); with NEURITE_MPI_SHM_FAST=on the last to arrive finishes on the calling thread', async () => {
+    const script = join(root, 'test', 'distributed', 'claim-rank.mjs');
+    const CLAIM = { NEURITE_MPI_SHM_REDUCE: 'claim', NEURITE_MPI_SHM_BLOCK: '1024' };
+    const go = async (n: number, args: string[], env: NodeJS.ProcessEnv): Promise<ClaimOut[]> => {
+      const r = await mpirun(impl, n, script, ['--steps', '24', ...args], 150_000, env);
+      expect(r.status, r.stderr).toBe(0);
+      const outs = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as ClaimOut).sort((x, y) => x.rank - y.rank);
+      expect(outs.length).toBe(n);
+      for (const o of outs) {
+        expect(o.hash, 'every rank the same bits').toBe(outs[0].hash);
+        expect(o.shared.collectives).toBe(24);
+        expect(o.shared.fast + o.shared.handedOff + o.shared.queued).toBe(24);
+      }
+      return outs;
+    };
+    const reduced = (outs: ClaimOut[]) => outs.reduce((t, o) => t + o.shared.reduced, 0);
+    for (const n of impl.name === 'MPICH' ? [2] : [2, 4]) {
+      const chunk = await go(n, [], {});
+      expect(chunk.map((o) => o.shared.reduced), 'the fixed split: one chunk per rank per collective').toEqual(chunk.map(() => 24));
+      expect(chunk.map((o) => o.shared.fast), 'on the communication thread').toEqual(chunk.map(() => 0));
+      const plain = await go(n, [], CLAIM);
+      expect(plain[0].hash, 'block claims = the fixed split, bit for bit').toBe(chunk[0].hash);
+      expect(plain[0].shared.blocks).toBeGreaterThan(24 * 4);
+      expect(reduced(plain), 'each block reduced once').toBe(plain[0].shared.blocks);
+      expect(plain.map((o) => o.shared.fast), 'the calling-thread path is opt-in').toEqual(plain.map(() => 0));
+      // rank 1 sleeps after every rank arrived, before it asks for a block: the others reduce all of them
+      const stall = await go(n, ['--stall', '1'], CLAIM);
+      expect(stall[0].hash).toBe(chunk[0].hash);
+      expect(stall[1].shared.reduced).toBe(0);
+      expect(reduced(stall)).toBe(stall[0].shared.blocks);
+      // the last rank arrives 5-25 ms late every time: the others wait (handed over to their communication
+      // threads after the spin), it finishes on its calling thread
+      const late = await go(n, ['--late', String(n - 1)], { ...CLAIM, NEURITE_MPI_SHM_FAST: 'on' });
+      expect(late[0].hash).toBe(chunk[0].hash);
+      expect(reduced(late)).toBe(late[0].shared.blocks);
+      expect(late[n - 1].shared.fast, 'the late rank on its calling thread').toBeGreaterThan(12);
+      expect(late[0].shared.handedOff, 'the early rank hands over to its communication thread').toBeGreaterThan(12);
+    }
   });
 
   it('cleans up', () => { rmSync(tmp, { recursive: true, force: true }); });
