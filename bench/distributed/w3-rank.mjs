@@ -43,8 +43,9 @@ if (a.fit) {
   const ar = [], hidden = [], exposed = [], ends = [];
   const E = 1 + Math.max(1, Math.ceil(W / steps));
   const h = await fit(ddp ?? model, { x, y }, {
-    epochs: E, batchSize: B, optimizer: opt, loss: F.crossEntropy, seed: 1, worker: a['fit-worker'], progressIntervalMs: 0, ...(pg ? { distributed: pg } : {}),
-    onProgress: (p) => { if (p.epoch === E && !p.epochEnd) ends.push(performance.now()); if (ddp && p.epoch === E && !p.epochEnd) { ar.push(ddp.lastStats.allReduceSeconds * 1e3); hidden.push(ddp.lastStats.hiddenShare); exposed.push(ddp.lastStats.exposedSeconds * 1e3); } },
+    epochs: E, batchSize: B, optimizer: opt, loss: F.crossEntropy, seed: 1, worker: a['fit-worker'], ...(pg ? { distributed: pg } : {}),
+    // per-step figures on the calling thread only: in a worker an onProgress makes every step wait for its report's turn
+    ...(a['fit-worker'] ? {} : { progressIntervalMs: 0, onProgress: (p) => { if (p.epoch === E && !p.epochEnd) ends.push(performance.now()); if (ddp && p.epoch === E && !p.epochEnd) { ar.push(ddp.lastStats.allReduceSeconds * 1e3); hidden.push(ddp.lastStats.hiddenShare); exposed.push(ddp.lastStats.exposedSeconds * 1e3); } } }),
   });
   if (!pg || pg.rank === 0) {
     console.log(JSON.stringify({ ranks: N, batch: B, fit: true, samplesPerSec: h.epochs[E - 1].samplesPerSec, stepMs: stepMs(ends),
