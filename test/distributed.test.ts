@@ -572,7 +572,9 @@ describe('neurite launch (command lines, no MPI needed)', () => {
     expect(two.args).not.toContain('--oversubscribe');
     expect(two.env).toEqual({ NEURITE_NUM_THREADS: '1', OMPI_MCA_btl_vader_single_copy_mechanism: 'none' });
     const h = launchCommand({ ...c, np: 8, hosts: 'a:4,b:4' }, 'openmpi', { cores: 2, root: false, node: 'node' });
-    expect(h.args.slice(0, 4)).toEqual(['-np', '8', '--host', 'a:4,b:4']);
+    expect(h.args.slice(0, 7)).toEqual(['-np', '8', '--host', 'a:4,b:4', '--mca', 'btl_tcp_links', '2']);
+    // the user's own OMPI_MCA_btl_tcp_links wins (mpirun reads it from the environment)
+    expect(launchCommand({ ...c, np: 8, hosts: 'a:4,b:4' }, 'openmpi', { cores: 2, root: false, node: 'node', tcpLinksSet: true }).args).not.toContain('btl_tcp_links');
     expect(h.args).not.toContain('--oversubscribe');
     expect(h.env.NEURITE_NUM_THREADS).toBe('1');
     expect(launchCommand({ ...c, hosts: 'a:2,b:2' }, 'mpich', { cores: 2, root: true, node: 'node' }).args.slice(0, 4)).toEqual(['-n', '4', '-hosts', 'a:2,b:2']);

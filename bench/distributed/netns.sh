@@ -55,4 +55,8 @@ for c in 262144 1048576 4194304 16777216; do
 done
 printf 'neurite %8d floats: ' 1048576
 mpirun.openmpi $M -x NEURITE_MPI_ADDON="$root/build-mpi/openmpi/neurite_mpi.node" node "$here/allreduce-rank.mjs" 1048576 5 2>/dev/null | tail -1
+# two TCP connections per peer (what `neurite launch --hosts` asks Open MPI for)
+printf 'C       %8d floats, btl_tcp_links 2: ' 1048576; mpirun.openmpi $M --mca btl_tcp_links 2 "$tmp/allreduce" 1048576 3 2>/dev/null | tail -1
+printf 'neurite %8d floats, btl_tcp_links 2: ' 1048576
+mpirun.openmpi $M --mca btl_tcp_links 2 -x NEURITE_MPI_ADDON="$root/build-mpi/openmpi/neurite_mpi.node" node "$here/allreduce-rank.mjs" 1048576 5 2>/dev/null | tail -1
 cat /proc/loadavg

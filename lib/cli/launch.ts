@@ -2,7 +2,8 @@
  * `neurite launch -n 4 [--hosts a:4,b:4] script.mjs [args...]`: builds the mpirun line and runs
  * it, nothing more. Open MPI gets --oversubscribe when ranks exceed this host's cores (its
  * ranks busy-poll otherwise), the run-as-root variables when run as root, and
- * btl_vader_single_copy_mechanism=none (containers refuse the shared-memory single copy), and
+ * btl_vader_single_copy_mechanism=none (containers refuse the shared-memory single copy), two TCP
+ * connections per peer across hosts (btl_tcp_links 2, unless OMPI_MCA_btl_tcp_links is set), and
  * NEURITE_NUM_THREADS (unless set) = this host's cores / ranks on one host, 1 with --hosts: a
  * rank's GEMM pool would otherwise take every core, N ranks x cores threads on the cores.
  * When a rank dies, mpirun stops the job; this command then names the lost rank and exits
@@ -66,7 +67,7 @@ export function mpiFlavour(mpirun: string): 'openmpi' | 'mpich' | null {
 
 /** The command line and the environment it needs (pure: the tests check it). */
 export function launchCommand(c: Omit<LaunchConfig, 'dryRun'>, flavour: 'openmpi' | 'mpich',
-  env: { cores: number; root: boolean; node: string; neurite?: string; numThreads?: string }):
+  env: { cores: number; root: boolean; node: string; neurite?: string; numThreads?: string; tcpLinksSet?: boolean }):
   { cmd: string; args: string[]; env: Record<string, string> } {
   const args: string[] = [];
   const extra: Record<string, string> = {};
@@ -74,7 +75,9 @@ export function launchCommand(c: Omit<LaunchConfig, 'dryRun'>, flavour: 'openmpi
   extra.NEURITE_NUM_THREADS = env.numThreads ?? String(c.hosts === null ? Math.max(1, Math.floor(env.cores / c.np)) : 1);
   if (flavour === 'openmpi') {
     args.push('-np', String(c.np));
-    if (c.hosts !== null) args.push('--host', c.hosts);
+    // across hosts: two TCP connections per peer (btl_tcp_links; one alone carried a 2-rank all-reduce at 47% of a
+    // shaped 1 Gbit/s link, two at 65%: bench/RESULTS.md "Session 9 re-measure"), unless the user chose
+    if (c.hosts !== null) args.push('--host', c.hosts, ...(env.tcpLinksSet ? [] : ['--mca', 'btl_tcp_links', '2']));
     args.push('-x', LAUNCH_DIR_ENV, '-x', 'NEURITE_NUM_THREADS');
     const slots = c.hosts === null ? env.cores : c.hosts.split(',').reduce((n, h) => n + (Number(h.split(':')[1]) || 1), 0);
     if (c.np > slots) args.push('--oversubscribe');
@@ -111,7 +114,7 @@ export async function runLaunch(c: LaunchConfig, io: { stdout: ProgressStream; s
     throw new UsageError(`launch: cannot run '${c.mpirun} --version'; install MPI (apt-get install libopenmpi-dev openmpi-bin) or pass --mpirun PATH`);
   }
   const l = launchCommand(c, flavour, { cores: availableParallelism(), root: process.getuid?.() === 0, node: process.execPath, neurite: process.argv[1],
-    numThreads: process.env.NEURITE_NUM_THREADS });
+    numThreads: process.env.NEURITE_NUM_THREADS, tcpLinksSet: process.env.OMPI_MCA_btl_tcp_links !== undefined });
   if (c.dryRun) {
     const envs = Object.entries(l.env).map(([k, v]) => `${k}=${v}`);
     io.stdout.write(`${[...envs, l.cmd, ...l.args].join(' ')}\n`);
