@@ -9,6 +9,7 @@
  */
 import { nativeBackend, setMatmulPrecisionId } from './backend/index.js';
 import { options } from './options.js';
+import { withinScope } from './scope.js';
 import { MatmulPrecision } from './backend/types.js';
 
 /** `'highest'` (float32 products, the default), `'high'` or `'medium'` (bf16 products where the CPU has them), as torch.set_float32_matmul_precision. */
@@ -68,18 +69,7 @@ export function withFloat32MatmulPrecision<T>(precision: Float32MatmulPrecision,
   if (typeof fn !== 'function') throw new TypeError('withFloat32MatmulPrecision: fn must be a function');
   const prev = current;
   setFloat32MatmulPrecision(p);
-  let r: T;
-  try {
-    r = fn();
-  } catch (e) {
-    setFloat32MatmulPrecision(prev);
-    throw e;
-  }
-  if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') {
-    return (r as unknown as Promise<unknown>).finally(() => setFloat32MatmulPrecision(prev)) as unknown as T;
-  }
-  setFloat32MatmulPrecision(prev);
-  return r;
+  return withinScope(fn, () => setFloat32MatmulPrecision(prev));
 }
 
 /** What {@link packedWeightCache} reports about the packed-weight cache of the bf16 products. */

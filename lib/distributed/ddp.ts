@@ -15,6 +15,7 @@ import { addAccumulateHook, addGradHook, addGradTarget, bumpVersion } from '../a
 import { Module, Parameter } from '../nn/module.js';
 import { options } from '../options.js';
 import { outputArray } from '../ops/util.js';
+import { withinScope } from '../scope.js';
 import { Tensor, fmtShape } from '../tensor.js';
 
 /** What DDP needs of a process group (ProcessGroup, or a stand-in in tests). */
@@ -384,18 +385,7 @@ export class DistributedDataParallel extends Module {
       throw new Error('DistributedDataParallel.noSync: a backward has sent gradients that are not synced yet; call `await ddp.syncGradients()` first');
     }
     this.noSyncDepth++;
-    let r: T;
-    try {
-      r = fn();
-    } catch (e) {
-      this.noSyncDepth--;
-      throw e;
-    }
-    if (r !== null && typeof r === 'object' && typeof (r as { then?: unknown }).then === 'function') {
-      return (r as unknown as Promise<unknown>).finally(() => { this.noSyncDepth--; }) as unknown as T;
-    }
-    this.noSyncDepth--;
-    return r;
+    return withinScope(fn, () => { this.noSyncDepth--; });
   }
 
   /** backward from `loss`, then syncGradients(): one call for a training step's gradients. */

@@ -25,6 +25,8 @@
 #include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <initializer_list>
+#include <utility>
 #ifdef __linux__
 #include <fcntl.h>
 #include <signal.h>
@@ -419,6 +421,9 @@ bool waitDone(Segment* s, Counter* c, uint32_t want, std::string* err, double sp
   return true;
 }
 
+// The blocks of a claimed range of `count` floats.
+uint32_t blocksOf(const Segment* s, int64_t count) { return static_cast<uint32_t>((count + s->block - 1) / s->block); }
+
 // Block-claimed all-reduce of the range [off, off + count) of every part, collective g (every rank has
 // announced g + 1): draw blocks until none is left, reduce each, count it done. Returns the number of blocks
 // (what the done counter of pair g & 1 reaches when every block is done).
@@ -431,7 +436,7 @@ uint32_t claimBlocks(Segment* s, int64_t off, int64_t count, double scale, uint3
   sh->done[p ^ 1].v.store(0, std::memory_order_relaxed);
   if (kTestClaimDelayMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(kTestClaimDelayMs));
   int64_t B = s->block;
-  uint32_t nb = static_cast<uint32_t>((count + B - 1) / B);
+  uint32_t nb = blocksOf(s, count);
   ScaleKind k = scaleKind(scale);
   uint64_t mine = 0;
   // home ranges: rank j's are blocks [j*per, (j+1)*per) (the fixed split's chunk, in blocks); a rank draws from its
@@ -461,7 +466,6 @@ uint32_t claimBlocks(Segment* s, int64_t off, int64_t count, double scale, uint3
   sharedMine.fetch_add(mine, std::memory_order_relaxed);
   return nb;
 }
-uint32_t blocksOf(const Segment* s, int64_t count) { return static_cast<uint32_t>((count + s->block - 1) / s->block); }
 
 // allReduceShared's collective `g` over buf (its number on the segment, taken at the call). `stage`: what the
 // calling thread did already (0 nothing, 1 announced, 2 announced and drew blocks until none was left); spin: the
@@ -1239,30 +1243,16 @@ napi_value Info(napi_env env, napi_callback_info info) {
 #endif
     setProp(env, o, "sanitized", b);
 #ifdef NEURITE_SHM
-    napi_value sm, x;
-    napi_create_object(env, &sm);
-    napi_create_double(env, smallFast, &x);
-    setProp(env, sm, "fast", x);
-    napi_create_double(env, smallHandedOff, &x);
-    setProp(env, sm, "handedOff", x);
-    napi_create_double(env, smallQueued, &x);
-    setProp(env, sm, "queued", x);
-    setProp(env, o, "small", sm);
-    napi_value sr;
-    napi_create_object(env, &sr);
-    napi_create_double(env, static_cast<double>(sharedColls.load()), &x);
-    setProp(env, sr, "collectives", x);
-    napi_create_double(env, static_cast<double>(sharedBlocks.load()), &x);
-    setProp(env, sr, "blocks", x);
-    napi_create_double(env, static_cast<double>(sharedMine.load()), &x);
-    setProp(env, sr, "reduced", x);
-    napi_create_double(env, sharedFast, &x);
-    setProp(env, sr, "fast", x);
-    napi_create_double(env, sharedHandedOff, &x);
-    setProp(env, sr, "handedOff", x);
-    napi_create_double(env, sharedQueued, &x);
-    setProp(env, sr, "queued", x);
-    setProp(env, o, "shared", sr);
+    // {name: number} objects of counters
+    auto counters = [&](std::initializer_list<std::pair<const char*, double>> kv) {
+      napi_value obj, x;
+      napi_create_object(env, &obj);
+      for (const auto& [k, v] : kv) { napi_create_double(env, v, &x); setProp(env, obj, k, x); }
+      return obj;
+    };
+    setProp(env, o, "small", counters({{"fast", smallFast}, {"handedOff", smallHandedOff}, {"queued", smallQueued}}));
+    setProp(env, o, "shared", counters({{"collectives", static_cast<double>(sharedColls.load())}, {"blocks", static_cast<double>(sharedBlocks.load())},
+      {"reduced", static_cast<double>(sharedMine.load())}, {"fast", sharedFast}, {"handedOff", sharedHandedOff}, {"queued", sharedQueued}}));
 #endif
     return o;
   });
