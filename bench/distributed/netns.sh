@@ -5,7 +5,8 @@
 # runs orted under `ip netns exec`, over TCP only (btl tcp,self). Prints: one TCP stream's rate (the
 # link as TCP sees it), two streams at once in opposite directions (what an all-reduce needs: a 2-rank
 # all-reduce of S bytes must receive S bytes on each rank, so at best it moves S each way at once), then the all-reduce of 4 MB (and 1, 16, 64 MB) per call for a plain C
-# MPI_Allreduce loop and for neurite's ProcessGroup.allReduce. Needs root (CAP_NET_ADMIN); removes
+# MPI_Allreduce loop and for neurite's ProcessGroup.allReduce (its 2-rank exchange, and MPI_Allreduce), on
+# one and two TCP connections per peer. Needs root (CAP_NET_ADMIN); removes
 # the namespace and the link at the end.   sh bench/distributed/netns.sh   (after npm run build)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd); root=$(cd "$here/../.." && pwd)
@@ -53,10 +54,15 @@ M="--hostfile $tmp/hosts -np 2 --mca plm_rsh_agent $tmp/agent.sh --mca btl tcp,s
 for c in 262144 1048576 4194304 16777216; do
   printf 'C       %8d floats: ' $c; mpirun.openmpi $M "$tmp/allreduce" $c 3 2>/dev/null | tail -1
 done
-printf 'neurite %8d floats: ' 1048576
-mpirun.openmpi $M -x NEURITE_MPI_ADDON="$root/build-mpi/openmpi/neurite_mpi.node" node "$here/allreduce-rank.mjs" 1048576 5 2>/dev/null | tail -1
-# two TCP connections per peer (what `neurite launch --hosts` asks Open MPI for)
-printf 'C       %8d floats, btl_tcp_links 2: ' 1048576; mpirun.openmpi $M --mca btl_tcp_links 2 "$tmp/allreduce" 1048576 3 2>/dev/null | tail -1
-printf 'neurite %8d floats, btl_tcp_links 2: ' 1048576
-mpirun.openmpi $M --mca btl_tcp_links 2 -x NEURITE_MPI_ADDON="$root/build-mpi/openmpi/neurite_mpi.node" node "$here/allreduce-rank.mjs" 1048576 5 2>/dev/null | tail -1
+# neurite: at 2 ranks on 2 hosts a large all-reduce is one pipelined exchange (each rank sends its
+# whole buffer, in pieces, and combines the peer's as they land); NEURITE_MPI_EXCHANGE=off is
+# MPI_Allreduce. One and two TCP connections per peer; ROUNDS rounds (default 3), interleaved.
+nr() { NEURITE_MPI_EXCHANGE=$2 mpirun.openmpi $M --mca btl_tcp_links $1 -x NEURITE_MPI_EXCHANGE -x NEURITE_MPI_ADDON="$root/build-mpi/openmpi/neurite_mpi.node" node "$here/allreduce-rank.mjs" 1048576 5 2>/dev/null | tail -1; }
+for r in $(seq "${ROUNDS:-3}"); do
+  for links in 1 2; do
+    printf 'C       %8d floats, btl_tcp_links %d: ' 1048576 $links; mpirun.openmpi $M --mca btl_tcp_links $links "$tmp/allreduce" 1048576 5 2>/dev/null | tail -1
+    printf 'neurite %8d floats, btl_tcp_links %d, exchange: ' 1048576 $links; nr $links auto
+    printf 'neurite %8d floats, btl_tcp_links %d, MPI_Allreduce: ' 1048576 $links; nr $links off
+  done
+done
 cat /proc/loadavg

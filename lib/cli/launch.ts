@@ -75,8 +75,9 @@ export function launchCommand(c: Omit<LaunchConfig, 'dryRun'>, flavour: 'openmpi
   extra.NEURITE_NUM_THREADS = env.numThreads ?? String(c.hosts === null ? Math.max(1, Math.floor(env.cores / c.np)) : 1);
   if (flavour === 'openmpi') {
     args.push('-np', String(c.np));
-    // across hosts: two TCP connections per peer (btl_tcp_links; one alone carried a 2-rank all-reduce at 47% of a
-    // shaped 1 Gbit/s link, two at 65%: bench/RESULTS.md "Session 9 re-measure"), unless the user chose
+    // across hosts: two TCP connections per peer (btl_tcp_links; one alone carried MPI_Allreduce of 2 ranks at 47% of
+    // a shaped 1 Gbit/s link, two at 65%: bench/RESULTS.md "Session 9 re-measure"; 2 ranks use neurite's own exchange,
+    // 85% on either, but more ranks use MPI_Allreduce), unless the user chose
     if (c.hosts !== null) args.push('--host', c.hosts, ...(env.tcpLinksSet ? [] : ['--mca', 'btl_tcp_links', '2']));
     args.push('-x', LAUNCH_DIR_ENV, '-x', 'NEURITE_NUM_THREADS');
     const slots = c.hosts === null ? env.cores : c.hosts.split(',').reduce((n, h) => n + (Number(h.split(':')[1]) || 1), 0);

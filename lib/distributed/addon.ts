@@ -43,11 +43,12 @@ export interface MpiRaw {
   allReduceShared(buf: Float32Array, scale: number): Promise<number> | number;
   finalize(): Promise<number>;
   /**
+   * `exchanges`: how many large all-reduces ran as the 2-rank pipelined exchange (two hosts, or NEURITE_MPI_EXCHANGE=on) instead of MPI_Allreduce.
    * `small`: how many small all-reduces over shared memory finished on the calling thread, were handed to the communication thread after the spin, or were queued behind other collectives.
    * `shared`: allReduceShared so far: collectives, the blocks they had (the fixed split: one per rank; NEURITE_MPI_SHM_REDUCE=claim: the range's blocks),
    * how many of them this rank reduced, and how many collectives finished on the calling thread, were handed to the communication thread, or were queued.
    */
-  info(): { library: string; initialized: boolean; sanitized: boolean; small?: { fast: number; handedOff: number; queued: number };
+  info(): { library: string; initialized: boolean; sanitized: boolean; exchanges: number; small?: { fast: number; handedOff: number; queued: number };
     shared?: { collectives: number; blocks: number; reduced: number; fast: number; handedOff: number; queued: number } };
 }
 

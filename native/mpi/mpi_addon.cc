@@ -176,6 +176,87 @@ void prescale(float* p, int64_t n, double scale) {
   for (int64_t i = 0; i < n; i++) p[i] = static_cast<float>(static_cast<double>(p[i]) * scale);
 }
 
+// Reduce ops as in reduceOp(): 0 sum, 1 max, 2 min, 3 product; `b` is the next rank's value.
+template <int R>
+inline float combine(float a, float b) {
+  if (R == 0) return a + b;
+  if (R == 1) return b > a ? b : a;
+  if (R == 2) return b < a ? b : a;
+  return a * b;
+}
+
+// ---- Two ranks on two hosts: the all-reduce as one pipelined exchange ------------------------
+// A 2-rank all-reduce of S bytes must move S bytes each way, and at best moves them both ways at
+// once. MPI_Allreduce's algorithms over TCP (Open MPI's ring, a reduce-scatter then an all-gather)
+// leave the link half idle; across a veth pair shaped to 1 Gbit/s its 4 MB all-reduce reached 47%
+// of the link on one TCP connection and 66% on two (bench/RESULTS.md, session 9). Here each rank
+// sends its whole buffer to the other in kExchangeChunk pieces, up to kExchangeWindow of them in
+// flight (MPI point-to-point: non-blocking sends and receives in one stream), and combines each
+// piece as it lands. A piece fits under the TCP transports' eager limits (Open MPI's 64 KiB with
+// its header, MPICH's 128 KiB), so it goes out at once, without the rendezvous handshake whose
+// replies queue behind a full link's data: across the shaped veth pair, 256 KiB pieces (each a
+// rendezvous) reached 57-74% of 1 Gbit/s, pieces under 64 KiB with 64 in flight 58-100% (load
+// 4-5). The combination: rank 0's value with rank 1's, in that order on both ranks, so both get
+// the same bits (for a sum, MPI's bits too: a + b = b + a). Used for large all-reduces
+// (over kRendezvousBytes) when the world is 2 ranks on 2 hosts; NEURITE_MPI_EXCHANGE=off keeps
+// MPI_Allreduce, =on uses the exchange on one host too (the tests' way to run it).
+constexpr int64_t kExchangeChunk = 16 * 1024 - 16;  // floats: 65,472 bytes, 64 bytes of headroom under 64 KiB
+constexpr int kExchangeWindow = 64;                 // pieces in flight each way (4 MiB)
+constexpr int kExchangeTag = 0x4e58;                // the only point-to-point messages on MPI_COMM_WORLD
+int kExchangeMode = [] {  // 0 auto (2 ranks, 2 hosts), 1 on (2 ranks), -1 off
+  const char* e = std::getenv("NEURITE_MPI_EXCHANGE");
+  if (e == nullptr) return 0;
+  return std::strcmp(e, "off") == 0 || std::strcmp(e, "0") == 0 ? -1 : std::strcmp(e, "on") == 0 || std::strcmp(e, "1") == 0 ? 1 : 0;
+}();
+std::atomic<uint64_t> exchanges{0};  // how many all-reduces ran as the exchange (info().exchanges)
+bool useExchange(int size, int localSize) { return size == 2 && (kExchangeMode == 1 || (kExchangeMode == 0 && localSize != size)); }
+
+template <int R>
+void combineInOrder(float* __restrict mine, const float* __restrict theirs, int64_t n, bool first) {
+  if (first) for (int64_t i = 0; i < n; i++) mine[i] = combine<R>(mine[i], theirs[i]);
+  else for (int64_t i = 0; i < n; i++) mine[i] = combine<R>(theirs[i], mine[i]);
+}
+
+int exchangeAllReduce(float* buf, int64_t count, int reduce) {
+  int rank = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  const int peer = 1 - rank;
+  const int64_t pieces = (count + kExchangeChunk - 1) / kExchangeChunk;
+  const int window = static_cast<int>(std::min<int64_t>(pieces, kExchangeWindow));
+  static thread_local std::vector<float> landed;  // the peer's pieces, one slot per piece in flight
+  landed.resize(static_cast<size_t>(window * kExchangeChunk));
+  std::vector<MPI_Request> req(static_cast<size_t>(2 * window), MPI_REQUEST_NULL);
+  auto len = [&](int64_t k) { return static_cast<int>(std::min(kExchangeChunk, count - k * kExchangeChunk)); };
+  auto post = [&](int64_t k) {
+    int w = static_cast<int>(k % window);
+    int rc = MPI_Irecv(landed.data() + w * kExchangeChunk, len(k), MPI_FLOAT, peer, kExchangeTag, MPI_COMM_WORLD, &req[2 * w]);
+    if (rc == MPI_SUCCESS) rc = MPI_Isend(buf + k * kExchangeChunk, len(k), MPI_FLOAT, peer, kExchangeTag, MPI_COMM_WORLD, &req[2 * w + 1]);
+    return rc;
+  };
+  int rc = MPI_SUCCESS;
+  for (int64_t k = 0; k < window && rc == MPI_SUCCESS; k++) rc = post(k);
+  for (int64_t k = 0; k < pieces && rc == MPI_SUCCESS; k++) {
+    int w = static_cast<int>(k % window);
+    // piece k is sent (its values may be overwritten) and the peer's piece k has landed
+    rc = MPI_Waitall(2, &req[2 * w], MPI_STATUSES_IGNORE);
+    if (rc != MPI_SUCCESS) break;
+    float* mine = buf + k * kExchangeChunk;
+    const float* theirs = landed.data() + w * kExchangeChunk;
+    switch (reduce) {
+      case 1: combineInOrder<1>(mine, theirs, len(k), rank == 0); break;
+      case 2: combineInOrder<2>(mine, theirs, len(k), rank == 0); break;
+      case 3: combineInOrder<3>(mine, theirs, len(k), rank == 0); break;
+      default: combineInOrder<0>(mine, theirs, len(k), rank == 0); break;
+    }
+    if (k + window < pieces) rc = post(k + window);
+  }
+  if (rc == MPI_SUCCESS) exchanges++;
+  if (rc != MPI_SUCCESS) {  // leave no request pending on buffers about to be released
+    for (auto& r : req) if (r != MPI_REQUEST_NULL) { MPI_Cancel(&r); MPI_Request_free(&r); }
+  }
+  return rc;
+}
+
 
 // ---- Shared-memory all-reduce (one host) ----------------------------------------------------
 // A segment: a header line per rank (its progress counter, a futex word, and its pid and start
@@ -610,14 +691,6 @@ bool allThere(const Segment* s, uint32_t v) {
   return true;
 }
 
-// Reduce ops as in reduceOp(): 0 sum, 1 max, 2 min, 3 product; `b` is the next rank's value.
-template <int R>
-inline float combine(float a, float b) {
-  if (R == 0) return a + b;
-  if (R == 1) return b > a ? b : a;
-  if (R == 2) return b < a ? b : a;
-  return a * b;
-}
 template <int R>
 __attribute__((optimize("O3"))) void combineRanks(float* __restrict out, const float* const* parts, int nr, int64_t n) {
   const float* __restrict p0 = parts[0];
@@ -717,6 +790,11 @@ void run(Op* op) {
       prescale(op->buf, op->count, op->scale);
       bool large = op->count * 4 > kRendezvousBytes;
       if (large) rc = rendezvous();
+      if (large && rc == MPI_SUCCESS && useExchange(g.size, g.localSize)) {
+        rc = exchangeAllReduce(op->buf, op->count, op->reduce);
+        if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("the 2-rank exchange (MPI_Isend/MPI_Irecv)", rc); }
+        break;
+      }
       for (int64_t off = 0; off < op->count && rc == MPI_SUCCESS; off += kChunk) {
         int n = static_cast<int>(std::min(kChunk, op->count - off));
         if (large && !kLargePoll) {
@@ -1242,6 +1320,9 @@ napi_value Info(napi_env env, napi_callback_info info) {
     napi_get_boolean(env, false, &b);
 #endif
     setProp(env, o, "sanitized", b);
+    napi_value x;
+    napi_create_double(env, static_cast<double>(exchanges.load()), &x);
+    setProp(env, o, "exchanges", x);
 #ifdef NEURITE_SHM
     // {name: number} objects of counters
     auto counters = [&](std::initializer_list<std::pair<const char*, double>> kv) {

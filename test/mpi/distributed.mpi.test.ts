@@ -4,7 +4,7 @@
  * same maths as one process (W3/W4 with SGD/Adam/AdamW at per-rank batch B/N vs batch B, 50
  * steps), N = 1 bit-identical to plain training, reruns bit-identical, a model mismatch and a
  * killed rank failing fast, small all-reduces through shared memory (bit for bit, in order, a late
- * and a lost rank), DDP's shared all-reduce by block claims, opt-in (bit for bit the fixed split; a stalled, a
+ * and a lost rank), the 2-rank pipelined exchange of hosts apart (bit for bit MPI_Allreduce's), DDP's shared all-reduce by block claims, opt-in (bit for bit the fixed split; a stalled, a
  * late rank, and a rank lost holding a block). Skipped, with the reason in the suite's name, without MPI. Not in
  * `npm test` (it takes minutes on 2 cores): `npm run test:mpi`, and its own step in .ci/run.
  */
@@ -186,6 +186,19 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
       }
       if (n === 2) expect(hashes[0], 'shared memory = MPI path at 2 ranks, bit for bit').toBe(hashes[1]);
     }
+  });
+
+  it('2 ranks on 2 hosts: a large all-reduce runs as one pipelined exchange (forced on one host by NEURITE_MPI_EXCHANGE=on with NEURITE_MPI_SHM=off): every op and a scaled one bit for bit the rank-order result and MPI_Allreduce\'s (NEURITE_MPI_EXCHANGE=off), at two pieces and at more pieces than the window', async () => {
+    const script = join(root, 'test', 'distributed', 'exchange-rank.mjs');
+    const outs: { exchanges: number; hashes: string[] }[] = [];
+    for (const x of ['on', 'off']) {
+      const r = await mpirun(impl, 2, script, [], 150_000, { NEURITE_MPI_SHM: 'off', NEURITE_MPI_EXCHANGE: x });
+      expect(r.status, r.stderr).toBe(0);
+      outs.push(JSON.parse(r.stdout.split('\n').filter((l) => l.startsWith('{')).pop()!) as { exchanges: number; hashes: string[] });
+    }
+    expect(outs[0].exchanges, 'the exchange ran each of the 12 all-reduces').toBe(12);
+    expect(outs[1].exchanges).toBe(0);
+    expect(outs[0].hashes).toEqual(outs[1].hashes);
   });
 
   // fit(model, data, { distributed: pg }): the whole path (DDP, DistributedSampler, per-step agreement, combined history)
