@@ -4,7 +4,8 @@
 // Buffers are the tensors' own Float32Arrays, reduced in place (kept alive by references until
 // the operation completes). Every entry checks its arguments first (args.h, the trust boundary).
 // When every rank runs on one host, DistributedDataParallel's buckets live in shared memory
-// (sharedBuffer) and are all-reduced there by the ranks themselves (allReduceShared), without MPI.
+// (sharedBuffer) and are all-reduced there by the ranks themselves (allReduceShared), without MPI,
+// and so is every allReduce: small ones through a channel of slots, large ones through a staging.
 // the C API only: the deprecated C++ bindings would need libmpi_cxx
 #define OMPI_SKIP_MPICXX 1
 #define MPICH_SKIP_MPICXX 1
