@@ -190,11 +190,13 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
   });
 
   // large all-reduces on one host (session 10): the shared staging, piece by piece, instead of MPI
-  it('large all-reduces on one host go through the shared staging in pieces: every op and the scale bit for bit the rank-order result on every rank, the same bits whatever the piece size (at N = 2 the MPI path\'s, NEURITE_MPI_SHM=off), among small all-reduces, broadcasts and shared buckets', async () => {
+  it('large all-reduces on one host go through the shared staging in pieces: every op and the scale bit for bit the rank-order result on every rank, the same bits whatever the piece size or with block claims (at N = 2 the MPI path\'s, NEURITE_MPI_SHM=off), among small all-reduces, broadcasts and shared buckets', async () => {
     const script = join(root, 'test', 'distributed', 'small-rank.mjs');
     for (const n of impl.name === 'MPICH' ? [2] : [2, 4]) {
       const hashes: Record<string, number> = {};
-      for (const [name, env] of [['default', {}], ['odd', { NEURITE_MPI_SHM_PIECE: '10007' }], ['mpi', { NEURITE_MPI_SHM: 'off' }]] as const) {
+      // 'claim': the staging reduced by block claims (session 9's opt-in), 1,024-float blocks
+      for (const [name, env] of [['default', {}], ['odd', { NEURITE_MPI_SHM_PIECE: '10007' }], ['claim', { NEURITE_MPI_SHM_REDUCE: 'claim', NEURITE_MPI_SHM_BLOCK: '1024' }],
+        ['mpi', { NEURITE_MPI_SHM: 'off' }]] as const) {
         const r = await mpirun(impl, n, script, ['--steps', '40', '--large'], 150_000, env);
         expect(r.status, r.stderr).toBe(0);
         const outs = smallOuts(r.stdout);
@@ -215,6 +217,7 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
         hashes[name] = outs[0].hash;
       }
       expect(hashes.odd, 'the piece size does not change the bits').toBe(hashes.default);
+      expect(hashes.claim, 'block claims: the fixed split\'s bits').toBe(hashes.default);
       if (n === 2) expect(hashes.mpi, 'shared memory = MPI path at 2 ranks, bit for bit').toBe(hashes.default);
     }
   });
