@@ -218,6 +218,12 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
       }
       expect(hashes.odd, 'the piece size does not change the bits').toBe(hashes.default);
       expect(hashes.claim, 'block claims: the fixed split\'s bits').toBe(hashes.default);
+      if (n !== 2) continue;
+      // ranks asking for different staging sizes: none gets one, every rank keeps MPI for the large ones (same bits at 2)
+      const r = await mpirun(impl, n, script, ['--steps', '40', '--large', '--piece-by-rank']);
+      expect(r.status, r.stderr).toBe(0);
+      const outs = smallOuts(r.stdout);
+      expect(outs.map((o) => [o.sharedMemory, o.staged?.collectives, o.hash])).toEqual(outs.map(() => [true, 0, hashes.mpi]));
       if (n === 2) expect(hashes.mpi, 'shared memory = MPI path at 2 ranks, bit for bit').toBe(hashes.default);
     }
   });
