@@ -337,8 +337,18 @@ describe('fit(model, data, { distributed }) on an in-process world (no MPI neede
     return d / mx;
   };
   /** N ranks of fit on an in-process world; `dataOf(rank)` gives each rank's data argument. */
-  async function ranks(N: number, dataOf: (r: number) => Parameters<typeof fit>[1], o: { batch?: number; adam?: boolean; val?: boolean; seed?: number; worker?: boolean } = {}) {
-    const world = fakeWorld(N);
+  // groups like ProcessGroup on one host: they scale in the all-reduce and give shared buffers; `sab` counts the
+  // scaled all-reduces of a SharedArrayBuffer (a worker's bucket, reduced in place by the calling thread)
+  const sab = { n: 0 };
+  const nativeWorld = (n: number): Collectives[] => fakeWorld(n).map((pg) => {
+    const scaled = async (t: Float32Array, s: number) => { for (let i = 0; i < t.length; i++) t[i] = t[i] * s; return pg.allReduce(t); };
+    return { ...pg,
+      async allReduceScaled(t: Float32Array, s: number) { if (t.buffer instanceof SharedArrayBuffer) sab.n++; return scaled(t, s); },
+      async sharedBuffer(count: number) { return new Float32Array(count); },
+      allReduceSharedScaled: scaled };
+  });
+  async function ranks(N: number, dataOf: (r: number) => Parameters<typeof fit>[1], o: { batch?: number; adam?: boolean; val?: boolean; seed?: number; worker?: boolean; native?: boolean } = {}) {
+    const world = o.native ? nativeWorld(N) : fakeWorld(N);
     const models = world.map((_, r) => { manualSeed(r === 0 ? 11 : 50 + r); return mlp([6, 16, 3]); }); // rank 0's weights win the broadcast
     manualSeed(12);
     const vx = randn([7, 6]);
@@ -420,6 +430,17 @@ describe('fit(model, data, { distributed }) on an in-process world (no MPI neede
       const main = await ranks(N, () => ({ x, y }), { batch: 16 / N, adam, val: true });
       const work = await ranks(N, () => ({ x, y }), { batch: 16 / N, adam, val: true, worker: true });
       expect(work.histories.map((h) => h.mode)).toEqual(new Array(N).fill('worker'));
+      work.models.forEach((m, r) => expect(params(m), `N=${N} rank ${r}`).toEqual(params(main.models[r])));
+      sameHistory([main.histories[0], ...work.histories]);
+    }
+  });
+
+  it('worker: true with a group that scales natively (ProcessGroup): the worker\'s buckets live in a SharedArrayBuffer the calling thread all-reduces in place (no copy between the threads); the same weights and history as on the calling thread (there: shared buckets), bit for bit', async () => {
+    for (const [N, adam] of [[2, false], [2, true], [4, false]] as const) {
+      const main = await ranks(N, () => ({ x, y }), { batch: 16 / N, adam, val: true, native: true });
+      sab.n = 0;
+      const work = await ranks(N, () => ({ x, y }), { batch: 16 / N, adam, val: true, native: true, worker: true });
+      expect(sab.n, 'buckets reduced in the worker\'s SharedArrayBuffer').toBeGreaterThanOrEqual(N * 3 * 2); // every rank, 3 epochs of 2 steps, each bucket
       work.models.forEach((m, r) => expect(params(m), `N=${N} rank ${r}`).toEqual(params(main.models[r])));
       sameHistory([main.histories[0], ...work.histories]);
     }

@@ -46,10 +46,14 @@ export interface MpiRaw {
    * `exchanges`: how many large all-reduces ran as the 2-rank pipelined exchange (two hosts, or NEURITE_MPI_EXCHANGE=on) instead of MPI_Allreduce.
    * `small`: how many small all-reduces over shared memory finished on the calling thread, were handed to the communication thread after the spin, or were queued behind other collectives.
    * `shared`: allReduceShared so far: collectives, the blocks they had (the fixed split: one per rank; NEURITE_MPI_SHM_REDUCE=claim: the range's blocks),
-   * how many of them this rank reduced, and how many collectives finished on the calling thread, were handed to the communication thread, or were queued.
+   * how many of them this rank reduced, and how many collectives finished on the calling thread, were handed to the communication thread, or were queued
+   * (the staged pieces below count as collectives and blocks too, not in fast/handedOff/queued).
+   * `staged`: allReduces of more than 16,384 floats through the shared staging (every rank on one host): collectives, the pieces they went in, and the
+   * piece size in floats (NEURITE_MPI_SHM_PIECE).
    */
   info(): { library: string; initialized: boolean; sanitized: boolean; exchanges: number; small?: { fast: number; handedOff: number; queued: number };
-    shared?: { collectives: number; blocks: number; reduced: number; fast: number; handedOff: number; queued: number } };
+    shared?: { collectives: number; blocks: number; reduced: number; fast: number; handedOff: number; queued: number };
+    staged?: { collectives: number; pieces: number; pieceFloats: number } };
 }
 
 export const INSTALL_HINT = 'install MPI (Debian/Ubuntu: apt-get install libopenmpi-dev openmpi-bin; or MPICH: ' +

@@ -2,7 +2,8 @@
  * ProcessGroup: the ranks of one MPI job and the collectives between them (all-reduce,
  * broadcast, all-gather, barrier), as torch.distributed's default group. Every collective is
  * queued to the addon's communication thread and awaited: the event loop never blocks (a small
- * all-reduce on one host may finish on the calling thread within a 20 us bound, see sharedMemory). All
+ * all-reduce on one host may finish on the calling thread within a 20 us bound; on one host every all-reduce goes
+ * through shared memory, see sharedMemory). All
  * ranks must issue the same collectives in the same order (an MPI rule).
  */
 import { writeFileSync } from 'node:fs';
@@ -44,9 +45,11 @@ export class ProcessGroup {
   readonly library: string;
   readonly threadLevel: string;
   /**
-   * Every rank runs on this host and small all-reduces (up to 64 KiB) go through memory the ranks share instead of
-   * MPI: each rank sums every rank's values itself, in rank order (the same bits on every rank). False across hosts
-   * or with NEURITE_MPI_SHM=off on any rank.
+   * Every rank runs on this host and all-reduces go through memory the ranks share instead of MPI: up to 64 KiB each
+   * rank combines every rank's values itself; larger ones go piece by piece through a fixed staging (512 KiB per
+   * rank, NEURITE_MPI_SHM_PIECE floats), each rank combining its slice of every rank's piece. Either way in rank
+   * order, so every rank gets the same bits; at 2 ranks MPI's, at more ranks a sum may differ from MPI's in the last
+   * bit (MPI adds in its own order). False across hosts or with NEURITE_MPI_SHM=off on any rank.
    */
   readonly sharedMemory: boolean;
   /** Seconds the communication thread spent in MPI for the last collective. */

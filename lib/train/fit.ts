@@ -724,11 +724,13 @@ class WorkerEngine implements Engine {
     let p: Promise<Float32Array>;
     if (!pg) p = Promise.reject(new Error('fit: no process group'));
     else if (m.op === 'allReduce') p = pg.allReduce(m.data, 'sum');
-    else if (m.op === 'allReduceScaled' && pg.allReduceScaled) p = pg.allReduceScaled(m.data, m.scale);
+    else if ((m.op === 'allReduceScaled' || m.op === 'allReduceSharedScaled') && pg.allReduceScaled) p = pg.allReduceScaled(m.data, m.scale);
     else if (m.op === 'broadcast') p = pg.broadcast(m.data, m.root);
     else if (m.op === 'allGather') p = pg.allGather(m.data).then((t) => t.data);
     else p = Promise.reject(new Error(`fit: the process group has no ${m.op}`));
     p.then((d) => {
+      // a bucket in the worker's SharedArrayBuffer: reduced in place
+      if (m.op === 'allReduceSharedScaled') { this.post({ type: 'collDone', id: m.id, data: null, inPlace: true }); return; }
       const own = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? d : d.slice();
       this.post({ type: 'collDone', id: m.id, data: own }, [own.buffer as ArrayBuffer]);
     }, (e: unknown) => {

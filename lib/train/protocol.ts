@@ -40,13 +40,14 @@ export interface StartMessage {
   /**
    * Distributed training (fit's `distributed`): the worker wraps its model in DistributedDataParallel over a
    * relay of the calling thread's process group (the collectives go out as 'coll' messages, in the worker's
-   * order, and come back as 'collDone'); null otherwise. `scaled`: the group scales in its all-reduce.
+   * order, and come back as 'collDone'); null otherwise. `scaled`: the group scales in its all-reduce (then DDP's
+   * buckets live in a SharedArrayBuffer the calling thread all-reduces in place: 'allReduceSharedScaled').
    */
   dist: { rank: number; worldSize: number; scaled: boolean } | null;
 }
 
 /** The collectives the worker's relay asks the calling thread's process group for. */
-export type CollOp = 'allReduce' | 'allReduceScaled' | 'broadcast' | 'allGather';
+export type CollOp = 'allReduce' | 'allReduceScaled' | 'allReduceSharedScaled' | 'broadcast' | 'allGather';
 
 export type MainMessage =
   | StartMessage
@@ -56,8 +57,11 @@ export type MainMessage =
   | { type: 'abort' }
   /** distributed: this epoch's running sums, to combine over the ranks before 'endEpoch' */
   | { type: 'sums' }
-  /** distributed: a relayed collective's result (its own buffer), or the error it failed with */
-  | { type: 'collDone'; id: number; data: Float32Array | null; error?: string };
+  /**
+   * distributed: a relayed collective's result (its own buffer), or the error it failed with; `inPlace`: the
+   * collective wrote the worker's SharedArrayBuffer itself (allReduceSharedScaled), `data` is null
+   */
+  | { type: 'collDone'; id: number; data: Float32Array | null; inPlace?: boolean; error?: string };
 
 /** Weights, optimizer state and the run's generator state after a completed step. */
 export interface Sync { state: Float32Array[]; optState: (ParamState | null)[]; globalStep: number; rng: number[] }

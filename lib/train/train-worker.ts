@@ -51,19 +51,24 @@ let ddp: DistributedDataParallel | null = null;
 // ---- distributed: the calling thread's process group, relayed
 let collSeq = 0;
 const pendingColl = new Map<number, { t: Float32Array; res: (t: Float32Array) => void; rej: (e: Error) => void }>();
-/** One collective through the calling thread: `t` goes as a copy, the result is written back into it. */
+/**
+ * One collective through the calling thread: `t` goes as a copy, the result is written back into it; a part of a
+ * sharedBuffer() array (allReduceSharedScaled) goes as itself, and the calling thread all-reduces it in place.
+ */
 function relay(op: CollOp, t: Float32Array, scale = 1, root = 0): Promise<Float32Array> {
   const id = ++collSeq;
-  const data = t.slice();
+  const inPlace = op === 'allReduceSharedScaled';
+  const data = inPlace ? t : t.slice();
   return new Promise((res, rej) => {
     pendingColl.set(id, { t, res, rej });
-    send({ type: 'coll', id, op, data, scale, root }, [data.buffer as ArrayBuffer]);
+    send({ type: 'coll', id, op, data, scale, root }, inPlace ? [] : [data.buffer as ArrayBuffer]);
   });
 }
 function relayDone(m: Extract<MainMessage, { type: 'collDone' }>): void {
   const p = pendingColl.get(m.id);
   if (!p) return;
   pendingColl.delete(m.id);
+  if (m.inPlace) { p.res(p.t); return; }
   if (m.data === null) { p.rej(new Error(m.error ?? 'fit: a collective failed on the calling thread')); return; }
   if (m.data.length === p.t.length) p.t.set(m.data);
   p.res(m.data.length === p.t.length ? p.t : m.data);
@@ -72,7 +77,13 @@ function relayGroup(d: NonNullable<StartMessage['dist']>): Collectives {
   return {
     rank: d.rank, worldSize: d.worldSize,
     allReduce: (t) => relay('allReduce', t),
-    ...(d.scaled ? { allReduceScaled: (t: Float32Array, s: number) => relay('allReduceScaled', t, s) } : {}),
+    // where the group scales natively, DDP's buckets live in memory this thread shares with the calling thread, which
+    // all-reduces them there (no copy of a bucket between the threads); the same bits as the calling thread's fit
+    ...(d.scaled ? {
+      allReduceScaled: (t: Float32Array, s: number) => relay('allReduceScaled', t, s),
+      sharedBuffer: async (n: number) => new Float32Array(new SharedArrayBuffer(n * 4)),
+      allReduceSharedScaled: (t: Float32Array, s: number) => relay('allReduceSharedScaled', t, s),
+    } : {}),
     broadcast: (t, root = 0) => relay('broadcast', t, 1, root),
     allGather: async (t) => { const all = await relay('allGather', t); return new Tensor(all, [d.worldSize, t.length]); },
   };

@@ -4,7 +4,8 @@
 // Buffers are the tensors' own Float32Arrays, reduced in place (kept alive by references until
 // the operation completes). Every entry checks its arguments first (args.h, the trust boundary).
 // When every rank runs on one host, DistributedDataParallel's buckets live in shared memory
-// (sharedBuffer) and are all-reduced there by the ranks themselves (allReduceShared), without MPI.
+// (sharedBuffer) and are all-reduced there by the ranks themselves (allReduceShared), without MPI,
+// and so is every allReduce: small ones through a channel of slots, large ones through a staging.
 // the C API only: the deprecated C++ bindings would need libmpi_cxx
 #define OMPI_SKIP_MPICXX 1
 #define MPICH_SKIP_MPICXX 1
@@ -311,7 +312,7 @@ struct Segment {
   size_t bytes = 0, header = 0, part = 0;
   int64_t count = 0;
   int n = 0, me = 0;
-  uint32_t gen = 0;  // main thread: the next allReduceShared's phase base, taken at the call (call order)
+  uint32_t gen = 0;  // the next shared all-reduce's phase base (takePhases), taken in call order: at the call on the main thread (sharedBuffer's), on the communication thread (the staging)
   bool checkPeers = true;  // every peer's pid is visible here (not so across PID namespaces)
   bool claim = false;      // block-claimed (Shared::claim, read once at sharedAlloc)
   int64_t block = kClaimFloats;
@@ -439,20 +440,36 @@ inline float scaled(float x, double s, float sf) {
   if (K == kPow2) return x * sf;
   return static_cast<float>(static_cast<double>(x) * s);
 }
-// acc[0..n) = sum over ranks, in rank order, of parts[j][0..n) (scaled)
-template <ScaleKind K>
-__attribute__((optimize("O3"))) void sumBlock(float* __restrict acc, const float* const* parts, int nr, int64_t n, double s) {
+// out[0..n) = parts[0] combined with parts[1], parts[2], ... in rank order, each value scaled first: every
+// shared reduction (DDP's buckets, the staged large all-reduces, the small channel) runs this loop.
+template <int R, ScaleKind K>
+__attribute__((optimize("O3"))) void reduceBlock(float* __restrict out, const float* const* parts, int nr, int64_t n, double s) {
   float sf = static_cast<float>(s);
   const float* __restrict p0 = parts[0];
-  for (int64_t i = 0; i < n; i++) acc[i] = scaled<K>(p0[i], s, sf);
+  for (int64_t i = 0; i < n; i++) out[i] = scaled<K>(p0[i], s, sf);
   for (int j = 1; j < nr; j++) {
     const float* __restrict pj = parts[j];
-    for (int64_t i = 0; i < n; i++) acc[i] += scaled<K>(pj[i], s, sf);
+    for (int64_t i = 0; i < n; i++) out[i] = combine<R>(out[i], scaled<K>(pj[i], s, sf));
   }
 }
+template <ScaleKind K>
+void reduceParts(float* out, const float* const* parts, int nr, int64_t n, int reduce, double s) {
+  switch (reduce) {
+    case 1: reduceBlock<1, K>(out, parts, nr, n, s); break;
+    case 2: reduceBlock<2, K>(out, parts, nr, n, s); break;
+    case 3: reduceBlock<3, K>(out, parts, nr, n, s); break;
+    default: reduceBlock<0, K>(out, parts, nr, n, s); break;
+  }
+}
+void reduceParts(float* out, const float* const* parts, int nr, int64_t n, int reduce, double s, ScaleKind k) {
+  if (k == kOne) reduceParts<kOne>(out, parts, nr, n, reduce, s);
+  else if (k == kPow2) reduceParts<kPow2>(out, parts, nr, n, reduce, s);
+  else reduceParts<kOther>(out, parts, nr, n, reduce, s);
+}
 
-// The reduction of [lo, hi) of the range at `off` (scale of kind k), in blocks that stay in L1.
-void reduceChunk(Segment* s, int64_t off, int64_t lo, int64_t hi, double scale, ScaleKind k) {
+// The reduction (op `reduce`) of [lo, hi) of the range at `off` (scale of kind k), in blocks that stay in L1,
+// written into every rank's part.
+void reduceChunk(Segment* s, int64_t off, int64_t lo, int64_t hi, double scale, ScaleKind k, int reduce) {
   constexpr int64_t kBlock = 2048;
   alignas(64) float acc[kBlock];
   const float* few[8];
@@ -462,9 +479,7 @@ void reduceChunk(Segment* s, int64_t off, int64_t lo, int64_t hi, double scale, 
   for (int64_t b = lo; b < hi; b += kBlock) {
     int64_t n = std::min(kBlock, hi - b);
     for (int j = 0; j < s->n; j++) parts[j] = s->buf(j) + off + b;
-    if (k == kOne) sumBlock<kOne>(acc, parts, s->n, n, scale);
-    else if (k == kPow2) sumBlock<kPow2>(acc, parts, s->n, n, scale);
-    else sumBlock<kOther>(acc, parts, s->n, n, scale);
+    reduceParts(acc, parts, s->n, n, reduce, scale, k);
     for (int j = 0; j < s->n; j++) std::memcpy(s->buf(j) + off + b, acc, static_cast<size_t>(n) * 4);
   }
 }
@@ -508,7 +523,7 @@ uint32_t blocksOf(const Segment* s, int64_t count) { return static_cast<uint32_t
 // Block-claimed all-reduce of the range [off, off + count) of every part, collective g (every rank has
 // announced g + 1): draw blocks until none is left, reduce each, count it done. Returns the number of blocks
 // (what the done counter of pair g & 1 reaches when every block is done).
-uint32_t claimBlocks(Segment* s, int64_t off, int64_t count, double scale, uint32_t g) {
+uint32_t claimBlocks(Segment* s, int64_t off, int64_t count, double scale, int reduce, uint32_t g) {
   Shared* sh = s->shared();
   int p = g & 1;
   // every rank has left collective g - 1, the last user of the other pair, and none can use it before
@@ -535,7 +550,7 @@ uint32_t claimBlocks(Segment* s, int64_t off, int64_t count, double scale, uint3
       if (t >= len) break;
       if (kTestDieHolding) kill(getpid(), SIGKILL);
       int64_t lo = static_cast<int64_t>(first + t) * B;
-      reduceChunk(s, off, lo, std::min(count, lo + B), scale, k);
+      reduceChunk(s, off, lo, std::min(count, lo + B), scale, k, reduce);
       mine++;
       // release: whoever sees the count complete sees this block's writes
       if (sh->done[p].v.fetch_add(1, std::memory_order_seq_cst) + 1 == nb && sh->done[p].waiters.load(std::memory_order_seq_cst) > 0)
@@ -548,15 +563,16 @@ uint32_t claimBlocks(Segment* s, int64_t off, int64_t count, double scale, uint3
   return nb;
 }
 
-// allReduceShared's collective `g` over buf (its number on the segment, taken at the call). `stage`: what the
-// calling thread did already (0 nothing, 1 announced, 2 announced and drew blocks until none was left); spin: the
-// first wait's spin (the calling thread spun already when it handed the collective over).
-bool sharedAllReduce(Segment* s, float* buf, int64_t count, double scale, uint32_t g0, int stage, std::string* err) {
+// allReduceShared's collective `g` over buf (its number on the segment, taken at the call): op `reduce` (0 for
+// DDP's buckets) of every rank's values times `scale`. `stage`: what the calling thread did already (0 nothing,
+// 1 announced, 2 announced and drew blocks until none was left); spin: the first wait's spin (the calling thread
+// spun already when it handed the collective over).
+bool sharedAllReduce(Segment* s, float* buf, int64_t count, double scale, int reduce, uint32_t g0, int stage, std::string* err) {
   int64_t off = buf - s->buf(s->me);
   if (s->claim) {
     if (stage < 1) announce(s, g0 + 1);
     if (stage < 2 && !waitAll(s, g0 + 1, err, stage == 0 ? 20e-6 : 0)) return false;
-    if (stage < 2) claimBlocks(s, off, count, scale, g0);
+    if (stage < 2) claimBlocks(s, off, count, scale, reduce, g0);
     return waitDone(s, &s->shared()->done[g0 & 1], blocksOf(s, count), err, stage < 2 ? 20e-6 : 0);
   }
   announce(s, g0 + 1);
@@ -564,7 +580,7 @@ bool sharedAllReduce(Segment* s, float* buf, int64_t count, double scale, uint32
   // chunk r: [r*per, (r+1)*per) of the range, per a multiple of 16 floats (one cache line)
   int64_t per = ((count + s->n - 1) / s->n + 15) / 16 * 16;
   int64_t lo = std::min(count, per * s->me), hi = std::min(count, lo + per);
-  if (lo < hi) reduceChunk(s, off, lo, hi, scale, scaleKind(scale));
+  if (lo < hi) reduceChunk(s, off, lo, hi, scale, scaleKind(scale), reduce);
   sharedColls.fetch_add(1, std::memory_order_relaxed);
   sharedBlocks.fetch_add(static_cast<uint64_t>(s->n), std::memory_order_relaxed);
   sharedMine.fetch_add(1, std::memory_order_relaxed);
@@ -572,11 +588,18 @@ bool sharedAllReduce(Segment* s, float* buf, int64_t count, double scale, uint32
   return waitAll(s, g0 + 2, err);
 }
 
+// The phase base of the segment's next shared all-reduce (claim mode takes one phase, the fixed split two).
+uint32_t takePhases(Segment* s) {
+  uint32_t g0 = s->gen;
+  s->gen += s->claim ? 1 : 2;
+  return g0;
+}
+
 // Collective over MPI_COMM_WORLD (every rank on this host): a segment of n parts of count floats,
 // or null (with the reason in *why) when any rank could not make or map it.
 int sharedAlloc(int64_t count, int rank, int size, int localSize, Segment** out, std::string* why) {
   *out = nullptr;
-  struct { int ok; char name[60]; } hdr{};
+  struct { int ok; int64_t count; char name[60]; } hdr{};
   size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
   size_t header = (static_cast<size_t>(size) * (sizeof(Line) + 2 * sizeof(Counter)) + sizeof(Shared) + page - 1) / page * page;
   size_t part = (static_cast<size_t>(count) * 4 + page - 1) / page * page;
@@ -595,11 +618,13 @@ int sharedAlloc(int64_t count, int rank, int size, int localSize, Segment** out,
     }
   }
   hdr.ok = ok;
+  hdr.count = count;
   MPI_Request req;
   int rc = MPI_Ibcast(&hdr, sizeof hdr, MPI_BYTE, 0, MPI_COMM_WORLD, &req);
   if (rc == MPI_SUCCESS) rc = waitPolite(&req, true);
   if (rc != MPI_SUCCESS) { if (fd >= 0) { ::close(fd); shm_unlink(hdr.name); } return rc; }
   ok = ok && hdr.ok;
+  if (ok && hdr.count != count) { *why = "the ranks asked for different sizes (" + std::to_string(hdr.count) + " floats on rank 0, " + std::to_string(count) + " here)"; ok = 0; }
   if (ok && rank != 0) {
     fd = shm_open(hdr.name, O_RDWR | O_CLOEXEC, 0600);
     if (fd < 0) { *why = std::string("shared memory ") + hdr.name + ": " + std::strerror(errno); ok = 0; }
@@ -675,7 +700,7 @@ uint32_t smallNext = 0;    // main thread: the next collective's k
 // the communication thread after the spin, queued behind other collectives
 double smallFast = 0, smallHandedOff = 0, smallQueued = 0;
 
-float* slot(Segment* s, int j, uint32_t k) { return s->buf(j) + (k & 1) * kSmallFloats; }
+float* slot(Segment* s, int j, uint32_t k) { return s->buf(j) + (k & 1) * (s->count / 2); }
 
 void smallPut(Segment* s, uint32_t k, const float* src, int64_t n, double scale) {
   float* dst = slot(s, s->me, k);
@@ -691,15 +716,6 @@ bool allThere(const Segment* s, uint32_t v) {
   return true;
 }
 
-template <int R>
-__attribute__((optimize("O3"))) void combineRanks(float* __restrict out, const float* const* parts, int nr, int64_t n) {
-  const float* __restrict p0 = parts[0];
-  for (int64_t i = 0; i < n; i++) out[i] = p0[i];
-  for (int j = 1; j < nr; j++) {
-    const float* __restrict pj = parts[j];
-    for (int64_t i = 0; i < n; i++) out[i] = combine<R>(out[i], pj[i]);
-  }
-}
 // out = slot k & 1 of rank 0, combined with rank 1's, rank 2's, ... (every peer has announced k + 1)
 void smallReduce(const Segment* s, uint32_t k, float* out, int64_t n, int reduce) {
   if (n == 0) return;
@@ -708,12 +724,46 @@ void smallReduce(const Segment* s, uint32_t k, float* out, int64_t n, int reduce
   const float** p = parts;
   if (s->n > 64) { many.resize(static_cast<size_t>(s->n)); p = many.data(); }
   for (int j = 0; j < s->n; j++) p[j] = slot(const_cast<Segment*>(s), j, k);
-  switch (reduce) {
-    case 1: combineRanks<1>(out, p, s->n, n); break;
-    case 2: combineRanks<2>(out, p, s->n, n); break;
-    case 3: combineRanks<3>(out, p, s->n, n); break;
-    default: combineRanks<0>(out, p, s->n, n); break;
+  reduceParts<kOne>(out, p, s->n, n, reduce, 1);  // the values were scaled when put
+}
+
+// ---- Large all-reduces through shared memory (one host) -------------------------------------
+// When every rank runs on one host, init makes, after the small channel, the staging (kPieceFloats floats per rank:
+// NEURITE_MPI_SHM_PIECE, default 128 Ki = 512 KiB per rank whatever the buffers' sizes; the same on every rank,
+// else no staging), and an allReduce of more than kSmallFloats goes through it instead of MPI_Allreduce, piece
+// by piece: each rank copies its piece into its part, the ranks reduce it there as DDP's buckets
+// (sharedAllReduce: the same rank-order reduction for every op, each value times the scale first, so the same
+// bits on every rank, at 2 ranks MPI's bits too; the same waits: asleep while a peer is late, a lost peer
+// named), and each rank copies the result back. Pieces of 64-128 Ki floats measured fastest for 2.68 MB at
+// 2 ranks (bench/RESULTS.md, Session 10): the piece stays in the caches between the copies and the reduction.
+// Where the staging could not be had on some rank, every rank keeps MPI for its large all-reduces.
+int64_t kPieceFloats = [] {
+  const char* e = std::getenv("NEURITE_MPI_SHM_PIECE");
+  long long v = e ? std::atoll(e) : 0;
+  return v >= 16 && v <= (int64_t(1) << 28) ? static_cast<int64_t>(v) : int64_t(1) << 17;
+}();
+Segment* staging = nullptr;  // communication thread (made by init)
+// large all-reduces through the staging (info().staged): collectives, pieces
+std::atomic<uint64_t> stagedColls{0}, stagedPieces{0};
+
+// kAllReduce `op` through the staging (every rank has one, or none has).
+bool stagedAllReduce(Op* op) {
+  Segment* s = staging;
+  float* part = s->buf(s->me);
+  for (int64_t off = 0; off < op->count; off += kPieceFloats) {
+    int64_t n = std::min(kPieceFloats, op->count - off);
+    size_t bytes = static_cast<size_t>(n) * 4;
+    // the peers touch this part only between every rank's arrival at a reduction and their leaving it
+    std::memcpy(part, op->buf + off, bytes);
+    if (!sharedAllReduce(s, part, n, op->scale, op->reduce, takePhases(s), 0, &op->error)) return false;
+    std::memcpy(op->buf + off, part, bytes);
+    stagedPieces.fetch_add(1, std::memory_order_relaxed);
   }
+  stagedColls.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+void freeStaging() {
+  if (staging != nullptr) { munmap(staging->base, staging->bytes); delete staging; staging = nullptr; }
 }
 #endif  // NEURITE_SHM
 
@@ -753,6 +803,9 @@ void run(Op* op) {
         std::string why;
         rc = sharedAlloc(2 * kSmallFloats, op->rank, op->size, op->localSize, &op->seg, &why);
         if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("init: the shared-memory channel", rc); return; }
+        // the large all-reduces' staging, where the channel is (null on every rank if one cannot map it: MPI then)
+        if (op->seg != nullptr) rc = sharedAlloc(kPieceFloats, op->rank, op->size, op->localSize, &staging, &why);
+        if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("init: the shared-memory staging", rc); return; }
       }
 #endif
       return;
@@ -772,7 +825,7 @@ void run(Op* op) {
     case kAllReduceShared:
       t0 = MPI_Wtime();
 #ifdef NEURITE_SHM
-      if (!sharedAllReduce(op->seg, op->buf, op->count, op->scale, op->gen, op->stage, &op->error)) op->failed = true;
+      if (!sharedAllReduce(op->seg, op->buf, op->count, op->scale, 0, op->gen, op->stage, &op->error)) op->failed = true;
 #endif
       break;
     case kAllReduceSmall:
@@ -787,6 +840,12 @@ void run(Op* op) {
       break;
     case kAllReduce: {
       t0 = MPI_Wtime();
+#ifdef NEURITE_SHM
+      if (staging != nullptr) {  // every rank on this host
+        if (!stagedAllReduce(op)) op->failed = true;
+        break;
+      }
+#endif
       prescale(op->buf, op->count, op->scale);
       bool large = op->count * 4 > kRendezvousBytes;
       if (large) rc = rendezvous();
@@ -841,6 +900,9 @@ void run(Op* op) {
       if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Ibarrier", rc); }
       break;
     case kFinalize:
+#ifdef NEURITE_SHM
+      freeStaging();
+#endif
       rc = MPI_Finalize();
       if (rc != MPI_SUCCESS) { op->failed = true; op->error = mpiError("MPI_Finalize", rc); }
       return;
@@ -1180,7 +1242,7 @@ bool spinFor(F&& f, double spin) {
 int sharedFastPath(Segment* s, float* buf, int64_t count, double scale, uint32_t g) {
   announce(s, g + 1);
   if (!spinFor([&] { return allThere(s, g + 1); }, kSharedArriveSpin)) return 1;
-  claimBlocks(s, buf - s->buf(s->me), count, scale, g);
+  claimBlocks(s, buf - s->buf(s->me), count, scale, 0, g);
   Counter* d = &s->shared()->done[g & 1];
   uint32_t nb = blocksOf(s, count);
   return spinFor([&] { return d->v.load(std::memory_order_acquire) >= nb; }, kSharedDoneSpin) ? 3 : 2;
@@ -1206,8 +1268,7 @@ napi_value AllReduceShared(napi_env env, napi_callback_info info) {
     o->scale = scale;
     o->seg = seg;
     // its number on the segment, in call order (the communication thread runs queued ones in that order)
-    o->gen = seg->gen;
-    seg->gen += seg->claim ? 1 : 2;
+    o->gen = takePhases(seg);
 #ifdef NEURITE_SHM
     if (seg->claim && g.pending == 0 && kSharedFastOn) {
       double t0 = now();
@@ -1226,7 +1287,7 @@ napi_value AllReduceShared(napi_env env, napi_callback_info info) {
       if (o->stage == 0) { seg->gen = o->gen; delete o; a.type_error("cannot create a promise"); }
       // the peers wait for this collective: finish it here (blocking) rather than leave them hanging
       std::string err;
-      bool ok = sharedAllReduce(seg, buf.data, buf.len, scale, o->gen, o->stage, &err);
+      bool ok = sharedAllReduce(seg, buf.data, buf.len, scale, 0, o->gen, o->stage, &err);
       delete o;
       a.type_error(ok ? "cannot create a promise (the all-reduce finished in place)" : err);
     }
@@ -1334,6 +1395,8 @@ napi_value Info(napi_env env, napi_callback_info info) {
     setProp(env, o, "small", counters({{"fast", smallFast}, {"handedOff", smallHandedOff}, {"queued", smallQueued}}));
     setProp(env, o, "shared", counters({{"collectives", static_cast<double>(sharedColls.load())}, {"blocks", static_cast<double>(sharedBlocks.load())},
       {"reduced", static_cast<double>(sharedMine.load())}, {"fast", sharedFast}, {"handedOff", sharedHandedOff}, {"queued", sharedQueued}}));
+    setProp(env, o, "staged", counters({{"collectives", static_cast<double>(stagedColls.load())}, {"pieces", static_cast<double>(stagedPieces.load())},
+      {"pieceFloats", static_cast<double>(kPieceFloats)}}));
 #endif
     return o;
   });

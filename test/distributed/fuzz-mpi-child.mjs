@@ -87,8 +87,9 @@ shared.fill(2);
 await mpi.allReduceShared(shared.subarray(2, 10), 1 / 3);
 if (shared[1] !== 2 || shared[2] !== Math.fround(2 * (1 / 3)) || shared[9] !== shared[2] || shared[10] !== 2) bad.push({ name: 'allReduceShared', why: `wrong result ${shared}` });
 // allReduce in a world of one goes through the shared-memory channel up to 16,384 floats (on this
-// thread: a resolved promise), through MPI above: every op, a scale, views at an offset, empty
-for (const n of [0, 1, 7, 16383, 16384, 16385, 40000]) {
+// thread: a resolved promise), through the shared staging above (in pieces of 128 Ki floats): every op,
+// a scale, views at an offset, empty
+for (const n of [0, 1, 7, 16383, 16384, 16385, 40000, 300_001]) {
   for (const [op, scale] of [[0, 1], [1, 0.5], [2, 1 / 3], [3, -2]]) {
     const base = Float32Array.from({ length: n + 3 }, (_, i) => Math.fround(i * 0.37 - 5));
     const v = base.subarray(3);
@@ -97,6 +98,8 @@ for (const n of [0, 1, 7, 16383, 16384, 16385, 40000]) {
     if (base[2] !== Math.fround(2 * 0.37 - 5)) bad.push({ name: 'allReduce', why: `n=${n}: wrote before its view` });
   }
 }
+const staged = mpi.info().staged;
+if (!(staged?.collectives === 12 && staged.pieces === 8 + 4 * 3)) bad.push({ name: 'allReduce', why: `not staged in pieces: ${JSON.stringify(staged)}` });
 if (!info.sharedMemory || !(mpi.info().small?.fast > 0)) bad.push({ name: 'allReduce', why: `no shared-memory fast path in a world of one: ${JSON.stringify(info)} ${JSON.stringify(mpi.info().small)}` });
 await mpi.barrier();
 if (g[2] !== 3) bad.push({ name: 'allGather', why: `wrong result ${g}` });

@@ -5,26 +5,33 @@
 // so that for one collective some ranks finish it on the calling thread, some hand it to the
 // communication thread after the spin and some queue it (info().small counts which). Every result
 // is checked against the sum (max, ...) over the ranks' inputs in rank order, bit for bit (through
-// MPI at 4 ranks, whose order differs, to 1e-6 relative). Then a late rank: the last rank computes
+// MPI at 4 ranks, whose order differs, to 1e-6 relative). With --large, also allReduces of 16,385 to
+// 300,001 floats (odd lengths), which on one host go through the shared staging in pieces
+// (NEURITE_MPI_SHM_PIECE; info().staged counts them), bit for bit the rank-order result too, among the
+// small ones, in the same bursts; with --piece-by-rank each rank asks for another staging size (rank r:
+// NEURITE_MPI_SHM_PIECE 10,007 + r, set here before the addon loads), so no rank gets a staging and every
+// rank keeps MPI for the large ones. Then a late rank: the last rank computes
 // for a second before its all-reduce; the others must keep their event loop running and sleep (CPU
 // time well under the wait). Prints one JSON line per rank: a hash of every result's bits, the
 // counters, the late phase's figures. Exits non-zero with a message on any difference.
-//   mpirun -n 2 node test/distributed/small-rank.mjs [--steps 200]
+//   mpirun -n 2 node test/distributed/small-rank.mjs [--steps 200] [--large] [--piece-by-rank]
 import { pathToFileURL } from 'node:url';
 import { join, dirname } from 'node:path';
+if (process.argv.includes('--piece-by-rank')) process.env.NEURITE_MPI_SHM_PIECE = String(10007 + Number(process.env.OMPI_COMM_WORLD_RANK ?? process.env.PMI_RANK ?? 0));
 const root = join(dirname(new URL(import.meta.url).pathname), '..', '..');
 const { distributed, tensor } = await import(pathToFileURL(join(root, 'dist', 'esm', 'index.js')).href);
 const { mpiRaw } = await import(pathToFileURL(join(root, 'dist', 'esm', 'distributed', 'addon.js')).href);
 const steps = process.argv.includes('--steps') ? Number(process.argv[process.argv.indexOf('--steps') + 1]) : 200;
+const large = process.argv.includes('--large');
 
 const pg = await distributed.init();
 const { rank: me, worldSize: N } = pg;
 const fail = (m) => { process.stderr.write(`rank ${me}: ${m}\n`); process.exit(1); };
 const expectShm = process.env.NEURITE_MPI_SHM !== 'off';
 if (pg.sharedMemory !== expectShm) fail(`sharedMemory is ${pg.sharedMemory}`);
-// bit for bit where the sum runs in rank order: the shared channel (up to 16,384 floats), and MPI at
-// 2 ranks (a + b = b + a); MPI at more ranks sums in its own order (within rounding)
-const exact = (n) => N <= 2 || (pg.sharedMemory && n <= 16384);
+// bit for bit where the sum runs in rank order: shared memory (the small channel up to 16,384 floats, the
+// staging above), and MPI at 2 ranks (a + b = b + a); MPI at more ranks sums in its own order (within rounding)
+const exact = (n) => N <= 2 || (pg.sharedMemory && (n <= 16384 || !process.argv.includes("--piece-by-rank")));
 
 // mulberry32: the same stream for (seed) on every rank
 const rng = (seed) => () => {
@@ -33,7 +40,7 @@ const rng = (seed) => () => {
   t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 };
-const SIZES = [0, 1, 2, 3, 17, 256, 1000, 4096, 16384, 16385];
+const SIZES = [0, 1, 2, 3, 17, 256, 1000, 4096, 16384, 16385, ...(large ? [20_011, 65_537, 131_071, 131_073, 300_001] : [])];
 const OPS = ['sum', 'avg', 'max', 'min', 'product', 'scaled'];
 // rank j's input of collective s (every rank can make every rank's)
 const input = (s, j, n, op) => {
@@ -108,6 +115,7 @@ for (let step = 0; step < steps; step++) {
   }
 }
 const counters = { ...(mpiRaw().info().small ?? {}) };
+const staged = mpiRaw().info().staged ?? null;
 
 // a late rank: the last one computes for a second; the others wait in a small all-reduce and must
 // keep their event loop running and their CPU idle (the fast path spins 20 us, then hands off)
@@ -124,4 +132,4 @@ clearInterval(iv);
 if (late[0] !== (N * (N + 1)) / 2) fail(`late all-reduce ${late[0]}`);
 const lateOut = { waitMs, cpuMs: (cpu.user + cpu.system) / 1000, ticks, handedOff: (mpiRaw().info().small?.handedOff ?? 0) - (counters.handedOff ?? 0) };
 await pg.destroy();
-process.stdout.write(`${JSON.stringify({ rank: me, sharedMemory: pg.sharedMemory, collectives: s, hash, counters, late: lateOut })}\n`);
+process.stdout.write(`${JSON.stringify({ rank: me, sharedMemory: pg.sharedMemory, collectives: s, hash, counters, staged, late: lateOut })}\n`);

@@ -4,7 +4,7 @@
  * same maths as one process (W3/W4 with SGD/Adam/AdamW at per-rank batch B/N vs batch B, 50
  * steps), N = 1 bit-identical to plain training, reruns bit-identical, a model mismatch and a
  * killed rank failing fast, small all-reduces through shared memory (bit for bit, in order, a late
- * and a lost rank), the 2-rank pipelined exchange of hosts apart (bit for bit MPI_Allreduce's), DDP's shared all-reduce by block claims, opt-in (bit for bit the fixed split; a stalled, a
+ * and a lost rank), large all-reduces through the shared staging in pieces (bit for bit, any piece size, a lost rank), the 2-rank pipelined exchange of hosts apart (bit for bit MPI_Allreduce's), DDP's shared all-reduce by block claims, opt-in (bit for bit the fixed split; a stalled, a
  * late rank, and a rank lost holding a block). Skipped, with the reason in the suite's name, without MPI. Not in
  * `npm test` (it takes minutes on 2 cores): `npm run test:mpi`, and its own step in .ci/run.
  */
@@ -156,7 +156,8 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
 
   // small all-reduces on one host: the shared-memory channel, on the calling thread when the peers are there
   interface SmallOut { rank: number; sharedMemory: boolean; collectives: number; hash: number; counters: { fast?: number; handedOff?: number; queued?: number };
-    late: { waitMs: number; cpuMs: number; ticks: number; handedOff: number } }
+    staged: { collectives: number; pieces: number; pieceFloats: number } | null; late: { waitMs: number; cpuMs: number; ticks: number; handedOff: number } }
+  const smallOuts = (stdout: string): SmallOut[] => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as SmallOut).sort((x, y) => x.rank - y.rank);
   it('small all-reduces on one host go through shared memory: every op bit for bit the rank-order result (at N = 2 the MPI path\'s, NEURITE_MPI_SHM=off), in order among large all-reduces, broadcasts and shared buckets, finished on the calling thread, handed off or queued; a late rank costs the others no CPU', async () => {
     const script = join(root, 'test', 'distributed', 'small-rank.mjs');
     for (const n of impl.name === 'MPICH' ? [2] : [2, 4]) {
@@ -164,7 +165,7 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
       for (const shm of [true, false]) {
         const r = await mpirun(impl, n, script, ['--steps', '150'], 150_000, shm ? {} : { NEURITE_MPI_SHM: 'off' });
         expect(r.status, r.stderr).toBe(0);
-        const outs = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as SmallOut).sort((x, y) => x.rank - y.rank);
+        const outs = smallOuts(r.stdout);
         expect(outs.length).toBe(n);
         for (const o of outs) {
           expect(o.sharedMemory).toBe(shm);
@@ -185,6 +186,45 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
         hashes.push(outs[0].hash);
       }
       if (n === 2) expect(hashes[0], 'shared memory = MPI path at 2 ranks, bit for bit').toBe(hashes[1]);
+    }
+  });
+
+  // large all-reduces on one host (session 10): the shared staging, piece by piece, instead of MPI
+  it('large all-reduces on one host go through the shared staging in pieces: every op and the scale bit for bit the rank-order result on every rank, the same bits whatever the piece size or with block claims (at N = 2 the MPI path\'s, NEURITE_MPI_SHM=off), among small all-reduces, broadcasts and shared buckets', async () => {
+    const script = join(root, 'test', 'distributed', 'small-rank.mjs');
+    for (const n of impl.name === 'MPICH' ? [2] : [2, 4]) {
+      const hashes: Record<string, number> = {};
+      // 'claim': the staging reduced by block claims (session 9's opt-in), 1,024-float blocks
+      for (const [name, env] of [['default', {}], ['odd', { NEURITE_MPI_SHM_PIECE: '10007' }], ['claim', { NEURITE_MPI_SHM_REDUCE: 'claim', NEURITE_MPI_SHM_BLOCK: '1024' }],
+        ['mpi', { NEURITE_MPI_SHM: 'off' }]] as const) {
+        const r = await mpirun(impl, n, script, ['--steps', '40', '--large'], 150_000, env);
+        expect(r.status, r.stderr).toBe(0);
+        const outs = smallOuts(r.stdout);
+        expect(outs.length).toBe(n);
+        for (const o of outs) {
+          expect(o.sharedMemory).toBe(name !== 'mpi');
+          expect(o.collectives).toBe(outs[0].collectives);
+          expect(o.hash, 'every rank the same bits').toBe(outs[0].hash);
+          expect(o.staged).toEqual(outs[0].staged);
+        }
+        const st = outs[0].staged!;
+        if (name === 'mpi') expect(st.collectives).toBe(0);
+        else {
+          expect(st.pieceFloats).toBe(name === 'odd' ? 10007 : 131072);
+          expect(st.collectives, 'large all-reduces staged').toBeGreaterThan(10);
+          expect(st.pieces, 'buffers larger than a piece went in several').toBeGreaterThan(st.collectives + (name === 'odd' ? 100 : 2));
+        }
+        hashes[name] = outs[0].hash;
+      }
+      expect(hashes.odd, 'the piece size does not change the bits').toBe(hashes.default);
+      expect(hashes.claim, 'block claims: the fixed split\'s bits').toBe(hashes.default);
+      if (n !== 2) continue;
+      // ranks asking for different staging sizes: none gets one, every rank keeps MPI for the large ones (same bits at 2)
+      const r = await mpirun(impl, n, script, ['--steps', '40', '--large', '--piece-by-rank']);
+      expect(r.status, r.stderr).toBe(0);
+      const outs = smallOuts(r.stdout);
+      expect(outs.map((o) => [o.sharedMemory, o.staged?.collectives, o.hash])).toEqual(outs.map(() => [true, 0, hashes.mpi]));
+      if (n === 2) expect(hashes.mpi, 'shared memory = MPI path at 2 ranks, bit for bit').toBe(hashes.default);
     }
   });
 
@@ -330,7 +370,7 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
     expect(left.stdout.trim()).toBe('');
   });
 
-  it.each(['bucket', 'small', 'holding'])('a rank lost during a shared-memory all-reduce (%s): the waiting rank\'s promise rejects naming it (without mpirun stopping the job)', async (what) => {
+  it.each(['bucket', 'small', 'large', 'holding'])('a rank lost during a shared-memory all-reduce (%s): the waiting rank\'s promise rejects naming it (without mpirun stopping the job)', async (what) => {
     // each rank under a shell that outlives it by 3 s: mpirun sees no death (and stops nothing)
     // until the addon's own liveness check has answered. (Open MPI's --enable-recovery alone did;
     // MPICH's -disable-auto-cleanup did not: Hydra still killed rank 0 10-25 ms after the death,
