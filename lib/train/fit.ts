@@ -34,6 +34,7 @@ import { checkpointFromBuffer, peekCheckpoint, saveCheckpoint } from '../io/chec
 import { claim, isBusy } from './busy.js';
 import { DistributedDataParallel, type Collectives } from '../distributed/ddp.js';
 import { RankSync, checkGroup, wrap } from './ranks.js';
+import * as trace from './trace.js';
 import type { EarlyStopping, EpochStats, FitCheckpoint, FitHistory, FitOptions, FitProgress, FitSource } from './types.js';
 
 /** Work done per event-loop turn on the calling thread (whole steps; a longer step is one turn). */
@@ -423,9 +424,11 @@ export async function fit(given: Module, data: FitSource, opts: FitOptions): Pro
           pg && ctx.sync ? { pg, sync: ctx.sync } : null)
         : new LocalEngine(model, new Trainer(model, model.parameters(), step, lossFn, loop, sched ?? undefined), progressIntervalMs, precision,
           dist && ctx.sync ? { ddp: dist.ddp, sync: ctx.sync } : null);
+      trace.begin();
       try {
         return await drive(ctx, engine);
       } finally {
+        trace.write(engine.mode);
         engine.close();
       }
     } finally {
@@ -511,8 +514,10 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
     const it = train.open(e);
     let n = 0;
     for (;;) {
+      trace.mark('start');
       if (!sync && stopRequested()) await halt(it);
       const r = await next(it);
+      trace.mark('data');
       if (sync) {
         // every rank takes a step, or none does: so a rank never waits alone in an all-reduce
         const a = await sync.agree(stopRequested(), !r.done);
@@ -524,8 +529,10 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
             'Under distributed, every rank must give the same number of batches per epoch ({x, y}, datasets and DataLoaders over one are shared out evenly)');
         }
         if (a.withBatch === 0) break;
+        trace.mark('agree');
       } else if (r.done) break;
       await engine.train(wireBatch(r.value, indices, train.fresh, engine.own, 'data'));
+      trace.endStep();
       n++;
     }
     if (n === 0) {
@@ -610,6 +617,7 @@ class LocalEngine implements Engine {
 
   async train(b: WireBatch): Promise<void> {
     await this.yieldTurn();
+    trace.mark('yield');
     if (!this.flags) { this.flags = trainingFlags(this.model); this.model.train(); }
     // the precision holds inside the step only: code between slices keeps its own
     if (this.dist) {
