@@ -302,6 +302,11 @@ interface Engine {
   requestStop(): void;
   /** Start epoch `epoch` (0-based). */
   begin(epoch: number): Promise<void>;
+  /**
+   * The event-loop turn the next step would take first (the calling thread's time slicing), taken now: distributed
+   * fit takes it while the step's agreement is in flight rather than after it (undefined: the engine takes none).
+   */
+  turn?(): Promise<void>;
   train(b: WireBatch): Promise<void>;
   evaluate(b: WireBatch): Promise<void>;
   /** The epoch's statistics (the model then holds the epoch-end weights), or null when a stop request got there first. */
@@ -520,7 +525,12 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
       trace.mark('data');
       if (sync) {
         // every rank takes a step, or none does: so a rank never waits alone in an all-reduce
-        const a = await sync.agree(stopRequested(), !r.done);
+        const agreeing = sync.agree(stopRequested(), !r.done);
+        if (engine.turn) {
+          agreeing.catch(() => {}); // awaited below: not an unhandled rejection while the turn runs
+          await engine.turn();
+        }
+        const a = await agreeing;
         if (a.stopping.length > 0) await halt(it, a.stopping);
         if (a.withBatch !== 0 && a.withBatch !== sync.pg.worldSize) {
           await it.return?.();
@@ -600,6 +610,10 @@ class LocalEngine implements Engine {
   private leave(): void {
     if (this.flags) setTrainingFlags(this.model, this.flags);
     this.flags = null;
+  }
+
+  turn(): Promise<void> {
+    return this.yieldTurn();
   }
 
   private async yieldTurn(): Promise<void> {
