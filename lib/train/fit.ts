@@ -433,7 +433,7 @@ export async function fit(given: Module, data: FitSource, opts: FitOptions): Pro
       try {
         return await drive(ctx, engine);
       } finally {
-        trace.write(engine.mode);
+        trace.write('main', engine.mode);
         engine.close();
       }
     } finally {

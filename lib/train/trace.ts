@@ -1,9 +1,9 @@
 /**
- * fit's per-step phase timers, for the benchmarks only (bench/distributed/w3-rank.mjs --fit-trace,
- * bench/distributed/fittrace.mjs): off unless the environment variable NEURITE_FIT_TRACE names a
+ * fit's per-step phase timers, for the benchmarks only (summed up by bench/distributed/fittrace.mjs):
+ * off unless the environment variable NEURITE_FIT_TRACE names a
  * directory when the library loads; then each thread that runs fit's steps (the calling thread,
  * fit's worker) records, per step, the time of each phase mark and the garbage collections, and
- * writes them to DIR/fit-trace-<pid>-<thread>.json when fit ends. Not a public option: off, a
+ * writes them to DIR/fit-trace-<pid>-<thread>-<n>.json when fit ends. Not a public option: off, a
  * mark costs one test of a constant.
  */
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -26,6 +26,7 @@ let rows: Record<string, number>[] = [];
 let row: Record<string, number> = {};
 let gcs: { start: number; ms: number; kind: number }[] = [];
 let obs: PerformanceObserver | null = null;
+let runs = 0; // fit calls traced on this thread (one file each)
 
 /** The time of phase `name` in the step being recorded. */
 export function mark(name: string): void {
@@ -49,6 +50,7 @@ export function endStep(): void {
 /** Start recording (fit's start, on the thread that runs the steps). */
 export function begin(): void {
   if (!tracing) return;
+  runs++;
   obs?.disconnect();
   rows = [];
   row = {};
@@ -59,9 +61,12 @@ export function begin(): void {
   obs.observe({ entryTypes: ['gc'] });
 }
 
-/** Write what was recorded so far (fit's end; the worker's epoch ends); `who`: 'main' or 'worker'. */
-export function write(who: string): void {
+/**
+ * Write what was recorded so far (fit's end; the worker's epoch ends) to DIR/fit-trace-<pid>-<thread>-<n>.json;
+ * `who`: 'main' (the calling thread; with a worker its rows are the batches it sent) or 'worker'; `mode`: fit's.
+ */
+export function write(who: 'main' | 'worker', mode: string): void {
   if (!tracing) return;
-  writeFileSync(join(dir!, `fit-trace-${process.pid}-${threadId}.json`),
-    JSON.stringify({ pid: process.pid, thread: threadId, who, origin: performance.timeOrigin, steps: rows, gc: gcs }));
+  writeFileSync(join(dir!, `fit-trace-${process.pid}-${threadId}-${runs}.json`),
+    JSON.stringify({ pid: process.pid, thread: threadId, who, mode, origin: performance.timeOrigin, steps: rows, gc: gcs }));
 }

@@ -148,7 +148,7 @@ async function handle(m: MainMessage): Promise<void> {
     case 'sums': send({ type: 'sums', sums: t.epochSums() }); break;
     case 'endEpoch': {
       const stats = t.endEpoch(m.combined);
-      trace.write('worker'); // (rewritten at every epoch end: the worker is terminated after fit)
+      trace.write('worker', 'worker'); // (rewritten at every epoch end: the worker is terminated after fit)
       const [s, tr] = sync();
       send({ type: 'epoch', stats, ...s }, tr);
       break;
