@@ -34,6 +34,7 @@ import { checkpointFromBuffer, peekCheckpoint, saveCheckpoint } from '../io/chec
 import { claim, isBusy } from './busy.js';
 import { DistributedDataParallel, type Collectives } from '../distributed/ddp.js';
 import { RankSync, checkGroup, wrap } from './ranks.js';
+import * as trace from './trace.js';
 import type { EarlyStopping, EpochStats, FitCheckpoint, FitHistory, FitOptions, FitProgress, FitSource } from './types.js';
 
 /** Work done per event-loop turn on the calling thread (whole steps; a longer step is one turn). */
@@ -301,6 +302,11 @@ interface Engine {
   requestStop(): void;
   /** Start epoch `epoch` (0-based). */
   begin(epoch: number): Promise<void>;
+  /**
+   * The event-loop turn the next step would take first (the calling thread's time slicing), taken now: distributed
+   * fit takes it while the step's agreement is in flight rather than after it (undefined: the engine takes none).
+   */
+  turn?(): Promise<void>;
   train(b: WireBatch): Promise<void>;
   evaluate(b: WireBatch): Promise<void>;
   /** The epoch's statistics (the model then holds the epoch-end weights), or null when a stop request got there first. */
@@ -423,9 +429,11 @@ export async function fit(given: Module, data: FitSource, opts: FitOptions): Pro
           pg && ctx.sync ? { pg, sync: ctx.sync } : null)
         : new LocalEngine(model, new Trainer(model, model.parameters(), step, lossFn, loop, sched ?? undefined), progressIntervalMs, precision,
           dist && ctx.sync ? { ddp: dist.ddp, sync: ctx.sync } : null);
+      trace.begin();
       try {
         return await drive(ctx, engine);
       } finally {
+        trace.write('main', engine.mode);
         engine.close();
       }
     } finally {
@@ -511,11 +519,18 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
     const it = train.open(e);
     let n = 0;
     for (;;) {
+      trace.mark('start');
       if (!sync && stopRequested()) await halt(it);
       const r = await next(it);
+      trace.mark('data');
       if (sync) {
         // every rank takes a step, or none does: so a rank never waits alone in an all-reduce
-        const a = await sync.agree(stopRequested(), !r.done);
+        const agreeing = sync.agree(stopRequested(), !r.done);
+        if (engine.turn) {
+          agreeing.catch(() => {}); // awaited below: not an unhandled rejection while the turn runs
+          await engine.turn();
+        }
+        const a = await agreeing;
         if (a.stopping.length > 0) await halt(it, a.stopping);
         if (a.withBatch !== 0 && a.withBatch !== sync.pg.worldSize) {
           await it.return?.();
@@ -524,8 +539,10 @@ async function drive(ctx: Ctx, engine: Engine): Promise<FitHistory> {
             'Under distributed, every rank must give the same number of batches per epoch ({x, y}, datasets and DataLoaders over one are shared out evenly)');
         }
         if (a.withBatch === 0) break;
+        trace.mark('agree');
       } else if (r.done) break;
       await engine.train(wireBatch(r.value, indices, train.fresh, engine.own, 'data'));
+      trace.endStep();
       n++;
     }
     if (n === 0) {
@@ -595,6 +612,10 @@ class LocalEngine implements Engine {
     this.flags = null;
   }
 
+  turn(): Promise<void> {
+    return this.yieldTurn();
+  }
+
   private async yieldTurn(): Promise<void> {
     if (performance.now() - this.sliceStart < SLICE_MS) return;
     this.leave();
@@ -610,6 +631,7 @@ class LocalEngine implements Engine {
 
   async train(b: WireBatch): Promise<void> {
     await this.yieldTurn();
+    trace.mark('yield');
     if (!this.flags) { this.flags = trainingFlags(this.model); this.model.train(); }
     // the precision holds inside the step only: code between slices keeps its own
     if (this.dist) {

@@ -13,6 +13,7 @@ import { setTrainingFlags, trainingFlags } from '../worker/spec.js';
 import { clipGradNorm_ } from '../nn/utils.js';
 import { type AccuracyKind, type LossName, accuracyKind } from './losses.js';
 import type { EpochStats } from './types.js';
+import { mark } from './trace.js';
 
 /** A batch as plain arrays (transferable between threads): x [rows, ...], y class indices (yShape null) or targets. */
 export interface WireBatch {
@@ -110,7 +111,10 @@ export class Trainer {
 
   /** One optimizer step on a batch (the model must be in training mode). */
   trainBatch(batch: WireBatch): void {
-    this.finishStep(this.gradients(batch));
+    const s = this.gradients(batch);
+    mark('grad');
+    this.finishStep(s);
+    mark('finish');
   }
 
   /**
@@ -119,8 +123,11 @@ export class Trainer {
    */
   async trainBatchSynced(batch: WireBatch, sync: () => Promise<void>, within: <T>(f: () => T) => T = (f) => f()): Promise<void> {
     const s = within(() => this.gradients(batch));
+    mark('grad');
     await sync();
+    mark('sync');
     within(() => this.finishStep(s));
+    mark('finish');
   }
 
   /** Forward and backward of a step, under the run's generator. */

@@ -13,6 +13,7 @@ import { Trainer, type LossCall } from './loop.js';
 import { buildOptimizer, exportState, stateBuffers } from './optim-spec.js';
 import { DistributedDataParallel, type Collectives } from '../distributed/ddp.js';
 import { Tensor } from '../tensor.js';
+import * as trace from './trace.js';
 import type { CollOp, MainMessage, ModelSource, StartMessage, Sync, WorkerMessage } from './protocol.js';
 
 const port = parentPort!;
@@ -116,6 +117,7 @@ async function start(msg: StartMessage): Promise<void> {
   const loss = msg.loop.loss;
   if (loss === null) throw new TypeError('fit: a worker needs a built-in loss');
   t = new Trainer(model, params, () => opt.step(), LOSSES[loss] as unknown as LossCall, msg.loop);
+  trace.begin();
   if (msg.dist) {
     // as fit on the calling thread: gradients as views of the buckets (no copy back)
     ddp = await DistributedDataParallel.create(model, relayGroup(msg.dist), { gradientAsBucketView: true });
@@ -141,8 +143,10 @@ async function handle(m: MainMessage): Promise<void> {
       for (const b of m.items) {
         if (m.phase === 'val') { t.evalBatch(b); continue; }
         if (Atomics.load(abort, 0) !== 0) { stop(); break; }
+        trace.mark('start');
         if (ddp) await trainSynced(b);
         else t.trainBatch(b);
+        trace.endStep();
         if (performance.now() - lastReport >= interval) {
           send({ type: 'progress', r: { ...t.running(), globalStep: t.globalStep }, seq: ++seq });
           // the calling thread's onProgress runs before the next step: an abort it asks for stops here
@@ -155,6 +159,7 @@ async function handle(m: MainMessage): Promise<void> {
     case 'sums': send({ type: 'sums', sums: t.epochSums() }); break;
     case 'endEpoch': {
       const stats = t.endEpoch(m.combined);
+      trace.write('worker', 'worker'); // (rewritten at every epoch end: the worker is terminated after fit)
       const [s, tr] = sync();
       send({ type: 'epoch', stats, ...s }, tr);
       break;

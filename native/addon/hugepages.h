@@ -136,8 +136,12 @@ inline bool strict_overcommit() {
 }
 
 // Whether [base, base + 64 MB) is a glibc arena heap holding address a: /proc/self/maps covers it
-// exactly with anonymous mappings (none crossing its ends), read-write from base on, and the
-// heap_info at base (glibc 2.26+: ar_ptr, prev, size, mprotect_size) agrees with them.
+// with anonymous mappings, read-write from base on, then (the reservation not yet opened) no access
+// to its end, and the heap_info at base (glibc 2.26+: ar_ptr, prev, size, mprotect_size) agrees with
+// them. The read-write part may continue past either end: glibc places an arena's next heap wherever
+// mmap puts it, often right after (or before) a full one, and the kernel then merges the two
+// read-write parts into one mapping (a worker's arena that filled its first 64 MB before its first
+// large kernel call was judged "not a heap" for that, and filled in 4 KiB pages: session 10, fitgap).
 inline bool is_arena_heap(uintptr_t base, uintptr_t a, uintptr_t* rw_end_out) {
   FILE* f = std::fopen("/proc/self/maps", "r");
   if (f == nullptr) return false;
@@ -154,14 +158,17 @@ inline bool is_arena_heap(uintptr_t base, uintptr_t a, uintptr_t* rw_end_out) {
     if (lo >= base + kArena) break;
     const char* rest = line + n;
     rest += std::strspn(rest, " \t\n");
-    if (lo < base || hi > base + kArena || lo != covered || inode != 0 || *rest != 0) { ok = false; break; }
-    if (rw_run && std::strncmp(perms, "rw-p", 4) == 0) rw_end = hi;
+    const bool rw = std::strncmp(perms, "rw-p", 4) == 0, none = std::strncmp(perms, "---p", 4) == 0;
+    // the read-write run starts at or before base; a mapping reaching past the end must be the last
+    if ((lo < base && !rw) || (lo > base && lo != covered) || inode != 0 || *rest != 0 || (!rw && !none)) { ok = false; break; }
+    if (rw_run && rw) rw_end = hi < base + kArena ? hi : base + kArena;
+    else if (rw) { ok = false; break; }  // read-write again after the no-access part: not one heap
     else rw_run = false;
     covered = hi;
   }
   std::fclose(f);
-  if (!ok || covered != base + kArena || rw_end == base || a >= rw_end) return false;
-  const size_t* h = reinterpret_cast<const size_t*>(base);  // readable: the rw-p run starts at base
+  if (!ok || covered < base + kArena || rw_end == base || a >= rw_end) return false;
+  const size_t* h = reinterpret_cast<const size_t*>(base);  // readable: the rw-p run covers base
   const size_t size = h[2], mprotect_size = h[3];
   *rw_end_out = rw_end;
   return h[0] != 0 && size <= mprotect_size && mprotect_size <= kArena && base + mprotect_size <= rw_end;
