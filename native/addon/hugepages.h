@@ -169,9 +169,16 @@ inline bool is_arena_heap(uintptr_t base, uintptr_t a, uintptr_t* rw_end_out) {
   std::fclose(f);
   if (!ok || covered < base + kArena || rw_end == base || a >= rw_end) return false;
   const size_t* h = reinterpret_cast<const size_t*>(base);  // readable: the rw-p run covers base
+  const uintptr_t ar = h[0], prev = h[1];
   const size_t size = h[2], mprotect_size = h[3];
+  // and the heap is linked as glibc links them: an arena's first heap has no previous one and its
+  // malloc_state right after the header (heap_info is 32-48 bytes); a later heap points to the
+  // arena's previous heap, another 64 MB-aligned window. With a read-write run that may begin
+  // before base, this keeps a large buffer that happens to hold small numbers at a 64 MB boundary
+  // from passing for a heap (whose no-access tail would then be opened below).
+  const bool linked = prev == 0 ? ar > base && ar <= base + 128 : (prev & (kArena - 1)) == 0 && prev != base && ar != 0;
   *rw_end_out = rw_end;
-  return h[0] != 0 && size <= mprotect_size && mprotect_size <= kArena && base + mprotect_size <= rw_end;
+  return linked && size <= mprotect_size && mprotect_size <= kArena && base + mprotect_size <= rw_end;
 }
 
 // An out-of-heap buffer: advise its whole 64 MB window once if that is a thread arena's heap.
