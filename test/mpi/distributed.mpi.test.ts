@@ -194,10 +194,13 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
     const script = join(root, 'test', 'distributed', 'small-rank.mjs');
     for (const n of impl.name === 'MPICH' ? [2] : [2, 4]) {
       const hashes: Record<string, number> = {};
-      // 'claim' (at 2 ranks): the staging reduced by block claims (session 9's opt-in), 1,024-float blocks
+      // 'claim' (at 2 ranks): the staging reduced by block claims (session 9's opt-in), 1,024-float blocks. CI time:
+      // the piece sizes, claims and mismatched sizes are the addon's own logic, run on Open MPI; MPICH runs the
+      // default against its MPI path; 4 ranks (oversubscribed) the piece sizes
       const runs = [['default', {}], ['odd', { NEURITE_MPI_SHM_PIECE: '10007' }], ['claim', { NEURITE_MPI_SHM_REDUCE: 'claim', NEURITE_MPI_SHM_BLOCK: '1024' }],
         ['mpi', { NEURITE_MPI_SHM: 'off' }]] as const;
-      for (const [name, env] of runs.filter(([k]) => n === 2 || k !== 'claim')) {
+      const mpich = impl.name === 'MPICH';
+      for (const [name, env] of runs.filter(([k]) => (mpich ? k === 'default' || k === 'mpi' : n === 2 || k === 'default' || k === 'odd'))) {
         const r = await mpirun(impl, n, script, ['--steps', '30', '--large'], 150_000, env);
         expect(r.status, r.stderr).toBe(0);
         const outs = smallOuts(r.stdout);
@@ -217,6 +220,8 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
         }
         hashes[name] = outs[0].hash;
       }
+      if (n === 2) expect(hashes.mpi, 'shared memory = MPI path at 2 ranks, bit for bit').toBe(hashes.default);
+      if (mpich) continue;
       expect(hashes.odd, 'the piece size does not change the bits').toBe(hashes.default);
       if (n !== 2) continue;
       expect(hashes.claim, 'block claims: the fixed split\'s bits').toBe(hashes.default);
@@ -225,7 +230,6 @@ describe.skipIf(impls.length === 0).each(impls.length ? impls : [{ name: noMpi }
       expect(r.status, r.stderr).toBe(0);
       const outs = smallOuts(r.stdout);
       expect(outs.map((o) => [o.sharedMemory, o.staged?.collectives, o.hash])).toEqual(outs.map(() => [true, 0, hashes.mpi]));
-      if (n === 2) expect(hashes.mpi, 'shared memory = MPI path at 2 ranks, bit for bit').toBe(hashes.default);
     }
   }, 400_000);
 
