@@ -126,4 +126,22 @@ describe('processes', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout.trim())).toEqual({ mode: 'worker', epochs: 2, out: [32, 2] });
   });
+  it('fit and inference workers start from an ES module given as a string (node --input-type=module -e, and on stdin): the workers do not inherit --input-type', () => {
+    const code = `
+      import * as n from ${JSON.stringify(join(ROOT, 'dist', 'esm', 'index.js'))};
+      n.manualSeed(1);
+      const m = new n.nn.Sequential(new n.nn.Linear(3, 8), new n.nn.ReLU(), new n.nn.Linear(8, 2));
+      const x = n.randn([32, 3]);
+      const y = Int32Array.from({ length: 32 }, (_, i) => i % 2);
+      const h = await n.fit(m, { x, y }, { epochs: 2, batchSize: 8, optimizer: new n.optim.SGD(m.parameters(), { lr: 0.1 }), loss: 'crossEntropy', worker: true });
+      const pool = new n.InferencePool({ size: 1 });
+      const out = await pool.forward(m, x);
+      await pool.close();
+      console.log(JSON.stringify({ mode: h.mode, epochs: h.loss.length, out: out.shape }));`;
+    for (const [args, input] of [[['--input-type=module', '-e', code], undefined], [['--input-type', 'module'], code]] as const) {
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000, input });
+      expect(r.status, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout.trim())).toEqual({ mode: 'worker', epochs: 2, out: [32, 2] });
+    }
+  });
 });

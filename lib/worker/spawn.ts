@@ -47,12 +47,27 @@ export function workerUnavailable(entry: WorkerEntry): string | null {
   return why;
 }
 
+/**
+ * The Node options a worker inherits, without --input-type: it applies to the main thread's string input
+ * (`node --input-type=module -e ...`, stdin) and a worker given it refuses to load its entry file
+ * (ERR_INPUT_TYPE_NOT_ALLOWED, thrown where nothing can catch it).
+ */
+export function workerExecArgv(argv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i].startsWith('--input-type=')) continue;
+    if (argv[i] === '--input-type') { i++; continue; }
+    out.push(argv[i]);
+  }
+  return out;
+}
+
 export function spawnLibWorker(entry: WorkerEntry): Worker {
   const url = libFileUrl(entry);
-  if (libRoot().ext === '.js') return new Worker(url);
+  if (libRoot().ext === '.js') return new Worker(url, { execArgv: workerExecArgv() });
   const loader = libFileUrl('worker/dev-ts-loader').href.replace(/\.ts$/, '.mjs');
   const code = `const { workerData } = require('node:worker_threads');\n` +
     `require('node:module').register(${JSON.stringify(loader)}, { data: { sources: workerData.devSources } });\n` +
     `import(${JSON.stringify(url.href)}).catch((e) => { process.nextTick(() => { throw e; }); });`;
-  return new Worker(code, { eval: true, workerData: { devSources: transpiledLibrary() } });
+  return new Worker(code, { eval: true, execArgv: workerExecArgv(), workerData: { devSources: transpiledLibrary() } });
 }

@@ -139,7 +139,7 @@ describeIfAvailable(skip, 'transparent huge pages for fresh outputs (native, Lin
       const h = await fit(model, { x, y }, { epochs: 3, batchSize: 128, optimizer, loss: F.crossEntropy, seed: 1, worker: true,
         progressIntervalMs: 1e9, onProgress: (p) => { if (p.epochEnd) marks.push(process.resourceUsage().minorPageFault); } });
       process.stdout.write(JSON.stringify({ mode: h.mode, faultsPerStep: (marks[2] - marks[1]) / 30 }));`;
-    const r = runMallocChild<{ mode: string; faultsPerStep: number }>(script, { NEURITE_BACKEND: 'native', NEURITE_NUM_THREADS: '1' }, { file: true });
+    const r = runMallocChild<{ mode: string; faultsPerStep: number }>(script, { NEURITE_BACKEND: 'native', NEURITE_NUM_THREADS: '1' });
     expect(r.mode).toBe('worker');
     if (thpMode === 'madvise') expect(r.faultsPerStep).toBeLessThan(10);
   });
