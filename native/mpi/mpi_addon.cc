@@ -186,6 +186,44 @@ inline float combine(float a, float b) {
   return a * b;
 }
 
+// One scaled value: in double rounded once to float (prescale's rounding); by a power of two the
+// float product is the same number.
+enum ScaleKind { kOne, kPow2, kOther };
+template <ScaleKind K>
+inline float scaled(float x, double s, float sf) {
+  if (K == kOne) return x;
+  if (K == kPow2) return x * sf;
+  return static_cast<float>(static_cast<double>(x) * s);
+}
+// out[0..n) = parts[0] combined with parts[1], parts[2], ... in rank order, each value scaled first: every
+// reduction neurite does itself (DDP's shared buckets, the staged large all-reduces, the small channel, the 2-rank
+// exchange) runs this loop.
+template <int R, ScaleKind K>
+__attribute__((optimize("O3"))) void reduceBlock(float* __restrict out, const float* const* parts, int nr, int64_t n, double s) {
+  float sf = static_cast<float>(s);
+  const float* __restrict p0 = parts[0];
+  for (int64_t i = 0; i < n; i++) out[i] = scaled<K>(p0[i], s, sf);
+  for (int j = 1; j < nr; j++) {
+    const float* __restrict pj = parts[j];
+    for (int64_t i = 0; i < n; i++) out[i] = combine<R>(out[i], scaled<K>(pj[i], s, sf));
+  }
+}
+template <ScaleKind K>
+void reduceParts(float* out, const float* const* parts, int nr, int64_t n, int reduce, double s) {
+  switch (reduce) {
+    case 1: reduceBlock<1, K>(out, parts, nr, n, s); break;
+    case 2: reduceBlock<2, K>(out, parts, nr, n, s); break;
+    case 3: reduceBlock<3, K>(out, parts, nr, n, s); break;
+    default: reduceBlock<0, K>(out, parts, nr, n, s); break;
+  }
+}
+void reduceParts(float* out, const float* const* parts, int nr, int64_t n, int reduce, double s, ScaleKind k) {
+  if (k == kOne) reduceParts<kOne>(out, parts, nr, n, reduce, s);
+  else if (k == kPow2) reduceParts<kPow2>(out, parts, nr, n, reduce, s);
+  else reduceParts<kOther>(out, parts, nr, n, reduce, s);
+}
+
+
 // ---- Two ranks on two hosts: the all-reduce as one pipelined exchange ------------------------
 // A 2-rank all-reduce of S bytes must move S bytes each way, and at best moves them both ways at
 // once. MPI_Allreduce's algorithms over TCP (Open MPI's ring, a reduce-scatter then an all-gather)
@@ -212,12 +250,6 @@ int kExchangeMode = [] {  // 0 auto (2 ranks, 2 hosts), 1 on (2 ranks), -1 off
 std::atomic<uint64_t> exchanges{0};  // how many all-reduces ran as the exchange (info().exchanges)
 bool useExchange(int size, int localSize) { return size == 2 && (kExchangeMode == 1 || (kExchangeMode == 0 && localSize != size)); }
 
-template <int R>
-void combineInOrder(float* __restrict mine, const float* __restrict theirs, int64_t n, bool first) {
-  if (first) for (int64_t i = 0; i < n; i++) mine[i] = combine<R>(mine[i], theirs[i]);
-  else for (int64_t i = 0; i < n; i++) mine[i] = combine<R>(theirs[i], mine[i]);
-}
-
 int exchangeAllReduce(float* buf, int64_t count, int reduce) {
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
@@ -227,6 +259,8 @@ int exchangeAllReduce(float* buf, int64_t count, int reduce) {
   static thread_local std::vector<float> landed;  // the peer's pieces, one slot per piece in flight
   landed.resize(static_cast<size_t>(window * kExchangeChunk));
   std::vector<MPI_Request> req(static_cast<size_t>(2 * window), MPI_REQUEST_NULL);
+  constexpr int64_t kBlock = 2048;
+  alignas(64) float acc[kBlock];
   auto len = [&](int64_t k) { return static_cast<int>(std::min(kExchangeChunk, count - k * kExchangeChunk)); };
   auto post = [&](int64_t k) {
     int w = static_cast<int>(k % window);
@@ -243,18 +277,18 @@ int exchangeAllReduce(float* buf, int64_t count, int reduce) {
     if (rc != MPI_SUCCESS) break;
     float* mine = buf + k * kExchangeChunk;
     const float* theirs = landed.data() + w * kExchangeChunk;
-    switch (reduce) {
-      case 1: combineInOrder<1>(mine, theirs, len(k), rank == 0); break;
-      case 2: combineInOrder<2>(mine, theirs, len(k), rank == 0); break;
-      case 3: combineInOrder<3>(mine, theirs, len(k), rank == 0); break;
-      default: combineInOrder<0>(mine, theirs, len(k), rank == 0); break;
+    const float* parts[2] = {rank == 0 ? mine : theirs, rank == 0 ? theirs : mine};  // rank order
+    for (int64_t b = 0; b < len(k); b += kBlock) {  // through a block in L1 (out may not alias the parts)
+      int64_t n = std::min<int64_t>(kBlock, len(k) - b);
+      const float* at[2] = {parts[0] + b, parts[1] + b};
+      reduceParts<kOne>(acc, at, 2, n, reduce, 1);  // the values were scaled before (prescale)
+      std::memcpy(mine + b, acc, static_cast<size_t>(n) * 4);
     }
     if (k + window < pieces) rc = post(k + window);
   }
   if (rc == MPI_SUCCESS) exchanges++;
-  if (rc != MPI_SUCCESS) {  // leave no request pending on buffers about to be released
+  else  // leave no request pending on buffers about to be released
     for (auto& r : req) if (r != MPI_REQUEST_NULL) { MPI_Cancel(&r); MPI_Request_free(&r); }
-  }
   return rc;
 }
 
@@ -429,42 +463,6 @@ bool waitAll(Segment* s, uint32_t v, std::string* err, double spin = 20e-6) {
     }
   }
   return true;
-}
-
-// One scaled value: in double rounded once to float (prescale's rounding); by a power of two the
-// float product is the same number.
-enum ScaleKind { kOne, kPow2, kOther };
-template <ScaleKind K>
-inline float scaled(float x, double s, float sf) {
-  if (K == kOne) return x;
-  if (K == kPow2) return x * sf;
-  return static_cast<float>(static_cast<double>(x) * s);
-}
-// out[0..n) = parts[0] combined with parts[1], parts[2], ... in rank order, each value scaled first: every
-// shared reduction (DDP's buckets, the staged large all-reduces, the small channel) runs this loop.
-template <int R, ScaleKind K>
-__attribute__((optimize("O3"))) void reduceBlock(float* __restrict out, const float* const* parts, int nr, int64_t n, double s) {
-  float sf = static_cast<float>(s);
-  const float* __restrict p0 = parts[0];
-  for (int64_t i = 0; i < n; i++) out[i] = scaled<K>(p0[i], s, sf);
-  for (int j = 1; j < nr; j++) {
-    const float* __restrict pj = parts[j];
-    for (int64_t i = 0; i < n; i++) out[i] = combine<R>(out[i], scaled<K>(pj[i], s, sf));
-  }
-}
-template <ScaleKind K>
-void reduceParts(float* out, const float* const* parts, int nr, int64_t n, int reduce, double s) {
-  switch (reduce) {
-    case 1: reduceBlock<1, K>(out, parts, nr, n, s); break;
-    case 2: reduceBlock<2, K>(out, parts, nr, n, s); break;
-    case 3: reduceBlock<3, K>(out, parts, nr, n, s); break;
-    default: reduceBlock<0, K>(out, parts, nr, n, s); break;
-  }
-}
-void reduceParts(float* out, const float* const* parts, int nr, int64_t n, int reduce, double s, ScaleKind k) {
-  if (k == kOne) reduceParts<kOne>(out, parts, nr, n, reduce, s);
-  else if (k == kPow2) reduceParts<kPow2>(out, parts, nr, n, reduce, s);
-  else reduceParts<kOther>(out, parts, nr, n, reduce, s);
 }
 
 // The reduction (op `reduce`) of [lo, hi) of the range at `off` (scale of kind k), in blocks that stay in L1,
